@@ -1,0 +1,59 @@
+# qaweb: the two set-up commands are `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-dev lint format assets db-upgrade demo clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+db-upgrade: install
+	$(FLASK) db upgrade
+
+demo: db-upgrade
+	$(FLASK) seed demo --if-empty
+
+## The app on the embedded SQLite database, demo council loaded, sign-ins printed.
+run: demo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## The whole suite (SQLite; PostgreSQL too when QAWEB_TEST_DATABASE_URL is set; browser lane
+## when Debian's chromium is installed).
+test: install-dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Rebuild the vendored GOV.UK Frontend and htmx files in static/ (needs Node and npm).
+assets:
+	npm install --no-audit --no-fund
+	mkdir -p static/govuk static/htmx
+	./node_modules/.bin/sass --pkg-importer=node --style=compressed --no-source-map \
+		assets/qaweb.scss static/qaweb.css
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/govuk/
+	cp node_modules/htmx.org/dist/htmx.min.js static/htmx/
+
+clean:
+	rm -rf $(VENV) build .pytest_cache
