@@ -1,0 +1,105 @@
+"""qaweb: the quality-assurance workbench of a council's Children's Services."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from qaweb.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config_overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+    )
+    app.config.update(load_config(app.instance_path))
+    if config_overrides:
+        app.config.update(config_overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from govuk_frontend_wtf.main import WTFormsHelpers
+    from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+    from qaweb.extensions import csrf, db, htmx, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(ROOT / "migrations"),
+        render_as_batch=app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"),
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to see this page."
+    login_manager.login_message_category = "info"
+    WTFormsHelpers(app)
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            app.jinja_loader,
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from qaweb.organisation.models import User
+
+        try:
+            return db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+
+
+def register_blueprints(app: Flask) -> None:
+    import qaweb.models  # noqa: F401  (every model, for the metadata)
+    from qaweb.actions.services import register_my_work
+    from qaweb.actions.views import bp as actions_bp
+    from qaweb.auth.views import bp as auth_bp
+    from qaweb.home.views import bp as home_bp
+    from qaweb.organisation.views import bp as organisation_bp
+
+    for bp in (home_bp, auth_bp, actions_bp, organisation_bp):
+        app.register_blueprint(bp)
+    register_my_work()
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from qaweb.core.errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from qaweb.core.templating import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from qaweb.demo.commands import seed
+
+    app.cli.add_command(seed)

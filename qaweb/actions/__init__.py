@@ -1,0 +1,1 @@
+"""One tracker for every action any module raises, until it is done."""

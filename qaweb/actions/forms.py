@@ -1,0 +1,100 @@
+from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from qaweb.actions.models import STATUSES
+from qaweb.core import sources
+from qaweb.core.forms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    MaxLength,
+    Required,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    choices,
+)
+from qaweb.core.lists import FilterForm
+from qaweb.core.timefmt import today_london
+
+
+class ActionFilterForm(FilterForm):
+    q = StringField("Search", description="Words in the action, its source or the owner's name")
+    status = SelectField(
+        "Status",
+        choices=choices([*STATUSES.items(), ("all", "Any status")]),
+        default="open",
+    )
+    owner = SelectField("Owner", validate_choice=True)
+    team = SelectField("Team")
+    source = SelectField("Source")
+    overdue = BooleanField("Only overdue actions")
+
+    def set_choices(self, owners, teams):
+        self.owner.choices = choices(((u.id, u.name) for u in owners), blank="Anyone")
+        self.team.choices = choices(((t.id, t.name) for t in teams), blank="Any team")
+        self.source.choices = choices(
+            ((s.key, s.label) for s in sources.all_types()), blank="Any source"
+        )
+
+
+
+class ActionForm(FlaskForm):
+    version = HiddenField()
+    source_type = SelectField("Raised at", validators=[Required("Select where the action was raised")])
+    source_label = StringField(
+        "Meeting or reference",
+        description="For example, QA Board 12 March 2026",
+        validators=[MaxLength(200, "Meeting or reference")],
+    )
+    description = TextAreaField(
+        "What needs to be done",
+        validators=[Required("Enter what needs to be done"), MaxLength(2000, "The action")],
+    )
+    owner = SelectField("Owner", validators=[Required("Select who owns the action")])
+    due_on = DateField(
+        "Due date", description="For example, 27 3 2027", validators=[Required("Enter the due date")]
+    )
+    submit = SubmitField("Save action")
+
+    def set_choices(self, owners):
+        self.owner.choices = choices(((u.id, f"{u.name} ({u.job_title})") for u in owners), blank="")
+        self.source_type.choices = choices(
+            ((s.key, s.label) for s in sources.all_types() if s.manual), blank=""
+        )
+
+
+class CompleteForm(FlaskForm):
+    version = HiddenField()
+    completed_on = DateField(
+        "Date completed", validators=[Required("Enter the date the action was completed")]
+    )
+    evidence = TextAreaField(
+        "Evidence of completion",
+        description="What was done and where the evidence is, for example the case note or minutes",
+        validators=[
+            Required("Enter the evidence that the action is complete"),
+            MaxLength(4000, "Evidence"),
+        ],
+    )
+    submit = SubmitField("Mark as completed")
+
+    def validate_completed_on(self, field):
+        if field.data and field.data > today_london():
+            raise ValidationError("Date completed must be today or in the past")
+
+
+class CancelForm(FlaskForm):
+    version = HiddenField()
+    reason = TextAreaField(
+        "Why is this action being cancelled?",
+        validators=[Required("Enter why the action is being cancelled"), MaxLength(2000, "Reason")],
+    )
+    submit = SubmitField("Cancel action")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare button with a CSRF token and the version the page was showing."""
+
+    version = HiddenField()

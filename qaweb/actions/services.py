@@ -1,0 +1,271 @@
+"""Who may see and change an action, the lists, and the changes of status."""
+
+from datetime import date
+
+from sqlalchemy import Select, false, or_, select
+
+from qaweb.actions.models import CANCELLED, COMPLETED, OPEN, Action
+from qaweb.core.db import utcnow
+from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
+from qaweb.core.timefmt import today_london
+from qaweb.organisation.models import Team, User
+
+SCOPES = {
+    "mine": "My actions",
+    "team": "Team actions",
+    "all": "All actions",
+}
+
+
+class ActionError(Exception):
+    """A change of status that the action's state does not allow; the message says why."""
+
+
+# -- permissions -------------------------------------------------------------------------
+
+
+def _area_id(user: User) -> int | None:
+    return user.team.service_area_id if user.team else None
+
+
+def manages_team_of(user: User, action: Action) -> bool:
+    """A team manager of the action's team, or a service manager of its service area."""
+    if action.team is None:
+        return False
+    if has_any_role(user, TEAM_MANAGER) and user.team_id == action.team_id:
+        return True
+    return has_any_role(user, SERVICE_MANAGER) and _area_id(user) == action.team.service_area_id
+
+
+def can_view(user: User, action: Action) -> bool:
+    return (
+        has_any_role(user, QA_OFFICER)
+        or action.owner_id == user.id
+        or action.raised_by_id == user.id
+        or action.owner.line_manager_id == user.id
+        or manages_team_of(user, action)
+    )
+
+
+def can_complete(user: User, action: Action) -> bool:
+    return action.status == OPEN and (
+        action.owner_id == user.id or has_any_role(user, QA_OFFICER) or manages_team_of(user, action)
+    )
+
+
+def can_manage(user: User, action: Action | None = None) -> bool:
+    """Raise, edit, verify and cancel: the QA team."""
+    return has_any_role(user, QA_OFFICER)
+
+
+def can_use_scope(user: User, scope: str) -> bool:
+    if scope == "mine":
+        return True
+    if scope == "team":
+        return has_any_role(user, TEAM_MANAGER, SERVICE_MANAGER)
+    if scope == "all":
+        return has_any_role(user, QA_OFFICER)
+    return False
+
+
+# -- lists -------------------------------------------------------------------------------
+
+
+def scope_condition(user: User, scope: str):
+    """The SQL condition for the actions a scope shows ``user``."""
+    if scope == "mine":
+        return Action.owner_id == user.id
+    if scope == "team":
+        conditions = []
+        if has_any_role(user, TEAM_MANAGER) and user.team_id:
+            conditions.append(Action.team_id == user.team_id)
+        area = _area_id(user)
+        if has_any_role(user, SERVICE_MANAGER) and area:
+            conditions.append(
+                Action.team_id.in_(select(Team.id).where(Team.service_area_id == area))
+            )
+        return or_(*conditions) if conditions else false()
+    return None  # all
+
+
+def filtered(user: User, scope: str, filters: dict, today: date | None = None) -> Select:
+    """The SELECT of actions in ``scope`` that match ``filters``, soonest due first."""
+    today = today or today_london()
+    stmt = select(Action)
+    condition = scope_condition(user, scope)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    status = filters.get("status") or OPEN
+    if status != "all":
+        stmt = stmt.where(Action.status == status)
+    if filters.get("overdue"):
+        stmt = stmt.where(Action.status == OPEN, Action.due_on < today)
+    if filters.get("owner"):
+        stmt = stmt.where(Action.owner_id == int(filters["owner"]))
+    if filters.get("team"):
+        stmt = stmt.where(Action.team_id == int(filters["team"]))
+    if filters.get("source"):
+        stmt = stmt.where(Action.source_type == filters["source"])
+    if filters.get("q"):
+        term = f"%{filters['q'].strip()}%"
+        owner_match = select(User.id).where(
+            or_(
+                (User.first_name + " " + User.last_name).ilike(term),
+                User.email.ilike(term),
+            )
+        )
+        stmt = stmt.where(
+            or_(
+                Action.description.ilike(term),
+                Action.source_label.ilike(term),
+                Action.owner_id.in_(owner_match),
+            )
+        )
+    return stmt.order_by(Action.due_on, Action.id)
+
+
+# -- changes -----------------------------------------------------------------------------
+
+
+def raise_action(
+    *,
+    source_type: str,
+    description: str,
+    owner: User,
+    due_on: date,
+    raised_by: User | None,
+    source_id: int | None = None,
+    source_label: str = "",
+    team_id: int | None = None,
+) -> Action:
+    """Add an action from any module; the owner's team is responsible unless another is given."""
+    action = Action(
+        source_type=source_type,
+        source_id=source_id,
+        source_label=source_label,
+        description=description,
+        owner=owner,
+        owner_id=owner.id,
+        team_id=team_id if team_id is not None else owner.team_id,
+        due_on=due_on,
+        status=OPEN,
+        raised_by_id=raised_by.id if raised_by else None,
+    )
+    from qaweb.extensions import db
+
+    db.session.add(action)
+    db.session.flush()
+    return action
+
+
+def complete(action: Action, by: User, completed_on: date, evidence: str) -> None:
+    if action.status != OPEN:
+        raise ActionError(f"This action is already {action.status_label.lower()}.")
+    if completed_on > today_london():
+        raise ActionError("Date completed must be today or in the past")
+    action.status = COMPLETED
+    action.completed_on = completed_on
+    action.completed_by_id = by.id
+    action.evidence = evidence.strip()
+
+
+def verify(action: Action, by: User) -> None:
+    if action.status != COMPLETED:
+        raise ActionError("Only a completed action can be verified.")
+    if action.verified_by_id:
+        raise ActionError("This action has already been verified.")
+    action.verified_by_id = by.id
+    action.verified_at = utcnow()
+
+
+def cancel(action: Action, reason: str) -> None:
+    if action.status != OPEN:
+        raise ActionError(f"This action is already {action.status_label.lower()}.")
+    action.status = CANCELLED
+    action.cancelled_reason = reason.strip()
+
+
+def reopen(action: Action) -> None:
+    """Back to open, for an action completed without enough evidence."""
+    if action.status != COMPLETED:
+        raise ActionError("Only a completed action can be reopened.")
+    action.status = OPEN
+    action.completed_on = None
+    action.completed_by_id = None
+    action.verified_by_id = None
+    action.verified_at = None
+
+
+# -- my work -----------------------------------------------------------------------------
+
+
+def my_open_actions(user: User, limit: int):
+    """Open actions the person owns, soonest due first, for My work."""
+    from flask import url_for
+    from sqlalchemy import func
+
+    from qaweb.core.mywork import WorkItem
+    from qaweb.extensions import db
+
+    today = today_london()
+    base = select(Action).where(Action.owner_id == user.id, Action.status == OPEN)
+    total = db.session.scalar(base.with_only_columns(func.count()).order_by(None))
+    found = db.session.scalars(base.order_by(Action.due_on, Action.id).limit(limit))
+    items = [
+        WorkItem(
+            kind="Action",
+            title=a.description if len(a.description) <= 120 else a.description[:117] + "…",
+            url=url_for("actions.detail", action_id=a.id),
+            due_on=a.due_on,
+            detail=f"{a.reference} · {a.source.label}"
+            + (f": {a.source_label}" if a.source_label else ""),
+            overdue=a.is_overdue(today),
+        )
+        for a in found
+    ]
+    return items, total or 0
+
+
+def actions_to_verify(user: User, limit: int):
+    """Completed actions no one has verified yet, for the QA team's My work."""
+    from flask import url_for
+    from sqlalchemy import func
+
+    from qaweb.core.mywork import WorkItem
+    from qaweb.extensions import db
+
+    if not has_any_role(user, QA_OFFICER):
+        return [], 0
+    base = select(Action).where(Action.status == COMPLETED, Action.verified_by_id.is_(None))
+    total = db.session.scalar(base.with_only_columns(func.count()).order_by(None))
+    found = db.session.scalars(base.order_by(Action.completed_on, Action.id).limit(limit))
+    items = [
+        WorkItem(
+            kind="Verify an action",
+            title=a.description if len(a.description) <= 120 else a.description[:117] + "…",
+            url=url_for("actions.detail", action_id=a.id),
+            due_on=None,
+            detail=f"{a.reference} · completed by {a.owner.name}",
+        )
+        for a in found
+    ]
+    return items, total or 0
+
+
+def register_my_work() -> None:
+    from flask import url_for
+
+    from qaweb.core import mywork
+
+    mywork.register(
+        mywork.WorkSource(
+            "Your open actions", my_open_actions, lambda u: url_for("actions.listing", scope="mine")
+        )
+    )
+    mywork.register(
+        mywork.WorkSource(
+            "Completed actions to verify",
+            actions_to_verify,
+            lambda u: url_for("actions.listing", scope="all", status="completed"),
+        )
+    )

@@ -1,0 +1,266 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from qaweb.actions import exports, services
+from qaweb.actions.forms import (
+    ActionFilterForm,
+    ActionForm,
+    CancelForm,
+    CompleteForm,
+    ConfirmForm,
+)
+from qaweb.actions.models import STATUSES, Action
+from qaweb.core import sources
+from qaweb.core.excel import send_workbook
+from qaweb.core.history import guarded_save, history_for
+from qaweb.core.htmx import is_htmx, render
+from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.permissions import get_or_403
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.organisation.models import Team, User
+
+bp = Blueprint("actions", __name__, url_prefix="/actions")
+
+SCOPE = "<any(mine, team, all):scope>"
+
+
+def _scope_people_and_teams(scope):
+    """Owners and teams offered as filters in a scope (the same rules as the list)."""
+    if scope == "mine":
+        return [], []
+    teams_stmt = select(Team).where(Team.active).order_by(Team.name)
+    condition = services.scope_condition(current_user, scope)
+    if scope == "team":
+        team_ids = select(Action.team_id).where(condition).distinct()
+        teams_stmt = teams_stmt.where(Team.id.in_(team_ids))
+    teams = list(db.session.scalars(teams_stmt))
+    owners_stmt = select(User).where(User.active).order_by(User.last_name, User.first_name)
+    if scope == "team":
+        owners_stmt = owners_stmt.where(User.team_id.in_([t.id for t in teams]))
+    return list(db.session.scalars(owners_stmt)), teams
+
+
+def _filters(scope):
+    form = ActionFilterForm()
+    owners, teams = _scope_people_and_teams(scope)
+    form.set_choices(owners, teams)
+    return form, form.cleaned()
+
+
+def _filter_labels(form, filters):
+    labels = []
+    for name, value in filters.items():
+        field = form[name]
+        if hasattr(field, "choices") and field.choices:
+            value = next((c.label for c in field.choices if c.value == str(value)), value)
+        elif value is True:
+            value = "Yes"
+        labels.append((field.label.text, value))
+    return labels
+
+
+@bp.get("/")
+@login_required
+def index():
+    return redirect(url_for(".listing", scope="mine"))
+
+
+@bp.get(f"/{SCOPE}")
+@login_required
+def listing(scope):
+    if not services.can_use_scope(current_user, scope):
+        abort(403)
+    form, filters = _filters(scope)
+    stmt = services.filtered(current_user, scope, filters)
+    pagination = paginate(stmt)
+    args = form.active_args()
+    return render(
+        "actions/list.html",
+        block="results",
+        scope=scope,
+        scope_label=services.SCOPES[scope],
+        form=form,
+        pagination=pagination,
+        pager=pagination_params(pagination, ".listing", args, scope=scope),
+        export_url=url_for(".export", scope=scope, **args),
+        today=today_london(),
+        services=services,
+    )
+
+
+@bp.get(f"/{SCOPE}/export.xlsx")
+@login_required
+def export(scope):
+    if not services.can_use_scope(current_user, scope):
+        abort(403)
+    form, filters = _filters(scope)
+    stmt = services.filtered(current_user, scope, filters)
+    today = today_london()
+    return send_workbook(
+        f"actions-{scope}-{today.isoformat()}.xlsx",
+        "Actions",
+        exports.COLUMNS,
+        exports.rows(stmt, today),
+        summary=exports.summary(
+            stmt, services.SCOPES[scope], _filter_labels(form, filters), today
+        ),
+    )
+
+
+def _owners():
+    return list(
+        db.session.scalars(
+            select(User).where(User.active).order_by(User.last_name, User.first_name)
+        )
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    if not services.can_manage(current_user):
+        abort(403)
+    form = ActionForm()
+    form.set_choices(_owners())
+    if form.validate_on_submit():
+        owner = db.session.get(User, int(form.owner.data))
+        action = services.raise_action(
+            source_type=form.source_type.data,
+            source_label=form.source_label.data,
+            description=form.description.data,
+            owner=owner,
+            due_on=form.due_on.data,
+            raised_by=current_user,
+        )
+        db.session.commit()
+        flash(f"Action {action.reference} raised for {owner.name}.", "success")
+        return redirect(url_for(".detail", action_id=action.id))
+    return render_template("actions/form.html", form=form, action=None)
+
+
+@bp.get("/<int:action_id>")
+@login_required
+def detail(action_id):
+    action = get_or_403(Action, action_id, services.can_view)
+    return render_template(
+        "actions/detail.html",
+        action=action,
+        history=history_for(db.session, action),
+        confirm=ConfirmForm(version=action.version),
+        services=services,
+        today=today_london(),
+    )
+
+
+def _save(action, form, apply):
+    return guarded_save(db.session, action, form.version.data, apply, (services.ActionError,))
+
+
+@bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(action_id):
+    action = get_or_403(Action, action_id, services.can_manage)
+    form = ActionForm(obj=action)
+    form.set_choices(_owners())
+    if request.method == "GET":
+        form.owner.data = str(action.owner_id)
+    problem = None
+    if form.validate_on_submit():
+
+        def apply():
+            owner = db.session.get(User, int(form.owner.data))
+            if owner.id != action.owner_id:
+                action.owner = owner
+                action.team_id = owner.team_id
+            action.source_type = form.source_type.data
+            action.source_label = form.source_label.data
+            action.description = form.description.data
+            action.due_on = form.due_on.data
+
+        problem = _save(action, form, apply)
+        if problem is None:
+            flash(f"Action {action.reference} saved.", "success")
+            return redirect(url_for(".detail", action_id=action.id))
+        form = ActionForm(formdata=None, obj=action)
+        form.set_choices(_owners())
+        form.owner.data = str(action.owner_id)
+    return render_template("actions/form.html", form=form, action=action, problem=problem)
+
+
+@bp.route("/<int:action_id>/complete", methods=["GET", "POST"])
+@login_required
+def complete(action_id):
+    action = get_or_403(Action, action_id, services.can_view)
+    if not services.can_complete(current_user, action):
+        abort(403)
+    form = CompleteForm(version=action.version, completed_on=today_london())
+    in_row = is_htmx() and request.args.get("in") == "row"
+    problem = None
+    if form.validate_on_submit():
+        problem = _save(
+            action,
+            form,
+            lambda: services.complete(
+                action, current_user, form.completed_on.data, form.evidence.data
+            ),
+        )
+        if problem is None:
+            if in_row:
+                return render(
+                    "actions/_row.html", action=action, today=today_london(), services=services,
+                    just_completed=True,
+                )
+            flash(f"Action {action.reference} marked as completed.", "success")
+            return redirect(url_for(".detail", action_id=action.id))
+        form.version.data = action.version
+    if in_row:
+        return render(
+            "actions/_complete_row.html", action=action, form=form, problem=problem
+        )
+    return render_template("actions/complete.html", action=action, form=form, problem=problem)
+
+
+@bp.route("/<int:action_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(action_id):
+    action = get_or_403(Action, action_id, services.can_manage)
+    form = CancelForm(version=action.version)
+    problem = None
+    if form.validate_on_submit():
+        problem = _save(action, form, lambda: services.cancel(action, form.reason.data))
+        if problem is None:
+            flash(f"Action {action.reference} cancelled.", "success")
+            return redirect(url_for(".detail", action_id=action.id))
+        form.version.data = action.version
+    return render_template("actions/cancel.html", action=action, form=form, problem=problem)
+
+
+def _confirmed_change(action_id, change, done):
+    action = get_or_403(Action, action_id, services.can_manage)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    problem = _save(action, form, lambda: change(action))
+    if problem:
+        flash(problem, "error")
+    else:
+        flash(f"Action {action.reference} {done}.", "success")
+    return redirect(url_for(".detail", action_id=action.id))
+
+
+@bp.post("/<int:action_id>/verify")
+@login_required
+def verify(action_id):
+    return _confirmed_change(
+        action_id, lambda a: services.verify(a, current_user), "verified as complete"
+    )
+
+
+@bp.post("/<int:action_id>/reopen")
+@login_required
+def reopen(action_id):
+    return _confirmed_change(action_id, services.reopen, "reopened")
+
+

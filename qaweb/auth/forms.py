@@ -1,0 +1,39 @@
+from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from qaweb.core.forms import PasswordField, Required, StringField, SubmitField
+
+MIN_PASSWORD = 10
+
+
+class SignInForm(FlaskForm):
+    email = StringField(
+        "Email address", validators=[Required("Enter your email address")]
+    )
+    password = PasswordField("Password", validators=[Required("Enter your password")])
+    submit = SubmitField("Sign in")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password", validators=[Required("Enter your current password")]
+    )
+    new_password = PasswordField(
+        "New password",
+        description=f"At least {MIN_PASSWORD} characters. A few unrelated words work well.",
+        validators=[Required("Enter a new password")],
+    )
+    confirm_password = PasswordField(
+        "Confirm new password", validators=[Required("Enter the new password again")]
+    )
+    submit = SubmitField("Change password")
+
+    def validate_new_password(self, field):
+        if len(field.data) < MIN_PASSWORD:
+            raise ValidationError(f"Password must be {MIN_PASSWORD} characters or more")
+        if field.data == self.current_password.data:
+            raise ValidationError("New password must be different from your current password")
+
+    def validate_confirm_password(self, field):
+        if field.data != self.new_password.data:
+            raise ValidationError("Passwords do not match")

@@ -1,0 +1,57 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from qaweb.auth import services
+from qaweb.auth.forms import ChangePasswordForm, SignInForm
+from qaweb.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site; never another host (an open redirect)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target:
+            return target
+    return url_for("home.index")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user, problem = services.authenticate(form.email.data, form.password.data)
+        db.session.commit()
+        if user is not None:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+        form.email.errors.append(problem)
+    return render_template("auth/sign_in.html", form=form)
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    logout_user()
+    flash("You have signed out.", "success")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        problem = services.change_password(
+            current_user, form.current_password.data, form.new_password.data
+        )
+        if problem is None:
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("home.index"))
+        form.current_password.errors.append(problem)
+    return render_template("auth/change_password.html", form=form)

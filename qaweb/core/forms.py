@@ -1,0 +1,179 @@
+"""Form fields with GOV.UK widgets and GOV.UK-style error messages."""
+
+import re
+from datetime import date
+
+import wtforms
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
+    GovCheckboxInput,
+    GovDateInput,
+    GovFileInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation, ValidationError
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+__all__ = [
+    "SelectChoice",
+    "StringField",
+    "TextAreaField",
+    "PasswordField",
+    "SelectField",
+    "RadioField",
+    "CheckboxesField",
+    "BooleanField",
+    "DateField",
+    "FileField",
+    "HiddenField",
+    "SubmitField",
+    "Required",
+    "Email",
+    "MaxLength",
+    "choices",
+]
+
+
+def choices(pairs, blank: str | None = None) -> list[SelectChoice]:
+    """SelectChoice objects from (value, label) pairs, with an optional blank first option."""
+    items = [SelectChoice("", blank)] if blank is not None else []
+    items.extend(SelectChoice(str(value), label) for value, label in pairs)
+    return items
+
+
+class Required:
+    """The field must be filled in: 'Enter …' or 'Select …' in the GOV.UK way."""
+
+    field_flags = {"required": True}
+
+    def __init__(self, message: str):
+        self.message = message
+
+    def __call__(self, form, field):
+        data = field.data
+        if isinstance(data, str):
+            data = data.strip()
+        if data in (None, "", [], False):
+            field.errors[:] = []
+            raise StopValidation(self.message)
+
+
+class Email:
+    def __init__(self, message="Enter an email address in the correct format, like name@example.org"):
+        self.message = message
+
+    def __call__(self, form, field):
+        if field.data and not EMAIL_PATTERN.match(field.data.strip()):
+            raise ValidationError(self.message)
+
+
+class MaxLength:
+    def __init__(self, maximum: int, name: str):
+        self.maximum = maximum
+        self.message = f"{name} must be {maximum} characters or fewer"
+
+    def __call__(self, form, field):
+        if field.data and len(field.data) > self.maximum:
+            raise ValidationError(self.message)
+
+
+class StringField(wtforms.StringField):
+    widget = GovTextInput()
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip()
+
+
+class TextAreaField(wtforms.TextAreaField):
+    widget = GovTextArea()
+
+
+class PasswordField(wtforms.PasswordField):
+    widget = GovPasswordInput()
+
+
+class SelectField(wtforms.SelectField):
+    widget = GovSelect()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("invalid_choice_message", "Select one of the options")
+        kwargs.setdefault("invalid_value_message", "Select one of the options")
+        super().__init__(label, validators, **kwargs)
+
+
+class RadioField(wtforms.RadioField):
+    widget = GovRadioInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("invalid_choice_message", "Select one of the options")
+        super().__init__(label, validators, **kwargs)
+
+
+class CheckboxesField(wtforms.SelectMultipleField):
+    widget = GovCheckboxesInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("invalid_choice_message", "Select only the options shown")
+        super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError("Select only the options shown") from None
+
+
+class BooleanField(wtforms.BooleanField):
+    widget = GovCheckboxInput()
+
+
+class FileField(wtforms.FileField):
+    widget = GovFileInput()
+
+
+class HiddenField(wtforms.HiddenField):
+    pass
+
+
+class SubmitField(wtforms.SubmitField):
+    widget = GovSubmitInput()
+
+
+class DateField(wtforms.Field):
+    """Day, month and year boxes (GOV.UK date input) read into a ``date``."""
+
+    widget = GovDateInput()
+
+    def _value(self):
+        return self.data.strftime("%d %m %Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            self.raw_data = None  # the GOV.UK widget then shows the stored value
+            return
+        parts = [str(v).strip() for v in valuelist[:3]]
+        parts += [""] * (3 - len(parts))
+        self.raw_data = parts
+        self.data = None
+        if not any(parts):
+            return
+        name = self.label.text
+        if not all(parts):
+            missing = [n for n, p in zip(("a day", "a month", "a year"), parts, strict=True) if not p]
+            raise ValueError(f"{name} must include {' and '.join(missing)}")
+        try:
+            day, month, year = (int(p) for p in parts)
+            if year < 1900 or year > 2200:
+                raise ValueError
+            self.data = date(year, month, day)
+        except ValueError:
+            raise ValueError(f"{name} must be a real date") from None

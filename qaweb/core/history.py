@@ -1,0 +1,231 @@
+"""Change history for every record, written automatically when the session flushes.
+
+A model opts in by inheriting ``Tracked``. Every insert is logged as "created" with its
+values, every update as "updated" (or "status changed" when the status moved) with the
+fields that changed, old and new. Nobody writes history by hand, so nobody forgets.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+import sqlalchemy as sa
+from flask import has_request_context
+from flask_login import current_user
+from sqlalchemy import event, insert, inspect, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from qaweb.core.db import Base, UTCDateTime, utcnow
+
+HIDDEN = "(hidden)"
+SKIP_FIELDS = {"version", "created_at", "updated_at"}
+
+
+class ChangeLog(Base):
+    __tablename__ = "change_log"
+    __table_args__ = (sa.Index("ix_change_log_record", "record_type", "record_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_type: Mapped[str] = mapped_column(sa.String(64))
+    record_id: Mapped[int]
+    action: Mapped[str] = mapped_column(sa.String(32))
+    changed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    changed_by_name: Mapped[str] = mapped_column(sa.String(200), default="System")
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class Tracked:
+    """Mixin: log every create and change of this record to the change log."""
+
+    #: Fields whose values are never written to the log (only that they changed).
+    __history_hidden__: frozenset[str] = frozenset()
+    #: Fields not worth logging at all.
+    __history_skip__: frozenset[str] = frozenset()
+
+
+class StaleEditError(Exception):
+    """The record changed since the form was loaded."""
+
+    def __init__(self, record, last_change: ChangeLog | None):
+        self.record = record
+        self.last_change = last_change
+        super().__init__(stale_message(last_change))
+
+
+def stale_message(last_change: ChangeLog | None) -> str:
+    from qaweb.core.timefmt import format_datetime
+
+    if last_change is None:
+        return (
+            "Someone else changed this record while you were editing it. Your changes "
+            "have not been saved: the form now shows the current values."
+        )
+    return (
+        f"{last_change.changed_by_name} changed this record at "
+        f"{format_datetime(last_change.changed_at)} while you were editing it. Your changes "
+        "have not been saved: the form now shows the current values."
+    )
+
+
+def last_change(db_session, record) -> ChangeLog | None:
+    return db_session.scalar(
+        select(ChangeLog)
+        .where(
+            ChangeLog.record_type == record.__tablename__,
+            ChangeLog.record_id == record.id,
+        )
+        .order_by(ChangeLog.id.desc())
+        .limit(1)
+    )
+
+
+def check_version(db_session, record, submitted_version) -> None:
+    """Refuse a save made from a copy older than the stored record."""
+    try:
+        submitted = int(submitted_version)
+    except (TypeError, ValueError):
+        submitted = -1
+    if submitted != record.version:
+        raise StaleEditError(record, last_change(db_session, record))
+
+
+def history_for(db_session, record) -> list[ChangeLog]:
+    return list(
+        db_session.scalars(
+            select(ChangeLog)
+            .where(
+                ChangeLog.record_type == record.__tablename__,
+                ChangeLog.record_id == record.id,
+            )
+            .order_by(ChangeLog.id.desc())
+        )
+    )
+
+
+def _plain(value):
+    """A JSON-safe, human-readable form of a column value."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return str(value)
+
+
+def _actor():
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user.id, current_user.name
+    return None, "System"
+
+
+def _column_attrs(obj):
+    mapper = inspect(obj).mapper
+    skip = SKIP_FIELDS | set(obj.__history_skip__)
+    return [a for a in mapper.column_attrs if a.key not in skip and a.key != "id"]
+
+
+def _created_changes(obj) -> dict:
+    changes = {}
+    for attr in _column_attrs(obj):
+        value = getattr(obj, attr.key)
+        if value is None:
+            continue
+        hidden = attr.key in obj.__history_hidden__
+        changes[attr.key] = [None, HIDDEN if hidden else _plain(value)]
+    return changes
+
+
+def _updated_changes(obj) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in _column_attrs(obj):
+        hist = state.attrs[attr.key].history
+        if not hist.has_changes():
+            continue
+        old = hist.deleted[0] if hist.deleted else None
+        new = hist.added[0] if hist.added else None
+        if old == new:
+            continue
+        if attr.key in obj.__history_hidden__:
+            changes[attr.key] = [HIDDEN, HIDDEN]
+        else:
+            changes[attr.key] = [_plain(old), _plain(new)]
+    return changes
+
+
+@event.listens_for(Session, "after_flush")
+def _log_changes(session, flush_context):
+    rows = []
+    actor_id, actor_name = _actor()
+    now = utcnow()
+    for obj in session.new:
+        if isinstance(obj, Tracked):
+            rows.append((obj, "created", _created_changes(obj)))
+    for obj in session.dirty:
+        if isinstance(obj, Tracked):
+            changes = _updated_changes(obj)
+            # Changes to related rows (a user's roles, say) that the model describes itself.
+            changes.update(obj.__dict__.pop("_history_extra", None) or {})
+            if changes:
+                action = "status changed" if "status" in changes else "updated"
+                rows.append((obj, action, changes))
+    if not rows:
+        return
+    session.connection().execute(
+        insert(ChangeLog),
+        [
+            {
+                "record_type": obj.__tablename__,
+                "record_id": obj.id,
+                "action": action,
+                "changed_by_id": actor_id,
+                "changed_by_name": actor_name,
+                "changed_at": now,
+                "changes": changes,
+            }
+            for obj, action, changes in rows
+        ],
+    )
+
+
+class Refusal(str):
+    """Why a save was refused; ``stale`` when someone else changed the record meanwhile."""
+
+    stale = False
+
+
+class StaleRefusal(Refusal):
+    stale = True
+
+
+def guarded_save(db_session, record, submitted_version, apply, expected=()):
+    """Apply a change and commit, unless the record moved on since the form was loaded.
+
+    Returns None when saved, otherwise a Refusal (the message to show); nothing is
+    half-saved. A new record (no id yet) has no version to compare. Errors of the
+    ``expected`` types (a rule the change broke) are shown with their own message.
+    """
+    from sqlalchemy.orm.exc import StaleDataError
+
+    try:
+        if record.id is not None:
+            check_version(db_session, record, submitted_version)
+        apply()
+        db_session.commit()
+        return None
+    except StaleEditError as error:
+        db_session.rollback()
+        return StaleRefusal(str(error))
+    except StaleDataError:
+        db_session.rollback()
+        db_session.refresh(record)
+        return StaleRefusal(stale_message(last_change(db_session, record)))
+    except expected as error:
+        db_session.rollback()
+        return Refusal(str(error))

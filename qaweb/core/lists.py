@@ -1,0 +1,78 @@
+"""List pages: filters read from the query string, applied in SQL, paginated."""
+
+from flask import current_app, request, url_for
+from flask_wtf import FlaskForm
+
+from qaweb.extensions import db
+
+
+class FilterForm(FlaskForm):
+    """A GET form of list filters: no CSRF token, values from the query string."""
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(request.args, *args, **kwargs)
+
+    def cleaned(self) -> dict:
+        """The filters that passed validation; a bad value is dropped, never a 500."""
+        self.validate()
+        return {
+            name: field.data
+            for name, field in self._fields.items()
+            if not field.errors and field.data not in (None, "", False, [])
+        }
+
+    def active_args(self) -> dict:
+        """The filters that are set, as query-string arguments (for links and exports)."""
+        args = {}
+        for field in self:
+            if field.type in ("SubmitField", "CSRFTokenField") or field.errors:
+                continue
+            value = field.data
+            if value in (None, "", False, []):
+                continue
+            if isinstance(value, list):
+                args[field.name] = [str(v) for v in value]
+            elif value is True:
+                args[field.name] = "y"
+            else:
+                args[field.name] = str(value)
+        return args
+
+
+def page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+def paginate(statement, per_page: int | None = None):
+    per_page = per_page or current_app.config["PAGE_SIZE"]
+    return db.paginate(statement, page=page_number(), per_page=per_page, error_out=False)
+
+
+def pagination_params(pagination, endpoint: str, args: dict, **values) -> dict | None:
+    """Parameters for the govukPagination macro, keeping the current filters in each link."""
+    if pagination.pages <= 1:
+        return None
+
+    def link(page):
+        return url_for(endpoint, **values, **args, page=page)
+
+    items = []
+    for number in pagination.iter_pages(left_edge=1, left_current=1, right_current=2, right_edge=1):
+        if number is None:
+            items.append({"ellipsis": True})
+            continue
+        items.append(
+            {"number": number, "href": link(number), "current": number == pagination.page}
+        )
+    params: dict = {"items": items}
+    if pagination.has_prev:
+        params["previous"] = {"href": link(pagination.prev_num)}
+    if pagination.has_next:
+        params["next"] = {"href": link(pagination.next_num)}
+    return params

@@ -1,0 +1,52 @@
+"""The "My work" registry: each module says what a person must act on next."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    kind: str
+    title: str
+    url: str
+    due_on: date | None
+    detail: str = ""
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class WorkSource:
+    """One module's contribution: the soonest items and how many there are in all."""
+
+    name: str
+    fetch: Callable  # (user, limit) -> (list[WorkItem], total)
+    more_url: Callable | None = None  # (user) -> url of the full list
+
+
+_sources: list[WorkSource] = []
+
+
+def register(source: WorkSource) -> None:
+    if all(s.name != source.name for s in _sources):
+        _sources.append(source)
+
+
+def work_for(user, limit: int = 25) -> tuple[list[WorkItem], list[dict]]:
+    """Everything ``user`` must act on next, soonest due first, and a count per source."""
+    items: list[WorkItem] = []
+    summary = []
+    for source in _sources:
+        found, total = source.fetch(user, limit)
+        items.extend(found)
+        if total:
+            summary.append(
+                {
+                    "name": source.name,
+                    "total": total,
+                    "shown": len(found),
+                    "url": source.more_url(user) if source.more_url else None,
+                }
+            )
+    items.sort(key=lambda i: (i.due_on is None, i.due_on or date.max, i.title))
+    return items[:limit], summary

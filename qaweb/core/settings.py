@@ -1,0 +1,44 @@
+"""Council-editable settings stored in the database (the same on every host)."""
+
+import sqlalchemy as sa
+from sqlalchemy import select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qaweb.core.db import Base, Versioned
+from qaweb.core.history import Tracked
+from qaweb.extensions import db
+
+DEFAULTS: dict[str, str] = {
+    "council_name": "Children's Services",
+}
+
+LABELS: dict[str, tuple[str, str]] = {
+    "council_name": (
+        "Council name",
+        "Shown in the header of every page, for example Wokingham Borough Council",
+    ),
+}
+
+
+class Setting(Tracked, Versioned, Base):
+    __tablename__ = "setting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    value: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+def get_setting(key: str) -> str:
+    value = db.session.scalar(select(Setting.value).where(Setting.key == key))
+    return DEFAULTS.get(key, "") if value is None else value
+
+
+def set_setting(key: str, value: str) -> Setting:
+    setting = db.session.scalar(select(Setting).where(Setting.key == key))
+    if setting is None:
+        setting = Setting(key=key, value=value)
+        db.session.add(setting)
+    else:
+        setting.value = value
+    db.session.flush()
+    return setting

@@ -1,0 +1,57 @@
+"""Template filters, globals and the navigation shown to the signed-in person."""
+
+from dataclasses import dataclass
+
+from flask import request, url_for
+from flask_login import current_user
+
+from qaweb.core.permissions import ADMIN, QA_OFFICER, has_any_role
+from qaweb.core.timefmt import format_date, format_datetime
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    endpoint: str
+    #: Roles that may use it; empty means everyone signed in.
+    roles: tuple[str, ...] = ()
+    values: tuple[tuple[str, str], ...] = ()
+    #: URL prefix that marks the item as the current section.
+    prefix: str = ""
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("My work", "home.index", prefix="/"),
+    NavItem("Actions", "actions.listing", values=(("scope", "mine"),), prefix="/actions"),
+    NavItem("Admin", "organisation.index", (ADMIN,), prefix="/admin"),
+]
+
+
+def navigation_for(user) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    items = []
+    path = request.path
+    for item in NAVIGATION:
+        if item.roles and not has_any_role(user, *item.roles):
+            continue
+        current = path == "/" if item.prefix == "/" else path.startswith(item.prefix)
+        items.append(
+            {"text": item.label, "href": url_for(item.endpoint, **dict(item.values)), "active": current}
+        )
+    return items
+
+
+def register(app):
+    app.add_template_filter(format_date, "date")
+    app.add_template_filter(format_datetime, "datetime")
+
+    @app.context_processor
+    def layout_context():
+        from qaweb.core.settings import get_setting
+
+        return {
+            "council_name": get_setting("council_name"),
+            "navigation": navigation_for(current_user),
+            "is_qa_officer": has_any_role(current_user, QA_OFFICER),
+        }

@@ -1,0 +1,1 @@
+"""The demo council: deterministic, realistic data for trying qaweb and for load work."""

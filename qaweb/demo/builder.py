@@ -1,0 +1,284 @@
+"""Builds the demo council with a fixed random seed, so every run gives the same data.
+
+Modelled on Wokingham's Children's Services. People are fictional. Bulk inserts keep
+``--scale`` runs quick; change history starts from the demo's creation.
+"""
+
+import random
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import bindparam, func, insert, select
+from werkzeug.security import generate_password_hash
+
+from qaweb.actions.models import CANCELLED, COMPLETED, OPEN, Action
+from qaweb.core import permissions as p
+from qaweb.core.db import utcnow
+from qaweb.core.settings import set_setting
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team, User, UserRole
+
+DEMO_PASSWORD = "qaweb-demo-2026"
+DOMAIN = "demo-council.example"
+COUNCIL = "Demo Borough Council"
+
+AREAS = {
+    "Early Help": ["Early Help East", "Early Help West", "Family Hub"],
+    "Referral and Assessment": ["MASH and Front Door", "Assessment Team 1", "Assessment Team 2"],
+    "Children in Need and Protection": ["Brambles", "Conifers", "Oaks", "Willows"],
+    "Children with Disabilities": ["Children with Disabilities", "Short Breaks"],
+    "Children in Care and Care Leavers": ["Here4U", "Cared For Children 1", "Cared For Children 2"],
+    "Quality Assurance and Safeguarding": [
+        "Impact and Inspection",
+        "Independent Reviewing",
+        "Principal Social Worker",
+        "Complaints and Customer Feedback",
+    ],
+}
+
+FIRST = (
+    "Aisha Ben Chloe Daniel Ella Farah George Hannah Imran Jade Kofi Laura Mohammed Nadia "
+    "Oliver Priya Rachel Sam Tom Uma Victoria Will Yasmin Zoe Adam Bethany Callum Deborah "
+    "Emeka Fiona Gareth Holly Isaac Joanne Kieran Leah Marcus Niamh Owen Paula"
+).split()
+LAST = (
+    "Ahmed Baker Clarke Davies Evans Fletcher Green Hughes Iqbal Jones Khan Lewis Morgan "
+    "Nowak Osei Patel Quinn Roberts Smith Taylor Usman Walker Young Ward Hall Turner Begum "
+    "Kaur Murphy Price Bennett Wood Shaw Ellis Reid Mills Fox Hart Kelly Lane"
+).split()
+
+ACTIONS = [
+    "Update the chronology on the child's file and share it with the core group",
+    "Hold a reflective supervision session on the child's lived experience",
+    "Make sure the child's voice is recorded in every visit note",
+    "Review the plan with the family so actions are SMART",
+    "Arrange a multi-agency strategy discussion and record the outcome",
+    "Complete the Signs of Safety mapping with the family",
+    "Share the audit learning at the next team meeting",
+    "Refresh management oversight on all cases open longer than 12 months",
+    "Send the case summary to the Independent Reviewing Officer",
+    "Book the team onto the neglect toolkit training",
+    "Record the reasons for the decision on the case file",
+    "Check that direct work with the child is evidenced monthly",
+]
+MEETINGS = {
+    "qa_board": "QA Board",
+    "qa_operational_group": "QA Operational Group",
+    "learning_log": "Learning log",
+}
+
+# One sign-in per role, printed by `make run`.
+DEMO_ROLES = [
+    (p.PRACTITIONER, "practitioner", "Social worker"),
+    (p.TEAM_MANAGER, "team.manager", "Team manager"),
+    (p.SERVICE_MANAGER, "service.manager", "Service manager"),
+    (p.OBSERVER, "observer", "Head of service"),
+    (p.ORGANISER, "organiser", "Practice week organiser"),
+    (p.QA_OFFICER, "qa.officer", "QA officer"),
+    (p.QA_BOARD, "qa.board", "Assistant director"),
+    (p.COMPLAINTS_OFFICER, "complaints", "Complaints officer"),
+    (p.ADMIN, "admin", "qaweb administrator"),
+]
+
+
+def has_people() -> bool:
+    return bool(db.session.scalar(select(func.count()).select_from(User)))
+
+
+def demo_sign_ins() -> list[tuple[str, str, str]]:
+    emails = [f"{prefix}@{DOMAIN}" for _, prefix, _ in DEMO_ROLES]
+    found = {u.email: u for u in db.session.scalars(select(User).where(User.email.in_(emails)))}
+    return [
+        (p.ROLES[role], email, found[email].name)
+        for (role, _, _), email in zip(DEMO_ROLES, emails, strict=True)
+        if email in found
+    ]
+
+
+def build(scale: int = 1) -> dict[str, int]:
+    rng = random.Random(2026)
+    today = today_london()
+    now = utcnow()
+    password_hash = generate_password_hash(
+        DEMO_PASSWORD, method=current_app.config["PASSWORD_HASH_METHOD"]
+    )
+    set_setting("council_name", COUNCIL)
+
+    # Service areas and teams, paired within the area where possible (round robin).
+    teams: list[Team] = []
+    area_teams: dict[str, list[Team]] = {}
+    for area_name, team_names in AREAS.items():
+        area = ServiceArea(name=area_name)
+        db.session.add(area)
+        area_teams[area_name] = []
+        for team_name in team_names:
+            team = Team(name=team_name, service_area=area)
+            db.session.add(team)
+            teams.append(team)
+            area_teams[area_name].append(team)
+    for extra in range(1, scale):
+        area = ServiceArea(name=f"Locality {extra}")
+        db.session.add(area)
+        area_teams[area.name] = []
+        for n in range(1, 4):
+            team = Team(name=f"Locality {extra} Team {n}", service_area=area)
+            db.session.add(team)
+            teams.append(team)
+            area_teams[area.name].append(team)
+    db.session.flush()
+    for group in area_teams.values():
+        for i, team in enumerate(group):
+            partner = group[(i + 1) % len(group)] if len(group) > 1 else None
+            if partner is None:
+                partner = teams[(teams.index(team) + 1) % len(teams)]
+            team.paired_team_id = partner.id
+    db.session.flush()
+
+    # Staff: per team a manager, an assistant manager and practitioners.
+    people: list[dict] = []
+    roles: list[dict] = []
+    used: set[str] = set()
+
+    def email_for(first, last):
+        base = f"{first}.{last}".lower()
+        candidate, n = base, 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}{n}"
+        used.add(candidate)
+        return f"{candidate}@{DOMAIN}"
+
+    def add_person(first, last, title, team, role_names, email=None, manager=None):
+        person_id = len(people) + 1
+        people.append(
+            {
+                "id": person_id,
+                "email": email or email_for(first, last),
+                "first_name": first,
+                "last_name": last,
+                "job_title": title,
+                "team_id": team.id if team else None,
+                "line_manager_id": manager,
+                "active": True,
+                "password_hash": password_hash,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        roles.extend({"user_id": person_id, "role": r} for r in role_names)
+        return person_id
+
+    def name():
+        return rng.choice(FIRST), rng.choice(LAST)
+
+    area_manager: dict[int, int] = {}
+    team_manager: dict[int, int] = {}
+    for area_name, group in area_teams.items():
+        first, last = name()
+        sm = add_person(first, last, f"Service Manager, {area_name}", group[0],
+                        [p.SERVICE_MANAGER, p.OBSERVER])
+        for team in group:
+            area_manager[team.id] = sm
+    for team in teams:
+        first, last = name()
+        tm = add_person(first, last, "Team Manager", team, [p.TEAM_MANAGER],
+                        manager=area_manager[team.id])
+        team_manager[team.id] = tm
+        first, last = name()
+        add_person(first, last, "Assistant Team Manager", team, [p.TEAM_MANAGER], manager=tm)
+        for _ in range(rng.randint(6, 9)):
+            first, last = name()
+            title = rng.choice(["Social Worker", "Senior Social Worker", "Family Practitioner",
+                                "Advanced Practitioner"])
+            add_person(first, last, title, team, [p.PRACTITIONER], manager=tm)
+
+    # The named demo sign-ins, one per role.
+    qa_team = next(t for t in teams if t.name == "Impact and Inspection")
+    demo_team = next(t for t in teams if t.name == "Brambles")
+    demo_names = {
+        "practitioner": ("Priya", "Shah"), "team.manager": ("Tom", "Reid"),
+        "service.manager": ("Sarah", "Okafor"), "observer": ("Helen", "Marsh"),
+        "organiser": ("Owen", "Price"), "qa.officer": ("Quinn", "Adebayo"),
+        "qa.board": ("Beatrice", "Lowe"), "complaints": ("Carys", "Morgan"),
+        "admin": ("Alex", "Dunn"),
+    }
+    demo_ids = {}
+    for role, prefix, title in DEMO_ROLES:
+        first, last = demo_names[prefix]
+        team = demo_team if role in (p.PRACTITIONER, p.TEAM_MANAGER, p.SERVICE_MANAGER) else qa_team
+        demo_ids[prefix] = add_person(first, last, title, team, [role], email=f"{prefix}@{DOMAIN}")
+    people[demo_ids["practitioner"] - 1]["line_manager_id"] = demo_ids["team.manager"]
+    people[demo_ids["team.manager"] - 1]["line_manager_id"] = demo_ids["service.manager"]
+
+    # Offset ids past anything already in the table (the table is empty in practice).
+    offset = db.session.scalar(select(func.coalesce(func.max(User.id), 0)))
+    for person in people:
+        person["id"] += offset
+        if person["line_manager_id"]:
+            person["line_manager_id"] += offset
+    for role in roles:
+        role["user_id"] += offset
+    db.session.execute(insert(User), [{k: v for k, v in r.items() if k != "line_manager_id"} for r in people])
+    db.session.execute(insert(UserRole), roles)
+    db.session.execute(
+        User.__table__.update()
+        .where(User.__table__.c.id == bindparam("pid"))
+        .values(line_manager_id=bindparam("lm")),
+        [{"pid": r["id"], "lm": r["line_manager_id"]} for r in people if r["line_manager_id"]],
+    )
+
+    # A year of actions, owned mostly by managers and practitioners.
+    action_rows = []
+    owners = people
+    qa_officer_id = demo_ids["qa.officer"] + offset
+    for i in range(600 * scale):
+        owner = rng.choice(owners)
+        if i % 9 == 0:
+            owner = people[demo_ids[rng.choice(["practitioner", "team.manager", "qa.officer"])] - 1]
+        raised = today - timedelta(days=rng.randint(0, 365))
+        due = raised + timedelta(days=rng.choice([7, 14, 28, 42, 60, 90]))
+        status = OPEN
+        roll = rng.random()
+        if due < today and roll < 0.7 or due >= today and roll < 0.25:
+            status = COMPLETED
+        elif roll > 0.95:
+            status = CANCELLED
+        source_type = rng.choice(list(MEETINGS))
+        meeting_day = raised - timedelta(days=rng.randint(0, 10))
+        completed_on = None
+        if status == COMPLETED:
+            completed_on = min(today, raised + timedelta(days=rng.randint(1, 80)))
+        verified = completed_on is not None and rng.random() < 0.5
+        action_rows.append(
+            {
+                "source_type": source_type,
+                "source_id": None,
+                "source_label": f"{MEETINGS[source_type]} {meeting_day.day} {meeting_day:%B %Y}",
+                "description": rng.choice(ACTIONS),
+                "owner_id": owner["id"],
+                "team_id": owner["team_id"],
+                "due_on": due,
+                "status": status,
+                "completed_on": completed_on,
+                "completed_by_id": owner["id"] if completed_on else None,
+                "evidence": "Recorded on the child's file; see case note." if completed_on else "",
+                "verified_by_id": qa_officer_id if verified else None,
+                "verified_at": now if verified else None,
+                "cancelled_reason": "Superseded by a later action." if status == CANCELLED else "",
+                "raised_by_id": qa_officer_id,
+                "version": 1,
+                "created_at": now - (today - raised),
+                "updated_at": now,
+            }
+        )
+    for start in range(0, len(action_rows), 5000):
+        db.session.execute(insert(Action), action_rows[start : start + 5000])
+    db.session.commit()
+    return {
+        "service areas": len(area_teams),
+        "teams": len(teams),
+        "staff": len(people),
+        "actions": len(action_rows),
+    }

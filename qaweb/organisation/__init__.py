@@ -1,0 +1,1 @@
+"""Service areas, teams and staff, and the admin pages that keep them."""

@@ -1,0 +1,107 @@
+"""Saving service areas, teams and people; the staff list filters."""
+
+from sqlalchemy import func, or_, select
+
+from qaweb.core.permissions import ROLES
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team, User, UserRole
+
+
+class DuplicateError(Exception):
+    """Another record already has this name or email."""
+
+
+def teams(active_only: bool = False) -> list[Team]:
+    stmt = select(Team).order_by(Team.name)
+    if active_only:
+        stmt = stmt.where(Team.active)
+    return list(db.session.scalars(stmt))
+
+
+def service_areas() -> list[ServiceArea]:
+    return list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+
+
+def active_people() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.active).order_by(User.last_name, User.first_name)
+        )
+    )
+
+
+def ensure_unique(model, column, value, record_id=None, message="") -> None:
+    stmt = select(model.id).where(func.lower(column) == value.strip().lower())
+    if record_id:
+        stmt = stmt.where(model.id != record_id)
+    if db.session.scalar(stmt):
+        raise DuplicateError(message)
+
+
+def save_service_area(area: ServiceArea, form) -> ServiceArea:
+    ensure_unique(
+        ServiceArea,
+        ServiceArea.name,
+        form.name.data,
+        area.id,
+        "There is already a service area with this name",
+    )
+    area.name = form.name.data
+    area.active = form.active.data
+    db.session.add(area)
+    db.session.flush()
+    return area
+
+
+def save_team(team: Team, form) -> Team:
+    ensure_unique(Team, Team.name, form.name.data, team.id, "There is already a team with this name")
+    team.name = form.name.data
+    team.service_area_id = int(form.service_area_id.data)
+    team.paired_team_id = int(form.paired_team_id.data) if form.paired_team_id.data else None
+    team.active = form.active.data
+    db.session.add(team)
+    db.session.flush()
+    return team
+
+
+def save_user(user: User, form, password_method: str) -> User:
+    email = form.email.data.strip().lower()
+    ensure_unique(User, User.email, email, user.id, "Someone already has this email address")
+    user.email = email
+    user.first_name = form.first_name.data
+    user.last_name = form.last_name.data
+    user.job_title = form.job_title.data or ""
+    user.team_id = int(form.team_id.data) if form.team_id.data else None
+    user.line_manager_id = int(form.line_manager_id.data) if form.line_manager_id.data else None
+    user.active = form.active.data
+    user.roles = set(form.roles.data)
+    if form.new_password.data:
+        user.set_password(form.new_password.data, method=password_method)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def people_filtered(filters: dict):
+    stmt = select(User)
+    status = filters.get("status") or "active"
+    if status == "active":
+        stmt = stmt.where(User.active)
+    elif status == "inactive":
+        stmt = stmt.where(~User.active)
+    if filters.get("team"):
+        stmt = stmt.where(User.team_id == int(filters["team"]))
+    if filters.get("role") in ROLES:
+        stmt = stmt.where(
+            User.id.in_(select(UserRole.user_id).where(UserRole.role == filters["role"]))
+        )
+    if filters.get("q"):
+        term = f"%{filters['q'].strip()}%"
+        stmt = stmt.where(
+            or_(
+                (User.first_name + " " + User.last_name).ilike(term),
+                User.email.ilike(term),
+                User.job_title.ilike(term),
+            )
+        )
+    return stmt.order_by(User.last_name, User.first_name, User.id)

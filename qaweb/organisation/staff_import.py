@@ -1,0 +1,280 @@
+"""Import staff from the HR list a council already has (.xlsx or .csv).
+
+The file is read, every row checked, and a preview shown before anything is saved. Nothing
+is saved if any row has a problem. People are matched by email, so importing the same file
+again changes nothing.
+"""
+
+import csv
+import io
+from datetime import datetime
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from qaweb.core.db import Base, UTCDateTime, utcnow
+from qaweb.core.forms import EMAIL_PATTERN
+from qaweb.core.permissions import PRACTITIONER, ROLES
+from qaweb.extensions import db
+from qaweb.organisation.models import Team, User
+
+HEADERS = {
+    "email": "Email",
+    "first name": "First name",
+    "last name": "Last name",
+    "team": "Team",
+    "job title": "Job title",
+    "line manager email": "Line manager email",
+    "roles": "Roles",
+    "active": "Active",
+}
+REQUIRED = ("email", "first name", "last name", "team")
+YES = {"yes", "y", "true", "1", "active"}
+NO = {"no", "n", "false", "0", "inactive", "left"}
+MAX_ROWS = 20000
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read."""
+
+
+class StaffImport(Base):
+    """A checked staff list waiting for confirmation (kept so every worker can confirm it)."""
+
+    __tablename__ = "staff_import"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filename: Mapped[str] = mapped_column(sa.String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rows: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_table(filename: str, data: bytes) -> list[dict]:
+    """Rows of the file as dicts keyed by the known headers (lower case)."""
+    name = filename.lower()
+    try:
+        if name.endswith(".csv"):
+            text = data.decode("utf-8-sig")
+            table = list(csv.reader(io.StringIO(text)))
+        elif name.endswith(".xlsx"):
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
+            table = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            workbook.close()
+        else:
+            raise ImportFileError("The staff list must be an .xlsx or .csv file")
+    except UnicodeDecodeError:
+        raise ImportFileError("The .csv file must be saved as UTF-8 (CSV UTF-8 in Excel)") from None
+    except ImportFileError:
+        raise
+    except Exception:
+        raise ImportFileError("The file could not be read: check it is a real .xlsx file") from None
+
+    table = [row for row in table if any(_cell_text(c) for c in row)]
+    if not table:
+        raise ImportFileError("The file is empty")
+    header = [_cell_text(h).lower() for h in table[0]]
+    missing = [HEADERS[h] for h in REQUIRED if h not in header]
+    if missing:
+        raise ImportFileError(
+            "The first row must name the columns. Missing: " + ", ".join(missing)
+        )
+    if len(table) - 1 > MAX_ROWS:
+        raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: split it")
+    rows = []
+    for number, raw in enumerate(table[1:], start=2):
+        values = {h: _cell_text(raw[i]) if i < len(raw) else "" for i, h in enumerate(header)}
+        row = {key: values.get(key, "") for key in HEADERS}
+        row["row"] = number
+        row["has_roles"] = "roles" in header
+        row["has_active"] = "active" in header
+        rows.append(row)
+    return rows
+
+
+def _role_names(text: str) -> tuple[set[str], list[str]]:
+    by_label = {label.lower(): key for key, label in ROLES.items()}
+    found, unknown = set(), []
+    for part in text.replace(",", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        key = part.lower().replace(" ", "_")
+        if key in ROLES:
+            found.add(key)
+        elif part.lower() in by_label:
+            found.add(by_label[part.lower()])
+        else:
+            unknown.append(part)
+    return found, unknown
+
+
+def check(rows: list[dict]) -> list[dict]:
+    """Each row with its problems and what importing it would do (new, update, unchanged)."""
+    emails = [r["email"].lower() for r in rows]
+    counts: dict[str, int] = {}
+    for e in emails:
+        counts[e] = counts.get(e, 0) + 1
+    teams = {t.name.lower(): t for t in db.session.scalars(select(Team))}
+    existing = {
+        u.email.lower(): u
+        for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))
+    }
+    manager_emails = {r["line manager email"].lower() for r in rows if r["line manager email"]}
+    known_managers = set(emails) | {
+        e.lower()
+        for e in db.session.scalars(
+            select(User.email).where(func.lower(User.email).in_(manager_emails))
+        )
+    }
+    checked = []
+    for r in rows:
+        problems = []
+        email = r["email"].lower()
+        if not email:
+            problems.append("Email is missing")
+        elif not EMAIL_PATTERN.match(email):
+            problems.append(f"Email '{r['email']}' is not a valid email address")
+        elif counts[email] > 1:
+            problems.append(f"Email {r['email']} appears more than once in the file")
+        for key in ("first name", "last name"):
+            if not r[key]:
+                problems.append(f"{HEADERS[key]} is missing")
+        team = teams.get(r["team"].lower())
+        if not r["team"]:
+            problems.append("Team is missing")
+        elif team is None:
+            problems.append(f"Team '{r['team']}' is not a team in qaweb: add it first")
+        manager = r["line manager email"].lower()
+        if manager and manager not in known_managers:
+            problems.append(f"Line manager {r['line manager email']} is not in the file or qaweb")
+        if manager and manager == email:
+            problems.append("A person cannot be their own line manager")
+        roles, unknown = _role_names(r["roles"])
+        if unknown:
+            problems.append("Unknown role: " + ", ".join(unknown))
+        active = True
+        if r["active"]:
+            if r["active"].lower() in YES:
+                active = True
+            elif r["active"].lower() in NO:
+                active = False
+            else:
+                problems.append(f"Active must be Yes or No, not '{r['active']}'")
+
+        outcome, changed = "new", []
+        user = existing.get(email)
+        if user is not None:
+            wanted = _wanted(r, team, roles, active, user)
+            changed = [
+                label
+                for label, (old, new) in wanted.items()
+                if old != new and label != "Line manager"
+            ]
+            old_manager = user.line_manager.email.lower() if user.line_manager else ""
+            if manager != old_manager:
+                changed.append("Line manager")
+            outcome = "update" if changed else "unchanged"
+        checked.append({**r, "problems": problems, "outcome": outcome, "changed": changed})
+    return checked
+
+
+def _wanted(r, team, roles, active, user):
+    """Field label -> (current value, value in the file) for an existing person."""
+    wanted = {
+        "First name": (user.first_name, r["first name"]),
+        "Last name": (user.last_name, r["last name"]),
+        "Team": (user.team_id, team.id if team else None),
+        "Job title": (user.job_title, r["job title"]),
+        "Line manager": (None, None),
+    }
+    if r["has_roles"] and roles:
+        wanted["Roles"] = (user.roles, roles)
+    if r["has_active"] and r["active"]:
+        wanted["Active"] = (user.active, active)
+    return wanted
+
+
+def stage(filename: str, data: bytes, uploaded_by: User) -> StaffImport:
+    rows = check(read_table(filename, data))
+    staged = StaffImport(filename=filename, uploaded_by_id=uploaded_by.id, rows=rows)
+    db.session.add(staged)
+    db.session.flush()
+    return staged
+
+
+def totals(rows: list[dict]) -> dict:
+    result = {"new": 0, "update": 0, "unchanged": 0, "problem_rows": 0}
+    for r in rows:
+        if r["problems"]:
+            result["problem_rows"] += 1
+        else:
+            result[r["outcome"]] += 1
+    return result
+
+
+def apply(staged: StaffImport) -> dict:
+    """Save every row, or nothing: rows are checked again against the database as it is now."""
+    rows = check(staged.rows)
+    if any(r["problems"] for r in rows):
+        staged.rows = rows
+        return totals(rows)
+    teams = {t.name.lower(): t for t in db.session.scalars(select(Team))}
+    emails = [r["email"].lower() for r in rows]
+    people = {
+        u.email.lower(): u
+        for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))
+    }
+    for r in rows:
+        if r["outcome"] == "unchanged":
+            continue
+        email = r["email"].lower()
+        user = people.get(email)
+        if user is None:
+            user = User(email=email, active=True)
+            db.session.add(user)
+            people[email] = user
+        user.first_name = r["first name"]
+        user.last_name = r["last name"]
+        user.job_title = r["job title"]
+        user.team_id = teams[r["team"].lower()].id
+        roles, _ = _role_names(r["roles"])
+        if roles:
+            user.roles = roles
+        elif not user.role_rows:
+            user.roles = {PRACTITIONER}
+        if r["has_active"] and r["active"]:
+            user.active = r["active"].lower() in YES
+    db.session.flush()
+    managers = {
+        u.email.lower(): u
+        for u in db.session.scalars(
+            select(User).where(
+                func.lower(User.email).in_(
+                    [r["line manager email"].lower() for r in rows if r["line manager email"]]
+                )
+            )
+        )
+    }
+    for r in rows:
+        if r["outcome"] == "unchanged":
+            continue
+        user = people[r["email"].lower()]
+        manager = managers.get(r["line manager email"].lower())
+        user.line_manager_id = manager.id if manager else None
+    staged.rows = rows
+    staged.applied_at = utcnow()
+    db.session.flush()
+    return totals(rows)

@@ -1,0 +1,307 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from qaweb.core.excel import Column, send_workbook
+from qaweb.core.history import guarded_save, history_for
+from qaweb.core.htmx import render
+from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.permissions import ADMIN, roles_required
+from qaweb.core.settings import Setting, get_setting, set_setting
+from qaweb.extensions import db
+from qaweb.organisation import services, staff_import
+from qaweb.organisation.forms import (
+    ConfirmImportForm,
+    ImportForm,
+    ServiceAreaForm,
+    SettingsForm,
+    TeamForm,
+    UserFilterForm,
+    UserForm,
+    role_hint_params,
+)
+from qaweb.organisation.models import ServiceArea, Team, User
+
+bp = Blueprint("organisation", __name__, url_prefix="/admin")
+
+admin_only = roles_required(ADMIN)
+SAVE_ERRORS = (services.DuplicateError,)
+
+
+@bp.get("/")
+@admin_only
+def index():
+    return render_template("organisation/index.html")
+
+
+# -- service areas -----------------------------------------------------------------------
+
+
+@bp.get("/service-areas")
+@admin_only
+def service_areas():
+    return render_template("organisation/service_areas.html", areas=services.service_areas())
+
+
+@bp.route("/service-areas/new", methods=["GET", "POST"])
+@bp.route("/service-areas/<int:area_id>/edit", methods=["GET", "POST"])
+@admin_only
+def service_area_form(area_id=None):
+    area = db.get_or_404(ServiceArea, area_id) if area_id else ServiceArea(active=True)
+    form = ServiceAreaForm(obj=area)
+    problem = None
+    if form.validate_on_submit():
+        problem = _save(area, form, lambda: services.save_service_area(area, form))
+        if problem is None:
+            flash(f"Service area {area.name} saved.", "success")
+            return redirect(url_for(".service_areas"))
+        if problem.stale:
+            form = ServiceAreaForm(formdata=None, obj=area)
+        else:
+            form.name.errors.append(problem)
+            problem = None
+    return render_template(
+        "organisation/service_area_form.html",
+        form=form,
+        area=area,
+        problem=problem,
+        history=history_for(db.session, area) if area.id else [],
+    )
+
+
+def _save(record, form, apply):
+    return guarded_save(db.session, record, form.version.data, apply, SAVE_ERRORS)
+
+
+# -- teams -------------------------------------------------------------------------------
+
+
+@bp.get("/teams")
+@admin_only
+def teams():
+    return render_template("organisation/teams.html", teams=services.teams())
+
+
+@bp.route("/teams/new", methods=["GET", "POST"])
+@bp.route("/teams/<int:team_id>/edit", methods=["GET", "POST"])
+@admin_only
+def team_form(team_id=None):
+    team = db.get_or_404(Team, team_id) if team_id else Team(active=True)
+
+    def make_form(**kwargs):
+        form = TeamForm(obj=team, team_id=team.id, **kwargs)
+        form.set_choices(services.service_areas(), services.teams())
+        return form
+
+    form = make_form()
+    if request.method == "GET" and team.id:
+        form.service_area_id.data = str(team.service_area_id)
+        form.paired_team_id.data = str(team.paired_team_id or "")
+    problem = None
+    if form.validate_on_submit():
+        problem = _save(team, form, lambda: services.save_team(team, form))
+        if problem is None:
+            flash(f"Team {team.name} saved.", "success")
+            return redirect(url_for(".teams"))
+        if problem.stale:
+            form = make_form(formdata=None)
+            form.service_area_id.data = str(team.service_area_id)
+            form.paired_team_id.data = str(team.paired_team_id or "")
+        else:
+            form.name.errors.append(problem)
+            problem = None
+    return render_template(
+        "organisation/team_form.html",
+        form=form,
+        team=team,
+        problem=problem,
+        history=history_for(db.session, team) if team.id else [],
+    )
+
+
+# -- people ------------------------------------------------------------------------------
+
+
+def _user_filters():
+    form = UserFilterForm()
+    from qaweb.core.forms import choices
+
+    form.team.choices = choices(((t.id, t.name) for t in services.teams()), blank="Any team")
+    return form, form.cleaned()
+
+
+@bp.get("/users")
+@admin_only
+def users():
+    form, filters = _user_filters()
+    pagination = paginate(services.people_filtered(filters))
+    args = form.active_args()
+    return render(
+        "organisation/users.html",
+        block="results",
+        form=form,
+        pagination=pagination,
+        pager=pagination_params(pagination, ".users", args),
+        export_url=url_for(".users_export", **args),
+    )
+
+
+STAFF_COLUMNS = [
+    Column("First name", 16),
+    Column("Last name", 18),
+    Column("Email", 34),
+    Column("Job title", 30),
+    Column("Team", 26),
+    Column("Service area", 26),
+    Column("Line manager email", 34),
+    Column("Roles", 40),
+    Column("Active", 8),
+    Column("Last signed in", 18, "datetime"),
+]
+
+
+@bp.get("/users/export.xlsx")
+@admin_only
+def users_export():
+    form, filters = _user_filters()
+    stmt = services.people_filtered(filters).execution_options(yield_per=1000)
+    from sqlalchemy.orm import selectinload
+
+    stmt = stmt.options(selectinload(User.line_manager))
+
+    def rows():
+        for u in db.session.scalars(stmt):
+            yield (
+                u.first_name,
+                u.last_name,
+                u.email,
+                u.job_title,
+                u.team.name if u.team else "",
+                u.team.service_area.name if u.team else "",
+                u.line_manager.email if u.line_manager else "",
+                "; ".join(u.role_labels()),
+                "Yes" if u.active else "No",
+                u.last_signed_in_at,
+            )
+
+    return send_workbook("staff.xlsx", "Staff", STAFF_COLUMNS, rows())
+
+
+@bp.get("/users/<int:user_id>")
+@admin_only
+def user_detail(user_id):
+    user = db.get_or_404(User, user_id)
+    return render_template(
+        "organisation/user_detail.html", user=user, history=history_for(db.session, user)
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@bp.route("/users/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_only
+def user_form(user_id=None):
+    user = db.get_or_404(User, user_id) if user_id else User(active=True)
+
+    def make_form(**kwargs):
+        form = UserForm(obj=user, **kwargs)
+        form.set_choices(services.teams(), services.active_people(), user.id)
+        return form
+
+    def load_current(form):
+        form.team_id.data = str(user.team_id or "")
+        form.line_manager_id.data = str(user.line_manager_id or "")
+        form.roles.data = sorted(user.roles)
+
+    form = make_form()
+    if request.method == "GET":
+        load_current(form)
+    problem = None
+    if form.validate_on_submit():
+        method = current_app.config["PASSWORD_HASH_METHOD"]
+        problem = _save(user, form, lambda: services.save_user(user, form, method))
+        if problem is None:
+            flash(f"{user.name} saved.", "success")
+            return redirect(url_for(".user_detail", user_id=user.id))
+        if problem.stale:
+            form = make_form(formdata=None)
+            load_current(form)
+        else:
+            form.email.errors.append(problem)
+            problem = None
+    return render_template(
+        "organisation/user_form.html",
+        form=form,
+        user=user,
+        problem=problem,
+        role_params=role_hint_params(),
+    )
+
+
+# -- staff import ------------------------------------------------------------------------
+
+
+@bp.route("/users/import", methods=["GET", "POST"])
+@admin_only
+def import_staff():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            staged = staff_import.stage(upload.filename, upload.read(), current_user)
+        except staff_import.ImportFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            db.session.commit()
+            return redirect(url_for(".import_preview", import_id=staged.id))
+    return render_template("organisation/import.html", form=form)
+
+
+@bp.route("/users/import/<int:import_id>", methods=["GET", "POST"])
+@admin_only
+def import_preview(import_id):
+    staged = db.get_or_404(staff_import.StaffImport, import_id)
+    form = ConfirmImportForm()
+    if form.validate_on_submit() and staged.applied_at is None:
+        totals = staff_import.apply(staged)
+        db.session.commit()
+        if staged.applied_at:
+            flash(
+                f"Staff imported: {totals['new']} added, {totals['update']} updated, "
+                f"{totals['unchanged']} unchanged.",
+                "success",
+            )
+            return redirect(url_for(".users"))
+    rows = staged.rows
+    problem_rows = [r for r in rows if r["problems"]]
+    return render_template(
+        "organisation/import_preview.html",
+        staged=staged,
+        rows=rows,
+        problem_rows=problem_rows,
+        totals=staff_import.totals(rows),
+        form=form,
+    )
+
+
+# -- settings ----------------------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_only
+def settings():
+    setting = db.session.scalar(db.select(Setting).where(Setting.key == "council_name"))
+    form = SettingsForm(council_name=get_setting("council_name"), version=getattr(setting, "version", ""))
+    problem = None
+    if form.validate_on_submit():
+        if setting is None:
+            set_setting("council_name", form.council_name.data)
+            db.session.commit()
+        else:
+            problem = guarded_save(
+                db.session, setting, form.version.data,
+                lambda: set_setting("council_name", form.council_name.data),
+            )
+        if problem is None:
+            flash("Settings saved.", "success")
+            return redirect(url_for(".settings"))
+        form = SettingsForm(formdata=None, council_name=setting.value, version=setting.version)
+    return render_template("organisation/settings.html", form=form, problem=problem)
