@@ -50,7 +50,7 @@ format: install-dev
 assets:
 	npm install --no-audit --no-fund
 	mkdir -p static/govuk static/htmx
-	./node_modules/.bin/sass --pkg-importer=node --style=compressed --no-source-map \
+	./node_modules/.bin/sass --pkg-importer=node --style=compressed --no-source-map --no-error-css \
 		assets/qaweb.scss static/qaweb.css
 	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js static/govuk/
 	cp node_modules/htmx.org/dist/htmx.min.js static/htmx/

@@ -26,9 +26,9 @@ class ActionFilterForm(FilterForm):
         choices=choices([*STATUSES.items(), ("all", "Any status")]),
         default="open",
     )
-    owner = SelectField("Owner", validate_choice=True)
-    team = SelectField("Team")
-    source = SelectField("Source")
+    owner = SelectField("Owner", default="")
+    team = SelectField("Team", default="")
+    source = SelectField("Source", default="")
     overdue = BooleanField("Only overdue actions")
 
     def set_choices(self, owners, teams):

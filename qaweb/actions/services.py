@@ -47,10 +47,15 @@ def can_view(user: User, action: Action) -> bool:
     )
 
 
-def can_complete(user: User, action: Action) -> bool:
-    return action.status == OPEN and (
+def may_complete(user: User, action: Action) -> bool:
+    """Whose job it is to complete the action (whatever its state)."""
+    return (
         action.owner_id == user.id or has_any_role(user, QA_OFFICER) or manages_team_of(user, action)
     )
+
+
+def can_complete(user: User, action: Action) -> bool:
+    return action.status == OPEN and may_complete(user, action)
 
 
 def can_manage(user: User, action: Action | None = None) -> bool:

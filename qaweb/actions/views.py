@@ -14,7 +14,7 @@ from qaweb.actions.models import STATUSES, Action
 from qaweb.core import sources
 from qaweb.core.excel import send_workbook
 from qaweb.core.history import guarded_save, history_for
-from qaweb.core.htmx import is_htmx, render
+from qaweb.core.htmx import hx_redirect, is_htmx, render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
@@ -193,8 +193,11 @@ def edit(action_id):
 @login_required
 def complete(action_id):
     action = get_or_403(Action, action_id, services.can_view)
-    if not services.can_complete(current_user, action):
+    if not services.may_complete(current_user, action):
         abort(403)
+    if action.status != "open":
+        flash(f"Action {action.reference} is already {action.status_label.lower()}.", "info")
+        return hx_redirect(url_for(".detail", action_id=action.id))
     form = CompleteForm(version=action.version, completed_on=today_london())
     in_row = is_htmx() and request.args.get("in") == "row"
     problem = None

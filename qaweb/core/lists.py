@@ -18,17 +18,22 @@ class FilterForm(FlaskForm):
     def cleaned(self) -> dict:
         """The filters that passed validation; a bad value is dropped, never a 500."""
         self.validate()
-        return {
-            name: field.data
-            for name, field in self._fields.items()
-            if not field.errors and field.data not in (None, "", False, [])
-        }
+        cleaned = {}
+        for name, field in self._fields.items():
+            if field.errors:
+                # A stale bookmark or an edited URL: ignore the value rather than refuse the page.
+                field.errors = []
+                field.data = field.default
+                continue
+            if field.data not in (None, "", False, []):
+                cleaned[name] = field.data
+        return cleaned
 
     def active_args(self) -> dict:
         """The filters that are set, as query-string arguments (for links and exports)."""
         args = {}
         for field in self:
-            if field.type in ("SubmitField", "CSRFTokenField") or field.errors:
+            if field.type in ("SubmitField", "CSRFTokenField"):
                 continue
             value = field.data
             if value in (None, "", False, []):

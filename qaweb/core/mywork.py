@@ -48,5 +48,6 @@ def work_for(user, limit: int = 25) -> tuple[list[WorkItem], list[dict]]:
                     "url": source.more_url(user) if source.more_url else None,
                 }
             )
-    items.sort(key=lambda i: (i.due_on is None, i.due_on or date.max, i.title))
+    # Stable: items with the same (or no) due date keep the order their module gave.
+    items.sort(key=lambda i: (i.due_on is None, i.due_on or date.max))
     return items[:limit], summary

@@ -255,7 +255,7 @@ def build(scale: int = 1) -> dict[str, int]:
             {
                 "source_type": source_type,
                 "source_id": None,
-                "source_label": f"{MEETINGS[source_type]} {meeting_day.day} {meeting_day:%B %Y}",
+                "source_label": f"Meeting of {meeting_day.day} {meeting_day:%B %Y}",
                 "description": rng.choice(ACTIONS),
                 "owner_id": owner["id"],
                 "team_id": owner["team_id"],

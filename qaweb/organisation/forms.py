@@ -112,8 +112,8 @@ def role_hint_params():
 
 class UserFilterForm(FilterForm):
     q = StringField("Search", description="Name, email or job title")
-    team = SelectField("Team")
-    role = SelectField("Role", choices=choices(ROLES.items(), blank="Any role"))
+    team = SelectField("Team", default="")
+    role = SelectField("Role", choices=choices(ROLES.items(), blank="Any role"), default="")
     status = SelectField(
         "Status",
         choices=choices([("active", "Active"), ("inactive", "Deactivated"), ("all", "Everyone")]),

@@ -1,0 +1,124 @@
+"""The browser lane: the app served by gunicorn on a free port, on a temporary SQLite database
+seeded by the app's own CLI, driven by Playwright in Debian's chromium."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "build" / "screenshots"
+DEMO_PASSWORD = "qaweb-demo-2026"
+DOMAIN = "demo-council.example"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Browser lane: install Debian's chromium (apt-get install chromium)")
+    workdir = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{workdir / 'qaweb.sqlite'}",
+        "SECRET_KEY": "browser-lane-secret",
+        "QAWEB_PASSWORD_HASH": "pbkdf2:sha256:1000",
+    }
+    bin_dir = Path(sys.executable).parent
+    flask = [str(bin_dir / "flask"), "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([*flask, "seed", "demo"], cwd=ROOT, env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [
+            str(bin_dir / "gunicorn"), "--no-control-socket", "--workers", "2",
+            "--bind", f"127.0.0.1:{port}", "wsgi:app",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(url + "/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.terminate()
+        raise RuntimeError("gunicorn did not start: " + (workdir / "gunicorn.log").read_text())
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+    log.close()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def axe():
+    return Axe()
+
+
+@pytest.fixture
+def check_page(axe):
+    """Run axe on the page (no serious or critical findings) and keep a screenshot."""
+
+    def check(page, name):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        results = axe.run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                        for n in v["nodes"][:3])
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, f"axe on {name} ({page.url}):\n" + "\n".join(bad)
+
+    return check
+
+
+def demo_email(prefix: str) -> str:
+    return f"{prefix}@{DOMAIN}"
+
+
+def sign_in_as(page, prefix: str):
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(demo_email(prefix))
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/")
+
+
+def have_chromium() -> bool:
+    return shutil.which("chromium") is not None or Path(CHROMIUM).exists()

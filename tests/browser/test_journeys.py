@@ -1,0 +1,119 @@
+"""Journeys in a real browser, with axe on every page visited."""
+
+import re
+
+import pytest
+from conftest import sign_in_as
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+NAV_BY_ROLE = {
+    "practitioner": ["My work", "Actions"],
+    "team.manager": ["My work", "Actions"],
+    "service.manager": ["My work", "Actions"],
+    "observer": ["My work", "Actions"],
+    "organiser": ["My work", "Actions"],
+    "qa.officer": ["My work", "Actions"],
+    "qa.board": ["My work", "Actions"],
+    "complaints": ["My work", "Actions"],
+    "admin": ["My work", "Actions", "Admin"],
+}
+
+EXTRA_PAGES = {
+    "qa.officer": ["/actions/all", "/actions/new", "/account/password"],
+    "team.manager": ["/actions/team"],
+    "admin": [
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/teams",
+        "/admin/teams/new",
+        "/admin/service-areas",
+        "/admin/users/import",
+        "/admin/settings",
+    ],
+}
+
+
+def test_sign_in_page_and_errors_pass_axe(page, check_page):
+    page.goto("/sign-in")
+    expect(page).to_have_title("Sign in - qaweb")
+    check_page(page, "sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_title("Error: Sign in - qaweb")
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter your email address")
+    check_page(page, "sign-in-errors")
+
+
+@pytest.mark.parametrize("role", list(NAV_BY_ROLE))
+def test_each_role_sees_its_navigation_and_every_page_passes_axe(page, check_page, role):
+    sign_in_as(page, role)
+    nav = page.locator(".govuk-service-navigation__list .govuk-service-navigation__item a")
+    labels = [t.strip() for t in nav.all_inner_texts()]
+    assert labels[: len(NAV_BY_ROLE[role])] == NAV_BY_ROLE[role]
+    assert "Admin" not in labels or role == "admin"
+    hrefs = [a.get_attribute("href") for a in nav.all() if "service-navigation__link" in (a.get_attribute("class") or "")]
+    hrefs = [h for h in hrefs if h and not h.startswith("/account")]
+    for href in dict.fromkeys(hrefs + EXTRA_PAGES.get(role, [])):
+        page.goto(href)
+        assert page.title().endswith(" - qaweb")
+        name = f"{role}-{href.strip('/').replace('/', '-') or 'home'}"
+        check_page(page, name)
+
+
+def test_qa_officer_filters_completes_and_exports_actions(page, check_page, tmp_path):
+    sign_in_as(page, "qa.officer")
+    page.goto("/actions/all")
+    total_text = page.locator("#results p").first.inner_text()
+    page.evaluate("window.__notReloaded = true")
+
+    # Filter with htmx: the list updates in place and the URL records the filter.
+    page.get_by_label("Only overdue actions").check()
+    expect(page).to_have_url(re.compile(r"overdue=y"))
+    expect(page.locator("#results p").first).not_to_have_text(total_text)
+    assert page.evaluate("window.__notReloaded") is True
+    rows = page.locator("#actions-table tbody tr")
+    expect(rows.first).to_contain_text("Overdue")
+    check_page(page, "actions-all-overdue")
+
+    # Complete the first one in place; a missing field is reported in the row.
+    first = rows.first
+    row_id = first.get_attribute("id")
+    first.get_by_role("link", name=re.compile("^Complete")).click()
+    form_row = page.locator(f"#{row_id}")
+    expect(form_row.get_by_label("Evidence of completion")).to_be_visible()
+    check_page(page, "actions-complete-in-row")
+    form_row.get_by_role("button", name="Mark as completed").click()
+    expect(form_row.locator(".govuk-error-summary")).to_contain_text(
+        "Enter the evidence that the action is complete"
+    )
+    form_row.get_by_label("Evidence of completion").fill("Discussed at team meeting; minutes saved.")
+    form_row.get_by_role("button", name="Mark as completed").click()
+    expect(page.locator(f"#{row_id}")).to_contain_text("Completed")
+    assert page.evaluate("window.__notReloaded") is True
+
+    # Export what the filters show and read the file back.
+    shown = int(re.search(r"([\d,]+) action", page.locator("#results p").first.inner_text())
+                .group(1).replace(",", ""))
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name=re.compile("Export to Excel")).click()
+    path = tmp_path / "actions.xlsx"
+    download_info.value.save_as(path)
+    workbook = load_workbook(path)
+    sheet = workbook["Actions"]
+    assert sheet.max_row - 1 == shown
+    assert sheet["J2"].value == "Yes"  # overdue column
+
+
+def test_admin_adds_a_team_with_errors_shown(page, check_page):
+    sign_in_as(page, "admin")
+    page.goto("/admin/teams/new")
+    page.get_by_role("button", name="Save team").click()
+    expect(page).to_have_title(re.compile("^Error: "))
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the name of the team")
+    check_page(page, "admin-team-errors")
+    page.get_by_label("Name").fill("Hawthorns")
+    page.get_by_label("Service area").select_option(label="Children in Need and Protection")
+    page.get_by_role("button", name="Save team").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Team Hawthorns saved")
