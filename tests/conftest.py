@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask import g
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
@@ -83,7 +84,7 @@ def scratch_database():
 
 
 def make_app(url: str):
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": url,
@@ -92,6 +93,14 @@ def make_app(url: str):
             "SERVER_NAME": "qaweb.test",
         }
     )
+
+    @app.before_request
+    def fresh_g():
+        # Tests keep an app context open, which requests would share; in production each
+        # request has its own, so start each with an empty ``g`` (signed-in user, caches).
+        g.__dict__.clear()
+
+    return app
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -119,7 +128,11 @@ def app(_app):
         outer = connection.begin()
         original = db.session
         db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": BoundSession}
+            {
+                "bind": connection,
+                "join_transaction_mode": "create_savepoint",
+                "class_": BoundSession,
+            }
         )
         try:
             yield _app
@@ -174,8 +187,17 @@ def make_team(app, make_area):
 
 @pytest.fixture
 def make_user(app, make_team):
-    def make(*roles, team=None, first_name=None, last_name="Tester", email=None, password=PASSWORD,
-             active=True, line_manager=None, job_title="Social Worker"):
+    def make(
+        *roles,
+        team=None,
+        first_name=None,
+        last_name="Tester",
+        email=None,
+        password=PASSWORD,
+        active=True,
+        line_manager=None,
+        job_title="Social Worker",
+    ):
         n = next(_seq)
         user = User(
             first_name=first_name or f"Person{n}",
@@ -198,8 +220,15 @@ def make_user(app, make_team):
 
 @pytest.fixture
 def make_action(app):
-    def make(owner, due_in_days=14, description=None, status="open", source_type="qa_board",
-             source_label="QA Board 1 March 2026", **kw):
+    def make(
+        owner,
+        due_in_days=14,
+        description=None,
+        status="open",
+        source_type="qa_board",
+        source_label="QA Board 1 March 2026",
+        **kw,
+    ):
         action = Action(
             source_type=source_type,
             source_label=source_label,

@@ -39,10 +39,11 @@ class ActionFilterForm(FilterForm):
         )
 
 
-
 class ActionForm(FlaskForm):
     version = HiddenField()
-    source_type = SelectField("Raised at", validators=[Required("Select where the action was raised")])
+    source_type = SelectField(
+        "Raised at", validators=[Required("Select where the action was raised")]
+    )
     source_label = StringField(
         "Meeting or reference",
         description="For example, QA Board 12 March 2026",
@@ -54,12 +55,16 @@ class ActionForm(FlaskForm):
     )
     owner = SelectField("Owner", validators=[Required("Select who owns the action")])
     due_on = DateField(
-        "Due date", description="For example, 27 3 2027", validators=[Required("Enter the due date")]
+        "Due date",
+        description="For example, 27 3 2027",
+        validators=[Required("Enter the due date")],
     )
     submit = SubmitField("Save action")
 
     def set_choices(self, owners):
-        self.owner.choices = choices(((u.id, f"{u.name} ({u.job_title})") for u in owners), blank="")
+        self.owner.choices = choices(
+            ((u.id, f"{u.name} ({u.job_title})") for u in owners), blank=""
+        )
         self.source_type.choices = choices(
             ((s.key, s.label) for s in sources.all_types() if s.manual), blank=""
         )

@@ -50,7 +50,9 @@ def can_view(user: User, action: Action) -> bool:
 def may_complete(user: User, action: Action) -> bool:
     """Whose job it is to complete the action (whatever its state)."""
     return (
-        action.owner_id == user.id or has_any_role(user, QA_OFFICER) or manages_team_of(user, action)
+        action.owner_id == user.id
+        or has_any_role(user, QA_OFFICER)
+        or manages_team_of(user, action)
     )
 
 

@@ -10,8 +10,7 @@ from qaweb.actions.forms import (
     CompleteForm,
     ConfirmForm,
 )
-from qaweb.actions.models import STATUSES, Action
-from qaweb.core import sources
+from qaweb.actions.models import Action
 from qaweb.core.excel import send_workbook
 from qaweb.core.history import guarded_save, history_for
 from qaweb.core.htmx import hx_redirect, is_htmx, render
@@ -103,9 +102,7 @@ def export(scope):
         "Actions",
         exports.COLUMNS,
         exports.rows(stmt, today),
-        summary=exports.summary(
-            stmt, services.SCOPES[scope], _filter_labels(form, filters), today
-        ),
+        summary=exports.summary(stmt, services.SCOPES[scope], _filter_labels(form, filters), today),
     )
 
 
@@ -212,16 +209,17 @@ def complete(action_id):
         if problem is None:
             if in_row:
                 return render(
-                    "actions/_row.html", action=action, today=today_london(), services=services,
+                    "actions/_row.html",
+                    action=action,
+                    today=today_london(),
+                    services=services,
                     just_completed=True,
                 )
             flash(f"Action {action.reference} marked as completed.", "success")
             return redirect(url_for(".detail", action_id=action.id))
         form.version.data = action.version
     if in_row:
-        return render(
-            "actions/_complete_row.html", action=action, form=form, problem=problem
-        )
+        return render("actions/_complete_row.html", action=action, form=form, problem=problem)
     return render_template("actions/complete.html", action=action, form=form, problem=problem)
 
 
@@ -265,5 +263,3 @@ def verify(action_id):
 @login_required
 def reopen(action_id):
     return _confirmed_change(action_id, services.reopen, "reopened")
-
-

@@ -7,9 +7,7 @@ MIN_PASSWORD = 10
 
 
 class SignInForm(FlaskForm):
-    email = StringField(
-        "Email address", validators=[Required("Enter your email address")]
-    )
+    email = StringField("Email address", validators=[Required("Enter your email address")])
     password = PasswordField("Password", validators=[Required("Enter your password")])
     submit = SubmitField("Sign in")
 

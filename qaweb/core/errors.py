@@ -30,7 +30,9 @@ def _page(status, title=None, body=None):
     default_title, default_body = MESSAGES.get(status, MESSAGES[400])
     return (
         render_template(
-            "errors/error.html", status=status, title=title or default_title,
+            "errors/error.html",
+            status=status,
+            title=title or default_title,
             body=body or default_body,
         ),
         status,

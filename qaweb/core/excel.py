@@ -5,7 +5,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import send_file
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -88,13 +88,25 @@ def build_workbook(
     return handle
 
 
+def _chunks(handle, size=256 * 1024):
+    try:
+        while chunk := handle.read(size):
+            yield chunk
+    finally:
+        handle.close()
+
+
 def send_workbook(filename: str, *args, **kwargs):
-    """An .xlsx download of ``build_workbook(*args, **kwargs)``."""
+    """An .xlsx download of ``build_workbook(*args, **kwargs)``, sent in chunks."""
     handle = build_workbook(*args, **kwargs)
-    return send_file(
-        handle,
+    handle.seek(0, 2)
+    length = handle.tell()
+    handle.seek(0)
+    response = Response(
+        _chunks(handle),
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=filename,
-        max_age=0,
     )
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Length"] = str(length)
+    response.headers["Cache-Control"] = "no-store"
+    return response

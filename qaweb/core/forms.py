@@ -61,12 +61,16 @@ class Required:
         if isinstance(data, str):
             data = data.strip()
         if data in (None, "", [], False):
-            field.errors[:] = []
+            if field.errors:
+                # Keep the more precise message from reading the input ("must be a real date").
+                raise StopValidation()
             raise StopValidation(self.message)
 
 
 class Email:
-    def __init__(self, message="Enter an email address in the correct format, like name@example.org"):
+    def __init__(
+        self, message="Enter an email address in the correct format, like name@example.org"
+    ):
         self.message = message
 
     def __call__(self, form, field):
@@ -109,6 +113,11 @@ class SelectField(wtforms.SelectField):
         kwargs.setdefault("invalid_value_message", "Select one of the options")
         super().__init__(label, validators, **kwargs)
 
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return  # nothing chosen: Required says so in its own words, if it is required
+        super().pre_validate(form)
+
 
 class RadioField(wtforms.RadioField):
     widget = GovRadioInput()
@@ -116,6 +125,11 @@ class RadioField(wtforms.RadioField):
     def __init__(self, label=None, validators=None, **kwargs):
         kwargs.setdefault("invalid_choice_message", "Select one of the options")
         super().__init__(label, validators, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return
+        super().pre_validate(form)
 
 
 class CheckboxesField(wtforms.SelectMultipleField):
@@ -168,7 +182,9 @@ class DateField(wtforms.Field):
             return
         name = self.label.text
         if not all(parts):
-            missing = [n for n, p in zip(("a day", "a month", "a year"), parts, strict=True) if not p]
+            missing = [
+                n for n, p in zip(("a day", "a month", "a year"), parts, strict=True) if not p
+            ]
             raise ValueError(f"{name} must include {' and '.join(missing)}")
         try:
             day, month, year = (int(p) for p in parts)

@@ -29,9 +29,7 @@ class ChangeLog(Base):
     record_type: Mapped[str] = mapped_column(sa.String(64))
     record_id: Mapped[int]
     action: Mapped[str] = mapped_column(sa.String(32))
-    changed_by_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("user.id", ondelete="SET NULL")
-    )
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id", ondelete="SET NULL"))
     changed_by_name: Mapped[str] = mapped_column(sa.String(200), default="System")
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     changes: Mapped[dict] = mapped_column(sa.JSON, default=dict)

@@ -72,9 +72,7 @@ def pagination_params(pagination, endpoint: str, args: dict, **values) -> dict |
         if number is None:
             items.append({"ellipsis": True})
             continue
-        items.append(
-            {"number": number, "href": link(number), "current": number == pagination.page}
-        )
+        items.append({"number": number, "href": link(number), "current": number == pagination.page})
     params: dict = {"items": items}
     if pagination.has_prev:
         params["previous"] = {"href": link(pagination.prev_num)}

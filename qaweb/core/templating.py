@@ -37,9 +37,31 @@ def navigation_for(user) -> list[dict]:
             continue
         current = path == "/" if item.prefix == "/" else path.startswith(item.prefix)
         items.append(
-            {"text": item.label, "href": url_for(item.endpoint, **dict(item.values)), "active": current}
+            {
+                "text": item.label,
+                "href": url_for(item.endpoint, **dict(item.values)),
+                "active": current,
+            }
         )
     return items
+
+
+def _council_name() -> str:
+    """The council's name; the default if the database cannot say (so error pages render)."""
+    from flask import g
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from qaweb.core.settings import DEFAULTS, get_setting
+    from qaweb.extensions import db
+
+    # Form widgets render their own templates: read the setting once per request.
+    if "council_name" not in g:
+        try:
+            g.council_name = get_setting("council_name")
+        except SQLAlchemyError:
+            db.session.rollback()
+            g.council_name = DEFAULTS["council_name"]
+    return g.council_name
 
 
 def register(app):
@@ -48,10 +70,8 @@ def register(app):
 
     @app.context_processor
     def layout_context():
-        from qaweb.core.settings import get_setting
-
         return {
-            "council_name": get_setting("council_name"),
+            "council_name": _council_name(),
             "navigation": navigation_for(current_user),
             "is_qa_officer": has_any_role(current_user, QA_OFFICER),
         }

@@ -5,7 +5,7 @@ Modelled on Wokingham's Children's Services. People are fictional. Bulk inserts 
 """
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select
@@ -177,31 +177,43 @@ def build(scale: int = 1) -> dict[str, int]:
     team_manager: dict[int, int] = {}
     for area_name, group in area_teams.items():
         first, last = name()
-        sm = add_person(first, last, f"Service Manager, {area_name}", group[0],
-                        [p.SERVICE_MANAGER, p.OBSERVER])
+        sm = add_person(
+            first, last, f"Service Manager, {area_name}", group[0], [p.SERVICE_MANAGER, p.OBSERVER]
+        )
         for team in group:
             area_manager[team.id] = sm
     for team in teams:
         first, last = name()
-        tm = add_person(first, last, "Team Manager", team, [p.TEAM_MANAGER],
-                        manager=area_manager[team.id])
+        tm = add_person(
+            first, last, "Team Manager", team, [p.TEAM_MANAGER], manager=area_manager[team.id]
+        )
         team_manager[team.id] = tm
         first, last = name()
         add_person(first, last, "Assistant Team Manager", team, [p.TEAM_MANAGER], manager=tm)
         for _ in range(rng.randint(6, 9)):
             first, last = name()
-            title = rng.choice(["Social Worker", "Senior Social Worker", "Family Practitioner",
-                                "Advanced Practitioner"])
+            title = rng.choice(
+                [
+                    "Social Worker",
+                    "Senior Social Worker",
+                    "Family Practitioner",
+                    "Advanced Practitioner",
+                ]
+            )
             add_person(first, last, title, team, [p.PRACTITIONER], manager=tm)
 
     # The named demo sign-ins, one per role.
     qa_team = next(t for t in teams if t.name == "Impact and Inspection")
     demo_team = next(t for t in teams if t.name == "Brambles")
     demo_names = {
-        "practitioner": ("Priya", "Shah"), "team.manager": ("Tom", "Reid"),
-        "service.manager": ("Sarah", "Okafor"), "observer": ("Helen", "Marsh"),
-        "organiser": ("Owen", "Price"), "qa.officer": ("Quinn", "Adebayo"),
-        "qa.board": ("Beatrice", "Lowe"), "complaints": ("Carys", "Morgan"),
+        "practitioner": ("Priya", "Shah"),
+        "team.manager": ("Tom", "Reid"),
+        "service.manager": ("Sarah", "Okafor"),
+        "observer": ("Helen", "Marsh"),
+        "organiser": ("Owen", "Price"),
+        "qa.officer": ("Quinn", "Adebayo"),
+        "qa.board": ("Beatrice", "Lowe"),
+        "complaints": ("Carys", "Morgan"),
         "admin": ("Alex", "Dunn"),
     }
     demo_ids = {}
@@ -220,7 +232,9 @@ def build(scale: int = 1) -> dict[str, int]:
             person["line_manager_id"] += offset
     for role in roles:
         role["user_id"] += offset
-    db.session.execute(insert(User), [{k: v for k, v in r.items() if k != "line_manager_id"} for r in people])
+    db.session.execute(
+        insert(User), [{k: v for k, v in r.items() if k != "line_manager_id"} for r in people]
+    )
     db.session.execute(insert(UserRole), roles)
     db.session.execute(
         User.__table__.update()

@@ -7,8 +7,13 @@ seed = AppGroup("seed", help="Load demonstration data.")
 
 
 @seed.command("demo")
-@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 500),
-              help="Multiply the volume of records, for load and speed work.")
+@click.option(
+    "--scale",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 500),
+    help="Multiply the volume of records, for load and speed work.",
+)
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has people.")
 def demo(scale, if_empty):
     """Build the demo council: service areas, teams, staff for every role, a year of actions."""
@@ -22,8 +27,7 @@ def demo(scale, if_empty):
         )
     counts = builder.build(scale=scale)
     click.echo(
-        "Demo council loaded: "
-        + ", ".join(f"{value:,} {name}" for name, value in counts.items())
+        "Demo council loaded: " + ", ".join(f"{value:,} {name}" for name, value in counts.items())
     )
     print_sign_ins()
 

@@ -89,7 +89,9 @@ class UserForm(FlaskForm):
     )
     new_password = PasswordField(
         "Set a password",
-        description=f"Leave blank to keep the current password. At least {MIN_PASSWORD} characters.",
+        description=(
+            f"Leave blank to keep the current password. At least {MIN_PASSWORD} characters."
+        ),
     )
     submit = SubmitField("Save user")
 
@@ -119,7 +121,6 @@ class UserFilterForm(FilterForm):
         choices=choices([("active", "Active"), ("inactive", "Deactivated"), ("all", "Everyone")]),
         default="active",
     )
-
 
 
 class ImportForm(FlaskForm):

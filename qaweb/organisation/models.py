@@ -35,9 +35,7 @@ class Team(Tracked, Versioned, Timestamped, Base):
     active: Mapped[bool] = mapped_column(default=True)
 
     service_area: Mapped[ServiceArea] = relationship(back_populates="teams", lazy="joined")
-    paired_team: Mapped["Team | None"] = relationship(
-        remote_side=[id], lazy="joined", join_depth=1
-    )
+    paired_team: Mapped["Team | None"] = relationship(remote_side=[id], lazy="joined", join_depth=1)
 
     def __str__(self):
         return self.name
@@ -70,9 +68,7 @@ class User(UserMixin, Tracked, Versioned, Timestamped, Base):
 
     team: Mapped[Team | None] = relationship(lazy="joined")
     line_manager: Mapped["User | None"] = relationship(remote_side=[id], lazy="select")
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def name(self) -> str:

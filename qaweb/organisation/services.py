@@ -54,7 +54,9 @@ def save_service_area(area: ServiceArea, form) -> ServiceArea:
 
 
 def save_team(team: Team, form) -> Team:
-    ensure_unique(Team, Team.name, form.name.data, team.id, "There is already a team with this name")
+    ensure_unique(
+        Team, Team.name, form.name.data, team.id, "There is already a team with this name"
+    )
     team.name = form.name.data
     team.service_area_id = int(form.service_area_id.data)
     team.paired_team_id = int(form.paired_team_id.data) if form.paired_team_id.data else None

@@ -88,9 +88,7 @@ def read_table(filename: str, data: bytes) -> list[dict]:
     header = [_cell_text(h).lower() for h in table[0]]
     missing = [HEADERS[h] for h in REQUIRED if h not in header]
     if missing:
-        raise ImportFileError(
-            "The first row must name the columns. Missing: " + ", ".join(missing)
-        )
+        raise ImportFileError("The first row must name the columns. Missing: " + ", ".join(missing))
     if len(table) - 1 > MAX_ROWS:
         raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: split it")
     rows = []

@@ -289,7 +289,9 @@ def import_preview(import_id):
 @admin_only
 def settings():
     setting = db.session.scalar(db.select(Setting).where(Setting.key == "council_name"))
-    form = SettingsForm(council_name=get_setting("council_name"), version=getattr(setting, "version", ""))
+    form = SettingsForm(
+        council_name=get_setting("council_name"), version=getattr(setting, "version", "")
+    )
     problem = None
     if form.validate_on_submit():
         if setting is None:
@@ -297,7 +299,9 @@ def settings():
             db.session.commit()
         else:
             problem = guarded_save(
-                db.session, setting, form.version.data,
+                db.session,
+                setting,
+                form.version.data,
                 lambda: set_setting("council_name", form.council_name.data),
             )
         if problem is None:

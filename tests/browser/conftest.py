@@ -45,10 +45,18 @@ def live_server(tmp_path_factory):
     log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
         [
-            str(bin_dir / "gunicorn"), "--no-control-socket", "--workers", "2",
-            "--bind", f"127.0.0.1:{port}", "wsgi:app",
+            str(bin_dir / "gunicorn"),
+            "--no-control-socket",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "wsgi:app",
         ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -77,8 +85,14 @@ def browser_type_launch_args(browser_type_launch_args):
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
         "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
         ],
     }
 
@@ -98,8 +112,10 @@ def check_page(axe):
         results = axe.run(page)
         bad = [
             f"{v['id']} ({v['impact']}): {v['help']} — "
-            + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
-                        for n in v["nodes"][:3])
+            + "; ".join(
+                n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
+                for n in v["nodes"][:3]
+            )
             for v in results.response["violations"]
             if v["impact"] in ("serious", "critical")
         ]

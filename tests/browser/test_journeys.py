@@ -53,7 +53,11 @@ def test_each_role_sees_its_navigation_and_every_page_passes_axe(page, check_pag
     labels = [t.strip() for t in nav.all_inner_texts()]
     assert labels[: len(NAV_BY_ROLE[role])] == NAV_BY_ROLE[role]
     assert "Admin" not in labels or role == "admin"
-    hrefs = [a.get_attribute("href") for a in nav.all() if "service-navigation__link" in (a.get_attribute("class") or "")]
+    hrefs = [
+        a.get_attribute("href")
+        for a in nav.all()
+        if "service-navigation__link" in (a.get_attribute("class") or "")
+    ]
     hrefs = [h for h in hrefs if h and not h.startswith("/account")]
     for href in dict.fromkeys(hrefs + EXTRA_PAGES.get(role, [])):
         page.goto(href)
@@ -88,14 +92,19 @@ def test_qa_officer_filters_completes_and_exports_actions(page, check_page, tmp_
     expect(form_row.locator(".govuk-error-summary")).to_contain_text(
         "Enter the evidence that the action is complete"
     )
-    form_row.get_by_label("Evidence of completion").fill("Discussed at team meeting; minutes saved.")
+    form_row.get_by_label("Evidence of completion").fill(
+        "Discussed at team meeting; minutes saved."
+    )
     form_row.get_by_role("button", name="Mark as completed").click()
     expect(page.locator(f"#{row_id}")).to_contain_text("Completed")
     assert page.evaluate("window.__notReloaded") is True
 
     # Export what the filters show and read the file back.
-    shown = int(re.search(r"([\d,]+) action", page.locator("#results p").first.inner_text())
-                .group(1).replace(",", ""))
+    shown = int(
+        re.search(r"([\d,]+) action", page.locator("#results p").first.inner_text())
+        .group(1)
+        .replace(",", "")
+    )
     with page.expect_download() as download_info:
         page.get_by_role("link", name=re.compile("Export to Excel")).click()
     path = tmp_path / "actions.xlsx"

@@ -1,0 +1,384 @@
+import io
+from datetime import timedelta
+
+from conftest import sign_in
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from qaweb.actions.models import Action
+from qaweb.core.history import ChangeLog
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+
+
+def page_of(response):
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
+
+
+def test_my_actions_shows_only_mine(client, make_user, make_action):
+    me = make_user(first_name="Me")
+    other = make_user(first_name="Other")
+    make_action(me, description="Mine to do")
+    make_action(other, description="Not mine")
+    sign_in(client, me)
+    page = page_of(client.get("/actions/mine"))
+    assert "Mine to do" in page
+    assert "Not mine" not in page
+
+
+def test_team_actions_for_team_and_service_managers(
+    client, make_user, make_team, make_area, make_action
+):
+    area = make_area()
+    team_a = make_team(area=area)
+    team_b = make_team(area=area)
+    elsewhere = make_team()
+    make_action(make_user(team=team_a), description="Team A action")
+    make_action(make_user(team=team_b), description="Team B action")
+    make_action(make_user(team=elsewhere), description="Other area action")
+
+    tm = make_user("team_manager", team=team_a)
+    sign_in(client, tm)
+    page = page_of(client.get("/actions/team"))
+    assert "Team A action" in page
+    assert "Team B action" not in page
+    client.post("/sign-out")
+
+    sm = make_user("service_manager", team=team_b)
+    sign_in(client, sm)
+    page = page_of(client.get("/actions/team"))
+    assert "Team A action" in page and "Team B action" in page
+    assert "Other area action" not in page
+
+
+def test_filters_apply_in_sql(client, signed_in, make_user, make_team, make_action):
+    signed_in("qa_officer")
+    team = make_team(name="Conifers")
+    owner = make_user(team=team, first_name="Fiona", last_name="Green")
+    make_action(owner, due_in_days=-3, description="Late chronology")
+    make_action(owner, due_in_days=10, description="Future visit")
+    make_action(
+        make_user(), due_in_days=-1, description="Someone else late", source_type="learning_log"
+    )
+    done = make_action(owner, due_in_days=-20, description="Done already", status="completed")
+    done.completed_on = today_london()
+    db.session.commit()
+
+    page = page_of(client.get("/actions/all?overdue=y"))
+    assert "Late chronology" in page and "Someone else late" in page
+    assert "Future visit" not in page and "Done already" not in page
+
+    page = page_of(client.get(f"/actions/all?owner={owner.id}"))
+    assert "Late chronology" in page and "Future visit" in page
+    assert "Someone else late" not in page
+
+    page = page_of(client.get(f"/actions/all?team={team.id}&status=completed"))
+    assert "Done already" in page and "Late chronology" not in page
+
+    page = page_of(client.get("/actions/all?source=learning_log"))
+    assert "Someone else late" in page and "Late chronology" not in page
+
+    page = page_of(client.get("/actions/all?q=fiona+green"))
+    assert "Late chronology" in page and "Someone else late" not in page
+
+    page = page_of(client.get("/actions/all?status=all&q=chronology"))
+    assert "<strong>1</strong> action" in page
+
+
+def test_bad_filter_values_are_ignored_not_a_500(client, signed_in):
+    signed_in("qa_officer")
+    for query in (
+        "owner=abc",
+        "team=99999",
+        "status=nonsense",
+        "page=-4",
+        "page=abc",
+        "page=999999",
+        "source=<script>",
+    ):
+        assert client.get(f"/actions/all?{query}").status_code == 200, query
+
+
+def test_list_is_paginated_fifty_a_page(client, signed_in, make_user, make_action):
+    me = signed_in("qa_officer")
+    owner = make_user()
+    for i in range(55):
+        make_action(owner, due_in_days=i, description=f"Numbered action {i:02d}")
+    page = page_of(client.get("/actions/all"))
+    assert "<strong>55</strong> actions" in page
+    assert page.count('id="action-') == 50
+    assert "Numbered action 00" in page and "Numbered action 50" not in page
+    page2 = page_of(client.get("/actions/all?page=2"))
+    assert page2.count('id="action-') == 5
+    assert "Numbered action 54" in page2
+    del me
+
+
+def test_htmx_filter_returns_only_the_results_fragment(client, signed_in, make_action):
+    me = signed_in("practitioner")
+    make_action(me, description="Fragment action")
+    response = client.get("/actions/mine?status=open", headers={"HX-Request": "true"})
+    body = page_of(response)
+    assert "<html" not in body
+    assert "Fragment action" in body
+    assert "HX-Request" in response.headers["Vary"]
+    full = page_of(client.get("/actions/mine?status=open"))
+    assert "<html" in full and "Fragment action" in full
+
+
+def test_complete_in_place_with_htmx(client, signed_in, make_action):
+    me = signed_in("practitioner")
+    action = make_action(me, description="Finish the plan")
+    hx = {"HX-Request": "true"}
+    form = page_of(client.get(f"/actions/{action.id}/complete?in=row", headers=hx))
+    assert "<html" not in form and "Evidence of completion" in form
+
+    day = today_london()
+    date_fields = {"completed_on": [str(day.day), str(day.month), str(day.year)]}
+    # Missing evidence: the row comes back (200, so htmx swaps it) with the error.
+    response = client.post(
+        f"/actions/{action.id}/complete?in=row",
+        data={**date_fields, "version": action.version},
+        headers=hx,
+    )
+    body = page_of(response)
+    assert "Enter the evidence that the action is complete" in body
+    assert db.session.get(Action, action.id).status == "open"
+
+    response = client.post(
+        f"/actions/{action.id}/complete?in=row",
+        data={**date_fields, "version": action.version, "evidence": "Plan reviewed with family"},
+        headers=hx,
+    )
+    body = page_of(response)
+    assert "<html" not in body and "Completed" in body
+    saved = db.session.get(Action, action.id)
+    assert saved.status == "completed"
+    assert saved.evidence == "Plan reviewed with family"
+    assert saved.completed_by_id == me.id
+
+
+def test_complete_without_javascript(client, signed_in, make_action):
+    me = signed_in("practitioner")
+    action = make_action(me)
+    response = client.post(
+        f"/actions/{action.id}/complete",
+        data={"completed_on": ["31", "2", "2026"], "version": action.version, "evidence": "x"},
+    )
+    assert "Date completed must be a real date" in page_of(response)
+    tomorrow = today_london() + timedelta(days=1)
+    response = client.post(
+        f"/actions/{action.id}/complete",
+        data={
+            "completed_on": [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)],
+            "version": action.version,
+            "evidence": "x",
+        },
+    )
+    assert "must be today or in the past" in page_of(response)
+    day = today_london()
+    response = client.post(
+        f"/actions/{action.id}/complete",
+        data={
+            "completed_on": [str(day.day), str(day.month), str(day.year)],
+            "version": action.version,
+            "evidence": "Done",
+        },
+        follow_redirects=True,
+    )
+    assert "marked as completed" in page_of(response)
+
+
+def test_someone_else_cannot_complete_my_action(client, make_user, make_action):
+    owner = make_user()
+    action = make_action(owner)
+    stranger = make_user()
+    sign_in(client, stranger)
+    assert client.get(f"/actions/{action.id}").status_code == 403
+    assert client.post(f"/actions/{action.id}/complete", data={}).status_code == 403
+    assert db.session.get(Action, action.id).status == "open"
+
+
+def test_owners_team_manager_can_complete_and_sees_the_button(
+    client, make_user, make_team, make_action
+):
+    team = make_team()
+    action = make_action(make_user(team=team), description="Team member's action")
+    manager = make_user("team_manager", team=team)
+    sign_in(client, manager)
+    page = page_of(client.get(f"/actions/{action.id}"))
+    assert "Mark as completed" in page
+    assert "Verify as complete" not in page and "Edit</a>" not in page
+
+
+def test_stale_edit_is_refused_and_names_who_changed_it(client, make_user, make_action):
+    officer = make_user("qa_officer", first_name="Quinn", last_name="Adebayo")
+    other = make_user("qa_officer", first_name="Olive", last_name="Hart")
+    action = make_action(make_user(), description="Original wording")
+    old_version = action.version
+    due = action.due_on
+
+    form = {
+        "version": old_version,
+        "source_type": "qa_board",
+        "source_label": "QA Board",
+        "owner": action.owner_id,
+        "due_on": [str(due.day), str(due.month), str(due.year)],
+    }
+    # Olive saves first.
+    sign_in(client, other)
+    response = client.post(
+        f"/actions/{action.id}/edit", data={**form, "description": "Olive's wording"}
+    )
+    assert response.status_code == 302
+    client.post("/sign-out")
+    # Quinn saves from the copy he loaded before Olive's change.
+    sign_in(client, officer)
+    page = page_of(
+        client.post(f"/actions/{action.id}/edit", data={**form, "description": "Quinn's wording"})
+    )
+    assert "Olive Hart changed this record" in page
+    assert "have not been saved" in page
+    assert "Olive&#39;s wording" in page  # the form shows the current values
+    assert db.session.get(Action, action.id).description == "Olive's wording"
+
+
+def test_history_records_who_changed_what(client, signed_in, make_user, make_action):
+    officer = signed_in("qa_officer", first_name="Quinn", last_name="Adebayo")
+    action = make_action(make_user(), description="Before")
+    due = action.due_on
+    client.post(
+        f"/actions/{action.id}/edit",
+        data={
+            "version": action.version,
+            "source_type": "qa_board",
+            "source_label": "",
+            "owner": action.owner_id,
+            "description": "After",
+            "due_on": [str(due.day), str(due.month), str(due.year)],
+        },
+    )
+    entries = list(
+        db.session.scalars(
+            select(ChangeLog)
+            .where(ChangeLog.record_type == "action", ChangeLog.record_id == action.id)
+            .order_by(ChangeLog.id)
+        )
+    )
+    assert [e.action for e in entries] == ["created", "updated"]
+    assert entries[1].changes["description"] == ["Before", "After"]
+    assert entries[1].changed_by_id == officer.id
+    page = page_of(client.get(f"/actions/{action.id}"))
+    assert "History" in page and "Quinn Adebayo" in page and "Before → After" in page
+
+
+def test_cancel_verify_and_reopen(client, signed_in, make_user, make_action):
+    signed_in("qa_officer")
+    action = make_action(make_user())
+    page = page_of(
+        client.post(f"/actions/{action.id}/cancel", data={"version": action.version, "reason": ""})
+    )
+    assert "Enter why the action is being cancelled" in page
+    client.post(
+        f"/actions/{action.id}/cancel",
+        data={"version": action.version, "reason": "No longer needed"},
+    )
+    saved = db.session.get(Action, action.id)
+    assert saved.status == "cancelled" and saved.cancelled_reason == "No longer needed"
+
+    done = make_action(make_user(), status="completed")
+    done.completed_on = today_london()
+    db.session.commit()
+    response = client.post(
+        f"/actions/{done.id}/verify", data={"version": done.version}, follow_redirects=True
+    )
+    assert "verified as complete" in page_of(response)
+    assert db.session.get(Action, done.id).verified_by_id is not None
+    response = client.post(
+        f"/actions/{done.id}/verify",
+        data={"version": db.session.get(Action, done.id).version},
+        follow_redirects=True,
+    )
+    assert "already been verified" in page_of(response)
+    client.post(
+        f"/actions/{done.id}/reopen", data={"version": db.session.get(Action, done.id).version}
+    )
+    assert db.session.get(Action, done.id).status == "open"
+
+
+def test_raise_an_action_with_errors_then_saved(client, signed_in, make_user):
+    signed_in("qa_officer")
+    owner = make_user(first_name="Olu")
+    page = page_of(client.post("/actions/new", data={"due_on": ["", "", ""]}))
+    assert "Error: Raise an action - qaweb" in page
+    for message in (
+        "Select where the action was raised",
+        "Enter what needs to be done",
+        "Select who owns the action",
+        "Enter the due date",
+    ):
+        assert message in page
+    response = client.post(
+        "/actions/new",
+        data={
+            "source_type": "qa_board",
+            "source_label": "QA Board 1 December 2026",
+            "description": "Review neglect cases",
+            "owner": owner.id,
+            "due_on": ["1", "2", "2027"],
+        },
+    )
+    assert response.status_code == 302
+    action = db.session.scalar(select(Action).where(Action.description == "Review neglect cases"))
+    assert action.owner_id == owner.id and action.team_id == owner.team_id
+    assert str(action.due_on) == "2027-02-01"
+
+
+def test_overdue_is_computed_from_the_due_date(make_user, make_action):
+    action = make_action(make_user(), due_in_days=-1)
+    assert action.is_overdue() and action.days_overdue() == 1
+    assert not action.is_overdue(today_london() - timedelta(days=5))
+    assert "overdue" not in Action.__table__.c
+
+
+def test_export_has_exactly_the_filtered_rows(client, signed_in, make_user, make_action):
+    signed_in("qa_officer")
+    owner = make_user(first_name="Zara", last_name="Iqbal")
+    make_action(owner, due_in_days=-2, description='=HYPERLINK("http://evil")')
+    make_action(owner, due_in_days=5, description="Not overdue")
+    make_action(make_user(), due_in_days=-4, description="Another overdue")
+    response = client.get("/actions/all/export.xlsx?overdue=y")
+    assert response.status_code == 200
+    assert response.mimetype.endswith("spreadsheetml.sheet")
+    workbook = load_workbook(io.BytesIO(response.data))
+    sheet = workbook["Actions"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("Reference", "Source", "Meeting or reference", "Action")
+    assert len(rows) == 3  # header + the two overdue actions
+    descriptions = {r[3] for r in rows[1:]}
+    assert descriptions == {'=HYPERLINK("http://evil")', "Another overdue"}
+    formula_cell = next(c for c in sheet["D"] if c.value and str(c.value).startswith("="))
+    assert formula_cell.data_type == "s"  # text, never a formula
+    assert sheet["A1"].font.bold
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:O3"
+    due = sheet["H2"]
+    assert due.is_date and due.value.date() == today_london() - timedelta(days=4)
+    assert sheet["K2"].value == 4 and sheet["J2"].value == "Yes"
+    assert sheet.column_dimensions["D"].width == 60
+    summary = dict(workbook["Summary"].iter_rows(values_only=True))
+    assert summary["Actions"] == 2 and summary["Of which overdue"] == 2
+    assert summary["Filter: Only overdue actions"] == "Yes"
+
+
+def test_my_work_lists_open_actions_soonest_first(client, signed_in, make_action):
+    me = signed_in("practitioner")
+    make_action(me, due_in_days=20, description="Later one")
+    make_action(me, due_in_days=-2, description="Overdue one")
+    make_action(me, due_in_days=3, description="Soon one")
+    make_action(me, due_in_days=1, description="Cancelled one", status="cancelled")
+    page = page_of(client.get("/"))
+    assert page.index("Overdue one") < page.index("Soon one") < page.index("Later one")
+    assert "Cancelled one" not in page
+    assert "Your open actions: <strong>3</strong>" in page

@@ -1,0 +1,127 @@
+"""Every route, for every role: the expected status. A new route without an entry here fails."""
+
+import pytest
+from conftest import sign_in
+
+from qaweb.core.permissions import ROLES
+from qaweb.extensions import db
+
+ANON = "anonymous"
+EVERYONE = set(ROLES)
+PUBLIC = "public"
+
+# endpoint -> (method, roles allowed). Allowed means 200 or a redirect that is not to sign-in;
+# everyone else signed in gets 403; anonymous people are sent to sign in.
+EXPECTED = {
+    "home.index": ("GET", EVERYONE),
+    "home.health": ("GET", PUBLIC),
+    "auth.sign_in": ("GET", PUBLIC),
+    "auth.sign_out": ("POST", PUBLIC),
+    "auth.change_password": ("GET", EVERYONE),
+    "actions.index": ("GET", EVERYONE),
+    "actions.listing": ("GET", {"qa_officer"}),  # scope=all
+    "actions.export": ("GET", {"qa_officer"}),  # scope=all
+    "actions.new": ("GET", {"qa_officer"}),
+    "actions.detail": ("GET", {"qa_officer"}),
+    "actions.edit": ("GET", {"qa_officer"}),
+    "actions.complete": ("GET", {"qa_officer"}),
+    "actions.cancel": ("GET", {"qa_officer"}),
+    "actions.verify": ("POST", {"qa_officer"}),
+    "actions.reopen": ("POST", {"qa_officer"}),
+    "organisation.index": ("GET", {"admin"}),
+    "organisation.service_areas": ("GET", {"admin"}),
+    "organisation.service_area_form": ("GET", {"admin"}),
+    "organisation.teams": ("GET", {"admin"}),
+    "organisation.team_form": ("GET", {"admin"}),
+    "organisation.users": ("GET", {"admin"}),
+    "organisation.users_export": ("GET", {"admin"}),
+    "organisation.user_detail": ("GET", {"admin"}),
+    "organisation.user_form": ("GET", {"admin"}),
+    "organisation.import_staff": ("GET", {"admin"}),
+    "organisation.import_preview": ("GET", {"admin"}),
+    "organisation.settings": ("GET", {"admin"}),
+}
+
+# Scoped lists: which roles may open each scope.
+SCOPES = {"mine": EVERYONE, "team": {"team_manager", "service_manager"}, "all": {"qa_officer"}}
+
+
+@pytest.fixture
+def records(app, make_user, make_team, make_action):
+    """An action owned by someone outside every role-holder's team and area."""
+    from qaweb.organisation.staff_import import StaffImport
+
+    owner = make_user("practitioner", team=make_team("Far Away Team"))
+    action = make_action(owner, description="Someone else's action")
+    staged = StaffImport(filename="staff.csv", rows=[])
+    db.session.add(staged)
+    db.session.commit()
+    return {
+        "action_id": action.id,
+        "area_id": owner.team.service_area_id,
+        "team_id": owner.team_id,
+        "user_id": owner.id,
+        "import_id": staged.id,
+        "scope": "all",
+    }
+
+
+def url_for_rule(app, rule, records):
+    from flask import url_for
+
+    values = {arg: records[arg] for arg in rule.arguments}
+    with app.test_request_context():
+        return url_for(rule.endpoint, **values)
+
+
+def test_every_route_has_an_expected_status():
+    from conftest import make_app
+
+    app = make_app("sqlite://")
+    endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"}
+    assert endpoints == set(EXPECTED), (
+        f"missing: {sorted(endpoints - set(EXPECTED))}, stale: {sorted(set(EXPECTED) - endpoints)}"
+    )
+
+
+@pytest.mark.parametrize("role", [ANON, *ROLES])
+def test_each_route_for_each_role(app, client, make_user, records, role):
+    if role != ANON:
+        user = make_user(role, team=None)
+        sign_in(client, user)
+    failures = []
+    rules = sorted(
+        (r for r in app.url_map.iter_rules() if r.endpoint != "static"), key=lambda r: r.rule
+    )
+    for rule in rules:
+        method, allowed = EXPECTED[rule.endpoint]
+        if rule.endpoint == "auth.sign_out":
+            continue  # would end the session; covered in test_auth
+        url = url_for_rule(app, rule, records)
+        response = client.open(url, method=method)
+        status = response.status_code
+        location = response.headers.get("Location", "")
+        response.close()
+        if allowed == PUBLIC:
+            ok = status in (200, 302)
+        elif role == ANON:
+            ok = status == 302 and "/sign-in" in location
+        elif role in allowed:
+            ok = status in (200, 302) and "/sign-in" not in location
+        else:
+            ok = status == 403
+        if not ok:
+            failures.append(f"{method} {url}: {status} {location}")
+    assert not failures, f"{role}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("scope", list(SCOPES))
+def test_action_list_scopes(client, make_user, role, scope):
+    user = make_user(role)
+    sign_in(client, user)
+    status = client.get(f"/actions/{scope}").status_code
+    assert status == (200 if role in SCOPES[scope] else 403)
+    export = client.get(f"/actions/{scope}/export.xlsx")
+    export.close()
+    assert export.status_code == status
