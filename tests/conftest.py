@@ -8,20 +8,18 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask import g
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
-from qaweb import create_app  # noqa: E402
+from support import PASSWORD, TEST_HASH, make_app, sign_in  # noqa: E402
+
 from qaweb.actions.models import Action  # noqa: E402
 from qaweb.core.timefmt import today_london  # noqa: E402
 from qaweb.extensions import db  # noqa: E402
 from qaweb.organisation.models import ServiceArea, Team, User  # noqa: E402
 
-PASSWORD = "correct horse battery"
-TEST_HASH = "pbkdf2:sha256:1000"  # quick to compute; production uses scrypt
 PG_ENV = "QAWEB_TEST_DATABASE_URL"
 
 _skipped: list[str] = []
@@ -81,26 +79,6 @@ def scratch_database():
             for name in made:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         engine.dispose()
-
-
-def make_app(url: str):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "WTF_CSRF_ENABLED": False,
-            "PASSWORD_HASH_METHOD": TEST_HASH,
-            "SERVER_NAME": "qaweb.test",
-        }
-    )
-
-    @app.before_request
-    def fresh_g():
-        # Tests keep an app context open, which requests would share; in production each
-        # request has its own, so start each with an empty ``g`` (signed-in user, caches).
-        g.__dict__.clear()
-
-    return app
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -244,12 +222,6 @@ def make_action(app):
         return action
 
     return make
-
-
-def sign_in(client, user, password=PASSWORD):
-    response = client.post("/sign-in", data={"email": user.email, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    return response
 
 
 @pytest.fixture

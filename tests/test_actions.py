@@ -1,9 +1,9 @@
 import io
 from datetime import timedelta
 
-from conftest import sign_in
 from openpyxl import load_workbook
 from sqlalchemy import select
+from support import sign_in
 
 from qaweb.actions.models import Action
 from qaweb.core.history import ChangeLog

@@ -1,6 +1,6 @@
 import pytest
-from conftest import make_app, sign_in
 from sqlalchemy import text
+from support import make_app, sign_in
 
 from qaweb import create_app
 from qaweb.config import ConfigError

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
-from conftest import PASSWORD, sign_in
 from sqlalchemy import select
+from support import PASSWORD, sign_in
 
 from qaweb.auth.models import SignInFailure
 from qaweb.extensions import db

@@ -1,7 +1,7 @@
 """Every route, for every role: the expected status. A new route without an entry here fails."""
 
 import pytest
-from conftest import sign_in
+from support import sign_in
 
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
@@ -75,7 +75,7 @@ def url_for_rule(app, rule, records):
 
 
 def test_every_route_has_an_expected_status():
-    from conftest import make_app
+    from support import make_app
 
     app = make_app("sqlite://")
     endpoints = {r.endpoint for r in app.url_map.iter_rules() if r.endpoint != "static"}

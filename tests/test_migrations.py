@@ -14,7 +14,7 @@ def _diff(connection):
 
 
 def test_upgrade_from_empty_and_models_agree(_app, scratch_database, tmp_path_factory, request):
-    from conftest import make_app
+    from support import make_app
 
     engine_name = db_engine_name(_app)
     url = scratch_database(engine_name, tmp_path_factory.mktemp("mig"))

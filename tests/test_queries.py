@@ -3,8 +3,8 @@
 from contextlib import contextmanager
 
 import pytest
-from conftest import sign_in
 from sqlalchemy import event
+from support import sign_in
 
 from qaweb.extensions import db
 

@@ -1,4 +1,4 @@
-from conftest import sign_in
+from support import sign_in
 
 
 def test_sign_in_then_my_work(client, make_user, make_action):

@@ -2,7 +2,6 @@
 seeded by the app's own CLI, driven by Playwright in Debian's chromium."""
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -122,19 +121,3 @@ def check_page(axe):
         assert not bad, f"axe on {name} ({page.url}):\n" + "\n".join(bad)
 
     return check
-
-
-def demo_email(prefix: str) -> str:
-    return f"{prefix}@{DOMAIN}"
-
-
-def sign_in_as(page, prefix: str):
-    page.goto("/sign-in")
-    page.get_by_label("Email address").fill(demo_email(prefix))
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/")
-
-
-def have_chromium() -> bool:
-    return shutil.which("chromium") is not None or Path(CHROMIUM).exists()

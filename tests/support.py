@@ -1,0 +1,34 @@
+"""Helpers shared by the request tests (imported as ``from support import …``)."""
+
+from flask import g
+
+from qaweb import create_app
+
+PASSWORD = "correct horse battery"
+TEST_HASH = "pbkdf2:sha256:1000"  # quick to compute; production uses scrypt
+
+
+def make_app(url: str):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False,
+            "PASSWORD_HASH_METHOD": TEST_HASH,
+            "SERVER_NAME": "qaweb.test",
+        }
+    )
+
+    @app.before_request
+    def fresh_g():
+        # Tests keep an app context open, which requests would share; in production each
+        # request has its own, so start each with an empty ``g`` (signed-in user, caches).
+        g.__dict__.clear()
+
+    return app
+
+
+def sign_in(client, user, password=PASSWORD):
+    response = client.post("/sign-in", data={"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
