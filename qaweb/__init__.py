@@ -1,5 +1,6 @@
 """qaweb: the quality-assurance workbench of a council's Children's Services."""
 
+import hmac
 from pathlib import Path
 
 from flask import Flask
@@ -68,10 +69,14 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id):
         from qaweb.organisation.models import User
 
+        user_key, _, token = str(user_id).partition(":")
         try:
-            return db.session.get(User, int(user_id))
+            user = db.session.get(User, int(user_key))
         except ValueError:
             return None
+        if user is None or not hmac.compare_digest(user.session_token(), token):
+            return None  # the password changed since this session began
+        return user
 
 
 def register_blueprints(app: Flask) -> None:

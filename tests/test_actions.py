@@ -135,20 +135,26 @@ def test_complete_in_place_with_htmx(client, signed_in, make_action):
     assert "<html" not in form and "Evidence of completion" in form
 
     day = today_london()
-    date_fields = {"completed_on": [str(day.day), str(day.month), str(day.year)]}
+    prefix = f"action-{action.id}-"  # each open row's fields have their own ids
+    date_fields = {f"{prefix}completed_on": [str(day.day), str(day.month), str(day.year)]}
     # Missing evidence: the row comes back (200, so htmx swaps it) with the error.
     response = client.post(
         f"/actions/{action.id}/complete?in=row",
-        data={**date_fields, "version": action.version},
+        data={**date_fields, f"{prefix}version": action.version},
         headers=hx,
     )
     body = page_of(response)
     assert "Enter the evidence that the action is complete" in body
+    assert f'href="#{prefix}evidence"' in body
     assert db.session.get(Action, action.id).status == "open"
 
     response = client.post(
         f"/actions/{action.id}/complete?in=row",
-        data={**date_fields, "version": action.version, "evidence": "Plan reviewed with family"},
+        data={
+            **date_fields,
+            f"{prefix}version": action.version,
+            f"{prefix}evidence": "Plan reviewed with family",
+        },
         headers=hx,
     )
     body = page_of(response)
@@ -382,3 +388,47 @@ def test_my_work_lists_open_actions_soonest_first(client, signed_in, make_action
     assert page.index("Overdue one") < page.index("Soon one") < page.index("Later one")
     assert "Cancelled one" not in page
     assert "Your open actions: <strong>3</strong>" in page
+
+
+def test_a_post_without_the_version_is_refused_as_stale(client, signed_in, make_user, make_action):
+    signed_in("qa_officer")
+    action = make_action(make_user(), description="Keep me")
+    due = action.due_on
+    page = page_of(
+        client.post(
+            f"/actions/{action.id}/edit",
+            data={
+                "source_type": "qa_board",
+                "owner": action.owner_id,
+                "description": "Changed",
+                "due_on": [str(due.day), str(due.month), str(due.year)],
+            },
+        )
+    )
+    assert "have not been saved" in page
+    assert db.session.get(Action, action.id).description == "Keep me"
+
+
+def test_completed_actions_cannot_be_edited(client, signed_in, make_user, make_action):
+    signed_in("qa_officer")
+    action = make_action(make_user(), status="completed")
+    response = client.get(f"/actions/{action.id}/edit", follow_redirects=True)
+    assert "cannot be edited" in page_of(response)
+
+
+def test_search_treats_wildcards_literally(client, signed_in, make_user, make_action):
+    signed_in("qa_officer")
+    owner = make_user()
+    make_action(owner, description="Reach 100% of visits")
+    make_action(owner, description="Something else")
+    page = page_of(client.get("/actions/all?q=%25"))
+    assert "<strong>1</strong> action" in page and "Reach 100% of visits" in page
+    page = page_of(client.get("/actions/all?q=_"))
+    assert "<strong>0</strong> actions" in page
+
+
+def test_date_errors_link_to_the_day_box(client, signed_in):
+    signed_in("qa_officer")
+    page = page_of(client.post("/actions/new", data={"due_on": ["40", "1", "2027"]}))
+    assert "Due date must be a real date" in page
+    assert 'href="#due_on-day"' in page

@@ -139,3 +139,35 @@ def test_passwords_are_hashed(make_user):
     user = make_user()
     assert PASSWORD not in user.password_hash
     assert user.check_password(PASSWORD)
+
+
+def test_a_new_password_signs_out_other_sessions(app, make_user):
+    user = make_user()
+    laptop, phone = app.test_client(), app.test_client()
+    sign_in(laptop, user)
+    sign_in(phone, user)
+    laptop.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "another long one",
+            "confirm_password": "another long one",
+        },
+    )
+    assert laptop.get("/").status_code == 200  # the session that changed it stays
+    assert phone.get("/").status_code == 302  # the other one must sign in again
+
+
+def test_signing_in_does_not_make_an_open_edit_stale(client, make_user):
+    user = make_user()
+    version = user.version
+    sign_in(client, user)
+    db.session.refresh(user)
+    assert user.version == version
+    assert user.last_signed_in_at is not None
+
+
+def test_a_very_long_email_is_refused_politely(client):
+    response = client.post("/sign-in", data={"email": "a" * 300 + "@x.org", "password": "x"})
+    assert response.status_code == 200
+    assert "Email address must be 254 characters or fewer" in response.get_data(as_text=True)

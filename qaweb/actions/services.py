@@ -6,6 +6,7 @@ from sqlalchemy import Select, false, or_, select
 
 from qaweb.actions.models import CANCELLED, COMPLETED, OPEN, Action
 from qaweb.core.db import utcnow
+from qaweb.core.lists import contains
 from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
 from qaweb.core.timefmt import today_london
 from qaweb.organisation.models import Team, User
@@ -114,17 +115,17 @@ def filtered(user: User, scope: str, filters: dict, today: date | None = None) -
     if filters.get("source"):
         stmt = stmt.where(Action.source_type == filters["source"])
     if filters.get("q"):
-        term = f"%{filters['q'].strip()}%"
+        term = contains(filters["q"])
         owner_match = select(User.id).where(
             or_(
-                (User.first_name + " " + User.last_name).ilike(term),
-                User.email.ilike(term),
+                (User.first_name + " " + User.last_name).ilike(term, escape="\\"),
+                User.email.ilike(term, escape="\\"),
             )
         )
         stmt = stmt.where(
             or_(
-                Action.description.ilike(term),
-                Action.source_label.ilike(term),
+                Action.description.ilike(term, escape="\\"),
+                Action.source_label.ilike(term, escape="\\"),
                 Action.owner_id.in_(owner_match),
             )
         )

@@ -12,7 +12,7 @@ from qaweb.actions.forms import (
 )
 from qaweb.actions.models import Action
 from qaweb.core.excel import send_workbook
-from qaweb.core.history import guarded_save, history_for
+from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import hx_redirect, is_htmx, render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import get_or_403
@@ -152,13 +152,19 @@ def detail(action_id):
 
 
 def _save(action, form, apply):
-    return guarded_save(db.session, action, form.version.data, apply, (services.ActionError,))
+    return guarded_save(db.session, action, posted_version(form), apply, (services.ActionError,))
 
 
 @bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(action_id):
     action = get_or_403(Action, action_id, services.can_manage)
+    if action.status != "open":
+        flash(
+            f"Action {action.reference} is {action.status_label.lower()}: it cannot be edited.",
+            "info",
+        )
+        return redirect(url_for(".detail", action_id=action.id))
     form = ActionForm(obj=action)
     form.set_choices(_owners())
     if request.method == "GET":
@@ -195,8 +201,13 @@ def complete(action_id):
     if action.status != "open":
         flash(f"Action {action.reference} is already {action.status_label.lower()}.", "info")
         return hx_redirect(url_for(".detail", action_id=action.id))
-    form = CompleteForm(version=action.version, completed_on=today_london())
     in_row = is_htmx() and request.args.get("in") == "row"
+    # In a list several rows can be open at once: a prefix keeps their field ids apart.
+    form = CompleteForm(
+        prefix=f"action-{action.id}" if in_row else "",
+        version=action.version,
+        completed_on=today_london(),
+    )
     problem = None
     if form.validate_on_submit():
         problem = _save(

@@ -1,13 +1,16 @@
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
-from qaweb.core.forms import PasswordField, Required, StringField, SubmitField
+from qaweb.core.forms import MaxLength, PasswordField, Required, StringField, SubmitField
 
 MIN_PASSWORD = 10
 
 
 class SignInForm(FlaskForm):
-    email = StringField("Email address", validators=[Required("Enter your email address")])
+    email = StringField(
+        "Email address",
+        validators=[Required("Enter your email address"), MaxLength(254, "Email address")],
+    )
     password = PasswordField("Password", validators=[Required("Enter your password")])
     submit = SubmitField("Sign in")
 

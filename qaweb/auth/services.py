@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from qaweb.auth.models import SignInFailure
 from qaweb.core.db import utcnow
@@ -52,7 +52,12 @@ def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
     if not user.active:
         return None, "This account has been deactivated. Ask an administrator if you need access."
     db.session.execute(delete(SignInFailure).where(SignInFailure.email == email))
-    user.last_signed_in_at = utcnow()
+    # A Core UPDATE: signing in is not an edit, so it must not make an admin's form stale.
+    db.session.execute(
+        update(User.__table__)
+        .where(User.__table__.c.id == user.id)
+        .values(last_signed_in_at=utcnow())
+    )
     return user, None
 
 

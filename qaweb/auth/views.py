@@ -51,6 +51,7 @@ def change_password():
         )
         if problem is None:
             db.session.commit()
+            login_user(current_user._get_current_object())  # this session stays signed in
             flash("Your password has been changed.", "success")
             return redirect(url_for("home.index"))
         form.current_password.errors.append(problem)

@@ -91,7 +91,9 @@ def check_version(db_session, record, submitted_version) -> None:
 
 
 def history_for(db_session, record) -> list[ChangeLog]:
-    return list(
+    """The record's change log, newest first, each entry with ``display``: the changes with
+    ids of people, teams and so on shown as their names."""
+    entries = list(
         db_session.scalars(
             select(ChangeLog)
             .where(
@@ -101,6 +103,54 @@ def history_for(db_session, record) -> list[ChangeLog]:
             .order_by(ChangeLog.id.desc())
         )
     )
+    _add_display(db_session, record, entries)
+    return entries
+
+
+def _add_display(db_session, record, entries) -> None:
+    table = record.__table__
+    referenced = {}  # field -> mapped class of the table it points at
+    for column in table.columns:
+        for fk in column.foreign_keys:
+            for mapper in Base.registry.mappers:
+                if mapper.local_table is fk.column.table:
+                    referenced[column.key] = mapper.class_
+    wanted: dict = {}
+    for entry in entries:
+        for field, values in entry.changes.items():
+            if field in referenced:
+                wanted.setdefault(referenced[field], set()).update(
+                    v for v in values if isinstance(v, int)
+                )
+    names = {}
+    for model, ids in wanted.items():  # one query per kind of record, not per value
+        if ids:
+            for obj in db_session.scalars(select(model).where(model.id.in_(ids))):
+                names[(model, obj.id)] = str(obj)
+    for entry in entries:
+        display = {}
+        for field, (old, new) in entry.changes.items():
+            label = field.removesuffix("_id").replace("_", " ").capitalize()
+            model = referenced.get(field)
+            if model is not None:
+                old = names.get((model, old), old)
+                new = names.get((model, new), new)
+            display[label] = [_shown(old), _shown(new)]
+        entry.display = display
+
+
+def _shown(value) -> str:
+    if value is None or value == "" or value == []:
+        return "(blank)"
+    if value is True:
+        return "Yes"
+    if value is False:
+        return "No"
+    if isinstance(value, list):
+        from qaweb.core.permissions import ROLES
+
+        return ", ".join(ROLES.get(v, str(v)) for v in value)
+    return str(value)
 
 
 def _plain(value):
@@ -164,7 +214,9 @@ def _log_changes(session, flush_context):
     now = utcnow()
     for obj in session.new:
         if isinstance(obj, Tracked):
-            rows.append((obj, "created", _created_changes(obj)))
+            changes = _created_changes(obj)
+            changes.update(obj.__dict__.pop("_history_extra", None) or {})
+            rows.append((obj, "created", changes))
     for obj in session.dirty:
         if isinstance(obj, Tracked):
             changes = _updated_changes(obj)
@@ -227,3 +279,12 @@ def guarded_save(db_session, record, submitted_version, apply, expected=()):
     except expected as error:
         db_session.rollback()
         return Refusal(str(error))
+
+
+def posted_version(form):
+    """The version the form was loaded with, as posted; None when the post left it out.
+
+    Read from the raw post, never from the record, so a post without it counts as stale.
+    """
+    raw = getattr(form.version, "raw_data", None) or [None]
+    return raw[0]

@@ -5,6 +5,14 @@ from flask_wtf import FlaskForm
 
 from qaweb.extensions import db
 
+MAX_PAGE = 100_000
+
+
+def contains(term: str) -> str:
+    """A LIKE pattern matching ``term`` anywhere, with % and _ in it taken literally."""
+    escaped = term.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
 
 class FilterForm(FlaskForm):
     """A GET form of list filters: no CSRF token, values from the query string."""
@@ -49,7 +57,7 @@ class FilterForm(FlaskForm):
 
 def page_number() -> int:
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return min(max(1, int(request.args.get("page", 1))), MAX_PAGE)
     except ValueError:
         return 1
 

@@ -64,7 +64,21 @@ def _council_name() -> str:
     return g.council_name
 
 
+def form_errors(form) -> dict:
+    """Error summary parameters; a date's link goes to its day box, as GOV.UK asks."""
+    from govuk_frontend_wtf.main import wtforms_errors
+
+    from qaweb.core.forms import DateField
+
+    params = wtforms_errors(form)
+    dates = {f"#{field.id}": f"#{field.name}-day" for field in form if isinstance(field, DateField)}
+    for item in params["errorList"]:
+        item["href"] = dates.get(item["href"], item["href"])
+    return params
+
+
 def register(app):
+    app.add_template_global(form_errors)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
 

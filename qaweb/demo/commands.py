@@ -1,4 +1,5 @@
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from qaweb.demo import builder
@@ -17,6 +18,10 @@ seed = AppGroup("seed", help="Load demonstration data.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database already has people.")
 def demo(scale, if_empty):
     """Build the demo council: service areas, teams, staff for every role, a year of actions."""
+    if current_app.config["QAWEB_ENV"] == "production":
+        raise click.ClickException(
+            "The demo council has a published password: it is never loaded in production."
+        )
     if builder.has_people():
         if if_empty:
             click.echo("The database already has data: the demo council was not loaded again.")

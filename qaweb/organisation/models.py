@@ -1,3 +1,4 @@
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -5,7 +6,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned
+from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned, utcnow
 from qaweb.core.history import Tracked
 from qaweb.core.permissions import ROLES
 
@@ -91,8 +92,9 @@ class User(UserMixin, Tracked, Versioned, Timestamped, Base):
         old = self.roles
         if old == wanted:
             return
-        if self.id is not None:
-            self.__dict__["_history_extra"] = {"roles": [sorted(old), sorted(wanted)]}
+        self.__dict__["_history_extra"] = {"roles": [sorted(old) or None, sorted(wanted)]}
+        # Touch a column so the version counter moves: a stale copy cannot overwrite roles.
+        self.updated_at = utcnow()
         self.role_rows = [r for r in self.role_rows if r.role in wanted] + [
             UserRole(role=name) for name in sorted(wanted - self.roles)
         ]
@@ -102,6 +104,14 @@ class User(UserMixin, Tracked, Versioned, Timestamped, Base):
 
     def has_any_role(self, *names: str) -> bool:
         return bool(self.roles.intersection(names))
+
+    def get_id(self) -> str:
+        """The id kept in the session: it changes with the password, so a new password
+        (or an administrator's reset) signs out every other session of this person."""
+        return f"{self.id}:{self.session_token()}"
+
+    def session_token(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:16]
 
     def set_password(self, password: str, method: str = "scrypt") -> None:
         self.password_hash = generate_password_hash(password, method=method)

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, or_, select
 
+from qaweb.core.lists import contains
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
@@ -98,12 +99,12 @@ def people_filtered(filters: dict):
             User.id.in_(select(UserRole.user_id).where(UserRole.role == filters["role"]))
         )
     if filters.get("q"):
-        term = f"%{filters['q'].strip()}%"
+        term = contains(filters["q"])
         stmt = stmt.where(
             or_(
-                (User.first_name + " " + User.last_name).ilike(term),
-                User.email.ilike(term),
-                User.job_title.ilike(term),
+                (User.first_name + " " + User.last_name).ilike(term, escape="\\"),
+                User.email.ilike(term, escape="\\"),
+                User.job_title.ilike(term, escape="\\"),
             )
         )
     return stmt.order_by(User.last_name, User.first_name, User.id)

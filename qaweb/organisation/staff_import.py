@@ -12,7 +12,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from openpyxl import load_workbook
 from sqlalchemy import func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
 from qaweb.core.db import Base, UTCDateTime, utcnow
 from qaweb.core.forms import EMAIL_PATTERN
@@ -96,8 +96,11 @@ def read_table(filename: str, data: bytes) -> list[dict]:
         values = {h: _cell_text(raw[i]) if i < len(raw) else "" for i, h in enumerate(header)}
         row = {key: values.get(key, "") for key in HEADERS}
         row["row"] = number
+        # Optional columns left out of the file leave those details as they are.
         row["has_roles"] = "roles" in header
         row["has_active"] = "active" in header
+        row["has_job_title"] = "job title" in header
+        row["has_line_manager"] = "line manager email" in header
         rows.append(row)
     return rows
 
@@ -128,7 +131,11 @@ def check(rows: list[dict]) -> list[dict]:
     teams = {t.name.lower(): t for t in db.session.scalars(select(Team))}
     existing = {
         u.email.lower(): u
-        for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))
+        for u in db.session.scalars(
+            select(User)
+            .options(selectinload(User.line_manager))
+            .where(func.lower(User.email).in_(emails))
+        )
     }
     manager_emails = {r["line manager email"].lower() for r in rows if r["line manager email"]}
     known_managers = set(emails) | {
@@ -182,7 +189,7 @@ def check(rows: list[dict]) -> list[dict]:
                 if old != new and label != "Line manager"
             ]
             old_manager = user.line_manager.email.lower() if user.line_manager else ""
-            if manager != old_manager:
+            if r.get("has_line_manager", True) and manager != old_manager:
                 changed.append("Line manager")
             outcome = "update" if changed else "unchanged"
         checked.append({**r, "problems": problems, "outcome": outcome, "changed": changed})
@@ -195,9 +202,10 @@ def _wanted(r, team, roles, active, user):
         "First name": (user.first_name, r["first name"]),
         "Last name": (user.last_name, r["last name"]),
         "Team": (user.team_id, team.id if team else None),
-        "Job title": (user.job_title, r["job title"]),
         "Line manager": (None, None),
     }
+    if r.get("has_job_title", True):
+        wanted["Job title"] = (user.job_title, r["job title"])
     if r["has_roles"] and roles:
         wanted["Roles"] = (user.roles, roles)
     if r["has_active"] and r["active"]:
@@ -246,7 +254,8 @@ def apply(staged: StaffImport) -> dict:
             people[email] = user
         user.first_name = r["first name"]
         user.last_name = r["last name"]
-        user.job_title = r["job title"]
+        if r.get("has_job_title", True) or user.id is None:
+            user.job_title = r["job title"]
         user.team_id = teams[r["team"].lower()].id
         roles, _ = _role_names(r["roles"])
         if roles:
@@ -268,6 +277,8 @@ def apply(staged: StaffImport) -> dict:
     }
     for r in rows:
         if r["outcome"] == "unchanged":
+            continue
+        if not r.get("has_line_manager", True):
             continue
         user = people[r["email"].lower()]
         manager = managers.get(r["line manager email"].lower())

@@ -2,7 +2,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from qaweb.core.excel import Column, send_workbook
-from qaweb.core.history import guarded_save, history_for
+from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import ADMIN, roles_required
@@ -69,7 +69,7 @@ def service_area_form(area_id=None):
 
 
 def _save(record, form, apply):
-    return guarded_save(db.session, record, form.version.data, apply, SAVE_ERRORS)
+    return guarded_save(db.session, record, posted_version(form), apply, SAVE_ERRORS)
 
 
 # -- teams -------------------------------------------------------------------------------
@@ -301,11 +301,16 @@ def settings():
             problem = guarded_save(
                 db.session,
                 setting,
-                form.version.data,
+                posted_version(form),
                 lambda: set_setting("council_name", form.council_name.data),
             )
         if problem is None:
             flash("Settings saved.", "success")
             return redirect(url_for(".settings"))
         form = SettingsForm(formdata=None, council_name=setting.value, version=setting.version)
-    return render_template("organisation/settings.html", form=form, problem=problem)
+    return render_template(
+        "organisation/settings.html",
+        form=form,
+        problem=problem,
+        history=history_for(db.session, setting) if setting else [],
+    )
