@@ -207,57 +207,58 @@ def reopen(action: Action) -> None:
 # -- my work -----------------------------------------------------------------------------
 
 
-def my_open_actions(user: User, limit: int):
-    """Open actions the person owns, soonest due first, for My work."""
-    from flask import url_for
+def _first_and_total(stmt, order, limit):
+    """The first ``limit`` rows of ``stmt`` and how many there are in all (two queries)."""
     from sqlalchemy import func
 
-    from qaweb.core.mywork import WorkItem
     from qaweb.extensions import db
 
+    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    return list(db.session.scalars(stmt.order_by(*order).limit(limit))), total
+
+
+def _work_item(action: Action, kind: str, detail: str, due_on=None, overdue=False):
+    from flask import url_for
+
+    from qaweb.core.mywork import WorkItem
+
+    text = action.description
+    return WorkItem(
+        kind=kind,
+        title=text if len(text) <= 120 else text[:117] + "…",
+        url=url_for("actions.detail", action_id=action.id),
+        due_on=due_on,
+        detail=f"{action.reference} · {detail}",
+        overdue=overdue,
+    )
+
+
+def my_open_actions(user: User, limit: int):
+    """Open actions the person owns, soonest due first, for My work."""
     today = today_london()
-    base = select(Action).where(Action.owner_id == user.id, Action.status == OPEN)
-    total = db.session.scalar(base.with_only_columns(func.count()).order_by(None))
-    found = db.session.scalars(base.order_by(Action.due_on, Action.id).limit(limit))
+    stmt = select(Action).where(Action.owner_id == user.id, Action.status == OPEN)
+    found, total = _first_and_total(stmt, (Action.due_on, Action.id), limit)
     items = [
-        WorkItem(
-            kind="Action",
-            title=a.description if len(a.description) <= 120 else a.description[:117] + "…",
-            url=url_for("actions.detail", action_id=a.id),
+        _work_item(
+            a,
+            "Action",
+            a.source.label + (f": {a.source_label}" if a.source_label else ""),
             due_on=a.due_on,
-            detail=f"{a.reference} · {a.source.label}"
-            + (f": {a.source_label}" if a.source_label else ""),
             overdue=a.is_overdue(today),
         )
         for a in found
     ]
-    return items, total or 0
+    return items, total
 
 
 def actions_to_verify(user: User, limit: int):
     """Completed actions no one has verified yet, for the QA team's My work."""
-    from flask import url_for
-    from sqlalchemy import func
-
-    from qaweb.core.mywork import WorkItem
-    from qaweb.extensions import db
-
     if not has_any_role(user, QA_OFFICER):
         return [], 0
-    base = select(Action).where(Action.status == COMPLETED, Action.verified_by_id.is_(None))
-    total = db.session.scalar(base.with_only_columns(func.count()).order_by(None))
-    found = db.session.scalars(base.order_by(Action.completed_on, Action.id).limit(limit))
-    items = [
-        WorkItem(
-            kind="Verify an action",
-            title=a.description if len(a.description) <= 120 else a.description[:117] + "…",
-            url=url_for("actions.detail", action_id=a.id),
-            due_on=None,
-            detail=f"{a.reference} · completed by {a.owner.name}",
-        )
-        for a in found
-    ]
-    return items, total or 0
+    stmt = select(Action).where(Action.status == COMPLETED, Action.verified_by_id.is_(None))
+    found, total = _first_and_total(stmt, (Action.completed_on, Action.id), limit)
+    items = [_work_item(a, "Verify an action", f"completed by {a.owner.name}") for a in found]
+    return items, total
 
 
 def register_my_work() -> None:
