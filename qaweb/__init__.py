@@ -86,8 +86,9 @@ def register_blueprints(app: Flask) -> None:
     from qaweb.auth.views import bp as auth_bp
     from qaweb.home.views import bp as home_bp
     from qaweb.organisation.views import bp as organisation_bp
+    from qaweb.tools.views import bp as tools_bp
 
-    for bp in (home_bp, auth_bp, actions_bp, organisation_bp):
+    for bp in (home_bp, auth_bp, actions_bp, organisation_bp, tools_bp):
         app.register_blueprint(bp)
     register_my_work()
 
@@ -106,5 +107,7 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from qaweb.demo.commands import seed
+    from qaweb.tools.commands import tools_cli
 
     app.cli.add_command(seed)
+    app.cli.add_command(tools_cli)

@@ -2,14 +2,21 @@
 
 from qaweb.actions.models import Action
 from qaweb.auth.models import SignInFailure
+from qaweb.core.grading import GradeLevel
 from qaweb.core.history import ChangeLog
 from qaweb.core.settings import Setting
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.staff_import import StaffImport
+from qaweb.tools.models import Answer, Response, Tool, ToolVersion
 
 __all__ = [
     "Action",
+    "Answer",
     "ChangeLog",
+    "GradeLevel",
+    "Response",
+    "Tool",
+    "ToolVersion",
     "ServiceArea",
     "Setting",
     "SignInFailure",

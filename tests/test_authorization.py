@@ -5,8 +5,20 @@ from support import sign_in
 
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
+from qaweb.tools.services import load_text
 
 ANON = "anonymous"
+SMALL_TOOL = """
+tool: walk_tool
+kind: family_feedback
+name: Walk tool
+version: 1
+sections:
+  - key: views
+    title: Your views
+    questions:
+      - {key: listened, label: "Did we listen?", kind: agree_scale, required: true}
+"""
 EVERYONE = set(ROLES)
 PUBLIC = "public"
 
@@ -40,6 +52,14 @@ EXPECTED = {
     "organisation.import_staff": ("GET", {"admin"}),
     "organisation.import_preview": ("GET", {"admin"}),
     "organisation.settings": ("GET", {"admin"}),
+    "tools.index": ("GET", {"admin"}),
+    "tools.upload": ("GET", {"admin"}),
+    "tools.version": ("GET", {"admin"}),
+    "tools.publish": ("POST", {"admin"}),
+    "tools.new_version": ("POST", {"admin"}),
+    "tools.download": ("GET", {"admin"}),
+    "tools.compare": ("GET", {"admin"}),
+    "tools.grading_scale": ("GET", {"admin"}),
 }
 
 # Scoped lists: which roles may open each scope.
@@ -55,6 +75,7 @@ def records(app, make_user, make_team, make_action):
     action = make_action(owner, description="Someone else's action")
     staged = StaffImport(filename="staff.csv", rows=[])
     db.session.add(staged)
+    version, _ = load_text(SMALL_TOOL)
     db.session.commit()
     return {
         "action_id": action.id,
@@ -62,6 +83,8 @@ def records(app, make_user, make_team, make_action):
         "team_id": owner.team_id,
         "user_id": owner.id,
         "import_id": staged.id,
+        "tool_id": version.tool_id,
+        "number": version.number,
         "scope": "all",
     }
 

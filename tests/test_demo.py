@@ -4,6 +4,7 @@ from qaweb.actions.models import Action
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
+from qaweb.tools.models import Tool
 
 
 def count(model):
@@ -21,6 +22,15 @@ def test_demo_council(runner):
     unpaired = db.session.scalar(select(func.count()).where(Team.paired_team_id.is_(None)))
     assert unpaired == 0
     assert 500 <= count(Action) <= 700
+    tools = list(db.session.scalars(select(Tool)))
+    assert {t.kind for t in tools} == {
+        "supervision_audit",
+        "supervisee_feedback",
+        "practice_observation",
+        "family_feedback",
+        "case_file_audit",
+    }
+    assert all(t.council == "Wokingham" and t.current is not None for t in tools)
     for role_label in ROLES.values():
         assert role_label in result.output
     assert "qa.officer@demo-council.example" in result.output

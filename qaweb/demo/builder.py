@@ -18,6 +18,7 @@ from qaweb.core.settings import set_setting
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
+from qaweb.tools.services import load_files, starter_files
 
 DEMO_PASSWORD = "qaweb-demo-2026"
 DOMAIN = "demo-council.example"
@@ -289,8 +290,12 @@ def build(scale: int = 1) -> dict[str, int]:
         )
     for start in range(0, len(action_rows), 5000):
         db.session.execute(insert(Action), action_rows[start : start + 5000])
+
+    # The council's QA tools: the Wokingham set, published.
+    tools = load_files(starter_files("wokingham"), publish=True)
     db.session.commit()
     return {
+        "QA tools": len(tools),
         "service areas": len(area_teams),
         "teams": len(teams),
         "staff": len(people),

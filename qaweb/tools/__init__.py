@@ -1,0 +1,1 @@
+"""QA tools as versioned data: definitions, starter tools, rendered forms, stored answers."""

@@ -1,0 +1,314 @@
+"""Reading and checking a tool file: every problem is reported with its line, or none at all.
+
+The file is parsed into nodes (so every value knows its line), checked against the rules
+below, and turned into the canonical definition that is stored with the tool version.
+"""
+
+import re
+from dataclasses import dataclass
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+KINDS = {
+    "supervision_audit": "Supervision audit",
+    "supervisee_feedback": "Supervisee feedback",
+    "practice_observation": "Practice observation",
+    "family_feedback": "Family feedback",
+    "case_file_audit": "Case-file audit",
+}
+
+QUESTION_KINDS = {
+    "grade": "Grade",
+    "yes_partly_no": "Yes, partly or no",
+    "agree_scale": "Agree or disagree",
+    "single_choice": "One of a list",
+    "multiple_choice": "Any of a list",
+    "number": "Number",
+    "date": "Date",
+    "short_text": "Short text",
+    "long_text": "Long text",
+}
+CHOICE_KINDS = {"single_choice", "multiple_choice"}
+YES_PARTLY_NO = ["Yes", "Partly", "No"]
+AGREE_SCALE = [
+    "Strongly agree",
+    "Agree",
+    "Neither agree nor disagree",
+    "Disagree",
+    "Strongly disagree",
+]
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+TOP_KEYS = {
+    "tool",
+    "kind",
+    "name",
+    "version",
+    "council",
+    "source",
+    "description",
+    "overall_grade",
+    "overall_guidance",
+    "sections",
+}
+SECTION_KEYS = {"key", "title", "guidance", "grade", "questions"}
+QUESTION_KEYS = {"key", "label", "kind", "hint", "required", "options"}
+#: Keys the stored answers use for section and overall grades.
+OVERALL = "overall"
+SECTION_GRADE = "section_grade"
+OVERALL_GRADE = "overall_grade"
+OVERALL_RATIONALE = "overall_rationale"
+RESERVED_SECTION_KEYS = {OVERALL}
+RESERVED_QUESTION_KEYS = {SECTION_GRADE, OVERALL_GRADE, OVERALL_RATIONALE}
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    message: str
+
+    def __str__(self):
+        return f"Line {self.line}: {self.message}"
+
+
+class ToolFileError(Exception):
+    """A tool file with problems; ``problems`` lists every one, by line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: p.line)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _line(node) -> int:
+    return node.start_mark.line + 1
+
+
+class _Reader:
+    """Walks the YAML nodes, turning them into Python values and noting problems."""
+
+    def __init__(self):
+        self.problems: list[Problem] = []
+        self._constructor = _Loader("")
+
+    def problem(self, node, message):
+        self.problems.append(Problem(_line(node), message))
+
+    def mapping(self, node, where, allowed):
+        """key -> (value node, key node) for a mapping node; None if it is not one."""
+        if not isinstance(node, MappingNode):
+            self.problem(node, f"{where} must be a set of 'name: value' lines")
+            return None
+        result = {}
+        for key_node, value_node in node.value:
+            key = self.scalar(key_node)
+            if not isinstance(key, str):
+                self.problem(key_node, f"{where}: '{key}' is not a valid name")
+                continue
+            if key in result:
+                self.problem(key_node, f"{where}: '{key}' is given twice")
+                continue
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                self.problem(key_node, f"{where}: unknown entry '{key}' (known: {known})")
+                continue
+            result[key] = value_node
+        return result
+
+    def scalar(self, node):
+        if not isinstance(node, ScalarNode):
+            return node
+        return self._constructor.construct_object(node, deep=True)
+
+    def text(self, entries, key, where, node, required=True):
+        value_node = entries.get(key)
+        if value_node is None:
+            if required:
+                self.problem(node, f"{where} needs a {key}")
+            return None
+        value = self.scalar(value_node)
+        if not isinstance(value_node, ScalarNode) or value is None or value == "":
+            if required or value_node is not None and not isinstance(value_node, ScalarNode):
+                self.problem(value_node, f"{where}: {key} must be text")
+            return None
+        return str(value).strip()
+
+    def boolean(self, entries, key, where):
+        value_node = entries.get(key)
+        if value_node is None:
+            return False
+        value = self.scalar(value_node)
+        if not isinstance(value, bool):
+            self.problem(value_node, f"{where}: {key} must be true or false")
+            return False
+        return value
+
+    def identifier(self, entries, key, where, node):
+        value = self.text(entries, key, where, node)
+        if value is not None and not IDENTIFIER.match(value):
+            self.problem(
+                entries[key],
+                f"{where}: {key} '{value}' must be lower-case letters, digits and _ "
+                "(starting with a letter)",
+            )
+            return None
+        return value
+
+
+def parse(text: str, scale_labels: list[str]) -> dict:
+    """The canonical definition of a tool file; raises ToolFileError listing every problem."""
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(error, "problem", None) or str(error)
+        raise ToolFileError([Problem(line, f"this is not valid YAML ({reason})")]) from None
+    if root is None:
+        raise ToolFileError([Problem(1, "the file is empty")])
+    reader = _Reader()
+    definition = _tool(reader, root, scale_labels)
+    if reader.problems:
+        raise ToolFileError(reader.problems)
+    return definition
+
+
+def _tool(r: _Reader, root, scale_labels):
+    top = r.mapping(root, "The tool", TOP_KEYS)
+    if top is None:
+        return None
+    tool = {
+        "tool": r.identifier(top, "tool", "The tool", root),
+        "kind": r.text(top, "kind", "The tool", root),
+        "name": r.text(top, "name", "The tool", root),
+        "version": None,
+        "council": r.text(top, "council", "The tool", root, required=False),
+        "source": r.text(top, "source", "The tool", root, required=False),
+        "description": r.text(top, "description", "The tool", root, required=False),
+        "overall_grade": r.boolean(top, "overall_grade", "The tool"),
+        "overall_guidance": r.text(top, "overall_guidance", "The tool", root, required=False),
+        "sections": [],
+    }
+    if tool["kind"] is not None and tool["kind"] not in KINDS:
+        r.problem(top["kind"], f"unknown kind '{tool['kind']}' (use one of: {', '.join(KINDS)})")
+    version_node = top.get("version")
+    if version_node is None:
+        r.problem(root, "The tool needs a version (1 for a new tool)")
+    else:
+        version = r.scalar(version_node)
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            r.problem(version_node, "version must be a whole number, 1 or more")
+        else:
+            tool["version"] = version
+    sections_node = top.get("sections")
+    if sections_node is None:
+        r.problem(root, "The tool needs sections, each with questions")
+        return tool
+    if not isinstance(sections_node, SequenceNode) or not sections_node.value:
+        r.problem(sections_node, "sections must be a list of at least one section")
+        return tool
+    section_keys: set[str] = set()
+    question_keys: set[str] = set()
+    for number, node in enumerate(sections_node.value, start=1):
+        section = _section(r, node, number, scale_labels, section_keys, question_keys)
+        if section:
+            tool["sections"].append(section)
+    return tool
+
+
+def _section(r: _Reader, node, number, scale_labels, section_keys, question_keys):
+    where = f"Section {number}"
+    entries = r.mapping(node, where, SECTION_KEYS)
+    if entries is None:
+        return None
+    key = r.identifier(entries, "key", where, node)
+    if key:
+        where = f"Section '{key}'"
+        if key in section_keys:
+            r.problem(entries["key"], f"section key '{key}' is used twice")
+        if key in RESERVED_SECTION_KEYS:
+            r.problem(entries["key"], f"section key '{key}' is kept for the overall grade")
+        section_keys.add(key)
+    section = {
+        "key": key,
+        "title": r.text(entries, "title", where, node),
+        "guidance": _guidance(r, entries.get("guidance"), where, scale_labels),
+        "grade": r.boolean(entries, "grade", where),
+        "questions": [],
+    }
+    questions_node = entries.get("questions")
+    if questions_node is None or not isinstance(questions_node, SequenceNode):
+        r.problem(questions_node or node, f"{where} needs a list of questions")
+        return section
+    if not questions_node.value and not section["grade"]:
+        r.problem(questions_node, f"{where} has no questions")
+    for q_number, q_node in enumerate(questions_node.value, start=1):
+        question = _question(r, q_node, f"{where}, question {q_number}", question_keys)
+        if question:
+            section["questions"].append(question)
+    return section
+
+
+def _guidance(r: _Reader, node, where, scale_labels):
+    if node is None:
+        return None
+    if isinstance(node, ScalarNode):
+        value = r.scalar(node)
+        return str(value).strip() if value not in (None, "") else None
+    entries = r.mapping(node, f"{where} guidance", set(scale_labels))
+    if entries is None:
+        return None
+    return {label: str(r.scalar(value)).strip() for label, value in entries.items()}
+
+
+def _question(r: _Reader, node, where, question_keys):
+    entries = r.mapping(node, where, QUESTION_KEYS)
+    if entries is None:
+        return None
+    key = r.identifier(entries, "key", where, node)
+    if key:
+        where = f"Question '{key}'"
+        if key in question_keys:
+            r.problem(entries["key"], f"question key '{key}' is used twice in the tool")
+        if key in RESERVED_QUESTION_KEYS:
+            r.problem(entries["key"], f"question key '{key}' is kept for grades: choose another")
+        question_keys.add(key)
+    kind = r.text(entries, "kind", where, node)
+    if kind is not None and kind not in QUESTION_KINDS:
+        r.problem(
+            entries["kind"],
+            f"{where}: unknown question kind '{kind}' (use one of: {', '.join(QUESTION_KINDS)})",
+        )
+    question = {
+        "key": key,
+        "label": r.text(entries, "label", where, node),
+        "kind": kind,
+        "hint": r.text(entries, "hint", where, node, required=False),
+        "required": r.boolean(entries, "required", where),
+        "options": [],
+    }
+    options_node = entries.get("options")
+    if kind in CHOICE_KINDS:
+        if options_node is None:
+            r.problem(node, f"{where}: a {kind} question needs options")
+        elif not isinstance(options_node, SequenceNode) or len(options_node.value) < 2:
+            r.problem(options_node, f"{where}: options must be a list of at least two")
+        else:
+            seen = set()
+            for option_node in options_node.value:
+                option = r.scalar(option_node)
+                if not isinstance(option_node, ScalarNode) or option in (None, ""):
+                    r.problem(option_node, f"{where}: each option must be text")
+                    continue
+                option = str(option).strip()
+                if option in seen:
+                    r.problem(option_node, f"{where}: option '{option}' is given twice")
+                seen.add(option)
+                question["options"].append(option)
+    elif options_node is not None and kind in QUESTION_KINDS:
+        r.problem(options_node, f"{where}: only choice questions have options, not {kind}")
+    return question

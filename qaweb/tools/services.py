@@ -1,0 +1,204 @@
+"""Loading, publishing, versioning, exporting and comparing tools."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from qaweb.core import grading
+from qaweb.core.db import utcnow
+from qaweb.extensions import db
+from qaweb.tools.models import DRAFT, PUBLISHED, Tool, ToolVersion
+from qaweb.tools.schema import Problem, ToolFileError, parse
+
+STARTER = Path(__file__).resolve().parent / "starter"
+
+
+class ToolRefused(Exception):
+    """A valid file that cannot be loaded as it stands (a published version would change)."""
+
+
+def checksum(definition: dict) -> str:
+    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_text(text: str) -> dict:
+    """The definition in ``text``, checked against the schema and the council's scale."""
+    return parse(text, grading.labels())
+
+
+def load_text(text: str, *, publish: bool = False, by=None) -> tuple[ToolVersion, str]:
+    """Load one tool file. Returns the version and "created", "updated" or "unchanged"."""
+    definition = check_text(text)
+    digest = checksum(definition)
+    tool = db.session.scalar(select(Tool).where(Tool.key == definition["tool"]))
+    if tool is None:
+        tool = Tool(key=definition["tool"], kind=definition["kind"], name=definition["name"])
+        db.session.add(tool)
+        db.session.flush()
+    elif tool.kind != definition["kind"]:
+        raise ToolRefused(
+            f"The tool '{tool.key}' is a {tool.kind_label.lower()} tool, not {definition['kind']}"
+        )
+    version = next((v for v in tool.versions if v.number == definition["version"]), None)
+    outcome = "unchanged"
+    if version is None:
+        version = ToolVersion(
+            tool=tool,
+            number=definition["version"],
+            status=DRAFT,
+            definition=definition,
+            source_yaml=text,
+            checksum=digest,
+        )
+        db.session.add(version)
+        outcome = "created"
+    elif version.checksum != digest:
+        if version.is_published:
+            raise ToolRefused(
+                f"Version {version.number} of {tool.name} is published and cannot change. "
+                f"Give the changed file version {tool.latest.number + 1}."
+            )
+        version.definition = definition
+        version.source_yaml = text
+        version.checksum = digest
+        outcome = "updated"
+    if version is tool.latest:
+        tool.name = definition["name"]
+    tool.council = definition.get("council") or tool.council or ""
+    if publish and not version.is_published:
+        publish_version(version, by)
+        outcome = "created" if outcome == "created" else "published"
+    db.session.flush()
+    return version, outcome
+
+
+def load_files(paths, *, publish: bool = False, by=None) -> list[tuple[str, ToolVersion, str]]:
+    """Check every file first; load them all only if every one is good."""
+    texts = {}
+    problems: dict[str, list[Problem]] = {}
+    for path in paths:
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+            check_text(text)
+            texts[str(path)] = text
+        except ToolFileError as error:
+            problems[str(path)] = error.problems
+        except (OSError, UnicodeDecodeError) as error:
+            problems[str(path)] = [Problem(1, f"cannot be read ({error})")]
+    if problems:
+        raise FilesRefused(problems)
+    results = []
+    for name, text in texts.items():
+        version, outcome = load_text(text, publish=publish, by=by)
+        results.append((name, version, outcome))
+    return results
+
+
+class FilesRefused(Exception):
+    def __init__(self, problems: dict[str, list[Problem]]):
+        self.problems = problems
+        super().__init__(f"{len(problems)} files have problems")
+
+
+def publish_version(version: ToolVersion, by=None) -> None:
+    if version.is_published:
+        raise ToolRefused(f"Version {version.number} is already published.")
+    version.status = PUBLISHED
+    version.published_at = utcnow()
+    version.published_by_id = by.id if by else None
+
+
+def new_version(tool: Tool) -> ToolVersion:
+    """A draft that starts as a copy of the latest version."""
+    latest = tool.latest
+    if latest is None:
+        raise ToolRefused("This tool has no version to copy.")
+    if not latest.is_published:
+        raise ToolRefused(f"Version {latest.number} is still a draft: change that one instead.")
+    definition = json.loads(json.dumps(latest.definition))
+    definition["version"] = latest.number + 1
+    version = ToolVersion(
+        tool=tool,
+        number=latest.number + 1,
+        status=DRAFT,
+        definition=definition,
+        source_yaml=to_yaml(definition),
+        checksum=checksum(definition),
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def to_yaml(definition: dict) -> str:
+    """The definition written back as a tool file, leaving out empty and default entries."""
+
+    def clean(value):
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if v not in (None, False, [], "")}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return yaml.safe_dump(clean(definition), sort_keys=False, allow_unicode=True, width=90)
+
+
+def compare(old: dict, new: dict) -> dict:
+    """What changed between two definitions: sections and questions added, removed, changed."""
+
+    def questions(definition):
+        return {
+            q["key"]: {**q, "section": s["key"]}
+            for s in definition.get("sections", [])
+            for q in s["questions"]
+        }
+
+    old_sections = {s["key"]: s for s in old.get("sections", [])}
+    new_sections = {s["key"]: s for s in new.get("sections", [])}
+    old_q, new_q = questions(old), questions(new)
+    changed_questions = []
+    for key in old_q.keys() & new_q.keys():
+        fields = [
+            f
+            for f in ("label", "kind", "hint", "required", "options", "section")
+            if old_q[key].get(f) != new_q[key].get(f)
+        ]
+        if fields:
+            changed_questions.append({"old": old_q[key], "new": new_q[key], "fields": fields})
+    changed_sections = []
+    for key in old_sections.keys() & new_sections.keys():
+        fields = [
+            f
+            for f in ("title", "guidance", "grade")
+            if old_sections[key].get(f) != new_sections[key].get(f)
+        ]
+        if fields:
+            changed_sections.append(
+                {"old": old_sections[key], "new": new_sections[key], "fields": fields}
+            )
+    order = [q["key"] for s in new.get("sections", []) for q in s["questions"]]
+    return {
+        "sections_added": [new_sections[k] for k in new_sections if k not in old_sections],
+        "sections_removed": [old_sections[k] for k in old_sections if k not in new_sections],
+        "sections_changed": changed_sections,
+        "questions_added": [new_q[k] for k in order if k not in old_q],
+        "questions_removed": [old_q[k] for k in old_q if k not in new_q],
+        "questions_changed": sorted(
+            changed_questions,
+            key=lambda c: order.index(c["new"]["key"]) if c["new"]["key"] in order else 0,
+        ),
+        "overall_changed": old.get("overall_grade") != new.get("overall_grade"),
+    }
+
+
+def tools() -> list[Tool]:
+    return list(db.session.scalars(select(Tool).order_by(Tool.kind, Tool.name)))
+
+
+def starter_files(council: str) -> list[Path]:
+    return sorted((STARTER / council).glob("*.yaml"))
