@@ -1,4 +1,5 @@
 import io
+import re
 from datetime import timedelta
 
 from openpyxl import load_workbook
@@ -133,6 +134,7 @@ def test_complete_in_place_with_htmx(client, signed_in, make_action):
     hx = {"HX-Request": "true"}
     form = page_of(client.get(f"/actions/{action.id}/complete?in=row", headers=hx))
     assert "<html" not in form and "Evidence of completion" in form
+    assert re.search(r"<legend[^>]*>\s*Date completed\s*</legend>", form)
 
     day = today_london()
     prefix = f"action-{action.id}-"  # each open row's fields have their own ids

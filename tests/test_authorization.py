@@ -5,6 +5,7 @@ from support import sign_in
 
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
+from qaweb.tools.models import Response
 from qaweb.tools.services import load_text
 
 ANON = "anonymous"
@@ -60,6 +61,8 @@ EXPECTED = {
     "tools.download": ("GET", {"admin"}),
     "tools.compare": ("GET", {"admin"}),
     "tools.grading_scale": ("GET", {"admin"}),
+    "responses.show": ("GET", {"qa_officer"}),  # started by someone else
+    "responses.save": ("POST", set()),  # only the person filling it in
 }
 
 # Scoped lists: which roles may open each scope.
@@ -75,7 +78,9 @@ def records(app, make_user, make_team, make_action):
     action = make_action(owner, description="Someone else's action")
     staged = StaffImport(filename="staff.csv", rows=[])
     db.session.add(staged)
-    version, _ = load_text(SMALL_TOOL)
+    version, _ = load_text(SMALL_TOOL, publish=True)
+    response = Response(tool_version=version, subject_type="walk", created_by_id=owner.id)
+    db.session.add(response)
     db.session.commit()
     return {
         "action_id": action.id,
@@ -84,6 +89,7 @@ def records(app, make_user, make_team, make_action):
         "user_id": owner.id,
         "import_id": staged.id,
         "tool_id": version.tool_id,
+        "response_id": response.id,
         "number": version.number,
         "scope": "all",
     }

@@ -1,4 +1,5 @@
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -379,6 +380,9 @@ def test_admin_uploads_previews_publishes_and_compares(client, signed_in):
     assert "Voice of the child" in page and "What good looks like" in page
     assert "The child&#39;s words are everywhere." in page
     assert "Publish version 1" in page
+    # Each radio question is a fieldset whose legend is the question.
+    assert re.search(r"<legend[^>]*>\s*Was the child seen alone\?\s*</legend>", page)
+    assert re.search(r"<legend[^>]*>\s*Grade for Voice of the child\s*</legend>", page)
     for label in SCALE:
         assert label in page
     tool = db.session.scalar(select(Tool))
@@ -446,3 +450,125 @@ def test_grading_scale_is_renamed_and_extended(client, signed_in):
     data["levels-0-label"] = "Good practice"
     page = client.post("/admin/tools/grading-scale", data=data).get_data(as_text=True)
     assert "Two levels have the same label" in page
+
+
+# -- filling in a response ---------------------------------------------------------------
+
+
+@pytest.fixture
+def my_response(signed_in):
+    me = signed_in("practitioner")
+    version, _ = services.load_text(GOOD, publish=True)
+    response = Response(tool_version=version, subject_type="test", created_by_id=me.id)
+    db.session.add(response)
+    db.session.commit()
+    return response
+
+
+def answered(response_id):
+    return {
+        a.question_key: a
+        for a in db.session.scalars(select(Answer).where(Answer.response_id == response_id))
+    }
+
+
+def test_a_section_is_saved_in_place_with_htmx(client, my_response):
+    page = client.get(f"/responses/{my_response.id}").get_data(as_text=True)
+    assert "Save this section" in page and "Complete" in page
+    hx = {"HX-Request": "true"}
+    url = f"/responses/{my_response.id}"
+    body = client.post(
+        url,
+        headers=hx,
+        data={
+            "save_section": "voice",
+            "version": my_response.version,
+            "q_visits": "lots",
+        },
+    ).get_data(as_text=True)
+    assert "<html" not in body and "must be a number" in body and "Not saved" in body
+    assert answered(my_response.id) == {}
+
+    response = client.post(
+        url,
+        headers=hx,
+        data={
+            "save_section": "voice",
+            "version": my_response.version,
+            "q_visits": "3",
+            "q_seen_alone": "Yes",
+            "q_notes": "not in this section",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "Saved" in body
+    stored = answered(my_response.id)
+    assert set(stored) == {"visits", "seen_alone"}  # only the section's answers
+    new_version = db.session.get(Response, my_response.id).version
+    assert f'value="{new_version}" hx-swap-oob="true"' in body
+    assert db.session.get(Response, my_response.id).status == "draft"
+
+
+def test_completing_enforces_required_answers(client, my_response):
+    url = f"/responses/{my_response.id}"
+    page = client.post(
+        url, data={"action": "complete", "version": my_response.version, "q_notes": "Some evidence"}
+    ).get_data(as_text=True)
+    assert "Error: Test case audit - qaweb" in page
+    assert "Select an answer to &#39;Was the child seen alone?&#39;" in page
+    assert db.session.get(Response, my_response.id).status == "draft"
+    levels = grading.levels()
+    response = client.post(
+        url,
+        data={
+            "action": "complete",
+            "version": my_response.version,
+            "q_seen_alone": "No",
+            "q_plan_quality": levels[2].id,
+            "grade_voice": levels[3].id,
+            "overall_grade": levels[3].id,
+            "overall_rationale": "Judgement, action, impact",
+            "q_notes": "Some evidence",
+        },
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "Test case audit completed" in page
+    saved = db.session.get(Response, my_response.id)
+    assert saved.status == "completed" and saved.tool_version.number == 1
+    assert "It can no longer be changed" in page and "Requires improvement" in page
+    assert client.post(url, data={"action": "draft"}).status_code == 403
+
+
+def test_a_draft_saves_without_required_answers(client, my_response):
+    response = client.post(
+        f"/responses/{my_response.id}",
+        data={
+            "action": "draft",
+            "version": my_response.version,
+            "q_notes": "Started",
+        },
+        follow_redirects=True,
+    )
+    assert "Saved as a draft" in response.get_data(as_text=True)
+    assert answered(my_response.id)["notes"].value_text == "Started"
+
+
+def test_a_stale_response_save_is_refused(client, my_response):
+    url = f"/responses/{my_response.id}"
+    loaded = my_response.version  # two tabs opened on the same version
+    client.post(url, data={"action": "draft", "version": loaded, "q_notes": "First"})
+    page = client.post(
+        url, data={"action": "draft", "version": loaded, "q_notes": "Second"}
+    ).get_data(as_text=True)
+    assert "have not been saved" in page
+    assert answered(my_response.id)["notes"].value_text == "First"
+
+
+def test_only_the_person_filling_it_in_may_save(client, my_response, make_user):
+    from support import sign_in
+
+    client.post("/sign-out")
+    sign_in(client, make_user("team_manager"))
+    assert client.get(f"/responses/{my_response.id}").status_code == 403
+    assert client.post(f"/responses/{my_response.id}", data={}).status_code == 403

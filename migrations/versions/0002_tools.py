@@ -84,10 +84,12 @@ def upgrade():
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('completed_at', sa.DateTime(), nullable=True),
     sa.Column('completed_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['completed_by_id'], ['user.id'], name=op.f('fk_qa_response_completed_by_id_user')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_qa_response_created_by_id_user')),
     sa.ForeignKeyConstraint(['tool_version_id'], ['qa_tool_version.id'], name=op.f('fk_qa_response_tool_version_id_qa_tool_version')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_qa_response'))
     )

@@ -95,11 +95,17 @@ class Response(Tracked, Versioned, Timestamped, Base):
     status: Mapped[str] = mapped_column(sa.String(16), default=DRAFT)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     tool_version: Mapped[ToolVersion] = relationship(lazy="joined")
+    completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     answers: Mapped[list["Answer"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="Answer.id"
     )
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == COMPLETED
 
 
 class Answer(Base):

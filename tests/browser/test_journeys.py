@@ -130,3 +130,50 @@ def test_admin_adds_a_team_with_errors_shown(page, check_page):
     page.get_by_label("Service area").select_option(label="Children in Need and Protection")
     page.get_by_role("button", name="Save team").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Team Hawthorns saved")
+
+
+def test_admin_uploads_the_bedford_tool_previews_and_publishes_it(page, check_page):
+    from pathlib import Path
+
+    bedford = (
+        Path(__file__).resolve().parents[2] / "qaweb/tools/starter/bedford/case_file_audit.yaml"
+    )
+    sign_in_as(page, "admin")
+    page.goto("/admin/tools/")
+    expect(page.get_by_role("heading", name="Case-file audit")).to_be_visible()
+    check_page(page, "tools-index")
+
+    # A file with a mistake is refused with the line of the problem.
+    page.goto("/admin/tools/upload")
+    check_page(page, "tools-upload")
+    broken = bedford.read_text().replace("kind: yes_partly_no", "kind: yes_or_no", 1)
+    page.get_by_label("Tool file").set_input_files(
+        files=[{"name": "bedford.yaml", "mimeType": "application/yaml", "buffer": broken.encode()}]
+    )
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.locator("#problems")).to_contain_text("unknown question kind 'yes_or_no'")
+    check_page(page, "tools-upload-problems")
+
+    page.get_by_label("Tool file").set_input_files(str(bedford))
+    page.get_by_role("button", name="Upload and check").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("loaded as a draft")
+    expect(page.get_by_role("heading", name="1. Standard 1: Assessment")).to_be_visible()
+    page.get_by_text("What good looks like").first.click()
+    check_page(page, "tools-bedford-preview")
+
+    # Trying the preview: required answers are named.
+    page.get_by_role("button", name="Check the answers").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Does this child have an appropriate and up-to-date assessment?"
+    )
+    page.get_by_role("button", name="Publish version 1").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("is published")
+
+    page.goto("/admin/tools/")
+    rows = page.locator("table").filter(has_text="bedford_case_file_audit")
+    expect(rows).to_contain_text("Published")
+    expect(page.locator("table").filter(has_text="wokingham_case_file_audit")).to_contain_text(
+        "Published"
+    )
+    page.goto("/admin/tools/grading-scale")
+    check_page(page, "tools-grading-scale")
