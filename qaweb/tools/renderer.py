@@ -30,6 +30,8 @@ from qaweb.tools.schema import (
     YES_PARTLY_NO,
 )
 
+FIXED_OPTIONS = {"yes_partly_no": YES_PARTLY_NO, "agree_scale": AGREE_SCALE}
+
 
 def question_field_name(key: str) -> str:
     return f"q_{key}"
@@ -69,25 +71,12 @@ def _question_field(question, level_choices, enforce):
             choices=level_choices,
             validators=_required(required, f"Select a grade for '{label}'"),
         )
-    if kind == "yes_partly_no":
+    if kind in FIXED_OPTIONS or kind == "single_choice":
+        options = FIXED_OPTIONS.get(kind) or question["options"]
         return RadioField(
             label,
             description=hint,
-            choices=choices((o, o) for o in YES_PARTLY_NO),
-            validators=_required(required, pick),
-        )
-    if kind == "agree_scale":
-        return RadioField(
-            label,
-            description=hint,
-            choices=choices((o, o) for o in AGREE_SCALE),
-            validators=_required(required, pick),
-        )
-    if kind == "single_choice":
-        return RadioField(
-            label,
-            description=hint,
-            choices=choices((o, o) for o in question["options"]),
+            choices=choices((o, o) for o in options),
             validators=_required(required, pick),
         )
     if kind == "multiple_choice":
