@@ -449,7 +449,8 @@ def test_grading_scale_is_renamed_and_extended(client, signed_in):
     ]
     data["levels-0-label"] = "Good practice"
     page = client.post("/admin/tools/grading-scale", data=data).get_data(as_text=True)
-    assert "Two levels have the same label" in page
+    assert "Level 2 has the same label as another" in page
+    assert 'href="#levels-1-label"' in page
 
 
 # -- filling in a response ---------------------------------------------------------------
@@ -572,3 +573,101 @@ def test_only_the_person_filling_it_in_may_save(client, my_response, make_user):
     sign_in(client, make_user("team_manager"))
     assert client.get(f"/responses/{my_response.id}").status_code == 403
     assert client.post(f"/responses/{my_response.id}", data={}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("base: &b {key: a}\n" + GOOD.replace("council: Testshire", "council: *b"), "aliases"),
+        (GOOD.replace("name: Test case audit", "name: !!python/object:os.system x"), "not allowed"),
+        (GOOD.replace("version: 1", "version: !!int one"), "cannot be read"),
+        (GOOD.replace("council: Testshire", "council: !custom Testshire"), "not allowed"),
+        (
+            GOOD.replace("      Inadequate: The child is not seen.", "      Inadequate: {a: 1}"),
+            "must be text",
+        ),
+        (GOOD.replace("name: Test case audit", "name: " + "x" * 201), "200 characters or fewer"),
+    ],
+)
+def test_only_plain_yaml_is_accepted(text, words):
+    assert any(words in message for _, message in problems_of(text))
+
+
+def test_problems_are_capped():
+    text = GOOD.replace("sections:\n", "sections:\n" + "  - 1\n" * 500, 1)
+    assert len(problems_of(text)) == 200
+
+
+def test_yes_and_no_stay_words():
+    text = GOOD.replace(
+        "options: [Three houses, Wizards and fairies, Ecomap]", "options: [Yes, No, n/a]"
+    ).replace("label: Evidence", "label: No")
+    definition = parse(text, SCALE)
+    assert definition["sections"][0]["questions"][3]["options"] == ["Yes", "No", "n/a"]
+    assert definition["sections"][1]["questions"][2]["label"] == "No"
+
+
+def test_numbers_must_be_real_numbers(app):
+    definition = parse(GOOD, SCALE)
+    with app.test_request_context(method="POST"):
+        for bad in ("nan", "inf", "1,2,3", "3 visits"):
+            assert not _form(definition, [("q_visits", bad)], enforce=False).validate(), bad
+        assert _form(definition, [("q_visits", "1,250")], enforce=False).validate()
+    assert renderer.parse_number("1,250") == 1250.0
+
+
+def test_saving_an_overall_section_the_tool_lacks_is_refused(client, signed_in):
+    me = signed_in("practitioner")
+    no_overall = GOOD.replace("overall_grade: true\n", "")
+    version, _ = services.load_text(no_overall, publish=True)
+    response = Response(tool_version=version, subject_type="test", created_by_id=me.id)
+    db.session.add(response)
+    db.session.commit()
+    status = client.post(
+        f"/responses/{response.id}", data={"save_section": "overall", "version": response.version}
+    ).status_code
+    assert status == 400
+
+
+def test_enter_in_a_field_saves_the_whole_draft(client, my_response):
+    page = client.get(f"/responses/{my_response.id}").get_data(as_text=True)
+    form = page[page.index('class="qaweb-tool-form"') :]
+    first_submit = re.search(r'<button type="submit"[^>]*>', form).group(0)
+    assert 'name="action" value="draft"' in first_submit
+
+
+def test_grading_scale_levels_can_swap_names_and_bad_posts_are_refused(client, signed_in):
+    signed_in("admin")
+    levels = grading.levels()
+    data = {}
+    for i, level in enumerate(levels):
+        data[f"levels-{i}-level_id"] = level.id
+        data[f"levels-{i}-label"] = level.label
+        data[f"levels-{i}-colour"] = level.colour
+    swapped = {**data, "levels-0-label": "Good", "levels-1-label": "Outstanding"}
+    assert client.post("/admin/tools/grading-scale", data=swapped).status_code == 302
+    assert grading.labels()[:2] == ["Good", "Outstanding"]
+    missing = {k: v for k, v in data.items() if not k.startswith("levels-3")}
+    assert client.post("/admin/tools/grading-scale", data=missing).status_code == 400
+    assert (
+        client.post(
+            "/admin/tools/grading-scale", data={**data, "levels-0-level_id": "abc"}
+        ).status_code
+        == 400
+    )
+    no_label = {**data, "levels-2-label": "  "}
+    page = client.post("/admin/tools/grading-scale", data=no_label).get_data(as_text=True)
+    assert "Enter a label for level 3" in page
+
+
+def test_renaming_a_level_keeps_the_guidance_of_published_versions(client, signed_in):
+    signed_in("admin")
+    version, _ = services.load_text(GOOD, publish=True)
+    db.session.commit()
+    inadequate = next(lv for lv in grading.levels() if lv.label == "Inadequate")
+    inadequate.label = "Serious concerns"
+    db.session.commit()
+    page = client.get(f"/admin/tools/{version.tool_id}/versions/1").get_data(as_text=True)
+    assert "Serious concerns" in page and "The child is not seen." in page
+    exported = services.to_yaml(db.session.get(ToolVersion, version.id).definition)
+    assert "Serious concerns: The child is not seen." in exported

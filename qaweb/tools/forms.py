@@ -1,7 +1,6 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileRequired
 from wtforms import FieldList, FormField
-from wtforms.validators import ValidationError
 
 from qaweb.core.forms import (
     FileField,
@@ -51,14 +50,25 @@ class GradingScaleForm(FlaskForm):
     new_colour = SelectField("Colour of the new level", choices=choices(COLOURS.items()))
     submit = SubmitField("Save grading scale")
 
-    def validate_levels(self, field):
-        labels = [entry.form.label.data.strip().lower() for entry in field.entries]
-        if any(not label for label in labels):
-            raise ValidationError("Every level needs a label")
-        if len(set(labels)) != len(labels):
-            raise ValidationError("Two levels have the same label")
-
-    def validate_new_label(self, field):
-        labels = {entry.form.label.data.strip().lower() for entry in self.levels.entries}
-        if field.data and field.data.strip().lower() in labels:
-            raise ValidationError("There is already a level with this label")
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        seen = set()
+        for number, entry in enumerate(self.levels.entries, start=1):
+            label = (entry.form.label.data or "").strip().lower()
+            if not label:
+                entry.form.label.errors.append(f"Enter a label for level {number}")
+                valid = False
+            elif label in seen:
+                entry.form.label.errors.append(f"Level {number} has the same label as another")
+                valid = False
+            seen.add(label)
+        new = (self.new_label.data or "").strip().lower()
+        if new and new in seen:
+            self.new_label.errors.append("There is already a level with this label")
+            valid = False
+        # WTForms caches nested errors during validate(): refresh them so the summary shows ours.
+        for entry in self.levels.entries:
+            entry.form._errors = None
+        self.levels.errors = [entry.errors for entry in self.levels.entries]
+        self._errors = None
+        return valid

@@ -5,6 +5,9 @@ the overall grade and its rationale ``overall_grade`` and ``overall_rationale``.
 answers are enforced with messages that name the question; a draft saves without them.
 """
 
+import math
+import re
+
 from flask_wtf import FlaskForm
 from sqlalchemy import delete, insert
 from wtforms.validators import ValidationError
@@ -13,6 +16,7 @@ from qaweb.core.db import utcnow
 from qaweb.core.forms import (
     CheckboxesField,
     DateField,
+    MaxLength,
     RadioField,
     Required,
     StringField,
@@ -41,6 +45,18 @@ def grade_field_name(section_key: str) -> str:
     return f"grade_{section_key}"
 
 
+NUMBER = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+
+
+def parse_number(text) -> float | None:
+    """A number as people type it (3, 2.5, 1,250); None if it is not one."""
+    text = str(text).strip()
+    if not NUMBER.match(text):
+        return None
+    value = float(text.replace(",", ""))
+    return value if math.isfinite(value) else None
+
+
 class _Number:
     def __init__(self, label):
         self.message = f"The answer to '{label}' must be a number, like 3 or 2.5"
@@ -48,10 +64,8 @@ class _Number:
     def __call__(self, form, field):
         if field.data in (None, ""):
             return
-        try:
-            float(str(field.data).replace(",", ""))
-        except ValueError:
-            raise ValidationError(self.message) from None
+        if parse_number(field.data) is None:
+            raise ValidationError(self.message)
 
 
 def _required(enforce, message):
@@ -100,10 +114,20 @@ def _question_field(question, level_choices, enforce):
         )
     if kind == "short_text":
         return StringField(
-            label, description=hint, validators=_required(required, f"Enter an answer to '{label}'")
+            label,
+            description=hint,
+            validators=[
+                *_required(required, f"Enter an answer to '{label}'"),
+                MaxLength(500, f"The answer to '{label}'"),
+            ],
         )
     return TextAreaField(
-        label, description=hint, validators=_required(required, f"Enter an answer to '{label}'")
+        label,
+        description=hint,
+        validators=[
+            *_required(required, f"Enter an answer to '{label}'"),
+            MaxLength(20000, f"The answer to '{label}'"),
+        ],
     )
 
 
@@ -151,7 +175,10 @@ def build_form(
             "Why this grade",
             description=definition.get("overall_guidance")
             or "The judgement, the action taken and the impact for the child",
-            validators=_required(enforce_required, "Enter why you gave the overall grade"),
+            validators=[
+                *_required(enforce_required, "Enter why you gave the overall grade"),
+                MaxLength(20000, "Why this grade"),
+            ],
         )
     kwargs = {"data": data or {}, "prefix": prefix}
     return ToolForm(formdata, **kwargs) if formdata is not None else ToolForm(**kwargs)
@@ -174,7 +201,7 @@ def _answer_rows(definition: dict, form, section_key: str | None = None) -> list
         if kind == "grade":
             row["grade_level_id"] = int(value)
         elif kind == "number":
-            row["value_number"] = float(str(value).replace(",", ""))
+            row["value_number"] = parse_number(value)
         elif kind == "date":
             row["value_date"] = value
         elif isinstance(value, list):

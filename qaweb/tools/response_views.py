@@ -51,7 +51,10 @@ def save(response_id):
     section_key = request.form.get("save_section") or None
     completing = request.form.get("action") == "complete" and not section_key
     definition = response.tool_version.definition
-    if section_key and section_key not in {s["key"] for s in definition["sections"]} | {"overall"}:
+    known = {s["key"] for s in definition["sections"]}
+    if definition.get("overall_grade"):
+        known.add("overall")
+    if section_key and section_key not in known:
         abort(400)
     form = renderer.build_form(
         definition,

@@ -80,8 +80,28 @@ class ToolFileError(Exception):
         super().__init__("; ".join(str(p) for p in self.problems))
 
 
+MAX_PROBLEMS = 200
+NULL_TAG = "tag:yaml.org,2002:null"
+PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:float",
+    NULL_TAG,
+}
+CONTAINER_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 class _Loader(yaml.SafeLoader):
-    pass
+    """Plain YAML only: no aliases (which can make a small file enormous), no custom tags."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in tool files", event.start_mark
+            )
+        return super().compose_node(parent, index)
 
 
 def _line(node) -> int:
@@ -96,7 +116,8 @@ class _Reader:
         self._constructor = _Loader("")
 
     def problem(self, node, message):
-        self.problems.append(Problem(_line(node), message))
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(Problem(_line(node), message))
 
     def mapping(self, node, where, allowed):
         """key -> (value node, key node) for a mapping node; None if it is not one."""
@@ -105,10 +126,10 @@ class _Reader:
             return None
         result = {}
         for key_node, value_node in node.value:
-            key = self.scalar(key_node)
-            if not isinstance(key, str):
-                self.problem(key_node, f"{where}: '{key}' is not a valid name")
+            if not isinstance(key_node, ScalarNode) or key_node.tag == NULL_TAG:
+                self.problem(key_node, f"{where}: each entry needs a plain name before the colon")
                 continue
+            key = key_node.value
             if key in result:
                 self.problem(key_node, f"{where}: '{key}' is given twice")
                 continue
@@ -120,22 +141,46 @@ class _Reader:
         return result
 
     def scalar(self, node):
+        """The value of a plain entry; None (and a problem) for anything else."""
         if not isinstance(node, ScalarNode):
-            return node
-        return self._constructor.construct_object(node, deep=True)
+            if node.tag not in CONTAINER_TAGS:
+                self.problem(node, f"'{node.tag}' is not allowed: use plain YAML")
+            return None
+        if node.tag not in PLAIN_TAGS:
+            self.problem(node, f"'{node.tag}' is not allowed: use plain YAML")
+            return None
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, AttributeError):
+            self.problem(node, f"'{node.value}' cannot be read")
+            return None
 
-    def text(self, entries, key, where, node, required=True):
+    def words(self, node, where, what, max_length=2000):
+        """Text exactly as written (so Yes stays Yes, not true); None if it is not text."""
+        if not isinstance(node, ScalarNode) or node.tag == NULL_TAG or node.value.strip() == "":
+            self.problem(node, f"{where}: {what} must be text")
+            return None
+        if node.tag not in PLAIN_TAGS:
+            self.problem(node, f"'{node.tag}' is not allowed: use plain YAML")
+            return None
+        value = node.value.strip()
+        if len(value) > max_length:
+            self.problem(node, f"{where}: {what} must be {max_length} characters or fewer")
+            return None
+        return value
+
+    def text(self, entries, key, where, node, required=True, max_length=2000):
         value_node = entries.get(key)
         if value_node is None:
             if required:
                 self.problem(node, f"{where} needs a {key}")
             return None
-        value = self.scalar(value_node)
-        if not isinstance(value_node, ScalarNode) or value is None or value == "":
-            if required or value_node is not None and not isinstance(value_node, ScalarNode):
-                self.problem(value_node, f"{where}: {key} must be text")
+        empty = isinstance(value_node, ScalarNode) and (
+            value_node.tag == NULL_TAG or not value_node.value.strip()
+        )
+        if empty and not required:
             return None
-        return str(value).strip()
+        return self.words(value_node, where, key, max_length)
 
     def boolean(self, entries, key, where):
         value_node = entries.get(key)
@@ -184,9 +229,9 @@ def _tool(r: _Reader, root, scale_labels):
     tool = {
         "tool": r.identifier(top, "tool", "The tool", root),
         "kind": r.text(top, "kind", "The tool", root),
-        "name": r.text(top, "name", "The tool", root),
+        "name": r.text(top, "name", "The tool", root, max_length=200),
         "version": None,
-        "council": r.text(top, "council", "The tool", root, required=False),
+        "council": r.text(top, "council", "The tool", root, required=False, max_length=120),
         "source": r.text(top, "source", "The tool", root, required=False),
         "description": r.text(top, "description", "The tool", root, required=False),
         "overall_grade": r.boolean(top, "overall_grade", "The tool"),
@@ -254,15 +299,16 @@ def _section(r: _Reader, node, number, scale_labels, section_keys, question_keys
 
 
 def _guidance(r: _Reader, node, where, scale_labels):
-    if node is None:
+    if node is None or isinstance(node, ScalarNode) and node.tag == NULL_TAG:
         return None
     if isinstance(node, ScalarNode):
-        value = r.scalar(node)
-        return str(value).strip() if value not in (None, "") else None
+        return r.words(node, where, "guidance", 5000)
     entries = r.mapping(node, f"{where} guidance", set(scale_labels))
     if entries is None:
         return None
-    return {label: str(r.scalar(value)).strip() for label, value in entries.items()}
+    return {
+        label: r.words(value, f"{where} guidance", label, 5000) for label, value in entries.items()
+    }
 
 
 def _question(r: _Reader, node, where, question_keys):
@@ -300,11 +346,9 @@ def _question(r: _Reader, node, where, question_keys):
         else:
             seen = set()
             for option_node in options_node.value:
-                option = r.scalar(option_node)
-                if not isinstance(option_node, ScalarNode) or option in (None, ""):
-                    r.problem(option_node, f"{where}: each option must be text")
+                option = r.words(option_node, where, "each option", 200)
+                if option is None:
                     continue
-                option = str(option).strip()
                 if option in seen:
                     r.problem(option_node, f"{where}: option '{option}' is given twice")
                 seen.add(option)

@@ -21,7 +21,9 @@ class ToolRefused(Exception):
 
 
 def checksum(definition: dict) -> str:
-    canonical = json.dumps(definition, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """A fingerprint of what the file says (not of the scale it was loaded under)."""
+    content = {k: v for k, v in definition.items() if k != "scale"}
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -34,6 +36,9 @@ def load_text(text: str, *, publish: bool = False, by=None) -> tuple[ToolVersion
     """Load one tool file. Returns the version and "created", "updated" or "unchanged"."""
     definition = check_text(text)
     digest = checksum(definition)
+    # The scale's labels as they were, best first: per-grade guidance stays attached to its
+    # level by position if the council renames a level later.
+    definition["scale"] = grading.labels()
     tool = db.session.scalar(select(Tool).where(Tool.key == definition["tool"]))
     if tool is None:
         tool = Tool(key=definition["tool"], kind=definition["kind"], name=definition["name"])
@@ -136,7 +141,23 @@ def new_version(tool: Tool) -> ToolVersion:
 
 
 def to_yaml(definition: dict) -> str:
-    """The definition written back as a tool file, leaving out empty and default entries."""
+    """The definition written back as a tool file, leaving out empty and default entries.
+
+    Per-grade guidance is written under the scale's current labels."""
+    definition = dict(definition)
+    snapshot = definition.pop("scale", None)
+    if snapshot:
+        current = grading.labels()
+        renamed = dict(zip(snapshot, current, strict=False))
+        definition["sections"] = [
+            {
+                **s,
+                "guidance": {renamed.get(k, k): v for k, v in s["guidance"].items()}
+                if isinstance(s.get("guidance"), dict)
+                else s.get("guidance"),
+            }
+            for s in definition["sections"]
+        ]
 
     def clean(value):
         if isinstance(value, dict):

@@ -175,17 +175,24 @@ def compare(tool_id):
 @admin_only
 def grading_scale():
     levels = grading.levels(include_inactive=True)
-    db.session.commit()  # the default scale, if it was just created
+    by_id = {level.id: level for level in levels}
     data = {
         "levels": [{"level_id": lv.id, "label": lv.label, "colour": lv.colour} for lv in levels]
     }
     form = GradingScaleForm(data=data)
     if form.validate_on_submit():
-        by_id = {lv.id: lv for lv in levels}
+        try:
+            posted = [int(entry.form.level_id.data) for entry in form.levels.entries]
+        except (TypeError, ValueError):
+            abort(400)
+        if sorted(posted) != sorted(by_id):
+            abort(400)  # one entry for every level, each once: anything else is a crafted post
+        # Labels are unique: clear them first so two levels can swap names.
+        for level in levels:
+            level.label = f"~{level.id}"
+        db.session.flush()
         for position, entry in enumerate(form.levels.entries, start=1):
-            level = by_id.get(int(entry.form.level_id.data or 0))
-            if level is None:
-                abort(400)
+            level = by_id[int(entry.form.level_id.data)]
             level.label = entry.form.label.data.strip()
             level.colour = entry.form.colour.data
             level.position = position
@@ -200,4 +207,4 @@ def grading_scale():
         db.session.commit()
         flash("Grading scale saved.", "success")
         return redirect(url_for(".grading_scale"))
-    return render_template("tools/grading_scale.html", form=form, levels=levels)
+    return render_template("tools/grading_scale.html", form=form, levels=by_id)
