@@ -86,12 +86,23 @@ def register_blueprints(app: Flask) -> None:
     from qaweb.auth.views import bp as auth_bp
     from qaweb.home.views import bp as home_bp
     from qaweb.organisation.views import bp as organisation_bp
+    from qaweb.supervision import hooks as supervision_hooks
+    from qaweb.supervision.views import bp as supervision_bp
     from qaweb.tools.response_views import bp as responses_bp
     from qaweb.tools.views import bp as tools_bp
 
-    for bp in (home_bp, auth_bp, actions_bp, organisation_bp, tools_bp, responses_bp):
+    for bp in (
+        home_bp,
+        auth_bp,
+        actions_bp,
+        supervision_bp,
+        organisation_bp,
+        tools_bp,
+        responses_bp,
+    ):
         app.register_blueprint(bp)
     register_my_work()
+    supervision_hooks.register()
 
 
 def register_errorhandlers(app: Flask) -> None:

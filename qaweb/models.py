@@ -7,12 +7,15 @@ from qaweb.core.history import ChangeLog
 from qaweb.core.settings import Setting
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.staff_import import StaffImport
+from qaweb.supervision.models import FeedbackRequest, SupervisionAudit
 from qaweb.tools.models import Answer, Response, Tool, ToolVersion
 
 __all__ = [
     "Action",
     "Answer",
     "ChangeLog",
+    "FeedbackRequest",
+    "SupervisionAudit",
     "GradeLevel",
     "Response",
     "Tool",

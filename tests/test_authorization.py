@@ -1,10 +1,13 @@
 """Every route, for every role: the expected status. A new route without an entry here fails."""
 
+from datetime import date
+
 import pytest
 from support import sign_in
 
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
+from qaweb.supervision.models import SupervisionAudit
 from qaweb.tools.models import Response
 from qaweb.tools.services import load_text
 
@@ -61,6 +64,22 @@ EXPECTED = {
     "tools.download": ("GET", {"admin"}),
     "tools.compare": ("GET", {"admin"}),
     "tools.grading_scale": ("GET", {"admin"}),
+    "supervision.index": ("GET", EVERYONE),  # each sees the audits that concern them
+    "supervision.export": ("GET", EVERYONE),
+    "supervision.plan": ("GET", {"qa_officer", "service_manager"}),
+    # An audit between two other people: only the QA team may see or work on it.
+    "supervision.audit": ("GET", {"qa_officer"}),
+    "supervision.start": ("POST", {"qa_officer"}),
+    "supervision.finish": ("POST", {"qa_officer"}),
+    "supervision.details": ("GET", {"qa_officer"}),
+    "supervision.feedback": ("POST", {"qa_officer"}),
+    "supervision.conversation": ("POST", {"qa_officer"}),
+    "supervision.new_action": ("GET", {"qa_officer"}),
+    "supervision.reflective": ("GET", {"qa_officer"}),
+    "supervision.cancel": ("GET", {"qa_officer"}),
+    # Service managers see their own area's coverage; everyone else is refused.
+    "supervision.coverage": ("GET", {"qa_officer", "service_manager"}),
+    "supervision.annual_report": ("GET", {"qa_officer", "service_manager"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }
@@ -81,6 +100,15 @@ def records(app, make_user, make_team, make_action):
     version, _ = load_text(SMALL_TOOL, publish=True)
     response = Response(tool_version=version, subject_type="walk", created_by_id=owner.id)
     db.session.add(response)
+    auditor = make_user("team_manager", team=make_team("Auditing Team"))
+    audit = SupervisionAudit(
+        year=2026,
+        supervisor_id=owner.id,
+        auditor_id=auditor.id,
+        team_id=owner.team_id,
+        due_on=date(2027, 3, 31),
+    )
+    db.session.add(audit)
     db.session.commit()
     return {
         "action_id": action.id,
@@ -90,6 +118,7 @@ def records(app, make_user, make_team, make_action):
         "import_id": staged.id,
         "tool_id": version.tool_id,
         "response_id": response.id,
+        "audit_id": audit.id,
         "number": version.number,
         "scope": "all",
     }

@@ -64,16 +64,34 @@ def _write_table(sheet, columns: Sequence[Column], rows: Iterable[Sequence]) -> 
     return count
 
 
+@dataclass
+class Sheet:
+    """A further sheet: a table, and optionally a native Excel chart drawn from it."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Sequence]
+    #: (worksheet, number of data rows) -> an openpyxl chart, anchored beside the table.
+    chart: object = None
+
+
 def build_workbook(
     title: str,
     columns: Sequence[Column],
     rows: Iterable[Sequence],
     summary: Iterable[tuple[str, object]] | None = None,
+    sheets: Sequence[Sheet] = (),
 ):
     """Write the rows to a temporary .xlsx in write-only mode; return the open file."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     _write_table(sheet, columns, rows)
+    for extra in sheets:
+        other = workbook.create_sheet(title=extra.title[:31])
+        count = _write_table(other, extra.columns, extra.rows)
+        if extra.chart is not None and count:
+            anchor = get_column_letter(len(extra.columns) + 2) + "2"
+            other.add_chart(extra.chart(other, count), anchor)
     if summary is not None:
         info = workbook.create_sheet(title="Summary")
         info.column_dimensions["A"].width = 40

@@ -10,6 +10,8 @@ from qaweb.extensions import db
 
 DEFAULTS: dict[str, str] = {
     "council_name": "Children's Services",
+    "supervision_year_start_month": "4",
+    "supervisee_feedback_threshold": "3",
 }
 
 LABELS: dict[str, tuple[str, str]] = {

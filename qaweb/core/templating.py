@@ -5,7 +5,13 @@ from dataclasses import dataclass
 from flask import request, url_for
 from flask_login import current_user
 
-from qaweb.core.permissions import ADMIN, QA_OFFICER, has_any_role
+from qaweb.core.permissions import (
+    ADMIN,
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    TEAM_MANAGER,
+    has_any_role,
+)
 from qaweb.core.timefmt import format_date, format_datetime
 
 
@@ -23,6 +29,12 @@ class NavItem:
 NAVIGATION: list[NavItem] = [
     NavItem("My work", "home.index", prefix="/"),
     NavItem("Actions", "actions.listing", values=(("scope", "mine"),), prefix="/actions"),
+    NavItem(
+        "Supervision audits",
+        "supervision.index",
+        (TEAM_MANAGER, SERVICE_MANAGER, QA_OFFICER),
+        prefix="/supervision",
+    ),
     NavItem("Admin", "organisation.index", (ADMIN,), prefix="/admin"),
 ]
 

@@ -190,8 +190,12 @@ def build(scale: int = 1) -> dict[str, int]:
         )
         team_manager[team.id] = tm
         first, last = name()
-        add_person(first, last, "Assistant Team Manager", team, [p.TEAM_MANAGER], manager=tm)
-        for _ in range(rng.randint(6, 9)):
+        atm = add_person(first, last, "Assistant Team Manager", team, [p.TEAM_MANAGER], manager=tm)
+        first, last = name()
+        senior = add_person(first, last, "Senior Practitioner", team, [p.PRACTITIONER], manager=tm)
+        for n in range(rng.randint(6, 9)):
+            # Supervision is shared: the team manager, the assistant and a senior practitioner.
+            supervisor = (tm, atm, atm, senior)[n % 4]
             first, last = name()
             title = rng.choice(
                 [
@@ -201,7 +205,7 @@ def build(scale: int = 1) -> dict[str, int]:
                     "Advanced Practitioner",
                 ]
             )
-            add_person(first, last, title, team, [p.PRACTITIONER], manager=tm)
+            add_person(first, last, title, team, [p.PRACTITIONER], manager=supervisor)
 
     # The named demo sign-ins, one per role.
     qa_team = next(t for t in teams if t.name == "Impact and Inspection")
@@ -294,10 +298,135 @@ def build(scale: int = 1) -> dict[str, int]:
     # The council's QA tools: the Wokingham set, published.
     tools = load_files(starter_files("wokingham"), publish=True)
     db.session.commit()
+    audits = _supervision_year(
+        rng, today, demo_ids["qa.officer"] + offset, demo_ids["team.manager"] + offset
+    )
+    db.session.commit()
     return {
         "QA tools": len(tools),
+        "supervision audits": audits,
         "service areas": len(area_teams),
         "teams": len(teams),
         "staff": len(people),
         "actions": len(action_rows),
     }
+
+
+def _answers_for(rng, definition, levels, good_bias):
+    """Plausible answers to every question of a tool, and grades leaning to ``good_bias``."""
+    weights = [good_bias, 3, 2, 1][: len(levels)] + [1] * max(0, len(levels) - 4)
+    rows = []
+
+    def grade():
+        return rng.choices(levels, weights=weights)[0].id
+
+    for section in definition["sections"]:
+        if section.get("grade"):
+            rows.append(
+                {
+                    "section_key": section["key"],
+                    "question_key": "section_grade",
+                    "grade_level_id": grade(),
+                }
+            )
+        for q in section["questions"]:
+            row = {"section_key": section["key"], "question_key": q["key"]}
+            kind = q["kind"]
+            if kind == "grade":
+                row["grade_level_id"] = grade()
+            elif kind == "yes_partly_no":
+                row["value_text"] = rng.choices(["Yes", "Partly", "No"], [6, 3, 1])[0]
+            elif kind == "agree_scale":
+                row["value_text"] = rng.choices(
+                    ["Strongly agree", "Agree", "Neither agree nor disagree", "Disagree"],
+                    [4, 5, 2, 1],
+                )[0]
+            elif kind in ("single_choice", "multiple_choice"):
+                row["value_text"] = rng.choice(q["options"])
+            elif kind == "number":
+                row["value_number"] = float(rng.randint(2, 8))
+            elif kind == "date":
+                row["value_date"] = today_london() - timedelta(days=rng.randint(5, 60))
+            else:
+                row["value_text"] = rng.choice(DEMO_NOTES)
+            rows.append(row)
+    if definition.get("overall_grade"):
+        rows.append(
+            {"section_key": "overall", "question_key": "overall_grade", "grade_level_id": grade()}
+        )
+        rows.append(
+            {
+                "section_key": "overall",
+                "question_key": "overall_rationale",
+                "value_text": rng.choice(DEMO_NOTES),
+            }
+        )
+    return rows
+
+
+DEMO_NOTES = [
+    "Supervision is regular and reflective; the child's voice is discussed in most sessions.",
+    "Case direction is clear but reflection on practitioner wellbeing is thin.",
+    "Supervision records are brief; actions are not always followed up at the next session.",
+    "Good evidence of critical thinking and challenge; CPD goals agreed and reviewed.",
+]
+
+
+def _complete_response(rng, response, by_id, levels, good_bias):
+    from qaweb.tools.models import COMPLETED as DONE
+    from qaweb.tools.models import Answer
+
+    rows = _answers_for(rng, response.tool_version.definition, levels, good_bias)
+    db.session.execute(insert(Answer), [{"response_id": response.id, **r} for r in rows])
+    response.status = DONE
+    response.completed_at = utcnow()
+    response.completed_by_id = by_id
+
+
+def _supervision_year(rng, today, planner_id, demo_auditor_id) -> int:
+    """This year's plan confirmed, and audits at every stage, as a council would be part-way."""
+    from qaweb.core import grading
+    from qaweb.supervision import services as sup
+
+    year = sup.year_for(today)
+    first, last = sup.year_bounds(year)
+    planner = db.session.get(User, planner_id)
+    levels = grading.levels()
+    audits = []
+    for line in sup.propose_plan(year):
+        if line.supervisor is not None:
+            audits.append(sup.confirm_line(year, line.auditor, line.supervisor, last, planner))
+    elapsed = max(0.0, min(1.0, (today - first).days / 365))
+    for audit in audits:
+        if audit.auditor_id == demo_auditor_id:
+            continue  # left planned, for trying the journey
+        roll = rng.random()
+        if roll > elapsed + 0.15:
+            continue
+        auditor = audit.auditor
+        sup.start(audit, auditor)
+        audit.audited_on = today - timedelta(days=rng.randint(10, 120))
+        audit.files_reviewed = rng.randint(2, 4)
+        audit.children_records = rng.randint(3, 8)
+        audit.period_covered = "The last six months"
+        audit.strengths = rng.choice(DEMO_NOTES[:2] + DEMO_NOTES[3:])
+        audit.development = rng.choice(DEMO_NOTES[1:3])
+        db.session.flush()
+        _complete_response(rng, audit.response, auditor.id, levels, good_bias=rng.randint(1, 5))
+        supervisees = sup.supervisees_of(audit.supervisor)[:3]
+        requests = sup.request_feedback(audit, supervisees, today + timedelta(days=14))
+        stage = rng.random()
+        for request in requests:
+            if stage > 0.3 or rng.random() < 0.5:
+                db.session.flush()
+                _complete_response(rng, request.response, request.supervisee_id, levels, 3)
+                sup.feedback_answered(request)
+        sup.finish_audit(audit)
+        if audit.status == "ready_for_reflective" and stage > 0.45:
+            sup.record_reflective(
+                audit,
+                min(today, audit.audited_on + timedelta(days=21)),
+                "Findings discussed; the supervisor agreed the actions.",
+            )
+    db.session.flush()
+    return len(audits)

@@ -89,6 +89,9 @@ def save(response_id):
             renderer.save_answers(
                 response, form, complete=completing, by=current_user, section_key=section_key
             )
+            hook = subjects.get(response.subject_type).on_complete
+            if completing and hook:
+                hook(response, current_user)
             db.session.commit()
             saved = True
     if section_key and is_htmx():
@@ -107,6 +110,9 @@ def save(response_id):
     if saved:
         if completing:
             flash(f"{response.tool_version.tool.name} completed.", "success")
+            back = _context(response, form)["back_url"]
+            if back:
+                return redirect(back)
         elif section_key:
             flash("Section saved. You can come back and finish the rest later.", "success")
         else:

@@ -17,6 +17,8 @@ class SubjectType:
     can_view: Callable  # (user, response) -> bool
     #: (response) -> URL to go back to (the owning record), or None.
     back_url: Callable | None = None
+    #: (response, user) -> None, called when the response is completed.
+    on_complete: Callable | None = None
 
 
 def _default_fill(user, response) -> bool:

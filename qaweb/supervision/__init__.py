@@ -1,0 +1,1 @@
+"""Annual peer supervision audits: the plan, the audit, supervisee feedback, reflective sessions."""

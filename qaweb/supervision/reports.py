@@ -1,0 +1,269 @@
+"""Coverage for the year, grades and themes, and the annual report workbook."""
+
+from dataclasses import dataclass
+
+from openpyxl.chart import BarChart, Reference
+from sqlalchemy import case, func, select
+
+from qaweb.actions.models import STATUSES as ACTION_STATUSES
+from qaweb.actions.models import Action
+from qaweb.core import grading
+from qaweb.core.excel import Column, Sheet
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team, User
+from qaweb.supervision import services
+from qaweb.supervision.models import (
+    ANSWERED,
+    CANCELLED,
+    COMPLETED,
+    OPEN_STATUSES,
+    FeedbackRequest,
+    SupervisionAudit,
+)
+from qaweb.tools import reports as tool_reports
+
+
+@dataclass
+class CoverageRow:
+    area: str
+    team: str
+    team_id: int
+    supervisors: int = 0
+    planned: int = 0
+    completed: int = 0
+    overdue: int = 0
+    feedback_asked: int = 0
+    feedback_answered: int = 0
+
+    @property
+    def unaudited(self) -> int:
+        return max(self.supervisors - self.planned, 0)
+
+    @property
+    def response_rate(self) -> float | None:
+        if not self.feedback_asked:
+            return None
+        return round(100 * self.feedback_answered / self.feedback_asked)
+
+
+def coverage(year: int, area_id: int | None = None) -> list[CoverageRow]:
+    """Per team: supervisors, audits planned and completed, overdue, feedback response rate.
+    Three grouped queries, whatever the number of teams."""
+    today = today_london()
+    teams = select(Team.id, Team.name, ServiceArea.name.label("area")).join(ServiceArea)
+    if area_id:
+        teams = teams.where(Team.service_area_id == area_id)
+    rows = {
+        t.id: CoverageRow(area=t.area, team=t.name, team_id=t.id)
+        for t in db.session.execute(teams.order_by(ServiceArea.name, Team.name))
+    }
+    supervisors = services.supervisors_stmt().subquery()
+    for team_id, count in db.session.execute(
+        select(supervisors.c.team_id, func.count()).group_by(supervisors.c.team_id)
+    ):
+        if team_id in rows:
+            rows[team_id].supervisors = count
+    audits = db.session.execute(
+        select(
+            SupervisionAudit.team_id,
+            func.count(),
+            func.sum(case((SupervisionAudit.status == COMPLETED, 1), else_=0)),
+            func.sum(
+                case(
+                    (
+                        SupervisionAudit.status.in_(OPEN_STATUSES)
+                        & (SupervisionAudit.due_on < today),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+        )
+        .where(SupervisionAudit.year == year, SupervisionAudit.status != CANCELLED)
+        .group_by(SupervisionAudit.team_id)
+    )
+    for team_id, planned, completed, overdue in audits:
+        if team_id in rows:
+            row = rows[team_id]
+            row.planned, row.completed, row.overdue = planned, completed or 0, overdue or 0
+    feedback = db.session.execute(
+        select(
+            SupervisionAudit.team_id,
+            func.count(),
+            func.sum(case((FeedbackRequest.status == ANSWERED, 1), else_=0)),
+        )
+        .join(SupervisionAudit, SupervisionAudit.id == FeedbackRequest.audit_id)
+        .where(
+            SupervisionAudit.year == year,
+            FeedbackRequest.status != "withdrawn",
+            FeedbackRequest.in_conversation.is_(False),
+        )
+        .group_by(SupervisionAudit.team_id)
+    )
+    for team_id, asked, answered in feedback:
+        if team_id in rows:
+            rows[team_id].feedback_asked, rows[team_id].feedback_answered = asked, answered or 0
+    return list(rows.values())
+
+
+def totals(rows: list[CoverageRow]) -> CoverageRow:
+    total = CoverageRow(area="", team="All teams", team_id=0)
+    for r in rows:
+        for name in (
+            "supervisors",
+            "planned",
+            "completed",
+            "overdue",
+            "feedback_asked",
+            "feedback_answered",
+        ):
+            setattr(total, name, getattr(total, name) + getattr(r, name))
+    return total
+
+
+def completed_responses(year: int, area_id: int | None = None):
+    stmt = select(SupervisionAudit.response_id).where(
+        SupervisionAudit.year == year,
+        SupervisionAudit.status == COMPLETED,
+        SupervisionAudit.response_id.is_not(None),
+    )
+    if area_id:
+        stmt = stmt.where(
+            SupervisionAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area_id))
+        )
+    return stmt
+
+
+def grades(year: int, area_id: int | None = None) -> list[dict]:
+    """Overall grade and each section's grade across the year's completed audits."""
+    distribution = tool_reports.grade_distribution(completed_responses(year, area_id))
+    version = services.current_tool_or_none("supervision_audit")
+    titles = {"overall": "Overall grade"}
+    if version:
+        titles.update({s["key"]: s["title"] for s in version.sections})
+    result = []
+    for (section, question), shares in sorted(
+        distribution.items(), key=lambda kv: (kv[0][0] != "overall", kv[0][0])
+    ):
+        if question not in ("section_grade", "overall_grade"):
+            continue
+        result.append({"title": titles.get(section, section), "shares": shares})
+    return result
+
+
+def themes(year: int, area_id: int | None = None) -> list[dict]:
+    """Strengths and areas for development written in the year's completed audits."""
+    stmt = select(SupervisionAudit).where(
+        SupervisionAudit.year == year, SupervisionAudit.status == COMPLETED
+    )
+    if area_id:
+        stmt = stmt.where(
+            SupervisionAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area_id))
+        )
+    return [
+        {"supervisor": a.supervisor.name, "strengths": a.strengths, "development": a.development}
+        for a in db.session.scalars(stmt.order_by(SupervisionAudit.reflective_on))
+    ]
+
+
+COVERAGE_COLUMNS = [
+    Column("Service area", 28),
+    Column("Team", 28),
+    Column("Supervisors", 12, "number"),
+    Column("Audits planned", 14, "number"),
+    Column("Completed", 12, "number"),
+    Column("Overdue", 10, "number"),
+    Column("Supervisors not planned", 14, "number"),
+    Column("Feedback asked", 14, "number"),
+    Column("Feedback answered", 16, "number"),
+    Column("Response rate %", 14, "number"),
+]
+
+
+def coverage_rows(rows):
+    for r in rows:
+        yield (
+            r.area,
+            r.team,
+            r.supervisors,
+            r.planned,
+            r.completed,
+            r.overdue,
+            r.unaudited,
+            r.feedback_asked,
+            r.feedback_answered,
+            r.response_rate,
+        )
+
+
+def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
+    levels = grading.levels(include_inactive=True)
+    grade_rows = grades(year, area_id)
+
+    def chart(sheet, count):
+        bar = BarChart()
+        bar.type = "bar"
+        bar.grouping = "stacked"
+        bar.overlap = 100
+        bar.title = "Grades in completed supervision audits"
+        bar.add_data(
+            Reference(sheet, min_col=2, max_col=1 + len(levels), min_row=1, max_row=count + 1),
+            titles_from_data=True,
+        )
+        bar.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=count + 1))
+        bar.height, bar.width = 9, 18
+        return bar
+
+    grade_sheet = Sheet(
+        "Grades",
+        [Column("Section", 40), *[Column(level.label, 14, "number") for level in levels]],
+        [(g["title"], *[s.count for s in g["shares"]]) for g in grade_rows],
+        chart=chart,
+    )
+    audit_ids = select(SupervisionAudit.id).where(SupervisionAudit.year == year)
+    actions = db.session.execute(
+        select(
+            Action.id,
+            Action.description,
+            User.first_name,
+            User.last_name,
+            Action.due_on,
+            Action.status,
+            Action.completed_on,
+        )
+        .join(User, User.id == Action.owner_id)
+        .where(Action.source_type == "supervision_audit", Action.source_id.in_(audit_ids))
+        .order_by(Action.due_on)
+    )
+    today = today_london()
+    action_sheet = Sheet(
+        "Actions",
+        [
+            Column("Reference", 13),
+            Column("Action", 60),
+            Column("Owner", 24),
+            Column("Due date", 12, "date"),
+            Column("Status", 12),
+            Column("Overdue", 10),
+            Column("Date completed", 15, "date"),
+        ],
+        [
+            (
+                f"ACT-{a.id:06d}",
+                a.description,
+                f"{a.first_name} {a.last_name}",
+                a.due_on,
+                ACTION_STATUSES[a.status],
+                "Yes" if a.status == "open" and a.due_on < today else "No",
+                a.completed_on,
+            )
+            for a in actions
+        ],
+    )
+    theme_sheet = Sheet(
+        "Themes",
+        [Column("Supervisor", 26), Column("Strengths", 70), Column("Areas for development", 70)],
+        [(t["supervisor"], t["strengths"], t["development"]) for t in themes(year, area_id)],
+    )
+    return [grade_sheet, theme_sheet, action_sheet]

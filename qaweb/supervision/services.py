@@ -1,0 +1,442 @@
+"""The rules of supervision audits: the year, the plan, who may do what, and each step."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from qaweb.core.db import utcnow
+from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
+from qaweb.core.settings import get_setting
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.organisation.models import Team, User, UserRole
+from qaweb.supervision.models import (
+    ANSWERED,
+    AWAITING_FEEDBACK,
+    CANCELLED,
+    COMPLETED,
+    IN_PROGRESS,
+    OPEN_STATUSES,
+    PLANNED,
+    READY_FOR_REFLECTIVE,
+    REQUESTED,
+    FeedbackRequest,
+    SupervisionAudit,
+)
+from qaweb.tools.models import Response, Tool
+
+TEAM_QUOTA = 2  # supervisors each team manager and assistant team manager audits a year
+SERVICE_QUOTA = 1  # team managers each service manager audits a year
+
+
+class SupervisionError(Exception):
+    """A step the audit's state or the rules do not allow; the message says why."""
+
+
+# -- the year ----------------------------------------------------------------------------
+
+
+def start_month() -> int:
+    try:
+        month = int(get_setting("supervision_year_start_month"))
+    except ValueError:
+        month = 4
+    return month if 1 <= month <= 12 else 4
+
+
+def year_for(day: date) -> int:
+    return day.year if day.month >= start_month() else day.year - 1
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    month = start_month()
+    first = date(year, month, 1)
+    last = (date(year + 1, month, 1)) - timedelta(days=1)
+    return first, last
+
+
+def year_label(year: int) -> str:
+    first, last = year_bounds(year)
+    return f"{first:%B %Y} to {last:%B %Y}"
+
+
+def feedback_threshold() -> int:
+    try:
+        return max(1, int(get_setting("supervisee_feedback_threshold")))
+    except ValueError:
+        return 3
+
+
+# -- people --------------------------------------------------------------------------------
+
+
+def supervisors_stmt():
+    """Active people who line-manage at least one active person."""
+    managed = select(User.line_manager_id).where(User.active, User.line_manager_id.is_not(None))
+    return select(User).where(User.active, User.id.in_(managed))
+
+
+def supervisees_of(supervisor: User) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active, User.line_manager_id == supervisor.id)
+            .order_by(User.last_name, User.first_name)
+        )
+    )
+
+
+def refusal(auditor: User, supervisor: User) -> str | None:
+    """Why ``auditor`` may not audit ``supervisor``, or None."""
+    if auditor.id == supervisor.id:
+        return "Nobody can audit their own supervision"
+    if auditor.line_manager_id == supervisor.id:
+        return f"{supervisor.name} is {auditor.name}'s own supervisor"
+    if supervisor.line_manager_id == auditor.id:
+        return f"{supervisor.name} is supervised by {auditor.name}"
+    if not supervisor.active:
+        return f"{supervisor.name} has left (deactivated)"
+    return None
+
+
+def audited_in_year(year: int) -> dict[int, int]:
+    """Supervisor id -> how many audits (not cancelled) they have this year."""
+    rows = db.session.execute(
+        select(SupervisionAudit.supervisor_id, func.count())
+        .where(SupervisionAudit.year == year, SupervisionAudit.status != CANCELLED)
+        .group_by(SupervisionAudit.supervisor_id)
+    )
+    return dict(rows.all())
+
+
+# -- the plan ------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanLine:
+    auditor: User
+    supervisor: User | None
+    kind: str  # "team" or "service"
+    note: str = ""
+    candidates: list = field(default_factory=list)
+
+
+def auditors(area_id: int | None = None) -> list[User]:
+    stmt = (
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.active, UserRole.role.in_([TEAM_MANAGER, SERVICE_MANAGER]))
+        .distinct()
+        .order_by(User.last_name, User.first_name)
+    )
+    if area_id:
+        stmt = stmt.join(Team, Team.id == User.team_id).where(Team.service_area_id == area_id)
+    return list(db.session.scalars(stmt))
+
+
+def propose_plan(year: int, area_id: int | None = None) -> list[PlanLine]:
+    """Who audits whom this year, from the team pairings and the rules.
+
+    Team managers and assistant team managers get two supervisors from their paired team;
+    each service manager one team manager in their area. Never the auditor's own supervisor
+    or supervisee, never someone already audited this year; the least-picked first.
+    """
+    supervisors = list(db.session.scalars(supervisors_stmt().order_by(User.last_name)))
+    team_managers = {
+        r for r in db.session.scalars(select(UserRole.user_id).where(UserRole.role == TEAM_MANAGER))
+    }
+    taken = audited_in_year(year)
+    existing = db.session.execute(
+        select(SupervisionAudit.auditor_id, func.count())
+        .where(SupervisionAudit.year == year, SupervisionAudit.status != CANCELLED)
+        .group_by(SupervisionAudit.auditor_id)
+    ).all()
+    already_auditing = dict(existing)
+    teams = {t.id: t for t in db.session.scalars(select(Team))}
+    lines: list[PlanLine] = []
+    for auditor in auditors(area_id):
+        if auditor.team_id is None:
+            continue
+        team = teams[auditor.team_id]
+        fallback = []
+        if has_any_role(auditor, SERVICE_MANAGER):
+            kind, quota = "service", SERVICE_QUOTA
+            managers = [s for s in supervisors if s.id in team_managers and s.team_id]
+            pool = [s for s in managers if teams[s.team_id].service_area_id == team.service_area_id]
+            # Team managers are usually the service manager's own supervisees: then one from
+            # another area is proposed, and said so.
+            fallback = [s for s in managers if s not in pool]
+            where = f"team managers in {team.service_area.name}"
+        else:
+            kind, quota = "team", TEAM_QUOTA
+            if team.paired_team_id is None:
+                lines.append(PlanLine(auditor, None, "team", f"{team.name} has no paired team"))
+                continue
+            pool = [s for s in supervisors if s.team_id == team.paired_team_id]
+            where = f"supervisors in {teams[team.paired_team_id].name}"
+        for _ in range(quota - already_auditing.get(auditor.id, 0)):
+            note = ""
+            eligible = [s for s in pool if refusal(auditor, s) is None and not taken.get(s.id)]
+            if not eligible and fallback:
+                eligible = [
+                    s for s in fallback if refusal(auditor, s) is None and not taken.get(s.id)
+                ]
+                note = (
+                    f"Every one of the {where} is supervised by {auditor.name} or already "
+                    "audited: proposed from another area"
+                )
+            if not eligible:
+                lines.append(
+                    PlanLine(
+                        auditor,
+                        None,
+                        kind,
+                        f"No one left among the {where} who has not been audited this year and "
+                        f"is not {auditor.name}'s supervisor or supervisee: choose someone",
+                    )
+                )
+                continue
+            chosen = min(eligible, key=lambda s: (taken.get(s.id, 0), s.last_name, s.id))
+            taken[chosen.id] = taken.get(chosen.id, 0) + 1
+            lines.append(PlanLine(auditor, chosen, kind, note))
+    return lines
+
+
+def confirm_line(
+    year: int, auditor: User, supervisor: User, due_on: date, by: User, override_reason: str = ""
+) -> SupervisionAudit:
+    """Add one planned audit, applying every rule; raises SupervisionError with the reason."""
+    reason = refusal(auditor, supervisor)
+    if reason:
+        raise SupervisionError(reason)
+    if audited_in_year(year).get(supervisor.id) and not override_reason.strip():
+        raise SupervisionError(
+            f"{supervisor.name} already has an audit this year: give a reason to audit again"
+        )
+    audit = SupervisionAudit(
+        year=year,
+        supervisor=supervisor,
+        supervisor_id=supervisor.id,
+        auditor=auditor,
+        auditor_id=auditor.id,
+        team_id=supervisor.team_id,
+        due_on=due_on,
+        status=PLANNED,
+        override_reason=override_reason.strip(),
+        planned_by_id=by.id,
+    )
+    db.session.add(audit)
+    db.session.flush()
+    return audit
+
+
+# -- permissions ---------------------------------------------------------------------------
+
+
+def _area_of(user: User) -> int | None:
+    return user.team.service_area_id if user.team else None
+
+
+def manages_area_of(user: User, audit: SupervisionAudit) -> bool:
+    team = audit.supervisor.team
+    return bool(
+        has_any_role(user, SERVICE_MANAGER) and team and _area_of(user) == team.service_area_id
+    )
+
+
+def can_plan(user: User) -> bool:
+    return has_any_role(user, QA_OFFICER, SERVICE_MANAGER)
+
+
+def can_view(user: User, audit: SupervisionAudit) -> bool:
+    if has_any_role(user, QA_OFFICER) or audit.auditor_id == user.id:
+        return True
+    if manages_area_of(user, audit):
+        return True
+    # The supervisor, and their line manager, see it once it is completed.
+    return audit.status == COMPLETED and user.id in (
+        audit.supervisor_id,
+        audit.supervisor.line_manager_id,
+    )
+
+
+def can_work_on(user: User, audit: SupervisionAudit) -> bool:
+    """Record the audit's steps: the auditor (and the QA team)."""
+    return audit.is_open and (audit.auditor_id == user.id or has_any_role(user, QA_OFFICER))
+
+
+def can_cancel(user: User, audit: SupervisionAudit) -> bool:
+    return audit.is_open and (
+        audit.auditor_id == user.id
+        or has_any_role(user, QA_OFFICER)
+        or manages_area_of(user, audit)
+    )
+
+
+def sees_each_feedback(user: User, audit: SupervisionAudit) -> bool:
+    """The auditor and the QA team see each supervisee's answers; the supervisor never does."""
+    return user.id != audit.supervisor_id and (
+        audit.auditor_id == user.id or has_any_role(user, QA_OFFICER)
+    )
+
+
+def list_condition(user: User):
+    """The audits a person's list shows."""
+    if has_any_role(user, QA_OFFICER):
+        return None
+    conditions = [
+        SupervisionAudit.auditor_id == user.id,
+        and_(SupervisionAudit.supervisor_id == user.id, SupervisionAudit.status == COMPLETED),
+    ]
+    area = _area_of(user)
+    if has_any_role(user, SERVICE_MANAGER) and area:
+        conditions.append(
+            SupervisionAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area))
+        )
+    return or_(*conditions)
+
+
+# -- the steps -----------------------------------------------------------------------------
+
+
+def current_tool_or_none(kind: str):
+    try:
+        return current_tool(kind)
+    except SupervisionError:
+        return None
+
+
+def current_tool(kind: str):
+    tools = db.session.scalars(select(Tool).where(Tool.kind == kind).order_by(Tool.id))
+    for tool in tools:
+        if tool.current:
+            return tool.current
+    raise SupervisionError(
+        f"There is no published {kind.replace('_', ' ')} tool: an administrator must publish one"
+    )
+
+
+def start(audit: SupervisionAudit, by: User) -> None:
+    if audit.status != PLANNED:
+        raise SupervisionError("This audit has already started.")
+    version = current_tool("supervision_audit")
+    response = Response(
+        tool_version=version,
+        subject_type="supervision_audit",
+        subject_id=audit.id,
+        created_by_id=by.id,
+    )
+    db.session.add(response)
+    db.session.flush()
+    audit.response_id = response.id
+    audit.status = IN_PROGRESS
+
+
+def request_feedback(audit: SupervisionAudit, supervisees: list[User], due_on: date):
+    """Ask supervisees of the audited supervisor for their views."""
+    if audit.status not in (IN_PROGRESS, AWAITING_FEEDBACK):
+        raise SupervisionError("Feedback can be asked for while the audit is in progress.")
+    asked = {f.supervisee_id for f in audit.feedback if f.status != "withdrawn"}
+    version = current_tool("supervisee_feedback")
+    made = []
+    for person in supervisees:
+        if person.line_manager_id != audit.supervisor_id or not person.active:
+            raise SupervisionError(f"{person.name} is not supervised by {audit.supervisor.name}")
+        if person.id in asked:
+            continue
+        response = Response(
+            tool_version=version, subject_type="supervisee_feedback", created_by_id=person.id
+        )
+        db.session.add(response)
+        db.session.flush()
+        request = FeedbackRequest(
+            audit=audit,
+            supervisee_id=person.id,
+            due_on=due_on,
+            response_id=response.id,
+            status=REQUESTED,
+        )
+        db.session.add(request)
+        db.session.flush()
+        response.subject_id = request.id
+        made.append(request)
+    return made
+
+
+def record_conversation(audit: SupervisionAudit, by: User) -> FeedbackRequest:
+    """Feedback the auditor took in conversation, recorded on the same form."""
+    if audit.status not in (IN_PROGRESS, AWAITING_FEEDBACK):
+        raise SupervisionError("Feedback can be recorded while the audit is in progress.")
+    version = current_tool("supervisee_feedback")
+    response = Response(
+        tool_version=version, subject_type="supervisee_feedback", created_by_id=by.id
+    )
+    db.session.add(response)
+    db.session.flush()
+    request = FeedbackRequest(
+        audit=audit,
+        supervisee_id=None,
+        in_conversation=True,
+        due_on=today_london(),
+        response_id=response.id,
+        status=REQUESTED,
+    )
+    db.session.add(request)
+    db.session.flush()
+    response.subject_id = request.id
+    return request
+
+
+def outstanding_feedback(audit: SupervisionAudit) -> list[FeedbackRequest]:
+    return [f for f in audit.feedback if f.status == REQUESTED]
+
+
+def finish_audit(audit: SupervisionAudit) -> None:
+    """The auditor has finished the file review: wait for feedback, or go to reflection."""
+    if audit.status != IN_PROGRESS:
+        raise SupervisionError("Only an audit in progress can be finished.")
+    problems = []
+    if audit.audited_on is None:
+        problems.append("record the date of the audit")
+    if audit.response is None or not audit.response.is_completed:
+        problems.append("complete the supervision-audit form")
+    if problems:
+        raise SupervisionError("Before finishing, " + " and ".join(problems) + ".")
+    audit.status = AWAITING_FEEDBACK if outstanding_feedback(audit) else READY_FOR_REFLECTIVE
+
+
+def feedback_answered(request: FeedbackRequest) -> None:
+    request.status = ANSWERED
+    request.answered_at = utcnow()
+    audit = request.audit
+    if audit.status == AWAITING_FEEDBACK and not outstanding_feedback(audit):
+        audit.status = READY_FOR_REFLECTIVE
+
+
+def record_reflective(audit: SupervisionAudit, held_on: date, notes: str) -> None:
+    if audit.status != READY_FOR_REFLECTIVE:
+        raise SupervisionError(
+            "The reflective session comes after the audit and the supervisees' feedback."
+        )
+    audit.reflective_on = held_on
+    audit.reflective_notes = notes.strip()
+    audit.status = COMPLETED
+    audit.completed_at = utcnow()
+
+
+def cancel(audit: SupervisionAudit, reason: str) -> None:
+    if not audit.is_open:
+        raise SupervisionError(f"This audit is already {audit.status_label.lower()}.")
+    audit.status = CANCELLED
+    audit.cancelled_reason = reason.strip()
+    for request in outstanding_feedback(audit):
+        request.status = "withdrawn"
+
+
+def answered_feedback(audit: SupervisionAudit) -> list[FeedbackRequest]:
+    return [f for f in audit.feedback if f.status == ANSWERED]
+
+
+def open_audits_filter():
+    return SupervisionAudit.status.in_(OPEN_STATUSES)

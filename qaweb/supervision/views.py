@@ -1,0 +1,537 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from qaweb.actions.services import raise_action
+from qaweb.core.excel import Column, send_workbook
+from qaweb.core.forms import choices
+from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.htmx import render
+from qaweb.core.lists import contains, paginate, pagination_params
+from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, get_or_403, has_any_role
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team, User
+from qaweb.supervision import reports, services
+from qaweb.supervision.forms import (
+    ActionForm,
+    AuditFilterForm,
+    CancelForm,
+    CoverageFilterForm,
+    DetailsForm,
+    FeedbackForm,
+    PlanForm,
+    ReflectiveForm,
+)
+from qaweb.supervision.models import SupervisionAudit
+from qaweb.tools import reports as tool_reports
+
+bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+ERRORS = (services.SupervisionError,)
+
+
+def _years():
+    this_year = services.year_for(today_london())
+    found = set(db.session.scalars(select(SupervisionAudit.year).distinct()))
+    return sorted(found | {this_year, this_year + 1}, reverse=True)
+
+
+def _year_choices():
+    return choices((y, services.year_label(y)) for y in _years())
+
+
+def _chosen_year(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return services.year_for(today_london())
+
+
+# -- the list ------------------------------------------------------------------------------
+
+
+def _filtered(filters):
+    stmt = select(SupervisionAudit)
+    condition = services.list_condition(current_user)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if filters.get("year"):
+        stmt = stmt.where(SupervisionAudit.year == int(filters["year"]))
+    if filters.get("status"):
+        stmt = stmt.where(SupervisionAudit.status == filters["status"])
+    if filters.get("team"):
+        stmt = stmt.where(SupervisionAudit.team_id == int(filters["team"]))
+    if filters.get("overdue"):
+        stmt = stmt.where(services.open_audits_filter(), SupervisionAudit.due_on < today_london())
+    if filters.get("q"):
+        term = contains(filters["q"])
+        names = select(User.id).where(
+            (User.first_name + " " + User.last_name).ilike(term, escape="\\")
+        )
+        stmt = stmt.where(
+            or_(SupervisionAudit.supervisor_id.in_(names), SupervisionAudit.auditor_id.in_(names))
+        )
+    return stmt.order_by(SupervisionAudit.due_on, SupervisionAudit.id)
+
+
+def _list_filters():
+    form = AuditFilterForm()
+    form.year.choices = choices(((y, services.year_label(y)) for y in _years()), blank="Any year")
+    form.team.choices = choices(
+        ((t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))),
+        blank="Any team",
+    )
+    return form, form.cleaned()
+
+
+@bp.get("/")
+@login_required
+def index():
+    form, filters = _list_filters()
+    pagination = paginate(_filtered(filters))
+    args = form.active_args()
+    return render(
+        "supervision/index.html",
+        block="results",
+        form=form,
+        pagination=pagination,
+        pager=pagination_params(pagination, ".index", args),
+        export_url=url_for(".export", **args),
+        today=today_london(),
+        can_plan=services.can_plan(current_user),
+    )
+
+
+LIST_COLUMNS = [
+    Column("Reference", 12),
+    Column("Year", 24),
+    Column("Supervisor", 24),
+    Column("Team", 26),
+    Column("Auditor", 24),
+    Column("Due date", 12, "date"),
+    Column("Status", 26),
+    Column("Overdue", 10),
+    Column("Date of audit", 14, "date"),
+    Column("Files reviewed", 14, "number"),
+    Column("Children's records", 16, "number"),
+    Column("Feedback asked", 14, "number"),
+    Column("Feedback answered", 16, "number"),
+    Column("Reflective session", 16, "date"),
+]
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    form, filters = _list_filters()
+    today = today_london()
+    stmt = _filtered(filters).execution_options(yield_per=500)
+
+    def rows():
+        for a in db.session.scalars(stmt):
+            asked = [f for f in a.feedback if f.status != "withdrawn" and not f.in_conversation]
+            yield (
+                a.reference,
+                services.year_label(a.year),
+                a.supervisor.name,
+                a.supervisor.team.name if a.supervisor.team else "",
+                a.auditor.name,
+                a.due_on,
+                a.status_label,
+                "Yes" if a.is_overdue(today) else "No",
+                a.audited_on,
+                a.files_reviewed,
+                a.children_records,
+                len(asked),
+                sum(1 for f in asked if f.status == "answered"),
+                a.reflective_on,
+            )
+
+    return send_workbook(
+        f"supervision-audits-{today.isoformat()}.xlsx", "Supervision audits", LIST_COLUMNS, rows()
+    )
+
+
+# -- the plan ------------------------------------------------------------------------------
+
+
+def _plan_area():
+    """A service manager plans for their own area; the QA team for everyone."""
+    if has_any_role(current_user, QA_OFFICER):
+        return None
+    return current_user.team.service_area_id if current_user.team else -1
+
+
+@bp.route("/plan", methods=["GET", "POST"])
+@login_required
+def plan():
+    if not services.can_plan(current_user):
+        abort(403)
+    year = _chosen_year(request.values.get("year"))
+    lines = services.propose_plan(year, _plan_area())
+    supervisors = list(
+        db.session.scalars(services.supervisors_stmt().order_by(User.last_name, User.first_name))
+    )
+    supervisor_choices = choices(
+        ((s.id, f"{s.name} ({s.team.name if s.team else 'no team'})") for s in supervisors),
+        blank="Choose someone",
+    )
+    auditors = {a.id: a for a in services.auditors(_plan_area())}
+    if request.method == "GET":
+        form = PlanForm(
+            due_on=services.year_bounds(year)[1],
+            lines=[
+                {
+                    "include": line.supervisor is not None,
+                    "auditor_id": line.auditor.id,
+                    "supervisor_id": str(line.supervisor.id) if line.supervisor else "",
+                }
+                for line in lines
+            ],
+        )
+    else:
+        form = PlanForm()
+    for entry in form.lines:
+        entry.form.supervisor_id.choices = supervisor_choices
+    row_errors = {}
+    if request.method == "POST" and form.validate_on_submit():
+        by_id = {s.id: s for s in supervisors}
+        made = 0
+        for index, entry in enumerate(form.lines.entries):
+            line = entry.form
+            if not line.include.data:
+                continue
+            try:
+                auditor = auditors[int(line.auditor_id.data)]
+            except (KeyError, TypeError, ValueError):
+                abort(400)
+            supervisor = by_id.get(int(line.supervisor_id.data or 0))
+            if supervisor is None:
+                row_errors[index] = "Choose a supervisor, or untick the line"
+                continue
+            try:
+                with db.session.begin_nested():
+                    services.confirm_line(
+                        year,
+                        auditor,
+                        supervisor,
+                        form.due_on.data,
+                        current_user,
+                        line.override_reason.data or "",
+                    )
+                made += 1
+            except services.SupervisionError as error:
+                row_errors[index] = str(error)
+        if row_errors:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            flash(f"{made} audits planned for {services.year_label(year)}.", "success")
+            return redirect(url_for(".index", year=year))
+    return render_template(
+        "supervision/plan.html",
+        form=form,
+        lines=lines,
+        year=year,
+        years=_years(),
+        year_label=services.year_label(year),
+        row_errors=row_errors,
+        auditors=auditors,
+        problem=(
+            f"{len(row_errors)} lines need attention: nothing has been planned"
+            if row_errors
+            else None
+        ),
+    )
+
+
+# -- one audit -----------------------------------------------------------------------------
+
+
+def _audit(audit_id, check=services.can_view):
+    return get_or_403(SupervisionAudit, audit_id, check)
+
+
+@bp.get("/audits/<int:audit_id>")
+@login_required
+def audit(audit_id):
+    audit = _audit(audit_id)
+    threshold = services.feedback_threshold()
+    answered = services.answered_feedback(audit)
+    combined = None
+    if len(answered) >= threshold:
+        ids = [f.response_id for f in answered]
+        version = answered[0].response.tool_version
+        combined = [
+            {"question": q, "shares": tool_reports.answer_distribution(ids, q["key"])}
+            for s in version.sections
+            for q in s["questions"]
+        ]
+    feedback_form = FeedbackForm(due_on=today_london())
+    feedback_form.supervisees.choices = choices(
+        (p.id, p.name) for p in services.supervisees_of(audit.supervisor)
+    )
+    return render_template(
+        "supervision/audit.html",
+        audit=audit,
+        services=services,
+        today=today_london(),
+        history=history_for(db.session, audit),
+        feedback_form=feedback_form,
+        answered=answered,
+        combined=combined,
+        threshold=threshold,
+        sees_each=services.sees_each_feedback(current_user, audit),
+        actions=_actions_for(audit),
+    )
+
+
+def _actions_for(audit):
+    from qaweb.actions.models import Action
+
+    return list(
+        db.session.scalars(
+            select(Action)
+            .where(Action.source_type == "supervision_audit", Action.source_id == audit.id)
+            .order_by(Action.due_on)
+        )
+    )
+
+
+def _step(audit_id, change, done):
+    audit = _audit(audit_id, services.can_work_on)
+    problem = guarded_save(
+        db.session, audit, request.form.get("version"), lambda: change(audit), ERRORS
+    )
+    flash(problem or done, "error" if problem else "success")
+    return redirect(url_for(".audit", audit_id=audit.id))
+
+
+@bp.post("/audits/<int:audit_id>/start")
+@login_required
+def start(audit_id):
+    return _step(
+        audit_id,
+        lambda a: services.start(a, current_user),
+        "Audit started: complete the audit form and record the details.",
+    )
+
+
+@bp.post("/audits/<int:audit_id>/finish")
+@login_required
+def finish(audit_id):
+    return _step(audit_id, services.finish_audit, "Audit finished.")
+
+
+@bp.route("/audits/<int:audit_id>/details", methods=["GET", "POST"])
+@login_required
+def details(audit_id):
+    audit = _audit(audit_id, services.can_work_on)
+    form = DetailsForm(obj=audit)
+    problem = None
+    if form.validate_on_submit():
+
+        def apply():
+            for name in (
+                "audited_on",
+                "files_reviewed",
+                "children_records",
+                "period_covered",
+                "strengths",
+                "development",
+                "observed_on",
+                "observation_notes",
+            ):
+                value = getattr(form, name).data
+                setattr(
+                    audit,
+                    name,
+                    value
+                    if value is not None
+                    else (
+                        ""
+                        if name
+                        in ("period_covered", "strengths", "development", "observation_notes")
+                        else None
+                    ),
+                )
+
+        problem = guarded_save(db.session, audit, posted_version(form), apply, ERRORS)
+        if problem is None:
+            flash("Audit details saved.", "success")
+            return redirect(url_for(".audit", audit_id=audit.id))
+        if problem.stale:
+            form = DetailsForm(formdata=None, obj=audit)
+    return render_template("supervision/details.html", audit=audit, form=form, problem=problem)
+
+
+@bp.post("/audits/<int:audit_id>/feedback")
+@login_required
+def feedback(audit_id):
+    audit = _audit(audit_id, services.can_work_on)
+    form = FeedbackForm()
+    people = {p.id: p for p in services.supervisees_of(audit.supervisor)}
+    form.supervisees.choices = choices((p.id, p.name) for p in people.values())
+    if form.validate_on_submit():
+        chosen = [people[int(i)] for i in form.supervisees.data]
+        try:
+            made = services.request_feedback(audit, chosen, form.due_on.data)
+        except services.SupervisionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"Feedback asked of {len(made)} supervisees.", "success")
+    else:
+        first = next(iter(form.errors.values()))[0]
+        flash(first, "error")
+    return redirect(url_for(".audit", audit_id=audit.id) + "#feedback")
+
+
+@bp.post("/audits/<int:audit_id>/conversation")
+@login_required
+def conversation(audit_id):
+    audit = _audit(audit_id, services.can_work_on)
+    try:
+        made = services.record_conversation(audit, current_user)
+    except services.SupervisionError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".audit", audit_id=audit.id))
+    db.session.commit()
+    return redirect(url_for("responses.show", response_id=made.response_id))
+
+
+@bp.route("/audits/<int:audit_id>/actions/new", methods=["GET", "POST"])
+@login_required
+def new_action(audit_id):
+    audit = _audit(audit_id, services.can_work_on)
+    form = ActionForm(owner=str(audit.supervisor_id))
+    people = list(
+        db.session.scalars(
+            select(User).where(User.active).order_by(User.last_name, User.first_name)
+        )
+    )
+    form.owner.choices = choices((p.id, p.name) for p in people)
+    if form.validate_on_submit():
+        owner = db.session.get(User, int(form.owner.data))
+        action = raise_action(
+            source_type="supervision_audit",
+            source_id=audit.id,
+            source_label=f"{audit.reference}, {audit.supervisor.name}",
+            description=form.description.data,
+            owner=owner,
+            due_on=form.due_on.data,
+            raised_by=current_user,
+        )
+        db.session.commit()
+        flash(f"Action {action.reference} added for {owner.name}.", "success")
+        return redirect(url_for(".audit", audit_id=audit.id) + "#actions")
+    return render_template("supervision/action.html", audit=audit, form=form)
+
+
+@bp.route("/audits/<int:audit_id>/reflective", methods=["GET", "POST"])
+@login_required
+def reflective(audit_id):
+    audit = _audit(audit_id, services.can_work_on)
+    form = ReflectiveForm(version=audit.version)
+    problem = None
+    if form.validate_on_submit():
+        problem = guarded_save(
+            db.session,
+            audit,
+            posted_version(form),
+            lambda: services.record_reflective(
+                audit, form.reflective_on.data, form.reflective_notes.data
+            ),
+            ERRORS,
+        )
+        if problem is None:
+            flash("Reflective session recorded: the audit is complete.", "success")
+            return redirect(url_for(".audit", audit_id=audit.id))
+        form.version.data = audit.version
+    return render_template("supervision/reflective.html", audit=audit, form=form, problem=problem)
+
+
+@bp.route("/audits/<int:audit_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel(audit_id):
+    audit = _audit(audit_id, services.can_cancel)
+    form = CancelForm(version=audit.version)
+    problem = None
+    if form.validate_on_submit():
+        problem = guarded_save(
+            db.session,
+            audit,
+            posted_version(form),
+            lambda: services.cancel(audit, form.reason.data),
+            ERRORS,
+        )
+        if problem is None:
+            flash(f"Audit {audit.reference} cancelled.", "success")
+            return redirect(url_for(".audit", audit_id=audit.id))
+        form.version.data = audit.version
+    return render_template("supervision/cancel.html", audit=audit, form=form, problem=problem)
+
+
+# -- coverage and the annual report ---------------------------------------------------------
+
+
+def _coverage_filters():
+    form = CoverageFilterForm()
+    form.year.choices = _year_choices()
+    areas = list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+    if not has_any_role(current_user, QA_OFFICER):
+        mine = current_user.team.service_area_id if current_user.team else None
+        areas = [a for a in areas if a.id == mine]
+        form.area.choices = choices((a.id, a.name) for a in areas)
+        if not form.area.data and areas:
+            form.area.data = str(areas[0].id)
+    else:
+        form.area.choices = choices(((a.id, a.name) for a in areas), blank="All service areas")
+    filters = form.cleaned()
+    year = _chosen_year(filters.get("year"))
+    form.year.data = str(year)
+    area_id = int(filters["area"]) if filters.get("area") else None
+    if not has_any_role(current_user, QA_OFFICER) and area_id is None:
+        abort(403)
+    return form, year, area_id
+
+
+def _can_see_coverage():
+    return has_any_role(current_user, QA_OFFICER, SERVICE_MANAGER)
+
+
+@bp.get("/coverage")
+@login_required
+def coverage():
+    if not _can_see_coverage():
+        abort(403)
+    form, year, area_id = _coverage_filters()
+    rows = reports.coverage(year, area_id)
+    return render(
+        "supervision/coverage.html",
+        block="results",
+        form=form,
+        rows=rows,
+        total=reports.totals(rows),
+        year=year,
+        year_label=services.year_label(year),
+        grades=reports.grades(year, area_id),
+        report_url=url_for(".annual_report", year=year, **({"area": area_id} if area_id else {})),
+    )
+
+
+@bp.get("/coverage/report.xlsx")
+@login_required
+def annual_report():
+    if not _can_see_coverage():
+        abort(403)
+    form, year, area_id = _coverage_filters()
+    rows = reports.coverage(year, area_id)
+    return send_workbook(
+        f"supervision-audits-{year}-{year + 1}.xlsx",
+        "Coverage",
+        reports.COVERAGE_COLUMNS,
+        reports.coverage_rows([*rows, reports.totals(rows)]),
+        sheets=reports.annual_sheets(year, area_id),
+    )
