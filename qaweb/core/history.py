@@ -127,19 +127,28 @@ def _add_display(db_session, record, entries) -> None:
         if ids:
             for obj in db_session.scalars(select(model).where(model.id.in_(ids))):
                 names[(model, obj.id)] = str(obj)
+    labels = getattr(type(record), "__history_values__", {})
     for entry in entries:
         display = {}
         for field, (old, new) in entry.changes.items():
+            if entry.action == "created" and new in (None, "", []):
+                continue
             label = field.removesuffix("_id").replace("_", " ").capitalize()
             model = referenced.get(field)
             if model is not None:
                 old = names.get((model, old), old)
                 new = names.get((model, new), new)
+            values = labels.get(field)
+            if values:
+                old, new = values.get(old, old), values.get(new, new)
             display[label] = [_shown(old), _shown(new)]
         entry.display = display
 
 
 def _shown(value) -> str:
+    """A logged value as people read it: names, Yes and No, dates the GOV.UK way."""
+    from qaweb.core.timefmt import format_date, format_datetime
+
     if value is None or value == "" or value == []:
         return "(blank)"
     if value is True:
@@ -150,6 +159,13 @@ def _shown(value) -> str:
         from qaweb.core.permissions import ROLES
 
         return ", ".join(ROLES.get(v, str(v)) for v in value)
+    if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        try:
+            if len(value) == 10:
+                return format_date(date.fromisoformat(value))
+            return format_datetime(datetime.fromisoformat(value))
+        except ValueError:
+            pass
     return str(value)
 
 

@@ -393,7 +393,7 @@ def _supervision_year(rng, today, planner_id, demo_auditor_id) -> int:
     planner = db.session.get(User, planner_id)
     levels = grading.levels()
     audits = []
-    for line in sup.propose_plan(year):
+    for line in sup.propose_plan(year, first_auditor_id=demo_auditor_id):
         if line.supervisor is not None:
             audits.append(sup.confirm_line(year, line.auditor, line.supervisor, last, planner))
     elapsed = max(0.0, min(1.0, (today - first).days / 365))

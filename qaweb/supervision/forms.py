@@ -1,4 +1,5 @@
 from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
 from wtforms import FieldList, FormField, IntegerField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
@@ -53,6 +54,10 @@ class PlanForm(FlaskForm):
 
 
 class _Count(IntegerField):
+    """A whole number typed in a GOV.UK text input (not type=number, as GOV.UK advises)."""
+
+    widget = GovTextInput()
+
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)

@@ -33,6 +33,7 @@ class SupervisionAudit(Tracked, Versioned, Timestamped, Base):
     """One peer audit of a supervisor's supervision, in a supervision-audit year."""
 
     __tablename__ = "supervision_audit"
+    __history_values__ = {"status": STATUSES}
     __table_args__ = (
         sa.Index("ix_supervision_audit_year_status", "year", "status"),
         sa.Index("ix_supervision_audit_auditor_status", "auditor_id", "status"),

@@ -135,7 +135,9 @@ def auditors(area_id: int | None = None) -> list[User]:
     return list(db.session.scalars(stmt))
 
 
-def propose_plan(year: int, area_id: int | None = None) -> list[PlanLine]:
+def propose_plan(
+    year: int, area_id: int | None = None, first_auditor_id: int | None = None
+) -> list[PlanLine]:
     """Who audits whom this year, from the team pairings and the rules.
 
     Team managers and assistant team managers get two supervisors from their paired team;
@@ -155,7 +157,8 @@ def propose_plan(year: int, area_id: int | None = None) -> list[PlanLine]:
     already_auditing = dict(existing)
     teams = {t.id: t for t in db.session.scalars(select(Team))}
     lines: list[PlanLine] = []
-    for auditor in auditors(area_id):
+    ordered = sorted(auditors(area_id), key=lambda a: a.id != first_auditor_id)
+    for auditor in ordered:
         if auditor.team_id is None:
             continue
         team = teams[auditor.team_id]

@@ -107,6 +107,9 @@ class Response(Tracked, Versioned, Timestamped, Base):
     def is_completed(self) -> bool:
         return self.status == COMPLETED
 
+    def __str__(self):
+        return f"{self.tool_version.tool.name} form (version {self.tool_version.number})"
+
 
 class Answer(Base):
     """One answer, one row, typed so reports can count and average in SQL."""

@@ -177,3 +177,85 @@ def test_admin_uploads_the_bedford_tool_previews_and_publishes_it(page, check_pa
     )
     page.goto("/admin/tools/grading-scale")
     check_page(page, "tools-grading-scale")
+
+
+FILL_TOOL = """
+() => {
+  const form = document.querySelector('form.qaweb-tool-form');
+  const seen = new Set();
+  form.querySelectorAll('input[type=radio], .govuk-checkboxes input[type=checkbox]').forEach(
+    (el) => { if (!seen.has(el.name)) { el.checked = true; seen.add(el.name); } });
+  form.querySelectorAll('textarea').forEach((el) => { el.value = 'Seen in the records.'; });
+  form.querySelectorAll('input.govuk-input--width-5').forEach((el) => { el.value = '3'; });
+  const today = new Date();
+  form.querySelectorAll('input.govuk-date-input__input').forEach((el) => {
+    el.value = el.id.endsWith('-day') ? today.getDate()
+      : el.id.endsWith('-month') ? today.getMonth() + 1 : today.getFullYear() - 1;
+  });
+  form.querySelectorAll('input[type=text]:not(.govuk-date-input__input):not(.govuk-input--width-5)')
+    .forEach((el) => { if (el.name.startsWith('q_')) el.value = 'The last six months'; });
+}
+"""
+
+
+def test_team_manager_walks_an_audit_from_plan_to_reflective_session(page, check_page):
+    sign_in_as(page, "team.manager")
+    page.get_by_role("link", name=re.compile("^Supervision audit of ")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Supervision audit of")
+    check_page(page, "supervision-audit-planned")
+    audit_url = page.url
+    page.get_by_role("button", name="Start the audit").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Audit started")
+
+    page.get_by_role("link", name="Record the audit details").click()
+    page.get_by_role("button", name="Save the audit details").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the date of the audit")
+    check_page(page, "supervision-details-errors")
+    page.locator("#audited_on-day").fill("1")
+    page.locator("#audited_on-month").fill("10")
+    page.locator("#audited_on-year").fill("2026")
+    page.get_by_label("Supervision files reviewed").fill("3")
+    page.get_by_label("Strengths").fill("Regular, reflective supervision.")
+    page.get_by_role("button", name="Save the audit details").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Audit details saved")
+
+    # The audit form: a section saved in place, then the whole form completed.
+    page.get_by_role("link", name="Fill in the supervision-audit form").click()
+    check_page(page, "supervision-audit-form")
+    first_section = page.locator("section.qaweb-tool-section").first
+    first_section.locator("input.govuk-input--width-5").first.fill("4")
+    first_section.get_by_role("button", name=re.compile("^Save this section")).click()
+    expect(first_section.get_by_role("status")).to_contain_text("Saved")
+    page.evaluate(FILL_TOOL)
+    page.get_by_role("button", name="Complete", exact=True).click()
+    expect(page).to_have_url(audit_url)
+
+    # Feedback taken in conversation, then the audit is finished and reflected on.
+    page.get_by_role("button", name="Record feedback taken in conversation").click()
+    check_page(page, "supervision-feedback-form")
+    page.evaluate(FILL_TOOL)
+    page.get_by_role("button", name="Complete", exact=True).click()
+    expect(page).to_have_url(audit_url)
+    page.get_by_role("button", name="Finish the audit").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Audit finished")
+    page.get_by_role("button", name="Record the reflective session").click()
+    check_page(page, "supervision-reflective")
+    page.locator("#reflective_on-day").fill("2")
+    page.locator("#reflective_on-month").fill("10")
+    page.locator("#reflective_on-year").fill("2026")
+    page.get_by_label("Notes of the session").fill("Findings discussed with the supervisor.")
+    page.get_by_role("button", name=re.compile("Record the session")).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("the audit is complete")
+    check_page(page, "supervision-audit-completed")
+
+
+def test_planner_and_service_manager_pages_pass_axe(page, check_page):
+    sign_in_as(page, "qa.officer")
+    page.goto("/supervision/plan")
+    expect(page.get_by_role("heading", name="Plan supervision audits")).to_be_visible()
+    check_page(page, "supervision-plan")
+    page.goto("/supervision/coverage")
+    check_page(page, "supervision-coverage")
+    page.get_by_label("Service area").select_option(label="Children in Need and Protection")
+    expect(page).to_have_url(re.compile(r"area=\d+"))
+    expect(page.locator("#results")).to_contain_text("Brambles")
