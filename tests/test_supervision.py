@@ -1,5 +1,5 @@
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -388,3 +388,36 @@ def test_annual_report_has_a_native_grades_chart(client, council):
         r for r in grades.iter_rows(min_row=2, values_only=True) if r[0] == "Overall grade"
     )
     assert overall[2] == 1  # one Good
+
+
+def test_the_year_and_the_threshold_are_settings(client, council, make_user):
+    from qaweb.core.settings import set_setting
+
+    assert services.year_for(date(2027, 2, 1)) == 2026  # April to March by default
+    assert services.year_label(2026) == "April 2026 to March 2027"
+    admin = make_user("admin")
+    sign_in(client, admin)
+    client.post(
+        "/admin/settings",
+        data={
+            "council_name": "Testshire",
+            "supervision_year_start_month": "1",
+            "supervisee_feedback_threshold": "2",
+        },
+    )
+    assert services.year_for(date(2027, 2, 1)) == 2027
+    assert services.feedback_threshold() == 2
+    set_setting("supervision_year_start_month", "4")
+    audit = services.confirm_line(
+        year(), council["amir"], council["bea"], today_london(), council["sarah"]
+    )
+    services.start(audit, council["amir"])
+    services.request_feedback(audit, [council["quinn"], council["quentin"]], today_london())
+    for request in audit.feedback:
+        services.feedback_answered(request)
+    audit.status = "completed"
+    db.session.commit()
+    client.post("/sign-out")
+    sign_in(client, council["bea"])
+    page = client.get(f"/supervision/audits/{audit.id}").get_data(as_text=True)
+    assert "2 supervisees replied" in page

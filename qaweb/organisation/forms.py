@@ -1,3 +1,5 @@
+import calendar
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileRequired
 from wtforms.validators import ValidationError
@@ -148,5 +150,15 @@ class SettingsForm(FlaskForm):
         "Council name",
         description="Shown in the header of every page, for example Wokingham Borough Council",
         validators=[Required("Enter the council's name"), MaxLength(120, "Council name")],
+    )
+    supervision_year_start_month = SelectField(
+        "Supervision-audit year starts in",
+        description="Usually April, so the year runs April to March",
+        choices=choices((m, calendar.month_name[m]) for m in range(1, 13)),
+    )
+    supervisee_feedback_threshold = SelectField(
+        "Supervisee replies needed before a supervisor sees the combined feedback",
+        description="So that nobody's answers can be picked out",
+        choices=choices((n, str(n)) for n in range(2, 11)),
     )
     submit = SubmitField("Save settings")

@@ -284,30 +284,36 @@ def import_preview(import_id):
 
 # -- settings ----------------------------------------------------------------------------
 
+SETTING_KEYS = ("council_name", "supervision_year_start_month", "supervisee_feedback_threshold")
+
 
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_only
 def settings():
     setting = db.session.scalar(db.select(Setting).where(Setting.key == "council_name"))
-    form = SettingsForm(
-        council_name=get_setting("council_name"), version=getattr(setting, "version", "")
-    )
+
+    def current(**kwargs):
+        values = {key: get_setting(key) for key in SETTING_KEYS}
+        return SettingsForm(**kwargs, **values, version=getattr(setting, "version", ""))
+
+    form = current()
     problem = None
     if form.validate_on_submit():
+
+        def apply():
+            for key in SETTING_KEYS:
+                set_setting(key, str(form[key].data).strip())
+
         if setting is None:
-            set_setting("council_name", form.council_name.data)
+            apply()
             db.session.commit()
         else:
-            problem = guarded_save(
-                db.session,
-                setting,
-                posted_version(form),
-                lambda: set_setting("council_name", form.council_name.data),
-            )
+            # The council-name row carries the version counter for the page.
+            problem = guarded_save(db.session, setting, posted_version(form), apply)
         if problem is None:
             flash("Settings saved.", "success")
             return redirect(url_for(".settings"))
-        form = SettingsForm(formdata=None, council_name=setting.value, version=setting.version)
+        form = current(formdata=None)
     return render_template(
         "organisation/settings.html",
         form=form,
