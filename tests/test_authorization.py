@@ -7,7 +7,7 @@ from support import sign_in
 
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
-from qaweb.supervision.models import SupervisionAudit
+from qaweb.supervision.models import FeedbackRequest, SupervisionAudit
 from qaweb.tools.models import Response
 from qaweb.tools.services import load_text
 
@@ -74,6 +74,7 @@ EXPECTED = {
     "supervision.details": ("GET", {"qa_officer"}),
     "supervision.feedback": ("POST", {"qa_officer"}),
     "supervision.conversation": ("POST", {"qa_officer"}),
+    "supervision.withdraw_feedback": ("POST", {"qa_officer"}),
     "supervision.new_action": ("GET", {"qa_officer"}),
     "supervision.reflective": ("GET", {"qa_officer"}),
     "supervision.cancel": ("GET", {"qa_officer"}),
@@ -109,6 +110,14 @@ def records(app, make_user, make_team, make_action):
         due_on=date(2027, 3, 31),
     )
     db.session.add(audit)
+    db.session.flush()
+    asked = Response(tool_version=version, subject_type="supervisee_feedback")
+    db.session.add(asked)
+    db.session.flush()
+    feedback = FeedbackRequest(
+        audit_id=audit.id, supervisee_id=owner.id, due_on=date(2027, 1, 1), response_id=asked.id
+    )
+    db.session.add(feedback)
     db.session.commit()
     return {
         "action_id": action.id,
@@ -119,6 +128,7 @@ def records(app, make_user, make_team, make_action):
         "tool_id": version.tool_id,
         "response_id": response.id,
         "audit_id": audit.id,
+        "request_id": feedback.id,
         "number": version.number,
         "scope": "all",
     }

@@ -421,3 +421,99 @@ def test_the_year_and_the_threshold_are_settings(client, council, make_user):
     sign_in(client, council["bea"])
     page = client.get(f"/supervision/audits/{audit.id}").get_data(as_text=True)
     assert "2 supervisees replied" in page
+
+
+def test_a_supervisor_with_wider_roles_still_cannot_see_their_own_audit(client, council):
+    from qaweb.organisation.models import UserRole
+
+    bea = council["bea"]
+    db.session.add(UserRole(user_id=bea.id, role="qa_officer"))
+    audit = services.confirm_line(year(), council["amir"], bea, today_london(), council["sarah"])
+    db.session.commit()
+    sign_in(client, bea)
+    assert client.get(f"/supervision/audits/{audit.id}").status_code == 403
+    assert (
+        client.post(
+            f"/supervision/audits/{audit.id}/cancel",
+            data={"reason": "No", "version": audit.version},
+        ).status_code
+        == 403
+    )
+    assert "Supervision audit of" not in client.get("/supervision/").get_data(as_text=True)
+    assert db.session.get(SupervisionAudit, audit.id).status == "planned"
+
+
+def test_a_reply_moving_the_audit_on_is_logged_as_the_system(client, council):
+    from qaweb.core.history import ChangeLog
+
+    audit = services.confirm_line(
+        year(), council["amir"], council["bea"], today_london(), council["sarah"]
+    )
+    services.start(audit, council["amir"])
+    (request,) = services.request_feedback(audit, [council["quinn"]], today_london())
+    audit.status = "awaiting_feedback"
+    db.session.commit()
+    sign_in(client, council["quinn"])
+    complete_response(client, request.response_id)
+    assert db.session.get(SupervisionAudit, audit.id).status == "ready_for_reflective"
+    last = db.session.scalars(
+        select(ChangeLog)
+        .where(ChangeLog.record_type == "supervision_audit", ChangeLog.record_id == audit.id)
+        .order_by(ChangeLog.id.desc())
+    ).first()
+    assert last.changes["status"][1] == "ready_for_reflective"
+    assert last.changed_by_name == "System"
+
+
+def test_the_auditor_can_stop_waiting_for_a_reply(client, council):
+    audit = services.confirm_line(
+        year(), council["amir"], council["bea"], today_london(), council["sarah"]
+    )
+    services.start(audit, council["amir"])
+    (request,) = services.request_feedback(audit, [council["quinn"]], today_london())
+    audit.status = "awaiting_feedback"
+    db.session.commit()
+    sign_in(client, council["amir"])
+    client.post(f"/supervision/audits/{audit.id}/feedback/{request.id}/withdraw")
+    assert db.session.get(FeedbackRequest, request.id).status == "withdrawn"
+    assert db.session.get(SupervisionAudit, audit.id).status == "ready_for_reflective"
+
+
+def test_plan_page_errors_are_linked_and_bad_years_are_ignored(client, council):
+    sign_in(client, council["sarah"])
+    assert client.get("/supervision/plan?year=10000").status_code == 200
+    due = services.year_bounds(year())[1]
+    page = client.post(
+        "/supervision/plan",
+        data=plan_post(
+            [(council["amir"], council["bola"])], due, {"lines-0-override_reason": "x" * 400}
+        ),
+    ).get_data(as_text=True)
+    assert 'href="#lines-0-override_reason"' in page
+    assert "Line 1: The reason must be 300 characters or fewer" in page
+    assert "govuk-input--error" in page
+
+
+def test_the_area_report_lists_only_that_areas_actions(
+    client, council, make_area, make_team, make_user
+):
+    from qaweb.actions.services import raise_action
+
+    other_area = make_area("Elsewhere")
+    far = make_team("Far team", area=other_area)
+    far_auditor = make_user("team_manager", team=far)
+    far_supervisor = make_user("team_manager", team=far)
+    audit = services.confirm_line(year(), far_auditor, far_supervisor, today_london(), far_auditor)
+    raise_action(
+        source_type="supervision_audit",
+        source_id=audit.id,
+        description="Secret action elsewhere",
+        owner=far_supervisor,
+        due_on=today_london(),
+        raised_by=far_auditor,
+    )
+    db.session.commit()
+    sign_in(client, council["sarah"])
+    workbook = load_workbook(io.BytesIO(client.get("/supervision/coverage/report.xlsx").data))
+    descriptions = [r[1] for r in workbook["Actions"].iter_rows(min_row=2, values_only=True)]
+    assert "Secret action elsewhere" not in descriptions

@@ -4,6 +4,7 @@ from flask import url_for
 from sqlalchemy import func, select
 
 from qaweb.core import mywork, sources
+from qaweb.core.history import as_system
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.supervision import services
@@ -61,7 +62,8 @@ def _feedback_back(response):
 def _feedback_done(response, user):
     request = _request(response)
     if request is not None:
-        services.feedback_answered(request)
+        with as_system():
+            services.feedback_answered(request)
 
 
 def my_audits(user, limit):

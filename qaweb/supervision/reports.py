@@ -36,9 +36,11 @@ class CoverageRow:
     feedback_asked: int = 0
     feedback_answered: int = 0
 
+    audited_supervisors: int = 0
+
     @property
     def unaudited(self) -> int:
-        return max(self.supervisors - self.planned, 0)
+        return max(self.supervisors - self.audited_supervisors, 0)
 
     @property
     def response_rate(self) -> float | None:
@@ -68,6 +70,7 @@ def coverage(year: int, area_id: int | None = None) -> list[CoverageRow]:
         select(
             SupervisionAudit.team_id,
             func.count(),
+            func.count(SupervisionAudit.supervisor_id.distinct()),
             func.sum(case((SupervisionAudit.status == COMPLETED, 1), else_=0)),
             func.sum(
                 case(
@@ -83,10 +86,11 @@ def coverage(year: int, area_id: int | None = None) -> list[CoverageRow]:
         .where(SupervisionAudit.year == year, SupervisionAudit.status != CANCELLED)
         .group_by(SupervisionAudit.team_id)
     )
-    for team_id, planned, completed, overdue in audits:
+    for team_id, planned, distinct, completed, overdue in audits:
         if team_id in rows:
             row = rows[team_id]
             row.planned, row.completed, row.overdue = planned, completed or 0, overdue or 0
+            row.audited_supervisors = distinct
     feedback = db.session.execute(
         select(
             SupervisionAudit.team_id,
@@ -112,6 +116,7 @@ def totals(rows: list[CoverageRow]) -> CoverageRow:
     for r in rows:
         for name in (
             "supervisors",
+            "audited_supervisors",
             "planned",
             "completed",
             "overdue",
@@ -222,6 +227,10 @@ def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
         chart=chart,
     )
     audit_ids = select(SupervisionAudit.id).where(SupervisionAudit.year == year)
+    if area_id:
+        audit_ids = audit_ids.where(
+            SupervisionAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area_id))
+        )
     actions = db.session.execute(
         select(
             Action.id,

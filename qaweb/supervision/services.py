@@ -241,10 +241,18 @@ def _area_of(user: User) -> int | None:
     return user.team.service_area_id if user.team else None
 
 
+def is_supervisor(user: User, audit: SupervisionAudit) -> bool:
+    """The person audited: whatever else their roles allow, only the finished audit."""
+    return audit.supervisor_id == user.id
+
+
 def manages_area_of(user: User, audit: SupervisionAudit) -> bool:
     team = audit.supervisor.team
     return bool(
-        has_any_role(user, SERVICE_MANAGER) and team and _area_of(user) == team.service_area_id
+        not is_supervisor(user, audit)
+        and has_any_role(user, SERVICE_MANAGER)
+        and team
+        and _area_of(user) == team.service_area_id
     )
 
 
@@ -253,6 +261,8 @@ def can_plan(user: User) -> bool:
 
 
 def can_view(user: User, audit: SupervisionAudit) -> bool:
+    if is_supervisor(user, audit):
+        return audit.status == COMPLETED
     if has_any_role(user, QA_OFFICER) or audit.auditor_id == user.id:
         return True
     if manages_area_of(user, audit):
@@ -266,14 +276,22 @@ def can_view(user: User, audit: SupervisionAudit) -> bool:
 
 def can_work_on(user: User, audit: SupervisionAudit) -> bool:
     """Record the audit's steps: the auditor (and the QA team)."""
-    return audit.is_open and (audit.auditor_id == user.id or has_any_role(user, QA_OFFICER))
+    return (
+        audit.is_open
+        and not is_supervisor(user, audit)
+        and (audit.auditor_id == user.id or has_any_role(user, QA_OFFICER))
+    )
 
 
 def can_cancel(user: User, audit: SupervisionAudit) -> bool:
-    return audit.is_open and (
-        audit.auditor_id == user.id
-        or has_any_role(user, QA_OFFICER)
-        or manages_area_of(user, audit)
+    return (
+        audit.is_open
+        and not is_supervisor(user, audit)
+        and (
+            audit.auditor_id == user.id
+            or has_any_role(user, QA_OFFICER)
+            or manages_area_of(user, audit)
+        )
     )
 
 
@@ -284,10 +302,20 @@ def sees_each_feedback(user: User, audit: SupervisionAudit) -> bool:
     )
 
 
+def can_see_history(user: User, audit: SupervisionAudit) -> bool:
+    """The history names who did what (and so who replied): not for the supervisor."""
+    return not is_supervisor(user, audit) and (
+        sees_each_feedback(user, audit) or manages_area_of(user, audit)
+    )
+
+
 def list_condition(user: User):
-    """The audits a person's list shows."""
+    """The audits a person's list shows: never their own until it is completed."""
+    own_unfinished = and_(
+        SupervisionAudit.supervisor_id == user.id, SupervisionAudit.status != COMPLETED
+    )
     if has_any_role(user, QA_OFFICER):
-        return None
+        return ~own_unfinished
     conditions = [
         SupervisionAudit.auditor_id == user.id,
         and_(SupervisionAudit.supervisor_id == user.id, SupervisionAudit.status == COMPLETED),
@@ -297,7 +325,7 @@ def list_condition(user: User):
         conditions.append(
             SupervisionAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area))
         )
-    return or_(*conditions)
+    return and_(or_(*conditions), ~own_unfinished)
 
 
 # -- the steps -----------------------------------------------------------------------------
@@ -393,6 +421,16 @@ def record_conversation(audit: SupervisionAudit, by: User) -> FeedbackRequest:
 
 def outstanding_feedback(audit: SupervisionAudit) -> list[FeedbackRequest]:
     return [f for f in audit.feedback if f.status == REQUESTED]
+
+
+def withdraw_feedback(request: FeedbackRequest) -> None:
+    """Stop waiting for someone (they left, or will not reply): the audit can move on."""
+    if request.status != REQUESTED:
+        raise SupervisionError("Only feedback still awaited can be withdrawn.")
+    request.status = "withdrawn"
+    audit = request.audit
+    if audit.status == AWAITING_FEEDBACK and not outstanding_feedback(audit):
+        audit.status = READY_FOR_REFLECTIVE
 
 
 def finish_audit(audit: SupervisionAudit) -> None:

@@ -27,6 +27,7 @@ from qaweb.supervision.models import SupervisionAudit
 from qaweb.tools import reports as tool_reports
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision")
+COMBINABLE = {"agree_scale", "yes_partly_no", "grade"}
 ERRORS = (services.SupervisionError,)
 
 
@@ -41,10 +42,12 @@ def _year_choices():
 
 
 def _chosen_year(value) -> int:
+    """The year asked for, or this one if the value is not a sensible year."""
     try:
-        return int(value)
+        year = int(value)
     except (TypeError, ValueError):
-        return services.year_for(today_london())
+        year = 0
+    return year if 2000 <= year <= 2100 else services.year_for(today_london())
 
 
 # -- the list ------------------------------------------------------------------------------
@@ -127,12 +130,14 @@ def export():
     today = today_london()
     stmt = _filtered(filters).execution_options(yield_per=500)
 
+    labels = {y: services.year_label(y) for y in _years()}
+
     def rows():
         for a in db.session.scalars(stmt):
             asked = [f for f in a.feedback if f.status != "withdrawn" and not f.in_conversation]
             yield (
                 a.reference,
-                services.year_label(a.year),
+                labels.get(a.year) or services.year_label(a.year),
                 a.supervisor.name,
                 a.supervisor.team.name if a.supervisor.team else "",
                 a.auditor.name,
@@ -237,12 +242,30 @@ def plan():
         year_label=services.year_label(year),
         row_errors=row_errors,
         auditors=auditors,
-        problem=(
-            f"{len(row_errors)} lines need attention: nothing has been planned"
-            if row_errors
-            else None
-        ),
+        problem="Nothing has been planned" if row_errors or form.errors else None,
+        error_list=_plan_errors(form, row_errors),
     )
+
+
+def _plan_errors(form, row_errors) -> list[dict]:
+    """The error summary: one link per line that needs attention, to the field itself."""
+    errors = []
+    if form.due_on.errors:
+        errors.append({"text": form.due_on.errors[0], "href": f"#{form.due_on.name}-day"})
+    for index, entry in enumerate(form.lines.entries):
+        if index in row_errors:
+            errors.append(
+                {
+                    "text": f"Line {index + 1}: {row_errors[index]}",
+                    "href": f"#{entry.form.supervisor_id.id}",
+                }
+            )
+        for field in (entry.form.supervisor_id, entry.form.override_reason):
+            if field.errors:
+                errors.append(
+                    {"text": f"Line {index + 1}: {field.errors[0]}", "href": f"#{field.id}"}
+                )
+    return errors
 
 
 # -- one audit -----------------------------------------------------------------------------
@@ -262,10 +285,12 @@ def audit(audit_id):
     if len(answered) >= threshold:
         ids = [f.response_id for f in answered]
         version = answered[0].response.tool_version
+        # Only scales are combined: free text, or "your role", could name the person.
         combined = [
             {"question": q, "shares": tool_reports.answer_distribution(ids, q["key"])}
             for s in version.sections
             for q in s["questions"]
+            if q["kind"] in COMBINABLE
         ]
     feedback_form = FeedbackForm(due_on=today_london())
     feedback_form.supervisees.choices = choices(
@@ -385,6 +410,24 @@ def feedback(audit_id):
     else:
         first = next(iter(form.errors.values()))[0]
         flash(first, "error")
+    return redirect(url_for(".audit", audit_id=audit.id) + "#feedback")
+
+
+@bp.post("/audits/<int:audit_id>/feedback/<int:request_id>/withdraw")
+@login_required
+def withdraw_feedback(audit_id, request_id):
+    audit = _audit(audit_id, services.can_work_on)
+    feedback = next((f for f in audit.feedback if f.id == request_id), None)
+    if feedback is None:
+        abort(404)
+    try:
+        services.withdraw_feedback(feedback)
+    except services.SupervisionError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        who = feedback.supervisee.name if feedback.supervisee else "the conversation"
+        flash(f"Feedback from {who} is no longer awaited.", "success")
     return redirect(url_for(".audit", audit_id=audit.id) + "#feedback")
 
 
