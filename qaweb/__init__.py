@@ -88,6 +88,8 @@ def register_blueprints(app: Flask) -> None:
     from qaweb.organisation.views import bp as organisation_bp
     from qaweb.supervision import hooks as supervision_hooks
     from qaweb.supervision.views import bp as supervision_bp
+    from qaweb.thematic import hooks as thematic_hooks
+    from qaweb.thematic.views import bp as thematic_bp
     from qaweb.tools.response_views import bp as responses_bp
     from qaweb.tools.views import bp as tools_bp
 
@@ -96,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         actions_bp,
         supervision_bp,
+        thematic_bp,
         organisation_bp,
         tools_bp,
         responses_bp,
@@ -103,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     register_my_work()
     supervision_hooks.register()
+    thematic_hooks.register()
 
 
 def register_errorhandlers(app: Flask) -> None:

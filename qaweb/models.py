@@ -8,6 +8,7 @@ from qaweb.core.settings import Setting
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.staff_import import StaffImport
 from qaweb.supervision.models import FeedbackRequest, SupervisionAudit
+from qaweb.thematic.models import Finding, TermsVersion, ThematicAudit, Theme
 from qaweb.tools.models import Answer, Response, Tool, ToolVersion
 
 __all__ = [
@@ -15,6 +16,10 @@ __all__ = [
     "Answer",
     "ChangeLog",
     "FeedbackRequest",
+    "Finding",
+    "TermsVersion",
+    "Theme",
+    "ThematicAudit",
     "SupervisionAudit",
     "GradeLevel",
     "Response",

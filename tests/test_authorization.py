@@ -5,13 +5,16 @@ from datetime import date
 import pytest
 from support import sign_in
 
+from qaweb.core.db import utcnow
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
 from qaweb.supervision.models import FeedbackRequest, SupervisionAudit
+from qaweb.thematic.models import Finding, TermsVersion, ThematicAudit
 from qaweb.tools.models import Response
 from qaweb.tools.services import load_text
 
 ANON = "anonymous"
+THEMATIC_READERS = {"qa_officer", "qa_board", "service_manager"}
 SMALL_TOOL = """
 tool: walk_tool
 kind: family_feedback
@@ -81,6 +84,23 @@ EXPECTED = {
     # Service managers see their own area's coverage; everyone else is refused.
     "supervision.coverage": ("GET", {"qa_officer", "service_manager"}),
     "supervision.annual_report": ("GET", {"qa_officer", "service_manager"}),
+    "thematic.index": ("GET", THEMATIC_READERS),
+    "thematic.export": ("GET", THEMATIC_READERS),
+    "thematic.plan": ("GET", THEMATIC_READERS),
+    "thematic.audit": ("GET", THEMATIC_READERS),
+    "thematic.terms": ("GET", {"qa_officer"}),
+    "thematic.submit": ("POST", {"qa_officer"}),
+    "thematic.revise": ("POST", {"qa_officer"}),
+    "thematic.advance": ("POST", {"qa_officer"}),
+    "thematic.decision": ("GET", {"qa_board"}),
+    "thematic.compare": ("GET", THEMATIC_READERS),
+    "thematic.add_finding": ("POST", {"qa_officer"}),
+    "thematic.withdraw_finding": ("POST", {"qa_officer"}),
+    "thematic.new_action": ("GET", {"qa_officer"}),
+    "thematic.print_view": ("GET", THEMATIC_READERS),
+    "thematic.docx": ("GET", THEMATIC_READERS),
+    "thematic.workbook": ("GET", THEMATIC_READERS),
+    "thematic.themes": ("GET", {"qa_officer", "admin"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }
@@ -118,6 +138,26 @@ def records(app, make_user, make_team, make_action):
         audit_id=audit.id, supervisee_id=owner.id, due_on=date(2027, 1, 1), response_id=asked.id
     )
     db.session.add(feedback)
+    thematic = ThematicAudit(
+        title="Neglect",
+        plan_year=2026,
+        quarter=3,
+        status="submitted",
+        terms={"title": "Neglect", "lines": ["Is neglect seen early?"]},
+    )
+    db.session.add(thematic)
+    db.session.flush()
+    db.session.add(
+        TermsVersion(
+            audit_id=thematic.id,
+            number=1,
+            terms=thematic.terms,
+            submitted_at=utcnow(),
+            decision="pending",
+        )
+    )
+    finding = Finding(audit_id=thematic.id, kind="theme", text="Drift in long-term plans")
+    db.session.add(finding)
     db.session.commit()
     return {
         "action_id": action.id,
@@ -129,6 +169,8 @@ def records(app, make_user, make_team, make_action):
         "response_id": response.id,
         "audit_id": audit.id,
         "request_id": feedback.id,
+        "finding_id": finding.id,
+        "thematic:audit_id": thematic.id,
         "number": version.number,
         "scope": "all",
     }
@@ -137,7 +179,9 @@ def records(app, make_user, make_team, make_action):
 def url_for_rule(app, rule, records):
     from flask import url_for
 
-    values = {arg: records[arg] for arg in rule.arguments}
+    blueprint = rule.endpoint.split(".")[0]
+    # A blueprint-specific value ("thematic:audit_id") wins over the shared one.
+    values = {arg: records.get(f"{blueprint}:{arg}", records.get(arg)) for arg in rule.arguments}
     with app.test_request_context():
         return url_for(rule.endpoint, **values)
 

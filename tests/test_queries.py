@@ -59,4 +59,6 @@ def test_statement_count_does_not_grow_with_rows(client, make_user, make_team, m
         make_action(me, due_in_days=i)
     many = statements_for(client, url)
     assert many == few, f"{url}: {few} statements with few rows, {many} with many"
-    assert many <= 12, f"{url}: {many} statements"
+    # My work asks every module (two statements each); other pages have a dozen at most.
+    budget = 16 if url == "/" else 12
+    assert many <= budget, f"{url}: {many} statements"

@@ -103,3 +103,15 @@ class ConfirmForm(FlaskForm):
     """A bare button with a CSRF token and the version the page was showing."""
 
     version = HiddenField()
+
+
+class RaiseForm(FlaskForm):
+    """Raise an action from another record (an audit, a complaint): what, who, by when."""
+
+    description = TextAreaField(
+        "What needs to be done",
+        validators=[Required("Enter what needs to be done"), MaxLength(2000, "The action")],
+    )
+    owner = SelectField("Owner", validators=[Required("Select who owns the action")])
+    due_on = DateField("Due date", validators=[Required("Enter the due date")])
+    submit = SubmitField("Add the action")

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from qaweb.core.permissions import (
     ADMIN,
+    QA_BOARD,
     QA_OFFICER,
     SERVICE_MANAGER,
     TEAM_MANAGER,
@@ -34,6 +35,12 @@ NAVIGATION: list[NavItem] = [
         "supervision.index",
         (TEAM_MANAGER, SERVICE_MANAGER, QA_OFFICER),
         prefix="/supervision",
+    ),
+    NavItem(
+        "Thematic audits",
+        "thematic.index",
+        (QA_OFFICER, QA_BOARD, SERVICE_MANAGER),
+        prefix="/thematic",
     ),
     NavItem("Admin", "organisation.index", (ADMIN,), prefix="/admin"),
 ]

@@ -301,10 +301,12 @@ def build(scale: int = 1) -> dict[str, int]:
     audits = _supervision_year(
         rng, today, demo_ids["qa.officer"] + offset, demo_ids["team.manager"] + offset
     )
+    thematic = _thematic_year(today, demo_ids["qa.officer"] + offset, demo_ids["qa.board"] + offset)
     db.session.commit()
     return {
         "QA tools": len(tools),
         "supervision audits": audits,
+        "thematic audits": thematic,
         "service areas": len(area_teams),
         "teams": len(teams),
         "staff": len(people),
@@ -430,3 +432,81 @@ def _supervision_year(rng, today, planner_id, demo_auditor_id) -> int:
             )
     db.session.flush()
     return len(audits)
+
+
+def _thematic_year(today, qa_officer_id, board_id) -> int:
+    """This year's forward plan: one closed, one under way, one with the Board, one planned."""
+    from qaweb.core import years
+    from qaweb.thematic import services as thematic
+
+    year = years.year_for(today)
+    qa = db.session.get(User, qa_officer_id)
+    board = db.session.get(User, board_id)
+    themes = {t.name: t for t in thematic.themes()}
+    start = years.year_bounds(year)[0]
+
+    def terms(title, theme, lines, context):
+        return {
+            "title": title,
+            "theme_id": theme.id,
+            "theme": theme.name,
+            "context": context,
+            "prompted_by": ["core_audits", "improvement_plan"],
+            "areas_ids": [],
+            "areas": [],
+            "teams_ids": [],
+            "teams": [],
+            "cohort": "",
+            "sample_method": "random",
+            "sample_size": 20,
+            "lines": lines,
+            "methodology": ["bespoke_tool", "interviews"],
+            "tool_version_id": None,
+            "tool": "",
+            "lead_id": qa.id,
+            "lead": qa.name,
+            "members": ["Practice consultants"],
+            "period_from": None,
+            "period_to": None,
+            "start_on": start.isoformat(),
+            "fieldwork_end_on": (start + timedelta(days=60)).isoformat(),
+            "report_due_on": (start + timedelta(days=90)).isoformat(),
+            "board_on": None,
+        }
+
+    plan = [
+        (1, "Care leavers' pathway plans", "Care leavers", "closed"),
+        (2, "Neglect: drift in long-term plans", "Neglect", "in_progress"),
+        (3, "Child exploitation: return home interviews", "Child exploitation", "submitted"),
+        (4, "Voice of the child", "The voice of the child", "planned"),
+    ]
+    for quarter, title, theme_name, status in plan:
+        theme = themes[theme_name]
+        audit = thematic.add_to_plan(title, year, quarter, theme)
+        if status == "planned":
+            continue
+        thematic.save_terms(
+            audit,
+            terms(
+                title,
+                theme,
+                [
+                    f"How well do plans for {theme_name.lower()} reflect the child's experience?",
+                    "Is management oversight evident and effective?",
+                ],
+                f"Core audits this year raised questions about {theme_name.lower()}.",
+            ),
+        )
+        thematic.submit(audit, qa)
+        if status == "submitted":
+            continue
+        thematic.decide(audit, board, True, "Agreed.")
+        thematic.advance(audit)
+        thematic.add_finding(
+            audit, "strength", "Children are seen regularly and alone.", "16 of 20 files"
+        )
+        thematic.add_finding(audit, "risk", "Plans drift when workers change.", "7 of 20 files")
+        if status == "closed":
+            thematic.advance(audit)
+            thematic.advance(audit)
+    return len(plan)

@@ -59,6 +59,9 @@ class _Count(IntegerField):
     widget = GovTextInput()
 
     def process_formdata(self, valuelist):
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None  # left empty: Optional or a cross-field check says if that is wrong
+            return
         try:
             super().process_formdata(valuelist)
         except ValueError:
@@ -138,16 +141,6 @@ class ReflectiveForm(FlaskForm):
     def validate_reflective_on(self, field):
         if field.data and field.data > today_london():
             raise ValidationError("Date of the reflective session must be today or in the past")
-
-
-class ActionForm(FlaskForm):
-    description = TextAreaField(
-        "What needs to be done",
-        validators=[Required("Enter what needs to be done"), MaxLength(2000, "The action")],
-    )
-    owner = SelectField("Owner", validators=[Required("Select who owns the action")])
-    due_on = DateField("Due date", validators=[Required("Enter the due date")])
-    submit = SubmitField("Add the action")
 
 
 class CancelForm(FlaskForm):

@@ -1,10 +1,11 @@
 """The rules of supervision audits: the year, the plan, who may do what, and each step."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import and_, func, or_, select
 
+from qaweb.core import years
 from qaweb.core.db import utcnow
 from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
 from qaweb.core.settings import get_setting
@@ -46,19 +47,15 @@ def start_month() -> int:
 
 
 def year_for(day: date) -> int:
-    return day.year if day.month >= start_month() else day.year - 1
+    return years.year_for(day, start_month())
 
 
 def year_bounds(year: int) -> tuple[date, date]:
-    month = start_month()
-    first = date(year, month, 1)
-    last = (date(year + 1, month, 1)) - timedelta(days=1)
-    return first, last
+    return years.year_bounds(year, start_month())
 
 
 def year_label(year: int) -> str:
-    first, last = year_bounds(year)
-    return f"{first:%B %Y} to {last:%B %Y}"
+    return years.year_label(year, start_month())
 
 
 def feedback_threshold() -> int:

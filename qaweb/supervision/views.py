@@ -2,6 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
+from qaweb.actions.forms import RaiseForm as ActionForm
 from qaweb.actions.services import raise_action
 from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
@@ -14,7 +15,6 @@ from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.supervision import reports, services
 from qaweb.supervision.forms import (
-    ActionForm,
     AuditFilterForm,
     CancelForm,
     CoverageFilterForm,

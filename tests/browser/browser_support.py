@@ -13,6 +13,7 @@ def demo_email(prefix: str) -> str:
 
 
 def sign_in_as(page, prefix: str):
+    page.context.clear_cookies()  # whoever was signed in before is signed out
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(demo_email(prefix))
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)

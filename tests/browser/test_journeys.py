@@ -259,3 +259,69 @@ def test_planner_and_service_manager_pages_pass_axe(page, check_page):
     page.get_by_label("Service area").select_option(label="Children in Need and Protection")
     expect(page).to_have_url(re.compile(r"area=\d+"))
     expect(page.locator("#results")).to_contain_text("Brambles")
+
+
+def test_terms_of_reference_drafted_returned_resubmitted_and_approved(page, check_page):
+    sign_in_as(page, "qa.officer")
+    page.goto("/thematic/plan")
+    check_page(page, "thematic-plan")
+    page.get_by_role("link", name="Voice of the child").click()
+    audit_url = page.url
+    check_page(page, "thematic-planned")
+    page.get_by_role("button", name="Write the terms of reference").click()
+    page.get_by_label("Why this audit, and why now").fill(
+        "Core audits found children's words missing from their plans."
+    )
+    page.get_by_label("Line of enquiry 1").fill("Is the child seen alone?")
+    page.get_by_role("button", name="Add a line of enquiry").click()
+    expect(page.get_by_label("Line of enquiry 2")).to_be_focused()
+    page.get_by_label("Line of enquiry 2").fill("Do plans use the child's own words?")
+    page.get_by_label("Bespoke audit tool").check()
+    page.get_by_label("Lead", exact=True).select_option(label="Quinn Adebayo (QA officer)")
+    for field, (d, m) in {
+        "start_on": (1, 1),
+        "fieldwork_end_on": (28, 2),
+        "report_due_on": (31, 3),
+    }.items():
+        page.locator(f"#{field}-day").fill(str(d))
+        page.locator(f"#{field}-month").fill(str(m))
+        page.locator(f"#{field}-year").fill("2027")
+    check_page(page, "thematic-terms-form")
+    page.get_by_role("button", name="Save the terms of reference").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Terms of reference saved")
+    page.get_by_role("button", name="Submit to the QA Board").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("submitted to the QA Board")
+
+    sign_in_as(page, "qa.board")
+    page.get_by_role("link", name="Voice of the child").click()
+    page.get_by_role("button", name="Approve or return the terms").click()
+    check_page(page, "thematic-decision")
+    page.get_by_label("Return them with comments").check()
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter what needs to change")
+    check_page(page, "thematic-decision-errors")
+    page.get_by_label("Comments", exact=True).fill("Add the views of parents and carers.")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Terms returned")
+
+    sign_in_as(page, "qa.officer")
+    page.goto(audit_url)
+    expect(page.locator(".govuk-warning-text")).to_contain_text("Add the views of parents")
+    page.get_by_role("button", name="Edit the terms of reference").click()
+    page.get_by_label("Views of parents and carers").check()
+    page.get_by_role("button", name="Save the terms of reference").click()
+    page.get_by_role("button", name="Submit to the QA Board").click()
+
+    sign_in_as(page, "qa.board")
+    page.goto(audit_url)
+    page.get_by_role("button", name="Approve or return the terms").click()
+    page.get_by_label("Approve the terms of reference").check()
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("approved")
+    page.get_by_role("link", name="Compare with 1").click()
+    expect(page.locator("table.qaweb-compare ins").first).to_contain_text(
+        "Views of parents and carers"
+    )
+    check_page(page, "thematic-compare")
+    page.goto(audit_url + "/print")
+    check_page(page, "thematic-print")

@@ -1,0 +1,159 @@
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovTextInput
+from wtforms import FieldList, IntegerField
+from wtforms.validators import ValidationError
+
+from qaweb.core.forms import (
+    CheckboxesField,
+    DateField,
+    HiddenField,
+    MaxLength,
+    RadioField,
+    Required,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    choices,
+)
+from qaweb.core.lists import FilterForm
+from qaweb.thematic.models import FINDING_KINDS, METHODS, PROMPTS, SAMPLE_METHODS, STATUSES
+
+MAX_LINES = 20
+
+
+class _Number(IntegerField):
+    widget = GovTextInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None  # left empty: Optional or a cross-field check says if that is wrong
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a whole number, like 20") from None
+
+
+class TermsForm(FlaskForm):
+    version = HiddenField()
+    title = StringField("Title", validators=[Required("Enter a title"), MaxLength(200, "Title")])
+    theme_id = SelectField("Theme", default="")
+    context = TextAreaField(
+        "Why this audit, and why now",
+        description="The context, and what the QA Operational Group wants to know",
+        validators=[MaxLength(10000, "Why this audit")],
+    )
+    prompted_by = CheckboxesField("What prompted it", choices=choices(PROMPTS.items()))
+    areas = CheckboxesField("Service areas in scope")
+    teams = CheckboxesField("Teams in scope", description="Leave empty for every team in the areas")
+    period_from = DateField("Period covered from")
+    period_to = DateField("Period covered to")
+    cohort = StringField(
+        "Cohort",
+        description="For example, children on a child protection plan for neglect for over a year",
+        validators=[MaxLength(500, "Cohort")],
+    )
+    sample_method = RadioField(
+        "How cases are chosen", choices=choices(SAMPLE_METHODS.items()), default="none"
+    )
+    sample_size = _Number("Sample size", description="The number of cases")
+    lines = FieldList(
+        StringField("Line of enquiry", validators=[MaxLength(500, "A line of enquiry")]),
+        min_entries=1,
+        max_entries=MAX_LINES,
+    )
+    methodology = CheckboxesField("Methodology", choices=choices(METHODS.items()))
+    tool_version_id = SelectField("Audit tool", default="")
+    lead_id = SelectField("Lead", description="Usually the principal social worker", default="")
+    members = TextAreaField(
+        "Audit team",
+        description="Practice consultants and invited managers, one a line",
+        validators=[MaxLength(2000, "Audit team")],
+    )
+    start_on = DateField("Start")
+    fieldwork_end_on = DateField("Fieldwork ends")
+    report_due_on = DateField("Report due")
+    board_on = DateField("Presented to the QA Board")
+    submit = SubmitField("Save the terms of reference")
+
+    def validate_lines(self, field):
+        if not any((entry.data or "").strip() for entry in field.entries):
+            raise ValidationError("Enter at least one key line of enquiry")
+
+    def validate_period_to(self, field):
+        if field.data and self.period_from.data and field.data < self.period_from.data:
+            raise ValidationError("Period covered to must be the same as or after the start")
+
+    def validate_fieldwork_end_on(self, field):
+        if field.data and self.start_on.data and field.data < self.start_on.data:
+            raise ValidationError("Fieldwork ends must be the same as or after the start")
+
+    def validate_report_due_on(self, field):
+        earlier = self.fieldwork_end_on.data or self.start_on.data
+        if field.data and earlier and field.data < earlier:
+            raise ValidationError("Report due must be the same as or after fieldwork ends")
+
+    def validate_sample_size(self, field):
+        chosen = self.sample_method.data in ("random", "chosen")
+        if chosen and not field.data:
+            raise ValidationError("Enter the sample size, as a case sample is chosen")
+        if field.data is not None and not 1 <= field.data <= 5000:
+            raise ValidationError("Sample size must be between 1 and 5000")
+
+
+class PlanEntryForm(FlaskForm):
+    title = StringField("Title", validators=[Required("Enter a title"), MaxLength(200, "Title")])
+    quarter = SelectField("Quarter", validators=[Required("Select the quarter")])
+    theme_id = SelectField("Theme", default="")
+    submit = SubmitField("Add to the forward plan")
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        "Your decision",
+        choices=choices(
+            [("approve", "Approve the terms of reference"), ("return", "Return them with comments")]
+        ),
+        validators=[Required("Select whether you approve or return the terms")],
+    )
+    comments = TextAreaField(
+        "Comments",
+        description="Required when returning: say what needs to change",
+        validators=[MaxLength(5000, "Comments")],
+    )
+    submit = SubmitField("Record the decision")
+
+    def validate_comments(self, field):
+        if self.decision.data == "return" and not (field.data or "").strip():
+            raise ValidationError("Enter what needs to change before the terms come back")
+
+
+class FindingForm(FlaskForm):
+    kind = SelectField(
+        "Kind of finding",
+        choices=choices(FINDING_KINDS.items(), blank=""),
+        validators=[Required("Select the kind of finding")],
+    )
+    text = TextAreaField(
+        "Finding", validators=[Required("Enter the finding"), MaxLength(5000, "The finding")]
+    )
+    evidence = TextAreaField("Evidence", validators=[MaxLength(10000, "Evidence")])
+    submit = SubmitField("Add the finding")
+
+
+class ThemeForm(FlaskForm):
+    name = StringField(
+        "New theme", validators=[Required("Enter the theme"), MaxLength(120, "Theme")]
+    )
+    submit = SubmitField("Add the theme")
+
+
+class ThematicFilterForm(FilterForm):
+    q = StringField("Search", description="Words in the title")
+    year = SelectField("Plan year", default="")
+    status = SelectField(
+        "Status", choices=choices(STATUSES.items(), blank="Any status"), default=""
+    )
+    theme = SelectField("Theme", default="")

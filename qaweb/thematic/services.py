@@ -1,0 +1,270 @@
+"""The rules of thematic audits: who may do what, the sign-off workflow, versions, diffs."""
+
+import difflib
+from datetime import date
+
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from qaweb.core.db import utcnow
+from qaweb.core.permissions import QA_BOARD, QA_OFFICER, SERVICE_MANAGER, has_any_role
+from qaweb.extensions import db
+from qaweb.thematic.models import (
+    APPROVED,
+    CLOSED,
+    DRAFT,
+    FINDING_KINDS,
+    IN_PROGRESS,
+    METHODS,
+    PLANNED,
+    PROMPTS,
+    REPORTING,
+    SAMPLE_METHODS,
+    SUBMITTED,
+    TERMS_FIELDS,
+    Finding,
+    TermsVersion,
+    ThematicAudit,
+    Theme,
+)
+
+STARTER_THEMES = [
+    "The voice of the child",
+    "Neglect",
+    "Child exploitation",
+    "Care leavers",
+    "The front door: contacts and referrals",
+    "Children in need and child protection",
+    "Protection of vulnerable adolescents",
+    "Children in care",
+    "Permanence",
+    "Fostering",
+    "Management oversight and supervision",
+]
+
+
+class ThematicError(Exception):
+    """A step the audit's state or the rules do not allow; the message says why."""
+
+
+# -- permissions ---------------------------------------------------------------------------
+
+
+def can_view(user, audit=None) -> bool:
+    return has_any_role(user, QA_OFFICER, QA_BOARD, SERVICE_MANAGER)
+
+
+def can_edit(user, audit=None) -> bool:
+    """Write and run thematic audits: the QA team."""
+    return has_any_role(user, QA_OFFICER)
+
+
+def can_decide(user, audit=None) -> bool:
+    """Sign off or return terms of reference: the QA Board."""
+    return has_any_role(user, QA_BOARD)
+
+
+# -- themes --------------------------------------------------------------------------------
+
+
+def themes(active_only=True) -> list[Theme]:
+    stmt = select(Theme).order_by(Theme.name)
+    if active_only:
+        stmt = stmt.where(Theme.active)
+    found = list(db.session.scalars(stmt))
+    if not found and not db.session.scalar(select(Theme.id).limit(1)):
+        for name in STARTER_THEMES:
+            db.session.add(Theme(name=name))
+        db.session.flush()
+        found = list(db.session.scalars(stmt))
+    return found
+
+
+# -- the workflow ----------------------------------------------------------------------------
+
+
+def add_to_plan(title: str, plan_year: int, quarter: int, theme: Theme | None) -> ThematicAudit:
+    audit = ThematicAudit(
+        title=title.strip(),
+        plan_year=plan_year,
+        quarter=quarter,
+        status=PLANNED,
+        theme_id=theme.id if theme else None,
+        terms={},
+    )
+    db.session.add(audit)
+    db.session.flush()
+    return audit
+
+
+def save_terms(audit: ThematicAudit, terms: dict) -> None:
+    """Keep the draft terms; an approved version changes only through a new version."""
+    if audit.status not in (PLANNED, DRAFT):
+        raise ThematicError(
+            "These terms have been submitted or approved: start a new version to change them."
+        )
+    audit.terms = terms
+    audit.title = terms["title"]
+    audit.theme_id = terms.get("theme_id")
+    audit.lead_id = terms.get("lead_id")
+    audit.report_due_on = _date(terms.get("report_due_on"))
+    audit.status = DRAFT
+
+
+def _date(value):
+    return date.fromisoformat(value) if value else None
+
+
+def missing_for_submission(terms: dict) -> list[str]:
+    needed = {
+        "context": "why the audit is being done and why now",
+        "lines": "at least one key line of enquiry",
+        "methodology": "the methodology",
+        "lead_id": "the lead",
+        "start_on": "the start date",
+        "fieldwork_end_on": "when fieldwork ends",
+        "report_due_on": "when the report is due",
+    }
+    return [words for key, words in needed.items() if not terms.get(key)]
+
+
+def submit(audit: ThematicAudit, by) -> TermsVersion:
+    if audit.status != DRAFT:
+        raise ThematicError("Only draft terms of reference can be submitted to the QA Board.")
+    missing = missing_for_submission(audit.terms)
+    if missing:
+        raise ThematicError("Before submitting, add " + ", ".join(missing) + ".")
+    version = TermsVersion(
+        audit=audit,
+        number=len(audit.versions) + 1,
+        terms=dict(audit.terms),
+        submitted_at=utcnow(),
+        submitted_by_id=by.id,
+        decision="pending",
+    )
+    db.session.add(version)
+    audit.status = SUBMITTED
+    db.session.flush()
+    return version
+
+
+def decide(audit: ThematicAudit, by, approve: bool, comments: str) -> None:
+    version = audit.pending_version
+    if audit.status != SUBMITTED or version is None:
+        raise ThematicError("There are no terms of reference waiting for the QA Board.")
+    if not approve and not comments.strip():
+        raise ThematicError("Say what needs to change when returning the terms.")
+    version.decision = APPROVED if approve else "returned"
+    version.decided_at = utcnow()
+    version.decided_by_id = by.id
+    version.comments = comments.strip()
+    audit.status = APPROVED if approve else DRAFT
+
+
+def revise(audit: ThematicAudit) -> None:
+    """Change approved terms: a new draft that must be signed off again."""
+    if audit.status not in (APPROVED, IN_PROGRESS):
+        raise ThematicError("Only approved terms can be revised as a new version.")
+    audit.status = DRAFT
+
+
+NEXT = {APPROVED: IN_PROGRESS, IN_PROGRESS: REPORTING, REPORTING: CLOSED}
+
+
+def advance(audit: ThematicAudit) -> None:
+    """Approved → in progress → reporting → closed."""
+    if audit.status not in NEXT:
+        raise ThematicError("This audit cannot move on from here.")
+    if audit.status == REPORTING and not [f for f in audit.findings if not f.withdrawn]:
+        raise ThematicError("Record the findings before closing the audit.")
+    audit.status = NEXT[audit.status]
+    if audit.status == CLOSED:
+        audit.closed_at = utcnow()
+
+
+def add_finding(audit: ThematicAudit, kind: str, text: str, evidence: str) -> Finding:
+    if audit.status not in (IN_PROGRESS, REPORTING):
+        raise ThematicError("Findings are recorded once the audit is under way.")
+    if kind not in FINDING_KINDS:
+        raise ThematicError("Choose what kind of finding this is.")
+    position = max((f.position for f in audit.findings), default=0) + 1
+    finding = Finding(
+        audit=audit, kind=kind, text=text.strip(), evidence=evidence.strip(), position=position
+    )
+    db.session.add(finding)
+    db.session.flush()
+    return finding
+
+
+# -- reading the terms ---------------------------------------------------------------------
+
+
+def readable(terms: dict) -> dict[str, str | list[str]]:
+    """The terms as a reader sees them: label -> text or list of lines."""
+
+    def show_date(value):
+        if not value:
+            return ""
+        d = date.fromisoformat(value)
+        return f"{d.day} {d:%B %Y}"
+
+    out: dict[str, str | list[str]] = {}
+    for key, label in TERMS_FIELDS.items():
+        value = terms.get(key)
+        if key == "prompted_by":
+            value = [PROMPTS.get(v, v) for v in value or []]
+        elif key == "methodology":
+            value = [METHODS.get(v, v) for v in value or []]
+        elif key in (
+            "start_on",
+            "fieldwork_end_on",
+            "report_due_on",
+            "board_on",
+            "period_from",
+            "period_to",
+        ):
+            value = show_date(value)
+        elif key == "sample_method":
+            value = SAMPLE_METHODS.get(value, value or "")
+        elif key == "sample_size" and value is not None:
+            value = str(value)
+        out[label] = value if value not in (None, []) else ""
+    return out
+
+
+def diff(old: dict, new: dict) -> list[dict]:
+    """Each field side by side, with what was removed and added marked."""
+    a, b = readable(old), readable(new)
+    rows = []
+    for label in TERMS_FIELDS.values():
+        before, after = a.get(label, ""), b.get(label, "")
+        if isinstance(before, list) or isinstance(after, list):
+            before, after = before or [], after or []
+            old_html = Markup("<br>").join(
+                Markup("<del>{}</del>").format(x) if x not in after else escape(x) for x in before
+            )
+            new_html = Markup("<br>").join(
+                Markup("<ins>{}</ins>").format(x) if x not in before else escape(x) for x in after
+            )
+        else:
+            old_html, new_html = _word_diff(before or "", after or "")
+        rows.append({"label": label, "old": old_html, "new": new_html, "changed": before != after})
+    return rows
+
+
+def _word_diff(before: str, after: str):
+    old_words, new_words = before.split(), after.split()
+    old_out, new_out = [], []
+    matcher = difflib.SequenceMatcher(a=old_words, b=new_words, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        left = escape(" ".join(old_words[i1:i2]))
+        right = escape(" ".join(new_words[j1:j2]))
+        if op == "equal":
+            old_out.append(left)
+            new_out.append(right)
+        else:
+            if left:
+                old_out.append(Markup("<del>{}</del>").format(left))
+            if right:
+                new_out.append(Markup("<ins>{}</ins>").format(right))
+    return Markup(" ").join(old_out), Markup(" ").join(new_out)
