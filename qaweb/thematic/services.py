@@ -28,20 +28,6 @@ from qaweb.thematic.models import (
     Theme,
 )
 
-STARTER_THEMES = [
-    "The voice of the child",
-    "Neglect",
-    "Child exploitation",
-    "Care leavers",
-    "The front door: contacts and referrals",
-    "Children in need and child protection",
-    "Protection of vulnerable adolescents",
-    "Children in care",
-    "Permanence",
-    "Fostering",
-    "Management oversight and supervision",
-]
-
 
 class ThematicError(Exception):
     """A step the audit's state or the rules do not allow; the message says why."""
@@ -68,16 +54,11 @@ def can_decide(user, audit=None) -> bool:
 
 
 def themes(active_only=True) -> list[Theme]:
+    """The council's themes (migration 0004 starts the list with the frameworks' themes)."""
     stmt = select(Theme).order_by(Theme.name)
     if active_only:
         stmt = stmt.where(Theme.active)
-    found = list(db.session.scalars(stmt))
-    if not found and not db.session.scalar(select(Theme.id).limit(1)):
-        for name in STARTER_THEMES:
-            db.session.add(Theme(name=name))
-        db.session.flush()
-        found = list(db.session.scalars(stmt))
-    return found
+    return list(db.session.scalars(stmt))
 
 
 # -- the workflow ----------------------------------------------------------------------------
