@@ -310,3 +310,112 @@ def test_forward_plan_shows_the_year_by_quarter(client, people):
         client.post("/thematic/plan", data={"year": year, "title": "X", "quarter": "1"}).status_code
         == 403
     )
+
+
+def test_the_board_reads_the_version_it_decides(client, people):
+    audit = planned()
+    services.save_terms(
+        audit,
+        {
+            "title": "Voice",
+            "lines": ["Old line"],
+            "context": "c",
+            "methodology": ["focus_groups"],
+            "lead_id": people["psw"].id,
+            "start_on": "2027-01-01",
+            "fieldwork_end_on": "2027-02-01",
+            "report_due_on": "2027-03-01",
+        },
+    )
+    services.submit(audit, people["qa"])
+    services.decide(audit, people["board"], True, "")
+    services.revise(audit)
+    services.save_terms(audit, {**audit.terms, "lines": ["New line"]})
+    db.session.commit()
+    sign_in(client, people["qa"])
+    page = client.get(f"/thematic/{audit.id}/print").get_data(as_text=True)
+    assert "draft terms, not yet approved" in page and "New line" in page
+    client.post(f"/thematic/{audit.id}/submit", data={"version": audit.version})
+    client.post("/sign-out")
+    sign_in(client, people["board"])
+    page = client.get(f"/thematic/{audit.id}/print").get_data(as_text=True)
+    assert "terms version 2, with the QA Board" in page
+    assert "New line" in page and "Old line" not in page
+    document = docx.Document(io.BytesIO(client.get(f"/thematic/{audit.id}.docx").data))
+    assert "New line" in "\n".join(p.text for p in document.paragraphs)
+
+
+def test_nobody_approves_their_own_terms(people):
+    from qaweb.organisation.models import UserRole
+
+    db.session.add(UserRole(user_id=people["qa"].id, role="qa_board"))
+    audit = planned()
+    services.save_terms(
+        audit,
+        {
+            "title": "T",
+            "lines": ["L"],
+            "context": "c",
+            "methodology": ["other"],
+            "lead_id": people["psw"].id,
+            "start_on": "2027-01-01",
+            "fieldwork_end_on": "2027-01-02",
+            "report_due_on": "2027-01-03",
+        },
+    )
+    services.submit(audit, people["qa"])
+    with pytest.raises(services.ThematicError, match="Someone else on the QA Board"):
+        services.decide(audit, people["qa"], True, "")
+
+
+def test_a_closed_audit_no_longer_changes(client, people):
+    audit = planned()
+    audit.status = "closed"
+    finding = services.Finding(audit=audit, kind="theme", text="Drift")
+    db.session.add(finding)
+    db.session.commit()
+    sign_in(client, people["qa"])
+    client.post(f"/thematic/{audit.id}/findings/{finding.id}/withdraw")
+    assert not db.session.get(services.Finding, finding.id).withdrawn
+    page = client.get(f"/thematic/{audit.id}/actions/new", follow_redirects=True)
+    assert "before the audit closes" in page.get_data(as_text=True)
+
+
+def test_line_errors_are_shown_on_the_line(client, people):
+    audit = planned()
+    sign_in(client, people["qa"])
+    page = client.post(
+        f"/thematic/{audit.id}/terms",
+        data=terms_post(audit, people["psw"], **{"lines-0": "x" * 501}),
+    ).get_data(as_text=True)
+    assert 'href="#lines-0"' in page and "A line of enquiry must be 500 characters or fewer" in page
+    assert 'id="lines-0-error"' in page
+    many = {f"lines-{i}": f"Line {i}" for i in range(25)}
+    page = client.post(
+        f"/thematic/{audit.id}/terms", data={**terms_post(audit, people["psw"]), **many}
+    ).get_data(as_text=True)
+    assert "Enter no more than 20 key lines of enquiry" in page
+
+
+def test_moved_lines_are_marked_in_the_comparison():
+    rows = services.diff(
+        {"lines": ["A", "B", "C"], "context": "Same  words"},
+        {"lines": ["B", "A", "C"], "context": "Same words"},
+    )
+    lines = next(r for r in rows if r["label"] == "Key lines of enquiry")
+    context = next(r for r in rows if r["label"] == "Why this audit, and why now")
+    assert lines["changed"] and "<del>" in lines["old"] and "<ins>" in lines["new"]
+    assert not context["changed"]
+
+
+def test_finding_errors_are_shown_and_themes_are_safe(client, people):
+    audit = planned()
+    audit.status = "in_progress"
+    db.session.commit()
+    sign_in(client, people["qa"])
+    page = client.post(f"/thematic/{audit.id}/findings", data={"kind": "", "text": "Drift"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Select the kind of finding" in text and "Drift" in text
+    assert client.post("/thematic/themes", data={"toggle": "²"}).status_code == 404
+    response = client.post("/thematic/themes", data={"name": "C%"}, follow_redirects=True)
+    assert "Theme C% added" in response.get_data(as_text=True)

@@ -84,16 +84,35 @@ def _council_name() -> str:
 
 
 def form_errors(form) -> dict:
-    """Error summary parameters; a date's link goes to its day box, as GOV.UK asks."""
-    from govuk_frontend_wtf.main import wtforms_errors
-
+    """Error summary parameters: each message links to the input it is about (a date's day
+    box, each entry of a list of fields), as GOV.UK asks."""
     from qaweb.core.forms import DateField
 
-    params = wtforms_errors(form)
-    dates = {f"#{field.id}": f"#{field.name}-day" for field in form if isinstance(field, DateField)}
-    for item in params["errorList"]:
-        item["href"] = dates.get(item["href"], item["href"])
-    return params
+    items = []
+
+    def add(field):
+        if isinstance(field, DateField):
+            items.append({"text": field.errors[0], "href": f"#{field.name}-day"})
+        else:
+            items.append({"text": field.errors[0], "href": f"#{field.id}"})
+
+    for field in form:
+        if not field.errors:
+            continue
+        if field.type == "FieldList":
+            for entry in field.entries:
+                if hasattr(entry, "form"):  # a list of sub-forms
+                    for sub in entry.form:
+                        if sub.errors:
+                            add(sub)
+                elif entry.errors:
+                    add(entry)
+            items.extend(
+                {"text": e, "href": f"#{field.id}"} for e in field.errors if isinstance(e, str)
+            )
+        else:
+            add(field)
+    return {"titleText": "There is a problem", "errorList": items}
 
 
 def register(app):

@@ -62,7 +62,7 @@ class TermsForm(FlaskForm):
     lines = FieldList(
         StringField("Line of enquiry", validators=[MaxLength(500, "A line of enquiry")]),
         min_entries=1,
-        max_entries=MAX_LINES,
+        max_entries=200,  # more than MAX_LINES is refused with a message, not cut off
     )
     methodology = CheckboxesField("Methodology", choices=choices(METHODS.items()))
     tool_version_id = SelectField("Audit tool", default="")
@@ -79,8 +79,11 @@ class TermsForm(FlaskForm):
     submit = SubmitField("Save the terms of reference")
 
     def validate_lines(self, field):
-        if not any((entry.data or "").strip() for entry in field.entries):
+        filled = [e for e in field.entries if (e.data or "").strip()]
+        if not filled:
             raise ValidationError("Enter at least one key line of enquiry")
+        if len(filled) > MAX_LINES:
+            raise ValidationError(f"Enter no more than {MAX_LINES} key lines of enquiry")
 
     def validate_period_to(self, field):
         if field.data and self.period_from.data and field.data < self.period_from.data:

@@ -7,7 +7,14 @@ from qaweb.core import mywork, sources
 from qaweb.core.permissions import QA_BOARD, QA_OFFICER, has_any_role
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
-from qaweb.thematic.models import DRAFT, IN_PROGRESS, REPORTING, SUBMITTED, ThematicAudit
+from qaweb.thematic.models import (
+    APPROVED,
+    DRAFT,
+    IN_PROGRESS,
+    REPORTING,
+    SUBMITTED,
+    ThematicAudit,
+)
 
 
 def _items(stmt, limit, kind, detail):
@@ -38,11 +45,13 @@ def to_sign_off(user, limit):
 
 
 def to_run(user, limit):
-    if not has_any_role(user, QA_OFFICER):
-        return [], 0
+    """Audits the person leads (any role: often the principal social worker), and for the
+    QA team those with no lead yet."""
+    mine = ThematicAudit.lead_id == user.id
+    if has_any_role(user, QA_OFFICER):
+        mine = mine | ThematicAudit.lead_id.is_(None)
     stmt = select(ThematicAudit).where(
-        ThematicAudit.status.in_([DRAFT, IN_PROGRESS, REPORTING]),
-        (ThematicAudit.lead_id == user.id) | ThematicAudit.lead_id.is_(None),
+        ThematicAudit.status.in_([DRAFT, APPROVED, IN_PROGRESS, REPORTING]), mine
     )
     return _items(stmt, limit, "Thematic audit", lambda a: a.status_label)
 

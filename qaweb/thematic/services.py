@@ -135,6 +135,8 @@ def decide(audit: ThematicAudit, by, approve: bool, comments: str) -> None:
         raise ThematicError("There are no terms of reference waiting for the QA Board.")
     if not approve and not comments.strip():
         raise ThematicError("Say what needs to change when returning the terms.")
+    if version.submitted_by_id == by.id:
+        raise ThematicError("Someone else on the QA Board must decide on terms you submitted.")
     version.decision = APPROVED if approve else "returned"
     version.decided_at = utcnow()
     version.decided_by_id = by.id
@@ -221,16 +223,27 @@ def diff(old: dict, new: dict) -> list[dict]:
         before, after = a.get(label, ""), b.get(label, "")
         if isinstance(before, list) or isinstance(after, list):
             before, after = before or [], after or []
-            old_html = Markup("<br>").join(
-                Markup("<del>{}</del>").format(x) if x not in after else escape(x) for x in before
-            )
-            new_html = Markup("<br>").join(
-                Markup("<ins>{}</ins>").format(x) if x not in before else escape(x) for x in after
-            )
+            old_html, new_html = _list_diff(before, after)
+            changed = before != after
         else:
             old_html, new_html = _word_diff(before or "", after or "")
-        rows.append({"label": label, "old": old_html, "new": new_html, "changed": before != after})
+            changed = " ".join((before or "").split()) != " ".join((after or "").split())
+        rows.append({"label": label, "old": old_html, "new": new_html, "changed": changed})
     return rows
+
+
+def _list_diff(before: list, after: list):
+    """Items removed and added, in order (a moved item shows as removed and added)."""
+    old_out, new_out = [], []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            old_out.extend(escape(x) for x in before[i1:i2])
+            new_out.extend(escape(x) for x in after[j1:j2])
+        else:
+            old_out.extend(Markup("<del>{}</del>").format(x) for x in before[i1:i2])
+            new_out.extend(Markup("<ins>{}</ins>").format(x) for x in after[j1:j2])
+    return Markup("<br>").join(old_out), Markup("<br>").join(new_out)
 
 
 def _word_diff(before: str, after: str):

@@ -2,7 +2,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from qaweb.actions.forms import RaiseForm
@@ -204,7 +204,10 @@ def _actions(audit):
 @bp.get("/<int:audit_id>")
 @login_required
 def audit(audit_id):
-    audit = _audit(audit_id)
+    return _audit_page(_audit(audit_id))
+
+
+def _audit_page(audit, finding_form=None):
     return render_template(
         "thematic/audit.html",
         audit=audit,
@@ -212,7 +215,7 @@ def audit(audit_id):
         terms=services.readable(audit.terms) if audit.terms else None,
         actions=_actions(audit),
         history=history_for(db.session, audit),
-        finding_form=FindingForm(),
+        finding_form=finding_form or FindingForm(),
         kinds=FINDING_KINDS,
         today=today_london(),
         quarter=years.quarter_label(audit.plan_year, audit.quarter),
@@ -301,6 +304,14 @@ def _terms_from(form, options) -> dict:
     }
 
 
+def _focus_after(action: str, count: int) -> int:
+    """Which line's box has focus after the change, so keyboard users stay in place."""
+    verb, _, number = action.partition("-")
+    n = int(number) if number.isascii() and number.isdigit() else 0
+    target = {"add": count - 1, "up": n - 1, "down": n + 1, "remove": n}.get(verb, 0)
+    return max(0, min(target, count - 1))
+
+
 def _moved_lines(action: str) -> MultiDict:
     """The posted form with its lines of enquiry added to, removed or reordered."""
     posted = MultiDict(request.form)
@@ -343,8 +354,7 @@ def terms(audit_id):
     focus = None
     if request.method == "POST" and line_action:
         form, options = _terms_form(audit, formdata=_moved_lines(line_action))
-        if line_action == "add":
-            focus = len(form.lines.entries) - 1
+        focus = _focus_after(line_action, len(form.lines.entries))
         if is_htmx():
             return render("thematic/terms.html", block="lines", form=form, audit=audit, focus=focus)
         return render_template(
@@ -479,10 +489,8 @@ def add_finding(audit_id):
         else:
             db.session.commit()
             flash("Finding added.", "success")
-            return redirect(url_for(".audit", audit_id=audit.id) + "#findings")
-    else:
-        flash(next(iter(form.errors.values()))[0], "error")
-    return redirect(url_for(".audit", audit_id=audit.id) + "#findings")
+        return redirect(url_for(".audit", audit_id=audit.id) + "#findings")
+    return _audit_page(audit, finding_form=form)
 
 
 @bp.post("/<int:audit_id>/findings/<int:finding_id>/withdraw")
@@ -492,6 +500,9 @@ def withdraw_finding(audit_id, finding_id):
     finding = next((f for f in audit.findings if f.id == finding_id), None)
     if finding is None:
         abort(404)
+    if audit.status not in ("in_progress", "reporting"):
+        flash("Findings can change only while the audit is under way.", "error")
+        return redirect(url_for(".audit", audit_id=audit.id))
     finding.withdrawn = True
     db.session.commit()
     flash("Finding withdrawn.", "success")
@@ -502,6 +513,9 @@ def withdraw_finding(audit_id, finding_id):
 @login_required
 def new_action(audit_id):
     audit = _audit(audit_id, services.can_edit)
+    if audit.status not in ("approved", "in_progress", "reporting"):
+        flash("Actions are added once the terms are approved and before the audit closes.", "error")
+        return redirect(url_for(".audit", audit_id=audit.id))
     form = RaiseForm()
     form.owner.choices = choices(
         (p.id, p.name)
@@ -526,9 +540,20 @@ def new_action(audit_id):
     return render_template("thematic/action.html", audit=audit, form=form)
 
 
+def _paper(audit):
+    """The terms a reader should see and what they are: the version with the Board while it
+    decides, the draft while drafting, otherwise the approved version."""
+    if audit.status == "submitted" and audit.pending_version:
+        v = audit.pending_version
+        return v.terms, f"terms version {v.number}, with the QA Board"
+    if audit.status in ("planned", "draft") or not audit.approved_version:
+        return audit.terms, "draft terms, not yet approved"
+    v = audit.approved_version
+    return v.terms, f"terms version {v.number}, approved"
+
+
 def _paper_terms(audit):
-    version = audit.approved_version or audit.pending_version
-    return version.terms if version and audit.status != "draft" else audit.terms
+    return _paper(audit)[0]
 
 
 @bp.get("/<int:audit_id>/print")
@@ -539,6 +564,7 @@ def print_view(audit_id):
         "thematic/print.html",
         audit=audit,
         terms=services.readable(_paper_terms(audit)),
+        paper_status=_paper(audit)[1],
         actions=_actions(audit),
         kinds=FINDING_KINDS,
     )
@@ -579,7 +605,7 @@ def themes():
         abort(403)
     if request.method == "POST" and request.form.get("toggle"):
         toggle = request.form["toggle"]
-        theme = db.get_or_404(Theme, int(toggle) if toggle.isdigit() else 0)
+        theme = db.get_or_404(Theme, int(toggle) if toggle.isascii() and toggle.isdigit() else 0)
         theme.active = not theme.active
         db.session.commit()
         flash(f"{theme.name} is {'in use' if theme.active else 'no longer offered'}.", "success")
@@ -587,7 +613,7 @@ def themes():
     form = ThemeForm()
     if form.validate_on_submit():
         name = form.name.data.strip()
-        if db.session.scalar(select(Theme.id).where(Theme.name.ilike(name))):
+        if db.session.scalar(select(Theme.id).where(func.lower(Theme.name) == name.lower())):
             form.name.errors.append("There is already a theme with this name")
         else:
             db.session.add(Theme(name=name))
