@@ -12,6 +12,7 @@ from qaweb.actions.forms import (
 )
 from qaweb.actions.models import Action
 from qaweb.core.excel import send_workbook
+from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import hx_redirect, is_htmx, render
 from qaweb.core.lists import paginate, pagination_params
@@ -274,3 +275,27 @@ def verify(action_id):
 @login_required
 def reopen(action_id):
     return _confirmed_change(action_id, services.reopen, "reopened")
+
+
+def raise_page(*, source_type, source_id, source_label, back_url, caption, default_owner=None):
+    """The "Add an action" page any module's record uses: the action goes into the tracker,
+    linked back to the record."""
+    from qaweb.actions.forms import RaiseForm
+
+    form = RaiseForm(owner=str(default_owner.id) if default_owner else "")
+    form.owner.choices = choices((p.id, p.name) for p in _owners())
+    if form.validate_on_submit():
+        owner = db.session.get(User, int(form.owner.data))
+        action = services.raise_action(
+            source_type=source_type,
+            source_id=source_id,
+            source_label=source_label,
+            description=form.description.data,
+            owner=owner,
+            due_on=form.due_on.data,
+            raised_by=current_user,
+        )
+        db.session.commit()
+        flash(f"Action {action.reference} added for {owner.name}.", "success")
+        return redirect(back_url + "#actions")
+    return render_template("actions/raise.html", form=form, back_url=back_url, caption=caption)

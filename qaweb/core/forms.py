@@ -31,6 +31,7 @@ __all__ = [
     "CheckboxesField",
     "BooleanField",
     "DateField",
+    "WholeNumberField",
     "FileField",
     "HiddenField",
     "SubmitField",
@@ -160,6 +161,25 @@ class HiddenField(wtforms.HiddenField):
 
 class SubmitField(wtforms.SubmitField):
     widget = GovSubmitInput()
+
+
+class WholeNumberField(wtforms.IntegerField):
+    """A whole number typed in a GOV.UK text input (not type=number, as GOV.UK advises).
+
+    Left empty it is None (Optional, or a cross-field check, says if that is wrong).
+    """
+
+    widget = GovTextInput()
+
+    def process_formdata(self, valuelist):
+        if valuelist and not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a whole number, like 4") from None
 
 
 class DateField(wtforms.Field):

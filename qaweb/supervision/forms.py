@@ -1,6 +1,5 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import FieldList, FormField, IntegerField
+from wtforms import FieldList, FormField
 from wtforms.validators import NumberRange, Optional, ValidationError
 
 from qaweb.core.forms import (
@@ -14,6 +13,7 @@ from qaweb.core.forms import (
     StringField,
     SubmitField,
     TextAreaField,
+    WholeNumberField,
     choices,
 )
 from qaweb.core.lists import FilterForm
@@ -53,32 +53,16 @@ class PlanForm(FlaskForm):
     submit = SubmitField("Confirm the plan")
 
 
-class _Count(IntegerField):
-    """A whole number typed in a GOV.UK text input (not type=number, as GOV.UK advises)."""
-
-    widget = GovTextInput()
-
-    def process_formdata(self, valuelist):
-        if valuelist and not str(valuelist[0]).strip():
-            self.data = None  # left empty: Optional or a cross-field check says if that is wrong
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(f"{self.label.text} must be a whole number, like 4") from None
-
-
 class DetailsForm(FlaskForm):
     version = HiddenField()
     audited_on = DateField(
         "Date of the audit", validators=[Required("Enter the date of the audit")]
     )
-    files_reviewed = _Count(
+    files_reviewed = WholeNumberField(
         "Supervision files reviewed",
         validators=[Optional(), NumberRange(0, 500, "Supervision files reviewed must be 0 to 500")],
     )
-    children_records = _Count(
+    children_records = WholeNumberField(
         "Children's records sampled",
         validators=[Optional(), NumberRange(0, 500, "Children's records sampled must be 0 to 500")],
     )

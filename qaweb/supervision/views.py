@@ -2,8 +2,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
-from qaweb.actions.forms import RaiseForm as ActionForm
-from qaweb.actions.services import raise_action
+from qaweb.actions.views import raise_page
 from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
@@ -448,28 +447,14 @@ def conversation(audit_id):
 @login_required
 def new_action(audit_id):
     audit = _audit(audit_id, services.can_work_on)
-    form = ActionForm(owner=str(audit.supervisor_id))
-    people = list(
-        db.session.scalars(
-            select(User).where(User.active).order_by(User.last_name, User.first_name)
-        )
+    return raise_page(
+        source_type="supervision_audit",
+        source_id=audit.id,
+        source_label=f"{audit.reference}, {audit.supervisor.name}",
+        back_url=url_for(".audit", audit_id=audit.id),
+        caption=f"{audit.reference} · supervision audit of {audit.supervisor.name}",
+        default_owner=audit.supervisor,
     )
-    form.owner.choices = choices((p.id, p.name) for p in people)
-    if form.validate_on_submit():
-        owner = db.session.get(User, int(form.owner.data))
-        action = raise_action(
-            source_type="supervision_audit",
-            source_id=audit.id,
-            source_label=f"{audit.reference}, {audit.supervisor.name}",
-            description=form.description.data,
-            owner=owner,
-            due_on=form.due_on.data,
-            raised_by=current_user,
-        )
-        db.session.commit()
-        flash(f"Action {action.reference} added for {owner.name}.", "success")
-        return redirect(url_for(".audit", audit_id=audit.id) + "#actions")
-    return render_template("supervision/action.html", audit=audit, form=form)
 
 
 @bp.route("/audits/<int:audit_id>/reflective", methods=["GET", "POST"])

@@ -1,6 +1,5 @@
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovTextInput
-from wtforms import FieldList, IntegerField
+from wtforms import FieldList
 from wtforms.validators import ValidationError
 
 from qaweb.core.forms import (
@@ -14,26 +13,13 @@ from qaweb.core.forms import (
     StringField,
     SubmitField,
     TextAreaField,
+    WholeNumberField,
     choices,
 )
 from qaweb.core.lists import FilterForm
 from qaweb.thematic.models import FINDING_KINDS, METHODS, PROMPTS, SAMPLE_METHODS, STATUSES
 
 MAX_LINES = 20
-
-
-class _Number(IntegerField):
-    widget = GovTextInput()
-
-    def process_formdata(self, valuelist):
-        if valuelist and not str(valuelist[0]).strip():
-            self.data = None  # left empty: Optional or a cross-field check says if that is wrong
-            return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            self.data = None
-            raise ValueError(f"{self.label.text} must be a whole number, like 20") from None
 
 
 class TermsForm(FlaskForm):
@@ -58,7 +44,7 @@ class TermsForm(FlaskForm):
     sample_method = RadioField(
         "How cases are chosen", choices=choices(SAMPLE_METHODS.items()), default="none"
     )
-    sample_size = _Number("Sample size", description="The number of cases")
+    sample_size = WholeNumberField("Sample size", description="The number of cases")
     lines = FieldList(
         StringField("Line of enquiry", validators=[MaxLength(500, "A line of enquiry")]),
         min_entries=1,

@@ -5,9 +5,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from qaweb.actions.forms import RaiseForm
 from qaweb.actions.models import Action
-from qaweb.actions.services import raise_action
+from qaweb.actions.views import raise_page
 from qaweb.core import years
 from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
@@ -516,28 +515,13 @@ def new_action(audit_id):
     if audit.status not in ("approved", "in_progress", "reporting"):
         flash("Actions are added once the terms are approved and before the audit closes.", "error")
         return redirect(url_for(".audit", audit_id=audit.id))
-    form = RaiseForm()
-    form.owner.choices = choices(
-        (p.id, p.name)
-        for p in db.session.scalars(
-            select(User).where(User.active).order_by(User.last_name, User.first_name)
-        )
+    return raise_page(
+        source_type="thematic_audit",
+        source_id=audit.id,
+        source_label=f"{audit.reference}, {audit.title}",
+        back_url=url_for(".audit", audit_id=audit.id),
+        caption=f"{audit.reference} · {audit.title}",
     )
-    if form.validate_on_submit():
-        owner = db.session.get(User, int(form.owner.data))
-        action = raise_action(
-            source_type="thematic_audit",
-            source_id=audit.id,
-            source_label=f"{audit.reference}, {audit.title}",
-            description=form.description.data,
-            owner=owner,
-            due_on=form.due_on.data,
-            raised_by=current_user,
-        )
-        db.session.commit()
-        flash(f"Action {action.reference} added for {owner.name}.", "success")
-        return redirect(url_for(".audit", audit_id=audit.id) + "#actions")
-    return render_template("thematic/action.html", audit=audit, form=form)
 
 
 def _paper(audit):
