@@ -84,6 +84,8 @@ def register_blueprints(app: Flask) -> None:
     from qaweb.actions.services import register_my_work
     from qaweb.actions.views import bp as actions_bp
     from qaweb.auth.views import bp as auth_bp
+    from qaweb.complaints import hooks as complaints_hooks
+    from qaweb.complaints.views import bp as complaints_bp
     from qaweb.home.views import bp as home_bp
     from qaweb.organisation.views import bp as organisation_bp
     from qaweb.supervision import hooks as supervision_hooks
@@ -99,6 +101,7 @@ def register_blueprints(app: Flask) -> None:
         actions_bp,
         supervision_bp,
         thematic_bp,
+        complaints_bp,
         organisation_bp,
         tools_bp,
         responses_bp,
@@ -107,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     register_my_work()
     supervision_hooks.register()
     thematic_hooks.register()
+    complaints_hooks.register()
 
 
 def register_errorhandlers(app: Flask) -> None:

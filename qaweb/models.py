@@ -2,9 +2,17 @@
 
 from qaweb.actions.models import Action
 from qaweb.auth.models import SignInFailure
+from qaweb.complaints.models import (
+    CategoryOption,
+    Complaint,
+    ComplaintStage,
+    Compliment,
+    ComplimentThemeOption,
+)
 from qaweb.core.grading import GradeLevel
 from qaweb.core.history import ChangeLog
 from qaweb.core.settings import Setting
+from qaweb.core.workdays import ClosureDay
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.staff_import import StaffImport
 from qaweb.supervision.models import FeedbackRequest, SupervisionAudit
@@ -14,7 +22,13 @@ from qaweb.tools.models import Answer, Response, Tool, ToolVersion
 __all__ = [
     "Action",
     "Answer",
+    "CategoryOption",
     "ChangeLog",
+    "ClosureDay",
+    "Complaint",
+    "ComplaintStage",
+    "Compliment",
+    "ComplimentThemeOption",
     "FeedbackRequest",
     "Finding",
     "TermsVersion",

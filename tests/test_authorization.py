@@ -5,6 +5,8 @@ from datetime import date
 import pytest
 from support import sign_in
 
+from qaweb.complaints.models import Complaint
+from qaweb.complaints.services import open_complaint
 from qaweb.core.db import utcnow
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
@@ -15,6 +17,7 @@ from qaweb.tools.services import load_text
 
 ANON = "anonymous"
 THEMATIC_READERS = {"qa_officer", "qa_board", "service_manager"}
+COMPLAINT_READERS = {"complaints_officer", "admin", "service_manager"}
 SMALL_TOOL = """
 tool: walk_tool
 kind: family_feedback
@@ -101,6 +104,21 @@ EXPECTED = {
     "thematic.docx": ("GET", THEMATIC_READERS),
     "thematic.workbook": ("GET", THEMATIC_READERS),
     "thematic.themes": ("GET", {"qa_officer", "admin"}),
+    "complaints.index": ("GET", COMPLAINT_READERS),
+    "complaints.export": ("GET", COMPLAINT_READERS),
+    "complaints.new": ("GET", {"complaints_officer"}),
+    "complaints.edit": ("GET", {"complaints_officer"}),
+    # A complaint in another service area: service managers see only their own area's.
+    "complaints.complaint": ("GET", {"complaints_officer", "admin"}),
+    "complaints.stage": ("GET", {"complaints_officer"}),
+    "complaints.extend": ("GET", {"complaints_officer"}),
+    "complaints.escalate": ("GET", {"complaints_officer"}),
+    "complaints.close": ("GET", {"complaints_officer"}),
+    "complaints.learning": ("GET", {"complaints_officer"}),
+    "complaints.new_action": ("GET", {"complaints_officer"}),
+    "complaints.compliments": ("GET", COMPLAINT_READERS),
+    "complaints.report": ("GET", COMPLAINT_READERS),
+    "complaints.report_workbook": ("GET", COMPLAINT_READERS),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }
@@ -158,6 +176,15 @@ def records(app, make_user, make_team, make_action):
     )
     finding = Finding(audit_id=thematic.id, kind="theme", text="Drift in long-term plans")
     db.session.add(finding)
+    complaint = Complaint(
+        received_on=date(2026, 10, 1),
+        received_how="email",
+        complainant_type="parent",
+        complainant_name="A Parent",
+        summary="Late visits",
+        service_area_id=owner.team.service_area_id,
+    )
+    open_complaint(complaint, None)
     db.session.commit()
     return {
         "action_id": action.id,
@@ -171,6 +198,8 @@ def records(app, make_user, make_team, make_action):
         "request_id": feedback.id,
         "finding_id": finding.id,
         "thematic:audit_id": thematic.id,
+        "complaint_id": complaint.id,
+        "complaints:number": 1,
         "number": version.number,
         "scope": "all",
     }

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from qaweb.core.permissions import (
     ADMIN,
+    COMPLAINTS_OFFICER,
     QA_BOARD,
     QA_OFFICER,
     SERVICE_MANAGER,
@@ -41,6 +42,12 @@ NAVIGATION: list[NavItem] = [
         "thematic.index",
         (QA_OFFICER, QA_BOARD, SERVICE_MANAGER),
         prefix="/thematic",
+    ),
+    NavItem(
+        "Complaints",
+        "complaints.index",
+        (COMPLAINTS_OFFICER, ADMIN, SERVICE_MANAGER),
+        prefix="/complaints",
     ),
     NavItem("Admin", "organisation.index", (ADMIN,), prefix="/admin"),
 ]

@@ -18,7 +18,7 @@ NAV_BY_ROLE = {
     "qa.officer": ["My work", "Actions"],
     "qa.board": ["My work", "Actions"],
     "complaints": ["My work", "Actions"],
-    "admin": ["My work", "Actions", "Admin"],
+    "admin": ["My work", "Actions", "Complaints", "Admin"],
 }
 
 EXTRA_PAGES = {

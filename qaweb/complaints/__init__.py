@@ -1,0 +1,1 @@
+"""Complaints through the statutory stages on working-day clocks, and compliments."""

@@ -1,0 +1,209 @@
+from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
+
+from qaweb.complaints.models import (
+    COMPLAINANTS,
+    COMPLIMENT_SOURCES,
+    HOW,
+    OUTCOMES,
+    PROCEDURES,
+)
+from qaweb.core.forms import (
+    BooleanField,
+    CheckboxesField,
+    DateField,
+    HiddenField,
+    MaxLength,
+    RadioField,
+    Required,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    choices,
+)
+from qaweb.core.lists import FilterForm
+from qaweb.core.timefmt import today_london
+
+
+def _not_future(label):
+    def check(form, field):
+        if field.data and field.data > today_london():
+            raise ValidationError(f"{label} must be today or in the past")
+
+    return check
+
+
+class ComplaintForm(FlaskForm):
+    version = HiddenField()
+    received_on = DateField(
+        "Date received",
+        validators=[
+            Required("Enter the date the complaint was received"),
+            _not_future("Date received"),
+        ],
+    )
+    received_how = SelectField(
+        "How it was made",
+        choices=choices(HOW.items(), blank=""),
+        validators=[Required("Select how the complaint was made")],
+    )
+    complainant_type = SelectField(
+        "Who complained",
+        choices=choices(COMPLAINANTS.items(), blank=""),
+        validators=[Required("Select who complained")],
+    )
+    complainant_name = StringField(
+        "Complainant's name",
+        validators=[Required("Enter the complainant's name"), MaxLength(200, "Name")],
+    )
+    complainant_contact = TextAreaField(
+        "Complainant's contact details",
+        description="Address, phone or email",
+        validators=[MaxLength(1000, "Contact details")],
+    )
+    child_reference = StringField(
+        "Child's case reference",
+        description="The case number only, never a child's name",
+        validators=[MaxLength(40, "Case reference")],
+    )
+    service_area_id = SelectField("Service area", default="")
+    team_id = SelectField("Team", default="")
+    staff_involved = StringField(
+        "Staff involved (optional)", validators=[MaxLength(500, "Staff involved")]
+    )
+    categories = CheckboxesField(
+        "Categories", validators=[Required("Select at least one category")]
+    )
+    summary = TextAreaField(
+        "Summary of the complaint",
+        validators=[Required("Enter a summary of the complaint"), MaxLength(10000, "Summary")],
+    )
+    outcome_wanted = TextAreaField(
+        "What the complainant wants to happen", validators=[MaxLength(5000, "Outcome wanted")]
+    )
+    advocate_offered = BooleanField("An advocate was offered")
+    procedure = RadioField(
+        "Procedure",
+        choices=choices(PROCEDURES.items()),
+        default="statutory",
+        validators=[Required("Select the procedure")],
+    )
+    submit = SubmitField("Save the complaint")
+
+    def validate_child_reference(self, field):
+        if field.data and " " in field.data.strip() and not any(c.isdigit() for c in field.data):
+            raise ValidationError("Enter the case reference (a number), not a name")
+
+
+class StageForm(FlaskForm):
+    version = HiddenField()
+    acknowledged_on = DateField("Acknowledged on", validators=[_not_future("Acknowledged on")])
+    panel_on = DateField("Review panel met on", validators=[_not_future("Review panel date")])
+    report_on = DateField("Panel report received on", validators=[_not_future("Panel report date")])
+    responded_on = DateField("Response sent on", validators=[_not_future("Response date")])
+    outcome = SelectField(
+        "Outcome", choices=choices(OUTCOMES.items(), blank="Not decided yet"), default=""
+    )
+    findings = TextAreaField("Findings", validators=[MaxLength(10000, "Findings")])
+    remedy = TextAreaField(
+        "Ombudsman's decision and remedy", validators=[MaxLength(5000, "Remedy")]
+    )
+    handler_id = SelectField("Handled by", default="")
+    submit = SubmitField("Save the stage")
+
+    def validate_responded_on(self, field):
+        if field.data and not self.outcome.data:
+            raise ValidationError("Select the outcome of the stage with its response")
+
+
+class ExtendForm(FlaskForm):
+    version = HiddenField()
+    reason = TextAreaField(
+        "Reason for the extension",
+        validators=[Required("Enter the reason for the extension"), MaxLength(2000, "Reason")],
+    )
+    submit = SubmitField("Extend the deadline")
+
+
+class EscalateForm(FlaskForm):
+    version = HiddenField()
+    started_on = DateField(
+        "Date the request was received",
+        validators=[
+            Required("Enter the date the request was received"),
+            _not_future("Date of the request"),
+        ],
+    )
+    late_reason = TextAreaField(
+        "Why a late request is accepted",
+        description="Only if the request came after the time allowed",
+        validators=[MaxLength(2000, "Reason")],
+    )
+    handler_id = SelectField("Handled by", default="")
+    submit = SubmitField("Escalate")
+
+
+class CloseForm(FlaskForm):
+    version = HiddenField()
+    closed_on = DateField(
+        "Date closed", validators=[Required("Enter the date closed"), _not_future("Date closed")]
+    )
+    submit = SubmitField("Close the complaint")
+
+
+class LearningForm(FlaskForm):
+    version = HiddenField()
+    learning = TextAreaField("What was learned", validators=[MaxLength(10000, "Learning")])
+    practice_change = BooleanField("Practice will change")
+    policy_change = BooleanField("Policy will change")
+    submit = SubmitField("Save the learning")
+
+
+class ComplimentForm(FlaskForm):
+    received_on = DateField(
+        "Date received",
+        validators=[Required("Enter the date received"), _not_future("Date received")],
+    )
+    source = SelectField(
+        "From",
+        choices=choices(COMPLIMENT_SOURCES.items(), blank=""),
+        validators=[Required("Select who the compliment is from")],
+    )
+    external = RadioField(
+        "External or internal",
+        choices=choices([("external", "External (counted in reports)"), ("internal", "Internal")]),
+        default="external",
+        validators=[Required("Select external or internal")],
+    )
+    service_area_id = SelectField("Service area", default="")
+    team_id = SelectField("Team", default="")
+    staff_named = StringField("Staff named", validators=[MaxLength(500, "Staff named")])
+    valued = TextAreaField(
+        "What was valued",
+        description="Their words",
+        validators=[Required("Enter what was valued"), MaxLength(10000, "What was valued")],
+    )
+    themes = CheckboxesField("Themes")
+    consent_to_share = BooleanField("They agreed it can be shared")
+    shared_on = DateField("Shared with the team on", validators=[_not_future("Shared on")])
+    submit = SubmitField("Save the compliment")
+
+
+class ComplaintFilterForm(FilterForm):
+    q = StringField("Search", description="Reference, case reference or words in the summary")
+    status = SelectField(
+        "Status",
+        choices=choices([("open", "Open"), ("closed", "Closed"), ("all", "All")]),
+        default="open",
+    )
+    stage = SelectField(
+        "Current stage",
+        choices=choices(
+            [("1", "Stage 1"), ("2", "Stage 2"), ("3", "Stage 3"), ("4", "Ombudsman")],
+            blank="Any stage",
+        ),
+        default="",
+    )
+    area = SelectField("Service area", default="")
+    overdue = BooleanField("Only overdue")

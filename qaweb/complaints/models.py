@@ -1,0 +1,186 @@
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from qaweb.core.db import Base, Timestamped, Versioned
+from qaweb.core.history import Tracked
+from qaweb.organisation.models import ServiceArea, Team, User
+
+HOW = {
+    "email": "Email",
+    "phone": "Phone",
+    "letter": "Letter",
+    "web": "Web form",
+    "in_person": "In person",
+}
+COMPLAINANTS = {
+    "child": "Child or young person",
+    "parent": "Parent",
+    "parental_responsibility": "Person with parental responsibility",
+    "foster_carer": "Foster carer",
+    "special_guardian": "Special guardian",
+    "care_leaver": "Care leaver",
+    "advocate": "Advocate on someone's behalf",
+    "other": "Other with sufficient interest",
+}
+PROCEDURES = {"statutory": "Statutory children's procedure", "corporate": "Corporate procedure"}
+STAGES = {
+    1: "Stage 1: local resolution",
+    2: "Stage 2: investigation",
+    3: "Stage 3: review panel",
+    4: "Local Government and Social Care Ombudsman",
+}
+OUTCOMES = {
+    "upheld": "Upheld",
+    "partly_upheld": "Partially upheld",
+    "not_upheld": "Not upheld",
+    "withdrawn": "Withdrawn",
+    "resolved": "Resolved without investigation",
+}
+COMPLIMENT_SOURCES = {
+    "child": "Child or young person",
+    "parent": "Parent or carer",
+    "partner": "Partner agency",
+    "court": "Court",
+    "professional": "Other professional",
+    "internal": "Internal",
+}
+complaint_category = sa.Table(
+    "complaint_category",
+    Base.metadata,
+    sa.Column("complaint_id", sa.ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("category_id", sa.ForeignKey("complaint_category_option.id"), primary_key=True),
+)
+compliment_theme = sa.Table(
+    "compliment_theme",
+    Base.metadata,
+    sa.Column(
+        "compliment_id", sa.ForeignKey("compliment.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("theme_id", sa.ForeignKey("compliment_theme_option.id"), primary_key=True),
+)
+
+
+class CategoryOption(Tracked, Timestamped, Base):
+    __tablename__ = "complaint_category_option"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self):
+        return self.name
+
+
+class ComplimentThemeOption(Tracked, Timestamped, Base):
+    __tablename__ = "compliment_theme_option"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self):
+        return self.name
+
+
+class Complaint(Tracked, Versioned, Timestamped, Base):
+    __tablename__ = "complaint"
+    __history_hidden__ = frozenset({"complainant_name", "complainant_contact"})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    received_on: Mapped[date] = mapped_column(index=True)
+    received_how: Mapped[str] = mapped_column(sa.String(16))
+    complainant_type: Mapped[str] = mapped_column(sa.String(32))
+    complainant_name: Mapped[str] = mapped_column(sa.String(200))
+    complainant_contact: Mapped[str] = mapped_column(sa.Text, default="")
+    child_reference: Mapped[str] = mapped_column(sa.String(40), default="")
+    service_area_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("service_area.id"), index=True
+    )
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"), index=True)
+    staff_involved: Mapped[str] = mapped_column(sa.Text, default="")
+    summary: Mapped[str] = mapped_column(sa.Text)
+    outcome_wanted: Mapped[str] = mapped_column(sa.Text, default="")
+    advocate_offered: Mapped[bool] = mapped_column(default=False)
+    procedure: Mapped[str] = mapped_column(sa.String(16), default="statutory")
+    closed_on: Mapped[date | None]
+    learning: Mapped[str] = mapped_column(sa.Text, default="")
+    practice_change: Mapped[bool] = mapped_column(default=False)
+    policy_change: Mapped[bool] = mapped_column(default=False)
+
+    service_area: Mapped[ServiceArea | None] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")
+    categories: Mapped[list[CategoryOption]] = relationship(
+        secondary=complaint_category, lazy="selectin", order_by="CategoryOption.name"
+    )
+    stages: Mapped[list["ComplaintStage"]] = relationship(
+        back_populates="complaint", order_by="ComplaintStage.stage", lazy="selectin"
+    )
+
+    @property
+    def current_stage(self) -> "ComplaintStage | None":
+        return self.stages[-1] if self.stages else None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_on is None
+
+    def __str__(self):
+        return self.reference
+
+
+class ComplaintStage(Tracked, Versioned, Timestamped, Base):
+    """One stage of a complaint: its own clock. Later stages never change earlier ones."""
+
+    __tablename__ = "complaint_stage"
+    __table_args__ = (
+        sa.UniqueConstraint("complaint_id", "stage", name="complaint_stage"),
+        sa.Index("ix_complaint_stage_open_due", "responded_on", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    stage: Mapped[int]
+    started_on: Mapped[date]
+    acknowledged_on: Mapped[date | None]
+    due_on: Mapped[date | None]  # computed from the rules on every save, never typed
+    extended: Mapped[bool] = mapped_column(default=False)
+    extension_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    late_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    panel_on: Mapped[date | None]
+    report_on: Mapped[date | None]
+    responded_on: Mapped[date | None]
+    outcome: Mapped[str] = mapped_column(sa.String(20), default="")
+    findings: Mapped[str] = mapped_column(sa.Text, default="")
+    remedy: Mapped[str] = mapped_column(sa.Text, default="")
+    handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    complaint: Mapped[Complaint] = relationship(back_populates="stages")
+    handler: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def label(self) -> str:
+        return STAGES[self.stage]
+
+
+class Compliment(Tracked, Versioned, Timestamped, Base):
+    __tablename__ = "compliment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_on: Mapped[date] = mapped_column(index=True)
+    source: Mapped[str] = mapped_column(sa.String(20))
+    external: Mapped[bool] = mapped_column(default=True)
+    service_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_area.id"))
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"), index=True)
+    staff_named: Mapped[str] = mapped_column(sa.Text, default="")
+    valued: Mapped[str] = mapped_column(sa.Text)
+    consent_to_share: Mapped[bool] = mapped_column(default=False)
+    shared_on: Mapped[date | None]
+
+    service_area: Mapped[ServiceArea | None] = relationship(lazy="joined")
+    team: Mapped[Team | None] = relationship(lazy="joined")
+    themes: Mapped[list[ComplimentThemeOption]] = relationship(
+        secondary=compliment_theme, lazy="selectin", order_by="ComplimentThemeOption.name"
+    )

@@ -1,0 +1,236 @@
+"""The statutory complaints procedure: the clocks, the rules between stages, who sees what."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_, select
+
+from qaweb.complaints.models import (
+    OUTCOMES,
+    STAGES,
+    Complaint,
+    ComplaintStage,
+)
+from qaweb.core.permissions import ADMIN, COMPLAINTS_OFFICER, SERVICE_MANAGER, has_any_role
+from qaweb.core.timefmt import format_date, today_london
+from qaweb.core.workdays import add_working_days, working_days_between
+from qaweb.extensions import db
+from qaweb.organisation.models import User
+
+#: Working days for each stage's response, and the most an extension may give.
+LIMITS = {1: (10, 20), 2: (25, 65)}
+STAGE2_REQUEST_WINDOW = 20
+PANEL_WITHIN, REPORT_WITHIN, RESPONSE_AFTER_REPORT = 30, 5, 15
+SOON = 3  # working days: "due soon" in My work
+
+
+class ComplaintError(Exception):
+    """A step or a date the procedure does not allow; the message says why."""
+
+
+# -- who sees what ---------------------------------------------------------------------------
+
+
+def can_manage(user) -> bool:
+    return has_any_role(user, COMPLAINTS_OFFICER)
+
+
+def sees_personal_data(user) -> bool:
+    """Complainants' names and contact details: complaints officers and administrators only."""
+    return has_any_role(user, COMPLAINTS_OFFICER, ADMIN)
+
+
+def _area(user):
+    return user.team.service_area_id if user.team else None
+
+
+def can_view(user, complaint: Complaint | None = None) -> bool:
+    if has_any_role(user, COMPLAINTS_OFFICER, ADMIN):
+        return True
+    if not has_any_role(user, SERVICE_MANAGER):
+        return False
+    return complaint is None or complaint.service_area_id == _area(user)
+
+
+def list_condition(user):
+    if has_any_role(user, COMPLAINTS_OFFICER, ADMIN):
+        return None
+    return Complaint.service_area_id == (_area(user) or -1)
+
+
+# -- references ------------------------------------------------------------------------------
+
+
+def next_reference(received_on: date) -> str:
+    prefix = f"CMP-{received_on.year}-"
+    last = db.session.scalar(
+        select(func.max(Complaint.reference)).where(Complaint.reference.like(prefix + "%"))
+    )
+    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{number:04d}"
+
+
+# -- clocks ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Clock:
+    due_on: date | None
+    what: str
+    days_left: int | None
+    overdue: bool
+
+
+def compute_due(stage: ComplaintStage) -> tuple[date | None, str]:
+    """The stage's next deadline, from the rules (never typed)."""
+    if stage.stage in LIMITS:
+        normal, longest = LIMITS[stage.stage]
+        return add_working_days(stage.started_on, longest if stage.extended else normal), (
+            "Response due"
+        )
+    if stage.stage == 3:
+        if stage.panel_on is None:
+            return add_working_days(stage.started_on, PANEL_WITHIN), "Panel to meet by"
+        if stage.report_on is None:
+            return add_working_days(stage.panel_on, REPORT_WITHIN), "Panel report due"
+        return add_working_days(stage.report_on, RESPONSE_AFTER_REPORT), "Council's response due"
+    return None, ""
+
+
+def clock(stage: ComplaintStage, today: date | None = None) -> Clock:
+    today = today or today_london()
+    due, what = compute_due(stage)
+    if stage.responded_on or due is None:
+        return Clock(due, what, None, False)
+    left = working_days_between(today, due)
+    return Clock(due, what, left, due < today)
+
+
+def within_timescale(stage: ComplaintStage) -> bool | None:
+    due, _ = compute_due(stage)
+    if not stage.responded_on or due is None:
+        return None
+    return stage.responded_on <= due
+
+
+# -- steps -----------------------------------------------------------------------------------
+
+
+def _check_dates(stage: ComplaintStage, complaint: Complaint) -> None:
+    if stage.started_on < complaint.received_on:
+        raise ComplaintError("The stage cannot start before the complaint was received")
+    for name, label in (
+        ("acknowledged_on", "Acknowledged"),
+        ("responded_on", "Response date"),
+        ("panel_on", "Panel date"),
+        ("report_on", "Panel report date"),
+    ):
+        value = getattr(stage, name)
+        if value and value < stage.started_on:
+            raise ComplaintError(f"{label} cannot be before the stage started")
+    if stage.report_on and stage.panel_on and stage.report_on < stage.panel_on:
+        raise ComplaintError("Panel report date cannot be before the panel met")
+
+
+def open_complaint(complaint: Complaint, handler: User | None) -> ComplaintStage:
+    """Save a new complaint with its reference, and start Stage 1 on the day received."""
+    complaint.reference = next_reference(complaint.received_on)
+    db.session.add(complaint)
+    db.session.flush()
+    stage = ComplaintStage(
+        complaint=complaint,
+        stage=1,
+        started_on=complaint.received_on,
+        handler_id=handler.id if handler else None,
+    )
+    db.session.add(stage)
+    stage.due_on = compute_due(stage)[0]
+    db.session.flush()
+    return stage
+
+
+def update_stage(stage: ComplaintStage) -> None:
+    """After a change: check the dates and work the deadline out again."""
+    _check_dates(stage, stage.complaint)
+    if stage.outcome and stage.outcome not in OUTCOMES:
+        raise ComplaintError("Choose one of the outcomes")
+    stage.due_on = compute_due(stage)[0]
+
+
+def extend(stage: ComplaintStage, reason: str) -> None:
+    if stage.stage not in LIMITS:
+        raise ComplaintError(f"{STAGES[stage.stage]} has no extension in the procedure")
+    if stage.extended:
+        normal, longest = LIMITS[stage.stage]
+        raise ComplaintError(
+            f"{STAGES[stage.stage]} has already been extended to the statutory maximum of "
+            f"{longest} working days"
+        )
+    if stage.responded_on:
+        raise ComplaintError("This stage has been responded to: there is nothing to extend")
+    if not reason.strip():
+        raise ComplaintError("Enter the reason for the extension")
+    stage.extended = True
+    stage.extension_reason = reason.strip()
+    stage.due_on = compute_due(stage)[0]
+
+
+def escalate(
+    complaint: Complaint, started_on: date, handler: User | None, late_reason: str = ""
+) -> ComplaintStage:
+    """Start the next stage; the earlier stages stay as they were."""
+    current = complaint.current_stage
+    if current is None or current.stage >= 4:
+        raise ComplaintError("This complaint cannot be escalated further")
+    if not current.responded_on:
+        raise ComplaintError(
+            f"{STAGES[current.stage]} has not been responded to yet: record the response first"
+        )
+    if started_on < current.responded_on:
+        raise ComplaintError(
+            f"The next stage cannot start before the {STAGES[current.stage].split(':')[0]} "
+            f"response ({format_date(current.responded_on)})"
+        )
+    if current.stage == 1 and complaint.procedure == "statutory":
+        limit = add_working_days(current.responded_on, STAGE2_REQUEST_WINDOW)
+        if started_on > limit and not late_reason.strip():
+            raise ComplaintError(
+                f"The Stage 2 request came after the 20 working days allowed (by "
+                f"{format_date(limit)}): record why it is accepted late"
+            )
+    stage = ComplaintStage(
+        complaint=complaint,
+        stage=current.stage + 1,
+        started_on=started_on,
+        handler_id=handler.id if handler else None,
+        late_reason=late_reason.strip(),
+    )
+    db.session.add(stage)
+    stage.due_on = compute_due(stage)[0]
+    complaint.closed_on = None
+    db.session.flush()
+    return stage
+
+
+def close(complaint: Complaint, closed_on: date) -> None:
+    current = complaint.current_stage
+    if current and not current.responded_on and current.stage < 4:
+        raise ComplaintError("Record the response to the current stage before closing")
+    if current and current.responded_on and closed_on < current.responded_on:
+        raise ComplaintError("The complaint cannot close before the last response")
+    complaint.closed_on = closed_on
+
+
+def search_condition(user, term: str):
+    """Reference, child's case reference or summary; complainant's name for officers only."""
+    from qaweb.core.lists import contains
+
+    like = contains(term)
+    fields = [
+        Complaint.reference.ilike(like, escape="\\"),
+        Complaint.child_reference.ilike(like, escape="\\"),
+        Complaint.summary.ilike(like, escape="\\"),
+    ]
+    if sees_personal_data(user):
+        fields.append(Complaint.complainant_name.ilike(like, escape="\\"))
+    return or_(*fields)

@@ -1,0 +1,572 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from qaweb.actions.models import Action
+from qaweb.actions.views import raise_page
+from qaweb.complaints import reports, services
+from qaweb.complaints.forms import (
+    CloseForm,
+    ComplaintFilterForm,
+    ComplaintForm,
+    ComplimentForm,
+    EscalateForm,
+    ExtendForm,
+    LearningForm,
+    StageForm,
+)
+from qaweb.complaints.models import (
+    COMPLAINANTS,
+    COMPLIMENT_SOURCES,
+    HOW,
+    OUTCOMES,
+    PROCEDURES,
+    STAGES,
+    CategoryOption,
+    Complaint,
+    ComplaintStage,
+    Compliment,
+    ComplimentThemeOption,
+)
+from qaweb.core import years
+from qaweb.core.excel import Column, send_workbook
+from qaweb.core.forms import choices
+from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.htmx import render
+from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.permissions import get_or_403
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team, User
+
+bp = Blueprint("complaints", __name__, url_prefix="/complaints")
+ERRORS = (services.ComplaintError,)
+LABELS = {
+    "how": HOW,
+    "who": COMPLAINANTS,
+    "procedures": PROCEDURES,
+    "stages": STAGES,
+    "outcomes": OUTCOMES,
+    "sources": COMPLIMENT_SOURCES,
+}
+
+
+def _manage_only():
+    if not services.can_manage(current_user):
+        abort(403)
+
+
+def _areas():
+    return list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+
+
+def _teams():
+    return list(db.session.scalars(select(Team).order_by(Team.name)))
+
+
+def _staff():
+    return list(
+        db.session.scalars(
+            select(User).where(User.active).order_by(User.last_name, User.first_name)
+        )
+    )
+
+
+# -- list ------------------------------------------------------------------------------------
+
+
+def _filters():
+    form = ComplaintFilterForm()
+    form.area.choices = choices(((a.id, a.name) for a in _areas()), blank="Any area")
+    return form, form.cleaned()
+
+
+def _filtered(filters):
+    stmt = select(Complaint)
+    condition = services.list_condition(current_user)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    status = filters.get("status") or "open"
+    if status == "open":
+        stmt = stmt.where(Complaint.closed_on.is_(None))
+    elif status == "closed":
+        stmt = stmt.where(Complaint.closed_on.is_not(None))
+    latest = (
+        select(ComplaintStage.complaint_id, db.func.max(ComplaintStage.stage).label("s"))
+        .group_by(ComplaintStage.complaint_id)
+        .subquery()
+    )
+    if filters.get("stage"):
+        stmt = stmt.where(
+            Complaint.id.in_(
+                select(latest.c.complaint_id).where(latest.c.s == int(filters["stage"]))
+            )
+        )
+    if filters.get("area"):
+        stmt = stmt.where(Complaint.service_area_id == int(filters["area"]))
+    if filters.get("overdue"):
+        stmt = stmt.where(
+            Complaint.id.in_(
+                select(ComplaintStage.complaint_id).where(
+                    ComplaintStage.responded_on.is_(None), ComplaintStage.due_on < today_london()
+                )
+            )
+        )
+    if filters.get("q"):
+        stmt = stmt.where(services.search_condition(current_user, filters["q"]))
+    return stmt.order_by(Complaint.received_on.desc(), Complaint.id.desc())
+
+
+@bp.get("/")
+@login_required
+def index():
+    if not services.can_view(current_user):
+        abort(403)
+    form, filters = _filters()
+    pagination = paginate(_filtered(filters))
+    args = form.active_args()
+    return render(
+        "complaints/index.html",
+        block="results",
+        form=form,
+        pagination=pagination,
+        pager=pagination_params(pagination, ".index", args),
+        export_url=url_for(".export", **args),
+        services=services,
+        today=today_london(),
+        labels=LABELS,
+        sees_personal=services.sees_personal_data(current_user),
+    )
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():
+    if not services.can_view(current_user):
+        abort(403)
+    form, filters = _filters()
+    personal = services.sees_personal_data(current_user)
+    columns = [
+        Column("Reference", 15),
+        Column("Received", 12, "date"),
+        Column("How", 10),
+        Column("Who complained", 26),
+    ]
+    if personal:
+        columns += [Column("Complainant", 24), Column("Contact details", 30)]
+    columns += [
+        Column("Child's case reference", 16),
+        Column("Service area", 26),
+        Column("Team", 24),
+        Column("Categories", 30),
+        Column("Current stage", 26),
+        Column("Due", 12, "date"),
+        Column("Closed", 12, "date"),
+        Column("Summary", 60),
+    ]
+
+    def rows():
+        for c in db.session.scalars(_filtered(filters).execution_options(yield_per=500)):
+            stage = c.current_stage
+            row = [
+                c.reference,
+                c.received_on,
+                HOW.get(c.received_how, ""),
+                COMPLAINANTS.get(c.complainant_type, ""),
+            ]
+            if personal:
+                row += [c.complainant_name, c.complainant_contact]
+            row += [
+                c.child_reference,
+                c.service_area.name if c.service_area else "",
+                c.team.name if c.team else "",
+                "; ".join(x.name for x in c.categories),
+                stage.label if stage else "",
+                stage.due_on if stage and not stage.responded_on else None,
+                c.closed_on,
+                c.summary,
+            ]
+            yield row
+
+    return send_workbook(
+        f"complaints-{today_london().isoformat()}.xlsx", "Complaints", columns, rows()
+    )
+
+
+# -- one complaint ---------------------------------------------------------------------------
+
+
+def _complaint_form(complaint=None, formdata=None):
+    form = (
+        ComplaintForm(formdata=formdata, obj=complaint)
+        if formdata is not None
+        else (ComplaintForm(obj=complaint))
+    )
+    form.service_area_id.choices = choices(((a.id, a.name) for a in _areas()), blank="")
+    form.team_id.choices = choices(((t.id, t.name) for t in _teams()), blank="")
+    form.categories.choices = choices(
+        (c.id, c.name)
+        for c in db.session.scalars(
+            select(CategoryOption).where(CategoryOption.active).order_by(CategoryOption.name)
+        )
+    )
+    if complaint is not None and formdata is None:
+        form.service_area_id.data = str(complaint.service_area_id or "")
+        form.team_id.data = str(complaint.team_id or "")
+        form.categories.data = [str(c.id) for c in complaint.categories]
+    return form
+
+
+def _apply(complaint, form):
+    for name in (
+        "received_on",
+        "received_how",
+        "complainant_type",
+        "complainant_name",
+        "complainant_contact",
+        "child_reference",
+        "staff_involved",
+        "summary",
+        "outcome_wanted",
+        "advocate_offered",
+        "procedure",
+    ):
+        value = getattr(form, name).data
+        setattr(complaint, name, value if value is not None else "")
+    complaint.service_area_id = (
+        int(form.service_area_id.data) if form.service_area_id.data else None
+    )
+    complaint.team_id = int(form.team_id.data) if form.team_id.data else None
+    wanted = {int(i) for i in form.categories.data}
+    complaint.categories = list(
+        db.session.scalars(select(CategoryOption).where(CategoryOption.id.in_(wanted)))
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    _manage_only()
+    form = _complaint_form(formdata=request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        form.received_on.data = today_london()
+    if request.method == "POST" and form.validate_on_submit():
+        complaint = Complaint(summary="", complainant_name="")
+        _apply(complaint, form)
+        stage = services.open_complaint(complaint, current_user)
+        db.session.commit()
+        flash(
+            f"Complaint {complaint.reference} logged: Stage 1 response due "
+            f"{stage.due_on.day} {stage.due_on:%B %Y}.",
+            "success",
+        )
+        return redirect(url_for(".complaint", complaint_id=complaint.id))
+    return render_template("complaints/form.html", form=form, complaint=None)
+
+
+@bp.route("/<int:complaint_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(complaint_id):
+    _manage_only()
+    complaint = db.get_or_404(Complaint, complaint_id)
+    form = _complaint_form(complaint, request.form if request.method == "POST" else None)
+    problem = None
+    if request.method == "POST" and form.validate_on_submit():
+        problem = guarded_save(
+            db.session, complaint, posted_version(form), lambda: _apply(complaint, form), ERRORS
+        )
+        if problem is None:
+            flash("Complaint saved.", "success")
+            return redirect(url_for(".complaint", complaint_id=complaint.id))
+        if problem.stale:
+            form = _complaint_form(complaint)
+    return render_template("complaints/form.html", form=form, complaint=complaint, problem=problem)
+
+
+@bp.get("/<int:complaint_id>")
+@login_required
+def complaint(complaint_id):
+    complaint = get_or_403(Complaint, complaint_id, services.can_view)
+    actions = list(
+        db.session.scalars(
+            select(Action).where(
+                Action.source_type == "complaint", Action.source_id == complaint.id
+            )
+        )
+    )
+    return render_template(
+        "complaints/complaint.html",
+        complaint=complaint,
+        services=services,
+        labels=LABELS,
+        sees_personal=services.sees_personal_data(current_user),
+        today=today_london(),
+        can_manage=services.can_manage(current_user),
+        actions=actions,
+        history=history_for(db.session, complaint),
+    )
+
+
+def _stage(complaint_id, number):
+    _manage_only()
+    complaint = db.get_or_404(Complaint, complaint_id)
+    stage = next((s for s in complaint.stages if s.stage == number), None)
+    if stage is None:
+        abort(404)
+    return complaint, stage
+
+
+@bp.route("/<int:complaint_id>/stages/<int:number>", methods=["GET", "POST"])
+@login_required
+def stage(complaint_id, number):
+    complaint, stage = _stage(complaint_id, number)
+    form = StageForm(obj=stage)
+    form.handler_id.choices = choices(((p.id, p.name) for p in _staff()), blank="")
+    if request.method == "GET":
+        form.handler_id.data = str(stage.handler_id or "")
+    problem = None
+    if form.validate_on_submit():
+
+        def apply():
+            for name in (
+                "acknowledged_on",
+                "panel_on",
+                "report_on",
+                "responded_on",
+                "outcome",
+                "findings",
+                "remedy",
+            ):
+                value = getattr(form, name).data
+                setattr(
+                    stage,
+                    name,
+                    value if value is not None else (None if name.endswith("_on") else ""),
+                )
+            stage.handler_id = int(form.handler_id.data) if form.handler_id.data else None
+            services.update_stage(stage)
+
+        problem = guarded_save(db.session, stage, posted_version(form), apply, ERRORS)
+        if problem is None:
+            flash(f"{stage.label} saved.", "success")
+            return redirect(url_for(".complaint", complaint_id=complaint.id))
+    return render_template(
+        "complaints/stage.html", complaint=complaint, stage=stage, form=form, problem=problem
+    )
+
+
+@bp.route("/<int:complaint_id>/stages/<int:number>/extend", methods=["GET", "POST"])
+@login_required
+def extend(complaint_id, number):
+    complaint, stage = _stage(complaint_id, number)
+    form = ExtendForm(version=stage.version)
+    problem = None
+    if form.validate_on_submit():
+        problem = guarded_save(
+            db.session,
+            stage,
+            posted_version(form),
+            lambda: services.extend(stage, form.reason.data),
+            ERRORS,
+        )
+        if problem is None:
+            flash(
+                f"{stage.label} extended: response now due {stage.due_on.day} "
+                f"{stage.due_on:%B %Y}.",
+                "success",
+            )
+            return redirect(url_for(".complaint", complaint_id=complaint.id))
+    return render_template(
+        "complaints/extend.html", complaint=complaint, stage=stage, form=form, problem=problem
+    )
+
+
+@bp.route("/<int:complaint_id>/escalate", methods=["GET", "POST"])
+@login_required
+def escalate(complaint_id):
+    _manage_only()
+    complaint = db.get_or_404(Complaint, complaint_id)
+    form = EscalateForm(version=complaint.version)
+    form.handler_id.choices = choices(((p.id, p.name) for p in _staff()), blank="")
+    problem = None
+    if form.validate_on_submit():
+        handler = db.session.get(User, int(form.handler_id.data)) if form.handler_id.data else None
+        problem = guarded_save(
+            db.session,
+            complaint,
+            posted_version(form),
+            lambda: services.escalate(
+                complaint, form.started_on.data, handler, form.late_reason.data or ""
+            ),
+            ERRORS,
+        )
+        if problem is None:
+            flash(f"Escalated to {complaint.current_stage.label}.", "success")
+            return redirect(url_for(".complaint", complaint_id=complaint.id))
+    return render_template(
+        "complaints/escalate.html", complaint=complaint, form=form, problem=problem
+    )
+
+
+@bp.route("/<int:complaint_id>/close", methods=["GET", "POST"])
+@login_required
+def close(complaint_id):
+    _manage_only()
+    complaint = db.get_or_404(Complaint, complaint_id)
+    form = CloseForm(version=complaint.version, closed_on=today_london())
+    problem = None
+    if form.validate_on_submit():
+        problem = guarded_save(
+            db.session,
+            complaint,
+            posted_version(form),
+            lambda: services.close(complaint, form.closed_on.data),
+            ERRORS,
+        )
+        if problem is None:
+            flash(f"Complaint {complaint.reference} closed.", "success")
+            return redirect(url_for(".complaint", complaint_id=complaint.id))
+    return render_template("complaints/close.html", complaint=complaint, form=form, problem=problem)
+
+
+@bp.route("/<int:complaint_id>/learning", methods=["GET", "POST"])
+@login_required
+def learning(complaint_id):
+    _manage_only()
+    complaint = db.get_or_404(Complaint, complaint_id)
+    form = LearningForm(obj=complaint)
+    problem = None
+    if form.validate_on_submit():
+
+        def apply():
+            complaint.learning = form.learning.data or ""
+            complaint.practice_change = form.practice_change.data
+            complaint.policy_change = form.policy_change.data
+
+        problem = guarded_save(db.session, complaint, posted_version(form), apply, ERRORS)
+        if problem is None:
+            flash("Learning saved.", "success")
+            return redirect(url_for(".complaint", complaint_id=complaint.id))
+    return render_template(
+        "complaints/learning.html", complaint=complaint, form=form, problem=problem
+    )
+
+
+@bp.route("/<int:complaint_id>/actions/new", methods=["GET", "POST"])
+@login_required
+def new_action(complaint_id):
+    _manage_only()
+    complaint = db.get_or_404(Complaint, complaint_id)
+    return raise_page(
+        source_type="complaint",
+        source_id=complaint.id,
+        source_label=complaint.reference,
+        back_url=url_for(".complaint", complaint_id=complaint.id),
+        caption=f"Complaint {complaint.reference}",
+    )
+
+
+# -- compliments -----------------------------------------------------------------------------
+
+
+@bp.route("/compliments", methods=["GET", "POST"])
+@login_required
+def compliments():
+    if not services.can_view(current_user):
+        abort(403)
+    form = ComplimentForm()
+    form.service_area_id.choices = choices(((a.id, a.name) for a in _areas()), blank="")
+    form.team_id.choices = choices(((t.id, t.name) for t in _teams()), blank="")
+    themes = list(
+        db.session.scalars(
+            select(ComplimentThemeOption)
+            .where(ComplimentThemeOption.active)
+            .order_by(ComplimentThemeOption.name)
+        )
+    )
+    form.themes.choices = choices((t.id, t.name) for t in themes)
+    if request.method == "GET":
+        form.received_on.data = today_london()
+    if request.method == "POST":
+        _manage_only()
+        if form.validate_on_submit():
+            compliment = Compliment(
+                received_on=form.received_on.data,
+                source=form.source.data,
+                external=form.external.data == "external",
+                service_area_id=int(form.service_area_id.data)
+                if form.service_area_id.data
+                else None,
+                team_id=int(form.team_id.data) if form.team_id.data else None,
+                staff_named=form.staff_named.data or "",
+                valued=form.valued.data,
+                consent_to_share=form.consent_to_share.data,
+                shared_on=form.shared_on.data,
+                themes=[t for t in themes if str(t.id) in (form.themes.data or [])],
+            )
+            db.session.add(compliment)
+            db.session.commit()
+            flash("Compliment logged.", "success")
+            return redirect(url_for(".compliments"))
+    stmt = select(Compliment).order_by(Compliment.received_on.desc(), Compliment.id.desc())
+    if not services.sees_personal_data(current_user) and not services.can_manage(current_user):
+        area = current_user.team.service_area_id if current_user.team else -1
+        stmt = stmt.where(Compliment.service_area_id == area)
+    pagination = paginate(stmt)
+    return render_template(
+        "complaints/compliments.html",
+        form=form,
+        pagination=pagination,
+        labels=LABELS,
+        pager=pagination_params(pagination, ".compliments", {}),
+        can_manage=services.can_manage(current_user),
+    )
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def _period():
+    this_year, this_quarter = years.quarter_of(today_london())
+    try:
+        year = int(request.args.get("year", this_year))
+        quarter = int(request.args.get("quarter", this_quarter))
+    except ValueError:
+        year, quarter = this_year, this_quarter
+    if not 2000 <= year <= 2100:
+        year = this_year
+    if quarter not in (0, 1, 2, 3, 4):
+        quarter = this_quarter
+    return year, quarter
+
+
+@bp.get("/report")
+@login_required
+def report():
+    if not services.can_view(current_user):
+        abort(403)
+    year, quarter = _period()
+    data = reports.build(year, quarter)
+    return render(
+        "complaints/report.html",
+        block="results",
+        data=data,
+        year=year,
+        quarter=quarter,
+        years_list=[y for y in range(year - 3, year + 2)],
+        report_url=url_for(".report_workbook", year=year, quarter=quarter),
+        years=years,
+    )
+
+
+@bp.get("/report.xlsx")
+@login_required
+def report_workbook():
+    if not services.can_view(current_user):
+        abort(403)
+    year, quarter = _period()
+    data = reports.build(year, quarter)
+    columns, rows, sheets = reports.workbook(data)
+    return send_workbook(
+        f"complaints-report-{data['period']['slug']}.xlsx", "Summary", columns, rows, sheets=sheets
+    )
