@@ -143,7 +143,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['complaint_id'], ['complaint.id'], name=op.f('fk_complaint_stage_complaint_id_complaint')),
     sa.ForeignKeyConstraint(['handler_id'], ['user.id'], name=op.f('fk_complaint_stage_handler_id_user')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_complaint_stage')),
-    sa.UniqueConstraint('complaint_id', 'stage', name='complaint_stage')
+    sa.UniqueConstraint('complaint_id', 'stage', name='uq_complaint_stage_once')
     )
     with op.batch_alter_table('complaint_stage', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_complaint_stage_complaint_id'), ['complaint_id'], unique=False)

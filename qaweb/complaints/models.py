@@ -136,7 +136,7 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
 
     __tablename__ = "complaint_stage"
     __table_args__ = (
-        sa.UniqueConstraint("complaint_id", "stage", name="complaint_stage"),
+        sa.UniqueConstraint("complaint_id", "stage", name="uq_complaint_stage_once"),
         sa.Index("ix_complaint_stage_open_due", "responded_on", "due_on"),
     )
 
