@@ -119,6 +119,7 @@ EXPECTED = {
     "complaints.compliments": ("GET", COMPLAINT_READERS),
     "complaints.report": ("GET", COMPLAINT_READERS),
     "complaints.report_workbook": ("GET", COMPLAINT_READERS),
+    "complaints.settings": ("GET", {"complaints_officer", "admin"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }

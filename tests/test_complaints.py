@@ -211,3 +211,36 @@ def test_compliments_and_my_work(client, officer, area_team):
     home = client.get("/").get_data(as_text=True)
     assert f"{complaint.reference}: Stage 1: local resolution" in home
     assert "working days overdue" in home
+
+
+def test_lists_and_closure_days_are_the_councils(client, officer):
+    sign_in(client, officer)
+    page = client.get("/complaints/settings").get_data(as_text=True)
+    assert "Bank holidays are known up to 26 December 2028" in page
+    client.post(
+        "/complaints/settings",
+        data={"what": "entry", "entry-list": "category", "entry-name": "Transport"},
+    )
+    assert db.session.scalar(select(CategoryOption).where(CategoryOption.name == "Transport"))
+    page = client.post(
+        "/complaints/settings",
+        data={"what": "entry", "entry-list": "category", "entry-name": "delay"},
+    ).get_data(as_text=True)
+    assert "That is already on the list" in page
+    client.post(
+        "/complaints/settings",
+        data={
+            "what": "closure",
+            "closure-day": ["24", "12", "2026"],
+            "closure-reason": "Council closure",
+        },
+    )
+    complaint = log(date(2026, 12, 22))
+    # 23, 29, 30, 31 Dec, 4, 5, 6, 7, 8, 11 Jan: the 24th is now a closure day too.
+    assert complaint.stages[0].due_on == date(2027, 1, 11)
+    assert (
+        client.post(
+            "/complaints/settings", data={"what": "toggle", "list": "category", "item": "²"}
+        ).status_code
+        == 404
+    )

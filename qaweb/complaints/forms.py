@@ -207,3 +207,25 @@ class ComplaintFilterForm(FilterForm):
     )
     area = SelectField("Service area", default="")
     overdue = BooleanField("Only overdue")
+
+
+class ListEntryForm(FlaskForm):
+    list = RadioField(
+        "Add to",
+        choices=choices([("category", "Complaint categories"), ("theme", "Compliment themes")]),
+        default="category",
+        validators=[Required("Select the list")],
+    )
+    name = StringField("Name", validators=[Required("Enter the name"), MaxLength(120, "Name")])
+    submit = SubmitField("Add")
+
+
+class ClosureDayForm(FlaskForm):
+    day = DateField("Date", validators=[Required("Enter the date")])
+    reason = StringField(
+        "Reason",
+        description="For example, council closure between Christmas "
+        "and New Year, or a new bank holiday",
+        validators=[Required("Enter the reason"), MaxLength(200, "Reason")],
+    )
+    submit = SubmitField("Add the closure day")

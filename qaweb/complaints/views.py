@@ -570,3 +570,71 @@ def report_workbook():
     return send_workbook(
         f"complaints-report-{data['period']['slug']}.xlsx", "Summary", columns, rows, sheets=sheets
     )
+
+
+# -- the council's lists and calendar ----------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    """Categories, compliment themes and closure days: the lists the council keeps."""
+    from datetime import timedelta
+
+    from qaweb.complaints.forms import ClosureDayForm, ListEntryForm
+    from qaweb.core.permissions import ADMIN, COMPLAINTS_OFFICER, has_any_role
+    from qaweb.core.workdays import ClosureDay, calendar_ends
+
+    if not has_any_role(current_user, COMPLAINTS_OFFICER, ADMIN):
+        abort(403)
+    models = {"category": CategoryOption, "theme": ComplimentThemeOption}
+    entry_form = ListEntryForm(prefix="entry")
+    closure_form = ClosureDayForm(prefix="closure")
+    if request.method == "POST":
+        what = request.form.get("what")
+        if what == "toggle":
+            model = models.get(request.form.get("list"))
+            raw = request.form.get("item", "")
+            item = (
+                db.session.get(model, int(raw))
+                if model and raw.isascii() and raw.isdigit()
+                else None
+            )
+            if item is None:
+                abort(404)
+            item.active = not item.active
+            db.session.commit()
+            flash(f"{item.name} is {'offered' if item.active else 'no longer offered'}.", "success")
+            return redirect(url_for(".settings"))
+        if what == "entry" and entry_form.validate_on_submit():
+            model = models[entry_form.list.data]
+            name = entry_form.name.data.strip()
+            if db.session.scalar(select(model.id).where(db.func.lower(model.name) == name.lower())):
+                entry_form.name.errors.append("That is already on the list")
+            else:
+                db.session.add(model(name=name))
+                db.session.commit()
+                flash(f"{name} added.", "success")
+                return redirect(url_for(".settings"))
+        if what == "closure" and closure_form.validate_on_submit():
+            day = closure_form.day.data
+            if db.session.scalar(select(ClosureDay.id).where(ClosureDay.day == day)):
+                closure_form.day.errors.append("That day is already a closure day")
+            else:
+                db.session.add(ClosureDay(day=day, reason=closure_form.reason.data.strip()))
+                db.session.commit()
+                flash("Closure day added: deadlines from now on skip it.", "success")
+                return redirect(url_for(".settings"))
+    ends = calendar_ends()
+    return render_template(
+        "complaints/settings.html",
+        entry_form=entry_form,
+        closure_form=closure_form,
+        categories=list(db.session.scalars(select(CategoryOption).order_by(CategoryOption.name))),
+        themes=list(
+            db.session.scalars(select(ComplimentThemeOption).order_by(ComplimentThemeOption.name))
+        ),
+        closures=list(db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc()))),
+        calendar_ends=ends,
+        calendar_warning=ends - today_london() < timedelta(days=365),
+    )

@@ -302,11 +302,13 @@ def build(scale: int = 1) -> dict[str, int]:
         rng, today, demo_ids["qa.officer"] + offset, demo_ids["team.manager"] + offset
     )
     thematic = _thematic_year(today, demo_ids["qa.officer"] + offset, demo_ids["qa.board"] + offset)
+    complaints = _complaints_year(rng, today, scale)
     db.session.commit()
     return {
         "QA tools": len(tools),
         "supervision audits": audits,
         "thematic audits": thematic,
+        "complaints": complaints,
         "service areas": len(area_teams),
         "teams": len(teams),
         "staff": len(people),
@@ -510,3 +512,95 @@ def _thematic_year(today, qa_officer_id, board_id) -> int:
             thematic.advance(audit)
             thematic.advance(audit)
     return len(plan)
+
+
+def _complaints_year(rng, today, scale) -> int:
+    """Eighteen months of complaints at every stage, and compliments, with made-up names."""
+    from qaweb.complaints import services as complaints
+    from qaweb.complaints.models import (
+        COMPLAINANTS,
+        HOW,
+        CategoryOption,
+        Complaint,
+        Compliment,
+        ComplimentThemeOption,
+    )
+    from qaweb.core.workdays import add_working_days, is_working_day
+
+    categories = list(db.session.scalars(select(CategoryOption)))
+    themes = list(db.session.scalars(select(ComplimentThemeOption)))
+    teams = list(db.session.scalars(select(Team)))
+    summaries = [
+        "Visits were cancelled without notice.",
+        "The assessment did not reflect our views.",
+        "Nobody returned my calls for three weeks.",
+        "Family time arrangements keep changing.",
+        "The worker was dismissive at the meeting.",
+        "Information was shared without consent.",
+    ]
+    count = 0
+    for n in range(40 * scale):
+        received = today - timedelta(days=rng.randint(1, 540))
+        team = rng.choice(teams)
+        complaint = Complaint(
+            received_on=received,
+            received_how=rng.choice(list(HOW)),
+            complainant_type=rng.choice(list(COMPLAINANTS)),
+            complainant_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            complainant_contact="Contact details on the council's system",
+            child_reference=f"{rng.randint(100000, 999999)}",
+            service_area_id=team.service_area_id,
+            team_id=team.id,
+            summary=rng.choice(summaries),
+            categories=rng.sample(categories, k=rng.randint(1, 2)),
+        )
+        stage = complaints.open_complaint(complaint, None)
+        count += 1
+        stage.acknowledged_on = add_working_days(received, 2)
+        response = add_working_days(received, rng.choice([6, 8, 10, 12, 15]))
+        if response >= today:
+            continue
+        stage.responded_on = response
+        stage.outcome = rng.choice(["upheld", "partly_upheld", "not_upheld", "not_upheld"])
+        complaints.update_stage(stage)
+        if rng.random() < 0.15:
+            request_day = add_working_days(response, rng.randint(3, 15))
+            if request_day < today:
+                two = complaints.escalate(complaint, request_day, None)
+                reply = add_working_days(request_day, rng.choice([20, 25, 30]))
+                if reply < today:
+                    two.responded_on, two.outcome = (
+                        reply,
+                        rng.choice(["partly_upheld", "not_upheld"]),
+                    )
+                    complaints.update_stage(two)
+                    complaint.closed_on = reply
+            continue
+        if rng.random() < 0.9:
+            complaint.closed_on = response
+            complaint.learning = "Shared at the team meeting." if n % 3 == 0 else ""
+    for n in range(30 * scale):
+        received = today - timedelta(days=rng.randint(1, 540))
+        if not is_working_day(received):
+            received -= timedelta(days=2)
+        team = rng.choice(teams)
+        db.session.add(
+            Compliment(
+                received_on=received,
+                source=rng.choice(["child", "parent", "parent", "partner", "court", "internal"]),
+                external=n % 6 != 0,
+                service_area_id=team.service_area_id,
+                team_id=team.id,
+                valued=rng.choice(
+                    [
+                        "Thank you for listening to my daughter.",
+                        "The social worker kept us informed every week.",
+                        "A clear, kind report that helped the court.",
+                    ]
+                ),
+                themes=rng.sample(themes, k=1),
+                consent_to_share=n % 2 == 0,
+            )
+        )
+    db.session.flush()
+    return count
