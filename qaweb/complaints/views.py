@@ -33,7 +33,7 @@ from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.lists import name_taken, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -594,22 +594,16 @@ def settings():
         what = request.form.get("what")
         if what == "toggle":
             model = models.get(request.form.get("list"))
-            raw = request.form.get("item", "")
-            item = (
-                db.session.get(model, int(raw))
-                if model and raw.isascii() and raw.isdigit()
-                else None
-            )
-            if item is None:
+            if model is None:
                 abort(404)
-            item.active = not item.active
+            item = toggle_active(model, request.form.get("item", ""))
             db.session.commit()
             flash(f"{item.name} is {'offered' if item.active else 'no longer offered'}.", "success")
             return redirect(url_for(".settings"))
         if what == "entry" and entry_form.validate_on_submit():
             model = models[entry_form.list.data]
             name = entry_form.name.data.strip()
-            if db.session.scalar(select(model.id).where(db.func.lower(model.name) == name.lower())):
+            if name_taken(model, name):
                 entry_form.name.errors.append("That is already on the list")
             else:
                 db.session.add(model(name=name))

@@ -87,3 +87,22 @@ def pagination_params(pagination, endpoint: str, args: dict, **values) -> dict |
     if pagination.has_next:
         params["next"] = {"href": link(pagination.next_num)}
     return params
+
+
+# -- lists the council keeps (themes, categories): add, stop offering, offer again --------
+
+
+def name_taken(model, name: str) -> bool:
+    """Whether an entry of ``model`` already has this name, whatever its case."""
+    from sqlalchemy import func, select
+
+    return bool(
+        db.session.scalar(select(model.id).where(func.lower(model.name) == name.strip().lower()))
+    )
+
+
+def toggle_active(model, raw_id: str):
+    """Offer an entry again or stop offering it (never deleted); 404 for an unknown id."""
+    entry = db.get_or_404(model, int(raw_id) if raw_id.isascii() and raw_id.isdigit() else 0)
+    entry.active = not entry.active
+    return entry

@@ -2,7 +2,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from qaweb.actions.models import Action
@@ -12,7 +12,7 @@ from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import is_htmx, render
-from qaweb.core.lists import contains, paginate, pagination_params
+from qaweb.core.lists import contains, name_taken, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import ADMIN, QA_OFFICER, get_or_403, has_any_role
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
@@ -588,16 +588,14 @@ def themes():
     if not has_any_role(current_user, QA_OFFICER, ADMIN):
         abort(403)
     if request.method == "POST" and request.form.get("toggle"):
-        toggle = request.form["toggle"]
-        theme = db.get_or_404(Theme, int(toggle) if toggle.isascii() and toggle.isdigit() else 0)
-        theme.active = not theme.active
+        theme = toggle_active(Theme, request.form["toggle"])
         db.session.commit()
         flash(f"{theme.name} is {'in use' if theme.active else 'no longer offered'}.", "success")
         return redirect(url_for(".themes"))
     form = ThemeForm()
     if form.validate_on_submit():
         name = form.name.data.strip()
-        if db.session.scalar(select(Theme.id).where(func.lower(Theme.name) == name.lower())):
+        if name_taken(Theme, name):
             form.name.errors.append("There is already a theme with this name")
         else:
             db.session.add(Theme(name=name))
