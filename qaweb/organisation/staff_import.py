@@ -5,15 +5,13 @@ is saved if any row has a problem. People are matched by email, so importing the
 again changes nothing.
 """
 
-import csv
-import io
 from datetime import datetime
 
 import sqlalchemy as sa
-from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Mapped, mapped_column, selectinload
 
+from qaweb.core import spreadsheets
 from qaweb.core.db import Base, UTCDateTime, utcnow
 from qaweb.core.forms import EMAIL_PATTERN
 from qaweb.core.permissions import PRACTITIONER, ROLES
@@ -36,8 +34,7 @@ NO = {"no", "n", "false", "0", "inactive", "left"}
 MAX_ROWS = 20000
 
 
-class ImportFileError(Exception):
-    """The file as a whole cannot be read."""
+ImportFileError = spreadsheets.SpreadsheetError  # the file as a whole cannot be read
 
 
 class StaffImport(Base):
@@ -53,54 +50,20 @@ class StaffImport(Base):
     rows: Mapped[list] = mapped_column(sa.JSON, default=list)
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
 def read_table(filename: str, data: bytes) -> list[dict]:
     """Rows of the file as dicts keyed by the known headers (lower case)."""
-    name = filename.lower()
-    try:
-        if name.endswith(".csv"):
-            text = data.decode("utf-8-sig")
-            table = list(csv.reader(io.StringIO(text)))
-        elif name.endswith(".xlsx"):
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheet = workbook.worksheets[0]
-            table = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            workbook.close()
-        else:
-            raise ImportFileError("The staff list must be an .xlsx or .csv file")
-    except UnicodeDecodeError:
-        raise ImportFileError("The .csv file must be saved as UTF-8 (CSV UTF-8 in Excel)") from None
-    except ImportFileError:
-        raise
-    except Exception:
-        raise ImportFileError("The file could not be read: check it is a real .xlsx file") from None
-
-    table = [row for row in table if any(_cell_text(c) for c in row)]
-    if not table:
-        raise ImportFileError("The file is empty")
-    header = [_cell_text(h).lower() for h in table[0]]
-    missing = [HEADERS[h] for h in REQUIRED if h not in header]
-    if missing:
-        raise ImportFileError("The first row must name the columns. Missing: " + ", ".join(missing))
-    if len(table) - 1 > MAX_ROWS:
-        raise ImportFileError(f"The file has more than {MAX_ROWS:,} rows: split it")
+    present, table = spreadsheets.read_table(
+        filename, data, HEADERS, REQUIRED, MAX_ROWS, "staff list"
+    )
     rows = []
-    for number, raw in enumerate(table[1:], start=2):
-        values = {h: _cell_text(raw[i]) if i < len(raw) else "" for i, h in enumerate(header)}
-        row = {key: values.get(key, "") for key in HEADERS}
+    for number, values in table:
+        row = {key: spreadsheets.cell_text(values.get(key)) for key in HEADERS}
         row["row"] = number
         # Optional columns left out of the file leave those details as they are.
-        row["has_roles"] = "roles" in header
-        row["has_active"] = "active" in header
-        row["has_job_title"] = "job title" in header
-        row["has_line_manager"] = "line manager email" in header
+        row["has_roles"] = "roles" in present
+        row["has_active"] = "active" in present
+        row["has_job_title"] = "job title" in present
+        row["has_line_manager"] = "line manager email" in present
         rows.append(row)
     return rows
 
