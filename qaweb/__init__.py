@@ -88,6 +88,8 @@ def register_blueprints(app: Flask) -> None:
     from qaweb.complaints.views import bp as complaints_bp
     from qaweb.home.views import bp as home_bp
     from qaweb.organisation.views import bp as organisation_bp
+    from qaweb.practice_week import hooks as practice_week_hooks
+    from qaweb.practice_week.views import bp as practice_week_bp
     from qaweb.supervision import hooks as supervision_hooks
     from qaweb.supervision.views import bp as supervision_bp
     from qaweb.thematic import hooks as thematic_hooks
@@ -100,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         actions_bp,
         supervision_bp,
+        practice_week_bp,
         thematic_bp,
         complaints_bp,
         organisation_bp,
@@ -109,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
     register_my_work()
     supervision_hooks.register()
+    practice_week_hooks.register()
     thematic_hooks.register()
     complaints_hooks.register()
 

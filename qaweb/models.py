@@ -15,6 +15,16 @@ from qaweb.core.settings import Setting
 from qaweb.core.workdays import ClosureDay
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.staff_import import StaffImport
+from qaweb.practice_week.models import (
+    LearningMaterial,
+    LearningSession,
+    LearningTheme,
+    MeetingType,
+    Observation,
+    PracticeWeek,
+    ScheduleImport,
+    SessionBooking,
+)
 from qaweb.supervision.models import FeedbackRequest, SupervisionAudit
 from qaweb.thematic.models import Finding, TermsVersion, ThematicAudit, Theme
 from qaweb.tools.models import Answer, Response, Tool, ToolVersion
@@ -36,6 +46,14 @@ __all__ = [
     "ThematicAudit",
     "SupervisionAudit",
     "GradeLevel",
+    "LearningMaterial",
+    "LearningSession",
+    "LearningTheme",
+    "MeetingType",
+    "Observation",
+    "PracticeWeek",
+    "ScheduleImport",
+    "SessionBooking",
     "Response",
     "Tool",
     "ToolVersion",

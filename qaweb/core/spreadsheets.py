@@ -49,9 +49,7 @@ def read_table(
         ) from None
 
     numbered = [
-        (number, row)
-        for number, row in enumerate(table, start=1)
-        if any(cell_text(c) for c in row)
+        (number, row) for number, row in enumerate(table, start=1) if any(cell_text(c) for c in row)
     ]
     if not numbered:
         raise SpreadsheetError("The file is empty")

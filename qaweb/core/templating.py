@@ -14,7 +14,7 @@ from qaweb.core.permissions import (
     TEAM_MANAGER,
     has_any_role,
 )
-from qaweb.core.timefmt import format_date, format_datetime
+from qaweb.core.timefmt import format_date, format_datetime, format_span, format_time
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ NAVIGATION: list[NavItem] = [
         "supervision.index",
         (TEAM_MANAGER, SERVICE_MANAGER, QA_OFFICER),
         prefix="/supervision",
+    ),
+    NavItem(
+        "Practice weeks",
+        "practice_week.index",
+        prefix="/practice-weeks",
     ),
     NavItem(
         "Thematic audits",
@@ -126,6 +131,8 @@ def register(app):
     app.add_template_global(form_errors)
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
+    app.add_template_filter(format_time, "time")
+    app.add_template_global(format_span, "timespan")
 
     @app.context_processor
     def layout_context():

@@ -29,6 +29,20 @@ def format_datetime(value: datetime | None) -> str:
     return f"{hour}:{local:%M}{suffix} on {format_date(local.date())}"
 
 
+def format_time(value: datetime) -> str:
+    """9:30am, or 11am on the hour."""
+    local = to_london(value)
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local:%M}{suffix}"
+
+
+def format_span(starts_at: datetime, ends_at: datetime) -> str:
+    """9:30am to 11am on Tuesday 3 November 2026."""
+    day = to_london(starts_at)
+    return f"{format_time(starts_at)} to {format_time(ends_at)} on {day:%A} {format_date(day)}"
+
+
 def today_london() -> date:
     from qaweb.core.db import utcnow
 

@@ -16,6 +16,7 @@ from qaweb.core import permissions as p
 from qaweb.core.db import utcnow
 from qaweb.core.settings import set_setting
 from qaweb.core.timefmt import today_london
+from qaweb.demo import practice_weeks
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.tools.services import load_files, starter_files
@@ -303,12 +304,21 @@ def build(scale: int = 1) -> dict[str, int]:
     )
     thematic = _thematic_year(today, demo_ids["qa.officer"] + offset, demo_ids["qa.board"] + offset)
     complaints = _complaints_year(rng, today, scale)
+    observations = practice_weeks.build(
+        rng,
+        today,
+        organiser_id=demo_ids["organiser"] + offset,
+        observer_id=demo_ids["observer"] + offset,
+        practitioner_id=demo_ids["practitioner"] + offset,
+        team_manager_id=demo_ids["team.manager"] + offset,
+    )
     db.session.commit()
     return {
         "QA tools": len(tools),
         "supervision audits": audits,
         "thematic audits": thematic,
         "complaints": complaints,
+        "observations": observations,
         "service areas": len(area_teams),
         "teams": len(teams),
         "staff": len(people),

@@ -1,0 +1,250 @@
+"""Import a week's schedule of observations from a spreadsheet.
+
+Every row is checked (people, meeting type, times, and clashes, including clashes between
+rows of the same file) and reported before anything is saved; nothing is saved while any row
+has a problem.
+"""
+
+from datetime import date, datetime, time
+
+from sqlalchemy import func, select
+
+from qaweb.core import spreadsheets
+from qaweb.core.db import utcnow
+from qaweb.extensions import db
+from qaweb.organisation.models import User
+from qaweb.practice_week import services
+from qaweb.practice_week.forms import CASE_REFERENCE
+from qaweb.practice_week.models import MeetingType, PracticeWeek, ScheduleImport
+
+HEADERS = {
+    "observer email": "Observer email",
+    "practitioner email": "Practitioner email",
+    "meeting type": "Meeting type",
+    "date": "Date",
+    "start time": "Start time",
+    "end time": "End time",
+    "place": "Place",
+    "virtual": "Virtual",
+    "case reference": "Case reference",
+    "family agreed": "Family agreed",
+    "notes": "Notes",
+    "reason for overriding a clash": "Reason for overriding a clash",
+}
+REQUIRED = ("practitioner email", "meeting type", "date", "start time", "end time")
+MAX_ROWS = 2000
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", "not yet", ""}
+
+ImportFileError = spreadsheets.SpreadsheetError
+
+
+def _date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = spreadsheets.cell_text(value)
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d/%m/%y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError
+
+
+def _time(value) -> time:
+    if isinstance(value, datetime):
+        return value.time().replace(second=0, microsecond=0)
+    if isinstance(value, time):
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, float) and 0 <= value < 1:  # an Excel time held as a fraction of a day
+        minutes = round(value * 24 * 60)
+        return time(minutes // 60, minutes % 60)
+    return services.parse_time(spreadsheets.cell_text(value))
+
+
+def read(filename: str, data: bytes) -> list[tuple[int, dict]]:
+    return spreadsheets.read_table(filename, data, HEADERS, REQUIRED, MAX_ROWS, "schedule")[1]
+
+
+def check(week: PracticeWeek, table: list[tuple[int, dict]]) -> list[dict]:
+    """Each row with what it would book and its problems (an empty list if none)."""
+    emails = {
+        spreadsheets.cell_text(values.get(key)).lower()
+        for _, values in table
+        for key in ("observer email", "practitioner email")
+    } - {""}
+    people = {
+        u.email.lower(): u
+        for u in db.session.scalars(select(User).where(func.lower(User.email).in_(emails)))
+    }
+    types = {
+        t.name.lower(): t
+        for t in db.session.scalars(select(MeetingType).where(MeetingType.active.is_(True)))
+    }
+    accepted: list[services.Slot] = []
+    report = []
+    for number, values in table:
+        text = {k: spreadsheets.cell_text(v) for k, v in values.items()}
+        problems: list[str] = []
+        row = {"row": number, "problems": problems, "clashes": [], "text": text}
+        observer = None
+        if text["observer email"]:
+            observer = people.get(text["observer email"].lower())
+            if observer is None:
+                problems.append(f"No one in qaweb has the email {text['observer email']}")
+        practitioner = people.get(text["practitioner email"].lower())
+        if not text["practitioner email"]:
+            problems.append("Enter the practitioner's email")
+        elif practitioner is None:
+            problems.append(f"No one in qaweb has the email {text['practitioner email']}")
+        meeting = types.get(text["meeting type"].lower())
+        if meeting is None:
+            problems.append(
+                f"“{text['meeting type']}” is not a meeting type: use one of "
+                + ", ".join(t.name for t in types.values())
+                if text["meeting type"]
+                else "Enter the meeting type"
+            )
+        try:
+            day = _date(values["date"])
+        except ValueError:
+            day = None
+            problems.append("The date must be a real date, like 3/11/2026")
+        try:
+            starts = _time(values["start time"])
+            ends = _time(values["end time"])
+        except ValueError:
+            starts = ends = None
+            problems.append("Start and end times must be times, like 9:30am or 14:00")
+        if starts and ends and ends <= starts:
+            problems.append("The end time must be after the start time")
+            ends = None
+        virtual = text["virtual"].lower() in YES
+        if text["virtual"].lower() not in YES | NO:
+            problems.append("Virtual must be Yes or No")
+        if not text["place"] and not virtual:
+            problems.append("Enter the place, or Yes under Virtual")
+        reference = text["case reference"]
+        if not reference:
+            problems.append("Enter the case reference")
+        elif not CASE_REFERENCE.match(reference) or not any(c.isdigit() for c in reference):
+            problems.append("The case reference must be the case number, never a name")
+        agreed = text["family agreed"].lower()
+        if agreed not in YES | NO:
+            problems.append("Family agreed must be Yes or No")
+        for key, limit in (("place", 200), ("case reference", 40), ("notes", 2000)):
+            if len(text[key]) > limit:
+                problems.append(f"{HEADERS[key]} must be {limit} characters or fewer")
+        if practitioner is not None and day and starts and ends:
+            slot = services.Slot(
+                week,
+                observer,
+                practitioner,
+                services.at_london(day, starts),
+                services.at_london(day, ends),
+                label=f"row {number}",
+                earlier=list(accepted),
+            )
+            found = services.clashes(slot)
+            reason = text["reason for overriding a clash"]
+            for clash in found:
+                row["clashes"].append(clash.message)
+                if clash.hard:
+                    problems.append(clash.message)
+                elif not reason:
+                    problems.append(
+                        f"{clash.message}: give a reason for overriding a clash to book it"
+                    )
+            accepted.append(slot)
+            row["booking"] = {
+                "observer_id": observer.id if observer else None,
+                "practitioner_id": practitioner.id,
+                "meeting_type_id": meeting.id if meeting else None,
+                "starts_at": slot.starts_at.isoformat(),
+                "ends_at": slot.ends_at.isoformat(),
+                "place": text["place"],
+                "is_virtual": virtual,
+                "case_reference": reference,
+                "family_agreed": agreed in YES,
+                "notes": text["notes"],
+                "override_reason": text["reason for overriding a clash"],
+            }
+        row["label"] = (
+            f"{observer.name if observer else 'No observer yet'} observes "
+            f"{practitioner.name if practitioner else text['practitioner email']}"
+        )
+        row["when"] = (
+            services.format_span(services.at_london(day, starts), services.at_london(day, ends))
+            if day and starts and ends
+            else ""
+        )
+        report.append(row)
+    return report
+
+
+def save(week: PracticeWeek, filename: str, report: list[dict], by: User) -> ScheduleImport:
+    pending = ScheduleImport(
+        week_id=week.id, filename=filename[:255], uploaded_by_id=by.id, rows=report
+    )
+    db.session.add(pending)
+    db.session.flush()
+    return pending
+
+
+def apply(pending: ScheduleImport, by: User) -> int:
+    """Book every row; refuse all if any row no longer books (checked again now)."""
+    if pending.applied_at is not None:
+        raise services.PracticeWeekError("This schedule has already been imported.")
+    if any(row["problems"] for row in pending.rows):
+        raise services.PracticeWeekError("Correct the file and upload it again.")
+    week = db.session.get(PracticeWeek, pending.week_id)
+    ids = {r["booking"]["observer_id"] for r in pending.rows} | {
+        r["booking"]["practitioner_id"] for r in pending.rows
+    }
+    people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids - {None})))}
+    made = 0
+    for row in pending.rows:
+        b = row["booking"]
+        booking = services.Booking(
+            observer=people.get(b["observer_id"]),
+            practitioner=people[b["practitioner_id"]],
+            meeting_type_id=b["meeting_type_id"],
+            starts_at=datetime.fromisoformat(b["starts_at"]),
+            ends_at=datetime.fromisoformat(b["ends_at"]),
+            place=b["place"],
+            is_virtual=b["is_virtual"],
+            case_reference=b["case_reference"],
+            family_agreed=b["family_agreed"],
+            notes=b["notes"],
+        )
+        try:
+            services.schedule(week, booking, by, b["override_reason"])
+        except services.PracticeWeekError as error:
+            raise services.PracticeWeekError(
+                f"Row {row['row']}: {error}. Nothing has been imported."
+            ) from None
+        made += 1
+    pending.applied_at = utcnow()
+    return made
+
+
+def template_rows():
+    """An example row for the downloadable template."""
+    return [
+        (
+            "observer@example.org",
+            "practitioner@example.org",
+            "Child in need meeting",
+            date.today(),
+            "9:30am",
+            "11:00am",
+            "Civic Offices, room 2",
+            "No",
+            "123456",
+            "Yes",
+            "Parking at the rear",
+            "",
+        )
+    ]

@@ -1,0 +1,654 @@
+"""Observations: the schedule board, booking with clash checks, invites, import, records."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from qaweb.actions.models import Action
+from qaweb.actions.views import raise_page
+from qaweb.core.excel import Column, send_workbook
+from qaweb.core.forms import choices
+from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.htmx import render
+from qaweb.core.permissions import (
+    OBSERVER,
+    SERVICE_MANAGER,
+    TEAM_MANAGER,
+    get_or_403,
+)
+from qaweb.core.timefmt import to_london, today_london
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team, User, UserRole
+from qaweb.practice_week import calendar, exports, importer, services
+from qaweb.practice_week.forms import (
+    BoardFilterForm,
+    CancelForm,
+    FeedbackChoiceForm,
+    ImportForm,
+    NotHeldForm,
+    ObservationForm,
+    ReflectionsForm,
+)
+from qaweb.practice_week.models import (
+    CANCELLED,
+    NOT_HELD,
+    NOT_HELD_REASONS,
+    REQUESTED,
+    LearningSession,
+    LearningTheme,
+    MeetingType,
+    Observation,
+    ScheduleImport,
+    SessionBooking,
+)
+from qaweb.practice_week.views import ERRORS, bp, load_week, organiser_only
+
+OBSERVER_ROLES = (OBSERVER, SERVICE_MANAGER, TEAM_MANAGER)
+
+
+def _observation(observation_id, check=services.can_view) -> Observation:
+    return get_or_403(Observation, observation_id, check)
+
+
+# -- choices --------------------------------------------------------------------------------
+
+
+def _people(stmt):
+    return [
+        (u.id, f"{u.name} ({u.team.name})" if u.team else u.name)
+        for u in db.session.scalars(
+            stmt.where(User.active.is_(True)).order_by(User.last_name, User.first_name)
+        )
+    ]
+
+
+def _observers():
+    holders = select(UserRole.user_id).where(UserRole.role.in_(OBSERVER_ROLES))
+    return _people(select(User).where(User.id.in_(holders)))
+
+
+def _practitioners(team_id=None):
+    stmt = select(User)
+    if team_id is not None:
+        stmt = stmt.where(User.team_id == team_id)
+    return _people(stmt)
+
+
+def _meeting_types(current_id=None):
+    stmt = select(MeetingType).where(
+        MeetingType.active.is_(True) | (MeetingType.id == (current_id or 0))
+    )
+    return [(t.id, t.name) for t in db.session.scalars(stmt.order_by(MeetingType.name))]
+
+
+def _set_choices(form, offering=False, current=None):
+    if offering:
+        form.observer_id.choices = choices([], blank="An organiser will assign an observer")
+        team_id = current_user.team_id if not services.can_organise(current_user) else None
+        form.practitioner_id.choices = choices(_practitioners(team_id), blank="")
+    else:
+        form.observer_id.choices = choices(_observers(), blank="Not yet assigned")
+        form.practitioner_id.choices = choices(_practitioners(), blank="")
+    form.meeting_type_id.choices = choices(
+        _meeting_types(current.meeting_type_id if current else None), blank=""
+    )
+
+
+def _booking(form) -> services.Booking:
+    observer = db.session.get(User, int(form.observer_id.data)) if form.observer_id.data else None
+    return services.Booking(
+        observer=observer,
+        practitioner=db.session.get(User, int(form.practitioner_id.data)),
+        meeting_type_id=int(form.meeting_type_id.data),
+        starts_at=services.at_london(form.day.data, services.parse_time(form.starts.data)),
+        ends_at=services.at_london(form.day.data, services.parse_time(form.ends.data)),
+        place=form.place.data or "",
+        is_virtual=bool(form.is_virtual.data),
+        case_reference=form.case_reference.data or "",
+        family_agreed=form.family_agreed.data == "yes",
+        notes=form.notes.data or "",
+    )
+
+
+def _form_for(observation: Observation) -> ObservationForm:
+    starts = to_london(observation.starts_at)
+    return ObservationForm(
+        formdata=None,
+        data={
+            "version": observation.version,
+            "observer_id": str(observation.observer_id or ""),
+            "practitioner_id": str(observation.practitioner_id),
+            "meeting_type_id": str(observation.meeting_type_id),
+            "day": starts.date(),
+            "starts": services.format_time(observation.starts_at),
+            "ends": services.format_time(observation.ends_at),
+            "place": observation.place,
+            "is_virtual": observation.is_virtual,
+            "case_reference": observation.case_reference,
+            "family_agreed": "yes" if observation.family_agreed else "no",
+            "notes": observation.notes,
+        },
+    )
+
+
+def _clashes_for(week, form, exclude_id=None):
+    """The clashes the form's values would cause, or None if the form is not complete yet."""
+    if not (form.practitioner_id.data and form.day.data and form.starts.data and form.ends.data):
+        return None
+    try:
+        booking = _booking(form)
+    except (ValueError, TypeError):
+        return None
+    if booking.practitioner is None or booking.ends_at <= booking.starts_at:
+        return None
+    return services.clashes(services.slot_for(week, booking, exclude_id))
+
+
+def _schedule_page(week, form, observation=None, offering=False):
+    """Book (or change) an observation; clashes shown in place, hard ones refused."""
+    problem = None
+    found = None
+    if request.method == "POST":
+        valid = form.validate()
+        found = _clashes_for(week, form, observation.id if observation else None)
+        if valid:
+            booking = _booking(form)
+            reason = form.override_reason.data or ""
+
+            def apply():
+                if observation is None:
+                    return services.schedule(week, booking, current_user, reason)
+                return services.reschedule(observation, booking, current_user, reason)
+
+            if observation is None:
+                try:
+                    made = apply()
+                except services.ClashRefused as error:
+                    db.session.rollback()
+                    problem = str(error)
+                    found = error.clashes
+                except services.PracticeWeekError as error:
+                    db.session.rollback()
+                    problem = str(error)
+                else:
+                    db.session.commit()
+                    flash(_booked_message(made), "success")
+                    return redirect(url_for(".observation", observation_id=made.id))
+            else:
+                problem = guarded_save(db.session, observation, posted_version(form), apply, ERRORS)
+                if problem is None:
+                    flash(_booked_message(observation, changed=True), "success")
+                    return redirect(url_for(".observation", observation_id=observation.id))
+                if problem.stale:
+                    form = _form_for(observation)
+                    _set_choices(form, offering, observation)
+                    found = None
+    template = "practice_week/observation_form.html"
+    return render_template(
+        template,
+        week=week,
+        form=form,
+        observation=observation,
+        offering=offering,
+        clashes=found,
+        problem=problem,
+        check_url=url_for(
+            ".check_clashes", week_id=week.id, exclude=observation.id if observation else None
+        ),
+    )
+
+
+def _booked_message(observation, changed=False):
+    if observation.observer is None:
+        return (
+            f"{observation.practitioner.name}'s {observation.meeting_type.name.lower()} is "
+            "listed as available to observe."
+        )
+    verb = "changed" if changed else "scheduled"
+    return (
+        f"Observation {observation.reference} {verb}: {observation.observer.name} observes "
+        f"{observation.practitioner.name}. Download the invite to send it."
+    )
+
+
+@bp.route("/<int:week_id>/observations/new", methods=["GET", "POST"])
+@login_required
+def schedule(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    form = ObservationForm(data={"day": week.starts_on} if request.method == "GET" else None)
+    _set_choices(form)
+    return _schedule_page(week, form)
+
+
+@bp.route("/<int:week_id>/offer", methods=["GET", "POST"])
+@login_required
+def offer(week_id):
+    if not services.can_offer(current_user):
+        abort(403)
+    week = load_week(week_id)
+    form = ObservationForm(data={"day": week.starts_on} if request.method == "GET" else None)
+    _set_choices(form, offering=True)
+    if request.method == "POST":
+        form.observer_id.data = ""  # offering never chooses the observer
+        allowed = {str(c.value) for c in form.practitioner_id.choices}
+        if form.practitioner_id.data and form.practitioner_id.data not in allowed:
+            abort(403)
+    return _schedule_page(week, form, offering=True)
+
+
+@bp.post("/<int:week_id>/observations/check")
+@login_required
+def check_clashes(week_id):
+    """The clash panel for the values typed so far (htmx, as the form changes)."""
+    if not services.can_offer(current_user):
+        abort(403)
+    week = load_week(week_id)
+    form = ObservationForm()
+    exclude = request.args.get("exclude", type=int)
+    found = _clashes_for(week, form, exclude)
+    return render_template("practice_week/_clashes.html", clashes=found, checked=True)
+
+
+@bp.get("/<int:week_id>/board")
+@login_required
+def board(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    form, stmt = _board_filters(week)
+    by_day = {day: [] for day in week.days}
+    unassigned = []
+    for o in db.session.scalars(stmt.order_by(Observation.starts_at, Observation.id)):
+        if o.status == REQUESTED:
+            unassigned.append(o)
+        else:
+            by_day.setdefault(to_london(o.starts_at).date(), []).append(o)
+    return render(
+        "practice_week/board.html",
+        block="results",
+        week=week,
+        form=form,
+        by_day=by_day,
+        unassigned=unassigned,
+        export_url=url_for(".schedule_export", week_id=week.id, **form.active_args()),
+        services=services,
+    )
+
+
+def _board_filters(week):
+    form = BoardFilterForm()
+    areas = list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+    form.area.choices = choices(((a.id, a.name) for a in areas), blank="All service areas")
+    teams = list(db.session.scalars(select(Team).order_by(Team.name)))
+    form.team.choices = choices(((t.id, t.name) for t in teams), blank="All teams")
+    form.observer.choices = choices(_observers(), blank="All observers")
+    filters = form.cleaned()
+    stmt = select(Observation).where(Observation.week_id == week.id)
+    if filters.get("area"):
+        stmt = stmt.where(
+            Observation.team_id.in_(
+                select(Team.id).where(Team.service_area_id == int(filters["area"]))
+            )
+        )
+    if filters.get("team"):
+        stmt = stmt.where(Observation.team_id == int(filters["team"]))
+    if filters.get("observer"):
+        stmt = stmt.where(Observation.observer_id == int(filters["observer"]))
+    if filters.get("status"):
+        stmt = stmt.where(Observation.status == filters["status"])
+    return form, stmt
+
+
+@bp.get("/<int:week_id>/schedule.xlsx")
+@login_required
+def schedule_export(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    _, stmt = _board_filters(week)
+    return send_workbook(
+        f"practice-week-{week.starts_on.isoformat()}-schedule.xlsx",
+        "Schedule",
+        exports.SCHEDULE_COLUMNS,
+        exports.schedule_rows(stmt.order_by(Observation.starts_at, Observation.id)),
+    )
+
+
+# -- one observation ------------------------------------------------------------------------------
+
+
+@bp.get("/observations/<int:observation_id>")
+@login_required
+def observation(observation_id):
+    observation = _observation(observation_id)
+    sees_record = services.can_view_record(current_user, observation)
+    can_record = services.can_record(current_user, observation)
+    feedback_form = FeedbackChoiceForm(
+        data={
+            "version": observation.version,
+            "family_feedback": observation.family_feedback or None,
+            "child_feedback": observation.child_feedback or None,
+        }
+    )
+    actions = (
+        list(
+            db.session.scalars(
+                select(Action)
+                .where(Action.source_type == "observation", Action.source_id == observation.id)
+                .order_by(Action.due_on)
+            )
+        )
+        if sees_record
+        else []
+    )
+    return render_template(
+        "practice_week/observation.html",
+        observation=observation,
+        week=observation.week,
+        sees_record=sees_record,
+        can_record=can_record,
+        can_reschedule=services.can_reschedule(current_user, observation),
+        feedback_form=feedback_form,
+        missing=services.missing_for_completion(observation) if can_record else [],
+        actions=actions,
+        history=history_for(db.session, observation) if sees_record else [],
+        services=services,
+        reasons=NOT_HELD_REASONS,
+        today=today_london(),
+    )
+
+
+@bp.route("/observations/<int:observation_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_observation(observation_id):
+    observation = _observation(observation_id, services.can_reschedule)
+    form = _form_for(observation) if request.method == "GET" else ObservationForm()
+    _set_choices(form, current=observation)
+    return _schedule_page(observation.week, form, observation)
+
+
+def _reason_page(observation, form, template, apply, done):
+    problem = None
+    if form.validate_on_submit():
+        problem = guarded_save(db.session, observation, posted_version(form), apply, ERRORS)
+        if problem is None:
+            flash(done, "success")
+            return redirect(url_for(".observation", observation_id=observation.id))
+        form.version.data = observation.version
+    return render_template(template, observation=observation, form=form, problem=problem)
+
+
+@bp.route("/observations/<int:observation_id>/cancel", methods=["GET", "POST"])
+@login_required
+def cancel_observation(observation_id):
+    observation = _observation(observation_id, services.can_reschedule)
+    form = CancelForm(version=observation.version)
+    return _reason_page(
+        observation,
+        form,
+        "practice_week/cancel.html",
+        lambda: services.cancel(observation, form.reason.data),
+        f"Observation {observation.reference} cancelled: download the cancellation to send it.",
+    )
+
+
+@bp.route("/observations/<int:observation_id>/not-held", methods=["GET", "POST"])
+@login_required
+def not_held(observation_id):
+    observation = _observation(
+        observation_id,
+        lambda u, o: services.can_record(u, o) or services.can_reschedule(u, o),
+    )
+    form = NotHeldForm(version=observation.version)
+    return _reason_page(
+        observation,
+        form,
+        "practice_week/not_held.html",
+        lambda: services.did_not_take_place(observation, form.reason.data, form.detail.data or ""),
+        f"Observation {observation.reference} recorded as not taking place.",
+    )
+
+
+def _step(observation_id, change, done, anchor=""):
+    observation = _observation(observation_id, services.can_record)
+    problem = guarded_save(
+        db.session, observation, request.form.get("version"), lambda: change(observation), ERRORS
+    )
+    flash(problem or done, "error" if problem else "success")
+    return redirect(url_for(".observation", observation_id=observation.id) + anchor)
+
+
+@bp.post("/observations/<int:observation_id>/start")
+@login_required
+def start_record(observation_id):
+    observation = _observation(observation_id, services.can_record)
+    try:
+        response = services.start_record(observation, current_user)
+    except services.PracticeWeekError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for(".observation", observation_id=observation.id))
+    db.session.commit()
+    return redirect(url_for("responses.show", response_id=response.id))
+
+
+@bp.post("/observations/<int:observation_id>/feedback")
+@login_required
+def feedback(observation_id):
+    observation = _observation(observation_id, services.can_record)
+    form = FeedbackChoiceForm()
+    if not form.validate_on_submit():
+        flash(next(iter(form.errors.values()))[0], "error")
+        return redirect(url_for(".observation", observation_id=observation.id) + "#feedback")
+
+    def apply():
+        services.set_feedback(observation, "family", form.family_feedback.data, current_user)
+        services.set_feedback(observation, "child", form.child_feedback.data, current_user)
+
+    return _step(observation_id, lambda o: apply(), "Feedback recorded.", "#feedback")
+
+
+@bp.route("/observations/<int:observation_id>/reflections", methods=["GET", "POST"])
+@login_required
+def reflections(observation_id):
+    observation = _observation(observation_id, services.can_record)
+    form = ReflectionsForm(
+        data={
+            "version": observation.version,
+            "reflections": observation.reflections,
+            "themes": [str(t.id) for t in observation.themes],
+        }
+        if request.method == "GET"
+        else None
+    )
+    current = {t.id for t in observation.themes}
+    form.themes.choices = choices(
+        (t.id, t.name)
+        for t in db.session.scalars(select(LearningTheme).order_by(LearningTheme.name))
+        if t.active or t.id in current
+    )
+    problem = None
+    if form.validate_on_submit():
+        problem = guarded_save(
+            db.session,
+            observation,
+            posted_version(form),
+            lambda: services.save_reflections(
+                observation, form.reflections.data, [int(i) for i in form.themes.data]
+            ),
+            ERRORS,
+        )
+        if problem is None:
+            flash("Reflections and learning themes saved.", "success")
+            return redirect(url_for(".observation", observation_id=observation.id))
+        form.version.data = observation.version
+    return render_template(
+        "practice_week/reflections.html", observation=observation, form=form, problem=problem
+    )
+
+
+@bp.post("/observations/<int:observation_id>/complete")
+@login_required
+def complete(observation_id):
+    return _step(
+        observation_id,
+        services.complete,
+        "Observation completed: the practitioner and their manager can now read it.",
+    )
+
+
+@bp.route("/observations/<int:observation_id>/actions/new", methods=["GET", "POST"])
+@login_required
+def new_action(observation_id):
+    observation = _observation(
+        observation_id,
+        lambda u, o: (
+            o.observer_id == u.id
+            and o.status != CANCELLED
+            or (services.can_organise(u) and services.can_view_record(u, o))
+        ),
+    )
+    return raise_page(
+        source_type="observation",
+        source_id=observation.id,
+        source_label=f"{observation.reference}, {observation.practitioner.name}",
+        back_url=url_for(".observation", observation_id=observation.id),
+        caption=f"{observation.reference} · observation of {observation.practitioner.name}",
+        default_owner=observation.practitioner,
+    )
+
+
+# -- calendar invites ---------------------------------------------------------------------------
+
+
+@bp.get("/observations/<int:observation_id>/invite.ics")
+@login_required
+def observation_invite(observation_id):
+    observation = _observation(observation_id)
+    if observation.status == REQUESTED:
+        abort(404)
+    url = url_for(".observation", observation_id=observation.id, _external=True)
+    body = calendar.invite(
+        calendar.observation_event(observation, url),
+        cancelled=observation.status in (CANCELLED, NOT_HELD),
+    )
+    return calendar.send(body, f"{observation.reference.lower()}.ics")
+
+
+@bp.get("/<int:week_id>/calendar.ics")
+@login_required
+def person_calendar(week_id):
+    """A person's whole schedule for the week (their own, or anyone's for an organiser)."""
+    week = load_week(week_id)
+    person_id = request.args.get("person", type=int) or current_user.id
+    if person_id != current_user.id and not services.can_organise(current_user):
+        abort(403)
+    person = db.get_or_404(User, person_id)
+    events = [
+        calendar.observation_event(o, url_for(".observation", observation_id=o.id, _external=True))
+        for o in db.session.scalars(
+            select(Observation)
+            .where(
+                Observation.week_id == week.id,
+                Observation.status != REQUESTED,
+                (Observation.observer_id == person.id) | (Observation.practitioner_id == person.id),
+            )
+            .order_by(Observation.starts_at)
+        )
+    ]
+    booked = select(SessionBooking.session_id).where(
+        SessionBooking.user_id == person.id, SessionBooking.status == "booked"
+    )
+    for session in db.session.scalars(
+        select(LearningSession)
+        .where(
+            LearningSession.week_id == week.id,
+            LearningSession.id.in_(booked) | (LearningSession.facilitator_id == person.id),
+        )
+        .order_by(LearningSession.starts_at)
+    ):
+        events.append(
+            calendar.session_event(
+                session, url_for(".session", session_id=session.id, _external=True)
+            )
+        )
+    body = calendar.feed(events, f"Practice Week: {week.theme} ({person.name})")
+    return calendar.send(body, f"practice-week-{week.starts_on.isoformat()}-{person.id}.ics")
+
+
+# -- importing a schedule ----------------------------------------------------------------------
+
+
+@bp.route("/<int:week_id>/import", methods=["GET", "POST"])
+@login_required
+def import_schedule(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    form = ImportForm()
+    problem = None
+    if form.validate_on_submit():
+        upload = request.files.get("upload")
+        if not upload or not upload.filename:
+            problem = "Choose the schedule file to upload"
+        else:
+            try:
+                table = importer.read(upload.filename, upload.read(5 * 1024 * 1024))
+            except importer.ImportFileError as error:
+                problem = str(error)
+            else:
+                report = importer.check(week, table)
+                pending = importer.save(week, upload.filename, report, current_user)
+                db.session.commit()
+                return redirect(url_for(".import_preview", import_id=pending.id))
+    return render_template(
+        "practice_week/import.html",
+        week=week,
+        form=form,
+        problem=problem,
+        headers=importer.HEADERS,
+        required=importer.REQUIRED,
+    )
+
+
+@bp.route("/imports/<int:import_id>", methods=["GET", "POST"])
+@login_required
+def import_preview(import_id):
+    organiser_only()
+    pending = db.get_or_404(ScheduleImport, import_id)
+    week = load_week(pending.week_id)
+    problem = None
+    if request.method == "POST":
+        try:
+            made = importer.apply(pending, current_user)
+        except services.PracticeWeekError as error:
+            db.session.rollback()
+            problem = str(error)
+        else:
+            db.session.commit()
+            flash(f"{made} observations imported into the schedule.", "success")
+            return redirect(url_for(".board", week_id=week.id))
+    rows = pending.rows
+    return render_template(
+        "practice_week/import_preview.html",
+        week=week,
+        pending=pending,
+        rows=rows,
+        bad=[r for r in rows if r["problems"]],
+        error_list=[
+            {"text": f"Row {r['row']}: {r['problems'][0]}", "href": f"#row-{r['row']}"}
+            for r in rows
+            if r["problems"]
+        ][:20],
+        problem=problem,
+    )
+
+
+@bp.get("/import-template.xlsx")
+@login_required
+def import_template():
+    organiser_only()
+    return send_workbook(
+        "practice-week-schedule-template.xlsx",
+        "Schedule",
+        [Column(label, 24) for label in importer.HEADERS.values()],
+        importer.template_rows(),
+    )

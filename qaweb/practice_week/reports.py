@@ -1,0 +1,270 @@
+"""Coverage during the week and the week's report afterwards, counted in SQL."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, select
+
+from qaweb.actions.models import CANCELLED as ACTION_CANCELLED
+from qaweb.actions.models import COMPLETED as ACTION_COMPLETED
+from qaweb.actions.models import OPEN as ACTION_OPEN
+from qaweb.actions.models import Action
+from qaweb.core.permissions import ROLES
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team, User, UserRole
+from qaweb.practice_week.models import (
+    CANCELLED,
+    COMPLETED,
+    DECLINED,
+    FEEDBACK_CHOICES,
+    GIVEN,
+    NOT_APPROPRIATE,
+    NOT_HELD,
+    NOT_HELD_REASONS,
+    REQUESTED,
+    SCHEDULED,
+    LearningTheme,
+    Observation,
+    PracticeWeek,
+    observation_theme,
+)
+from qaweb.tools import reports as tool_reports
+from qaweb.tools.models import COMPLETED as RESPONSE_COMPLETED
+from qaweb.tools.models import Response
+
+STATUS_ORDER = (SCHEDULED, COMPLETED, NOT_HELD, CANCELLED, REQUESTED)
+CHOICE_KINDS = {"yes_partly_no", "agree_scale", "single_choice", "multiple_choice"}
+
+
+@dataclass
+class CoverageRow:
+    area: str
+    team: str
+    team_id: int | None
+    counts: dict = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def planned(self) -> int:
+        return self.counts[SCHEDULED] + self.counts[COMPLETED] + self.counts[NOT_HELD]
+
+
+def coverage(week: PracticeWeek, area_id: int | None = None) -> list[CoverageRow]:
+    """Observations by team and status, every team of the area listed (none is a gap too)."""
+    counts = db.session.execute(
+        select(Observation.team_id, Observation.status, func.count())
+        .where(Observation.week_id == week.id)
+        .group_by(Observation.team_id, Observation.status)
+    ).all()
+    teams = select(Team.id, Team.name, ServiceArea.name).join(ServiceArea)
+    if area_id:
+        teams = teams.where(Team.service_area_id == area_id)
+    rows = {
+        team_id: CoverageRow(area, name, team_id)
+        for team_id, name, area in db.session.execute(teams.order_by(ServiceArea.name, Team.name))
+    }
+    for team_id, status, count in counts:
+        if team_id in rows:
+            rows[team_id].counts[status] += count
+        elif team_id is None and not area_id:
+            rows.setdefault(None, CoverageRow("", "No team", None)).counts[status] += count
+    return list(rows.values())
+
+
+def totals(rows: list[CoverageRow]) -> CoverageRow:
+    total = CoverageRow("", "All teams", None)
+    for row in rows:
+        for status, count in row.counts.items():
+            total.counts[status] += count
+    return total
+
+
+@dataclass(frozen=True)
+class ObserverProgress:
+    name: str
+    team: str
+    planned: int
+    completed: int
+
+
+def observers(week: PracticeWeek) -> dict:
+    """Who is expected to observe and how far each has got; observers with none completed."""
+    per = (
+        select(
+            Observation.observer_id.label("uid"),
+            func.count(case((Observation.status.in_((SCHEDULED, COMPLETED, NOT_HELD)), 1))).label(
+                "planned"
+            ),
+            func.count(case((Observation.status == COMPLETED, 1))).label("completed"),
+        )
+        .where(Observation.week_id == week.id, Observation.observer_id.is_not(None))
+        .group_by(Observation.observer_id)
+        .subquery()
+    )
+    expected_ids = (
+        select(UserRole.user_id).where(UserRole.role.in_(week.target_roles or [])).distinct()
+    )
+    people = db.session.execute(
+        select(
+            User,
+            func.coalesce(per.c.planned, 0),
+            func.coalesce(per.c.completed, 0),
+            User.id.in_(expected_ids),
+        )
+        .outerjoin(per, per.c.uid == User.id)
+        .where(User.active.is_(True), (User.id.in_(expected_ids)) | (per.c.uid.is_not(None)))
+        .order_by(User.last_name, User.first_name)
+    ).all()
+    target = week.target_per_observer
+    expected = [row for row in people if row[3]]
+    met = [row for row in expected if row[2] >= target]
+    behind = [
+        ObserverProgress(u.name, u.team.name if u.team else "", planned, completed)
+        for u, planned, completed, is_expected in people
+        if (is_expected and completed < target) or (not is_expected and completed == 0)
+    ]
+    return {
+        "expected": len(expected),
+        "met": len(met),
+        "target": target,
+        "roles": [ROLES[r] for r in week.target_roles or [] if r in ROLES],
+        "behind": behind,
+    }
+
+
+def _week_observations(week_id: int):
+    return select(Observation.id).where(Observation.week_id == week_id)
+
+
+def _completed_responses(week_id: int, column):
+    return (
+        select(column)
+        .join(Response, Response.id == column)
+        .where(
+            Observation.week_id == week_id,
+            Observation.status == COMPLETED,
+            Response.status == RESPONSE_COMPLETED,
+        )
+    )
+
+
+def figures(week: PracticeWeek) -> dict:
+    """The key figures of a week, for the report and for comparing one week with another."""
+    by_status = dict(
+        db.session.execute(
+            select(Observation.status, func.count())
+            .where(Observation.week_id == week.id)
+            .group_by(Observation.status)
+        ).all()
+    )
+    planned = sum(by_status.get(s, 0) for s in (SCHEDULED, COMPLETED, NOT_HELD))
+    completed = by_status.get(COMPLETED, 0)
+    feedback = {}
+    for whose in ("family", "child"):
+        column = getattr(Observation, f"{whose}_feedback")
+        feedback[whose] = dict(
+            db.session.execute(
+                select(column, func.count())
+                .where(Observation.week_id == week.id, Observation.status == COMPLETED)
+                .group_by(column)
+            ).all()
+        )
+    grades = tool_reports.grade_distribution(_completed_responses(week.id, Observation.response_id))
+    overall = grades.get(("overall", "overall_grade"), [])
+    graded = sum(s.count for s in overall)
+    good_or_better = sum(s.count for s in overall[:2]) if overall else 0
+    actions = db.session.execute(
+        select(
+            func.count(),
+            func.count(case((Action.status == ACTION_COMPLETED, 1))),
+            func.count(
+                case((and_(Action.status == ACTION_OPEN, Action.due_on < today_london()), 1))
+            ),
+        ).where(
+            Action.source_type == "observation",
+            Action.source_id.in_(_week_observations(week.id)),
+            Action.status != ACTION_CANCELLED,
+        )
+    ).one()
+    return {
+        "by_status": {s: by_status.get(s, 0) for s in STATUS_ORDER},
+        "planned": planned,
+        "completed": completed,
+        "completion_rate": _percent(completed, planned),
+        "feedback": feedback,
+        "family_given_rate": _percent(feedback["family"].get(GIVEN, 0), completed),
+        "child_given_rate": _percent(feedback["child"].get(GIVEN, 0), completed),
+        "graded": graded,
+        "good_or_better": _percent(good_or_better, graded),
+        "grades": overall,
+        "actions": {"raised": actions[0], "done": actions[1], "overdue": actions[2]},
+    }
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def not_held_reasons(week: PracticeWeek) -> list[tuple[str, int]]:
+    rows = db.session.execute(
+        select(Observation.not_held_reason, func.count())
+        .where(Observation.week_id == week.id, Observation.status == NOT_HELD)
+        .group_by(Observation.not_held_reason)
+        .order_by(func.count().desc())
+    ).all()
+    return [(NOT_HELD_REASONS.get(key, "Not given"), count) for key, count in rows]
+
+
+def themes_ranked(week: PracticeWeek) -> list[tuple[str, int]]:
+    return [
+        (name, count)
+        for name, count in db.session.execute(
+            select(LearningTheme.name, func.count())
+            .join(observation_theme, observation_theme.c.theme_id == LearningTheme.id)
+            .join(Observation, Observation.id == observation_theme.c.observation_id)
+            .where(Observation.week_id == week.id, Observation.status == COMPLETED)
+            .group_by(LearningTheme.name)
+            .order_by(func.count().desc(), LearningTheme.name)
+        )
+    ]
+
+
+def feedback_summary(week: PracticeWeek, whose: str) -> list[dict]:
+    """Each choice question of the family-feedback forms given, with its answers and
+    percentages (Worcestershire's table): one query per question of the tool."""
+    column = getattr(Observation, f"{whose}_response_id")
+    ids = _completed_responses(week.id, column)
+    versions = db.session.scalars(
+        select(Response.tool_version_id).where(Response.id.in_(ids)).distinct()
+    ).all()
+    if not versions:
+        return []
+    from qaweb.tools.models import ToolVersion
+
+    questions = []
+    seen = set()
+    for version in db.session.scalars(select(ToolVersion).where(ToolVersion.id.in_(versions))):
+        for section in version.sections:
+            for question in section["questions"]:
+                if question["kind"] in CHOICE_KINDS and question["key"] not in seen:
+                    seen.add(question["key"])
+                    questions.append(question)
+    summary = []
+    for question in questions:
+        shares = tool_reports.answer_distribution(ids, question["key"])
+        if shares:
+            summary.append(
+                {"question": question["label"], "shares": shares, "answered": _sum(shares)}
+            )
+    return summary
+
+
+def _sum(shares) -> int:
+    return sum(s.count for s in shares)
+
+
+def feedback_label(key: str) -> str:
+    return FEEDBACK_CHOICES.get(key, "Not recorded")
+
+
+FEEDBACK_KEYS = (GIVEN, DECLINED, NOT_APPROPRIATE)

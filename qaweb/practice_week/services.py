@@ -1,0 +1,580 @@
+"""Practice weeks and observations: who may do what, clash checks, and each state change."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select
+
+from qaweb.core.db import utcnow
+from qaweb.core.permissions import (
+    ORGANISER,
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    TEAM_MANAGER,
+    has_any_role,
+)
+from qaweb.core.timefmt import LONDON, format_span, format_time, to_london  # noqa: F401
+from qaweb.extensions import db
+from qaweb.organisation.models import User
+from qaweb.practice_week.models import (
+    BOOKED,
+    BOOKED_STATUSES,
+    CANCELLED,
+    CLOSED,
+    COMPLETED,
+    GIVEN,
+    NOT_HELD,
+    NOT_HELD_REASONS,
+    OPEN,
+    PLANNING,
+    REQUESTED,
+    SCHEDULED,
+    SESSION_SCHEDULED,
+    LearningSession,
+    LearningTheme,
+    Observation,
+    PracticeWeek,
+    SessionBooking,
+)
+from qaweb.tools.models import Response, Tool, ToolVersion
+
+
+class PracticeWeekError(Exception):
+    """A change the rules refuse; the message says why, for the person who asked."""
+
+
+# -- who may do what ------------------------------------------------------------------------
+
+
+def can_organise(user) -> bool:
+    return has_any_role(user, ORGANISER, QA_OFFICER)
+
+
+def can_see_week(user, week: PracticeWeek) -> bool:
+    return week.status != PLANNING or can_organise(user)
+
+
+def can_offer(user) -> bool:
+    """Team managers offer their practitioners' meetings as available to observe."""
+    return has_any_role(user, TEAM_MANAGER, ORGANISER, QA_OFFICER)
+
+
+def _manages(user, observation: Observation) -> bool:
+    """The practitioner's manager: line manager, team manager of the team, or service manager
+    of the area."""
+    practitioner = observation.practitioner
+    if practitioner.line_manager_id == user.id:
+        return True
+    team = observation.team or practitioner.team
+    if team is None or user.team is None:
+        return False
+    if has_any_role(user, TEAM_MANAGER) and user.team_id == team.id:
+        return True
+    return has_any_role(user, SERVICE_MANAGER) and user.team.service_area_id == team.service_area_id
+
+
+def can_view(user, observation: Observation) -> bool:
+    """The schedule details (time, place, who): the people involved and their managers."""
+    return (
+        can_organise(user)
+        or observation.observer_id == user.id
+        or observation.practitioner_id == user.id
+        or observation.offered_by_id == user.id
+        or _manages(user, observation)
+    )
+
+
+def can_view_record(user, observation: Observation) -> bool:
+    """The record itself: the observer and the QA team while it is written; once completed,
+    the observed practitioner and their manager too. Other practitioners never."""
+    if observation.observer_id == user.id or can_organise(user):
+        return True
+    if observation.status != COMPLETED:
+        return False
+    return observation.practitioner_id == user.id or _manages(user, observation)
+
+
+def can_record(user, observation: Observation) -> bool:
+    return observation.observer_id == user.id and observation.status == SCHEDULED
+
+
+def can_reschedule(user, observation: Observation) -> bool:
+    return can_organise(user) and observation.status in (REQUESTED, SCHEDULED)
+
+
+def list_condition(user):
+    """Which observations a person sees in lists (None: all of them)."""
+    if can_organise(user):
+        return None
+    conditions = [
+        Observation.observer_id == user.id,
+        Observation.practitioner_id == user.id,
+        Observation.offered_by_id == user.id,
+        Observation.practitioner_id.in_(select(User.id).where(User.line_manager_id == user.id)),
+    ]
+    if user.team_id and has_any_role(user, TEAM_MANAGER):
+        conditions.append(Observation.team_id == user.team_id)
+    if user.team and has_any_role(user, SERVICE_MANAGER):
+        from qaweb.organisation.models import Team
+
+        conditions.append(
+            Observation.team_id.in_(
+                select(Team.id).where(Team.service_area_id == user.team.service_area_id)
+            )
+        )
+    return or_(*conditions)
+
+
+# -- times ------------------------------------------------------------------------------------
+
+TIME_PATTERN = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$")
+
+
+def parse_time(text: str) -> time:
+    """9:30, 09.30, 2pm, 2:15pm or 14:15 as a time; ValueError if it is not one."""
+    match = TIME_PATTERN.match((text or "").strip().lower().replace(" ", ""))
+    if not match:
+        raise ValueError
+    hour, minute, half = int(match[1]), int(match[2] or 0), match[3]
+    if half:
+        if not 1 <= hour <= 12:
+            raise ValueError
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    if hour > 23 or minute > 59:
+        raise ValueError
+    return time(hour, minute)
+
+
+def at_london(day: date, clock: time) -> datetime:
+    """The moment a London wall-clock time happens, as an aware datetime."""
+    return datetime.combine(day, clock, tzinfo=LONDON)
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = at_london(day, time(0))
+    return start, at_london(day + timedelta(days=1), time(0))
+
+
+# -- tools --------------------------------------------------------------------------------------
+
+
+def published_versions(kind: str) -> list[ToolVersion]:
+    return [
+        tool.current
+        for tool in db.session.scalars(select(Tool).where(Tool.kind == kind).order_by(Tool.name))
+        if tool.current is not None
+    ]
+
+
+def observation_tool(week: PracticeWeek) -> ToolVersion:
+    version = week.observation_tool or next(iter(published_versions("practice_observation")), None)
+    if version is None:
+        raise PracticeWeekError(
+            "There is no published practice-observation tool: an administrator must publish one"
+        )
+    return version
+
+
+def family_tool(week: PracticeWeek) -> ToolVersion:
+    version = week.family_tool or next(iter(published_versions("family_feedback")), None)
+    if version is None:
+        raise PracticeWeekError(
+            "There is no published family-feedback tool: an administrator must publish one"
+        )
+    return version
+
+
+# -- weeks ----------------------------------------------------------------------------------------
+
+
+def check_week(week: PracticeWeek) -> None:
+    if week.ends_on < week.starts_on:
+        raise PracticeWeekError("The last day must be the same as or after the first day")
+    if (week.ends_on - week.starts_on).days > 27:
+        raise PracticeWeekError("A practice week can last at most 4 weeks")
+
+
+def open_week(week: PracticeWeek) -> None:
+    if week.status != PLANNING:
+        raise PracticeWeekError("Only a week being planned can be opened.")
+    week.status = OPEN
+
+
+def close_week(week: PracticeWeek) -> None:
+    if week.status != OPEN:
+        raise PracticeWeekError("Only an open week can be closed.")
+    week.status = CLOSED
+
+
+def reopen_week(week: PracticeWeek) -> None:
+    if week.status != CLOSED:
+        raise PracticeWeekError("Only a closed week can be reopened.")
+    week.status = OPEN
+
+
+def previous_week(week: PracticeWeek) -> PracticeWeek | None:
+    return db.session.scalar(
+        select(PracticeWeek)
+        .where(PracticeWeek.starts_on < week.starts_on)
+        .order_by(PracticeWeek.starts_on.desc())
+        .limit(1)
+    )
+
+
+# -- clashes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clash:
+    message: str
+    hard: bool
+
+
+@dataclass
+class Slot:
+    """What is being scheduled, for the clash checks (a form, a file row or a record)."""
+
+    week: PracticeWeek
+    observer: User | None
+    practitioner: User
+    starts_at: datetime
+    ends_at: datetime
+    exclude_id: int | None = None
+    #: Rows earlier in the same import, as Slots with a label ("row 3").
+    label: str = ""
+    earlier: list = field(default_factory=list)
+
+
+def _overlaps(a_start, a_end, b_start, b_end) -> bool:
+    # An observation ending at 10:00 and one starting at 10:00 do not clash.
+    return a_start < b_end and b_start < a_end
+
+
+def _role_words(observation: Observation, person_id: int) -> str:
+    if observation.observer_id == person_id:
+        return f"observing {observation.practitioner.name}"
+    if observation.observer is not None:
+        return f"being observed by {observation.observer.name}"
+    return "offered to be observed"
+
+
+def clashes(slot: Slot) -> list[Clash]:
+    """Everything wrong with booking ``slot``: hard clashes refuse it, soft ones need a reason."""
+    found: list[Clash] = []
+    people = [p for p in (slot.observer, slot.practitioner) if p is not None]
+    if slot.observer is not None and slot.observer.id == slot.practitioner.id:
+        found.append(Clash("The observer and the practitioner must be different people", True))
+    for person in people:
+        if not person.active:
+            found.append(Clash(f"{person.name} has left: their account is deactivated", hard=True))
+    ids = [p.id for p in people]
+    names = {p.id: p.name for p in people}
+    stmt = select(Observation).where(
+        Observation.status.in_(BOOKED_STATUSES),
+        Observation.starts_at < slot.ends_at,
+        Observation.ends_at > slot.starts_at,
+        or_(Observation.observer_id.in_(ids), Observation.practitioner_id.in_(ids)),
+    )
+    if slot.exclude_id:
+        stmt = stmt.where(Observation.id != slot.exclude_id)
+    for other in db.session.scalars(stmt.order_by(Observation.starts_at)):
+        for person_id in ids:
+            if person_id in (other.observer_id, other.practitioner_id):
+                found.append(
+                    Clash(
+                        f"{names[person_id]} is already {_role_words(other, person_id)} "
+                        f"({other.reference}) from {format_span(other.starts_at, other.ends_at)}",
+                        hard=True,
+                    )
+                )
+    for session, person_id, facilitating in sessions_overlapping(ids, slot.starts_at, slot.ends_at):
+        what = "facilitating" if facilitating else "booked on"
+        found.append(
+            Clash(
+                f"{names[person_id]} is {what} the learning session “{session.title}” from "
+                f"{format_span(session.starts_at, session.ends_at)}",
+                hard=True,
+            )
+        )
+    for earlier in slot.earlier:
+        for person in people:
+            if person.id in {earlier.practitioner.id, earlier.observer and earlier.observer.id}:
+                if _overlaps(earlier.starts_at, earlier.ends_at, slot.starts_at, slot.ends_at):
+                    found.append(
+                        Clash(
+                            f"{person.name} is also booked on {earlier.label} of this file from "
+                            f"{format_span(earlier.starts_at, earlier.ends_at)}",
+                            hard=True,
+                        )
+                    )
+    limit = slot.week.max_per_practitioner
+    stmt = select(func.count()).where(
+        Observation.week_id == slot.week.id,
+        Observation.practitioner_id == slot.practitioner.id,
+        Observation.status.in_(BOOKED_STATUSES),
+    )
+    if slot.exclude_id:
+        stmt = stmt.where(Observation.id != slot.exclude_id)
+    already = (db.session.scalar(stmt) or 0) + sum(
+        1 for e in slot.earlier if e.practitioner.id == slot.practitioner.id
+    )
+    if already >= limit:
+        times = "once" if already == 1 else f"{already} times"
+        found.append(
+            Clash(
+                f"{slot.practitioner.name} is already observed {times} this week "
+                f"(the week allows {limit})",
+                hard=False,
+            )
+        )
+    first, last = slot.week.starts_on, slot.week.ends_on
+    day = to_london(slot.starts_at).date()
+    if not first <= day <= last:
+        found.append(
+            Clash(
+                f"The observation is outside the week ({first:%-d %B} to {last:%-d %B %Y})",
+                hard=False,
+            )
+        )
+    return found
+
+
+def sessions_overlapping(person_ids, starts_at, ends_at, exclude_session_id=None):
+    """(session, person id, facilitating?) for each scheduled session that overlaps."""
+    if not person_ids:
+        return []
+    booked = (
+        select(SessionBooking.session_id, SessionBooking.user_id)
+        .where(SessionBooking.user_id.in_(person_ids), SessionBooking.status == BOOKED)
+        .subquery()
+    )
+    base = select(LearningSession).where(
+        LearningSession.status == SESSION_SCHEDULED,
+        LearningSession.starts_at < ends_at,
+        LearningSession.ends_at > starts_at,
+    )
+    if exclude_session_id:
+        base = base.where(LearningSession.id != exclude_session_id)
+    results = []
+    for session, user_id in db.session.execute(
+        base.add_columns(booked.c.user_id).join(booked, booked.c.session_id == LearningSession.id)
+    ):
+        results.append((session, user_id, False))
+    for session in db.session.scalars(base.where(LearningSession.facilitator_id.in_(person_ids))):
+        results.append((session, session.facilitator_id, True))
+    return results
+
+
+class ClashRefused(PracticeWeekError):
+    def __init__(self, found: list[Clash]):
+        self.clashes = found
+        hard = [c for c in found if c.hard]
+        super().__init__(
+            "This cannot be booked: " + hard[0].message
+            if hard
+            else "Give a reason to book it despite the clash"
+        )
+
+
+def check_slot(slot: Slot, override_reason: str) -> list[Clash]:
+    """Refuse a hard clash, or a soft one without a reason; otherwise the clashes overridden."""
+    found = clashes(slot)
+    if any(c.hard for c in found) or (found and not override_reason.strip()):
+        raise ClashRefused(found)
+    return found
+
+
+# -- scheduling -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Booking:
+    """The details of an observation, as a form or an imported row gives them."""
+
+    observer: User | None
+    practitioner: User
+    meeting_type_id: int
+    starts_at: datetime
+    ends_at: datetime
+    place: str = ""
+    is_virtual: bool = False
+    case_reference: str = ""
+    family_agreed: bool = False
+    notes: str = ""
+
+
+def _check_open(week: PracticeWeek) -> None:
+    if week.status == CLOSED:
+        raise PracticeWeekError("This practice week is closed: reopen it to schedule more.")
+
+
+def _apply(observation: Observation, booking: Booking) -> bool:
+    """Copy the booking onto the record; True if the time or place changed."""
+    moved = (
+        observation.starts_at != booking.starts_at
+        or observation.ends_at != booking.ends_at
+        or observation.place != booking.place
+        or observation.is_virtual != booking.is_virtual
+    )
+    observation.observer = booking.observer
+    observation.practitioner = booking.practitioner
+    observation.team_id = booking.practitioner.team_id
+    observation.meeting_type_id = booking.meeting_type_id
+    observation.starts_at = booking.starts_at
+    observation.ends_at = booking.ends_at
+    observation.place = booking.place
+    observation.is_virtual = booking.is_virtual
+    observation.case_reference = booking.case_reference
+    observation.family_agreed = booking.family_agreed
+    observation.notes = booking.notes
+    return moved
+
+
+def slot_for(week, booking: Booking, exclude_id=None) -> Slot:
+    return Slot(
+        week,
+        booking.observer,
+        booking.practitioner,
+        booking.starts_at,
+        booking.ends_at,
+        exclude_id=exclude_id,
+    )
+
+
+def schedule(week: PracticeWeek, booking: Booking, by: User, override_reason: str = ""):
+    """A new observation (with an observer: scheduled; without: available to observe)."""
+    _check_open(week)
+    check_slot(slot_for(week, booking), override_reason)
+    observation = Observation(week=week, status=SCHEDULED if booking.observer else REQUESTED)
+    _apply(observation, booking)
+    observation.override_reason = override_reason.strip()
+    if booking.observer is not None:
+        observation.scheduled_by_id = by.id
+    else:
+        observation.offered_by_id = by.id
+    db.session.add(observation)
+    db.session.flush()
+    return observation
+
+
+def reschedule(observation: Observation, booking: Booking, by: User, override_reason: str = ""):
+    if observation.status not in (REQUESTED, SCHEDULED):
+        raise PracticeWeekError("Only an observation still to happen can be changed.")
+    _check_open(observation.week)
+    check_slot(slot_for(observation.week, booking, observation.id), override_reason)
+    was_requested = observation.status == REQUESTED
+    moved = _apply(observation, booking)
+    if override_reason.strip():
+        observation.override_reason = override_reason.strip()
+    if booking.observer is not None and was_requested:
+        observation.status = SCHEDULED
+        observation.scheduled_by_id = by.id
+    elif booking.observer is None and not was_requested:
+        observation.status = REQUESTED
+    if moved or was_requested != (observation.status == REQUESTED):
+        observation.sequence += 1
+
+
+def cancel(observation: Observation, reason: str) -> None:
+    if observation.status not in (REQUESTED, SCHEDULED):
+        raise PracticeWeekError("Only an observation still to happen can be cancelled.")
+    observation.status = CANCELLED
+    observation.reason_detail = reason.strip()
+    observation.sequence += 1
+
+
+def did_not_take_place(observation: Observation, reason: str, detail: str) -> None:
+    if observation.status != SCHEDULED:
+        raise PracticeWeekError("Only a scheduled observation can be marked as not taking place.")
+    if reason not in NOT_HELD_REASONS:
+        raise PracticeWeekError("Select why the observation did not take place")
+    if reason == "other" and not detail.strip():
+        raise PracticeWeekError("Say why the observation did not take place")
+    observation.status = NOT_HELD
+    observation.not_held_reason = reason
+    observation.reason_detail = detail.strip()
+    observation.sequence += 1
+
+
+# -- recording ---------------------------------------------------------------------------------
+
+
+def start_record(observation: Observation, by: User) -> Response:
+    if observation.status != SCHEDULED:
+        raise PracticeWeekError("Only a scheduled observation can be recorded.")
+    if observation.response is None:
+        response = Response(
+            tool_version=observation_tool(observation.week),
+            subject_type="observation",
+            subject_id=observation.id,
+            created_by_id=by.id,
+        )
+        db.session.add(response)
+        db.session.flush()
+        observation.response = response
+    return observation.response
+
+
+def set_feedback(observation: Observation, whose: str, choice: str, by: User) -> None:
+    """Record whether the family (or the child) gave feedback; "given" opens the form."""
+    if observation.status != SCHEDULED:
+        raise PracticeWeekError("Feedback is recorded while the observation is being recorded.")
+    if whose not in ("family", "child"):
+        raise PracticeWeekError("Unknown feedback")
+    setattr(observation, f"{whose}_feedback", choice)
+    attr = f"{whose}_response"
+    if choice == GIVEN and getattr(observation, attr) is None:
+        response = Response(
+            tool_version=family_tool(observation.week),
+            subject_type=f"observation_{whose}",
+            subject_id=observation.id,
+            created_by_id=by.id,
+        )
+        db.session.add(response)
+        db.session.flush()
+        setattr(observation, attr, response)
+
+
+def save_reflections(observation: Observation, reflections: str, theme_ids: list[int]) -> None:
+    if observation.status != SCHEDULED:
+        raise PracticeWeekError("Only an observation being recorded can be changed.")
+    observation.reflections = reflections.strip()
+    chosen = set(theme_ids)
+    observation.themes = list(
+        db.session.scalars(select(LearningTheme).where(LearningTheme.id.in_(chosen)))
+    )
+    observation.updated_at = utcnow()  # themes alone still move the version counter
+
+
+def missing_for_completion(observation: Observation) -> list[str]:
+    missing = []
+    if observation.response is None or not observation.response.is_completed:
+        missing.append("complete the observation form")
+    if not observation.reflections:
+        missing.append("record the practitioner's reflections")
+    for whose, label in (("family", "the family's"), ("child", "the child's")):
+        choice = getattr(observation, f"{whose}_feedback")
+        response = getattr(observation, f"{whose}_response")
+        if not choice:
+            missing.append(f"say whether {label} feedback was given")
+        elif choice == GIVEN and (response is None or not response.is_completed):
+            missing.append(f"complete {label} feedback form")
+    return missing
+
+
+def complete(observation: Observation) -> None:
+    if observation.status != SCHEDULED:
+        raise PracticeWeekError("Only a scheduled observation can be completed.")
+    missing = missing_for_completion(observation)
+    if missing:
+        raise PracticeWeekError("Before completing, " + ", ".join(missing) + ".")
+    observation.status = COMPLETED
+    observation.completed_at = utcnow()
+
+
+# -- My work ------------------------------------------------------------------------------------
+
+
+def open_for_observer(user_id: int):
+    return and_(Observation.observer_id == user_id, Observation.status == SCHEDULED)

@@ -1,0 +1,381 @@
+"""Practice weeks: the weeks, their learning materials, coverage and the week's report."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from qaweb.core.excel import send_workbook
+from qaweb.core.forms import choices
+from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.htmx import render
+from qaweb.core.lists import name_taken, toggle_active
+from qaweb.core.permissions import get_or_403
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea
+from qaweb.practice_week import exports, reports, services, sessions
+from qaweb.practice_week.forms import MaterialForm, NameForm, WeekForm
+from qaweb.practice_week.models import (
+    PLANNING,
+    LearningMaterial,
+    LearningSession,
+    LearningTheme,
+    MeetingType,
+    Observation,
+    PracticeWeek,
+)
+
+bp = Blueprint("practice_week", __name__, url_prefix="/practice-weeks")
+ERRORS = (services.PracticeWeekError,)
+MAX_UPLOAD = 10 * 1024 * 1024
+
+
+def organiser_only():
+    if not services.can_organise(current_user):
+        abort(403)
+
+
+def load_week(week_id) -> PracticeWeek:
+    return get_or_403(PracticeWeek, week_id, services.can_see_week)
+
+
+# -- the weeks ------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def index():
+    stmt = select(PracticeWeek).order_by(PracticeWeek.starts_on.desc())
+    if not services.can_organise(current_user):
+        stmt = stmt.where(PracticeWeek.status != PLANNING)
+    weeks = list(db.session.scalars(stmt.limit(40)))
+    condition = services.list_condition(current_user)
+    mine = select(Observation).where(
+        (Observation.observer_id == current_user.id)
+        | (Observation.practitioner_id == current_user.id)
+    )
+    if condition is not None:
+        mine = mine.where(condition)
+    upcoming = list(db.session.scalars(mine.order_by(Observation.starts_at.desc()).limit(20)))
+    return render_template(
+        "practice_week/index.html",
+        weeks=weeks,
+        upcoming=upcoming,
+        can_organise=services.can_organise(current_user),
+        services=services,
+    )
+
+
+def _tool_choices(form):
+    form.observation_tool_id.choices = choices(
+        (
+            (v.id, f"{v.tool.name} (version {v.number})")
+            for v in services.published_versions("practice_observation")
+        ),
+        blank="",
+    )
+    form.family_tool_id.choices = choices(
+        (
+            (v.id, f"{v.tool.name} (version {v.number})")
+            for v in services.published_versions("family_feedback")
+        ),
+        blank="",
+    )
+
+
+def _fill_week(week: PracticeWeek, form: WeekForm) -> None:
+    week.theme = form.theme.data
+    week.starts_on = form.starts_on.data
+    week.ends_on = form.ends_on.data
+    week.description = form.description.data or ""
+    week.observation_tool_id = int(form.observation_tool_id.data)
+    week.family_tool_id = int(form.family_tool_id.data)
+    week.target_roles = list(form.target_roles.data or [])
+    week.target_per_observer = form.target_per_observer.data
+    week.max_per_practitioner = form.max_per_practitioner.data
+    services.check_week(week)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new_week():
+    organiser_only()
+    form = WeekForm(
+        data={
+            "target_roles": ["service_manager", "team_manager"],
+            "target_per_observer": 1,
+            "max_per_practitioner": 1,
+        }
+        if request.method == "GET"
+        else None
+    )
+    _tool_choices(form)
+    if request.method == "GET":
+        versions = [c.value for c in form.observation_tool_id.choices if c.value]
+        families = [c.value for c in form.family_tool_id.choices if c.value]
+        form.observation_tool_id.data = versions[0] if versions else ""
+        form.family_tool_id.data = families[0] if families else ""
+    if form.validate_on_submit():
+        week = PracticeWeek()
+        _fill_week(week, form)
+        db.session.add(week)
+        db.session.commit()
+        flash(f"Practice week “{week.theme}” set up. Open it when staff can see it.", "success")
+        return redirect(url_for(".week", week_id=week.id))
+    return render_template("practice_week/week_form.html", form=form, week=None)
+
+
+@bp.get("/<int:week_id>")
+@login_required
+def week(week_id):
+    week = load_week(week_id)
+    week_sessions = list(
+        db.session.scalars(
+            select(LearningSession)
+            .where(LearningSession.week_id == week.id)
+            .order_by(LearningSession.starts_at)
+        )
+    )
+    ids = [s.id for s in week_sessions]
+    return render_template(
+        "practice_week/week.html",
+        week=week,
+        sessions=week_sessions,
+        places=sessions.places(ids),
+        bookings=sessions.bookings_of(current_user.id, ids),
+        positions=None,
+        materials=[m for m in week.materials if not m.withdrawn],
+        can_organise=services.can_organise(current_user),
+        can_offer=services.can_offer(current_user),
+        figures=reports.figures(week) if services.can_organise(current_user) else None,
+        material_form=MaterialForm(),
+        history=history_for(db.session, week) if services.can_organise(current_user) else [],
+    )
+
+
+@bp.route("/<int:week_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_week(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    form = WeekForm(obj=week)
+    _tool_choices(form)
+    problem = None
+    if request.method == "GET":
+        form.observation_tool_id.data = str(week.observation_tool_id or "")
+        form.family_tool_id.data = str(week.family_tool_id or "")
+    if form.validate_on_submit():
+        problem = guarded_save(
+            db.session, week, posted_version(form), lambda: _fill_week(week, form), ERRORS
+        )
+        if problem is None:
+            flash("Practice week saved.", "success")
+            return redirect(url_for(".week", week_id=week.id))
+        if problem.stale:
+            form = WeekForm(formdata=None, obj=week)
+            _tool_choices(form)
+            form.observation_tool_id.data = str(week.observation_tool_id or "")
+            form.family_tool_id.data = str(week.family_tool_id or "")
+    return render_template("practice_week/week_form.html", form=form, week=week, problem=problem)
+
+
+STATUS_CHANGES = {
+    "open": (services.open_week, "The week is open: staff can see it and book sessions."),
+    "close": (services.close_week, "The week is closed: no more observations can be booked."),
+    "reopen": (services.reopen_week, "The week is open again."),
+}
+
+
+@bp.post("/<int:week_id>/status")
+@login_required
+def change_status(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    change, done = STATUS_CHANGES.get(request.form.get("to", ""), (None, None))
+    if change is None:
+        abort(400)
+    problem = guarded_save(
+        db.session, week, request.form.get("version"), lambda: change(week), ERRORS
+    )
+    flash(problem or done, "error" if problem else "success")
+    return redirect(url_for(".week", week_id=week.id))
+
+
+# -- learning materials -----------------------------------------------------------------------
+
+
+@bp.post("/<int:week_id>/materials")
+@login_required
+def add_material(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    form = MaterialForm()
+    upload = request.files.get(form.upload.name)
+    problem = None
+    if form.validate_on_submit():
+        data = upload.read(MAX_UPLOAD + 1) if upload and upload.filename else b""
+        if len(data) > MAX_UPLOAD:
+            problem = "The file must be smaller than 10 MB"
+        elif not data and not form.url.data:
+            problem = "Enter a link, or choose a file to upload"
+        elif data and form.url.data:
+            problem = "Enter a link or upload a file, not both"
+        else:
+            material = LearningMaterial(
+                week=week,
+                title=form.title.data,
+                description=form.description.data or "",
+                url=form.url.data or "",
+            )
+            if data:
+                material.filename = upload.filename.rsplit("/", 1)[-1][:255]
+                material.content_type = (upload.mimetype or "application/octet-stream")[:120]
+                material.size = len(data)
+                material.content = data
+            db.session.add(material)
+            db.session.commit()
+            flash(f"“{material.title}” added to the learning materials.", "success")
+            return redirect(url_for(".week", week_id=week.id) + "#materials")
+    else:
+        problem = next(iter(form.errors.values()))[0]
+    flash(problem, "error")
+    return redirect(url_for(".week", week_id=week.id) + "#materials")
+
+
+@bp.get("/materials/<int:material_id>/download")
+@login_required
+def download_material(material_id):
+    material = db.get_or_404(LearningMaterial, material_id)
+    load_week(material.week_id)
+    if material.withdrawn or not material.filename:
+        abort(404)
+    from flask import Response
+
+    response = Response(material.content, mimetype=material.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{material.filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/materials/<int:material_id>/withdraw")
+@login_required
+def withdraw_material(material_id):
+    organiser_only()
+    material = db.get_or_404(LearningMaterial, material_id)
+    material.withdrawn = True
+    db.session.commit()
+    flash(f"“{material.title}” is no longer shown to staff.", "success")
+    return redirect(url_for(".week", week_id=material.week_id) + "#materials")
+
+
+# -- the lists the council keeps ---------------------------------------------------------------
+
+LISTS = {"meeting_type": (MeetingType, "meeting type"), "theme": (LearningTheme, "learning theme")}
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    organiser_only()
+    forms = {key: NameForm(prefix=key) for key in LISTS}
+    if request.method == "POST":
+        key = request.form.get("list", "")
+        if key not in LISTS:
+            abort(400)
+        model, label = LISTS[key]
+        if request.form.get("what") == "toggle":
+            entry = toggle_active(model, request.form.get("item", ""))
+            db.session.commit()
+            shown = "offered again" if entry.active else "no longer offered"
+            flash(f"“{entry.name}” is {shown}.", "success")
+            return redirect(url_for(".settings"))
+        form = forms[key]
+        if form.validate_on_submit():
+            if name_taken(model, form.name.data):
+                form.name.errors.append(f"There is already a {label} called {form.name.data}")
+            else:
+                db.session.add(model(name=form.name.data))
+                db.session.commit()
+                flash(f"{label.capitalize()} “{form.name.data}” added.", "success")
+                return redirect(url_for(".settings"))
+    lists = {
+        key: list(db.session.scalars(select(model).order_by(model.name)))
+        for key, (model, _) in LISTS.items()
+    }
+    return render_template("practice_week/settings.html", forms=forms, lists=lists)
+
+
+# -- coverage and the week's report -----------------------------------------------------------
+
+
+def _areas():
+    return list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+
+
+@bp.get("/<int:week_id>/coverage")
+@login_required
+def coverage(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    areas = _areas()
+    area_id = request.args.get("area", type=int)
+    if area_id not in {a.id for a in areas}:
+        area_id = None
+    rows = reports.coverage(week, area_id)
+    return render(
+        "practice_week/coverage.html",
+        block="results",
+        week=week,
+        areas=areas,
+        area_id=area_id,
+        rows=rows,
+        total=reports.totals(rows),
+        progress=reports.observers(week),
+        today=today_london(),
+    )
+
+
+@bp.get("/<int:week_id>/report")
+@login_required
+def report(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    previous = services.previous_week(week)
+    return render_template(
+        "practice_week/report.html",
+        week=week,
+        previous=previous,
+        this=reports.figures(week),
+        before=reports.figures(previous) if previous else None,
+        reasons=reports.not_held_reasons(week),
+        themes=reports.themes_ranked(week),
+        family=reports.feedback_summary(week, "family"),
+        child=reports.feedback_summary(week, "child"),
+        feedback_label=reports.feedback_label,
+        feedback_keys=reports.FEEDBACK_KEYS,
+    )
+
+
+@bp.get("/<int:week_id>/report.xlsx")
+@login_required
+def report_workbook(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    args, kwargs = exports.report_workbook(week)
+    return send_workbook(f"practice-week-{week.starts_on.isoformat()}-report.xlsx", *args, **kwargs)
+
+
+@bp.get("/<int:week_id>/records.xlsx")
+@login_required
+def records_export(week_id):
+    organiser_only()
+    week = load_week(week_id)
+    return send_workbook(
+        f"practice-week-{week.starts_on.isoformat()}-records.xlsx",
+        "Observation records",
+        exports.RECORD_COLUMNS,
+        exports.record_rows(week),
+    )
+
+
+from qaweb.practice_week import observation_views, session_views  # noqa: E402,F401
