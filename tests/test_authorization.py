@@ -18,6 +18,7 @@ from qaweb.tools.services import load_text
 ANON = "anonymous"
 THEMATIC_READERS = {"qa_officer", "qa_board", "service_manager"}
 COMPLAINT_READERS = {"complaints_officer", "admin", "service_manager"}
+ORGANISERS = {"organiser", "qa_officer"}
 SMALL_TOOL = """
 tool: walk_tool
 kind: family_feedback
@@ -120,6 +121,46 @@ EXPECTED = {
     "complaints.report": ("GET", COMPLAINT_READERS),
     "complaints.report_workbook": ("GET", COMPLAINT_READERS),
     "complaints.settings": ("GET", {"complaints_officer", "admin"}),
+    "practice_week.index": ("GET", EVERYONE),
+    "practice_week.new_week": ("GET", ORGANISERS),
+    "practice_week.week": ("GET", EVERYONE),
+    "practice_week.edit_week": ("GET", ORGANISERS),
+    "practice_week.change_status": ("POST", ORGANISERS),
+    "practice_week.add_material": ("POST", ORGANISERS),
+    "practice_week.download_material": ("GET", EVERYONE),
+    "practice_week.withdraw_material": ("POST", ORGANISERS),
+    "practice_week.settings": ("GET", ORGANISERS),
+    "practice_week.coverage": ("GET", ORGANISERS),
+    "practice_week.report": ("GET", ORGANISERS),
+    "practice_week.report_workbook": ("GET", ORGANISERS),
+    "practice_week.records_export": ("GET", ORGANISERS),
+    "practice_week.schedule": ("GET", ORGANISERS),
+    "practice_week.offer": ("GET", ORGANISERS | {"team_manager"}),
+    "practice_week.check_clashes": ("POST", ORGANISERS | {"team_manager"}),
+    "practice_week.board": ("GET", ORGANISERS),
+    "practice_week.schedule_export": ("GET", ORGANISERS),
+    # An observation of someone in another team, by another observer.
+    "practice_week.observation": ("GET", ORGANISERS),
+    "practice_week.edit_observation": ("GET", ORGANISERS),
+    "practice_week.cancel_observation": ("GET", ORGANISERS),
+    "practice_week.not_held": ("GET", ORGANISERS),
+    "practice_week.start_record": ("POST", set()),  # only its observer
+    "practice_week.feedback": ("POST", set()),
+    "practice_week.reflections": ("GET", set()),
+    "practice_week.complete": ("POST", set()),
+    "practice_week.new_action": ("GET", ORGANISERS),
+    "practice_week.observation_invite": ("GET", ORGANISERS),
+    "practice_week.person_calendar": ("GET", EVERYONE),  # their own
+    "practice_week.import_schedule": ("GET", ORGANISERS),
+    "practice_week.import_preview": ("GET", ORGANISERS),
+    "practice_week.import_template": ("GET", ORGANISERS),
+    "practice_week.new_session": ("GET", ORGANISERS),
+    "practice_week.session": ("GET", EVERYONE),
+    "practice_week.edit_session": ("GET", ORGANISERS),
+    "practice_week.cancel_session": ("GET", ORGANISERS),
+    "practice_week.book": ("POST", EVERYONE),
+    "practice_week.leave": ("POST", EVERYONE),
+    "practice_week.session_invite": ("GET", EVERYONE),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }
@@ -186,6 +227,7 @@ def records(app, make_user, make_team, make_action):
         service_area_id=owner.team.service_area_id,
     )
     open_complaint(complaint, None)
+    practice = _practice_week(owner, make_user, make_team)
     db.session.commit()
     return {
         "action_id": action.id,
@@ -203,6 +245,70 @@ def records(app, make_user, make_team, make_action):
         "complaints:number": 1,
         "number": version.number,
         "scope": "all",
+        **practice,
+    }
+
+
+def _practice_week(owner, make_user, make_team):
+    """An open week with an observation of ``owner`` by someone else, a session, a file and
+    a schedule import waiting for confirmation."""
+    from datetime import time, timedelta
+
+    from qaweb.core.timefmt import today_london
+    from qaweb.practice_week import services
+    from qaweb.practice_week.models import (
+        LearningMaterial,
+        LearningSession,
+        MeetingType,
+        PracticeWeek,
+        ScheduleImport,
+    )
+
+    monday = today_london() + timedelta(days=7 - today_london().weekday())
+    week = PracticeWeek(
+        theme="Voice of the child",
+        starts_on=monday,
+        ends_on=monday + timedelta(days=4),
+        status="open",
+    )
+    db.session.add(week)
+    meeting = MeetingType(name="Walk meeting")
+    db.session.add(meeting)
+    db.session.flush()
+    observer = make_user("observer", team=make_team("Leadership"))
+    observation = services.schedule(
+        week,
+        services.Booking(
+            observer=observer,
+            practitioner=owner,
+            meeting_type_id=meeting.id,
+            starts_at=services.at_london(monday, time(10)),
+            ends_at=services.at_london(monday, time(11)),
+            place="Family home",
+            case_reference="123456",
+        ),
+        observer,
+    )
+    session = LearningSession(
+        week=week,
+        title="Appreciative inquiry",
+        starts_at=services.at_london(monday, time(13)),
+        ends_at=services.at_london(monday, time(14)),
+        place="Council chamber",
+        capacity=10,
+    )
+    material = LearningMaterial(
+        week=week, title="Pack", filename="pack.txt", content=b"pack", content_type="text/plain"
+    )
+    pending = ScheduleImport(week_id=week.id, filename="schedule.xlsx", rows=[])
+    db.session.add_all([session, material, pending])
+    db.session.flush()
+    return {
+        "week_id": week.id,
+        "observation_id": observation.id,
+        "session_id": session.id,
+        "material_id": material.id,
+        "practice_week:import_id": pending.id,
     }
 
 

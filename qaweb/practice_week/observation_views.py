@@ -481,6 +481,9 @@ def reflections(observation_id):
             flash("Reflections and learning themes saved.", "success")
             return redirect(url_for(".observation", observation_id=observation.id))
         form.version.data = observation.version
+        if problem.stale:
+            form.reflections.data = observation.reflections
+            form.themes.data = [str(t.id) for t in observation.themes]
     return render_template(
         "practice_week/reflections.html", observation=observation, form=form, problem=problem
     )

@@ -193,7 +193,8 @@ def change_status(week_id):
     week = load_week(week_id)
     change, done = STATUS_CHANGES.get(request.form.get("to", ""), (None, None))
     if change is None:
-        abort(400)
+        flash("Choose open, close or reopen.", "error")
+        return redirect(url_for(".week", week_id=week.id))
     problem = guarded_save(
         db.session, week, request.form.get("version"), lambda: change(week), ERRORS
     )
