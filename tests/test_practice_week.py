@@ -866,7 +866,7 @@ def test_the_schedule_export_has_the_filtered_rows(client, pw):
     assert isinstance(rows[0][1], datetime) and rows[0][1].hour == 9
 
 
-# -- weeks, materials and lists ---------------------------------------------------------------------
+# -- weeks, materials and lists ------------------------------------------------------------
 
 
 def test_setting_up_a_week_checks_the_dates_and_opens_it(client, pw):
