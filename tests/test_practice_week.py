@@ -954,3 +954,40 @@ def test_my_work_shows_the_observers_observations_and_the_organisers_requests(cl
     client = client.application.test_client()
     sign_in(client, pw["pat"])
     assert "Helen Case observes your core group meeting" in client.get("/").get_data(as_text=True)
+
+
+def test_practice_week_pages_issue_the_same_statements_for_few_or_many_observations(
+    client, pw, make_user
+):
+    from test_queries import statements_for
+
+    sign_in(client, pw["olive"])
+    week_id = pw["week"].id
+    urls = [
+        "/practice-weeks/",
+        f"/practice-weeks/{week_id}",
+        f"/practice-weeks/{week_id}/board",
+        f"/practice-weeks/{week_id}/coverage",
+        f"/practice-weeks/{week_id}/report",
+        f"/practice-weeks/{week_id}/schedule.xlsx",
+        f"/practice-weeks/{week_id}/records.xlsx",
+        f"/practice-weeks/{week_id}/calendar.ics?person={pw['helen'].id}",
+    ]
+
+    def add(count, offset):
+        for n in range(count):
+            day = pw["monday"] + timedelta(days=n % 5)
+            observer = make_user("observer")
+            observation = book(
+                pw, observer, make_user(), (8 + (n // 5) % 9, 0), (8 + (n // 5) % 9, 30), day
+            )
+            if n % 2:
+                _complete(pw, observation, "Good", {"understood_outcome": "Yes"})
+        db.session.commit()
+
+    add(3, 0)
+    few = {url: statements_for(client, url) for url in urls}
+    add(30, 3)
+    many = {url: statements_for(client, url) for url in urls}
+    assert many == few
+    assert max(many.values()) <= 30

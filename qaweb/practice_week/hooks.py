@@ -30,10 +30,16 @@ def _back(response):
 
 
 def _items(stmt, limit, kind, title, detail):
-    total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    found = list(db.session.scalars(stmt.order_by(Observation.starts_at).limit(limit)))
+    # Counted only when there are more than fit: usually one statement per source.
+    total = (
+        len(found)
+        if len(found) < limit
+        else db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
+    )
     today = today_london()
     items = []
-    for o in db.session.scalars(stmt.order_by(Observation.starts_at).limit(limit)):
+    for o in found:
         day = to_london(o.starts_at).date()
         items.append(
             mywork.WorkItem(

@@ -231,31 +231,40 @@ def themes_ranked(week: PracticeWeek) -> list[tuple[str, int]]:
 
 def feedback_summary(week: PracticeWeek, whose: str) -> list[dict]:
     """Each choice question of the family-feedback forms given, with its answers and
-    percentages (Worcestershire's table): one query per question of the tool."""
+    percentages (Worcestershire's table), counted in one grouped query."""
+    from qaweb.tools.models import Answer, ToolVersion
+
     column = getattr(Observation, f"{whose}_response_id")
     ids = _completed_responses(week.id, column)
-    versions = db.session.scalars(
-        select(Response.tool_version_id).where(Response.id.in_(ids)).distinct()
-    ).all()
-    if not versions:
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for key, text, count in db.session.execute(
+        select(Answer.question_key, Answer.value_text, func.count())
+        .where(Answer.response_id.in_(ids), Answer.value_text.is_not(None))
+        .group_by(Answer.question_key, Answer.value_text)
+    ):
+        counts[key][text] = count
+    if not counts:
         return []
-    from qaweb.tools.models import ToolVersion
-
-    questions = []
+    versions = select(Response.tool_version_id).where(Response.id.in_(ids)).distinct()
+    summary = []
     seen = set()
-    for version in db.session.scalars(select(ToolVersion).where(ToolVersion.id.in_(versions))):
+    for version in db.session.scalars(
+        select(ToolVersion).where(ToolVersion.id.in_(versions)).order_by(ToolVersion.id)
+    ):
         for section in version.sections:
             for question in section["questions"]:
-                if question["kind"] in CHOICE_KINDS and question["key"] not in seen:
-                    seen.add(question["key"])
-                    questions.append(question)
-    summary = []
-    for question in questions:
-        shares = tool_reports.answer_distribution(ids, question["key"])
-        if shares:
-            summary.append(
-                {"question": question["label"], "shares": shares, "answered": _sum(shares)}
-            )
+                key = question["key"]
+                if question["kind"] not in CHOICE_KINDS or key in seen or key not in counts:
+                    continue
+                seen.add(key)
+                answered = sum(counts[key].values())
+                shares = [
+                    tool_reports.Share(text, count, round(100 * count / answered, 1))
+                    for text, count in sorted(counts[key].items(), key=lambda kv: (-kv[1], kv[0]))
+                ]
+                summary.append(
+                    {"question": question["label"], "shares": shares, "answered": answered}
+                )
     return summary
 
 
