@@ -23,3 +23,23 @@ def sign_in_as(page, prefix: str):
 
 def have_chromium() -> bool:
     return shutil.which("chromium") is not None or Path(CHROMIUM).exists()
+
+
+# Fills every question of a tool form with a plausible answer (first choice of each).
+FILL_TOOL = """
+() => {
+  const form = document.querySelector('form.qaweb-tool-form');
+  const seen = new Set();
+  form.querySelectorAll('input[type=radio], .govuk-checkboxes input[type=checkbox]').forEach(
+    (el) => { if (!seen.has(el.name)) { el.checked = true; seen.add(el.name); } });
+  form.querySelectorAll('textarea').forEach((el) => { el.value = 'Seen in the records.'; });
+  form.querySelectorAll('input.govuk-input--width-5').forEach((el) => { el.value = '3'; });
+  const today = new Date();
+  form.querySelectorAll('input.govuk-date-input__input').forEach((el) => {
+    el.value = el.id.endsWith('-day') ? today.getDate()
+      : el.id.endsWith('-month') ? today.getMonth() + 1 : today.getFullYear() - 1;
+  });
+  form.querySelectorAll('input[type=text]:not(.govuk-date-input__input):not(.govuk-input--width-5)')
+    .forEach((el) => { if (el.name.startsWith('q_')) el.value = 'The last six months'; });
+}
+"""

@@ -3,22 +3,29 @@
 import re
 
 import pytest
-from browser_support import sign_in_as
+from browser_support import FILL_TOOL, sign_in_as
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
 NAV_BY_ROLE = {
-    "practitioner": ["My work", "Actions"],
-    "team.manager": ["My work", "Actions"],
-    "service.manager": ["My work", "Actions"],
-    "observer": ["My work", "Actions"],
-    "organiser": ["My work", "Actions"],
-    "qa.officer": ["My work", "Actions"],
-    "qa.board": ["My work", "Actions"],
-    "complaints": ["My work", "Actions"],
-    "admin": ["My work", "Actions", "Complaints", "Admin"],
+    "practitioner": ["My work", "Actions", "Practice weeks"],
+    "team.manager": ["My work", "Actions", "Supervision audits", "Practice weeks"],
+    "service.manager": [
+        "My work",
+        "Actions",
+        "Supervision audits",
+        "Practice weeks",
+        "Thematic audits",
+        "Complaints",
+    ],
+    "observer": ["My work", "Actions", "Practice weeks"],
+    "organiser": ["My work", "Actions", "Practice weeks"],
+    "qa.officer": ["My work", "Actions", "Supervision audits", "Practice weeks", "Thematic audits"],
+    "qa.board": ["My work", "Actions", "Practice weeks", "Thematic audits"],
+    "complaints": ["My work", "Actions", "Practice weeks", "Complaints"],
+    "admin": ["My work", "Actions", "Practice weeks", "Complaints", "Admin"],
 }
 
 EXTRA_PAGES = {
@@ -177,25 +184,6 @@ def test_admin_uploads_the_bedford_tool_previews_and_publishes_it(page, check_pa
     )
     page.goto("/admin/tools/grading-scale")
     check_page(page, "tools-grading-scale")
-
-
-FILL_TOOL = """
-() => {
-  const form = document.querySelector('form.qaweb-tool-form');
-  const seen = new Set();
-  form.querySelectorAll('input[type=radio], .govuk-checkboxes input[type=checkbox]').forEach(
-    (el) => { if (!seen.has(el.name)) { el.checked = true; seen.add(el.name); } });
-  form.querySelectorAll('textarea').forEach((el) => { el.value = 'Seen in the records.'; });
-  form.querySelectorAll('input.govuk-input--width-5').forEach((el) => { el.value = '3'; });
-  const today = new Date();
-  form.querySelectorAll('input.govuk-date-input__input').forEach((el) => {
-    el.value = el.id.endsWith('-day') ? today.getDate()
-      : el.id.endsWith('-month') ? today.getMonth() + 1 : today.getFullYear() - 1;
-  });
-  form.querySelectorAll('input[type=text]:not(.govuk-date-input__input):not(.govuk-input--width-5)')
-    .forEach((el) => { if (el.name.startsWith('q_')) el.value = 'The last six months'; });
-}
-"""
 
 
 def test_team_manager_walks_an_audit_from_plan_to_reflective_session(page, check_page):
