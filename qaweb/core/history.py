@@ -174,6 +174,8 @@ def _plain(value):
     """A JSON-safe, human-readable form of a column value."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):

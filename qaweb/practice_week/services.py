@@ -188,6 +188,18 @@ def family_tool(week: PracticeWeek) -> ToolVersion:
 # -- weeks ----------------------------------------------------------------------------------------
 
 
+def target_text(week: PracticeWeek) -> str:
+    """Each service manager and team manager completes at least 1 observation."""
+    from qaweb.core.permissions import ROLES
+
+    names = [ROLES[r].lower() for r in ROLES if r in (week.target_roles or [])]
+    if not names:
+        return "No target set"
+    who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    count = week.target_per_observer
+    return f"Each {who} completes at least {count} observation{'s' if count != 1 else ''}"
+
+
 def check_week(week: PracticeWeek) -> None:
     if week.ends_on < week.starts_on:
         raise PracticeWeekError("The last day must be the same as or after the first day")

@@ -147,6 +147,7 @@ def week(week_id):
         materials=[m for m in week.materials if not m.withdrawn],
         can_organise=services.can_organise(current_user),
         can_offer=services.can_offer(current_user),
+        target_text=services.target_text(week),
         figures=reports.figures(week) if services.can_organise(current_user) else None,
         material_form=MaterialForm(),
         history=history_for(db.session, week) if services.can_organise(current_user) else [],
@@ -332,6 +333,7 @@ def coverage(week_id):
         rows=rows,
         total=reports.totals(rows),
         progress=reports.observers(week),
+        target_text=services.target_text(week),
         today=today_london(),
     )
 
