@@ -23,12 +23,27 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         app.config.update(config_overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_converters(app: Flask) -> None:
+    """Ids in URLs are database integers: anything larger is simply not found (404)."""
+    from werkzeug.routing import IntegerConverter
+
+    from qaweb.core.lists import MAX_ID
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, map, *args, **kwargs):
+            kwargs.setdefault("max", MAX_ID)
+            super().__init__(map, *args, **kwargs)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:

@@ -64,6 +64,10 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "PASSWORD_HASH_METHOD": os.environ.get("QAWEB_PASSWORD_HASH", "scrypt"),
         "PAGE_SIZE": 50,
+        # Calendar invites come from this mailbox (RFC 5546 ORGANIZER); UIDs end in its domain.
+        "CALENDAR_ORGANISER_EMAIL": os.environ.get(
+            "QAWEB_CALENDAR_ORGANISER_EMAIL", "practice-week@qaweb.local"
+        ),
         "SIGN_IN_MAX_FAILURES": 5,
         "SIGN_IN_WINDOW_MINUTES": 15,
     }

@@ -815,9 +815,11 @@ def test_the_weeks_report_matches_a_hand_count(client, pw):
     assert reports.themes_ranked(pw["week"]) == [(themes[0].name, 2), (themes[1].name, 1)]
     family = reports.feedback_summary(pw["week"], "family")
     outcome = next(f for f in family if f["question"].startswith("Do you understand the outcome"))
+    # In the scale's order, with the answer nobody gave shown as 0.
     assert [(s.label, s.count, s.percent) for s in outcome["shares"]] == [
-        ("No", 1, 50.0),
         ("Yes", 1, 50.0),
+        ("Partly", 0, 0.0),
+        ("No", 1, 50.0),
     ]
     progress = reports.observers(pw["week"])
     assert (progress["expected"], progress["met"]) == (2, 2)
@@ -991,3 +993,111 @@ def test_practice_week_pages_issue_the_same_statements_for_few_or_many_observati
     many = {url: statements_for(client, url) for url in urls}
     assert many == few
     assert max(many.values()) <= 30
+
+
+# -- found in review ------------------------------------------------------------------------
+
+
+def test_notes_for_the_observer_stay_out_of_the_practitioners_invite(client, pw):
+    observation = book(pw, pw["helen"], pw["pat"], (9, 30), (11, 0))
+    observation.notes = "Dad can be hostile: meet the practitioner outside first"
+    db.session.commit()
+    url = f"/practice-weeks/observations/{observation.id}/invite.ics"
+    sign_in(client, pw["pat"])
+    _, (event,) = _event(client.get(url).data)
+    assert "hostile" not in str(event["DESCRIPTION"])
+    assert str(event["ORGANIZER"]) == "mailto:practice-week@qaweb.local"
+    observer = client.application.test_client()
+    sign_in(observer, pw["helen"])
+    _, (event,) = _event(observer.get(url).data)
+    assert "hostile" in str(event["DESCRIPTION"])
+
+
+def test_someone_booked_elsewhere_is_passed_over_when_a_place_frees_up(pw):
+    session = LearningSession(
+        week=pw["week"],
+        title="AI",
+        starts_at=at(pw["monday"], 12),
+        ends_at=at(pw["monday"], 13),
+        place="Chamber",
+        capacity=1,
+    )
+    db.session.add(session)
+    db.session.flush()
+    first = sessions.book(session, pw["pat"])
+    busy = sessions.book(session, pw["pia"])
+    free = sessions.book(session, pw["cal"])
+    book(pw, pw["helen"], pw["pia"], (12, 0), (12, 30))  # Pia is observed meanwhile
+    promoted = sessions.cancel_booking(first)
+    assert promoted.id == free.id
+    assert db.session.get(SessionBooking, busy.id).status == "waiting"
+
+
+def test_ids_too_large_for_the_database_are_not_found_rather_than_a_crash(client, pw):
+    sign_in(client, pw["olive"])
+    huge = "9" * 25
+    assert client.get(f"/practice-weeks/imports/{huge}").status_code == 404
+    assert (
+        client.get(f"/practice-weeks/{pw['week'].id}/calendar.ics?person={huge}").status_code == 200
+    )
+    page = client.post(
+        f"/practice-weeks/{pw['week'].id}/observations/check",
+        data={
+            "practitioner_id": huge,
+            "observer_id": huge,
+            "starts": "9am",
+            "ends": "10am",
+            "day": ["1", "1", "2027"],
+        },
+    )
+    assert page.status_code == 200
+    assert (
+        client.post(
+            "/practice-weeks/settings", data={"list": "theme", "what": "toggle", "item": huge}
+        ).status_code
+        == 404
+    )
+
+
+def test_a_team_managers_clash_check_is_limited_to_their_own_team(client, pw):
+    book(pw, pw["helen"], pw["cal"], (9, 0), (10, 0))
+    db.session.commit()
+    sign_in(client, pw["tara"])
+    monday = pw["monday"]
+    body = client.post(
+        f"/practice-weeks/{pw['week'].id}/observations/check",
+        data={
+            "practitioner_id": str(pw["cal"].id),
+            "observer_id": str(pw["helen"].id),
+            "starts": "9am",
+            "ends": "10am",
+            "day": [str(monday.day), str(monday.month), str(monday.year)],
+        },
+    ).get_data(as_text=True)
+    assert "Cal Case" not in body and "Helen Case" not in body
+
+
+def test_changing_feedback_to_declined_drops_its_answers_from_the_report(pw):
+    observation = book(pw, pw["helen"], pw["pat"], (9, 0), (10, 0))
+    _complete(pw, observation, "Good", {"understood_outcome": "Yes"})
+    assert reports.feedback_summary(pw["week"], "family")
+    observation.status = "scheduled"
+    services.set_feedback(observation, "family", "declined", pw["helen"])
+    services.complete(observation)
+    assert observation.family_response is None
+    assert reports.feedback_summary(pw["week"], "family") == []
+
+
+def test_a_material_with_any_characters_in_its_name_downloads(client, pw):
+    sign_in(client, pw["olive"])
+    client.post(
+        f"/practice-weeks/{pw['week'].id}/materials",
+        data={"title": "Guide", "upload": (io.BytesIO(b"pack"), "Guide – fathers’ pack.pdf")},
+        content_type="multipart/form-data",
+    )
+    from qaweb.practice_week.models import LearningMaterial
+
+    material = db.session.scalar(select(LearningMaterial))
+    response = client.get(f"/practice-weeks/materials/{material.id}/download")
+    assert response.data == b"pack"
+    assert "filename*=UTF-8''Guide" in response.headers["Content-Disposition"]

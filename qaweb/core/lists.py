@@ -6,6 +6,16 @@ from flask_wtf import FlaskForm
 from qaweb.extensions import db
 
 MAX_PAGE = 100_000
+MAX_ID = 2**63 - 1  # the largest id a database integer column holds
+
+
+def as_id(value) -> int | None:
+    """A posted or queried record id as an int, or None if it cannot be one."""
+    text = str(value or "").strip()
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ID else None
 
 
 def contains(term: str) -> str:
@@ -103,6 +113,6 @@ def name_taken(model, name: str) -> bool:
 
 def toggle_active(model, raw_id: str):
     """Offer an entry again or stop offering it (never deleted); 404 for an unknown id."""
-    entry = db.get_or_404(model, int(raw_id) if raw_id.isascii() and raw_id.isdigit() else 0)
+    entry = db.get_or_404(model, as_id(raw_id) or 0)
     entry.active = not entry.active
     return entry

@@ -37,7 +37,15 @@ def _person(user, role: str = "REQ-PARTICIPANT") -> vCalAddress:
     return address
 
 
-def observation_event(observation: Observation, url: str = "") -> Event:
+def _organiser(event: Event) -> None:
+    """RFC 5546 wants an ORGANIZER on requests and cancellations: the practice-week mailbox."""
+    address = vCalAddress(f"mailto:{current_app.config['CALENDAR_ORGANISER_EMAIL']}")
+    address.params["cn"] = vText("Practice Week organisers")
+    event.add("organizer", address)
+
+
+def observation_event(observation: Observation, url: str = "", with_notes: bool = False) -> Event:
+    """The observation as an event; the notes for the observer only when ``with_notes``."""
     cancelled = observation.status in (CANCELLED, NOT_HELD)
     event = Event()
     event.add("uid", _uid("observation", observation.id))
@@ -59,13 +67,14 @@ def observation_event(observation: Observation, url: str = "") -> Event:
     lines.append(
         "The family has agreed" if observation.family_agreed else "The family has not yet agreed"
     )
-    if observation.notes:
+    if observation.notes and with_notes:
         lines.append(f"Notes for the observer: {observation.notes}")
     if url:
         lines.append(f"Record the observation: {url}")
         event.add("url", url)
     event.add("description", "\n".join(lines))
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    _organiser(event)
     if observation.observer is not None:
         event.add("attendee", _person(observation.observer))
     event.add("attendee", _person(observation.practitioner))
@@ -94,6 +103,7 @@ def session_event(session: LearningSession, url: str = "") -> Event:
         event.add("url", url)
     event.add("description", "\n".join(lines))
     event.add("status", "CANCELLED" if session.status == SESSION_CANCELLED else "CONFIRMED")
+    _organiser(event)
     return event
 
 

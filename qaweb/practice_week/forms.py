@@ -187,16 +187,12 @@ class NotHeldForm(FlaskForm):
 
 class FeedbackChoiceForm(FlaskForm):
     version = HiddenField()
-    family_feedback = RadioField(
-        "The family's feedback",
-        choices=choices(FEEDBACK_CHOICES.items()),
-        validators=[Required("Select whether the family gave feedback")],
-    )
-    child_feedback = RadioField(
-        "The child's feedback",
-        choices=choices(FEEDBACK_CHOICES.items()),
-        validators=[Required("Select whether the child gave feedback")],
-    )
+    family_feedback = RadioField("The family's feedback", choices=choices(FEEDBACK_CHOICES.items()))
+    child_feedback = RadioField("The child's feedback", choices=choices(FEEDBACK_CHOICES.items()))
+
+    def validate_child_feedback(self, field):
+        if not field.data and not self.family_feedback.data:
+            raise ValidationError("Select whether the family or the child gave feedback")
 
 
 class ReflectionsForm(FlaskForm):

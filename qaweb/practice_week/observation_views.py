@@ -10,6 +10,7 @@ from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
+from qaweb.core.lists import as_id
 from qaweb.core.permissions import (
     OBSERVER,
     SERVICE_MANAGER,
@@ -131,9 +132,18 @@ def _form_for(observation: Observation) -> ObservationForm:
     )
 
 
+def _offered(field) -> bool:
+    """Whether the select's value is one it offers (a crafted id is not)."""
+    return field.data in {str(c.value) for c in field.choices if c.value}
+
+
 def _clashes_for(week, form, exclude_id=None):
     """The clashes the form's values would cause, or None if the form is not complete yet."""
     if not (form.practitioner_id.data and form.day.data and form.starts.data and form.ends.data):
+        return None
+    if not _offered(form.practitioner_id) or (
+        form.observer_id.data and not _offered(form.observer_id)
+    ):
         return None
     try:
         booking = _booking(form)
@@ -245,8 +255,11 @@ def check_clashes(week_id):
         abort(403)
     week = load_week(week_id)
     form = ObservationForm()
-    exclude = request.args.get("exclude", type=int)
-    found = _clashes_for(week, form, exclude)
+    offering = not services.can_organise(current_user)
+    _set_choices(form, offering=offering)
+    if offering:
+        form.observer_id.data = ""  # a team manager checks their own practitioner only
+    found = _clashes_for(week, form, as_id(request.args.get("exclude")))
     return render_template("practice_week/_clashes.html", clashes=found, checked=True)
 
 
@@ -441,8 +454,11 @@ def feedback(observation_id):
         return redirect(url_for(".observation", observation_id=observation.id) + "#feedback")
 
     def apply():
-        services.set_feedback(observation, "family", form.family_feedback.data, current_user)
-        services.set_feedback(observation, "child", form.child_feedback.data, current_user)
+        # Each is saved as soon as it is known: one can be recorded before the other.
+        for whose in ("family", "child"):
+            choice = getattr(form, f"{whose}_feedback").data
+            if choice:
+                services.set_feedback(observation, whose, choice, current_user)
 
     return _step(observation_id, lambda o: apply(), "Feedback recorded.", "#feedback")
 
@@ -520,6 +536,11 @@ def new_action(observation_id):
     )
 
 
+def _sees_notes(observation) -> bool:
+    """Notes are for the observer (and the organisers), never the practitioner."""
+    return observation.observer_id == current_user.id or services.can_organise(current_user)
+
+
 # -- calendar invites ---------------------------------------------------------------------------
 
 
@@ -531,7 +552,7 @@ def observation_invite(observation_id):
         abort(404)
     url = url_for(".observation", observation_id=observation.id, _external=True)
     body = calendar.invite(
-        calendar.observation_event(observation, url),
+        calendar.observation_event(observation, url, with_notes=_sees_notes(observation)),
         cancelled=observation.status in (CANCELLED, NOT_HELD),
     )
     return calendar.send(body, f"{observation.reference.lower()}.ics")
@@ -542,12 +563,16 @@ def observation_invite(observation_id):
 def person_calendar(week_id):
     """A person's whole schedule for the week (their own, or anyone's for an organiser)."""
     week = load_week(week_id)
-    person_id = request.args.get("person", type=int) or current_user.id
+    person_id = as_id(request.args.get("person")) or current_user.id
     if person_id != current_user.id and not services.can_organise(current_user):
         abort(403)
     person = db.get_or_404(User, person_id)
     events = [
-        calendar.observation_event(o, url_for(".observation", observation_id=o.id, _external=True))
+        calendar.observation_event(
+            o,
+            url_for(".observation", observation_id=o.id, _external=True),
+            with_notes=_sees_notes(o),
+        )
         for o in db.session.scalars(
             select(Observation)
             .where(

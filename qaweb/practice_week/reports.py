@@ -32,6 +32,7 @@ from qaweb.practice_week.models import (
 from qaweb.tools import reports as tool_reports
 from qaweb.tools.models import COMPLETED as RESPONSE_COMPLETED
 from qaweb.tools.models import Response
+from qaweb.tools.renderer import FIXED_OPTIONS
 
 STATUS_ORDER = (SCHEDULED, COMPLETED, NOT_HELD, CANCELLED, REQUESTED)
 CHOICE_KINDS = {"yes_partly_no", "agree_scale", "single_choice", "multiple_choice"}
@@ -136,8 +137,8 @@ def _week_observations(week_id: int):
     return select(Observation.id).where(Observation.week_id == week_id)
 
 
-def _completed_responses(week_id: int, column):
-    return (
+def _completed_responses(week_id: int, column, feedback=None):
+    stmt = (
         select(column)
         .join(Response, Response.id == column)
         .where(
@@ -146,6 +147,7 @@ def _completed_responses(week_id: int, column):
             Response.status == RESPONSE_COMPLETED,
         )
     )
+    return stmt if feedback is None else stmt.where(feedback == GIVEN)
 
 
 def figures(week: PracticeWeek) -> dict:
@@ -235,7 +237,7 @@ def feedback_summary(week: PracticeWeek, whose: str) -> list[dict]:
     from qaweb.tools.models import Answer, ToolVersion
 
     column = getattr(Observation, f"{whose}_response_id")
-    ids = _completed_responses(week.id, column)
+    ids = _completed_responses(week.id, column, getattr(Observation, f"{whose}_feedback"))
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for key, text, count in db.session.execute(
         select(Answer.question_key, Answer.value_text, func.count())
@@ -258,9 +260,16 @@ def feedback_summary(week: PracticeWeek, whose: str) -> list[dict]:
                     continue
                 seen.add(key)
                 answered = sum(counts[key].values())
+                # The scale's own order, with the answers nobody gave shown as 0.
+                order = FIXED_OPTIONS.get(question["kind"]) or question.get("options") or []
+                labels = list(order) + sorted(set(counts[key]) - set(order))
                 shares = [
-                    tool_reports.Share(text, count, round(100 * count / answered, 1))
-                    for text, count in sorted(counts[key].items(), key=lambda kv: (-kv[1], kv[0]))
+                    tool_reports.Share(
+                        text,
+                        counts[key].get(text, 0),
+                        round(100 * counts[key].get(text, 0) / answered, 1),
+                    )
+                    for text in labels
                 ]
                 summary.append(
                     {"question": question["label"], "shares": shares, "answered": answered}

@@ -228,7 +228,7 @@ def reopen_week(week: PracticeWeek) -> None:
 def previous_week(week: PracticeWeek) -> PracticeWeek | None:
     return db.session.scalar(
         select(PracticeWeek)
-        .where(PracticeWeek.starts_on < week.starts_on)
+        .where(PracticeWeek.starts_on < week.starts_on, PracticeWeek.status != PLANNING)
         .order_by(PracticeWeek.starts_on.desc())
         .limit(1)
     )
@@ -428,6 +428,8 @@ def _apply(observation: Observation, booking: Booking) -> bool:
         or observation.ends_at != booking.ends_at
         or observation.place != booking.place
         or observation.is_virtual != booking.is_virtual
+        or observation.observer_id != (booking.observer.id if booking.observer else None)
+        or observation.practitioner_id != booking.practitioner.id
     )
     observation.observer = booking.observer
     observation.practitioner = booking.practitioner
@@ -536,7 +538,11 @@ def set_feedback(observation: Observation, whose: str, choice: str, by: User) ->
         raise PracticeWeekError("Unknown feedback")
     setattr(observation, f"{whose}_feedback", choice)
     attr = f"{whose}_response"
-    if choice == GIVEN and getattr(observation, attr) is None:
+    if choice != GIVEN:
+        # Answers recorded before the choice changed are kept on their own, not counted or
+        # shown with this observation.
+        setattr(observation, attr, None)
+    elif getattr(observation, attr) is None:
         response = Response(
             tool_version=family_tool(observation.week),
             subject_type=f"observation_{whose}",

@@ -158,17 +158,26 @@ def _promote(session: LearningSession) -> SessionBooking | None:
     taken = places([session.id])[session.id]
     if taken.full:
         return None
-    nxt = db.session.scalar(
+    waiting = db.session.scalars(
         select(SessionBooking)
         .where(SessionBooking.session_id == session.id, SessionBooking.status == WAITING)
         .order_by(SessionBooking.booked_at, SessionBooking.id)
-        .limit(1)
     )
-    if nxt is not None:
+    for nxt in waiting:
+        # Someone booked elsewhere at this time since joining the list keeps waiting.
+        if _busy(nxt.user, session):
+            continue
         nxt.status = BOOKED
         nxt.promoted_at = utcnow()
         db.session.flush()
-    return nxt
+        return nxt
+    return None
+
+
+def _busy(user: User, session: LearningSession) -> bool:
+    if observation_clash(user, session.starts_at, session.ends_at):
+        return True
+    return bool(sessions_overlapping([user.id], session.starts_at, session.ends_at, session.id))
 
 
 def change_capacity(session: LearningSession) -> list[SessionBooking]:

@@ -251,10 +251,17 @@ def download_material(material_id):
     load_week(material.week_id)
     if material.withdrawn or not material.filename:
         abort(404)
-    from flask import Response
+    import io
 
-    response = Response(material.content, mimetype=material.content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{material.filename}"'
+    from flask import send_file
+
+    # send_file writes any file name safely (RFC 5987), whatever its characters.
+    response = send_file(
+        io.BytesIO(material.content),
+        mimetype=material.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=material.filename,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
