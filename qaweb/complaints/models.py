@@ -86,6 +86,12 @@ class ComplimentThemeOption(Tracked, Timestamped, Base):
 
 class Complaint(Tracked, Versioned, Timestamped, Base):
     __tablename__ = "complaint"
+    __table_args__ = (
+        # The list sorts newest first, within the open/closed and service-area filters.
+        sa.Index("ix_complaint_received_on_id", "received_on", "id"),
+        sa.Index("ix_complaint_closed_received", "closed_on", "received_on", "id"),
+        sa.Index("ix_complaint_area_received", "service_area_id", "received_on", "id"),
+    )
     __history_hidden__ = frozenset({"complainant_name", "complainant_contact"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +173,10 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
 
 class Compliment(Tracked, Versioned, Timestamped, Base):
     __tablename__ = "compliment"
+    __table_args__ = (
+        sa.Index("ix_compliment_received_on_id", "received_on", "id"),
+        sa.Index("ix_compliment_area_received", "service_area_id", "received_on", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     received_on: Mapped[date] = mapped_column(index=True)
