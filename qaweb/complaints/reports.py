@@ -3,7 +3,6 @@ quarter last year. No personal data: counts and percentages only."""
 
 from datetime import date, datetime, time, timedelta
 
-from openpyxl.chart import BarChart, Reference
 from sqlalchemy import func, select
 
 from qaweb.actions.models import Action
@@ -22,7 +21,7 @@ from qaweb.complaints.models import (
     compliment_theme,
 )
 from qaweb.core import years
-from qaweb.core.excel import Column, Sheet
+from qaweb.core.excel import BarChart, Column, Sheet
 from qaweb.core.timefmt import LONDON
 from qaweb.core.workdays import working_days_between
 from qaweb.extensions import db
@@ -326,18 +325,7 @@ def workbook(data: dict):
     ]
     sheets = []
     for number, s in enumerate(data["sections"], start=1):
-
-        def chart(sheet, count, title=s["title"]):
-            bar = BarChart()
-            bar.type = "bar"
-            bar.title = title
-            bar.add_data(
-                Reference(sheet, min_col=2, max_col=2, min_row=1, max_row=count + 1),
-                titles_from_data=True,
-            )
-            bar.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=count + 1))
-            bar.height, bar.width = 8, 16
-            return bar
+        chart = BarChart(s["title"], series=1, height_cm=8, width_cm=16)
 
         sheets.append(
             Sheet(

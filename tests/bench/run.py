@@ -9,6 +9,7 @@ Environment:
   QAWEB_BENCH_SCALE    demo scale (50)
   QAWEB_BENCH_ONLY     comma list of parts: sqlite, postgresql, load (all)
   QAWEB_BENCH_MATCH    only targets whose name contains this text
+  QAWEB_BENCH_KINDS    only these kinds: list, deep, mywork, report, export
   QAWEB_BENCH_REPEAT   timed requests per page (20); exports use QAWEB_BENCH_EXPORT_REPEAT (3)
   QAWEB_BENCH_FRESH=1  seed again even when the scratch database is up to date
 """
@@ -60,6 +61,7 @@ REPEAT = env_int("QAWEB_BENCH_REPEAT", 20)
 EXPORT_REPEAT = env_int("QAWEB_BENCH_EXPORT_REPEAT", 3)
 ONLY = set(filter(None, os.environ.get("QAWEB_BENCH_ONLY", "sqlite,postgresql,load").split(",")))
 MATCH = os.environ.get("QAWEB_BENCH_MATCH", "")
+KINDS = set(filter(None, os.environ.get("QAWEB_BENCH_KINDS", "").split(",")))
 
 
 def fingerprint() -> str:
@@ -181,6 +183,8 @@ def bench_engine(engine: str, url: str) -> list[dict]:
         targets = pages.all_targets(ctx)
     for target in targets:
         if MATCH and MATCH.lower() not in target.name.lower():
+            continue
+        if KINDS and target.kind not in KINDS:
             continue
         client = client_for(target.user)
         url = target.url
