@@ -17,9 +17,12 @@ depends_on = None
 INDEXES = [
     ("ix_action_due_on_id", "action", ["due_on", "id"]),
     ("ix_action_to_verify", "action", ["status", "verified_by_id", "completed_on", "id"]),
+    ("ix_action_source_created", "action", ["source_type", "created_at"]),
     ("ix_complaint_received_on_id", "complaint", ["received_on", "id"]),
     ("ix_complaint_closed_received", "complaint", ["closed_on", "received_on", "id"]),
     ("ix_complaint_area_received", "complaint", ["service_area_id", "received_on", "id"]),
+    ("ix_complaint_stage_stage", "complaint_stage", ["stage", "complaint_id"]),
+    ("ix_complaint_stage_started", "complaint_stage", ["started_on", "stage"]),
     ("ix_compliment_received_on_id", "compliment", ["received_on", "id"]),
     ("ix_compliment_area_received", "compliment", ["service_area_id", "received_on", "id"]),
     ("ix_supervision_audit_due_on_id", "supervision_audit", ["due_on", "id"]),

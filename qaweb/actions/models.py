@@ -27,6 +27,8 @@ class Action(Tracked, Versioned, Timestamped, Base):
         sa.Index("ix_action_due_on_id", "due_on", "id"),
         # The QA team's queue of completed actions nobody has verified yet.
         sa.Index("ix_action_to_verify", "status", "verified_by_id", "completed_on", "id"),
+        # Reports count a module's actions raised in a period.
+        sa.Index("ix_action_source_created", "source_type", "created_at"),
         sa.CheckConstraint("status in ('open', 'completed', 'cancelled')", name="status"),
     )
 

@@ -144,6 +144,10 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
     __table_args__ = (
         sa.UniqueConstraint("complaint_id", "stage", name="uq_complaint_stage_once"),
         sa.Index("ix_complaint_stage_open_due", "responded_on", "due_on"),
+        # The list's "current stage" filter: complaints at a stage, newest first.
+        sa.Index("ix_complaint_stage_stage", "stage", "complaint_id"),
+        # Reports count stages started in a period, by stage.
+        sa.Index("ix_complaint_stage_started", "started_on", "stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
