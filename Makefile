@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev lint format assets db-upgrade demo clean
+.PHONY: run test bench install install-dev lint format assets db-upgrade demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ run: demo
 ## when Debian's chromium is installed).
 test: install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+## The large-council benchmark (not part of `make test`): every page, report and export at
+## scale 50 on SQLite (and PostgreSQL when QAWEB_TEST_DATABASE_URL is set), then a load run.
+## Prints the table and writes build/bench.json. See "Scale and benchmarks" in README.md.
+bench: install-dev
+	$(BIN)/python tests/bench/run.py
 
 lint: install-dev
 	$(BIN)/ruff check .

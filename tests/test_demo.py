@@ -44,15 +44,26 @@ def test_demo_council(runner):
 
 
 def test_demo_is_deterministic_and_scales(runner):
-    runner.invoke(args=["seed", "demo", "--scale", "3"])
-    # 600 actions a year per unit of scale, plus those the demo's observations raised.
-    assert (
-        db.session.scalar(
-            select(func.count()).select_from(Action).where(Action.source_type != "observation")
-        )
-        == 1800
+    from qaweb.complaints.models import Complaint, ComplaintStage, Compliment
+    from qaweb.demo import scale
+    from qaweb.supervision.models import SupervisionAudit
+    from qaweb.tools.models import Answer
+
+    result = runner.invoke(args=["seed", "demo", "--scale", "3"])
+    assert result.exit_code == 0, result.output
+    # Two steps above the everyday demo: each module grows by its per-step volume.
+    # The meetings' actions grow with the scale; the demo's observations raise a few more.
+    meetings = db.session.scalar(
+        select(func.count()).select_from(Action).where(Action.source_type != "observation")
     )
+    assert meetings == 600 + 2 * scale.ACTIONS_PER_STEP
+    assert count(Complaint) == 40 + 2 * scale.COMPLAINTS_PER_STEP
+    assert count(ComplaintStage) > count(Complaint)
+    assert count(Compliment) == 30 + 2 * scale.COMPLIMENTS_PER_STEP
+    assert count(SupervisionAudit) > 2 * scale.AUDITS_PER_STEP
+    assert count(Answer) > 2 * scale.AUDITS_PER_STEP * 30
     assert count(ServiceArea) == 8
+    assert f"{meetings:,} actions" in result.output
     staff = count(User)
     first_names = list(db.session.scalars(select(User.email).order_by(User.id).limit(20)))
     assert staff > 200
@@ -61,3 +72,30 @@ def test_demo_is_deterministic_and_scales(runner):
 
     assert builder.demo_sign_ins()[0][1] == "practitioner@demo-council.example"
     assert first_names == sorted(first_names, key=first_names.index)
+    # Complaint references stay unique per year however many are loaded.
+    references = count(Complaint)
+    distinct = db.session.scalar(select(func.count(func.distinct(Complaint.reference))))
+    assert distinct == references
+
+
+def test_records_saved_after_the_demo_get_free_ids(runner):
+    """Staff and history go in with explicit ids; the next record saved must not collide."""
+    from qaweb.complaints.models import Complaint
+    from qaweb.core.timefmt import today_london
+    from qaweb.tools.models import Answer
+
+    assert runner.invoke(args=["seed", "demo", "--scale", "2"]).exit_code == 0
+    team = db.session.scalars(select(Team)).first()
+    person = User(
+        first_name="New", last_name="Starter", email="new.starter@demo-council.example", team=team
+    )
+    db.session.add(person)
+    db.session.flush()
+    assert person.id == db.session.scalar(select(func.max(User.id)))
+    action = Action(
+        source_type="qa_board", description="Check", owner=person, due_on=today_london()
+    )
+    db.session.add(action)
+    db.session.flush()
+    assert action.id > count(Action) - 1
+    assert count(Complaint) and count(Answer)

@@ -23,6 +23,12 @@ class Action(Tracked, Versioned, Timestamped, Base):
         sa.Index("ix_action_owner_status_due_on", "owner_id", "status", "due_on"),
         sa.Index("ix_action_team_status_due_on", "team_id", "status", "due_on"),
         sa.Index("ix_action_source", "source_type", "source_id"),
+        # Every status, soonest due first (the list's sort and the export's order).
+        sa.Index("ix_action_due_on_id", "due_on", "id"),
+        # The QA team's queue of completed actions nobody has verified yet.
+        sa.Index("ix_action_to_verify", "status", "verified_by_id", "completed_on", "id"),
+        # Reports count a module's actions raised in a period.
+        sa.Index("ix_action_source_created", "source_type", "created_at"),
         sa.CheckConstraint("status in ('open', 'completed', 'cancelled')", name="status"),
     )
 

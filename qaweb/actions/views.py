@@ -20,6 +20,7 @@ from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
+from qaweb.organisation.services import person_options
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -36,10 +37,10 @@ def _scope_people_and_teams(scope):
         team_ids = select(Action.team_id).where(condition).distinct()
         teams_stmt = teams_stmt.where(Team.id.in_(team_ids))
     teams = list(db.session.scalars(teams_stmt))
-    owners_stmt = select(User).where(User.active).order_by(User.last_name, User.first_name)
+    conditions = [User.active]
     if scope == "team":
-        owners_stmt = owners_stmt.where(User.team_id.in_([t.id for t in teams]))
-    return list(db.session.scalars(owners_stmt)), teams
+        conditions.append(User.team_id.in_([t.id for t in teams]))
+    return person_options(*conditions), teams
 
 
 def _filters(scope):
@@ -108,11 +109,7 @@ def export(scope):
 
 
 def _owners():
-    return list(
-        db.session.scalars(
-            select(User).where(User.active).order_by(User.last_name, User.first_name)
-        )
-    )
+    return person_options(User.active)
 
 
 @bp.route("/new", methods=["GET", "POST"])

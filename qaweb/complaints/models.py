@@ -86,6 +86,12 @@ class ComplimentThemeOption(Tracked, Timestamped, Base):
 
 class Complaint(Tracked, Versioned, Timestamped, Base):
     __tablename__ = "complaint"
+    __table_args__ = (
+        # The list sorts newest first, within the open/closed and service-area filters.
+        sa.Index("ix_complaint_received_on_id", "received_on", "id"),
+        sa.Index("ix_complaint_closed_received", "closed_on", "received_on", "id"),
+        sa.Index("ix_complaint_area_received", "service_area_id", "received_on", "id"),
+    )
     __history_hidden__ = frozenset({"complainant_name", "complainant_contact"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +144,10 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
     __table_args__ = (
         sa.UniqueConstraint("complaint_id", "stage", name="uq_complaint_stage_once"),
         sa.Index("ix_complaint_stage_open_due", "responded_on", "due_on"),
+        # The list's "current stage" filter: complaints at a stage, newest first.
+        sa.Index("ix_complaint_stage_stage", "stage", "complaint_id"),
+        # Reports count stages started in a period, by stage.
+        sa.Index("ix_complaint_stage_started", "started_on", "stage"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -167,6 +177,10 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
 
 class Compliment(Tracked, Versioned, Timestamped, Base):
     __tablename__ = "compliment"
+    __table_args__ = (
+        sa.Index("ix_compliment_received_on_id", "received_on", "id"),
+        sa.Index("ix_compliment_area_received", "service_area_id", "received_on", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     received_on: Mapped[date] = mapped_column(index=True)

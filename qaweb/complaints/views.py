@@ -1,10 +1,11 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
-from qaweb.complaints import reports, services
+from qaweb.complaints import exports, reports, services
 from qaweb.complaints.forms import (
     CloseForm,
     ComplaintFilterForm,
@@ -29,7 +30,7 @@ from qaweb.complaints.models import (
     ComplimentThemeOption,
 )
 from qaweb.core import years
-from qaweb.core.excel import Column, send_workbook
+from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
@@ -91,16 +92,17 @@ def _filtered(filters):
         stmt = stmt.where(Complaint.closed_on.is_(None))
     elif status == "closed":
         stmt = stmt.where(Complaint.closed_on.is_not(None))
-    latest = (
-        select(ComplaintStage.complaint_id, db.func.max(ComplaintStage.stage).label("s"))
-        .group_by(ComplaintStage.complaint_id)
-        .subquery()
-    )
     if filters.get("stage"):
+        # At this stage and no later one (stages only move on), through the stage index.
+        number = int(filters["stage"])
+        later = aliased(ComplaintStage)
         stmt = stmt.where(
             Complaint.id.in_(
-                select(latest.c.complaint_id).where(latest.c.s == int(filters["stage"]))
-            )
+                select(ComplaintStage.complaint_id).where(ComplaintStage.stage == number)
+            ),
+            ~select(later.id)
+            .where(later.complaint_id == Complaint.id, later.stage > number)
+            .exists(),
         )
     if filters.get("area"):
         stmt = stmt.where(Complaint.service_area_id == int(filters["area"]))
@@ -146,50 +148,11 @@ def export():
         abort(403)
     form, filters = _filters()
     personal = services.sees_personal_data(current_user)
-    columns = [
-        Column("Reference", 15),
-        Column("Received", 12, "date"),
-        Column("How", 10),
-        Column("Who complained", 26),
-    ]
-    if personal:
-        columns += [Column("Complainant", 24), Column("Contact details", 30)]
-    columns += [
-        Column("Child's case reference", 16),
-        Column("Service area", 26),
-        Column("Team", 24),
-        Column("Categories", 30),
-        Column("Current stage", 26),
-        Column("Due", 12, "date"),
-        Column("Closed", 12, "date"),
-        Column("Summary", 60),
-    ]
-
-    def rows():
-        for c in db.session.scalars(_filtered(filters).execution_options(yield_per=500)):
-            stage = c.current_stage
-            row = [
-                c.reference,
-                c.received_on,
-                HOW.get(c.received_how, ""),
-                COMPLAINANTS.get(c.complainant_type, ""),
-            ]
-            if personal:
-                row += [c.complainant_name, c.complainant_contact]
-            row += [
-                c.child_reference,
-                c.service_area.name if c.service_area else "",
-                c.team.name if c.team else "",
-                "; ".join(x.name for x in c.categories),
-                stage.label if stage else "",
-                stage.due_on if stage and not stage.responded_on else None,
-                c.closed_on,
-                c.summary,
-            ]
-            yield row
-
     return send_workbook(
-        f"complaints-{today_london().isoformat()}.xlsx", "Complaints", columns, rows()
+        f"complaints-{today_london().isoformat()}.xlsx",
+        "Complaints",
+        exports.columns(personal),
+        exports.rows(_filtered(filters), personal),
     )
 
 

@@ -1,23 +1,27 @@
-"""The one Excel writer every export goes through: styled, filterable, streamed."""
+"""The one Excel writer every export goes through: styled, filterable, streamed.
+
+Modules hand it columns and rows (and optionally further sheets, a summary and chart specs);
+nothing outside this file knows which library writes the file. It is xlsxwriter in
+constant-memory mode: each row goes to a temporary file as it is written, so a 100,000-row
+export keeps memory flat, and the finished .xlsx is sent in chunks.
+"""
 
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 
+import xlsxwriter
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from qaweb.core.timefmt import to_london
 
-FORMULA_STARTS = ("=", "+", "-", "@")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="0B0C0C")
+FORMULA_STARTS = ("=", "+", "-", "@")  # written as text, never as a formula
+HEADER_STYLE = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#0B0C0C", "pattern": 1}
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+PIXELS_PER_CM = 37.8
 
 
 @dataclass(frozen=True)
@@ -27,41 +31,16 @@ class Column:
     kind: str = "text"  # text, date, datetime, number
 
 
-def _cell(sheet, value, column: Column):
-    if isinstance(value, datetime):
-        # Excel has no time zones: write the London wall-clock time people expect.
-        value = to_london(value).replace(tzinfo=None)
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        if value.startswith(FORMULA_STARTS):
-            cell.data_type = "s"  # text, never a formula
-        if "\n" in value:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    elif isinstance(value, datetime):
-        cell.number_format = DATETIME_FORMAT
-    elif isinstance(value, date):
-        cell.number_format = DATE_FORMAT
-    return cell
+@dataclass(frozen=True)
+class BarChart:
+    """A native Excel bar chart drawn from a sheet's table: categories from the first column,
+    one series per following column (named by its header), placed beside the table."""
 
-
-def _write_table(sheet, columns: Sequence[Column], rows: Iterable[Sequence]) -> int:
-    for index, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.freeze_panes = "A2"
-    header = []
-    for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.title)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        header.append(cell)
-    sheet.append(header)
-    count = 0
-    for row in rows:
-        sheet.append([_cell(sheet, value, col) for value, col in zip(row, columns, strict=True)])
-        count += 1
-    last_column = get_column_letter(len(columns))
-    sheet.auto_filter.ref = f"A1:{last_column}{count + 1}"
-    return count
+    title: str
+    series: int = 1
+    stacked: bool = False
+    height_cm: float = 8
+    width_cm: float = 16
 
 
 @dataclass
@@ -71,8 +50,76 @@ class Sheet:
     title: str
     columns: Sequence[Column]
     rows: Iterable[Sequence]
-    #: (worksheet, number of data rows) -> an openpyxl chart, anchored beside the table.
-    chart: object = None
+    chart: BarChart | None = None
+
+
+class _Formats:
+    def __init__(self, book):
+        self.header = book.add_format(HEADER_STYLE)
+        self.date = book.add_format({"num_format": DATE_FORMAT})
+        self.datetime = book.add_format({"num_format": DATETIME_FORMAT})
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self.bold = book.add_format({"bold": True})
+
+
+def _write_cell(sheet, formats, r, c, value):
+    """One value, typed: text stays text (even "=1+1"), dates and numbers are real."""
+    if value is None:
+        return
+    if isinstance(value, str):
+        if value:
+            sheet.write_string(r, c, value, formats.wrap if "\n" in value else None)
+    elif isinstance(value, bool):
+        sheet.write_boolean(r, c, value)
+    elif isinstance(value, int | float):
+        sheet.write_number(r, c, value)
+    elif isinstance(value, datetime):
+        # Excel has no time zones: write the London wall-clock time people expect.
+        sheet.write_datetime(r, c, to_london(value).replace(tzinfo=None), formats.datetime)
+    elif isinstance(value, date):
+        sheet.write_datetime(r, c, value, formats.date)
+    elif isinstance(value, Decimal):
+        sheet.write_number(r, c, float(value))
+    else:
+        sheet.write_string(r, c, str(value))
+
+
+def _write_table(book, formats, title, columns: Sequence[Column], rows: Iterable[Sequence]):
+    sheet = book.add_worksheet(title[:31])
+    for index, column in enumerate(columns):
+        sheet.set_column(index, index, column.width)
+    sheet.freeze_panes(1, 0)
+    for index, column in enumerate(columns):
+        sheet.write_string(0, index, column.title, formats.header)
+    width = len(columns)
+    count = 0
+    write = _write_cell
+    for count, row in enumerate(rows, start=1):  # noqa: B007 (count is used after the loop)
+        if len(row) != width:
+            raise ValueError(f"row {count} has {len(row)} values for {width} columns")
+        for c, value in enumerate(row):
+            write(sheet, formats, count, c, value)
+    sheet.autofilter(0, 0, count, width - 1)
+    return sheet, count
+
+
+def _add_chart(book, sheet, spec: BarChart, columns: Sequence[Column], count: int):
+    chart = book.add_chart({"type": "bar", **({"subtype": "stacked"} if spec.stacked else {})})
+    name = sheet.get_name()
+    for col in range(1, 1 + spec.series):
+        chart.add_series(
+            {
+                "name": [name, 0, col],
+                "categories": [name, 1, 0, count, 0],
+                "values": [name, 1, col, count, col],
+                **({"overlap": 100} if spec.stacked else {}),
+            }
+        )
+    chart.set_title({"name": spec.title})
+    chart.set_size(
+        {"width": spec.width_cm * PIXELS_PER_CM, "height": spec.height_cm * PIXELS_PER_CM}
+    )
+    sheet.insert_chart(1, len(columns) + 1, chart)
 
 
 def build_workbook(
@@ -82,26 +129,35 @@ def build_workbook(
     summary: Iterable[tuple[str, object]] | None = None,
     sheets: Sequence[Sheet] = (),
 ):
-    """Write the rows to a temporary .xlsx in write-only mode; return the open file."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    _write_table(sheet, columns, rows)
-    for extra in sheets:
-        other = workbook.create_sheet(title=extra.title[:31])
-        count = _write_table(other, extra.columns, extra.rows)
-        if extra.chart is not None and count:
-            anchor = get_column_letter(len(extra.columns) + 2) + "2"
-            other.add_chart(extra.chart(other, count), anchor)
-    if summary is not None:
-        info = workbook.create_sheet(title="Summary")
-        info.column_dimensions["A"].width = 40
-        info.column_dimensions["B"].width = 50
-        for label, value in summary:
-            label_cell = WriteOnlyCell(info, value=label)
-            label_cell.font = Font(bold=True)
-            info.append([label_cell, _cell(info, value, Column(label))])
-    handle = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(handle)
+    """Write the rows to a temporary .xlsx; return the open file, positioned at the start."""
+    handle = tempfile.TemporaryFile()
+    book = xlsxwriter.Workbook(
+        handle,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    try:
+        formats = _Formats(book)
+        _write_table(book, formats, title, columns, rows)
+        for extra in sheets:
+            sheet, count = _write_table(book, formats, extra.title, extra.columns, extra.rows)
+            if extra.chart is not None and count:
+                _add_chart(book, sheet, extra.chart, extra.columns, count)
+        if summary is not None:
+            info = book.add_worksheet("Summary")
+            info.set_column(0, 0, 40)
+            info.set_column(1, 1, 50)
+            for r, (label, value) in enumerate(summary):
+                info.write_string(r, 0, label, formats.bold)
+                _write_cell(info, formats, r, 1, value)
+        book.close()
+    except BaseException:
+        handle.close()
+        raise
     handle.seek(0)
     return handle
 

@@ -17,6 +17,7 @@ from qaweb.core.db import utcnow
 from qaweb.core.settings import set_setting
 from qaweb.core.timefmt import today_london
 from qaweb.demo import practice_weeks
+from qaweb.demo import scale as scale_data
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.tools.services import load_files, starter_files
@@ -123,7 +124,7 @@ def build(scale: int = 1) -> dict[str, int]:
         area = ServiceArea(name=f"Locality {extra}")
         db.session.add(area)
         area_teams[area.name] = []
-        for n in range(1, 4):
+        for n in range(1, 5):
             team = Team(name=f"Locality {extra} Team {n}", service_area=area)
             db.session.add(team)
             teams.append(team)
@@ -253,7 +254,7 @@ def build(scale: int = 1) -> dict[str, int]:
     action_rows = []
     owners = people
     qa_officer_id = demo_ids["qa.officer"] + offset
-    for i in range(600 * scale):
+    for i in range(600):
         owner = rng.choice(owners)
         if i % 9 == 0:
             owner = people[demo_ids[rng.choice(["practitioner", "team.manager", "qa.officer"])] - 1]
@@ -303,7 +304,7 @@ def build(scale: int = 1) -> dict[str, int]:
         rng, today, demo_ids["qa.officer"] + offset, demo_ids["team.manager"] + offset
     )
     thematic = _thematic_year(today, demo_ids["qa.officer"] + offset, demo_ids["qa.board"] + offset)
-    complaints = _complaints_year(rng, today, scale)
+    complaints = _complaints_year(rng, today)
     observations = practice_weeks.build(
         rng,
         today,
@@ -313,7 +314,22 @@ def build(scale: int = 1) -> dict[str, int]:
         team_manager_id=demo_ids["team.manager"] + offset,
     )
     db.session.commit()
-    return {
+    grown = scale_data.grow(
+        scale_data.Council(
+            rng=random.Random(2026 * scale),
+            scale=scale,
+            today=today,
+            now=now,
+            people=people,
+            teams=teams,
+            qa_officer_id=qa_officer_id,
+        )
+    )
+    # Rows inserted with explicit ids (staff, and the history above) leave PostgreSQL's
+    # sequences behind: move them on so the next record saved gets a free id.
+    scale_data.sync_sequences()
+    db.session.commit()
+    counts = {
         "QA tools": len(tools),
         "supervision audits": audits,
         "thematic audits": thematic,
@@ -324,6 +340,12 @@ def build(scale: int = 1) -> dict[str, int]:
         "staff": len(people),
         "actions": len(action_rows),
     }
+    for name, added in grown.items():
+        counts[name] = counts.get(name, 0) + added
+    from qaweb.tools.models import Answer
+
+    counts["tool answers"] = db.session.scalar(select(func.count()).select_from(Answer))
+    return counts
 
 
 def _answers_for(rng, definition, levels, good_bias):
@@ -524,7 +546,7 @@ def _thematic_year(today, qa_officer_id, board_id) -> int:
     return len(plan)
 
 
-def _complaints_year(rng, today, scale) -> int:
+def _complaints_year(rng, today) -> int:
     """Eighteen months of complaints at every stage, and compliments, with made-up names."""
     from qaweb.complaints import services as complaints
     from qaweb.complaints.models import (
@@ -549,7 +571,7 @@ def _complaints_year(rng, today, scale) -> int:
         "Information was shared without consent.",
     ]
     count = 0
-    for n in range(40 * scale):
+    for n in range(40):
         received = today - timedelta(days=rng.randint(1, 540))
         team = rng.choice(teams)
         complaint = Complaint(
@@ -589,7 +611,7 @@ def _complaints_year(rng, today, scale) -> int:
         if rng.random() < 0.9:
             complaint.closed_on = response
             complaint.learning = "Shared at the team meeting." if n % 3 == 0 else ""
-    for n in range(30 * scale):
+    for n in range(30):
         received = today - timedelta(days=rng.randint(1, 540))
         if not is_working_day(received):
             received -= timedelta(days=2)

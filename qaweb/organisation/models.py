@@ -53,6 +53,11 @@ class UserRole(Base):
 
 class User(UserMixin, Tracked, Versioned, Timestamped, Base):
     __tablename__ = "user"
+    __table_args__ = (
+        # Staff lists and every drop-down of people: active people by surname.
+        sa.Index("ix_user_active_name", "active", "last_name", "first_name", "id"),
+        sa.Index("ix_user_name", "last_name", "first_name", "id"),
+    )
     __history_hidden__ = frozenset({"password_hash"})
     __history_skip__ = frozenset({"last_signed_in_at"})
 

@@ -1,5 +1,7 @@
 """Saving service areas, teams and people; the staff list filters."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, or_, select
 
 from qaweb.core.lists import contains
@@ -21,6 +23,24 @@ def teams(active_only: bool = False) -> list[Team]:
 
 def service_areas() -> list[ServiceArea]:
     return list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+
+
+@dataclass(frozen=True)
+class PersonOption:
+    id: int
+    name: str
+    job_title: str
+
+
+def person_options(*conditions) -> list[PersonOption]:
+    """People for a drop-down, by surname: three columns, not whole records (there may be
+    thousands, and a page lists them all)."""
+    rows = db.session.execute(
+        select(User.id, User.first_name, User.last_name, User.job_title)
+        .where(*conditions)
+        .order_by(User.last_name, User.first_name, User.id)
+    )
+    return [PersonOption(r.id, f"{r.first_name} {r.last_name}".strip(), r.job_title) for r in rows]
 
 
 def active_people() -> list[User]:

@@ -2,11 +2,10 @@
 
 from collections import defaultdict
 
-from openpyxl.chart import BarChart, Reference
 from sqlalchemy import func, select
 
 from qaweb.actions.models import Action
-from qaweb.core.excel import Column, Sheet
+from qaweb.core.excel import BarChart, Column, Sheet
 from qaweb.core.grading import GradeLevel
 from qaweb.core.timefmt import to_london
 from qaweb.extensions import db
@@ -129,22 +128,6 @@ def record_rows(week: PracticeWeek):
         )
 
 
-def _bar_chart(title: str, series: int):
-    def chart(sheet, count):
-        bar = BarChart()
-        bar.type = "bar"
-        bar.title = title
-        bar.add_data(
-            Reference(sheet, min_col=2, max_col=1 + series, min_row=1, max_row=count + 1),
-            titles_from_data=True,
-        )
-        bar.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=count + 1))
-        bar.height, bar.width = 9, 18
-        return bar
-
-    return chart
-
-
 def _rate(value):
     return "" if value is None else value
 
@@ -205,13 +188,13 @@ def report_workbook(week: PracticeWeek):
         "Grades",
         [Column("Overall grade", 26), Column("Observations", 14, "number")],
         [(s.label, s.count) for s in this["grades"]],
-        chart=_bar_chart("Overall grades of completed observations", 1),
+        chart=BarChart("Overall grades of completed observations"),
     )
     themes = Sheet(
         "Learning themes",
         [Column("Learning theme", 40), Column("Observations", 14, "number")],
         reports.themes_ranked(week),
-        chart=_bar_chart("Learning themes", 1),
+        chart=BarChart("Learning themes"),
     )
     feedback_sheets = []
     for whose, title in (("family", "Family feedback"), ("child", "Child's feedback")):

@@ -38,6 +38,10 @@ class SupervisionAudit(Tracked, Versioned, Timestamped, Base):
         sa.Index("ix_supervision_audit_year_status", "year", "status"),
         sa.Index("ix_supervision_audit_auditor_status", "auditor_id", "status"),
         sa.Index("ix_supervision_audit_supervisor_year", "supervisor_id", "year"),
+        # The list sorts by due date, alone or within a year or a team.
+        sa.Index("ix_supervision_audit_due_on_id", "due_on", "id"),
+        sa.Index("ix_supervision_audit_year_due_on", "year", "due_on", "id"),
+        sa.Index("ix_supervision_audit_team_due_on", "team_id", "due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,13 +2,12 @@
 
 from dataclasses import dataclass
 
-from openpyxl.chart import BarChart, Reference
 from sqlalchemy import case, func, select
 
 from qaweb.actions.models import STATUSES as ACTION_STATUSES
 from qaweb.actions.models import Action
 from qaweb.core import grading
-from qaweb.core.excel import Column, Sheet
+from qaweb.core.excel import BarChart, Column, Sheet
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
@@ -206,19 +205,13 @@ def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
     levels = grading.levels(include_inactive=True)
     grade_rows = grades(year, area_id)
 
-    def chart(sheet, count):
-        bar = BarChart()
-        bar.type = "bar"
-        bar.grouping = "stacked"
-        bar.overlap = 100
-        bar.title = "Grades in completed supervision audits"
-        bar.add_data(
-            Reference(sheet, min_col=2, max_col=1 + len(levels), min_row=1, max_row=count + 1),
-            titles_from_data=True,
-        )
-        bar.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=count + 1))
-        bar.height, bar.width = 9, 18
-        return bar
+    chart = BarChart(
+        "Grades in completed supervision audits",
+        series=len(levels),
+        stacked=True,
+        height_cm=9,
+        width_cm=18,
+    )
 
     grade_sheet = Sheet(
         "Grades",

@@ -1,7 +1,7 @@
 """Practice weeks, learning materials and sessions, observations, bookings, schedule imports
 
-Revision ID: 0006_practice_week
-Revises: 0005_complaints
+Revision ID: 0007_practice_week
+Revises: 0006_indexes
 Create Date: 2026-11-23 19:16:55.567226
 
 """
@@ -36,8 +36,8 @@ LEARNING_THEMES = [
 
 
 # revision identifiers, used by Alembic.
-revision = "0006_practice_week"
-down_revision = "0005_complaints"
+revision = "0007_practice_week"
+down_revision = "0006_indexes"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,128 @@
+"""The load run: gunicorn with 4 workers on a free 127.0.0.1 port, against the bench database,
+and locust headless with 20 signed-in users making a fixed number of requests."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+WORKERS = 4
+USERS = int(os.environ.get("QAWEB_LOAD_USERS", "20"))
+REQUESTS = int(os.environ.get("QAWEB_LOAD_REQUESTS", "2000"))
+P95_MS = 250
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(base: str, server: subprocess.Popen, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError("gunicorn exited before answering")
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError("gunicorn did not answer /health in time")
+
+
+def run_load(database_url: str, engine: str) -> dict:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    out = ROOT / "build" / "bench" / "load.json"
+    out.unlink(missing_ok=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "QAWEB_ENV": "development",
+        "SECRET_KEY": "bench-secret-key-not-for-production",
+    }
+    server = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--no-control-socket",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "wsgi:app",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    print(
+        f"[load] gunicorn {WORKERS} workers on {base} ({engine}); {USERS} users, "
+        f"{REQUESTS} requests ...",
+        flush=True,
+    )
+    try:
+        wait_until_up(base, server)
+        subprocess.run(
+            [
+                str(BIN / "locust"),
+                "-f",
+                str(Path(__file__).with_name("locustfile.py")),
+                "--headless",
+                "--users",
+                str(USERS),
+                "--spawn-rate",
+                str(USERS),
+                "--run-time",
+                "600s",
+                "--host",
+                base,
+                "--only-summary",
+                "--loglevel",
+                "ERROR",
+            ],
+            cwd=ROOT,
+            env={**env, "QAWEB_LOAD_REQUESTS": str(REQUESTS), "QAWEB_LOAD_OUT": str(out)},
+            check=False,
+            timeout=900,
+            stdout=subprocess.DEVNULL,
+        )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    data = json.loads(out.read_text())
+    times = sorted(data["times_ms"])
+    count = len(times)
+
+    def pct(f):
+        return round(times[min(count - 1, round(f * (count - 1)))], 1) if times else None
+
+    result = {
+        "engine": engine,
+        "workers": WORKERS,
+        "users": USERS,
+        "requests": count,
+        "rps": round(count / data["seconds"], 1) if data["seconds"] else 0,
+        "p50_ms": pct(0.5),
+        "p95_ms": pct(0.95),
+        "errors": data["error_count"],
+        "first_errors": data["errors"][:5],
+    }
+    misses = []
+    if result["errors"]:
+        misses.append("errors")
+    if result["p95_ms"] is None or result["p95_ms"] >= P95_MS:
+        misses.append(f"p95 >= {P95_MS} ms")
+    result["verdict"] = "ok" if not misses else "MISS: " + "; ".join(misses)
+    return result

@@ -1,0 +1,191 @@
+"""What the benchmark requests: every list page, report, export and My work.
+
+Each module lists its URLs in one function below; :func:`all_targets` joins them. A list page
+is measured with its default filters, one selective filter, and a deep page (found from the
+first page's pager). The practice-week module adds its pages in :func:`observation_targets`.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from qaweb.extensions import db
+
+# Targets from the issue, in milliseconds of p95 server time.
+LIST_P95_MS = 150
+REPORT_P95_MS = 300
+PAGE_OVER_SQL = 3.0
+EXPORT_OVER_FLOOR = 1.5
+EXPORT_PEAK_MB = 100
+
+
+@dataclass
+class Target:
+    name: str
+    kind: str  # list, deep, mywork, report, export
+    url: str
+    user: str  # demo sign-in prefix: qa.officer, complaints, admin, ... or "busy"
+
+
+@dataclass
+class Context:
+    """Ids the URLs need, looked up in the bench database."""
+
+    team_id: int
+    area_id: int
+    last_year: int
+    busy_user_id: int
+
+
+def context() -> Context:
+    from qaweb.actions.models import OPEN, Action
+    from qaweb.organisation.models import Team
+    from qaweb.supervision import services as sup
+
+    team_id, area_id = db.session.execute(
+        select(Team.id, Team.service_area_id).where(Team.name == "Brambles")
+    ).one()
+    busy = db.session.scalar(
+        select(Action.owner_id)
+        .where(Action.status == OPEN)
+        .group_by(Action.owner_id)
+        .order_by(func.count().desc(), Action.owner_id)
+        .limit(1)
+    )
+    from qaweb.core.timefmt import today_london
+
+    return Context(team_id, area_id, sup.year_for(today_london()) - 1, busy)
+
+
+def list_page(name, url, user, selective: str | None = None, deep=True) -> list[Target]:
+    """A list page: default filters, one selective filter, and (later) a deep page."""
+    targets = [Target(name, "list", url, user)]
+    if selective:
+        joiner = "&" if "?" in url else "?"
+        targets.append(Target(f"{name} [{selective}]", "list", f"{url}{joiner}{selective}", user))
+    if deep:
+        # The page number is filled in from the first page's pager by the runner.
+        targets.append(Target(f"{name} [deep page]", "deep", url, user))
+    return targets
+
+
+def home_targets(ctx: Context) -> list[Target]:
+    return [
+        Target("My work (busy person)", "mywork", "/", "busy"),
+        Target("My work (QA officer)", "mywork", "/", "qa.officer"),
+    ]
+
+
+def actions_targets(ctx: Context) -> list[Target]:
+    return [
+        *list_page("Actions: all", "/actions/all?status=all", "qa.officer", f"team={ctx.team_id}"),
+        *list_page("Actions: open", "/actions/all", "qa.officer", "overdue=y", deep=False),
+        *list_page("Actions: mine", "/actions/mine?status=all", "busy", "status=open"),
+        *list_page("Actions: team", "/actions/team?status=all", "team.manager", "status=open"),
+        Target(
+            "Actions export: all", "export", "/actions/all/export.xlsx?status=all", "qa.officer"
+        ),
+        Target(
+            "Actions export: one team",
+            "export",
+            f"/actions/all/export.xlsx?status=all&team={ctx.team_id}",
+            "qa.officer",
+        ),
+    ]
+
+
+def organisation_targets(ctx: Context) -> list[Target]:
+    return [
+        *list_page("Staff", "/admin/users", "admin", f"team={ctx.team_id}"),
+        Target("Teams", "list", "/admin/teams", "admin"),
+        Target("Service areas", "list", "/admin/service-areas", "admin"),
+        Target("Staff export", "export", "/admin/users/export.xlsx", "admin"),
+    ]
+
+
+def tools_targets(ctx: Context) -> list[Target]:
+    return [Target("QA tools", "list", "/admin/tools/", "admin")]
+
+
+def supervision_targets(ctx: Context) -> list[Target]:
+    return [
+        *list_page("Supervision audits", "/supervision/", "qa.officer", f"year={ctx.last_year}"),
+        Target("Supervision coverage", "report", "/supervision/coverage", "qa.officer"),
+        Target(
+            "Supervision coverage, last year",
+            "report",
+            f"/supervision/coverage?year={ctx.last_year}",
+            "qa.officer",
+        ),
+        Target("Supervision audits export", "export", "/supervision/export.xlsx", "qa.officer"),
+        Target(
+            "Supervision annual workbook",
+            "export",
+            f"/supervision/coverage/report.xlsx?year={ctx.last_year}",
+            "qa.officer",
+        ),
+    ]
+
+
+def thematic_targets(ctx: Context) -> list[Target]:
+    return [
+        *list_page("Thematic audits", "/thematic/", "qa.officer", "status=closed", deep=False),
+        Target("Thematic export", "export", "/thematic/export.xlsx", "qa.officer"),
+    ]
+
+
+def complaints_targets(ctx: Context) -> list[Target]:
+    return [
+        *list_page("Complaints: open", "/complaints/", "complaints", "overdue=y", deep=False),
+        *list_page(
+            "Complaints: all", "/complaints/?status=all", "complaints", f"area={ctx.area_id}"
+        ),
+        *list_page("Complaints: stage 2", "/complaints/?status=all&stage=2", "complaints"),
+        *list_page("Compliments", "/complaints/compliments", "complaints"),
+        Target("Complaints report (quarter)", "report", "/complaints/report", "complaints"),
+        Target("Complaints report (year)", "report", "/complaints/report?quarter=0", "complaints"),
+        Target(
+            "Complaints export: all", "export", "/complaints/export.xlsx?status=all", "complaints"
+        ),
+        Target("Complaints report workbook", "export", "/complaints/report.xlsx", "complaints"),
+    ]
+
+
+def observation_targets(ctx: Context) -> list[Target]:
+    """Hook for the practice-week module: its list pages, reports and exports."""
+    return []
+
+
+MODULES = [
+    home_targets,
+    actions_targets,
+    organisation_targets,
+    tools_targets,
+    supervision_targets,
+    thematic_targets,
+    complaints_targets,
+    observation_targets,
+]
+
+
+def all_targets(ctx: Context) -> list[Target]:
+    return [target for module in MODULES for target in module(ctx)]
+
+
+# The load run: the pages people open most, with the sign-in that sees them.
+LOAD_PAGES = [
+    ("qa.officer", "/"),
+    ("qa.officer", "/actions/all"),
+    ("qa.officer", "/actions/all?status=all&page=20"),
+    ("qa.officer", "/supervision/"),
+    ("qa.officer", "/supervision/coverage"),
+    ("qa.officer", "/thematic/"),
+    ("complaints", "/complaints/"),
+    ("complaints", "/complaints/?status=all&page=5"),
+    ("complaints", "/complaints/compliments"),
+    ("complaints", "/complaints/report"),
+    ("team.manager", "/"),
+    ("team.manager", "/actions/team"),
+    ("practitioner", "/actions/mine"),
+    ("admin", "/admin/users"),
+]
