@@ -1,12 +1,17 @@
 """No query per row: a page issues the same number of SQL statements for 3 rows or 60."""
 
+import importlib.util
+import re
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event
-from support import sign_in
+from flask_migrate import upgrade
+from support import make_app, sign_in
 
 from qaweb.extensions import db
+from qaweb.organisation.models import User
 
 
 @contextmanager
@@ -66,3 +71,88 @@ def test_statement_count_does_not_grow_with_rows(client, make_user, make_team, m
     # pages have a dozen at most.
     budget = {"/": 18, "/supervision/coverage": 20}.get(url, 12)
     assert many <= budget, f"{url}: {many} statements"
+
+
+# -- every page the benchmark measures, at two sizes of the demo council --------------------
+
+
+def _bench_pages():
+    """tests/bench/pages.py: the one list of list pages, reports, exports and My work."""
+    path = Path(__file__).parent / "bench" / "pages.py"
+    spec = importlib.util.spec_from_file_location("qaweb_bench_pages", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Statements per request, whatever the number of rows. My work asks every module (two
+# statements each); reports add grouped counts; list pages and exports have a dozen at most.
+BUDGET = {"list": 12, "deep": 12, "export": 12, "mywork": 22, "report": 20}
+BUDGET_FOR = {
+    # Workbooks of several sheets: the report's figures, then a sheet per table.
+    "Supervision annual workbook": 25,
+    "Complaints report workbook": 20,
+}
+
+
+def _demo_counts(scratch_database, engine_name, tmp_path, scale):
+    """Seed the demo at ``scale`` into a new database; statements per benchmarked URL."""
+    from qaweb.demo import builder
+
+    pages = _bench_pages()
+    tmp_path.mkdir()
+    app = make_app(scratch_database(engine_name, tmp_path))
+    counts = {}
+    with app.app_context():
+        upgrade()
+        builder.build(scale=scale)
+        db.session.remove()
+        ctx = pages.context()
+        busy = db.session.get(User, ctx.busy_user_id).email
+        targets = pages.all_targets(ctx)
+        db.session.remove()
+        clients = {}
+        for target in targets:
+            if target.user not in clients:
+                email = busy if target.user == "busy" else f"{target.user}@{builder.DOMAIN}"
+                clients[target.user] = client = app.test_client()
+                signed = client.post(
+                    "/sign-in", data={"email": email, "password": builder.DEMO_PASSWORD}
+                )
+                assert signed.status_code == 302, email
+            client = clients[target.user]
+            url = target.url
+            if target.kind == "deep":
+                body = client.get(url).get_data(as_text=True)
+                pages_seen = [int(n) for n in re.findall(r"[?&;]page=(\d+)", body)]
+                if not pages_seen or max(pages_seen) < 2:
+                    continue
+                url = f"{url}{'&' if '?' in url else '?'}page={max(pages_seen)}"
+            client.get(url).close()  # warm: settings and lookups cached per process
+            counts[target.name] = (target.kind, target.user, statements_for(client, url))
+            db.session.remove()
+        db.engine.dispose()
+    return counts
+
+
+@pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
+def test_every_benchmarked_page_keeps_its_statement_count(
+    scratch_database, tmp_path, engine_name
+):
+    """The same number of statements for the everyday demo and for one with twice the
+    records, within a fixed budget: a query per row cannot come back unnoticed."""
+    small = _demo_counts(scratch_database, engine_name, tmp_path / "small", scale=1)
+    large = _demo_counts(scratch_database, engine_name, tmp_path / "large", scale=2)
+    problems = []
+    for name, (kind, user, many) in large.items():
+        few = small.get(name, (kind, user, None))[2]
+        # "busy" is whoever owns most open actions: another person, with other roles, in the
+        # larger council, so only their budget is compared.
+        if few is not None and few != many and user != "busy":
+            problems.append(f"{name}: {few} statements at scale 1, {many} at scale 2")
+        budget = BUDGET_FOR.get(name, BUDGET[kind])
+        if many > budget:
+            problems.append(f"{name}: {many} statements, budget {budget}")
+    assert not problems, "\n".join(problems)
+    # Every module's list pages, reports and exports, and a deep page of the long lists.
+    assert len(large) >= 35, sorted(large)

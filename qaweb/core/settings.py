@@ -1,6 +1,7 @@
 """Council-editable settings stored in the database (the same on every host)."""
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,9 +31,20 @@ class Setting(Tracked, Versioned, Base):
     value: Mapped[str] = mapped_column(sa.Text, default="")
 
 
+def _cache() -> dict[str, str]:
+    """Settings read in this request (or app context): each is read from the database once,
+    however many rows a page formats with it."""
+    if not has_app_context():
+        return {}
+    return g.setdefault("_qaweb_settings", {})
+
+
 def get_setting(key: str) -> str:
-    value = db.session.scalar(select(Setting.value).where(Setting.key == key))
-    return DEFAULTS.get(key, "") if value is None else value
+    cache = _cache()
+    if key not in cache:
+        value = db.session.scalar(select(Setting.value).where(Setting.key == key))
+        cache[key] = DEFAULTS.get(key, "") if value is None else value
+    return cache[key]
 
 
 def set_setting(key: str, value: str) -> Setting:
@@ -43,4 +55,5 @@ def set_setting(key: str, value: str) -> Setting:
     else:
         setting.value = value
     db.session.flush()
+    _cache()[key] = value
     return setting

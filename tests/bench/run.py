@@ -74,13 +74,23 @@ def fingerprint() -> str:
 
 
 def make_app(url):
-    return create_app(
+    app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": None,
         }
     )
+
+    @app.before_request
+    def fresh_g():
+        # The runner keeps an app context open, which requests would share; in production
+        # each request has its own, so start each with an empty ``g`` (user, settings).
+        from flask import g
+
+        g.__dict__.clear()
+
+    return app
 
 
 def pg_admin_url() -> str | None:
