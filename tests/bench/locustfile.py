@@ -1,6 +1,7 @@
 """The load run's users (driven by tests/bench/load.py): each signs in as a demo person and
-opens that person's pages in turn, with no think time, until the run has made
-QAWEB_LOAD_REQUESTS page requests; timings go to QAWEB_LOAD_OUT as JSON."""
+opens that person's pages in turn, pausing QAWEB_LOAD_THINK seconds between pages ("0.5-1.5"
+for a random pause in that range, "0" for none), until the run has made QAWEB_LOAD_REQUESTS
+page requests; timings go to QAWEB_LOAD_OUT as JSON."""
 
 import itertools
 import json
@@ -11,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from locust import HttpUser, constant, events, task
+from locust import HttpUser, between, constant, events, task
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pages import LOAD_PAGES  # noqa: E402
@@ -20,6 +21,7 @@ PASSWORD = "qaweb-demo-2026"
 DOMAIN = "demo-council.example"
 LIMIT = int(os.environ.get("QAWEB_LOAD_REQUESTS", "2000"))
 OUT = os.environ.get("QAWEB_LOAD_OUT", "build/bench/load.json")
+THINK = os.environ.get("QAWEB_LOAD_THINK", "0")
 ROLES = sorted({role for role, _ in LOAD_PAGES})
 _role_cycle = itertools.cycle(ROLES)
 _lock = threading.Lock()
@@ -58,7 +60,7 @@ def _write(environment, **kwargs):
 
 
 class Person(HttpUser):
-    wait_time = constant(0)
+    wait_time = between(*map(float, THINK.split("-"))) if "-" in THINK else constant(float(THINK))
 
     def on_start(self):
         self.role = next(_role_cycle)

@@ -12,6 +12,7 @@ import zipfile
 from contextlib import contextmanager
 from datetime import date, datetime
 
+from flask import before_render_template, template_rendered
 from sqlalchemy import event
 
 from qaweb.core import excel
@@ -48,6 +49,28 @@ def captured_sql():
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", record)
+
+
+@contextmanager
+def render_timer(app):
+    """Seconds spent rendering templates (Jinja) during the requests made inside the block."""
+    spent = []
+    started = []
+
+    def before(sender, template, context, **extra):
+        started.append(time.perf_counter())
+
+    def after(sender, template, context, **extra):
+        if started:
+            spent.append(time.perf_counter() - started.pop())
+
+    before_render_template.connect(before, app)
+    template_rendered.connect(after, app)
+    try:
+        yield spent
+    finally:
+        before_render_template.disconnect(before, app)
+        template_rendered.disconnect(after, app)
 
 
 def get(client, url) -> tuple[float, bytes]:

@@ -37,6 +37,7 @@ from measure import (  # noqa: E402
     get,
     last_page,
     peak_memory_mb,
+    render_timer,
     replay,
     summary_ms,
     write_csv,
@@ -222,7 +223,11 @@ def measure_target(engine, target, client, url) -> dict:
                 _, body = get(client, url)
         else:
             _, body = get(client, url)
-    timings = [get(client, url)[0] for _ in range(repeat)]
+    timings, renders = [], []
+    for _ in range(repeat):
+        with render_timer(client.application) as spent:
+            timings.append(get(client, url)[0])
+        renders.append(sum(spent))
     floor = replay(statements, repeat)
     row = {
         "engine": engine,
@@ -234,6 +239,7 @@ def measure_target(engine, target, client, url) -> dict:
         "sql_median_ms": summary_ms(floor)["median_ms"],
         "sql_p95_ms": summary_ms(floor)["p95_ms"],
     }
+    row["render_median_ms"] = summary_ms(renders)["median_ms"]
     row["page_over_sql"] = round(row["median_ms"] / max(row["sql_median_ms"], 0.01), 2)
     if export:
         rows = count_rows(body)
@@ -274,11 +280,25 @@ def verdict(row) -> str:
     return "ok" if not misses else "MISS: " + "; ".join(misses)
 
 
+def reason(row) -> str:
+    """Where a missed row's time goes, and what would meet the target."""
+    sql, render, page = row["sql_median_ms"], row.get("render_median_ms", 0), row["median_ms"]
+    rest = max(0.0, page - sql - render)
+    split = f"SQL {sql:.1f} ms, templates {render:.1f} ms, other Python {rest:.1f} ms"
+    if row["kind"] == "export":
+        return f"{split}; writer time is the rest of the export"
+    if sql >= max(render, rest):
+        return f"{split}: SQL-bound; a better plan or index for its slowest statement"
+    if render >= rest:
+        return f"{split}: render-bound; fewer macro calls per row, or rows cached"
+    return f"{split}: Python-bound (sign-in, forms, filters); profile the view"
+
+
 def format_row(row) -> str:
     text = (
         f"{row['engine'][:6]:<6} {row['name'][:44]:<44} {row['kind']:<6} {row['statements']:>4} "
         f"{row['median_ms']:>9.1f} {row['p95_ms']:>9.1f} {row['sql_median_ms']:>8.1f} "
-        f"{row['page_over_sql']:>6.1f}"
+        f"{row['page_over_sql']:>6.1f} {row.get('render_median_ms', 0):>7.1f}"
     )
     if row["kind"] == "export":
         text += (
@@ -291,7 +311,7 @@ def format_row(row) -> str:
 
 HEADER = (
     f"{'engine':<6} {'page':<44} {'kind':<6} {'sql#':>4} {'p50 ms':>9} {'p95 ms':>9} "
-    f"{'SQL ms':>8} {'÷SQL':>6}"
+    f"{'SQL ms':>8} {'÷SQL':>6} {'tmpl ms':>7}"
 )
 
 
@@ -342,12 +362,16 @@ def print_table(report):
         print(format_row(row))
     missed = [r for r in report["results"] if r["verdict"] != "ok"]
     print(f"\n{len(report['results']) - len(missed)} of {len(report['results'])} met every target")
-    load = report.get("load")
-    if load:
+    if missed:
+        print("\nWhere the missed rows' time goes (medians):")
+        for row in missed:
+            print(f"  {row['engine'][:6]:<6} {row['name'][:44]:<44} {reason(row)}")
+    for load in report.get("load") or []:
         print(
-            f"load ({load['engine']}, gunicorn {load['workers']} workers, {load['users']} users, "
-            f"{load['requests']} requests): {load['rps']} req/s, p50 {load['p50_ms']} ms, "
-            f"p95 {load['p95_ms']} ms, {load['errors']} errors  {load['verdict']}"
+            f"load {load['pace']} ({load['engine']}, gunicorn {load['workers']} workers, "
+            f"{load['users']} users, {load['requests']} requests): {load['rps']} req/s, "
+            f"p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms, {load['errors']} errors  "
+            f"{load['verdict']}"
         )
 
 
