@@ -61,8 +61,11 @@ def render_timer(app):
         started.append(time.perf_counter())
 
     def after(sender, template, context, **extra):
+        # Form fields render their own templates inside the page's: count the outermost.
         if started:
-            spent.append(time.perf_counter() - started.pop())
+            begun = started.pop()
+            if not started:
+                spent.append(time.perf_counter() - begun)
 
     before_render_template.connect(before, app)
     template_rendered.connect(after, app)
