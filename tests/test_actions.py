@@ -546,6 +546,33 @@ def test_my_work_lists_open_actions_soonest_first(client, signed_in, make_action
     assert "Your open actions: <strong>3</strong>" in page
 
 
+def test_my_work_lists_actions_to_verify_for_the_qa_team(client, signed_in, make_user, make_action):
+    me = signed_in("qa_officer")
+    owner = make_user(first_name="Olu", last_name="Ade")
+    today = today_london()
+    for days_ago, text in ((2, "Done two days ago"), (9, "Done nine days ago"), (5, "Done five")):
+        make_action(
+            owner,
+            description=text,
+            status="completed",
+            completed_on=today - timedelta(days=days_ago),
+        )
+    make_action(
+        owner,
+        description="Already verified",
+        status="completed",
+        completed_on=today - timedelta(days=20),
+        verified_by_id=me.id,
+    )
+    make_action(owner, description="Still open")
+    page = page_of(client.get("/"))
+    assert "Completed actions to verify: <strong>3</strong>" in page
+    # The longest-waiting first; the verified one and the open one are not asked of the QA team.
+    assert page.index("Done nine days ago") < page.index("Done five") < page.index("Done two days")
+    assert "Already verified" not in page
+    assert "completed by Olu Ade" in page
+
+
 def test_a_post_without_the_version_is_refused_as_stale(client, signed_in, make_user, make_action):
     signed_in("qa_officer")
     action = make_action(make_user(), description="Keep me")

@@ -354,7 +354,12 @@ def actions_to_verify(user: User, limit: int):
     if not has_any_role(user, QA_OFFICER):
         return [], 0
     stmt = select(Action).where(Action.status == COMPLETED, Action.verified_by_id.is_(None))
-    found, total = _first_and_total(stmt, (Action.completed_on, Action.id), limit)
+    # Sorted by the whole key of ix_action_to_verify: the first two columns are fixed by the
+    # WHERE, so the order is completed_on, id; but PostgreSQL does not treat "IS NULL" as
+    # fixing a column, and with only (completed_on, id) it sorted all ~45,000 matching rows
+    # (170 ms at scale 50) instead of reading the first 25 from the index (under 1 ms).
+    order = (Action.status, Action.verified_by_id, Action.completed_on, Action.id)
+    found, total = _first_and_total(stmt, order, limit)
     items = [_work_item(a, "Verify an action", f"completed by {a.owner.name}") for a in found]
     return items, total
 
