@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, case, false, func, or_, select
+from sqlalchemy.orm import defaultload
 
 from qaweb.actions.models import CANCELLED, COMPLETED, OPEN, Action
 from qaweb.core.db import utcnow
@@ -194,6 +195,15 @@ def owner_problem(text: str, found: list[StaffMatch], in_teams: bool = False) ->
     )
 
 
+# What a row of the list shows: the action, its owner's name and its team's name. The owner's
+# and team's own relationships (team, roles, service area, paired team) would otherwise be
+# joined or selected too, for every row, and never shown.
+LIST_LOAD = (
+    defaultload(Action.owner).lazyload("*"),
+    defaultload(Action.team).lazyload("*"),
+)
+
+
 def filtered(user: User, scope: str, filters: dict, today: date | None = None) -> Select:
     """The SELECT of actions in ``scope`` that match ``filters``, soonest due first."""
     today = today or today_london()
@@ -312,7 +322,7 @@ def _first_and_total(stmt, order, limit):
     from qaweb.extensions import db
 
     total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
-    return list(db.session.scalars(stmt.order_by(*order).limit(limit))), total
+    return list(db.session.scalars(stmt.options(*LIST_LOAD).order_by(*order).limit(limit))), total
 
 
 def _work_item(action: Action, kind: str, detail: str, due_on=None, overdue=False):

@@ -31,11 +31,12 @@ def _scope_teams(scope):
     """Teams offered as a filter in a scope (the same rules as the list)."""
     if scope == "mine":
         return []
-    stmt = select(Team).where(Team.active).order_by(Team.name)
+    # Ids and names only: whole Team objects bring their service area and paired team along.
+    stmt = select(Team.id, Team.name).where(Team.active).order_by(Team.name)
     if scope == "team":
         condition = services.scope_condition(current_user, scope)
         stmt = stmt.where(Team.id.in_(select(Action.team_id).where(condition).distinct()))
-    return list(db.session.scalars(stmt))
+    return list(db.session.execute(stmt))
 
 
 class _Filters:
@@ -87,6 +88,12 @@ class _Filters:
         return labels
 
 
+def _can_complete_here():
+    """services.can_complete for the signed-in person, for each row of a list."""
+    user = current_user._get_current_object()
+    return lambda action: services.can_complete(user, action)
+
+
 @bp.get("/")
 @login_required
 def index():
@@ -103,7 +110,8 @@ def listing(scope):
     args = form.active_args()
     pagination = pager = None
     if filters.ok:
-        pagination = paginate(services.filtered(current_user, scope, filters.values))
+        stmt = services.filtered(current_user, scope, filters.values)
+        pagination = paginate(stmt.options(*services.LIST_LOAD))
         pager = pagination_params(pagination, ".listing", args, scope=scope)
     # The filters are swapped in too while the Owner box shows an error (its form then
     # targets the whole list), so the error and its summary appear and clear in place.
@@ -123,6 +131,7 @@ def listing(scope):
         export_url=url_for(".export", scope=scope, **args),
         today=today_london(),
         services=services,
+        can_complete=_can_complete_here(),
         htmx=is_htmx(),
     )
 
@@ -260,7 +269,7 @@ def complete(action_id):
                     "actions/_row.html",
                     action=action,
                     today=today_london(),
-                    services=services,
+                    can_complete=_can_complete_here(),
                     just_completed=True,
                 )
             flash(f"Action {action.reference} marked as completed.", "success")
