@@ -87,6 +87,159 @@ def test_filters_apply_in_sql(client, signed_in, make_user, make_team, make_acti
     assert "<strong>1</strong> action" in page
 
 
+def test_owner_filter_is_a_text_box_not_a_list_of_all_staff(client, signed_in, make_user):
+    signed_in("qa_officer")
+    for n in range(3):
+        make_user(first_name=f"Staff{n}", last_name="Member")
+    page = page_of(client.get("/actions/all"))
+    assert re.search(r'<input[^>]*name="owner"[^>]*type="text"', page)
+    assert "Name or email address" in page
+    assert "Staff1 Member" not in page  # nobody is listed until the filter is used
+
+
+def test_owner_filter_by_name_or_email(client, signed_in, make_user, make_action):
+    signed_in("qa_officer")
+    fiona = make_user(first_name="Fiona", last_name="Green", email="fiona.green@council.example")
+    make_user(first_name="Fionnuala", last_name="Grey")  # owns nothing; shares "Fion"
+    make_action(fiona, description="Fiona's chronology")
+    make_action(make_user(first_name="Sam", last_name="Brown"), description="Sam's visit")
+
+    for text in ("fiona green", "  Fiona   GREEN ", "fiona.green@council.example", "green"):
+        page = page_of(client.get("/actions/all", query_string={"owner": text}))
+        assert "Fiona&#39;s chronology" in page, text
+        assert "Sam&#39;s visit" not in page, text
+        assert "There is a problem" not in page, text
+
+    # The other filters keep the owner as typed, so the next page and the export name them too.
+    page = page_of(client.get("/actions/all", query_string={"owner": "Fiona Green"}))
+    assert "owner=Fiona+Green" in page
+    assert 'value="Fiona Green"' in page
+
+
+def test_owner_filter_by_id_still_works_for_links(client, signed_in, make_user, make_action):
+    signed_in("qa_officer")
+    owner = make_user(first_name="Lena", last_name="Park", email="lena.park@council.example")
+    make_action(owner, description="Lena's plan")
+    make_action(make_user(), description="Other plan")
+    page = page_of(client.get(f"/actions/all?owner={owner.id}"))
+    assert "Lena&#39;s plan" in page and "Other plan" not in page
+    # The box shows an address that finds the same person when the form is sent again.
+    assert 'value="lena.park@council.example"' in page
+
+
+def test_owner_filter_names_nobody_gives_a_govuk_error(client, signed_in, make_action):
+    me = signed_in("qa_officer")
+    make_action(me, description="Some action")
+    page = page_of(client.get("/actions/all?owner=zzqx"))
+    assert "<title>Error: All actions" in page
+    assert "There is a problem" in page
+    assert "No member of staff matches ‘zzqx’" in page
+    assert 'href="#owner"' in page  # the summary links to the box
+    assert "govuk-input--error" in page
+    assert "Some action" not in page  # no list that ignores the filter the person asked for
+    assert "Change the owner to see actions" in page
+
+
+def test_owner_filter_names_several_people_offers_them(
+    client, signed_in, make_user, make_team, make_action
+):
+    signed_in("qa_officer")
+    team = make_team(name="Brambles")
+    jo = make_user(first_name="Jo", last_name="Smith", team=team, job_title="Team manager")
+    jon = make_user(first_name="Jon", last_name="Smithers")
+    make_action(jo, description="Jo's review")
+    make_action(jon, description="Jon's review")
+
+    page = page_of(client.get("/actions/all?owner=smith&status=all"))
+    assert "2 members of staff match ‘smith’" in page
+    assert "Jo&#39;s review" not in page and "Jon&#39;s review" not in page
+    assert "Team manager, Brambles" in page
+    # Each person is a link that keeps the other filters and picks them by id.
+    found = re.search(rf'href="([^"]*owner={jo.id}[^"]*)"', page)
+    link = found.group(1).replace("&amp;", "&")
+    assert "status=all" in link
+    chosen = page_of(client.get(link))
+    assert "Jo&#39;s review" in chosen and "Jon&#39;s review" not in chosen
+
+    # A whole name that only one person has picks them, even though it is part of another's.
+    make_user(first_name="Jo", last_name="Smithson")
+    page = page_of(client.get("/actions/all?owner=Jo+Smith"))
+    assert "Jo&#39;s review" in page and "There is a problem" not in page
+
+
+def test_owner_filter_with_many_matches_asks_for_more(client, signed_in, make_user):
+    signed_in("qa_officer")
+    for n in range(7):
+        make_user(first_name=f"Alex{n}", last_name="Jones")
+    page = page_of(client.get("/actions/all?owner=jones"))
+    assert "More than 5 members of staff match ‘jones’" in page
+    assert page.count(": show their actions") == 5
+
+
+def test_owner_filter_error_swaps_in_the_form_with_htmx(client, signed_in, make_user, make_action):
+    signed_in("qa_officer")
+    owner = make_user(first_name="Rita", last_name="Khan")
+    make_action(owner, description="Rita's audit")
+    hx = {"HX-Request": "true", "HX-Target": "results"}
+    body = page_of(client.get("/actions/all?owner=nobody-here", headers=hx))
+    assert "<html" not in body
+    # The whole list, filters included, so the box shows its error and the summary its link.
+    assert body.lstrip().startswith("<title>Error: All actions")
+    assert "No member of staff matches ‘nobody-here’" in body
+    assert 'hx-target="#actions-listing"' in body
+    # Put right, the form (now aimed at the whole list) gets the filters back without the error.
+    body = page_of(
+        client.get(
+            "/actions/all?owner=rita",
+            headers={"HX-Request": "true", "HX-Target": "actions-listing"},
+        )
+    )
+    assert "Rita&#39;s audit" in body and "There is a problem" not in body
+    assert 'hx-target="#results"' in body
+    # An ordinary filter change swaps only the results.
+    body = page_of(client.get("/actions/all?owner=rita", headers=hx))
+    assert "Rita&#39;s audit" in body and "<form" not in body
+
+
+def test_owner_filter_in_team_actions_looks_only_in_the_teams(
+    client, make_user, make_team, make_area, make_action
+):
+    area = make_area()
+    mine = make_team(area=area)
+    mate = make_user(first_name="Dana", last_name="Cole", team=mine)
+    make_action(mate, description="Dana's task")
+    outsider = make_user(first_name="Dana", last_name="Colefax", team=make_team())
+    make_action(outsider, description="Colefax task")
+    tm = make_user("team_manager", team=mine)
+    sign_in(client, tm)
+    page = page_of(client.get("/actions/team?owner=dana"))
+    assert "Dana&#39;s task" in page and "There is a problem" not in page
+    page = page_of(client.get("/actions/team?owner=colefax"))
+    assert "No member of staff in these teams matches ‘colefax’" in page
+
+
+def test_export_by_owner_names_them_in_the_summary(client, signed_in, make_user, make_action):
+    signed_in("qa_officer")
+    owner = make_user(first_name="Zara", last_name="Iqbal")
+    make_action(owner, description="Zara's one")
+    make_action(make_user(), description="Someone else's")
+    response = client.get("/actions/all/export.xlsx?owner=zara+iqbal")
+    workbook = load_workbook(io.BytesIO(response.data))
+    assert [r[3] for r in workbook["Actions"].iter_rows(min_row=2, values_only=True)] == [
+        "Zara's one"
+    ]
+    summary = dict(workbook["Summary"].iter_rows(values_only=True))
+    assert summary["Filter: Owner"] == "Zara Iqbal"
+
+
+def test_export_with_an_unresolved_owner_goes_back_to_the_list(client, signed_in):
+    signed_in("qa_officer")
+    response = client.get("/actions/all/export.xlsx?owner=nobody")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/actions/all?")
+    assert "owner=nobody" in response.headers["Location"]
+
+
 def test_bad_filter_values_are_ignored_not_a_500(client, signed_in):
     signed_in("qa_officer")
     for query in (
@@ -391,6 +544,33 @@ def test_my_work_lists_open_actions_soonest_first(client, signed_in, make_action
     assert page.index("Overdue one") < page.index("Soon one") < page.index("Later one")
     assert "Cancelled one" not in page
     assert "Your open actions: <strong>3</strong>" in page
+
+
+def test_my_work_lists_actions_to_verify_for_the_qa_team(client, signed_in, make_user, make_action):
+    me = signed_in("qa_officer")
+    owner = make_user(first_name="Olu", last_name="Ade")
+    today = today_london()
+    for days_ago, text in ((2, "Done two days ago"), (9, "Done nine days ago"), (5, "Done five")):
+        make_action(
+            owner,
+            description=text,
+            status="completed",
+            completed_on=today - timedelta(days=days_ago),
+        )
+    make_action(
+        owner,
+        description="Already verified",
+        status="completed",
+        completed_on=today - timedelta(days=20),
+        verified_by_id=me.id,
+    )
+    make_action(owner, description="Still open")
+    page = page_of(client.get("/"))
+    assert "Completed actions to verify: <strong>3</strong>" in page
+    # The longest-waiting first; the verified one and the open one are not asked of the QA team.
+    assert page.index("Done nine days ago") < page.index("Done five") < page.index("Done two days")
+    assert "Already verified" not in page
+    assert "completed by Olu Ade" in page
 
 
 def test_a_post_without_the_version_is_refused_as_stale(client, signed_in, make_user, make_action):

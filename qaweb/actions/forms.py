@@ -26,13 +26,18 @@ class ActionFilterForm(FilterForm):
         choices=choices([*STATUSES.items(), ("all", "Any status")]),
         default="open",
     )
-    owner = SelectField("Owner", default="")
+    # A text box, not a drop-down: a large council has thousands of staff. The view resolves
+    # it to one person in SQL; ``owner=<id>`` links still work.
+    owner = StringField(
+        "Owner",
+        description="Name or email address",
+        validators=[MaxLength(254, "Owner")],
+    )
     team = SelectField("Team", default="")
     source = SelectField("Source", default="")
     overdue = BooleanField("Only overdue actions")
 
-    def set_choices(self, owners, teams):
-        self.owner.choices = choices(((u.id, u.name) for u in owners), blank="Anyone")
+    def set_choices(self, teams):
         self.team.choices = choices(((t.id, t.name) for t in teams), blank="Any team")
         self.source.choices = choices(
             ((s.key, s.label) for s in sources.all_types()), blank="Any source"

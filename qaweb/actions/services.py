@@ -1,12 +1,14 @@
 """Who may see and change an action, the lists, and the changes of status."""
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, case, false, func, or_, select
+from sqlalchemy.orm import defaultload
 
 from qaweb.actions.models import CANCELLED, COMPLETED, OPEN, Action
 from qaweb.core.db import utcnow
-from qaweb.core.lists import contains
+from qaweb.core.lists import as_id, contains
 from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
 from qaweb.core.timefmt import today_london
 from qaweb.organisation.models import Team, User
@@ -94,6 +96,112 @@ def scope_condition(user: User, scope: str):
             )
         return or_(*conditions) if conditions else false()
     return None  # all
+
+
+OWNER_MATCHES_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class StaffMatch:
+    """A member of staff who matches what was typed in the Owner filter."""
+
+    id: int
+    name: str
+    email: str
+    job_title: str
+    team: str
+    active: bool
+
+    @property
+    def description(self) -> str:
+        parts = [p for p in (self.job_title, self.team) if p]
+        if not self.active:
+            parts.append("no longer active")
+        return ", ".join(parts)
+
+
+def match_staff(text: str, team_ids: list[int] | None = None) -> list[StaffMatch]:
+    """Staff that the Owner filter's text names, best first, at most one more than are shown.
+
+    An id (from a link such as ``owner=12``) names that person; otherwise any part of the
+    name or email address matches, and a whole name or email address that only one person
+    has picks them alone (so "Jo Smith" is not lost among the Jo Smithsons). Leavers match
+    too: their actions may still need finding. ``team_ids`` limits the people to those teams.
+    """
+    text = " ".join(text.split())
+    full_name = User.first_name + " " + User.last_name
+    stmt = select(
+        User.id,
+        User.first_name,
+        User.last_name,
+        User.email,
+        User.job_title,
+        User.active,
+        Team.name.label("team"),
+    ).outerjoin(Team, User.team_id == Team.id)
+    if team_ids is not None:
+        stmt = stmt.where(User.team_id.in_(team_ids))
+    ident = as_id(text)
+    if ident is not None:
+        stmt = stmt.where(User.id == ident)
+    else:
+        term = contains(text)
+        lowered = text.lower()
+        exact = or_(func.lower(full_name) == lowered, func.lower(User.email) == lowered)
+        stmt = stmt.where(
+            or_(full_name.ilike(term, escape="\\"), User.email.ilike(term, escape="\\"))
+        ).order_by(
+            case((exact, 0), else_=1),
+            User.active.desc(),
+            User.last_name,
+            User.first_name,
+            User.id,
+        )
+    from qaweb.extensions import db
+
+    rows = db.session.execute(stmt.limit(OWNER_MATCHES_SHOWN + 1))
+    found = [
+        StaffMatch(
+            r.id,
+            f"{r.first_name} {r.last_name}".strip(),
+            r.email,
+            r.job_title or "",
+            r.team or "",
+            bool(r.active),
+        )
+        for r in rows
+    ]
+    lowered = text.lower()
+    exact_matches = [m for m in found if lowered in (m.name.lower(), m.email.lower())]
+    return exact_matches if len(exact_matches) == 1 else found
+
+
+def owner_problem(text: str, found: list[StaffMatch], in_teams: bool = False) -> str | None:
+    """The Owner filter's error message, or None when the text names exactly one person."""
+    if len(found) == 1:
+        return None
+    shown = f"‘{text.strip()}’"
+    if not found:
+        who = "No member of staff in these teams" if in_teams else "No member of staff"
+        return f"{who} matches {shown} – check the spelling, or enter their email address"
+    if len(found) > OWNER_MATCHES_SHOWN:
+        return (
+            f"More than {OWNER_MATCHES_SHOWN} members of staff match {shown} – "
+            "enter more of their name, or their email address"
+        )
+    return (
+        f"{len(found)} members of staff match {shown} – choose one from the list below, "
+        "or enter more of their name or their email address"
+    )
+
+
+# What a row of the list shows: the action, its owner's name and its team's name. The owner's
+# and team's own relationships (team, roles, service area, paired team) would otherwise be
+# joined or selected too, for every row, and never shown.
+LIST_LOAD = (
+    defaultload(Action.owner).lazyload("*"),
+    defaultload(Action.team).lazyload("*"),
+)
 
 
 def filtered(user: User, scope: str, filters: dict, today: date | None = None) -> Select:
@@ -214,7 +322,7 @@ def _first_and_total(stmt, order, limit):
     from qaweb.extensions import db
 
     total = db.session.scalar(stmt.with_only_columns(func.count()).order_by(None)) or 0
-    return list(db.session.scalars(stmt.order_by(*order).limit(limit))), total
+    return list(db.session.scalars(stmt.options(*LIST_LOAD).order_by(*order).limit(limit))), total
 
 
 def _work_item(action: Action, kind: str, detail: str, due_on=None, overdue=False):
@@ -256,7 +364,12 @@ def actions_to_verify(user: User, limit: int):
     if not has_any_role(user, QA_OFFICER):
         return [], 0
     stmt = select(Action).where(Action.status == COMPLETED, Action.verified_by_id.is_(None))
-    found, total = _first_and_total(stmt, (Action.completed_on, Action.id), limit)
+    # Sorted by the whole key of ix_action_to_verify: the first two columns are fixed by the
+    # WHERE, so the order is completed_on, id; but PostgreSQL does not treat "IS NULL" as
+    # fixing a column, and with only (completed_on, id) it sorted all ~45,000 matching rows
+    # (170 ms at scale 50) instead of reading the first 25 from the index (under 1 ms).
+    order = (Action.status, Action.verified_by_id, Action.completed_on, Action.id)
+    found, total = _first_and_total(stmt, order, limit)
     items = [_work_item(a, "Verify an action", f"completed by {a.owner.name}") for a in found]
     return items, total
 

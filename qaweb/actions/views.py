@@ -15,7 +15,7 @@ from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import hx_redirect, is_htmx, render
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -27,39 +27,71 @@ bp = Blueprint("actions", __name__, url_prefix="/actions")
 SCOPE = "<any(mine, team, all):scope>"
 
 
-def _scope_people_and_teams(scope):
-    """Owners and teams offered as filters in a scope (the same rules as the list)."""
+def _scope_teams(scope):
+    """Teams offered as a filter in a scope (the same rules as the list)."""
     if scope == "mine":
-        return [], []
-    teams_stmt = select(Team).where(Team.active).order_by(Team.name)
-    condition = services.scope_condition(current_user, scope)
+        return []
+    # Ids and names only: whole Team objects bring their service area and paired team along.
+    stmt = select(Team.id, Team.name).where(Team.active).order_by(Team.name)
     if scope == "team":
-        team_ids = select(Action.team_id).where(condition).distinct()
-        teams_stmt = teams_stmt.where(Team.id.in_(team_ids))
-    teams = list(db.session.scalars(teams_stmt))
-    conditions = [User.active]
-    if scope == "team":
-        conditions.append(User.team_id.in_([t.id for t in teams]))
-    return person_options(*conditions), teams
+        condition = services.scope_condition(current_user, scope)
+        stmt = stmt.where(Team.id.in_(select(Action.team_id).where(condition).distinct()))
+    return list(db.session.execute(stmt))
 
 
-def _filters(scope):
-    form = ActionFilterForm()
-    owners, teams = _scope_people_and_teams(scope)
-    form.set_choices(owners, teams)
-    return form, form.cleaned()
+class _Filters:
+    """The list's filters from the query string, with the Owner text resolved to a person.
+
+    ``values`` are the filters to apply; when the Owner text names nobody or several people,
+    ``form.owner`` carries the error, ``matches`` the people it could mean, and ``ok`` is false.
+    """
+
+    def __init__(self, scope):
+        self.form = ActionFilterForm()
+        teams = _scope_teams(scope)
+        self.form.set_choices(teams)
+        self.values = self.form.cleaned()
+        self.owner = None
+        self.matches = []
+        text = self.values.pop("owner", None)
+        if scope == "mine" or not text:
+            self.form.owner.data = ""
+            return
+        team_ids = [t.id for t in teams] if scope == "team" else None
+        self.matches = services.match_staff(text, team_ids)
+        problem = services.owner_problem(text, self.matches, in_teams=team_ids is not None)
+        if problem:
+            self.form.owner.errors = [problem]
+            return
+        self.owner = self.matches[0]
+        self.values["owner"] = self.owner.id
+        if as_id(text) is not None:
+            # A link by id: show an address that names the same person if the form is sent again.
+            self.form.owner.data = self.owner.email
+
+    @property
+    def ok(self):
+        return not self.form.owner.errors
+
+    def labels(self):
+        """(label, value) pairs of the filters in force, for the export's summary sheet."""
+        labels = []
+        for name, value in self.values.items():
+            field = self.form[name]
+            if name == "owner":
+                value = self.owner.name
+            elif getattr(field, "choices", None):
+                value = next((c.label for c in field.choices if c.value == str(value)), value)
+            elif value is True:
+                value = "Yes"
+            labels.append((field.label.text, value))
+        return labels
 
 
-def _filter_labels(form, filters):
-    labels = []
-    for name, value in filters.items():
-        field = form[name]
-        if hasattr(field, "choices") and field.choices:
-            value = next((c.label for c in field.choices if c.value == str(value)), value)
-        elif value is True:
-            value = "Yes"
-        labels.append((field.label.text, value))
-    return labels
+def _can_complete_here():
+    """services.can_complete for the signed-in person, for each row of a list."""
+    user = current_user._get_current_object()
+    return lambda action: services.can_complete(user, action)
 
 
 @bp.get("/")
@@ -73,21 +105,34 @@ def index():
 def listing(scope):
     if not services.can_use_scope(current_user, scope):
         abort(403)
-    form, filters = _filters(scope)
-    stmt = services.filtered(current_user, scope, filters)
-    pagination = paginate(stmt)
+    filters = _Filters(scope)
+    form = filters.form
     args = form.active_args()
+    pagination = pager = None
+    if filters.ok:
+        stmt = services.filtered(current_user, scope, filters.values)
+        pagination = paginate(stmt.options(*services.LIST_LOAD))
+        pager = pagination_params(pagination, ".listing", args, scope=scope)
+    # The filters are swapped in too while the Owner box shows an error (its form then
+    # targets the whole list), so the error and its summary appear and clear in place.
+    whole = not filters.ok or request.headers.get("HX-Target") == "actions-listing"
     return render(
         "actions/list.html",
-        block="results",
+        block="listing" if whole else "results",
         scope=scope,
         scope_label=services.SCOPES[scope],
         form=form,
+        matches=[
+            (person, url_for(".listing", scope=scope, **(args | {"owner": person.id})))
+            for person in (filters.matches if not filters.ok else [])
+        ],
         pagination=pagination,
-        pager=pagination_params(pagination, ".listing", args, scope=scope),
+        pager=pager,
         export_url=url_for(".export", scope=scope, **args),
         today=today_london(),
         services=services,
+        can_complete=_can_complete_here(),
+        htmx=is_htmx(),
     )
 
 
@@ -96,15 +141,18 @@ def listing(scope):
 def export(scope):
     if not services.can_use_scope(current_user, scope):
         abort(403)
-    form, filters = _filters(scope)
-    stmt = services.filtered(current_user, scope, filters)
+    filters = _Filters(scope)
+    if not filters.ok:
+        # The list page says what is wrong with the Owner filter and offers the people it means.
+        return redirect(url_for(".listing", scope=scope, **filters.form.active_args()))
+    stmt = services.filtered(current_user, scope, filters.values)
     today = today_london()
     return send_workbook(
         f"actions-{scope}-{today.isoformat()}.xlsx",
         "Actions",
         exports.COLUMNS,
         exports.rows(stmt, today),
-        summary=exports.summary(stmt, services.SCOPES[scope], _filter_labels(form, filters), today),
+        summary=exports.summary(stmt, services.SCOPES[scope], filters.labels(), today),
     )
 
 
@@ -221,7 +269,7 @@ def complete(action_id):
                     "actions/_row.html",
                     action=action,
                     today=today_london(),
-                    services=services,
+                    can_complete=_can_complete_here(),
                     just_completed=True,
                 )
             flash(f"Action {action.reference} marked as completed.", "success")

@@ -126,6 +126,38 @@ def test_qa_officer_filters_completes_and_exports_actions(page, check_page, tmp_
     assert {row[9] for row in sheet.iter_rows(min_row=2, values_only=True)} == {"Yes"}
 
 
+def test_qa_officer_filters_actions_by_owner_name(page, check_page):
+    sign_in_as(page, "qa.officer")
+    page.goto("/actions/all")
+    page.evaluate("window.__notReloaded = true")
+    owner = page.locator("#actions-table tbody tr").first.locator("td").nth(1)
+    name = owner.inner_text().split("\n")[0].strip()
+
+    # A name nobody has: the GOV.UK error appears in place, linked to the box.
+    box = page.get_by_label("Owner")
+    box.fill("Nobody ByThisname")
+    box.press("Enter")
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("No member of staff matches ‘Nobody ByThisname’")
+    expect(page).to_have_title(re.compile("^Error: All actions"))
+    expect(page.locator("#owner-error")).to_be_visible()
+    expect(page.locator("#actions-table")).to_have_count(0)
+    check_page(page, "actions-owner-error")
+    summary.get_by_role("link").click()
+    expect(page.get_by_label("Owner")).to_be_focused()
+
+    # Put right: the error goes and every row is that person's.
+    page.get_by_label("Owner").fill(name)
+    page.get_by_label("Owner").press("Enter")
+    expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"owner="))
+    rows = page.locator("#actions-table tbody tr")
+    expect(rows.first).to_be_visible()
+    for cell in rows.locator("td:nth-child(2)").all_inner_texts():
+        assert cell.split("\n")[0].strip() == name
+    assert page.evaluate("window.__notReloaded") is True
+
+
 def test_admin_adds_a_team_with_errors_shown(page, check_page):
     sign_in_as(page, "admin")
     page.goto("/admin/teams/new")
