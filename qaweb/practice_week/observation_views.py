@@ -367,7 +367,7 @@ def board(week_id):
     ids = list(pagination.items)
     # One page shows every day of the week; pages of a long week show the days they reach.
     by_day = {day: [] for day in week.days} if pagination.pages <= 1 else {}
-    for card in board_cards(stmt.where(Observation.id.in_(ids))) if ids else []:
+    for card in board_cards(stmt.where(Observation.id.in_(ids))):
         by_day.setdefault(card.day, []).append(card)
     return render(
         "practice_week/board.html",

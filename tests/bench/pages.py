@@ -68,19 +68,25 @@ def _practice_week_context(ctx: Context) -> None:
     from qaweb.core.timefmt import today_london
     from qaweb.practice_week.models import OPEN, Observation, PracticeWeek
 
-    ctx.week_id = db.session.scalar(
-        select(Observation.week_id)
-        .join(PracticeWeek, PracticeWeek.id == Observation.week_id)
-        .where(PracticeWeek.ends_on < today_london())
-        .group_by(Observation.week_id)
-        .order_by(func.count().desc(), Observation.week_id)
-        .limit(1)
-    )
     ctx.open_week_id = db.session.scalar(
         select(PracticeWeek.id)
         .where(PracticeWeek.status == OPEN)
         .order_by(PracticeWeek.starts_on.desc())
         .limit(1)
+    )
+    # A week with one before it (its report compares the two), so the everyday demo and a
+    # large one ask the same statements: the everyday demo has only this week's.
+    first_start = select(func.min(PracticeWeek.starts_on)).scalar_subquery()
+    ctx.week_id = (
+        db.session.scalar(
+            select(Observation.week_id)
+            .join(PracticeWeek, PracticeWeek.id == Observation.week_id)
+            .where(PracticeWeek.ends_on < today_london(), PracticeWeek.starts_on > first_start)
+            .group_by(Observation.week_id)
+            .order_by(func.count().desc(), Observation.week_id)
+            .limit(1)
+        )
+        or ctx.open_week_id
     )
     ctx.observer_id = db.session.scalar(
         select(Observation.observer_id)
