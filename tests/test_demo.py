@@ -77,6 +77,55 @@ def test_demo_is_deterministic_and_scales(runner):
     distinct = db.session.scalar(select(func.count(func.distinct(Complaint.reference))))
     assert distinct == references
 
+    # Observations grow in proportion too, over a spring and an autumn week each year since
+    # 2020, with their forms, and nobody observing or observed in two places at once.
+    from qaweb.practice_week.models import Observation, PracticeWeek
+    from qaweb.tools.models import Response
+
+    # The everyday demo's two weeks hold about forty; every one asked for is grown.
+    grown = count(Observation) - 2 * scale.OBSERVATIONS_PER_STEP
+    assert 30 <= grown <= 50
+    assert f"{count(Observation):,} observations" in result.output
+    first_week = db.session.scalar(select(func.min(PracticeWeek.starts_on)))
+    assert first_week.year == 2020 and count(PracticeWeek) >= 12
+    statuses = dict(
+        db.session.execute(
+            select(Observation.status, func.count()).group_by(Observation.status)
+        ).all()
+    )
+    assert statuses["completed"] > 0.7 * count(Observation)
+    assert statuses["not_held"] and statuses["cancelled"] and statuses["scheduled"]
+    unrecorded = db.session.scalar(
+        select(func.count()).where(
+            Observation.status == "completed", Observation.response_id.is_(None)
+        )
+    )
+    assert unrecorded == 0
+    forms = db.session.scalar(
+        select(func.count())
+        .select_from(Response)
+        .where(Response.subject_type.in_(["observation", "observation_family"]))
+    )
+    assert forms > statuses["completed"]
+    first, second = Observation.__table__.alias(), Observation.__table__.alias()
+    booked = ("requested", "scheduled", "completed")
+    double_booked = db.session.scalar(
+        select(func.count())
+        .select_from(first)
+        .join(
+            second,
+            (first.c.id < second.c.id)
+            & (first.c.starts_at < second.c.ends_at)
+            & (second.c.starts_at < first.c.ends_at)
+            & (
+                first.c.observer_id.in_([second.c.observer_id, second.c.practitioner_id])
+                | first.c.practitioner_id.in_([second.c.observer_id, second.c.practitioner_id])
+            ),
+        )
+        .where(first.c.status.in_(booked), second.c.status.in_(booked))
+    )
+    assert double_booked == 0
+
 
 def test_records_saved_after_the_demo_get_free_ids(runner):
     """Staff and history go in with explicit ids; the next record saved must not collide."""

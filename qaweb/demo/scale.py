@@ -64,11 +64,6 @@ def grow(council: Council) -> dict[str, int]:
     return council.counts
 
 
-def grow_observations(council: Council) -> None:
-    """Hook for the practice-week module: add ``OBSERVATIONS_PER_STEP * council.steps``
-    observations (with their responses and answers) here, with :func:`bulk_insert`."""
-
-
 # -- helpers -------------------------------------------------------------------------------
 
 
@@ -482,3 +477,406 @@ def grow_compliments(council: Council) -> None:
         compliment_id += 1
     council.counts["compliments"] = bulk_insert(Compliment, rows)
     bulk_insert(compliment_theme, links)
+
+
+# -- practice weeks: a spring and an autumn week each year, and their observations ----
+
+
+def grow_observations(council: Council) -> None:
+    """Two practice weeks a year back to 2020 (the demo's own weeks reused), and
+    ``OBSERVATIONS_PER_STEP * council.steps`` observations spread over them: each observer
+    and practitioner in at most one place at a time, past ones completed with their forms
+    (or cancelled, or not held), those still to come scheduled."""
+    from qaweb.actions.models import COMPLETED as ACTION_DONE
+    from qaweb.actions.models import OPEN as ACTION_OPEN
+    from qaweb.actions.models import Action
+    from qaweb.core import grading
+    from qaweb.core.permissions import SERVICE_MANAGER, TEAM_MANAGER
+    from qaweb.demo.builder import DEMO_ROLES, DOMAIN, _answers_for
+    from qaweb.demo.practice_weeks import REFLECTIONS, SLOTS
+    from qaweb.practice_week import services as pw
+    from qaweb.practice_week.models import (
+        BOOKED,
+        CANCELLED,
+        CLOSED,
+        COMPLETED,
+        DECLINED,
+        GIVEN,
+        NOT_APPROPRIATE,
+        NOT_HELD,
+        REQUESTED,
+        SCHEDULED,
+        LearningSession,
+        LearningTheme,
+        MeetingType,
+        Observation,
+        PracticeWeek,
+        SessionBooking,
+        observation_theme,
+    )
+    from qaweb.tools.models import COMPLETED as FORM_DONE
+    from qaweb.tools.models import Answer, Response
+
+    rng, today, now = council.rng, council.today, council.now
+    wanted = OBSERVATIONS_PER_STEP * council.steps
+    observation_tool = pw.published_versions("practice_observation")[0]
+    family_tool = pw.published_versions("family_feedback")[0]
+    meeting_types = list(db.session.scalars(select(MeetingType.id).order_by(MeetingType.id)))
+    themes = list(db.session.scalars(select(LearningTheme.id).order_by(LearningTheme.id)))
+
+    # The weeks: the demo's own, and one each spring and autumn before them back to 2020.
+    weeks = [
+        {"id": w.id, "starts_on": w.starts_on, "ends_on": w.ends_on}
+        for w in db.session.execute(
+            select(PracticeWeek.id, PracticeWeek.starts_on, PracticeWeek.ends_on)
+        )
+    ]
+    halves = {_half(w["starts_on"]) for w in weeks}
+    this_monday = today - timedelta(days=today.weekday())
+    week_id = next_id(PracticeWeek)
+    new_weeks = []
+    for year in range(HISTORY_START.year, today.year + 1):
+        for half in (1, 2):
+            starts = _practice_monday(year, half)
+            if (year, half) in halves or starts >= this_monday:
+                continue
+            theme, description = WEEK_THEMES[len(new_weeks) % len(WEEK_THEMES)]
+            new_weeks.append(
+                {
+                    "id": week_id,
+                    "theme": theme,
+                    "starts_on": starts,
+                    "ends_on": starts + timedelta(days=4),
+                    "description": description,
+                    "status": CLOSED,
+                    "observation_tool_id": observation_tool.id,
+                    "family_tool_id": family_tool.id,
+                    "target_roles": [SERVICE_MANAGER, TEAM_MANAGER],
+                    "target_per_observer": 1,
+                    "max_per_practitioner": 1,
+                    "version": 1,
+                    "created_at": _at(starts - timedelta(days=70)),
+                    "updated_at": now,
+                }
+            )
+            weeks.append(
+                {"id": week_id, "starts_on": starts, "ends_on": starts + timedelta(days=4)}
+            )
+            week_id += 1
+    weeks.sort(key=lambda w: w["starts_on"])
+
+    # Who is already somewhere during those weeks: the demo's observations and sessions.
+    busy: dict[tuple[int, int], list[tuple[datetime, datetime]]] = {}
+    observed: dict[int, set[int]] = {}
+    for w_id, observer_id, practitioner_id, starts_at, ends_at in db.session.execute(
+        select(
+            Observation.week_id,
+            Observation.observer_id,
+            Observation.practitioner_id,
+            Observation.starts_at,
+            Observation.ends_at,
+        ).where(Observation.status.in_((REQUESTED, SCHEDULED, COMPLETED)))
+    ):
+        for person_id in (observer_id, practitioner_id):
+            if person_id:
+                busy.setdefault((w_id, person_id), []).append((starts_at, ends_at))
+        observed.setdefault(w_id, set()).add(practitioner_id)
+    slots = select(LearningSession.week_id, LearningSession.starts_at, LearningSession.ends_at)
+    slots = slots.where(LearningSession.status == "scheduled")
+    booked = slots.add_columns(SessionBooking.user_id).join(
+        SessionBooking, SessionBooking.session_id == LearningSession.id
+    )
+    for stmt in (
+        booked.where(SessionBooking.status == BOOKED),
+        slots.add_columns(LearningSession.facilitator_id).where(
+            LearningSession.facilitator_id.is_not(None)
+        ),
+    ):
+        for w_id, starts_at, ends_at, person_id in db.session.execute(stmt):
+            busy.setdefault((w_id, person_id), []).append((starts_at, ends_at))
+
+    # Observers are the senior managers; practitioners the rest of the teams' staff.
+    prefixes = {prefix for _, prefix, _ in DEMO_ROLES}
+    demo = {
+        p["email"].split("@")[0]: p
+        for p in council.people
+        if p["email"].split("@")[0] in prefixes and p["email"].endswith("@" + DOMAIN)
+    }
+    managers = {"Team Manager", "Assistant Team Manager"}
+    observers = [
+        p
+        for p in council.people
+        if p["team_id"]
+        and (p["job_title"] in managers or p["job_title"].startswith("Service Manager"))
+        and p["email"].split("@")[0] not in demo
+    ]
+    observers += [demo[k] for k in ("observer", "service.manager", "team.manager") if k in demo]
+    observer_ids = {p["id"] for p in observers}
+    practitioners = [
+        p
+        for p in council.people
+        if p["team_id"]
+        and p["id"] not in observer_ids
+        and (p["email"].split("@")[0] not in demo or p is demo.get("practitioner"))
+    ]
+    organiser = demo.get("organiser", {"id": council.qa_officer_id})["id"]
+    levels = grading.levels()
+    slots_per_week = 5 * len(SLOTS)
+
+    observation_id = next_id(Observation)
+    response_id = next_id(Response)
+    action_id = next_id(Action)
+    observations, responses, answers, theme_rows, actions = [], [], [], [], []
+
+    def form(tool, subject_type, subject_id, by_id, done_at, bias):
+        nonlocal response_id
+        responses.append(
+            {
+                "id": response_id,
+                "tool_version_id": tool.id,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "status": FORM_DONE,
+                "completed_at": done_at,
+                "completed_by_id": by_id,
+                "created_by_id": by_id,
+                "version": 1,
+                "created_at": done_at,
+                "updated_at": now,
+            }
+        )
+        for row in _answers_for(rng, tool.definition, levels, bias):
+            answers.append(
+                {
+                    "response_id": response_id,
+                    "section_key": row["section_key"],
+                    "question_key": row["question_key"],
+                    "value_text": row.get("value_text"),
+                    "value_number": row.get("value_number"),
+                    "value_date": row.get("value_date"),
+                    "grade_level_id": row.get("grade_level_id"),
+                }
+            )
+        response_id += 1
+        return response_id - 1
+
+    def free(week, person_id, starts_at, ends_at) -> bool:
+        return all(
+            not (starts_at < end and start < ends_at)
+            for start, end in busy.get((week["id"], person_id), ())
+        )
+
+    # Past weeks share the observations; the week under way (or to come) has a few booked.
+    weights = [1.0 if _at(w["ends_on"]) < now else 0.25 for w in weeks]
+    counts = [int(wanted * weight / sum(weights)) for weight in weights]
+    for index in range(wanted - sum(counts)):
+        counts[index % len(counts)] += 1
+    for week, count in zip(weeks, counts, strict=True):
+        order = rng.sample(observers, len(observers))
+        # Each practitioner is observed once a week while there are enough of them.
+        pool = [p for p in practitioners if p["id"] not in observed.get(week["id"], ())]
+        pool = rng.sample(pool, len(pool)) or practitioners
+        next_slot = {}
+        made = 0
+        tries = 0
+        while made < count and tries < count * 4:
+            tries += 1
+            observer = order[tries % len(order)]
+            practitioner = pool[made % len(pool)]
+            # Slots are taken in turn from a point of the week each observer starts from, so
+            # nobody is booked twice at one time and the days fill evenly.
+            start_at = next_slot.get(observer["id"], observer["id"] % slots_per_week)
+            for step in range(slots_per_week):
+                slot = (start_at + step) % slots_per_week
+                day = week["starts_on"] + timedelta(days=slot // len(SLOTS))
+                if day > week["ends_on"]:
+                    continue
+                begins, finishes = SLOTS[slot % len(SLOTS)]
+                starts_at = pw.at_london(day, begins)
+                ends_at = pw.at_london(day, finishes)
+                if free(week, observer["id"], starts_at, ends_at) and free(
+                    week, practitioner["id"], starts_at, ends_at
+                ):
+                    break
+            else:
+                continue
+            next_slot[observer["id"]] = slot + 1
+            busy.setdefault((week["id"], observer["id"]), []).append((starts_at, ends_at))
+            busy.setdefault((week["id"], practitioner["id"]), []).append((starts_at, ends_at))
+            made += 1
+            row = {
+                "id": observation_id,
+                "week_id": week["id"],
+                "observer_id": observer["id"],
+                "practitioner_id": practitioner["id"],
+                "team_id": practitioner["team_id"],
+                "meeting_type_id": rng.choice(meeting_types),
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "place": "Teams" if observation_id % 4 == 0 else rng.choice(PLACES),
+                "is_virtual": observation_id % 4 == 0,
+                "case_reference": f"{rng.randint(100000, 999999)}",
+                "family_agreed": True,
+                "notes": "Meet the practitioner ten minutes before." if made % 3 == 0 else "",
+                "status": SCHEDULED,
+                "override_reason": "",
+                "sequence": 0,
+                "offered_by_id": None,
+                "scheduled_by_id": organiser,
+                "response_id": None,
+                "family_feedback": "",
+                "family_response_id": None,
+                "child_feedback": "",
+                "child_response_id": None,
+                "reflections": "",
+                "not_held_reason": "",
+                "reason_detail": "",
+                "completed_at": None,
+                "version": 1,
+                "created_at": _at(week["starts_on"] - timedelta(days=rng.randint(14, 40))),
+                "updated_at": now,
+            }
+            observations.append(row)
+            roll = rng.random()
+            if ends_at > now:
+                # Still to come: scheduled, a few cancelled, a few waiting for an observer.
+                if roll < 0.03:
+                    row.update(
+                        status=CANCELLED, sequence=1, reason_detail=rng.choice(CANCELLED_WHY)
+                    )
+                elif roll < 0.06:
+                    row.update(
+                        status=REQUESTED,
+                        observer_id=None,
+                        scheduled_by_id=None,
+                        offered_by_id=practitioner["line_manager_id"] or organiser,
+                    )
+                    busy[(week["id"], observer["id"])].pop()
+                elif roll < 0.15:
+                    row["family_agreed"] = False
+            elif roll < 0.07:
+                row.update(status=CANCELLED, sequence=1, reason_detail=rng.choice(CANCELLED_WHY))
+            elif roll < 0.16:
+                reason = rng.choice(NOT_HELD_WHY)
+                row.update(
+                    status=NOT_HELD,
+                    sequence=1,
+                    not_held_reason=reason,
+                    reason_detail="The core group was rearranged at short notice."
+                    if reason == "other"
+                    else "",
+                )
+            else:
+                done_at = ends_at + timedelta(hours=rng.randint(2, 72))
+                row.update(
+                    status=COMPLETED,
+                    completed_at=done_at,
+                    reflections=rng.choice(REFLECTIONS),
+                    response_id=form(
+                        observation_tool,
+                        "observation",
+                        observation_id,
+                        observer["id"],
+                        done_at,
+                        rng.randint(3, 6),
+                    ),
+                )
+                for whose, weights in (("family", [7, 2, 1]), ("child", [4, 1, 3])):
+                    choice = rng.choices([GIVEN, DECLINED, NOT_APPROPRIATE], weights)[0]
+                    row[f"{whose}_feedback"] = choice
+                    if choice == GIVEN:
+                        row[f"{whose}_response_id"] = form(
+                            family_tool,
+                            f"observation_{whose}",
+                            observation_id,
+                            observer["id"],
+                            done_at,
+                            3,
+                        )
+                for theme in rng.sample(themes, min(len(themes), rng.randint(1, 3))):
+                    theme_rows.append({"observation_id": observation_id, "theme_id": theme})
+                if observation_id % 8 == 0:
+                    due = (done_at + timedelta(days=28)).date()
+                    finished = due < today and rng.random() < 0.8
+                    actions.append(
+                        {
+                            "id": action_id,
+                            "source_type": "observation",
+                            "source_id": observation_id,
+                            "source_label": f"OBS-{observation_id:05d}, "
+                            f"{practitioner['first_name']} {practitioner['last_name']}",
+                            "description": rng.choice(OBSERVATION_ACTIONS),
+                            "owner_id": practitioner["id"],
+                            "team_id": practitioner["team_id"],
+                            "due_on": due,
+                            "status": ACTION_DONE if finished else ACTION_OPEN,
+                            "completed_on": due - timedelta(days=3) if finished else None,
+                            "completed_by_id": practitioner["id"] if finished else None,
+                            "evidence": "Shared at the team meeting." if finished else "",
+                            "verified_by_id": None,
+                            "verified_at": None,
+                            "cancelled_reason": "",
+                            "raised_by_id": observer["id"],
+                            "version": 1,
+                            "created_at": done_at,
+                            "updated_at": now,
+                        }
+                    )
+                    action_id += 1
+            observation_id += 1
+
+    council.counts["practice weeks"] = bulk_insert(PracticeWeek, new_weeks)
+    bulk_insert(Response, responses)
+    council.counts["observations"] = bulk_insert(Observation, observations)
+    bulk_insert(observation_theme, theme_rows)
+    council.counts["actions raised at observations"] = bulk_insert(Action, actions)
+    council.counts["tool answers"] = council.counts.get("tool answers", 0) + bulk_insert(
+        Answer, answers
+    )
+
+
+WEEK_THEMES = [
+    ("The voice of the child", "Hearing, recording and acting on what children tell us."),
+    ("Direct work with children", "The tools and the time we give to working with children."),
+    ("Neglect and cumulative harm", "Seeing the pattern, not only the latest incident."),
+    ("Records that tell the child's story", "Writing to the child, and for the child."),
+    ("Working with adolescents", "Relationships, risk outside the home and transitions."),
+    ("Domestic abuse: the whole family", "Safety for the child and the adult victim."),
+    ("Family time", "Planning and reviewing children's time with their families."),
+    ("Planning for permanence", "Early permanence planning and avoiding drift."),
+    ("Working together with partners", "Multi-agency meetings that lead to change."),
+    ("Culturally competent practice", "Identity, culture and faith in our assessments."),
+    ("Children with disabilities", "Communicating with children who do not use speech."),
+    ("Care leavers: staying close", "Pathway plans written with young people."),
+]
+PLACES = ["Family home", "Civic Offices, room 3", "Family hub", "School", "Contact centre"]
+CANCELLED_WHY = [
+    "The meeting moved outside the week.",
+    "The family asked for the meeting to be rearranged.",
+    "The observer was needed elsewhere; rebooked for the next week.",
+]
+NOT_HELD_WHY = [
+    "family_cancelled",
+    "family_cancelled",
+    "practitioner_unavailable",
+    "observer_unavailable",
+    "meeting_moved",
+    "consent_withdrawn",
+    "other",
+]
+OBSERVATION_ACTIONS = [
+    "Share the visual plan approach at the team meeting",
+    "Send the family a written summary after each meeting",
+    "Book onto the relationship-based practice training",
+    "Use the three houses tool at the next visit",
+]
+
+
+def _half(day: date) -> tuple[int, int]:
+    return day.year, 1 if day.month <= 6 else 2
+
+
+def _practice_monday(year: int, half: int) -> date:
+    """The Monday of a spring (mid-May) or autumn (mid-November) practice week."""
+    anchor = date(year, 5, 12) if half == 1 else date(year, 11, 10)
+    return anchor - timedelta(days=anchor.weekday())

@@ -3,17 +3,20 @@
 from collections import defaultdict
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from qaweb.actions.models import Action
 from qaweb.core.excel import BarChart, Column, Sheet
 from qaweb.core.grading import GradeLevel
 from qaweb.core.timefmt import to_london
 from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.practice_week import reports
 from qaweb.practice_week.models import (
     NOT_HELD_REASONS,
     OBSERVATION_STATUSES,
     LearningTheme,
+    MeetingType,
     Observation,
     PracticeWeek,
     observation_theme,
@@ -38,23 +41,68 @@ SCHEDULE_COLUMNS = [
 ]
 
 
+def _people_columns(stmt):
+    """``stmt`` (a SELECT of observations) with the names a row shows joined in, as columns:
+    a large week is well over a thousand rows, too many to load as records."""
+    observer, practitioner = aliased(User), aliased(User)
+    return (
+        (
+            stmt.outerjoin(observer, observer.id == Observation.observer_id)
+            .join(practitioner, practitioner.id == Observation.practitioner_id)
+            .outerjoin(Team, Team.id == Observation.team_id)
+            .outerjoin(ServiceArea, ServiceArea.id == Team.service_area_id)
+            .join(MeetingType, MeetingType.id == Observation.meeting_type_id)
+        ),
+        observer,
+        practitioner,
+    )
+
+
+def _name(first, last) -> str:
+    return f"{first} {last}" if first is not None else ""
+
+
 def schedule_rows(stmt):
-    for o in db.session.scalars(stmt.execution_options(yield_per=500)):
+    stmt, observer, practitioner = _people_columns(
+        stmt.with_only_columns(
+            Observation.id,
+            Observation.starts_at,
+            Observation.ends_at,
+            Observation.place,
+            Observation.is_virtual,
+            Observation.case_reference,
+            Observation.family_agreed,
+            Observation.status,
+            Observation.override_reason,
+        )
+    )
+    stmt = stmt.add_columns(
+        observer.first_name,
+        observer.last_name,
+        practitioner.first_name,
+        practitioner.last_name,
+        Team.name,
+        ServiceArea.name,
+        MeetingType.name,
+    )
+    for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+        (id_, starts, ends, place, virtual, case, agreed, status, override) = row[:9]
+        o_first, o_last, p_first, p_last, team, area, meeting = row[9:]
         yield (
-            o.reference,
-            o.starts_at,
-            o.ends_at,
-            o.observer.name if o.observer else "",
-            o.practitioner.name,
-            o.team.name if o.team else "",
-            o.team.service_area.name if o.team else "",
-            o.meeting_type.name,
-            o.place,
-            "Yes" if o.is_virtual else "No",
-            o.case_reference,
-            "Yes" if o.family_agreed else "Not yet",
-            o.status_label,
-            o.override_reason,
+            f"OBS-{id_:05d}",
+            starts,
+            ends,
+            _name(o_first, o_last),
+            _name(p_first, p_last),
+            team or "",
+            area or "",
+            meeting,
+            place,
+            "Yes" if virtual else "No",
+            case,
+            "Yes" if agreed else "Not yet",
+            OBSERVATION_STATUSES[status],
+            override,
         )
 
 
@@ -80,12 +128,20 @@ def record_rows(week: PracticeWeek):
     """One row per observation of the week, with its grade, themes and actions (no query
     per row: grades, themes and action counts are read once for the week)."""
     ids = select(Observation.id).where(Observation.week_id == week.id)
+    # Driven from the week's observations to each form's "overall" answers; the question is
+    # matched as an expression so no engine starts from every overall grade of every tool.
     grades = dict(
         db.session.execute(
             select(Observation.id, GradeLevel.label)
-            .join(Answer, Answer.response_id == Observation.response_id)
+            .join(
+                Answer,
+                (Answer.response_id == Observation.response_id) & (Answer.section_key == "overall"),
+            )
             .join(GradeLevel, GradeLevel.id == Answer.grade_level_id)
-            .where(Observation.week_id == week.id, Answer.question_key == "overall_grade")
+            .where(
+                Observation.week_id == week.id,
+                Answer.question_key.concat("") == "overall_grade",
+            )
         ).all()
     )
     themes = defaultdict(list)
@@ -103,28 +159,43 @@ def record_rows(week: PracticeWeek):
             .group_by(Action.source_id)
         ).all()
     )
-    stmt = (
-        select(Observation)
-        .where(Observation.week_id == week.id)
-        .order_by(Observation.starts_at, Observation.id)
-        .execution_options(yield_per=500)
+    stmt, observer, practitioner = _people_columns(
+        select(
+            Observation.id,
+            Observation.starts_at,
+            Observation.status,
+            Observation.not_held_reason,
+            Observation.family_feedback,
+            Observation.child_feedback,
+            Observation.reflections,
+        ).where(Observation.week_id == week.id)
     )
-    for o in db.session.scalars(stmt):
+    stmt = stmt.add_columns(
+        observer.first_name,
+        observer.last_name,
+        practitioner.first_name,
+        practitioner.last_name,
+        Team.name,
+        MeetingType.name,
+    ).order_by(Observation.starts_at, Observation.id)
+    for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+        id_, starts, status, not_held, family, child, reflections = row[:7]
+        o_first, o_last, p_first, p_last, team, meeting = row[7:]
         yield (
-            o.reference,
-            to_london(o.starts_at).date(),
-            o.observer.name if o.observer else "",
-            o.practitioner.name,
-            o.team.name if o.team else "",
-            o.meeting_type.name,
-            OBSERVATION_STATUSES[o.status],
-            NOT_HELD_REASONS.get(o.not_held_reason, ""),
-            grades.get(o.id, ""),
-            reports.feedback_label(o.family_feedback) if o.family_feedback else "",
-            reports.feedback_label(o.child_feedback) if o.child_feedback else "",
-            "; ".join(themes.get(o.id, [])),
-            o.reflections,
-            actions.get(o.id, 0),
+            f"OBS-{id_:05d}",
+            to_london(starts).date(),
+            _name(o_first, o_last),
+            _name(p_first, p_last),
+            team or "",
+            meeting,
+            OBSERVATION_STATUSES[status],
+            NOT_HELD_REASONS.get(not_held, ""),
+            grades.get(id_, ""),
+            reports.feedback_label(family) if family else "",
+            reports.feedback_label(child) if child else "",
+            "; ".join(themes.get(id_, [])),
+            reflections,
+            actions.get(id_, 0),
         )
 
 

@@ -1,8 +1,12 @@
 """Observations: the schedule board, booking with clash checks, invites, import, records."""
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
@@ -10,14 +14,14 @@ from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
-from qaweb.core.lists import as_id
+from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import (
     OBSERVER,
     SERVICE_MANAGER,
     TEAM_MANAGER,
     get_or_403,
 )
-from qaweb.core.timefmt import to_london, today_london
+from qaweb.core.timefmt import format_time, to_london, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.practice_week import calendar, exports, importer, services
@@ -54,25 +58,29 @@ def _observation(observation_id, check=services.can_view) -> Observation:
 # -- choices --------------------------------------------------------------------------------
 
 
-def _people(stmt):
-    return [
-        (u.id, f"{u.name} ({u.team.name})" if u.team else u.name)
-        for u in db.session.scalars(
-            stmt.where(User.active.is_(True)).order_by(User.last_name, User.first_name)
-        )
-    ]
+def _people(*conditions):
+    """(id, "Name (Team)") for a drop-down: four columns, not whole records (a large council
+    has thousands of staff, and the page lists them all)."""
+    rows = db.session.execute(
+        select(User.id, User.first_name, User.last_name, Team.name)
+        .outerjoin(Team, Team.id == User.team_id)
+        .where(User.active.is_(True), *conditions)
+        .order_by(User.last_name, User.first_name, User.id)
+    )
+    people = []
+    for person_id, first, last, team in rows:
+        name = f"{first} {last}".strip()
+        people.append((person_id, f"{name} ({team})" if team else name))
+    return people
 
 
 def _observers():
     holders = select(UserRole.user_id).where(UserRole.role.in_(OBSERVER_ROLES))
-    return _people(select(User).where(User.id.in_(holders)))
+    return _people(User.id.in_(holders))
 
 
 def _practitioners(team_id=None):
-    stmt = select(User)
-    if team_id is not None:
-        stmt = stmt.where(User.team_id == team_id)
-    return _people(stmt)
+    return _people(User.team_id == team_id) if team_id is not None else _people()
 
 
 def _meeting_types(current_id=None):
@@ -263,26 +271,114 @@ def check_clashes(week_id):
     return render_template("practice_week/_clashes.html", clashes=found, checked=True)
 
 
+@dataclass(frozen=True)
+class BoardCard:
+    """One observation on the schedule board: the few columns a card shows, read in one
+    query (a large council's week has well over a thousand)."""
+
+    id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    observer_name: str
+    practitioner_name: str
+    team_name: str
+    meeting_type_name: str
+    family_agreed: bool
+    place: str
+    is_virtual: bool
+    times: str  # "9:30am to 11am", London time
+    day: date
+
+    status_label = Observation.status_label
+    where = Observation.where
+
+
+def board_cards(stmt) -> list[BoardCard]:
+    """The board's cards for ``stmt`` (a SELECT of observations with the board's filters)."""
+    observer, practitioner = aliased(User), aliased(User)
+    rows = db.session.execute(
+        stmt.with_only_columns(
+            Observation.id,
+            Observation.status,
+            Observation.starts_at,
+            Observation.ends_at,
+            observer.first_name,
+            observer.last_name,
+            practitioner.first_name,
+            practitioner.last_name,
+            Team.name,
+            MeetingType.name,
+            Observation.family_agreed,
+            Observation.place,
+            Observation.is_virtual,
+        )
+        .outerjoin(observer, observer.id == Observation.observer_id)
+        .join(practitioner, practitioner.id == Observation.practitioner_id)
+        .outerjoin(Team, Team.id == Observation.team_id)
+        .join(MeetingType, MeetingType.id == Observation.meeting_type_id)
+        .order_by(Observation.starts_at, Observation.id)
+    )
+    # A week has a handful of distinct start and end times: format each once.
+    times: dict[datetime, str] = {}
+    days: dict[datetime, date] = {}
+
+    def clock(moment):
+        if moment not in times:
+            times[moment] = format_time(moment)
+            days[moment] = to_london(moment).date()
+        return times[moment]
+
+    return [
+        BoardCard(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            f"{row[4]} {row[5]}" if row[4] is not None else "",
+            f"{row[6]} {row[7]}",
+            row[8] or "",
+            *row[9:],
+            times=f"{clock(row[2])} to {clock(row[3])}",
+            day=days[row[2]],
+        )
+        for row in rows
+    ]
+
+
+#: Cards per page of the board: a large council books well over a thousand in a week.
+BOARD_PAGE_SIZE = 150
+
+
 @bp.get("/<int:week_id>/board")
 @login_required
 def board(week_id):
     organiser_only()
     week = load_week(week_id)
     form, stmt = _board_filters(week)
-    by_day = {day: [] for day in week.days}
-    unassigned = []
-    for o in db.session.scalars(stmt.order_by(Observation.starts_at, Observation.id)):
-        if o.status == REQUESTED:
-            unassigned.append(o)
-        else:
-            by_day.setdefault(to_london(o.starts_at).date(), []).append(o)
+    # Meetings waiting for an observer are few and listed apart; the rest, by time, in pages.
+    unassigned = board_cards(stmt.where(Observation.status == REQUESTED))
+    pagination = paginate(
+        stmt.with_only_columns(Observation.id)
+        .where(Observation.status != REQUESTED)
+        .order_by(Observation.starts_at, Observation.id),
+        per_page=BOARD_PAGE_SIZE,
+    )
+    ids = list(pagination.items)
+    # One page shows every day of the week; pages of a long week show the days they reach.
+    by_day = {day: [] for day in week.days} if pagination.pages <= 1 else {}
+    for card in board_cards(stmt.where(Observation.id.in_(ids))):
+        by_day.setdefault(card.day, []).append(card)
     return render(
         "practice_week/board.html",
         block="results",
         week=week,
         form=form,
         by_day=by_day,
+        total=pagination.total,
         unassigned=unassigned,
+        pager=pagination_params(pagination, ".board", form.active_args(), week_id=week.id),
+        observation_url=url_for(".observation", observation_id=0).removesuffix("0"),
         export_url=url_for(".schedule_export", week_id=week.id, **form.active_args()),
         services=services,
     )
@@ -290,10 +386,10 @@ def board(week_id):
 
 def _board_filters(week):
     form = BoardFilterForm()
-    areas = list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
-    form.area.choices = choices(((a.id, a.name) for a in areas), blank="All service areas")
-    teams = list(db.session.scalars(select(Team).order_by(Team.name)))
-    form.team.choices = choices(((t.id, t.name) for t in teams), blank="All teams")
+    areas = db.session.execute(select(ServiceArea.id, ServiceArea.name).order_by(ServiceArea.name))
+    form.area.choices = choices(areas, blank="All service areas")
+    teams = db.session.execute(select(Team.id, Team.name).order_by(Team.name))
+    form.team.choices = choices(teams, blank="All teams")
     form.observer.choices = choices(_observers(), blank="All observers")
     filters = form.cleaned()
     stmt = select(Observation).where(Observation.week_id == week.id)

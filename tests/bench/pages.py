@@ -35,6 +35,11 @@ class Context:
     area_id: int
     last_year: int
     busy_user_id: int
+    #: The past practice week with the most observations, and the latest open week.
+    week_id: int | None = None
+    open_week_id: int | None = None
+    #: An observer with observations in the largest week (for the board's observer filter).
+    observer_id: int | None = None
 
 
 def context() -> Context:
@@ -54,7 +59,42 @@ def context() -> Context:
     )
     from qaweb.core.timefmt import today_london
 
-    return Context(team_id, area_id, sup.year_for(today_london()) - 1, busy)
+    ctx = Context(team_id, area_id, sup.year_for(today_london()) - 1, busy)
+    _practice_week_context(ctx)
+    return ctx
+
+
+def _practice_week_context(ctx: Context) -> None:
+    from qaweb.core.timefmt import today_london
+    from qaweb.practice_week.models import OPEN, Observation, PracticeWeek
+
+    ctx.open_week_id = db.session.scalar(
+        select(PracticeWeek.id)
+        .where(PracticeWeek.status == OPEN)
+        .order_by(PracticeWeek.starts_on.desc())
+        .limit(1)
+    )
+    # A week with one before it (its report compares the two), so the everyday demo and a
+    # large one ask the same statements: the everyday demo has only this week's.
+    first_start = select(func.min(PracticeWeek.starts_on)).scalar_subquery()
+    ctx.week_id = (
+        db.session.scalar(
+            select(Observation.week_id)
+            .join(PracticeWeek, PracticeWeek.id == Observation.week_id)
+            .where(PracticeWeek.ends_on < today_london(), PracticeWeek.starts_on > first_start)
+            .group_by(Observation.week_id)
+            .order_by(func.count().desc(), Observation.week_id)
+            .limit(1)
+        )
+        or ctx.open_week_id
+    )
+    ctx.observer_id = db.session.scalar(
+        select(Observation.observer_id)
+        .where(Observation.week_id == ctx.week_id, Observation.observer_id.is_not(None))
+        .group_by(Observation.observer_id)
+        .order_by(func.count().desc(), Observation.observer_id)
+        .limit(1)
+    )
 
 
 def list_page(name, url, user, selective: str | None = None, deep=True) -> list[Target]:
@@ -152,8 +192,49 @@ def complaints_targets(ctx: Context) -> list[Target]:
 
 
 def observation_targets(ctx: Context) -> list[Target]:
-    """Hook for the practice-week module: its list pages, reports and exports."""
-    return []
+    """Practice weeks: the weeks, the schedule board (the largest past week, and this week's),
+    coverage, the week's report, and the three exports; My work for an observer."""
+    week, now = f"/practice-weeks/{ctx.week_id}", f"/practice-weeks/{ctx.open_week_id}"
+    return [
+        Target("My work (observer)", "mywork", "/", "observer"),
+        Target("Practice weeks", "list", "/practice-weeks/", "organiser"),
+        Target("Practice weeks (observer)", "list", "/practice-weeks/", "observer"),
+        Target("Practice week lists", "list", "/practice-weeks/settings", "organiser"),
+        Target("Practice week page", "list", week, "organiser"),
+        Target("Practice week page (practitioner)", "list", now, "practitioner"),
+        # The board is the week's whole schedule by day: no pages, so no deep page.
+        *list_page(
+            "Practice week board", f"{week}/board", "organiser", f"team={ctx.team_id}", deep=False
+        ),
+        *list_page(
+            "Practice week board: this week",
+            f"{now}/board",
+            "organiser",
+            f"observer={ctx.observer_id}",
+            deep=False,
+        ),
+        Target(
+            "Practice week board [not held]", "list", f"{week}/board?status=not_held", "organiser"
+        ),
+        Target("Practice week coverage", "report", f"{week}/coverage", "organiser"),
+        Target(
+            "Practice week coverage [area]",
+            "report",
+            f"{week}/coverage?area={ctx.area_id}",
+            "organiser",
+        ),
+        Target("Practice week coverage: this week", "report", f"{now}/coverage", "organiser"),
+        Target("Practice week report", "report", f"{week}/report", "organiser"),
+        Target("Practice week schedule export", "export", f"{week}/schedule.xlsx", "organiser"),
+        Target(
+            "Practice week schedule export [team]",
+            "export",
+            f"{week}/schedule.xlsx?team={ctx.team_id}",
+            "organiser",
+        ),
+        Target("Practice week records export", "export", f"{week}/records.xlsx", "organiser"),
+        Target("Practice week report workbook", "export", f"{week}/report.xlsx", "organiser"),
+    ]
 
 
 MODULES = [
@@ -188,4 +269,16 @@ LOAD_PAGES = [
     ("team.manager", "/actions/team"),
     ("practitioner", "/actions/mine"),
     ("admin", "/admin/users"),
+    # Practice weeks: a fresh bench database has the demo's own weeks first, so week 1 is
+    # last spring's (closed, the largest) and week 2 this week's.
+    ("organiser", "/"),
+    ("organiser", "/practice-weeks/"),
+    ("organiser", "/practice-weeks/2"),
+    ("organiser", "/practice-weeks/2/board"),
+    ("organiser", "/practice-weeks/2/coverage"),
+    ("organiser", "/practice-weeks/1/report"),
+    ("observer", "/"),
+    ("observer", "/practice-weeks/"),
+    ("observer", "/practice-weeks/2"),
+    ("practitioner", "/practice-weeks/"),
 ]
