@@ -92,7 +92,11 @@ BUDGET_FOR = {
     # Workbooks of several sheets: the report's figures, then a sheet per table.
     "Supervision annual workbook": 25,
     "Complaints report workbook": 20,
+    "Practice week report workbook": 25,
 }
+# The week the benchmark reports on has a week before it at scale 2, whose figures are read
+# (one statement) for the comparison; the everyday demo's past week is its first.
+COMPARED_WITH_EARLIER = {"Practice week report", "Practice week report workbook"}
 
 
 def _demo_counts(scratch_database, engine_name, tmp_path, scale):
@@ -146,6 +150,8 @@ def test_every_benchmarked_page_keeps_its_statement_count(
     problems = []
     for name, (kind, user, many) in large.items():
         few = small.get(name, (kind, user, None))[2]
+        if few is not None and name in COMPARED_WITH_EARLIER:
+            few += 1
         # "busy" is whoever owns most open actions: another person, with other roles, in the
         # larger council, so only their budget is compared.
         if few is not None and few != many and user != "busy":
