@@ -118,6 +118,16 @@ class Answer(Base):
     __table_args__ = (
         sa.Index("ix_qa_answer_question_grade", "question_key", "grade_level_id"),
         sa.Index("ix_qa_answer_response", "response_id", "section_key"),
+        # Grade counts over a set of forms (reports): read from the index alone.
+        sa.Index(
+            "ix_qa_answer_response_grade",
+            "response_id",
+            "section_key",
+            "question_key",
+            "grade_level_id",
+            postgresql_where=sa.text("grade_level_id IS NOT NULL"),
+            sqlite_where=sa.text("grade_level_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
