@@ -6,8 +6,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event
 from flask_migrate import upgrade
+from sqlalchemy import event
 from support import make_app, sign_in
 
 from qaweb.extensions import db
@@ -140,9 +140,7 @@ def _demo_counts(scratch_database, engine_name, tmp_path, scale):
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
-def test_every_benchmarked_page_keeps_its_statement_count(
-    scratch_database, tmp_path, engine_name
-):
+def test_every_benchmarked_page_keeps_its_statement_count(scratch_database, tmp_path, engine_name):
     """The same number of statements for the everyday demo and for one with twice the
     records, within a fixed budget: a query per row cannot come back unnoticed."""
     small = _demo_counts(scratch_database, engine_name, tmp_path / "small", scale=1)

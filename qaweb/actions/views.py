@@ -116,7 +116,7 @@ def listing(scope):
     # The filters are swapped in too while the Owner box shows an error (its form then
     # targets the whole list), so the error and its summary appear and clear in place.
     whole = not filters.ok or request.headers.get("HX-Target") == "actions-listing"
-    return render(
+    response = render(
         "actions/list.html",
         block="listing" if whole else "results",
         scope=scope,
@@ -134,6 +134,11 @@ def listing(scope):
         can_complete=_can_complete_here(),
         htmx=is_htmx(),
     )
+    if whole and is_htmx() and request.headers.get("HX-Target") != "actions-listing":
+        # The form asked for the results only; the whole list replaces itself instead.
+        response.headers["HX-Retarget"] = "#actions-listing"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 @bp.get(f"/{SCOPE}/export.xlsx")

@@ -142,6 +142,10 @@ def test_qa_officer_filters_actions_by_owner_name(page, check_page):
     expect(page).to_have_title(re.compile("^Error: All actions"))
     expect(page.locator("#owner-error")).to_be_visible()
     expect(page.locator("#actions-table")).to_have_count(0)
+    # The list replaced itself: one heading, one filter form, the error summary on top.
+    expect(page.locator("h1")).to_have_count(1)
+    expect(page.locator("form.qaweb-filters")).to_have_count(1)
+    expect(page.locator("main .govuk-error-summary + .govuk-grid-row h1")).to_have_count(1)
     check_page(page, "actions-owner-error")
     summary.get_by_role("link").click()
     expect(page.get_by_label("Owner")).to_be_focused()
@@ -150,6 +154,7 @@ def test_qa_officer_filters_actions_by_owner_name(page, check_page):
     page.get_by_label("Owner").fill(name)
     page.get_by_label("Owner").press("Enter")
     expect(page.locator(".govuk-error-summary")).to_have_count(0)
+    expect(page.locator("h1")).to_have_count(1)
     expect(page).to_have_url(re.compile(r"owner="))
     rows = page.locator("#actions-table tbody tr")
     expect(rows.first).to_be_visible()
