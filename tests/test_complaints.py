@@ -1,13 +1,19 @@
 import io
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 from support import sign_in
 
+from qaweb.actions.models import Action
 from qaweb.complaints import reports, services
-from qaweb.complaints.models import CategoryOption, Complaint, Compliment
+from qaweb.complaints.models import (
+    CategoryOption,
+    Complaint,
+    Compliment,
+    ComplimentThemeOption,
+)
 from qaweb.extensions import db
 
 
@@ -22,11 +28,11 @@ def officer(make_user):
     return make_user("complaints_officer", first_name="Carys", last_name="Morgan")
 
 
-def log(received, name="Jo Bloggs", area=None, team=None, **kw):
+def log(received, name="Jo Bloggs", area=None, team=None, complainant_type="parent", **kw):
     complaint = Complaint(
         received_on=received,
         received_how="email",
-        complainant_type="parent",
+        complainant_type=complainant_type,
         complainant_name=name,
         complainant_contact="jo@example.org",
         summary="Visits missed",
@@ -190,6 +196,179 @@ def test_report_figures_against_a_hand_count(client, officer, area_team):
     cells = [str(c) for ws in workbook for row in ws.iter_rows(values_only=True) for c in row]
     assert not any("Private Person" in c or "jo@example.org" in c for c in cells)
     assert any(ws._charts for ws in workbook)
+
+
+def test_year_report_every_table_against_a_hand_count(client, officer, area_team):
+    """The whole-year report on a small council, every table counted by hand. 2026-27 is
+    beside 2025-26 twice (the previous year and the same period last year)."""
+    area, team = area_team
+    delay, communication = (
+        db.session.scalar(select(CategoryOption).where(CategoryOption.name == name))
+        for name in ("Delay", "Communication")
+    )
+    extra_mile, in_touch = (
+        db.session.scalar(select(ComplimentThemeOption).where(ComplimentThemeOption.name == name))
+        for name in ("Going the extra mile", "Keeping in touch")
+    )
+    # A: received 5 May 2026; Stage 1 in 5 working days (due 19 May), upheld; Stage 2 from
+    # 19 May answered 30 June, 29 working days (due 24 June: late); closed with learning.
+    a = log(date(2026, 5, 5), area=area, team=team)
+    a.categories = [delay, communication]
+    a.stages[0].responded_on, a.stages[0].outcome = date(2026, 5, 12), "upheld"
+    a_two = services.escalate(a, date(2026, 5, 19), None)
+    a_two.responded_on, a_two.outcome = date(2026, 6, 30), "partly_upheld"
+    services.close(a, date(2026, 7, 1))
+    a.learning = "Plan visits ahead"
+    # B: received 1 June 2026 by a child, no team; answered 26 June, 19 working days (late).
+    b = log(date(2026, 6, 1), complainant_type="child")
+    b.stages[0].responded_on, b.stages[0].outcome = date(2026, 6, 26), "not_upheld"
+    services.close(b, date(2026, 6, 29))
+    # C: last year, team but no area; answered in 3 working days, closed with learning.
+    c = log(date(2025, 9, 1), team=team)
+    c.stages[0].responded_on, c.stages[0].outcome = date(2025, 9, 4), "upheld"
+    services.close(c, date(2025, 9, 5))
+    c.learning = "Call back the same day"
+    # D: received last year by a foster carer; Stage 1 in 5 working days; Stage 2 extended,
+    # started last year and answered on 14 April 2026 (39 working days over Easter, within
+    # 65); Stage 3 answered within 15 working days of the panel's report (32 working days
+    # in all); then the Ombudsman, no decision yet.
+    d = log(date(2026, 2, 2), area=area, team=team, complainant_type="foster_carer")
+    d.categories = [delay]
+    d.stages[0].responded_on, d.stages[0].outcome = date(2026, 2, 9), "resolved"
+    d_two = services.escalate(d, date(2026, 2, 16), None)
+    d_two.extended, d_two.extension_reason = True, "Complex"
+    d_two.responded_on, d_two.outcome = date(2026, 4, 14), "not_upheld"
+    d_three = services.escalate(d, date(2026, 4, 20), None)
+    d_three.panel_on, d_three.report_on = date(2026, 5, 18), date(2026, 5, 22)
+    d_three.responded_on, d_three.outcome = date(2026, 6, 5), "upheld"
+    services.escalate(d, date(2026, 6, 15), None)
+    # Actions from complaints; 23:30 UTC on 31 March 2026 is already April in London.
+    for created_at, status in (
+        (datetime(2026, 3, 31, 23, 30, tzinfo=UTC), "completed"),
+        (datetime(2026, 6, 1, 9, tzinfo=UTC), "completed"),
+        (datetime(2026, 7, 1, 9, tzinfo=UTC), "open"),
+        (datetime(2025, 10, 1, 9, tzinfo=UTC), "open"),
+        (datetime(2026, 3, 31, 22, 30, tzinfo=UTC), "open"),  # 31 March in London: last year
+    ):
+        db.session.add(
+            Action(
+                source_type="complaint",
+                source_id=a.id,
+                description="Share the learning",
+                owner=officer,
+                due_on=date(2026, 9, 1),
+                status=status,
+                created_at=created_at,
+            )
+        )
+    for received, source, external, team_id, themes in (
+        (date(2026, 5, 1), "parent", True, team.id, [extra_mile]),
+        (date(2025, 6, 1), "court", True, None, [extra_mile, in_touch]),
+        (date(2026, 5, 2), "internal", False, team.id, [in_touch]),  # internal: not counted
+    ):
+        db.session.add(
+            Compliment(
+                received_on=received,
+                source=source,
+                external=external,
+                team_id=team_id,
+                valued="Listened",
+                themes=themes,
+            )
+        )
+    db.session.commit()
+
+    data = reports.build(2026, 0)
+    assert data["headings"] == [
+        "April 2026 to March 2027",
+        "April 2025 to March 2026",
+        "April 2025 to March 2026",
+    ]
+    sections = {s["title"]: s["rows"] for s in data["sections"]}
+    assert sections["Complaints received and closed"] == [
+        ("Received", [2, 2, 2]),
+        ("Closed", [2, 1, 1]),
+    ]
+    assert sections["Stages started"] == [
+        ("Stage 1: local resolution", [2, 2, 2]),
+        ("Local Government and Social Care Ombudsman", [1, 0, 0]),
+        ("Stage 2: investigation", [1, 1, 1]),
+        ("Stage 3: review panel", [1, 0, 0]),
+    ]
+    assert sections["Stages responded to"] == [
+        ("Stage 1: local resolution", [2, 2, 2]),
+        ("Stage 2: investigation", [2, 0, 0]),
+        ("Stage 3: review panel", [1, 0, 0]),
+    ]
+    assert sections["Received by service area"] == [
+        ("Children in Need", [1, 1, 1]),
+        ("Not recorded", [1, 1, 1]),
+    ]
+    assert sections["Received by team"] == [("Brambles", [1, 2, 2]), ("Not recorded", [1, 0, 0])]
+    assert sections["Received by category"] == [
+        ("Communication", [1, 0, 0]),
+        ("Delay", [1, 1, 1]),
+    ]
+    assert sections["Received by who complained"] == [
+        ("Child or young person", [1, 0, 0]),
+        ("Parent", [1, 1, 1]),
+        ("Foster carer", [0, 1, 1]),
+    ]
+    assert sections["Responded to within timescale (%)"] == [
+        ("Stage 1: local resolution", [50, 100, 100]),
+        ("Stage 2: investigation", [50, None, None]),
+        ("Stage 3: review panel", [100, None, None]),
+    ]
+    assert sections["Average working days to respond"] == [
+        ("Stage 1: local resolution", [12.0, 4.0, 4.0]),
+        ("Stage 2: investigation", [34.0, None, None]),
+        ("Stage 3: review panel", [32.0, None, None]),
+    ]
+    assert sections["Outcomes at Stage 1"] == [
+        ("Not upheld", [1, 0, 0]),
+        ("Upheld", [1, 1, 1]),
+        ("Resolved without investigation", [0, 1, 1]),
+    ]
+    assert sections["Outcomes at Stage 2"] == [
+        ("Not upheld", [1, 0, 0]),
+        ("Partially upheld", [1, 0, 0]),
+    ]
+    assert sections["Outcomes at Stage 3"] == [("Upheld", [1, 0, 0])]
+    assert sections["Escalation"] == [
+        ("Stage 1 responses", [2, 2, 2]),
+        ("Stage 2 requests", [1, 1, 1]),
+        ("Escalation rate (%)", [50, 50, 50]),
+    ]
+    assert sections["Ombudsman cases"] == [("Decision awaited", [1, 0, 0])]
+    assert sections["Learning and actions"] == [
+        ("Closed complaints with learning recorded", [1, 1, 1]),
+        ("Actions raised", [3, 2, 2]),
+        ("Of which completed", [2, 0, 0]),
+    ]
+    assert sections["Compliments by who gave them (external)"] == [
+        ("Parent or carer", [1, 0, 0]),
+        ("Court", [0, 1, 1]),
+    ]
+    assert sections["Compliments by team (external)"] == [
+        ("Brambles", [1, 0, 0]),
+        ("Not recorded", [0, 1, 1]),
+    ]
+    assert sections["Compliments by theme (external)"] == [
+        ("Going the extra mile", [1, 1, 1]),
+        ("Keeping in touch", [0, 1, 1]),
+    ]
+
+    sign_in(client, officer)
+    page = client.get("/complaints/report?year=2026&quarter=0").get_data(as_text=True)
+    assert "April 2026 to March 2027" in page and "34.0" in page and "50%" in page
+    # A quarter with nothing in it: counts of nought, no percentages, no empty rows.
+    quiet = {s["title"]: s["rows"] for s in reports.build(2030, 2)["sections"]}
+    assert quiet["Complaints received and closed"] == [
+        ("Received", [0, 0, 0]),
+        ("Closed", [0, 0, 0]),
+    ]
+    assert quiet["Stages started"] == [] and quiet["Received by team"] == []
+    assert quiet["Escalation"][2] == ("Escalation rate (%)", [None, None, None])
 
 
 def test_compliments_and_my_work(client, officer, area_team):

@@ -3,7 +3,7 @@ quarter last year. No personal data: counts and percentages only."""
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 
 from qaweb.actions.models import Action
 from qaweb.complaints import services
@@ -51,13 +51,40 @@ def previous(year: int, quarter: int) -> tuple[int, int]:
     return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
 
 
-def _grouped(stmt_for, periods, names):
-    """{name: [count per period]} from a grouped query run once per period."""
+def _spans(periods) -> list[tuple[date, date]]:
+    """The periods merged where they meet or overlap: the rows any period needs."""
+    spans: list[list[date]] = []
+    for start, end in sorted(periods):
+        if spans and start <= spans[-1][1] + timedelta(days=1):
+            spans[-1][1] = max(spans[-1][1], end)
+        else:
+            spans.append([start, end])
+    return [(start, end) for start, end in spans]
+
+
+def _within(column, periods):
+    """The rows whose ``column`` falls in any period (one index range per merged span)."""
+    return or_(*(column.between(start, end) for start, end in _spans(periods)))
+
+
+def _per_period(column, periods, *conditions):
+    """One count per period, in one pass: COUNT(*) FILTER (WHERE column in the period ...)."""
+    return [
+        func.count().filter(and_(column.between(start, end), *conditions)) for start, end in periods
+    ]
+
+
+def _table(rows, periods, names, first=0):
+    """{name: [count per period]} from grouped rows (key, *counts), sorted by the first period's
+    count, largest first; keys that count nothing in any period are left out."""
     table: dict[str, list[int]] = {}
-    for index, period in enumerate(periods):
-        for key, count in db.session.execute(stmt_for(*period)):
-            name = names(key)
-            table.setdefault(name, [0] * len(periods))[index] += count
+    for key, *counts in rows:
+        counts = counts[first : first + len(periods)]
+        if not any(counts):
+            continue
+        totals = table.setdefault(names(key), [0] * len(periods))
+        for index, count in enumerate(counts):
+            totals[index] += count
     return sorted(table.items(), key=lambda item: (-item[1][0], item[0]))
 
 
@@ -68,13 +95,12 @@ def _instants(start: date, end: date):
     return first, last
 
 
-def _count(stmt_for, periods):
-    return [db.session.scalar(stmt_for(*p)) or 0 for p in periods]
-
-
-def _timeliness(stage_number, start, end):
-    # The columns the clock needs, not whole records: a year can have thousands of stages.
-    stages = db.session.execute(
+def _timeliness(periods):
+    """{stage: [(responded, percent in time, average working days) per period]} for stages 1
+    to 3. The clock needs working-day sums, so the stages come back grouped by the dates the
+    clock reads (thousands of stages share a few thousand combinations) and each combination
+    is worked out once."""
+    combinations = db.session.execute(
         select(
             ComplaintStage.stage,
             ComplaintStage.started_on,
@@ -82,137 +108,158 @@ def _timeliness(stage_number, start, end):
             ComplaintStage.panel_on,
             ComplaintStage.report_on,
             ComplaintStage.responded_on,
-        ).where(
-            ComplaintStage.stage == stage_number, ComplaintStage.responded_on.between(start, end)
+            func.count(),
+        )
+        # No condition on the stage: the responded-on index finds the period's few stages.
+        .where(_within(ComplaintStage.responded_on, periods))
+        .group_by(
+            ComplaintStage.stage,
+            ComplaintStage.started_on,
+            ComplaintStage.extended,
+            ComplaintStage.panel_on,
+            ComplaintStage.report_on,
+            ComplaintStage.responded_on,
         )
     )
-    responded, in_time, days = 0, 0, []
+    # [responded, in time, working days] per stage and period
+    sums = {number: [[0, 0, 0] for _ in periods] for number in (1, 2, 3)}
     calendar = Calendar()
-    for stage in stages:
-        responded += 1
-        if services.within_timescale(stage, calendar.add):
-            in_time += 1
-        days.append(calendar.between(stage.started_on, stage.responded_on))
-    percent = round(100 * in_time / responded) if responded else None
-    average = round(sum(days) / len(days), 1) if days else None
-    return responded, percent, average
+    for stage in combinations:
+        if stage.stage not in sums:
+            continue  # the Ombudsman keeps no clock here
+        count = stage[-1]
+        in_time = bool(services.within_timescale(stage, calendar.add))
+        days = calendar.between(stage.started_on, stage.responded_on)
+        for index, (start, end) in enumerate(periods):
+            if start <= stage.responded_on <= end:
+                totals = sums[stage.stage][index]
+                totals[0] += count
+                totals[1] += count if in_time else 0
+                totals[2] += count * days
+    return {
+        number: [
+            (
+                responded,
+                round(100 * in_time / responded) if responded else None,
+                round(days / responded, 1) if responded else None,
+            )
+            for responded, in_time, days in per_period
+        ]
+        for number, per_period in sums.items()
+    }
 
 
 def build(year: int, quarter: int) -> dict:
+    """The report's figures for a quarter (or year, quarter 0) beside the previous one and the
+    same one a year before: one grouped query per table (or per few tables that read the
+    same rows), each counting every period at once."""
     periods_named = [(year, quarter), previous(year, quarter), (year - 1, quarter)]
     periods = [bounds(*p) for p in periods_named]
     headings = [label(*p) for p in periods_named]
+    width = len(periods)
     sections = []
 
     def section(title, rows, chart=True, suffix=""):
         sections.append({"title": title, "rows": rows, "chart": chart, "suffix": suffix})
 
-    received = lambda s, e: (
-        select(func.count())
-        .select_from(Complaint)
-        .where(  # noqa: E731
-            Complaint.received_on.between(s, e)
+    # Received, closed, and closed with learning recorded.
+    counts = db.session.execute(
+        select(
+            *_per_period(Complaint.received_on, periods),
+            *_per_period(Complaint.closed_on, periods),
+            *_per_period(Complaint.closed_on, periods, Complaint.learning != ""),
+        ).where(or_(_within(Complaint.received_on, periods), _within(Complaint.closed_on, periods)))
+    ).one()
+    received, closed, learned = (list(counts[i * width : (i + 1) * width]) for i in range(3))
+    section("Complaints received and closed", [("Received", received), ("Closed", closed)])
+
+    # Stages started and responded to, outcomes and Ombudsman decisions: one pass over stages.
+    stage_rows = db.session.execute(
+        select(
+            ComplaintStage.stage,
+            ComplaintStage.outcome,
+            *_per_period(ComplaintStage.started_on, periods),
+            *_per_period(ComplaintStage.responded_on, periods),
         )
-    )
-    closed = lambda s, e: (
-        select(func.count())
-        .select_from(Complaint)
-        .where(  # noqa: E731
-            Complaint.closed_on.between(s, e)
+        .where(
+            or_(
+                _within(ComplaintStage.started_on, periods),
+                _within(ComplaintStage.responded_on, periods),
+            )
         )
-    )
-    section(
-        "Complaints received and closed",
-        [("Received", _count(received, periods)), ("Closed", _count(closed, periods))],
-    )
+        .group_by(ComplaintStage.stage, ComplaintStage.outcome)
+    ).all()
+    by_stage = [(number, *counts) for number, _outcome, *counts in stage_rows]
+    started = _table(by_stage, periods, lambda k: STAGES[k])
+    responded = _table(by_stage, periods, lambda k: STAGES[k], first=width)
+    section("Stages started", started)
+    section("Stages responded to", responded)
 
-    started = lambda s, e: (  # noqa: E731
-        select(ComplaintStage.stage, func.count())
-        .where(ComplaintStage.started_on.between(s, e))
-        .group_by(ComplaintStage.stage)
-    )
-    section("Stages started", _grouped(started, periods, lambda k: STAGES[k]))
-
-    responded = lambda s, e: (  # noqa: E731
-        select(ComplaintStage.stage, func.count())
-        .where(ComplaintStage.responded_on.between(s, e))
-        .group_by(ComplaintStage.stage)
-    )
-    section("Stages responded to", _grouped(responded, periods, lambda k: STAGES[k]))
-
-    by_area = lambda s, e: (  # noqa: E731
-        select(ServiceArea.name, func.count())
+    # Received by service area, team and who complained: one pass over the period's complaints.
+    complaint_rows = db.session.execute(
+        select(
+            ServiceArea.name,
+            Team.name,
+            Complaint.complainant_type,
+            *_per_period(Complaint.received_on, periods),
+        )
         .select_from(Complaint)
         .outerjoin(ServiceArea, ServiceArea.id == Complaint.service_area_id)
-        .where(Complaint.received_on.between(s, e))
-        .group_by(ServiceArea.name)
-    )
-    section("Received by service area", _grouped(by_area, periods, lambda k: k or "Not recorded"))
-    by_team = lambda s, e: (  # noqa: E731
-        select(Team.name, func.count())
-        .select_from(Complaint)
         .outerjoin(Team, Team.id == Complaint.team_id)
-        .where(Complaint.received_on.between(s, e))
-        .group_by(Team.name)
+        .where(_within(Complaint.received_on, periods))
+        .group_by(ServiceArea.name, Team.name, Complaint.complainant_type)
+    ).all()
+    not_recorded = lambda k: k or "Not recorded"  # noqa: E731
+    section(
+        "Received by service area",
+        _table([(a, *c) for a, _t, _w, *c in complaint_rows], periods, not_recorded),
     )
-    section("Received by team", _grouped(by_team, periods, lambda k: k or "Not recorded"))
-    by_category = lambda s, e: (  # noqa: E731
-        select(CategoryOption.name, func.count())
+    section(
+        "Received by team",
+        _table([(t, *c) for _a, t, _w, *c in complaint_rows], periods, not_recorded),
+    )
+    by_category = db.session.execute(
+        select(CategoryOption.name, *_per_period(Complaint.received_on, periods))
         .select_from(complaint_category)
         .join(CategoryOption, CategoryOption.id == complaint_category.c.category_id)
         .join(Complaint, Complaint.id == complaint_category.c.complaint_id)
-        .where(Complaint.received_on.between(s, e))
+        .where(_within(Complaint.received_on, periods))
         .group_by(CategoryOption.name)
     )
-    section("Received by category", _grouped(by_category, periods, lambda k: k))
-    by_who = lambda s, e: (  # noqa: E731
-        select(Complaint.complainant_type, func.count())
-        .where(Complaint.received_on.between(s, e))
-        .group_by(Complaint.complainant_type)
+    section("Received by category", _table(by_category, periods, lambda k: k))
+    section(
+        "Received by who complained",
+        _table(
+            [(w, *c) for _a, _t, w, *c in complaint_rows],
+            periods,
+            lambda k: COMPLAINANTS.get(k, k),
+        ),
+    )
+
+    timeliness = _timeliness(periods)
+    section(
+        "Responded to within timescale (%)",
+        [(STAGES[n], [r[1] for r in timeliness[n]]) for n in (1, 2, 3)],
+        suffix="%",
     )
     section(
-        "Received by who complained", _grouped(by_who, periods, lambda k: COMPLAINANTS.get(k, k))
+        "Average working days to respond",
+        [(STAGES[n], [r[2] for r in timeliness[n]]) for n in (1, 2, 3)],
     )
 
-    timely_rows, average_rows = [], []
     for number in (1, 2, 3):
-        results = [_timeliness(number, *p) for p in periods]
-        timely_rows.append((STAGES[number], [r[1] for r in results]))
-        average_rows.append((STAGES[number], [r[2] for r in results]))
-    section("Responded to within timescale (%)", timely_rows, suffix="%")
-    section("Average working days to respond", average_rows)
-
-    for number in (1, 2, 3):
-        outcomes = lambda s, e, n=number: (  # noqa: E731
-            select(ComplaintStage.outcome, func.count())
-            .where(
-                ComplaintStage.stage == n,
-                ComplaintStage.responded_on.between(s, e),
-                ComplaintStage.outcome != "",
-            )
-            .group_by(ComplaintStage.outcome)
-        )
+        outcomes = [
+            (outcome, *counts[width:])
+            for stage, outcome, *counts in stage_rows
+            if stage == number and outcome
+        ]
         section(
             f"Outcomes at {STAGES[number].split(':')[0]}",
-            _grouped(outcomes, periods, lambda k: OUTCOMES.get(k, k)),
+            _table(outcomes, periods, lambda k: OUTCOMES.get(k, k)),
         )
 
-    stage_two = _count(
-        lambda s, e: (
-            select(func.count())
-            .select_from(ComplaintStage)
-            .where(ComplaintStage.stage == 2, ComplaintStage.started_on.between(s, e))
-        ),
-        periods,
-    )
-    stage_one = _count(
-        lambda s, e: (
-            select(func.count())
-            .select_from(ComplaintStage)
-            .where(ComplaintStage.stage == 1, ComplaintStage.responded_on.between(s, e))
-        ),
-        periods,
-    )
+    stage_one = dict(responded).get(STAGES[1], [0] * width)
+    stage_two = dict(started).get(STAGES[2], [0] * width)
     section(
         "Escalation",
         [
@@ -228,87 +275,64 @@ def build(year: int, quarter: int) -> dict:
         ],
         chart=False,
     )
-    ombudsman = lambda s, e: (  # noqa: E731
-        select(ComplaintStage.outcome, func.count())
-        .where(ComplaintStage.stage == 4, ComplaintStage.started_on.between(s, e))
-        .group_by(ComplaintStage.outcome)
-    )
     section(
         "Ombudsman cases",
-        _grouped(
-            ombudsman,
+        _table(
+            [(outcome, *counts) for stage, outcome, *counts in stage_rows if stage == 4],
             periods,
             lambda k: OUTCOMES.get(k, "Decision awaited") if k else "Decision awaited",
         ),
     )
 
-    learned = _count(
-        lambda s, e: (
-            select(func.count())
-            .select_from(Complaint)
-            .where(Complaint.closed_on.between(s, e), Complaint.learning != "")
-        ),
-        periods,
-    )
-    raised = _count(
-        lambda s, e: (
-            select(func.count())
-            .select_from(Action)
-            .where(Action.source_type == "complaint", Action.created_at.between(*_instants(s, e)))
-        ),
-        periods,
-    )
-    done = _count(
-        lambda s, e: (
-            select(func.count())
-            .select_from(Action)
-            .where(
-                Action.source_type == "complaint",
-                Action.created_at.between(*_instants(s, e)),
-                Action.status == "completed",
-            )
-        ),
-        periods,
-    )
+    instants = [_instants(*p) for p in periods]
+    raised_done = db.session.execute(
+        select(
+            *_per_period(Action.created_at, instants),
+            *_per_period(Action.created_at, instants, Action.status == "completed"),
+        ).where(
+            Action.source_type == "complaint",
+            or_(*(Action.created_at.between(*span) for span in instants)),
+        )
+    ).one()
     section(
         "Learning and actions",
         [
             ("Closed complaints with learning recorded", learned),
-            ("Actions raised", raised),
-            ("Of which completed", done),
+            ("Actions raised", list(raised_done[:width])),
+            ("Of which completed", list(raised_done[width:])),
         ],
         chart=False,
     )
 
     external = Compliment.external.is_(True)
-    by_source = lambda s, e: (  # noqa: E731
-        select(Compliment.source, func.count())
-        .where(Compliment.received_on.between(s, e), external)
-        .group_by(Compliment.source)
-    )
-    section(
-        "Compliments by who gave them (external)",
-        _grouped(by_source, periods, lambda k: COMPLIMENT_SOURCES.get(k, k)),
-    )
-    c_team = lambda s, e: (  # noqa: E731
-        select(Team.name, func.count())
+    compliment_rows = db.session.execute(
+        select(Compliment.source, Team.name, *_per_period(Compliment.received_on, periods))
         .select_from(Compliment)
         .outerjoin(Team, Team.id == Compliment.team_id)
-        .where(Compliment.received_on.between(s, e), external)
-        .group_by(Team.name)
+        .where(_within(Compliment.received_on, periods), external)
+        .group_by(Compliment.source, Team.name)
+    ).all()
+    section(
+        "Compliments by who gave them (external)",
+        _table(
+            [(s, *c) for s, _t, *c in compliment_rows],
+            periods,
+            lambda k: COMPLIMENT_SOURCES.get(k, k),
+        ),
     )
     section(
-        "Compliments by team (external)", _grouped(c_team, periods, lambda k: k or "Not recorded")
+        "Compliments by team (external)",
+        _table([(t, *c) for _s, t, *c in compliment_rows], periods, not_recorded),
     )
-    c_theme = lambda s, e: (  # noqa: E731
-        select(ComplimentThemeOption.name, func.count())
+    by_theme = db.session.execute(
+        select(ComplimentThemeOption.name, *_per_period(Compliment.received_on, periods))
         .select_from(compliment_theme)
         .join(ComplimentThemeOption, ComplimentThemeOption.id == compliment_theme.c.theme_id)
         .join(Compliment, Compliment.id == compliment_theme.c.compliment_id)
-        .where(Compliment.received_on.between(s, e), external)
+        .where(_within(Compliment.received_on, periods), external)
         .group_by(ComplimentThemeOption.name)
     )
-    section("Compliments by theme (external)", _grouped(c_theme, periods, lambda k: k))
+    section("Compliments by theme (external)", _table(by_theme, periods, lambda k: k))
 
     start, end = periods[0]
     return {
