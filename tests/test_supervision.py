@@ -1,5 +1,5 @@
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -365,6 +365,49 @@ def test_coverage_matches_a_hand_count_and_exports(client, council):
     supervisors = sorted(r[2] for r in sheet.iter_rows(min_row=2, values_only=True))
     assert supervisors == ["Bola Case"]  # the completed one is not overdue
     assert sheet["F2"].is_date
+
+
+def test_export_has_every_column_of_each_audit(client, council):
+    y, today = year(), today_london()
+    by = council["sarah"]
+    done = services.confirm_line(y, council["amir"], council["bea"], today - timedelta(days=1), by)
+    later = services.confirm_line(y, council["alice"], council["bola"], today + timedelta(60), by)
+    services.start(done, council["amir"])
+    asked = services.request_feedback(
+        done, [council["quinn"], council["quentin"], council["queenie"]], today
+    )
+    services.feedback_answered(asked[0])
+    services.withdraw_feedback(asked[1])  # withdrawn: not counted as asked
+    services.record_conversation(done, council["amir"])  # a conversation: not asked either
+    done.audited_on, done.files_reviewed, done.children_records = today, 3, 7
+    db.session.commit()
+    sign_in(client, by)
+    sheet = load_workbook(io.BytesIO(client.get(f"/supervision/export.xlsx?year={y}").data))[
+        "Supervision audits"
+    ]
+    header, *rows = sheet.iter_rows(values_only=True)
+    assert header[0] == "Reference" and header[11:13] == ("Feedback asked", "Feedback answered")
+    assert [r[0] for r in rows] == [done.reference, later.reference]  # soonest due first
+    first, second = rows
+    assert first[1:8] == (
+        services.year_label(y),
+        "Bea Case",
+        "Conifers",
+        "Amir Case",
+        datetime.combine(today - timedelta(days=1), time()),
+        "In progress",
+        "Yes",
+    )
+    assert first[8:] == (datetime.combine(today, time()), 3, 7, 2, 1, None)
+    assert second[2:8] == (
+        "Bola Case",
+        "Conifers",
+        "Alice Case",
+        datetime.combine(today + timedelta(60), time()),
+        "Planned",
+        "No",
+    )
+    assert second[8:] == (None, None, None, 0, 0, None)
 
 
 def test_annual_report_has_a_native_grades_chart(client, council):

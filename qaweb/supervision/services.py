@@ -58,6 +58,12 @@ def year_label(year: int) -> str:
     return years.year_label(year, start_month())
 
 
+def year_labels(chosen) -> dict[int, str]:
+    """Labels for several years, reading the start month once."""
+    month = start_month()
+    return {year: years.year_label(year, month) for year in chosen}
+
+
 def feedback_threshold() -> int:
     try:
         return max(1, int(get_setting("supervisee_feedback_threshold")))

@@ -1,9 +1,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload, load_only, raiseload
 
 from qaweb.actions.views import raise_page
-from qaweb.core.excel import Column, send_workbook
+from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
@@ -12,7 +13,7 @@ from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, get_or_403, has_
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
-from qaweb.supervision import reports, services
+from qaweb.supervision import exports, reports, services
 from qaweb.supervision.forms import (
     AuditFilterForm,
     CancelForm,
@@ -36,8 +37,8 @@ def _years():
     return sorted(found | {this_year, this_year + 1}, reverse=True)
 
 
-def _year_choices():
-    return choices((y, services.year_label(y)) for y in _years())
+def _year_choices(blank=None):
+    return choices(services.year_labels(_years()).items(), blank=blank)
 
 
 def _chosen_year(value) -> int:
@@ -78,10 +79,9 @@ def _filtered(filters):
 
 def _list_filters():
     form = AuditFilterForm()
-    form.year.choices = choices(((y, services.year_label(y)) for y in _years()), blank="Any year")
+    form.year.choices = _year_choices(blank="Any year")
     form.team.choices = choices(
-        ((t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))),
-        blank="Any team",
+        db.session.execute(select(Team.id, Team.name).order_by(Team.name)), blank="Any team"
     )
     return form, form.cleaned()
 
@@ -90,7 +90,16 @@ def _list_filters():
 @login_required
 def index():
     form, filters = _list_filters()
-    pagination = paginate(_filtered(filters))
+    # The rows show names and the supervisor's team: load those columns, nothing else.
+    people = [
+        joinedload(relation).options(
+            load_only(User.first_name, User.last_name, User.team_id),
+            raiseload(User.role_rows),
+            joinedload(User.team).options(load_only(Team.name), raiseload("*")),
+        )
+        for relation in (SupervisionAudit.supervisor, SupervisionAudit.auditor)
+    ]
+    pagination = paginate(_filtered(filters).options(*people, raiseload(SupervisionAudit.feedback)))
     args = form.active_args()
     return render(
         "supervision/index.html",
@@ -104,55 +113,16 @@ def index():
     )
 
 
-LIST_COLUMNS = [
-    Column("Reference", 12),
-    Column("Year", 24),
-    Column("Supervisor", 24),
-    Column("Team", 26),
-    Column("Auditor", 24),
-    Column("Due date", 12, "date"),
-    Column("Status", 26),
-    Column("Overdue", 10),
-    Column("Date of audit", 14, "date"),
-    Column("Files reviewed", 14, "number"),
-    Column("Children's records", 16, "number"),
-    Column("Feedback asked", 14, "number"),
-    Column("Feedback answered", 16, "number"),
-    Column("Reflective session", 16, "date"),
-]
-
-
 @bp.get("/export.xlsx")
 @login_required
 def export():
     form, filters = _list_filters()
     today = today_london()
-    stmt = _filtered(filters).execution_options(yield_per=500)
-
-    labels = {y: services.year_label(y) for y in _years()}
-
-    def rows():
-        for a in db.session.scalars(stmt):
-            asked = [f for f in a.feedback if f.status != "withdrawn" and not f.in_conversation]
-            yield (
-                a.reference,
-                labels.get(a.year) or services.year_label(a.year),
-                a.supervisor.name,
-                a.supervisor.team.name if a.supervisor.team else "",
-                a.auditor.name,
-                a.due_on,
-                a.status_label,
-                "Yes" if a.is_overdue(today) else "No",
-                a.audited_on,
-                a.files_reviewed,
-                a.children_records,
-                len(asked),
-                sum(1 for f in asked if f.status == "answered"),
-                a.reflective_on,
-            )
-
     return send_workbook(
-        f"supervision-audits-{today.isoformat()}.xlsx", "Supervision audits", LIST_COLUMNS, rows()
+        f"supervision-audits-{today.isoformat()}.xlsx",
+        "Supervision audits",
+        exports.COLUMNS,
+        exports.rows(_filtered(filters), today, services.year_labels(_years())),
     )
 
 
