@@ -1,14 +1,14 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from qaweb.core.excel import Column, send_workbook
+from qaweb.core.excel import send_workbook
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.core.settings import Setting, get_setting, set_setting
 from qaweb.extensions import db
-from qaweb.organisation import services, staff_import
+from qaweb.organisation import exports, services, staff_import
 from qaweb.organisation.forms import (
     ConfirmImportForm,
     ImportForm,
@@ -145,45 +145,13 @@ def users():
     )
 
 
-STAFF_COLUMNS = [
-    Column("First name", 16),
-    Column("Last name", 18),
-    Column("Email", 34),
-    Column("Job title", 30),
-    Column("Team", 26),
-    Column("Service area", 26),
-    Column("Line manager email", 34),
-    Column("Roles", 40),
-    Column("Active", 8),
-    Column("Last signed in", 18, "datetime"),
-]
-
-
 @bp.get("/users/export.xlsx")
 @admin_only
 def users_export():
     form, filters = _user_filters()
-    stmt = services.people_filtered(filters).execution_options(yield_per=1000)
-    from sqlalchemy.orm import selectinload
-
-    stmt = stmt.options(selectinload(User.line_manager))
-
-    def rows():
-        for u in db.session.scalars(stmt):
-            yield (
-                u.first_name,
-                u.last_name,
-                u.email,
-                u.job_title,
-                u.team.name if u.team else "",
-                u.team.service_area.name if u.team else "",
-                u.line_manager.email if u.line_manager else "",
-                "; ".join(u.role_labels()),
-                "Yes" if u.active else "No",
-                u.last_signed_in_at,
-            )
-
-    return send_workbook("staff.xlsx", "Staff", STAFF_COLUMNS, rows())
+    return send_workbook(
+        "staff.xlsx", "Staff", exports.COLUMNS, exports.rows(services.people_filtered(filters))
+    )
 
 
 @bp.get("/users/<int:user_id>")
