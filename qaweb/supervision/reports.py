@@ -158,16 +158,29 @@ def grades(year: int, area_id: int | None = None) -> list[dict]:
 
 def themes(year: int, area_id: int | None = None) -> list[dict]:
     """Strengths and areas for development written in the year's completed audits."""
-    stmt = select(SupervisionAudit).where(
-        SupervisionAudit.year == year, SupervisionAudit.status == COMPLETED
+    stmt = (
+        select(
+            User.first_name,
+            User.last_name,
+            SupervisionAudit.strengths,
+            SupervisionAudit.development,
+        )
+        .join(User, User.id == SupervisionAudit.supervisor_id)
+        .where(SupervisionAudit.year == year, SupervisionAudit.status == COMPLETED)
     )
     if area_id:
         stmt = stmt.where(
             SupervisionAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area_id))
         )
     return [
-        {"supervisor": a.supervisor.name, "strengths": a.strengths, "development": a.development}
-        for a in db.session.scalars(stmt.order_by(SupervisionAudit.reflective_on))
+        {
+            "supervisor": f"{first} {last}".strip(),
+            "strengths": strengths,
+            "development": development,
+        }
+        for first, last, strengths, development in db.session.execute(
+            stmt.order_by(SupervisionAudit.reflective_on, SupervisionAudit.id)
+        )
     ]
 
 
