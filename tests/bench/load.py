@@ -113,6 +113,7 @@ def swarm(base: str, env: dict, engine: str, pace: str) -> dict:
         env={
             **env,
             "QAWEB_LOAD_REQUESTS": str(REQUESTS),
+            "QAWEB_LOAD_USERS": str(USERS),
             "QAWEB_LOAD_OUT": str(out),
             "QAWEB_LOAD_THINK": PACES[pace],
         },

@@ -341,8 +341,9 @@ def main() -> int:
     if "load" in ONLY:
         from load import run_load
 
-        if "sqlite" not in urls and "postgresql" not in urls:
-            urls["sqlite"] = prepare("sqlite")[0]
+        if not urls:
+            only = "postgresql" if pg_admin_url() else "sqlite"
+            urls[only] = prepare(only)[0]
         engine = "postgresql" if "postgresql" in urls else "sqlite"
         report["load"] = run_load(urls[engine], engine)
     print_table(report)
