@@ -14,6 +14,7 @@ Environment:
   QAWEB_BENCH_FRESH=1  seed again even when the scratch database is up to date
 """
 
+import gc
 import hashlib
 import json
 import os
@@ -91,6 +92,7 @@ def make_app(url):
 
         g.__dict__.clear()
 
+    gc.freeze()  # as wsgi.py does once the app is made
     return app
 
 
