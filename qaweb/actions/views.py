@@ -20,7 +20,7 @@ from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
-from qaweb.organisation.services import person_options
+from qaweb.organisation.services import person_options, team_options
 
 bp = Blueprint("actions", __name__, url_prefix="/actions")
 
@@ -31,12 +31,11 @@ def _scope_teams(scope):
     """Teams offered as a filter in a scope (the same rules as the list)."""
     if scope == "mine":
         return []
-    # Ids and names only: whole Team objects bring their service area and paired team along.
-    stmt = select(Team.id, Team.name).where(Team.active).order_by(Team.name)
+    conditions = [Team.active]
     if scope == "team":
         condition = services.scope_condition(current_user, scope)
-        stmt = stmt.where(Team.id.in_(select(Action.team_id).where(condition).distinct()))
-    return list(db.session.execute(stmt))
+        conditions.append(Team.id.in_(select(Action.team_id).where(condition).distinct()))
+    return team_options(*conditions)
 
 
 class _Filters:

@@ -21,6 +21,14 @@ def teams(active_only: bool = False) -> list[Team]:
     return list(db.session.scalars(stmt))
 
 
+def team_options(*conditions) -> list[tuple[int, str]]:
+    """Teams for a filter or drop-down, by name: ids and names only (a Team object brings its
+    service area and paired team along, and a large council has hundreds of teams)."""
+    return list(
+        db.session.execute(select(Team.id, Team.name).where(*conditions).order_by(Team.name))
+    )
+
+
 def service_areas() -> list[ServiceArea]:
     return list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
 

@@ -125,7 +125,7 @@ def _user_filters():
     form = UserFilterForm()
     from qaweb.core.forms import choices
 
-    form.team.choices = choices(((t.id, t.name) for t in services.teams()), blank="Any team")
+    form.team.choices = choices(services.team_options(), blank="Any team")
     return form, form.cleaned()
 
 

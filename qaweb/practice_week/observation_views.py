@@ -24,6 +24,7 @@ from qaweb.core.permissions import (
 from qaweb.core.timefmt import format_time, to_london, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
+from qaweb.organisation.services import team_options
 from qaweb.practice_week import calendar, exports, importer, services
 from qaweb.practice_week.forms import (
     BoardFilterForm,
@@ -388,8 +389,7 @@ def _board_filters(week):
     form = BoardFilterForm()
     areas = db.session.execute(select(ServiceArea.id, ServiceArea.name).order_by(ServiceArea.name))
     form.area.choices = choices(areas, blank="All service areas")
-    teams = db.session.execute(select(Team.id, Team.name).order_by(Team.name))
-    form.team.choices = choices(teams, blank="All teams")
+    form.team.choices = choices(team_options(), blank="All teams")
     form.observer.choices = choices(_observers(), blank="All observers")
     filters = form.cleaned()
     stmt = select(Observation).where(Observation.week_id == week.id)

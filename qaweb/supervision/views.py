@@ -13,6 +13,7 @@ from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, get_or_403, has_
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
+from qaweb.organisation.services import team_options
 from qaweb.supervision import exports, reports, services
 from qaweb.supervision.forms import (
     AuditFilterForm,
@@ -80,9 +81,7 @@ def _filtered(filters):
 def _list_filters():
     form = AuditFilterForm()
     form.year.choices = _year_choices(blank="Any year")
-    form.team.choices = choices(
-        db.session.execute(select(Team.id, Team.name).order_by(Team.name)), blank="Any team"
-    )
+    form.team.choices = choices(team_options(), blank="Any team")
     return form, form.cleaned()
 
 
