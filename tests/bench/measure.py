@@ -120,9 +120,11 @@ def count_rows(body: bytes) -> int:
         for name in archive.namelist():
             if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
                 with archive.open(name) as sheet:
-                    rows = 0
+                    rows, tail = 0, b""
                     while chunk := sheet.read(1 << 20):
-                        rows += chunk.count(b"<row ")
+                        # A tag may straddle two chunks: count across the seam too.
+                        rows += (tail + chunk).count(b"<row ")
+                        tail = chunk[-4:]
                     total += max(0, rows - 1)
     return total
 
