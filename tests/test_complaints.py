@@ -279,83 +279,80 @@ def test_year_report_every_table_against_a_hand_count(client, officer, area_team
     db.session.commit()
 
     data = reports.build(2026, 0)
-    assert data["headings"] == [
-        "April 2026 to March 2027",
-        "April 2025 to March 2026",
-        "April 2025 to March 2026",
-    ]
+    # A year is compared with the year before (no third, identical column).
+    assert data["headings"] == ["April 2026 to March 2027", "April 2025 to March 2026"]
     sections = {s["title"]: s["rows"] for s in data["sections"]}
     assert sections["Complaints received and closed"] == [
-        ("Received", [2, 2, 2]),
-        ("Closed", [2, 1, 1]),
+        ("Received", [2, 2]),
+        ("Closed", [2, 1]),
     ]
     assert sections["Stages started"] == [
-        ("Stage 1: local resolution", [2, 2, 2]),
-        ("Local Government and Social Care Ombudsman", [1, 0, 0]),
-        ("Stage 2: investigation", [1, 1, 1]),
-        ("Stage 3: review panel", [1, 0, 0]),
+        ("Stage 1: local resolution", [2, 2]),
+        ("Local Government and Social Care Ombudsman", [1, 0]),
+        ("Stage 2: investigation", [1, 1]),
+        ("Stage 3: review panel", [1, 0]),
     ]
     assert sections["Stages responded to"] == [
-        ("Stage 1: local resolution", [2, 2, 2]),
-        ("Stage 2: investigation", [2, 0, 0]),
-        ("Stage 3: review panel", [1, 0, 0]),
+        ("Stage 1: local resolution", [2, 2]),
+        ("Stage 2: investigation", [2, 0]),
+        ("Stage 3: review panel", [1, 0]),
     ]
     assert sections["Received by service area"] == [
-        ("Children in Need", [1, 1, 1]),
-        ("Not recorded", [1, 1, 1]),
+        ("Children in Need", [1, 1]),
+        ("Not recorded", [1, 1]),
     ]
-    assert sections["Received by team"] == [("Brambles", [1, 2, 2]), ("Not recorded", [1, 0, 0])]
+    assert sections["Received by team"] == [("Brambles", [1, 2]), ("Not recorded", [1, 0])]
     assert sections["Received by category"] == [
-        ("Communication", [1, 0, 0]),
-        ("Delay", [1, 1, 1]),
+        ("Communication", [1, 0]),
+        ("Delay", [1, 1]),
     ]
     assert sections["Received by who complained"] == [
-        ("Child or young person", [1, 0, 0]),
-        ("Parent", [1, 1, 1]),
-        ("Foster carer", [0, 1, 1]),
+        ("Child or young person", [1, 0]),
+        ("Parent", [1, 1]),
+        ("Foster carer", [0, 1]),
     ]
     assert sections["Responded to within timescale (%)"] == [
-        ("Stage 1: local resolution", [50, 100, 100]),
-        ("Stage 2: investigation", [50, None, None]),
-        ("Stage 3: review panel", [100, None, None]),
+        ("Stage 1: local resolution", [50, 100]),
+        ("Stage 2: investigation", [50, None]),
+        ("Stage 3: review panel", [100, None]),
     ]
     assert sections["Average working days to respond"] == [
-        ("Stage 1: local resolution", [12.0, 4.0, 4.0]),
-        ("Stage 2: investigation", [34.0, None, None]),
-        ("Stage 3: review panel", [32.0, None, None]),
+        ("Stage 1: local resolution", [12.0, 4.0]),
+        ("Stage 2: investigation", [34.0, None]),
+        ("Stage 3: review panel", [32.0, None]),
     ]
     assert sections["Outcomes at Stage 1"] == [
-        ("Not upheld", [1, 0, 0]),
-        ("Upheld", [1, 1, 1]),
-        ("Resolved without investigation", [0, 1, 1]),
+        ("Not upheld", [1, 0]),
+        ("Upheld", [1, 1]),
+        ("Resolved without investigation", [0, 1]),
     ]
     assert sections["Outcomes at Stage 2"] == [
-        ("Not upheld", [1, 0, 0]),
-        ("Partially upheld", [1, 0, 0]),
+        ("Not upheld", [1, 0]),
+        ("Partially upheld", [1, 0]),
     ]
-    assert sections["Outcomes at Stage 3"] == [("Upheld", [1, 0, 0])]
+    assert sections["Outcomes at Stage 3"] == [("Upheld", [1, 0])]
     assert sections["Escalation"] == [
-        ("Stage 1 responses", [2, 2, 2]),
-        ("Stage 2 requests", [1, 1, 1]),
-        ("Escalation rate (%)", [50, 50, 50]),
+        ("Stage 1 responses", [2, 2]),
+        ("Stage 2 requests", [1, 1]),
+        ("Escalation rate (%)", [50, 50]),
     ]
-    assert sections["Ombudsman cases"] == [("Decision awaited", [1, 0, 0])]
+    assert sections["Ombudsman cases"] == [("Decision awaited", [1, 0])]
     assert sections["Learning and actions"] == [
-        ("Closed complaints with learning recorded", [1, 1, 1]),
-        ("Actions raised", [3, 2, 2]),
-        ("Of which completed", [2, 0, 0]),
+        ("Closed complaints with learning recorded", [1, 1]),
+        ("Actions raised", [3, 2]),
+        ("Of which completed", [2, 0]),
     ]
     assert sections["Compliments by who gave them (external)"] == [
-        ("Parent or carer", [1, 0, 0]),
-        ("Court", [0, 1, 1]),
+        ("Parent or carer", [1, 0]),
+        ("Court", [0, 1]),
     ]
     assert sections["Compliments by team (external)"] == [
-        ("Brambles", [1, 0, 0]),
-        ("Not recorded", [0, 1, 1]),
+        ("Brambles", [1, 0]),
+        ("Not recorded", [0, 1]),
     ]
     assert sections["Compliments by theme (external)"] == [
-        ("Going the extra mile", [1, 1, 1]),
-        ("Keeping in touch", [0, 1, 1]),
+        ("Going the extra mile", [1, 1]),
+        ("Keeping in touch", [0, 1]),
     ]
 
     sign_in(client, officer)

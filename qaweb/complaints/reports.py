@@ -1,5 +1,6 @@
 """The quarterly and annual report: each figure beside the previous quarter and the same
-quarter last year. No personal data: counts and percentages only."""
+quarter last year (a year's beside the year before). No personal data: counts and
+percentages only."""
 
 from datetime import date, datetime, time, timedelta
 
@@ -150,10 +151,12 @@ def _timeliness(periods):
 
 
 def build(year: int, quarter: int) -> dict:
-    """The report's figures for a quarter (or year, quarter 0) beside the previous one and the
-    same one a year before: one grouped query per table (or per few tables that read the
-    same rows), each counting every period at once."""
-    periods_named = [(year, quarter), previous(year, quarter), (year - 1, quarter)]
+    """The report's figures for a quarter beside the previous one and the same one a year
+    before (a year, quarter 0, beside the year before): one grouped query per table (or per
+    few tables that read the same rows), each counting every period at once."""
+    periods_named = [(year, quarter), previous(year, quarter)]
+    if quarter:
+        periods_named.append((year - 1, quarter))  # a year's previous one is last year already
     periods = [bounds(*p) for p in periods_named]
     headings = [label(*p) for p in periods_named]
     width = len(periods)
