@@ -114,3 +114,13 @@ def test_static_assets_are_vendored(client):
         response = client.get(path)
         assert response.status_code == 200, path
         response.close()
+
+
+def test_counts_are_written_with_thousands_separators(app):
+    from flask import render_template_string
+
+    with app.test_request_context():
+        shown = render_template_string(
+            "{{ 103156|number }} {{ 999|number }} {{ 12.5|number }} {{ none|number }}"
+        )
+    assert shown == "103,156 999 12.5 None"

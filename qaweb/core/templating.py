@@ -127,8 +127,14 @@ def form_errors(form) -> dict:
     return {"titleText": "There is a problem", "errorList": items}
 
 
+def format_count(value):
+    """A whole number as GOV.UK writes it: commas in numbers over 999 (12,345)."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 def register(app):
     app.add_template_global(form_errors)
+    app.add_template_filter(format_count, "number")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")
