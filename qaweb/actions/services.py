@@ -1,5 +1,6 @@
 """Who may see and change an action, the lists, and the changes of status."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -128,7 +129,7 @@ def match_staff(text: str, team_ids: list[int] | None = None) -> list[StaffMatch
     has picks them alone (so "Jo Smith" is not lost among the Jo Smithsons). Leavers match
     too: their actions may still need finding. ``team_ids`` limits the people to those teams.
     """
-    text = " ".join(text.split())
+    text = unicodedata.normalize("NFC", " ".join(text.split()))
     full_name = User.first_name + " " + User.last_name
     stmt = select(
         User.id,

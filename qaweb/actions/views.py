@@ -53,6 +53,10 @@ class _Filters:
         self.owner = None
         self.matches = []
         text = self.values.pop("owner", None)
+        if scope != "mine" and "owner" in self.form.dropped:
+            # Too long to be anyone's name: say so, rather than list everyone's actions.
+            self.form.owner.data, self.form.owner.errors = self.form.dropped["owner"]
+            return
         if scope == "mine" or not text:
             self.form.owner.data = ""
             return
@@ -107,6 +111,9 @@ def listing(scope):
     filters = _Filters(scope)
     form = filters.form
     args = form.active_args()
+    if filters.owner is not None:
+        # Later pages and the export show the person this page found, whoever joins later.
+        args["owner"] = filters.owner.id
     pagination = pager = None
     if filters.ok:
         stmt = services.filtered(current_user, scope, filters.values)
@@ -133,6 +140,7 @@ def listing(scope):
         can_complete=_can_complete_here(),
         htmx=is_htmx(),
     )
+    response.vary.add("HX-Target")  # the results alone, or the whole list with its filters
     if whole and is_htmx() and request.headers.get("HX-Target") != "actions-listing":
         # The form asked for the results only; the whole list replaces itself instead.
         response.headers["HX-Retarget"] = "#actions-listing"

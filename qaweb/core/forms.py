@@ -90,17 +90,25 @@ class MaxLength:
             raise ValidationError(self.message)
 
 
+def _no_nul(valuelist):
+    """Text as typed, without NUL characters: nobody types one, and PostgreSQL refuses them."""
+    return [v.replace("\x00", "") if isinstance(v, str) else v for v in valuelist]
+
+
 class StringField(wtforms.StringField):
     widget = GovTextInput()
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
+        super().process_formdata(_no_nul(valuelist))
         if isinstance(self.data, str):
             self.data = self.data.strip()
 
 
 class TextAreaField(wtforms.TextAreaField):
     widget = GovTextArea()
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(_no_nul(valuelist))
 
 
 class PasswordField(wtforms.PasswordField):

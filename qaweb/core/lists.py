@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from qaweb.extensions import db
 
 MAX_PAGE = 100_000
-MAX_ID = 2**63 - 1  # the largest id a database integer column holds
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds (PostgreSQL's is 32-bit)
 
 
 def as_id(value) -> int | None:
@@ -39,9 +39,11 @@ class FilterForm(FlaskForm):
         """The filters that passed validation; a bad value is dropped, never a 500."""
         self.validate()
         cleaned = {}
+        self.dropped = {}
         for name, field in self._fields.items():
             if field.errors:
                 # A stale bookmark or an edited URL: ignore the value rather than refuse the page.
+                self.dropped[name] = (field.data, field.errors)
                 field.errors = []
                 field.data = field.default
                 continue

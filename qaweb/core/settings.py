@@ -55,5 +55,5 @@ def set_setting(key: str, value: str) -> Setting:
     else:
         setting.value = value
     db.session.flush()
-    _cache()[key] = value
+    _cache().pop(key, None)  # read again: the save may yet be refused and rolled back
     return setting
