@@ -96,6 +96,10 @@ BUDGET_FOR = {
 }
 # The week the benchmark reports on has a week before it at scale 2, whose figures are read
 # (one statement) for the comparison; the everyday demo's past week is its first.
+# Lists that still fit one page in the larger demo (the busiest person has under 50 actions;
+# a week has under 150 meetings): their later pages are measured by the benchmark at scale
+# 50, and the board's are held to budget by tests/test_queries_practice_week.py.
+ONE_PAGE_AT_SCALE_2 = {"Actions: mine [deep page]", "Practice week board [deep page]"}
 COMPARED_WITH_EARLIER = {"Practice week report", "Practice week report workbook"}
 
 
@@ -130,6 +134,7 @@ def _demo_counts(scratch_database, engine_name, tmp_path, scale):
                 body = client.get(url).get_data(as_text=True)
                 pages_seen = [int(n) for n in re.findall(r"[?&;]page=(\d+)", body)]
                 if not pages_seen or max(pages_seen) < 2:
+                    counts[target.name] = (target.kind, target.user, None)
                     continue
                 url = f"{url}{'&' if '?' in url else '?'}page={max(pages_seen)}"
             client.get(url).close()  # warm: settings and lookups cached per process
@@ -147,6 +152,10 @@ def test_every_benchmarked_page_keeps_its_statement_count(scratch_database, tmp_
     large = _demo_counts(scratch_database, engine_name, tmp_path / "large", scale=2)
     problems = []
     for name, (kind, user, many) in large.items():
+        if many is None:
+            if name not in ONE_PAGE_AT_SCALE_2:
+                problems.append(f"{name}: no second page at scale 2 to measure")
+            continue
         few = small.get(name, (kind, user, None))[2]
         if few is not None and name in COMPARED_WITH_EARLIER:
             few += 1
