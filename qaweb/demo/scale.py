@@ -98,6 +98,68 @@ def sync_sequences() -> None:
         )
 
 
+class CompletedForms:
+    """Completed tool forms (responses) and their answers, as rows for :func:`bulk_insert`,
+    with explicit ids so the module's records can point at them before they are inserted."""
+
+    def __init__(self, council: Council, levels):
+        from qaweb.demo.builder import _answers_for  # builder imports this module
+        from qaweb.tools.models import Response
+
+        self._answers_for = _answers_for
+        self.rng, self.now, self.levels = council.rng, council.now, levels
+        self.council = council
+        self.next_id = next_id(Response)
+        self.responses: list[dict] = []
+        self.answers: list[dict] = []
+
+    def add(self, tool, subject_type, subject_id, by_id, done_at: datetime, bias) -> int:
+        """One completed form of ``tool`` about the record, answered by ``by_id``; its id."""
+        from qaweb.tools.models import COMPLETED
+
+        response_id = self.next_id
+        self.next_id += 1
+        self.responses.append(
+            {
+                "id": response_id,
+                "tool_version_id": tool.id,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "status": COMPLETED,
+                "completed_at": done_at,
+                "completed_by_id": by_id,
+                "created_by_id": by_id,
+                "version": 1,
+                "created_at": done_at,
+                "updated_at": self.now,
+            }
+        )
+        self.answers.extend(
+            {
+                "response_id": response_id,
+                "section_key": row["section_key"],
+                "question_key": row["question_key"],
+                "value_text": row.get("value_text"),
+                "value_number": row.get("value_number"),
+                "value_date": row.get("value_date"),
+                "grade_level_id": row.get("grade_level_id"),
+            }
+            for row in self._answers_for(self.rng, tool.definition, self.levels, bias)
+        )
+        return response_id
+
+    def insert_responses(self) -> None:
+        from qaweb.tools.models import Response
+
+        bulk_insert(Response, self.responses)
+
+    def insert_answers(self) -> None:
+        from qaweb.tools.models import Answer
+
+        counts = self.council.counts
+        counts["tool answers"] = counts.get("tool answers", 0) + bulk_insert(Answer, self.answers)
+
+
 def _day_between(rng, first: date, last: date) -> date:
     return first + timedelta(days=rng.randint(0, max(0, (last - first).days)))
 
@@ -163,11 +225,9 @@ def grow_actions(council: Council) -> None:
 
 def grow_supervision(council: Council) -> None:
     from qaweb.core import grading
-    from qaweb.demo.builder import DEMO_NOTES, _answers_for
+    from qaweb.demo.builder import DEMO_NOTES
     from qaweb.supervision import services as sup
     from qaweb.supervision.models import ANSWERED, COMPLETED, FeedbackRequest, SupervisionAudit
-    from qaweb.tools.models import COMPLETED as FORM_DONE
-    from qaweb.tools.models import Answer, Response
 
     rng, now = council.rng, council.now
     levels = grading.levels()
@@ -182,41 +242,9 @@ def grow_supervision(council: Council) -> None:
             supervisees.setdefault(person["line_manager_id"], []).append(person["id"])
     supervisors = [p for p in council.people if p["id"] in supervisees and p["team_id"]]
 
-    audit_id, response_id = next_id(SupervisionAudit), next_id(Response)
-    feedback_id = next_id(FeedbackRequest)
-    audits, responses, feedback, answers = [], [], [], []
-
-    def form(tool, subject_type, subject_id, by_id, done_on, bias):
-        nonlocal response_id
-        responses.append(
-            {
-                "id": response_id,
-                "tool_version_id": tool.id,
-                "subject_type": subject_type,
-                "subject_id": subject_id,
-                "status": FORM_DONE,
-                "completed_at": _at(done_on),
-                "completed_by_id": by_id,
-                "created_by_id": by_id,
-                "version": 1,
-                "created_at": _at(done_on),
-                "updated_at": now,
-            }
-        )
-        for row in _answers_for(rng, tool.definition, levels, bias):
-            answers.append(
-                {
-                    "response_id": response_id,
-                    "section_key": row["section_key"],
-                    "question_key": row["question_key"],
-                    "value_text": row.get("value_text"),
-                    "value_number": row.get("value_number"),
-                    "value_date": row.get("value_date"),
-                    "grade_level_id": row.get("grade_level_id"),
-                }
-            )
-        response_id += 1
-        return response_id - 1
+    audit_id, feedback_id = next_id(SupervisionAudit), next_id(FeedbackRequest)
+    audits, feedback = [], []
+    forms = CompletedForms(council, levels)
 
     year = sup.year_for(council.today)
     wanted = AUDITS_PER_STEP * council.steps
@@ -235,12 +263,12 @@ def grow_supervision(council: Council) -> None:
             auditor = rng.choice(auditors)
             audited_on = _day_between(rng, first, last - timedelta(days=60))
             reflective_on = audited_on + timedelta(days=rng.randint(14, 40))
-            audit_response = form(
+            audit_response = forms.add(
                 audit_tool,
                 "supervision_audit",
                 audit_id,
                 auditor["id"],
-                audited_on,
+                _at(audited_on),
                 rng.randint(1, 5),
             )
             audits.append(
@@ -285,12 +313,12 @@ def grow_supervision(council: Council) -> None:
                         "in_conversation": person_id is None,
                         "status": ANSWERED,
                         "due_on": audited_on + timedelta(days=14),
-                        "response_id": form(
+                        "response_id": forms.add(
                             feedback_tool,
                             "supervisee_feedback",
                             feedback_id,
                             person_id or auditor["id"],
-                            answered_on,
+                            _at(answered_on),
                             3,
                         ),
                         "answered_at": _at(answered_on),
@@ -302,10 +330,10 @@ def grow_supervision(council: Council) -> None:
                 feedback_id += 1
             audit_id += 1
 
-    bulk_insert(Response, responses)
+    forms.insert_responses()
     council.counts["supervision audits"] = bulk_insert(SupervisionAudit, audits)
     council.counts["supervisee feedback"] = bulk_insert(FeedbackRequest, feedback)
-    council.counts["tool answers"] = bulk_insert(Answer, answers)
+    forms.insert_answers()
 
 
 # -- complaints and compliments ------------------------------------------------------------
@@ -492,7 +520,7 @@ def grow_observations(council: Council) -> None:
     from qaweb.actions.models import Action
     from qaweb.core import grading
     from qaweb.core.permissions import SERVICE_MANAGER, TEAM_MANAGER
-    from qaweb.demo.builder import DEMO_ROLES, DOMAIN, _answers_for
+    from qaweb.demo.builder import DEMO_ROLES, DOMAIN
     from qaweb.demo.practice_weeks import REFLECTIONS, SLOTS
     from qaweb.practice_week import services as pw
     from qaweb.practice_week.models import (
@@ -514,8 +542,6 @@ def grow_observations(council: Council) -> None:
         SessionBooking,
         observation_theme,
     )
-    from qaweb.tools.models import COMPLETED as FORM_DONE
-    from qaweb.tools.models import Answer, Response
 
     rng, today, now = council.rng, council.today, council.now
     wanted = OBSERVATIONS_PER_STEP * council.steps
@@ -624,41 +650,9 @@ def grow_observations(council: Council) -> None:
     slots_per_week = 5 * len(SLOTS)
 
     observation_id = next_id(Observation)
-    response_id = next_id(Response)
     action_id = next_id(Action)
-    observations, responses, answers, theme_rows, actions = [], [], [], [], []
-
-    def form(tool, subject_type, subject_id, by_id, done_at, bias):
-        nonlocal response_id
-        responses.append(
-            {
-                "id": response_id,
-                "tool_version_id": tool.id,
-                "subject_type": subject_type,
-                "subject_id": subject_id,
-                "status": FORM_DONE,
-                "completed_at": done_at,
-                "completed_by_id": by_id,
-                "created_by_id": by_id,
-                "version": 1,
-                "created_at": done_at,
-                "updated_at": now,
-            }
-        )
-        for row in _answers_for(rng, tool.definition, levels, bias):
-            answers.append(
-                {
-                    "response_id": response_id,
-                    "section_key": row["section_key"],
-                    "question_key": row["question_key"],
-                    "value_text": row.get("value_text"),
-                    "value_number": row.get("value_number"),
-                    "value_date": row.get("value_date"),
-                    "grade_level_id": row.get("grade_level_id"),
-                }
-            )
-        response_id += 1
-        return response_id - 1
+    observations, theme_rows, actions = [], [], []
+    forms = CompletedForms(council, levels)
 
     def free(week, person_id, starts_at, ends_at) -> bool:
         return all(
@@ -772,7 +766,7 @@ def grow_observations(council: Council) -> None:
                     status=COMPLETED,
                     completed_at=done_at,
                     reflections=rng.choice(REFLECTIONS),
-                    response_id=form(
+                    response_id=forms.add(
                         observation_tool,
                         "observation",
                         observation_id,
@@ -785,7 +779,7 @@ def grow_observations(council: Council) -> None:
                     choice = rng.choices([GIVEN, DECLINED, NOT_APPROPRIATE], weights)[0]
                     row[f"{whose}_feedback"] = choice
                     if choice == GIVEN:
-                        row[f"{whose}_response_id"] = form(
+                        row[f"{whose}_response_id"] = forms.add(
                             family_tool,
                             f"observation_{whose}",
                             observation_id,
@@ -826,13 +820,11 @@ def grow_observations(council: Council) -> None:
             observation_id += 1
 
     council.counts["practice weeks"] = bulk_insert(PracticeWeek, new_weeks)
-    bulk_insert(Response, responses)
+    forms.insert_responses()
     council.counts["observations"] = bulk_insert(Observation, observations)
     bulk_insert(observation_theme, theme_rows)
     council.counts["actions raised at observations"] = bulk_insert(Action, actions)
-    council.counts["tool answers"] = council.counts.get("tool answers", 0) + bulk_insert(
-        Answer, answers
-    )
+    forms.insert_answers()
 
 
 WEEK_THEMES = [
