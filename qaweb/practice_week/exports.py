@@ -41,7 +41,7 @@ SCHEDULE_COLUMNS = [
 ]
 
 
-def _people_columns(stmt):
+def people_columns(stmt):
     """``stmt`` (a SELECT of observations) with the names a row shows joined in, as columns:
     a large week is well over a thousand rows, too many to load as records."""
     observer, practitioner = aliased(User), aliased(User)
@@ -63,7 +63,7 @@ def _name(first, last) -> str:
 
 
 def schedule_rows(stmt):
-    stmt, observer, practitioner = _people_columns(
+    stmt, observer, practitioner = people_columns(
         stmt.with_only_columns(
             Observation.id,
             Observation.starts_at,
@@ -159,7 +159,7 @@ def record_rows(week: PracticeWeek):
             .group_by(Action.source_id)
         ).all()
     )
-    stmt, observer, practitioner = _people_columns(
+    stmt, observer, practitioner = people_columns(
         select(
             Observation.id,
             Observation.starts_at,

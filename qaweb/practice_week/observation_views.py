@@ -6,7 +6,6 @@ from datetime import date, datetime
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
@@ -297,13 +296,16 @@ class BoardCard:
 
 def board_cards(stmt) -> list[BoardCard]:
     """The board's cards for ``stmt`` (a SELECT of observations with the board's filters)."""
-    observer, practitioner = aliased(User), aliased(User)
-    rows = db.session.execute(
+    stmt, observer, practitioner = exports.people_columns(
         stmt.with_only_columns(
             Observation.id,
             Observation.status,
             Observation.starts_at,
             Observation.ends_at,
+        )
+    )
+    rows = db.session.execute(
+        stmt.add_columns(
             observer.first_name,
             observer.last_name,
             practitioner.first_name,
@@ -313,12 +315,7 @@ def board_cards(stmt) -> list[BoardCard]:
             Observation.family_agreed,
             Observation.place,
             Observation.is_virtual,
-        )
-        .outerjoin(observer, observer.id == Observation.observer_id)
-        .join(practitioner, practitioner.id == Observation.practitioner_id)
-        .outerjoin(Team, Team.id == Observation.team_id)
-        .join(MeetingType, MeetingType.id == Observation.meeting_type_id)
-        .order_by(Observation.starts_at, Observation.id)
+        ).order_by(Observation.starts_at, Observation.id)
     )
     # A week has a handful of distinct start and end times: format each once.
     times: dict[datetime, str] = {}
