@@ -101,26 +101,19 @@ def _timeliness(periods):
     to 3. The clock needs working-day sums, so the stages come back grouped by the dates the
     clock reads (thousands of stages share a few thousand combinations) and each combination
     is worked out once."""
+    clock = (
+        ComplaintStage.stage,
+        ComplaintStage.started_on,
+        ComplaintStage.extended,
+        ComplaintStage.panel_on,
+        ComplaintStage.report_on,
+        ComplaintStage.responded_on,
+    )
     combinations = db.session.execute(
-        select(
-            ComplaintStage.stage,
-            ComplaintStage.started_on,
-            ComplaintStage.extended,
-            ComplaintStage.panel_on,
-            ComplaintStage.report_on,
-            ComplaintStage.responded_on,
-            func.count(),
-        )
+        select(*clock, func.count())
         # No condition on the stage: the responded-on index finds the period's few stages.
         .where(_within(ComplaintStage.responded_on, periods))
-        .group_by(
-            ComplaintStage.stage,
-            ComplaintStage.started_on,
-            ComplaintStage.extended,
-            ComplaintStage.panel_on,
-            ComplaintStage.report_on,
-            ComplaintStage.responded_on,
-        )
+        .group_by(*clock)
     )
     # [responded, in time, working days] per stage and period
     sums = {number: [[0, 0, 0] for _ in periods] for number in (1, 2, 3)}
