@@ -1,17 +1,17 @@
 """The rows of the supervision audits export: exactly what the list's filters select, in one
 streamed query (names, team and feedback counts joined in), whatever the number of audits."""
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from qaweb.core.excel import Column
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
+from qaweb.supervision import services
 from qaweb.supervision.models import (
     ANSWERED,
     OPEN_STATUSES,
     STATUSES,
-    WITHDRAWN,
     FeedbackRequest,
     SupervisionAudit,
 )
@@ -37,7 +37,7 @@ COLUMNS = [
 def _feedback_counts():
     """Per audit: supervisees asked (not withdrawn, not a recorded conversation) and how many of
     them answered."""
-    asked = and_(FeedbackRequest.status != WITHDRAWN, FeedbackRequest.in_conversation.is_(False))
+    asked = services.feedback_asked()
     return (
         select(
             FeedbackRequest.audit_id,

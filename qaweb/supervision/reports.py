@@ -99,8 +99,7 @@ def coverage(year: int, area_id: int | None = None) -> list[CoverageRow]:
         .join(SupervisionAudit, SupervisionAudit.id == FeedbackRequest.audit_id)
         .where(
             SupervisionAudit.year == year,
-            FeedbackRequest.status != "withdrawn",
-            FeedbackRequest.in_conversation.is_(False),
+            services.feedback_asked(),
         )
         .group_by(SupervisionAudit.team_id)
     )

@@ -22,10 +22,18 @@ from qaweb.supervision.models import (
     PLANNED,
     READY_FOR_REFLECTIVE,
     REQUESTED,
+    WITHDRAWN,
     FeedbackRequest,
     SupervisionAudit,
 )
 from qaweb.tools.models import Response, Tool
+
+
+def feedback_asked():
+    """Feedback requests that count as asked in figures: not withdrawn, and not a conversation
+    the auditor recorded in place of a form."""
+    return and_(FeedbackRequest.status != WITHDRAWN, FeedbackRequest.in_conversation.is_(False))
+
 
 TEAM_QUOTA = 2  # supervisors each team manager and assistant team manager audits a year
 SERVICE_QUOTA = 1  # team managers each service manager audits a year
