@@ -11,3 +11,11 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// -- htmx configuration (history restore, indicators) -----------------------------------
+
+// -- Unsaved changes: warn before leaving a page with typed text not yet saved ----------
+
+// -- Focus after htmx swaps ------------------------------------------------------------
+
+// -- Submit buttons: disabled while their request is in flight (no double submits) -----
