@@ -59,8 +59,9 @@ def load_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
-        # Intranet pages stay open for a working day; a form older than this has expired.
-        "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        # A form token lasts as long as the session it belongs to: a form left open overnight
+        # still saves while its session lasts (sign-out and new sessions end it).
+        "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "PASSWORD_HASH_METHOD": os.environ.get("QAWEB_PASSWORD_HASH", "scrypt"),
         "PAGE_SIZE": 50,

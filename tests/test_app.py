@@ -70,17 +70,19 @@ def test_unexpected_error_shows_no_stack_trace():
     assert "secret internals" not in page and "Traceback" not in page
 
 
-def test_expired_form_says_so(app, client, make_user):
+def test_expired_form_says_so_and_keeps_the_form(app, client, make_user):
     user = make_user()
     sign_in(client, user)
     app.config["WTF_CSRF_ENABLED"] = True
     try:
         response = client.post("/account/password", data={"current_password": "x"})
         page = response.get_data(as_text=True)
-        assert response.status_code == 400
-        assert "The form had expired" in page
+        assert response.status_code == 200
+        assert "Your form had expired: your answers are still here. Press Save again." in page
+        assert 'name="current_password"' in page and 'name="csrf_token"' in page
         htmx = client.post("/account/password", data={}, headers={"HX-Request": "true"})
-        assert htmx.headers.get("HX-Refresh") == "true"
+        assert "HX-Refresh" not in htmx.headers
+        assert htmx.headers["HX-Retarget"] == "#qaweb-form-problem"
     finally:
         app.config["WTF_CSRF_ENABLED"] = False
 

@@ -56,3 +56,25 @@ def change_password():
             return redirect(url_for("home.index"))
         form.current_password.errors.append(problem)
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.get("/auth/signed-in-again")
+@login_required
+def signed_in_again():
+    """Where "sign in in a new tab" lands: tells the person to go back to their answers."""
+    return render_template("auth/signed_in_again.html")
+
+
+@bp.get("/auth/token")
+def token():
+    """The current session's form token, for a page whose forms were loaded before the person
+    signed in again (qaweb.js puts it into the page so Save works without a reload)."""
+    from flask import jsonify
+    from flask_wtf.csrf import generate_csrf
+
+    response = jsonify(
+        signed_in=current_user.is_authenticated,
+        token=generate_csrf() if current_user.is_authenticated else None,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

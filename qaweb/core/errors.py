@@ -1,7 +1,16 @@
-"""Error pages in the house style: never a stack trace."""
+"""Error pages in the house style: never a stack trace, and never a lost form.
 
-from flask import render_template, request
-from flask_wtf.csrf import CSRFError
+A post that arrives with a form token the session no longer accepts, or from a session that
+has been signed out, keeps what the person typed: an htmx save leaves the form on the page
+and puts a message beside it (never a reload, never the sign-in page swapped into a
+fragment); a plain post shows the same form again with the posted values and a fresh token.
+"""
+
+from flask import current_app, g, has_request_context, render_template, request, session
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from qaweb.core.htmx import is_htmx
@@ -25,6 +34,15 @@ MESSAGES = {
     ),
 }
 
+#: Said when a form's token was refused but the person is still signed in.
+FORM_EXPIRED = "Your form had expired: your answers are still here. Press Save again."
+#: The live region in base.html that an htmx refusal is put into, leaving the form alone.
+FORM_PROBLEM_TARGET = "#qaweb-form-problem"
+
+
+class UncheckedPostRefused(RuntimeError):
+    """A view tried to commit while redisplaying a post whose form token was refused."""
+
 
 def _page(status, title=None, body=None):
     default_title, default_body = MESSAGES.get(status, MESSAGES[400])
@@ -39,20 +57,112 @@ def _page(status, title=None, body=None):
     )
 
 
-def register(app):
+def form_problem(signed_out: bool):
+    """The answer to an htmx post that cannot be saved because of the session: a message put
+    into the page's live region (HX-Retarget), the form and its typed text left alone.
+
+    When still signed in, the message carries a fresh form token that qaweb.js puts into
+    the page, so pressing Save again works. When signed out, qaweb.js fetches a token from
+    ``auth.token`` once the person has signed in again (in another tab).
+    """
+    body = render_template(
+        "errors/_form_problem.html",
+        signed_out=signed_out,
+        token=None if signed_out else generate_csrf(),
+        expired_message=FORM_EXPIRED,
+    )
+    return (
+        body,
+        200,
+        {
+            "HX-Retarget": FORM_PROBLEM_TARGET,
+            "HX-Reswap": "innerHTML",
+            "Vary": "HX-Request",
+        },
+    )
+
+
+def signed_out_page():
+    """A plain post from a signed-out session: say so; Back still has the typed text."""
+    return (
+        render_template("errors/signed_out.html"),
+        401,
+    )
+
+
+def signed_out():
+    """Flask-Login's answer to a request from someone not signed in (``unauthorized``)."""
+    from flask import flash, redirect
+    from flask_login.utils import login_url
+
+    from qaweb.extensions import db, login_manager
+
+    db.session.rollback()
+    if is_htmx():
+        if request.method == "GET":
+            # A filter or a row expanding: go to the sign-in page, then back to this page.
+            target = request.headers.get("HX-Current-URL") or request.url
+            return "", 204, {"HX-Redirect": login_url(login_manager.login_view, target)}
+        return form_problem(signed_out=True)
+    if request.method != "GET":
+        return signed_out_page()
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
+
+
+def _redisplay():
+    """Run the view again on the refused post, with every commit refused: a form view finds
+    its token invalid (see core.forms) and shows the form again with the posted values and a
+    fresh token. None when the view would not simply show a form."""
     from qaweb.extensions import db
+
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is None:
+        return None
+    kept = dict(session)
+    g.qaweb_unchecked_post = True
+    try:
+        response = current_app.make_response(view(**(request.view_args or {})))
+    except Exception:  # noqa: BLE001  (the view tried to save, or failed: show the page)
+        response = None
+    finally:
+        g.qaweb_unchecked_post = False
+    db.session.rollback()
+    if response is None or response.status_code != 200:
+        # Whatever the view did to the session (signing out, say) is undone too.
+        session.clear()
+        session.update(kept)
+        return None
+    return response
+
+
+@event.listens_for(Session, "before_commit")
+def _refuse_unchecked_commit(session):
+    if has_request_context() and g.get("qaweb_unchecked_post"):
+        raise UncheckedPostRefused("a post whose form token was refused must not be saved")
+
+
+def register(app):
+    from qaweb.extensions import db, login_manager
+
+    login_manager.unauthorized_handler(signed_out)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         db.session.rollback()
+        if not current_user.is_authenticated and request.endpoint != login_manager.login_view:
+            return signed_out()
         if is_htmx():
-            # htmx: reload the page so the person gets a fresh form (and token).
-            return "", 200, {"HX-Refresh": "true"}
+            return form_problem(signed_out=False)
+        if request.method == "POST":
+            response = _redisplay()
+            if response is not None:
+                return response
         return _page(
             400,
             "The form had expired",
-            "For your security, forms expire after a while. Go back, reload the page and "
-            "try again: what you entered has not been saved.",
+            "Your answers have not been saved yet. Go back: your answers are still on the "
+            "page. Then press Save again.",
         )
 
     @app.errorhandler(HTTPException)

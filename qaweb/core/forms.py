@@ -4,6 +4,8 @@ import re
 from datetime import date
 
 import wtforms
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import _FlaskFormCSRF
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovCheckboxInput,
@@ -41,6 +43,25 @@ __all__ = [
     "MaxLength",
     "choices",
 ]
+
+
+class _ExpiredFormCSRF(_FlaskFormCSRF):
+    """Flask-WTF's form token check, saying in plain words what happened when it fails.
+
+    CSRFProtect refuses such a post first; its error handler shows the form again (see
+    core.errors) and this is the message the form's error summary then gives.
+    """
+
+    def validate_csrf_token(self, form, field):
+        try:
+            super().validate_csrf_token(form, field)
+        except ValidationError:
+            from qaweb.core.errors import FORM_EXPIRED
+
+            raise ValidationError(FORM_EXPIRED) from None
+
+
+FlaskForm.Meta.csrf_class = _ExpiredFormCSRF
 
 
 def choices(pairs, blank: str | None = None) -> list[SelectChoice]:

@@ -1,10 +1,11 @@
 """Filling in a tool: any module's response, saved a section at a time or all at once."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from qaweb.core import grading
 from qaweb.core.db import utcnow
+from qaweb.core.errors import FORM_EXPIRED
 from qaweb.core.history import StaleEditError, check_version
 from qaweb.core.htmx import is_htmx, render
 from qaweb.core.permissions import get_or_403
@@ -75,6 +76,9 @@ def save(response_id):
         valid = all([field.validate(form) for field in fields])  # CSRFProtect checked the post
     else:
         valid = form.validate()
+    if g.get("qaweb_unchecked_post"):
+        # The form token was refused (core.errors shows the form again): save nothing.
+        valid, problem = False, FORM_EXPIRED
     if valid:
         try:
             check_version(db.session, response, request.form.get("version"))
