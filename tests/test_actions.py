@@ -417,7 +417,8 @@ def test_stale_edit_is_refused_and_names_who_changed_it(client, make_user, make_
     )
     assert "Olive Hart changed this record" in page
     assert "have not been saved" in page
-    assert "Olive&#39;s wording" in page  # the form shows the current values
+    assert "Olive&#39;s wording" in page  # what Olive saved is shown beside the form
+    assert "Quinn&#39;s wording</textarea>" in page  # which keeps what Quinn typed
     assert db.session.get(Action, action.id).description == "Olive's wording"
 
 

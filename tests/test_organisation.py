@@ -402,8 +402,9 @@ def test_a_stale_team_edit_is_refused_and_keeps_the_other_change(
     assert "have not been saved" in summary
     assert team_named("Fostering East") is not None
     assert team_named("Fostering West") is None
-    # The form now shows the current values and version, so saving again is possible.
-    assert 'value="Fostering East"' in page
+    # The form keeps what this administrator typed, shows what the other saved, and carries
+    # the current version, so saving again is possible.
+    assert 'value="Fostering West"' in page and "Fostering East" in page
     assert hidden_version(page) == str(team_named("Fostering East").version)
     assert hidden_version(page) != loaded_version
 

@@ -695,7 +695,8 @@ def test_a_stale_save_of_the_reflections_is_refused(client, pw):
         data={"version": str(old), "reflections": "Overwrite"},
     )
     body = page.get_data(as_text=True)
-    assert "Your changes have not been saved" in body and "First thoughts</textarea>" in body
+    assert "Your changes have not been saved" in body and "Overwrite</textarea>" in body
+    assert "First thoughts" in body  # what was saved meanwhile, beside the form
     assert db.session.get(Observation, observation.id).reflections == "First thoughts"
 
 

@@ -13,7 +13,7 @@ from qaweb.actions.forms import (
 from qaweb.actions.models import Action
 from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import hx_redirect, is_htmx, render
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import get_or_403
@@ -210,7 +210,7 @@ def detail(action_id):
 
 
 def _save(action, form, apply):
-    return guarded_save(db.session, action, posted_version(form), apply, (services.ActionError,))
+    return save_versioned(db.session, action, form, apply, (services.ActionError,))
 
 
 @bp.route("/<int:action_id>/edit", methods=["GET", "POST"])
@@ -244,9 +244,6 @@ def edit(action_id):
         if problem is None:
             flash(f"Action {action.reference} saved.", "success")
             return redirect(url_for(".detail", action_id=action.id))
-        form = ActionForm(formdata=None, obj=action)
-        form.set_choices(_owners())
-        form.owner.data = str(action.owner_id)
     return render_template("actions/form.html", form=form, action=action, problem=problem)
 
 

@@ -32,7 +32,7 @@ from qaweb.complaints.models import (
 from qaweb.core import years
 from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import name_taken, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
@@ -235,14 +235,12 @@ def edit(complaint_id):
     form = _complaint_form(complaint, request.form if request.method == "POST" else None)
     problem = None
     if request.method == "POST" and form.validate_on_submit():
-        problem = guarded_save(
-            db.session, complaint, posted_version(form), lambda: _apply(complaint, form), ERRORS
+        problem = save_versioned(
+            db.session, complaint, form, lambda: _apply(complaint, form), ERRORS
         )
         if problem is None:
             flash("Complaint saved.", "success")
             return redirect(url_for(".complaint", complaint_id=complaint.id))
-        if problem.stale:
-            form = _complaint_form(complaint)
     return render_template("complaints/form.html", form=form, complaint=complaint, problem=problem)
 
 
@@ -309,7 +307,7 @@ def stage(complaint_id, number):
             stage.handler_id = int(form.handler_id.data) if form.handler_id.data else None
             services.update_stage(stage)
 
-        problem = guarded_save(db.session, stage, posted_version(form), apply, ERRORS)
+        problem = save_versioned(db.session, stage, form, apply, ERRORS)
         if problem is None:
             flash(f"{stage.label} saved.", "success")
             return redirect(url_for(".complaint", complaint_id=complaint.id))
@@ -325,10 +323,10 @@ def extend(complaint_id, number):
     form = ExtendForm(version=stage.version)
     problem = None
     if form.validate_on_submit():
-        problem = guarded_save(
+        problem = save_versioned(
             db.session,
             stage,
-            posted_version(form),
+            form,
             lambda: services.extend(stage, form.reason.data),
             ERRORS,
         )
@@ -354,10 +352,10 @@ def escalate(complaint_id):
     problem = None
     if form.validate_on_submit():
         handler = db.session.get(User, int(form.handler_id.data)) if form.handler_id.data else None
-        problem = guarded_save(
+        problem = save_versioned(
             db.session,
             complaint,
-            posted_version(form),
+            form,
             lambda: services.escalate(
                 complaint, form.started_on.data, handler, form.late_reason.data or ""
             ),
@@ -379,10 +377,10 @@ def close(complaint_id):
     form = CloseForm(version=complaint.version, closed_on=today_london())
     problem = None
     if form.validate_on_submit():
-        problem = guarded_save(
+        problem = save_versioned(
             db.session,
             complaint,
-            posted_version(form),
+            form,
             lambda: services.close(complaint, form.closed_on.data),
             ERRORS,
         )
@@ -406,7 +404,7 @@ def learning(complaint_id):
             complaint.practice_change = form.practice_change.data
             complaint.policy_change = form.policy_change.data
 
-        problem = guarded_save(db.session, complaint, posted_version(form), apply, ERRORS)
+        problem = save_versioned(db.session, complaint, form, apply, ERRORS)
         if problem is None:
             flash("Learning saved.", "success")
             return redirect(url_for(".complaint", complaint_id=complaint.id))

@@ -55,17 +55,18 @@ class StaleEditError(Exception):
 
 
 def stale_message(last_change: ChangeLog | None) -> str:
+    """What a person is told when their save was refused because someone else saved first.
+
+    Their own typed values stay in the form (see ``save_versioned``), so it says so honestly.
+    """
     from qaweb.core.timefmt import format_datetime
 
+    still = "Your changes have not been saved yet. Check what they changed, then save again."
     if last_change is None:
-        return (
-            "Someone else changed this record while you were editing it. Your changes "
-            "have not been saved: the form now shows the current values."
-        )
+        return f"Someone else changed this record while you were editing it. {still}"
     return (
         f"{last_change.changed_by_name} changed this record at "
-        f"{format_datetime(last_change.changed_at)} while you were editing it. Your changes "
-        "have not been saved: the form now shows the current values."
+        f"{format_datetime(last_change.changed_at)} while you were editing it. {still}"
     )
 
 
@@ -289,7 +290,55 @@ class Refusal(str):
 
 
 class StaleRefusal(Refusal):
+    """A save refused because the record moved on. ``saved_by``, ``saved_at`` and ``saved``
+    (field label -> value as people read it) say what the other person saved since the
+    version this person's form was loaded with."""
+
     stale = True
+    saved_by: str | None = None
+    saved_at: datetime | None = None
+    saved: dict[str, str] = {}
+
+
+def stale_refusal(db_session, record, submitted_version) -> StaleRefusal:
+    """A StaleRefusal for ``record``, with what was saved since ``submitted_version``."""
+    entries = changes_since(db_session, record, submitted_version)
+    refusal = StaleRefusal(stale_message(entries[0] if entries else None))
+    if entries:
+        refusal.saved_by = ", ".join(dict.fromkeys(e.changed_by_name for e in entries))
+        refusal.saved_at = entries[0].changed_at
+        saved = {}
+        for entry in reversed(entries):  # oldest first, so the latest value of a field wins
+            for label, (_old, new) in entry.display.items():
+                saved.pop(label, None)
+                saved[label] = new
+        refusal.saved = saved
+    return refusal
+
+
+def changes_since(db_session, record, submitted_version) -> list[ChangeLog]:
+    """The change-log entries (newest first, with ``display``) made after the version a form
+    was loaded with: one entry per saved change, so ``record.version - submitted``
+    entries; the last one when the submitted version is missing or unreadable."""
+    try:
+        count = record.version - int(submitted_version)
+    except (TypeError, ValueError):
+        count = 1
+    count = min(max(count, 1), 50)
+    entries = list(
+        db_session.scalars(
+            select(ChangeLog)
+            .where(
+                ChangeLog.record_type == record.__tablename__,
+                ChangeLog.record_id == record.id,
+                ChangeLog.action != "created",
+            )
+            .order_by(ChangeLog.id.desc())
+            .limit(count)
+        )
+    )
+    _add_display(db_session, record, entries)
+    return entries
 
 
 def guarded_save(db_session, record, submitted_version, apply, expected=()):
@@ -297,7 +346,8 @@ def guarded_save(db_session, record, submitted_version, apply, expected=()):
 
     Returns None when saved, otherwise a Refusal (the message to show); nothing is
     half-saved. A new record (no id yet) has no version to compare. Errors of the
-    ``expected`` types (a rule the change broke) are shown with their own message.
+    ``expected`` types (a rule the change broke) are shown with their own message. A
+    stale refusal (``StaleRefusal``) carries what the other person saved.
     """
     from sqlalchemy.orm.exc import StaleDataError
 
@@ -307,16 +357,28 @@ def guarded_save(db_session, record, submitted_version, apply, expected=()):
         apply()
         db_session.commit()
         return None
-    except StaleEditError as error:
-        db_session.rollback()
-        return StaleRefusal(str(error))
-    except StaleDataError:
+    except (StaleEditError, StaleDataError):
         db_session.rollback()
         db_session.refresh(record)
-        return StaleRefusal(stale_message(last_change(db_session, record)))
+        return stale_refusal(db_session, record, submitted_version)
     except expected as error:
         db_session.rollback()
         return Refusal(str(error))
+
+
+def save_versioned(db_session, record, form, apply, expected=()):
+    """Save a versioned edit made in ``form``: the one way views save a versioned record.
+
+    As ``guarded_save``, reading the version the form was loaded with from the post. When
+    someone else saved first, the form keeps everything this person typed and now carries
+    the current version, so pressing Save again (after checking what the other person
+    changed, shown from the refusal by ``_macros.html``'s ``errors``) saves. Returns None
+    when saved, else the Refusal.
+    """
+    refusal = guarded_save(db_session, record, posted_version(form), apply, expected)
+    if refusal is not None and refusal.stale:
+        form.version.data = str(record.version)
+    return refusal
 
 
 def posted_version(form):

@@ -2,7 +2,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from qaweb.core.excel import send_workbook
-from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import ADMIN, roles_required
@@ -54,9 +54,7 @@ def service_area_form(area_id=None):
         if problem is None:
             flash(f"Service area {area.name} saved.", "success")
             return redirect(url_for(".service_areas"))
-        if problem.stale:
-            form = ServiceAreaForm(formdata=None, obj=area)
-        else:
+        if not problem.stale:
             form.name.errors.append(problem)
             problem = None
     return render_template(
@@ -69,7 +67,7 @@ def service_area_form(area_id=None):
 
 
 def _save(record, form, apply):
-    return guarded_save(db.session, record, posted_version(form), apply, SAVE_ERRORS)
+    return save_versioned(db.session, record, form, apply, SAVE_ERRORS)
 
 
 # -- teams -------------------------------------------------------------------------------
@@ -102,11 +100,7 @@ def team_form(team_id=None):
         if problem is None:
             flash(f"Team {team.name} saved.", "success")
             return redirect(url_for(".teams"))
-        if problem.stale:
-            form = make_form(formdata=None)
-            form.service_area_id.data = str(team.service_area_id)
-            form.paired_team_id.data = str(team.paired_team_id or "")
-        else:
+        if not problem.stale:
             form.name.errors.append(problem)
             problem = None
     return render_template(
@@ -189,10 +183,7 @@ def user_form(user_id=None):
         if problem is None:
             flash(f"{user.name} saved.", "success")
             return redirect(url_for(".user_detail", user_id=user.id))
-        if problem.stale:
-            form = make_form(formdata=None)
-            load_current(form)
-        else:
+        if not problem.stale:
             form.email.errors.append(problem)
             problem = None
     return render_template(
@@ -277,11 +268,10 @@ def settings():
             db.session.commit()
         else:
             # The council-name row carries the version counter for the page.
-            problem = guarded_save(db.session, setting, posted_version(form), apply)
+            problem = save_versioned(db.session, setting, form, apply)
         if problem is None:
             flash("Settings saved.", "success")
             return redirect(url_for(".settings"))
-        form = current(formdata=None)
     return render_template(
         "organisation/settings.html",
         form=form,

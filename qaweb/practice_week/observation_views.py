@@ -11,7 +11,7 @@ from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
 from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import (
@@ -193,14 +193,10 @@ def _schedule_page(week, form, observation=None, offering=False):
                     flash(_booked_message(made), "success")
                     return redirect(url_for(".observation", observation_id=made.id))
             else:
-                problem = guarded_save(db.session, observation, posted_version(form), apply, ERRORS)
+                problem = save_versioned(db.session, observation, form, apply, ERRORS)
                 if problem is None:
                     flash(_booked_message(observation, changed=True), "success")
                     return redirect(url_for(".observation", observation_id=observation.id))
-                if problem.stale:
-                    form = _form_for(observation)
-                    _set_choices(form, offering, observation)
-                    found = None
     template = "practice_week/observation_form.html"
     return render_template(
         template,
@@ -475,7 +471,7 @@ def edit_observation(observation_id):
 def _reason_page(observation, form, template, apply, done):
     problem = None
     if form.validate_on_submit():
-        problem = guarded_save(db.session, observation, posted_version(form), apply, ERRORS)
+        problem = save_versioned(db.session, observation, form, apply, ERRORS)
         if problem is None:
             flash(done, "success")
             return redirect(url_for(".observation", observation_id=observation.id))
@@ -577,10 +573,10 @@ def reflections(observation_id):
     )
     problem = None
     if form.validate_on_submit():
-        problem = guarded_save(
+        problem = save_versioned(
             db.session,
             observation,
-            posted_version(form),
+            form,
             lambda: services.save_reflections(
                 observation, form.reflections.data, [int(i) for i in form.themes.data]
             ),
@@ -589,10 +585,6 @@ def reflections(observation_id):
         if problem is None:
             flash("Reflections and learning themes saved.", "success")
             return redirect(url_for(".observation", observation_id=observation.id))
-        form.version.data = observation.version
-        if problem.stale:
-            form.reflections.data = observation.reflections
-            form.themes.data = [str(t.id) for t in observation.themes]
     return render_template(
         "practice_week/reflections.html", observation=observation, form=form, problem=problem
     )

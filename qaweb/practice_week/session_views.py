@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import is_htmx
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import to_london
@@ -104,7 +104,7 @@ def edit_session(session_id):
             db.session.flush()
             sessions.change_capacity(session)
 
-        problem = guarded_save(db.session, session, posted_version(form), apply, ERRORS)
+        problem = save_versioned(db.session, session, form, apply, ERRORS)
         if problem is None:
             flash("Learning session saved.", "success")
             return redirect(url_for(".session", session_id=session.id))
@@ -205,10 +205,10 @@ def cancel_session(session_id):
     form = CancelForm(version=session.version)
     problem = None
     if form.validate_on_submit():
-        problem = guarded_save(
+        problem = save_versioned(
             db.session,
             session,
-            posted_version(form),
+            form,
             lambda: sessions.cancel_session(session, form.reason.data),
             ERRORS,
         )

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import name_taken, toggle_active
 from qaweb.core.permissions import get_or_403
@@ -166,17 +166,10 @@ def edit_week(week_id):
         form.observation_tool_id.data = str(week.observation_tool_id or "")
         form.family_tool_id.data = str(week.family_tool_id or "")
     if form.validate_on_submit():
-        problem = guarded_save(
-            db.session, week, posted_version(form), lambda: _fill_week(week, form), ERRORS
-        )
+        problem = save_versioned(db.session, week, form, lambda: _fill_week(week, form), ERRORS)
         if problem is None:
             flash("Practice week saved.", "success")
             return redirect(url_for(".week", week_id=week.id))
-        if problem.stale:
-            form = WeekForm(formdata=None, obj=week)
-            _tool_choices(form)
-            form.observation_tool_id.data = str(week.observation_tool_id or "")
-            form.family_tool_id.data = str(week.family_tool_id or "")
     return render_template("practice_week/week_form.html", form=form, week=week, problem=problem)
 
 

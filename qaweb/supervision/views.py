@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload, lazyload, load_only
 from qaweb.actions.views import raise_page
 from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import contains, paginate, pagination_params
 from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, get_or_403, has_any_role
@@ -350,12 +350,10 @@ def details(audit_id):
                     ),
                 )
 
-        problem = guarded_save(db.session, audit, posted_version(form), apply, ERRORS)
+        problem = save_versioned(db.session, audit, form, apply, ERRORS)
         if problem is None:
             flash("Audit details saved.", "success")
             return redirect(url_for(".audit", audit_id=audit.id))
-        if problem.stale:
-            form = DetailsForm(formdata=None, obj=audit)
     return render_template("supervision/details.html", audit=audit, form=form, problem=problem)
 
 
@@ -434,10 +432,10 @@ def reflective(audit_id):
     form = ReflectiveForm(version=audit.version)
     problem = None
     if form.validate_on_submit():
-        problem = guarded_save(
+        problem = save_versioned(
             db.session,
             audit,
-            posted_version(form),
+            form,
             lambda: services.record_reflective(
                 audit, form.reflective_on.data, form.reflective_notes.data
             ),
@@ -457,10 +455,10 @@ def cancel(audit_id):
     form = CancelForm(version=audit.version)
     problem = None
     if form.validate_on_submit():
-        problem = guarded_save(
+        problem = save_versioned(
             db.session,
             audit,
-            posted_version(form),
+            form,
             lambda: services.cancel(audit, form.reason.data),
             ERRORS,
         )

@@ -10,7 +10,7 @@ from qaweb.actions.views import raise_page
 from qaweb.core import years
 from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, posted_version
+from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
 from qaweb.core.lists import contains, name_taken, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import ADMIN, QA_OFFICER, get_or_403, has_any_role
@@ -362,18 +362,16 @@ def terms(audit_id):
     form, options = _terms_form(audit, formdata=request.form if request.method == "POST" else None)
     problem = None
     if request.method == "POST" and form.validate_on_submit():
-        problem = guarded_save(
+        problem = save_versioned(
             db.session,
             audit,
-            posted_version(form),
+            form,
             lambda: services.save_terms(audit, _terms_from(form, options)),
             ERRORS,
         )
         if problem is None:
             flash("Terms of reference saved.", "success")
             return redirect(url_for(".audit", audit_id=audit.id))
-        if problem.stale:
-            form, options = _terms_form(audit)
     return render_template(
         "thematic/terms.html", form=form, audit=audit, problem=problem, focus=focus
     )

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 from qaweb.core import grading
 from qaweb.core.db import utcnow
 from qaweb.core.errors import FORM_EXPIRED
-from qaweb.core.history import StaleEditError, check_version
+from qaweb.core.history import StaleEditError, check_version, stale_refusal
 from qaweb.core.htmx import is_htmx, render
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import format_datetime
@@ -82,13 +82,10 @@ def save(response_id):
     if valid:
         try:
             check_version(db.session, response, request.form.get("version"))
-        except StaleEditError as error:
-            problem = str(error)
-            form = renderer.build_form(  # show what is stored now, not the stale copy
-                definition,
-                grading.levels(include_inactive=True),
-                data=renderer.form_data(response),
-            )
+        except StaleEditError:
+            # Keep what this person typed; the page's version field now carries the current
+            # version (response.version), so pressing Save again saves.
+            problem = stale_refusal(db.session, response, request.form.get("version"))
         else:
             renderer.save_answers(
                 response, form, complete=completing, by=current_user, section_key=section_key
