@@ -6,9 +6,11 @@ the same record meanwhile (often the same form). The posts are read from the pag
 themselves, as a browser would send them, so each case only says which field is typed in.
 """
 
+import re
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from qaweb.complaints.models import CategoryOption, Complaint
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 
+STARTER = Path(__file__).resolve().parents[1] / "qaweb" / "tools" / "starter" / "wokingham"
 MINE = "Invented: my own words, typed while a colleague saved"
 THEIRS = "Invented: the colleague's words, saved first"
 
@@ -99,6 +102,15 @@ def version_on(page: str) -> str:
     return versioned_form(page)["version"][0]
 
 
+def _problems(response) -> str:
+    """What a page says is wrong, for a failing assertion."""
+    page = response.get_data(as_text=True)
+    found = re.findall(
+        r'class="govuk-(?:error-message|list govuk-error-summary__list)"[^>]*>(.*?)</', page, re.S
+    )
+    return f"{response.status_code} {response.headers.get('Location')} {found}"
+
+
 @dataclass
 class Case:
     """``url`` is the form the person fills in; ``other_url`` the form a colleague saves
@@ -113,6 +125,8 @@ class Case:
     other_url: str | None = None
     extra: dict = field(default_factory=dict)  # other values this person must enter
     saved: object = None  # (record) -> value stored from this person's field
+    other_roles: tuple[str, ...] | None = None  # the colleague's, when not the same
+    forms: tuple[str, ...] = ()  # the versioned form classes this case covers
 
 
 # -- records ---------------------------------------------------------------------------------
@@ -144,6 +158,154 @@ def _day(d: date) -> list[str]:
     return [str(d.day), str(d.month), str(d.year)]
 
 
+def _area(ctx):
+    return ctx["make_area"]("Invented area")
+
+
+def _team(ctx):
+    return ctx["make_team"]("Invented team")
+
+
+def _person(ctx):
+    return ctx["make_user"]("practitioner", first_name="Rae", last_name="Riley")
+
+
+def _setting(ctx):
+    from qaweb.core.settings import Setting, set_setting
+
+    set_setting("council_name", "Invented Borough Council")
+    db.session.commit()
+    return db.session.scalar(select(Setting).where(Setting.key == "council_name"))
+
+
+def _action(ctx):
+    return ctx["make_action"](ctx["make_user"](), description="Invented: an action")
+
+
+def _week(ctx):
+    from qaweb.practice_week.models import PracticeWeek
+    from qaweb.practice_week.services import published_versions
+    from qaweb.tools.services import load_files
+
+    load_files(
+        [STARTER / "practice_observation.yaml", STARTER / "family_feedback.yaml"], publish=True
+    )
+    today = today_london()
+    monday = today + timedelta(days=7 - today.weekday())
+    week = PracticeWeek(
+        theme="Invented: voice of the child",
+        starts_on=monday,
+        ends_on=monday + timedelta(days=4),
+        status="open",
+        target_roles=["observer"],
+        observation_tool_id=published_versions("practice_observation")[0].id,
+        family_tool_id=published_versions("family_feedback")[0].id,
+    )
+    db.session.add(week)
+    db.session.commit()
+    return week
+
+
+def _session(ctx):
+    from qaweb.practice_week.models import LearningSession
+    from qaweb.practice_week.services import at_london
+
+    week = _week(ctx)
+    session = LearningSession(
+        week=week,
+        title="Invented: appreciative inquiry",
+        starts_at=at_london(week.starts_on, time(13)),
+        ends_at=at_london(week.starts_on, time(14)),
+        place="Council chamber",
+        capacity=10,
+    )
+    db.session.add(session)
+    db.session.commit()
+    return session
+
+
+def _observation(ctx, observer=None):
+    from qaweb.practice_week import services
+    from qaweb.practice_week.models import MeetingType
+
+    week = _week(ctx)
+    observer = observer or ctx["make_user"]("observer")
+    practitioner = ctx["make_user"]("practitioner")
+    organiser = ctx["make_user"]("organiser")
+    observation = services.schedule(
+        week,
+        services.Booking(
+            observer=observer,
+            practitioner=practitioner,
+            meeting_type_id=db.session.scalar(select(MeetingType.id).limit(1)),
+            starts_at=services.at_london(week.starts_on, time(9, 30)),
+            ends_at=services.at_london(week.starts_on, time(11)),
+            place="Family home",
+            case_reference="123456",
+            family_agreed=True,
+        ),
+        organiser,
+    )
+    db.session.commit()
+    return observation
+
+
+def _audit(ctx, status="in_progress"):
+    from qaweb.supervision.models import SupervisionAudit
+    from qaweb.supervision.services import year_for
+
+    supervisor = ctx["make_user"]("team_manager")
+    auditor = ctx["make_user"]("team_manager")
+    audit = SupervisionAudit(
+        year=year_for(today_london()),
+        supervisor_id=supervisor.id,
+        auditor_id=auditor.id,
+        team_id=supervisor.team_id,
+        due_on=today_london() + timedelta(days=30),
+        status=status,
+        audited_on=today_london() - timedelta(days=1),
+    )
+    db.session.add(audit)
+    db.session.commit()
+    return audit
+
+
+def _thematic(ctx):
+    from qaweb.thematic import services
+
+    audit = services.add_to_plan("Invented: neglect", today_london().year, 1, None)
+    audit.terms = {"lines": ["Invented: are plans reviewed on time?"]}
+    db.session.commit()
+    return audit
+
+
+def _response(ctx):
+    from qaweb.tools import services
+    from qaweb.tools.models import Response
+
+    version, _ = services.load_text(TOOL, publish=True)
+    response = Response(tool_version=version, subject_type="test", created_by_id=ctx["me"].id)
+    db.session.add(response)
+    db.session.commit()
+    return response
+
+
+TOOL = """\
+tool: stale_edit_audit
+kind: case_file_audit
+name: Stale edit audit
+version: 1
+council: Testshire
+sections:
+  - key: notes
+    title: Notes
+    questions:
+      - key: notes
+        label: Notes
+        kind: long_text
+"""
+
+
 CASES = [
     Case(
         "complaint-edit",
@@ -153,6 +315,7 @@ CASES = [
         "summary",
         "summary",
         saved=lambda c: c.summary,
+        forms=("complaints.ComplaintForm",),
     ),
     Case(
         "complaint-stage",
@@ -162,6 +325,7 @@ CASES = [
         "findings",
         "findings",
         saved=lambda c: c.stages[0].findings,
+        forms=("complaints.StageForm",),
     ),
     Case(
         "complaint-extend",
@@ -172,6 +336,7 @@ CASES = [
         "findings",
         other_url="/complaints/{id}/stages/1",
         saved=lambda c: c.stages[0].extension_reason,
+        forms=("complaints.ExtendForm",),
     ),
     Case(
         "complaint-escalate",
@@ -183,6 +348,7 @@ CASES = [
         other_url="/complaints/{id}/learning",
         extra={"started_on": _day(today_london())},
         saved=lambda c: c.current_stage.late_reason,
+        forms=("complaints.EscalateForm",),
     ),
     Case(
         "complaint-close",
@@ -193,6 +359,7 @@ CASES = [
         "learning",
         other_url="/complaints/{id}/learning",
         saved=lambda c: c.closed_on,
+        forms=("complaints.CloseForm",),
     ),
     Case(
         "complaint-learning",
@@ -202,17 +369,218 @@ CASES = [
         "learning",
         "learning",
         saved=lambda c: c.learning,
+        forms=("complaints.LearningForm",),
+    ),
+    Case(
+        "service-area",
+        ("admin",),
+        _area,
+        "/admin/service-areas/{id}/edit",
+        "name",
+        "name",
+        saved=lambda a: a.name,
+        forms=("organisation.ServiceAreaForm",),
+    ),
+    Case(
+        "team",
+        ("admin",),
+        _team,
+        "/admin/teams/{id}/edit",
+        "name",
+        "name",
+        saved=lambda t: t.name,
+        forms=("organisation.TeamForm",),
+    ),
+    Case(
+        "user",
+        ("admin",),
+        _person,
+        "/admin/users/{id}/edit",
+        "job_title",
+        "job_title",
+        saved=lambda u: u.job_title,
+        forms=("organisation.UserForm",),
+    ),
+    Case(
+        "settings",
+        ("admin",),
+        _setting,
+        "/admin/settings",
+        "council_name",
+        "council_name",
+        saved=lambda s: s.value,
+        forms=("organisation.SettingsForm",),
+    ),
+    Case(
+        "action-edit",
+        ("qa_officer",),
+        _action,
+        "/actions/{id}/edit",
+        "description",
+        "description",
+        saved=lambda a: a.description,
+        forms=("actions.ActionForm",),
+    ),
+    Case(
+        "action-complete",
+        ("qa_officer",),
+        _action,
+        "/actions/{id}/complete",
+        "evidence",
+        "description",
+        other_url="/actions/{id}/edit",
+        extra={"completed_on": _day(today_london())},
+        saved=lambda a: a.evidence,
+        forms=("actions.CompleteForm",),
+    ),
+    Case(
+        "action-cancel",
+        ("qa_officer",),
+        _action,
+        "/actions/{id}/cancel",
+        "reason",
+        "description",
+        other_url="/actions/{id}/edit",
+        saved=lambda a: a.cancelled_reason,
+        forms=("actions.CancelForm",),
+    ),
+    Case(
+        "practice-week",
+        ("organiser",),
+        _week,
+        "/practice-weeks/{id}/edit",
+        "description",
+        "description",
+        saved=lambda w: w.description,
+        forms=("practice_week.WeekForm",),
+    ),
+    Case(
+        "learning-session",
+        ("organiser",),
+        _session,
+        "/practice-weeks/sessions/{id}/edit",
+        "description",
+        "description",
+        saved=lambda s: s.description,
+        forms=("practice_week.SessionForm",),
+    ),
+    Case(
+        "learning-session-cancel",
+        ("organiser",),
+        _session,
+        "/practice-weeks/sessions/{id}/cancel",
+        "reason",
+        "description",
+        other_url="/practice-weeks/sessions/{id}/edit",
+        saved=lambda s: s.cancelled_reason,
+        forms=("practice_week.CancelForm",),
+    ),
+    Case(
+        "observation",
+        ("organiser",),
+        _observation,
+        "/practice-weeks/observations/{id}/edit",
+        "notes",
+        "notes",
+        saved=lambda o: o.notes,
+        forms=("practice_week.ObservationForm",),
+    ),
+    Case(
+        "observation-cancel",
+        ("organiser",),
+        _observation,
+        "/practice-weeks/observations/{id}/cancel",
+        "reason",
+        "notes",
+        other_url="/practice-weeks/observations/{id}/edit",
+        saved=lambda o: o.reason_detail,
+        forms=("practice_week.CancelForm",),
+    ),
+    Case(
+        "observation-not-held",
+        ("organiser",),
+        _observation,
+        "/practice-weeks/observations/{id}/not-held",
+        "detail",
+        "notes",
+        other_url="/practice-weeks/observations/{id}/edit",
+        extra={"reason": ["other"]},
+        saved=lambda o: o.reason_detail,
+        forms=("practice_week.NotHeldForm",),
+    ),
+    Case(
+        "observation-reflections",
+        ("observer",),
+        lambda ctx: _observation(ctx, observer=ctx["me"]),
+        "/practice-weeks/observations/{id}/reflections",
+        "reflections",
+        "notes",
+        other_url="/practice-weeks/observations/{id}/edit",
+        other_roles=("organiser",),
+        saved=lambda o: o.reflections,
+        forms=("practice_week.ReflectionsForm",),
+    ),
+    Case(
+        "supervision-details",
+        ("qa_officer",),
+        _audit,
+        "/supervision/audits/{id}/details",
+        "strengths",
+        "strengths",
+        saved=lambda a: a.strengths,
+        forms=("supervision.DetailsForm",),
+    ),
+    Case(
+        "supervision-reflective",
+        ("qa_officer",),
+        lambda ctx: _audit(ctx, status="ready_for_reflective"),
+        "/supervision/audits/{id}/reflective",
+        "reflective_notes",
+        "strengths",
+        other_url="/supervision/audits/{id}/details",
+        extra={"reflective_on": _day(today_london())},
+        saved=lambda a: a.reflective_notes,
+        forms=("supervision.ReflectiveForm",),
+    ),
+    Case(
+        "supervision-cancel",
+        ("qa_officer",),
+        _audit,
+        "/supervision/audits/{id}/cancel",
+        "reason",
+        "strengths",
+        other_url="/supervision/audits/{id}/details",
+        extra={},
+        saved=lambda a: a.cancelled_reason,
+        forms=("supervision.CancelForm",),
+    ),
+    Case(
+        "thematic-terms",
+        ("qa_officer",),
+        _thematic,
+        "/thematic/{id}/terms",
+        "context",
+        "context",
+        saved=lambda a: a.terms.get("context"),
+        forms=("thematic.TermsForm",),
     ),
 ]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_a_stale_edit_keeps_my_words_shows_theirs_and_saves_the_second_time(
-    app, client, make_user, case
+    app, client, make_user, make_area, make_team, make_action, case
 ):
     me = make_user(*case.roles, first_name="Mina", last_name="First")
-    colleague = make_user(*case.roles, first_name="Cole", last_name="League")
-    record = case.make({"app": app, "make_user": make_user, "me": me})
+    colleague = make_user(*(case.other_roles or case.roles), first_name="Cole", last_name="League")
+    ctx = {
+        "make_user": make_user,
+        "make_area": make_area,
+        "make_team": make_team,
+        "make_action": make_action,
+        "me": me,
+    }
+    record = case.make(ctx)
     record_type, record_id = type(record), record.id
     url = case.url.format(id=record_id)
     other_url = (case.other_url or case.url).format(id=record_id)
@@ -228,7 +596,7 @@ def test_a_stale_edit_keeps_my_words_shows_theirs_and_saves_the_second_time(
     theirs = versioned_form(other.get(other_url).get_data(as_text=True))
     theirs[case.other_field] = [THEIRS]
     response = other.post(other_url, data=theirs)
-    assert response.status_code in (302, 303), response.get_data(as_text=True)[:3000]
+    assert response.status_code in (302, 303), _problems(response)
 
     # I save from my copy: refused, my words kept, theirs shown, the current version in.
     if case.field:
@@ -236,13 +604,15 @@ def test_a_stale_edit_keeps_my_words_shows_theirs_and_saves_the_second_time(
     mine.update(case.extra)
     response = client.post(url, data=mine)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200, page[:3000]
+    assert response.status_code == 200, _problems(response)
     assert "Your changes have not been saved yet" in page
     assert "Cole League changed this record" in page
     assert "the current values" not in page  # the old, untrue promise
     if case.field:
         assert MINE.replace("'", "&#39;") in page
-    assert THEIRS.replace("'", "&#39;") in page
+    assert THEIRS.replace("'", "&#39;") in page, re.findall(
+        r"saved-by-other.*?</div>\s*</dl>", page, re.S
+    )
     again = versioned_form(page)
     assert again["version"] != [loaded]  # the current version: the next save is not stale
     if case.field:
@@ -250,7 +620,7 @@ def test_a_stale_edit_keeps_my_words_shows_theirs_and_saves_the_second_time(
 
     # I press Save again: saved.
     response = client.post(url, data=again)
-    assert response.status_code in (302, 303), response.get_data(as_text=True)[:3000]
+    assert response.status_code in (302, 303), _problems(response)
     db.session.expire_all()
     current = db.session.get(record_type, record_id)
     if case.saved:
@@ -259,3 +629,39 @@ def test_a_stale_edit_keeps_my_words_shows_theirs_and_saves_the_second_time(
             assert value == MINE
         else:
             assert value
+
+
+#: Versioned forms with nothing typed to keep, and why.
+NOTHING_TYPED = {
+    # One button ("Verify", "Reopen"): a stale press is refused with a message on the record's
+    # page, which shows the current version, so pressing it again works.
+    "actions.ConfirmForm": "a bare button",
+    # Two radio buttons on the observation page, handled the same way as a bare button.
+    "practice_week.FeedbackChoiceForm": "two choices on the observation page",
+    # The grading scale is not a versioned record: its version field is not read.
+    "tools.GradingScaleForm": "not versioned",
+}
+
+
+def _versioned_form_classes() -> set[str]:
+    import importlib
+
+    from flask_wtf import FlaskForm
+
+    package = Path(__file__).resolve().parents[1] / "qaweb"
+    for path in package.glob("*/forms.py"):  # some packages have no __init__.py
+        importlib.import_module(f"qaweb.{path.parent.name}.forms")
+    found, todo = set(), [FlaskForm]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("qaweb.") and hasattr(cls, "version"):
+            module = cls.__module__.removeprefix("qaweb.").removesuffix(".forms")
+            found.add(f"{module}.{cls.__name__}")
+    return found
+
+
+def test_every_versioned_form_has_a_case():
+    covered = {form for case in CASES for form in case.forms}
+    missing = _versioned_form_classes() - covered - set(NOTHING_TYPED)
+    assert not missing, f"versioned forms without a stale-edit case: {sorted(missing)}"

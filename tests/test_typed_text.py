@@ -245,3 +245,24 @@ def test_the_form_token_lasts_as_long_as_its_session(app):
     assert app.config["WTF_CSRF_TIME_LIMIT"] is None
     with app.test_request_context():
         assert generate_csrf()
+
+
+def test_a_stale_section_save_keeps_the_typed_answers_and_saves_the_second_time(client, record):
+    url = f"/responses/{record.id}"
+    loaded = record.version  # two tabs opened on the same version
+    client.post(url, data={"action": "draft", "version": loaded, "q_planning": "Other tab"})
+    data = section_post(record, "")
+    data["version"] = loaded
+    response = client.post(url, headers=HX, data=data)
+    body = response.get_data(as_text=True)
+    assert "Your changes have not been saved yet" in body
+    assert "the worker and mother planned contact together" in body  # typed text kept
+    assert "father joined by phone" in body
+    assert answers(record.id) == {"planning": "Other tab"}
+    version = re.search(r'name="version" id="response-version" value="(\d+)"', body).group(1)
+    assert version != str(loaded)
+
+    data["version"] = version
+    again = client.post(url, headers=HX, data=data)
+    assert "Saved" in again.get_data(as_text=True)
+    assert answers(record.id) == {"planning": FIRST, "father": SECOND}

@@ -366,19 +366,56 @@ def guarded_save(db_session, record, submitted_version, apply, expected=()):
         return Refusal(str(error))
 
 
-def save_versioned(db_session, record, form, apply, expected=()):
+def save_versioned(db_session, record, form, apply, expected=(), current=None):
     """Save a versioned edit made in ``form``: the one way views save a versioned record.
 
     As ``guarded_save``, reading the version the form was loaded with from the post. When
     someone else saved first, the form keeps everything this person typed and now carries
     the current version, so pressing Save again (after checking what the other person
     changed, shown from the refusal by ``_macros.html``'s ``errors``) saves. Returns None
-    when saved, else the Refusal.
+    when saved, else the Refusal. ``current`` (no arguments, returns the form loaded from
+    the stored record) is for records whose change log leaves fields out: what differs is
+    shown instead.
     """
     refusal = guarded_save(db_session, record, posted_version(form), apply, expected)
     if refusal is not None and refusal.stale:
         form.version.data = str(record.version)
+        if current is not None:
+            refusal.saved = {**refusal.saved, **form_differences(form, current())}
     return refusal
+
+
+def form_differences(typed, stored) -> dict[str, str]:
+    """Field label -> stored value, for each field where the stored record (``stored``, a
+    form loaded from it) differs from what was typed (``typed``): what someone else saved,
+    for records whose change log leaves the field out (a JSON document, say)."""
+    from qaweb.core.timefmt import format_date
+
+    differences = {}
+    for field in stored:
+        if field.name in ("version", "csrf_token") or field.type in ("SubmitField",):
+            continue
+        mine = typed[field.name].data if field.name in typed else None
+        theirs = field.data
+        if _comparable(mine) == _comparable(theirs):
+            continue
+        labels = {str(c[0]): c[1] for c in (getattr(field, "choices", None) or [])}
+        if isinstance(theirs, list):
+            shown = ", ".join(labels.get(str(v), str(v)) for v in theirs if v not in ("", None))
+        elif isinstance(theirs, date):
+            shown = format_date(theirs)
+        else:
+            shown = labels.get(str(theirs), theirs) if labels else theirs
+        differences[field.label.text] = _shown(shown)
+    return differences
+
+
+def _comparable(value):
+    if isinstance(value, list):
+        return [_comparable(v) for v in value if v not in ("", None)]
+    if value in ("", None):
+        return None
+    return str(value).replace("\r\n", "\n").strip()
 
 
 def posted_version(form):

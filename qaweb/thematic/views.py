@@ -241,7 +241,7 @@ def _terms_form(audit, formdata=None):
     data["lines"] = data.get("lines") or [""]
     data["members"] = "\n".join(data.get("members") or [])
     data["version"] = audit.version
-    form = TermsForm(formdata=formdata, data=data) if formdata is not None else TermsForm(data=data)
+    form = TermsForm(formdata=formdata, data=data)  # None: the stored terms, even on a post
     form.theme_id.choices = choices(((t.id, t.name) for t in services.themes()), blank="")
     areas = list(
         db.session.scalars(select(ServiceArea).where(ServiceArea.active).order_by(ServiceArea.name))
@@ -368,6 +368,7 @@ def terms(audit_id):
             form,
             lambda: services.save_terms(audit, _terms_from(form, options)),
             ERRORS,
+            current=lambda: _terms_form(audit)[0],  # the terms are not in the change log
         )
         if problem is None:
             flash("Terms of reference saved.", "success")
