@@ -266,3 +266,90 @@ def test_a_stale_section_save_keeps_the_typed_answers_and_saves_the_second_time(
     again = client.post(url, headers=HX, data=data)
     assert "Saved" in again.get_data(as_text=True)
     assert answers(record.id) == {"planning": FIRST, "father": SECOND}
+
+
+# -- length limits and line breaks ------------------------------------------------------------
+
+
+def _form_classes():
+    import importlib
+    from pathlib import Path
+
+    from flask_wtf import FlaskForm
+
+    package = Path(__file__).resolve().parents[1] / "qaweb"
+    for path in package.glob("*/forms.py"):
+        importlib.import_module(f"qaweb.{path.parent.name}.forms")
+    found, todo = [], [FlaskForm]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        if cls.__module__.startswith("qaweb."):
+            found.append(cls)
+    return found
+
+
+def test_every_long_text_field_shows_its_limit_while_typing(app):
+    from qaweb.core.forms import MaxLength, TextAreaField
+
+    seen = 0
+    with app.test_request_context():
+        for cls in _form_classes():
+            form = cls()  # a GET: nothing posted
+            for field in form:
+                if not isinstance(field, TextAreaField):
+                    continue
+                seen += 1
+                limits = [v.maximum for v in field.validators if isinstance(v, MaxLength)]
+                assert limits, f"{cls.__name__}.{field.name} has no length limit"
+                html = str(field(params={"rows": 3}))
+                assert 'data-module="govuk-character-count"' in html, cls.__name__
+                assert f'data-maxlength="{limits[0]}"' in html, cls.__name__
+    assert seen > 30  # every form module's long text fields were looked at
+
+
+def test_a_tools_long_answers_show_their_limit(client, record):
+    page = client.get(f"/responses/{record.id}").get_data(as_text=True)
+    assert page.count('data-module="govuk-character-count"') == 2
+    assert 'data-maxlength="20000"' in page
+
+
+def test_a_line_break_counts_as_one_character(client, record):
+    from qaweb.core.forms import MaxLength
+
+    class Field:
+        data = "1234\r\n6789"  # ten characters as typed: CR LF is one line break
+
+    MaxLength(10, "Answer")(None, Field())
+    Field.data = "1234\r\n678901"
+    with pytest.raises(Exception, match="Answer must be 10 characters or fewer"):
+        MaxLength(10, "Answer")(None, Field())
+
+    # As posted by a browser: 19,999 characters and a line break fill a 20,000 limit exactly.
+    text = "a" * 10000 + "\r\n" + "b" * 9999
+    data = section_post(record, "", q_planning=text)
+    body = client.post(f"/responses/{record.id}", headers=HX, data=data).get_data(as_text=True)
+    assert "Saved" in body and "20000 characters or fewer" not in body
+
+
+def test_a_long_summary_keeps_its_line_breaks_on_the_complaint_page(client, make_user):
+    from qaweb.complaints import services as complaint_services
+    from qaweb.complaints.models import Complaint
+    from qaweb.core.timefmt import today_london
+
+    sign_in(client, make_user("complaints_officer"))
+    complaint = Complaint(
+        received_on=today_london(),
+        received_how="email",
+        complainant_type="parent",
+        complainant_name="Invented Parent",
+        complainant_contact="1 Invented Road\r\nTestshire",
+        summary="Invented: first, visits were missed.\r\nSecond, <no> letters were answered.",
+        outcome_wanted="An apology.\nA new worker.",
+    )
+    complaint_services.open_complaint(complaint, None)
+    db.session.commit()
+    page = client.get(f"/complaints/{complaint.id}").get_data(as_text=True)
+    assert "visits were missed.<br>Second, &lt;no&gt; letters were answered." in page
+    assert "1 Invented Road<br>Testshire" in page
+    assert "An apology.<br>A new worker." in page

@@ -7,6 +7,7 @@ import wtforms
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCharacterCount,
     GovCheckboxesInput,
     GovCheckboxInput,
     GovDateInput,
@@ -102,13 +103,38 @@ class Email:
 
 
 class MaxLength:
+    """At most ``maximum`` characters, a line break counting as one (as the character count
+    on the page counts it: browsers post a line break as CR LF)."""
+
     def __init__(self, maximum: int, name: str):
         self.maximum = maximum
         self.message = f"{name} must be {maximum} characters or fewer"
 
     def __call__(self, form, field):
-        if field.data and len(field.data) > self.maximum:
+        if field.data and len(with_lf_line_breaks(field.data)) > self.maximum:
             raise ValidationError(self.message)
+
+
+def with_lf_line_breaks(text: str) -> str:
+    """``text`` with each line break (CR LF, CR or LF) as one LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def max_length(field) -> int | None:
+    """The field's MaxLength limit, if it has one."""
+    return next((v.maximum for v in field.validators if isinstance(v, MaxLength)), None)
+
+
+class LimitedTextArea(GovTextArea):
+    """A GOV.UK textarea; with a MaxLength, the GOV.UK character count, so the limit shows
+    while typing instead of only after saving."""
+
+    def __call__(self, field, **kwargs):
+        limit = max_length(field)
+        if limit is None:
+            return super().__call__(field, **kwargs)
+        kwargs["params"] = {**kwargs.get("params", {}), "maxlength": limit}
+        return GovCharacterCount()(field, **kwargs)
 
 
 def _no_nul(valuelist):
@@ -126,7 +152,7 @@ class StringField(wtforms.StringField):
 
 
 class TextAreaField(wtforms.TextAreaField):
-    widget = GovTextArea()
+    widget = LimitedTextArea()
 
     def process_formdata(self, valuelist):
         super().process_formdata(_no_nul(valuelist))

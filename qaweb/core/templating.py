@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from flask import request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from qaweb.core.permissions import (
     ADMIN,
@@ -132,8 +133,21 @@ def format_count(value):
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def multiline(text) -> Markup:
+    """Text typed in a textarea as people wrote it: escaped, each line break kept as <br>.
+
+    For a summary-list value use ``{"html": text|multiline}``; a plain ``"text"`` value runs
+    the lines together.
+    """
+    if text is None:
+        return Markup("")
+    lines = str(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return Markup("<br>").join(escape(line) for line in lines)
+
+
 def register(app):
     app.add_template_global(form_errors)
+    app.add_template_filter(multiline, "multiline")
     app.add_template_filter(format_count, "number")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
