@@ -72,18 +72,22 @@ document.addEventListener("DOMContentLoaded", () => {
       forget((el) => formOf(el) === form); // saved, and leaving the page
     }
   });
+  // A form that came back with errors (or refused as stale) holds typed text not saved yet.
+  const markUnsaved = (form) => {
+    if (!isPostForm(form) || form.querySelector("input[type=password]")) return;
+    const field = form.querySelector("textarea, input:not([type=hidden]), select");
+    if (field) changed.add(field);
+  };
   document.addEventListener("htmx:afterSwap", (event) => {
-    // A form that came back with errors holds typed text that is not saved.
     const target = event.detail.target;
     if (!target?.querySelectorAll) return;
     target.querySelectorAll(".govuk-error-message, .govuk-error-summary").forEach((err) => {
-      const form = formOf(err) || formOf(target);
-      if (isPostForm(form)) {
-        const field = form.querySelector("input:not([type=hidden]), textarea, select");
-        if (field) changed.add(field);
-      }
+      markUnsaved(formOf(err) || formOf(target));
     });
   });
+  if (document.querySelector("main .govuk-error-summary")) {
+    document.querySelectorAll("main form").forEach(markUnsaved);
+  }
 
   const useToken = (token) => {
     if (!token) return;
