@@ -1,6 +1,5 @@
 """qaweb: the quality-assurance workbench of a council's Children's Services."""
 
-import hmac
 from pathlib import Path
 
 from flask import Flask
@@ -23,6 +22,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
         app.config.update(config_overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    register_middleware(app)
     register_converters(app)
     register_extensions(app)
     register_blueprints(app)
@@ -30,6 +30,17 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     return app
+
+
+def register_middleware(app: Flask) -> None:
+    """Behind QAWEB_PROXY_COUNT proxies, take the client's address, scheme and host from
+    their X-Forwarded-* headers (sign-in throttling counts by client address). Without a
+    proxy nothing is trusted: anyone can send those headers."""
+    count = app.config.get("PROXY_COUNT", 0)
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 def register_converters(app: Flask) -> None:
@@ -82,16 +93,9 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id):
-        from qaweb.organisation.models import User
+        from qaweb.auth.sessions import load_user
 
-        user_key, _, token = str(user_id).partition(":")
-        try:
-            user = db.session.get(User, int(user_key))
-        except ValueError:
-            return None
-        if user is None or not hmac.compare_digest(user.session_token(), token):
-            return None  # the password changed since this session began
-        return user
+        return load_user(user_id)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -32,6 +32,19 @@ def _normalise_database_url(url: str) -> str:
     return url
 
 
+def _int_env(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be {minimum} or more, not {value}")
+    return value
+
+
 def load_config(instance_path: str) -> dict:
     """Build the Flask config from the environment."""
     env = os.environ.get("QAWEB_ENV", "development")
@@ -69,6 +82,22 @@ def load_config(instance_path: str) -> dict:
         "CALENDAR_ORGANISER_EMAIL": os.environ.get(
             "QAWEB_CALENDAR_ORGANISER_EMAIL", "practice-week@qaweb.local"
         ),
-        "SIGN_IN_MAX_FAILURES": 5,
-        "SIGN_IN_WINDOW_MINUTES": 15,
+        # Behind a reverse proxy or load balancer: how many proxies set X-Forwarded-For (and
+        # -Proto, -Host). 0 trusts no header: request.remote_addr is the peer's address.
+        "PROXY_COUNT": _int_env("QAWEB_PROXY_COUNT", 0),
+        # Sessions end on sign-out, after this long unused, and this long after signing in
+        # (OWASP ASVS 3.3.2). Intranet pages stay open for a working day.
+        "SESSION_IDLE_MINUTES": _int_env("QAWEB_SESSION_IDLE_MINUTES", 8 * 60, minimum=1),
+        "SESSION_MAX_HOURS": _int_env("QAWEB_SESSION_MAX_HOURS", 12, minimum=1),
+        # A session's last use is written at most this often (one UPDATE a minute, not one
+        # a request).
+        "SESSION_SEEN_INTERVAL_SECONDS": 60,
+        # Failed sign-ins: an account may be tried this many times from one address before
+        # each further try waits 1, 2, 4, ... seconds (up to the maximum); an address may
+        # fail this many times across all accounts before the same. Failures are forgotten
+        # after SIGN_IN_MEMORY_HOURS, or (for one account from one address) on success.
+        "SIGN_IN_FREE_FAILURES": 5,
+        "SIGN_IN_ADDRESS_FREE_FAILURES": 10,
+        "SIGN_IN_MAX_DELAY_SECONDS": 15 * 60,
+        "SIGN_IN_MEMORY_HOURS": 24,
     }

@@ -34,34 +34,128 @@ def test_empty_sign_in_names_each_missing_field(client):
     assert 'href="#email"' in page
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(client, make_user):
-    user = make_user()
-    for _ in range(5):
-        client.post("/sign-in", data={"email": user.email, "password": "wrong"})
-    # Even the right password is refused now.
-    page = client.post("/sign-in", data={"email": user.email, "password": PASSWORD}).get_data(
-        as_text=True
+ATTACKER = {"REMOTE_ADDR": "203.0.113.66"}
+OFFICE = {"REMOTE_ADDR": "10.20.30.40"}
+
+
+def _try(client, email, password, environ=ATTACKER):
+    response = client.post(
+        "/sign-in", data={"email": email, "password": password}, environ_base=environ
     )
-    assert "too many failed attempts" in page
+    return response.status_code, response.get_data(as_text=True)
+
+
+def _shift_failures(**delta):
+    """Move every recorded failure ``delta`` into the past (time passes)."""
+    for failure in db.session.scalars(select(SignInFailure)):
+        failure.failed_at -= timedelta(**delta)
+    db.session.commit()
+
+
+def test_failures_from_one_address_make_that_address_wait_longer_each_time(
+    app, client, make_user, caplog
+):
+    user = make_user()
+    free = app.config["SIGN_IN_FREE_FAILURES"]
+    for _ in range(free - 1):
+        assert "Enter a correct email" in _try(client, user.email, "wrong")[1]
+    _shift_failures(seconds=1)
+    assert "Enter a correct email" in _try(client, user.email, "wrong")[1]  # the fifth
+    # Now every try from this address waits: even the right password is not checked...
+    page = _try(client, user.email, PASSWORD)[1]
+    assert "too many failed attempts to sign in from this device" in page
+    assert "Wait 1 second and try again" in page
     assert client.get("/").status_code == 302
-    # The count is in the database (so every worker sees it)...
+    assert "Sign-in throttled" in caplog.text and "203.0.113.66" in caplog.text
+    # ...the wait grows with each failure (1, 2, 4, ... seconds)...
+    _shift_failures(seconds=2)
+    _try(client, user.email, "wrong")
+    assert "Wait 2 seconds" in _try(client, user.email, "wrong")[1]
+    _shift_failures(seconds=3)
+    _try(client, user.email, "wrong")
+    assert "Wait 4 seconds" in _try(client, user.email, "wrong")[1]
+    # ...up to the maximum, however many guesses are made.
+    for _ in range(20):
+        _shift_failures(hours=1)
+        _try(client, user.email, "wrong")
+    cap = app.config["SIGN_IN_MAX_DELAY_SECONDS"]
+    assert f"Wait {cap // 60} minutes" in _try(client, user.email, "wrong")[1]
+    # The failures are in the database, so every worker and host sees them.
     count = db.session.scalar(
         select(db.func.count()).select_from(SignInFailure).where(SignInFailure.email == user.email)
     )
-    assert count == 5
-    # ...and after 15 minutes the account opens again.
-    for failure in db.session.scalars(select(SignInFailure)):
-        failure.failed_at -= timedelta(minutes=16)
-    db.session.commit()
+    assert count == free + 2 + 20
+    # Once the wait is over, the right password works.
+    _shift_failures(seconds=cap)
     sign_in(client, user)
-    assert client.get("/").status_code == 200
 
 
-def test_four_failures_do_not_lock(client, make_user):
+def test_an_attacker_cannot_lock_the_real_person_out(app, make_user):
+    user = make_user(first_name="Nadia")
+    attacker, nadia = app.test_client(), app.test_client()
+    for _ in range(30):
+        _try(attacker, user.email, "guess")
+    assert "too many failed attempts" in _try(attacker, user.email, PASSWORD)[1]
+    # Nadia, at her own desk, signs in with the right password straight away.
+    status, _ = _try(nadia, user.email, PASSWORD, environ=OFFICE)
+    assert status == 302
+    assert "Nadia" in nadia.get("/", environ_base=OFFICE).get_data(as_text=True)
+
+
+def test_the_real_persons_success_keeps_the_attackers_failures(app, make_user):
+    user = make_user()
+    attacker, owner = app.test_client(), app.test_client()
+    for _ in range(6):
+        _try(attacker, user.email, "guess")
+    assert _try(owner, user.email, PASSWORD, environ=OFFICE)[0] == 302
+    assert "too many failed attempts" in _try(attacker, user.email, "guess")[1]
+
+
+def test_one_address_trying_many_accounts_is_made_to_wait(app, client, make_user):
+    people = [make_user() for _ in range(12)]
+    free = app.config["SIGN_IN_ADDRESS_FREE_FAILURES"]
+    pages = [_try(client, person.email, "Summer2026!")[1] for person in people]
+    assert all("Enter a correct email" in page for page in pages[:free])
+    # Each account was tried once only, yet the address now waits, for every account...
+    assert "too many failed attempts" in pages[free + 1]
+    assert _try(client, people[-1].email, PASSWORD)[0] == 200
+    # ...while the same people sign in from their own desks.
+    assert _try(app.test_client(), people[-1].email, PASSWORD, environ=OFFICE)[0] == 302
+
+
+def test_four_failures_do_not_slow_anyone_down(client, make_user):
     user = make_user()
     for _ in range(4):
-        client.post("/sign-in", data={"email": user.email, "password": "wrong"})
-    sign_in(client, user)
+        _try(client, user.email, "wrong")
+    assert _try(client, user.email, PASSWORD)[0] == 302
+
+
+def test_unknown_accounts_are_throttled_like_real_ones(app, client):
+    for _ in range(app.config["SIGN_IN_FREE_FAILURES"]):
+        _try(client, "nobody@council.example", "guess")
+    assert "too many failed attempts" in _try(client, "nobody@council.example", "guess")[1]
+
+
+def _address_seen(proxy_count):
+    from flask import request
+
+    from qaweb import create_app
+
+    app = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "PROXY_COUNT": proxy_count}
+    )
+    app.add_url_rule("/_address", "address", lambda: request.remote_addr)
+    response = app.test_client().get(
+        "/_address",
+        headers={"X-Forwarded-For": "10.1.2.3"},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+    )
+    return response.get_data(as_text=True)
+
+
+def test_the_client_address_comes_from_a_proxy_only_when_one_is_configured():
+    assert _address_seen(0) == "10.0.0.1"  # no proxy: the header is anyone's to forge
+    assert _address_seen(1) == "10.1.2.3"  # QAWEB_PROXY_COUNT=1: the proxy's header
 
 
 def test_deactivated_person_cannot_sign_in(client, make_user):
@@ -89,7 +183,7 @@ def test_change_password(client, make_user):
         data={"current_password": "nope", "new_password": "short", "confirm_password": "x"},
     ).get_data(as_text=True)
     assert "Your current password is not correct" not in page  # field checks come first
-    assert "Password must be 10 characters or more" in page
+    assert "Password must be 12 characters or more" in page
     assert "Passwords do not match" in page
     page = client.post(
         "/account/password",

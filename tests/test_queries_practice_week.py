@@ -159,7 +159,8 @@ def test_practice_week_pages_keep_a_fixed_statement_budget(client, pw, week_with
     many = count_all(client, pw, targets)
 
     assert many == few, {k: (few[k], many[k]) for k in many if many[k] != few[k]}
-    over = {k: (v, BUDGETS[k]) for k, v in many.items() if v > BUDGETS[k]}
+    # Plus the one lookup every signed-in request makes to check its session is live.
+    over = {k: (v, BUDGETS[k] + 1) for k, v in many.items() if v > BUDGETS[k] + 1}
     assert not over, f"over budget (statements, budget): {over}"
 
 

@@ -1,9 +1,8 @@
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
+from qaweb.auth.passwords import MIN_PASSWORD, password_problem
 from qaweb.core.forms import MaxLength, PasswordField, Required, StringField, SubmitField
-
-MIN_PASSWORD = 10
 
 
 class SignInForm(FlaskForm):
@@ -30,8 +29,9 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField("Change password")
 
     def validate_new_password(self, field):
-        if len(field.data) < MIN_PASSWORD:
-            raise ValidationError(f"Password must be {MIN_PASSWORD} characters or more")
+        problem = password_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
         if field.data == self.current_password.data:
             raise ValidationError("New password must be different from your current password")
 

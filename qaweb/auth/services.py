@@ -1,12 +1,14 @@
-"""Sign-in rules: who may sign in, and the limit on failed attempts."""
+"""Sign-in rules: who may sign in, and the throttle on failed attempts."""
 
+import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, func, select, type_coerce, update
 
 from qaweb.auth.models import SignInFailure
-from qaweb.core.db import utcnow
+from qaweb.core.db import UTCDateTime, utcnow
 from qaweb.extensions import db
 from qaweb.organisation.models import User
 
@@ -15,48 +17,105 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def locked_until(email: str, now: datetime | None = None) -> datetime | None:
-    """When the account opens again, if too many sign-ins failed within the window."""
+@dataclass(frozen=True)
+class Throttle:
+    """Why the next attempt must wait, and until when."""
+
+    reason: str  # "account from address" or "address"
+    failures: int
+    until: datetime
+
+    def seconds_left(self, now: datetime) -> int:
+        return max(1, math.ceil((self.until - now).total_seconds()))
+
+
+def _delay(failures: int, free: int) -> timedelta:
+    """1, 2, 4, ... seconds for each failure past ``free``, up to the configured maximum."""
+    cap = current_app.config["SIGN_IN_MAX_DELAY_SECONDS"]
+    if failures < free:
+        return timedelta(0)
+    return timedelta(seconds=min(cap, 2 ** min(failures - free, 30)))
+
+
+def throttle(email: str, address: str, now: datetime | None = None) -> Throttle | None:
+    """Whether a sign-in to ``email`` from client ``address`` must wait (OWASP ASVS 2.2.1).
+
+    Failures are counted for the account from this address (``SIGN_IN_FREE_FAILURES`` free)
+    and for this address across all accounts (``SIGN_IN_ADDRESS_FREE_FAILURES`` free); past
+    either, the next attempt waits 2^(failures - free) seconds after the last failure, up to
+    ``SIGN_IN_MAX_DELAY_SECONDS``. An attacker elsewhere cannot lock the real person out:
+    their failures count against their own address only. One SELECT."""
     now = now or utcnow()
-    limit = current_app.config["SIGN_IN_MAX_FAILURES"]
-    window = timedelta(minutes=current_app.config["SIGN_IN_WINDOW_MINUTES"])
-    recent = list(
-        db.session.scalars(
-            select(SignInFailure.failed_at)
-            .where(SignInFailure.email == email, SignInFailure.failed_at > now - 2 * window)
-            .order_by(SignInFailure.failed_at.desc())
-            .limit(limit)
-        )
-    )
-    if len(recent) < limit:
-        return None
-    newest, oldest = recent[0], recent[-1]
-    if newest - oldest <= window and now < newest + window:
-        return newest + window
-    return None
+    config = current_app.config
+    since = now - timedelta(hours=config["SIGN_IN_MEMORY_HOURS"])
+    account = SignInFailure.email == email
+    counts = db.session.execute(
+        select(
+            func.count(),
+            type_coerce(func.max(SignInFailure.failed_at), UTCDateTime),
+            func.coalesce(func.sum(case((account, 1), else_=0)), 0),
+            type_coerce(func.max(case((account, SignInFailure.failed_at))), UTCDateTime),
+        ).where(SignInFailure.remote_addr == address, SignInFailure.failed_at > since)
+    ).one()
+    from_address, address_last, for_account, account_last = counts
+    waits = []
+    if for_account:
+        until = account_last + _delay(for_account, config["SIGN_IN_FREE_FAILURES"])
+        waits.append(Throttle("account from address", for_account, until))
+    if from_address:
+        until = address_last + _delay(from_address, config["SIGN_IN_ADDRESS_FREE_FAILURES"])
+        waits.append(Throttle("address", from_address, until))
+    waits = [w for w in waits if w.until > now]
+    return max(waits, key=lambda w: w.until) if waits else None
 
 
-def authenticate(email: str, password: str) -> tuple[User | None, str | None]:
-    """The user, or None and the message to show. Failures are recorded."""
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'' if seconds == 1 else 's'}"
+    minutes = math.ceil(seconds / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+def authenticate(email: str, password: str, address: str) -> tuple[User | None, str | None]:
+    """The user, or None and the message to show. Failures are recorded against the email
+    and the client ``address`` (request.remote_addr); throttled attempts are logged and not
+    checked, so guesses made while waiting tell an attacker nothing."""
     email = normalise_email(email)
-    if locked_until(email):
-        minutes = current_app.config["SIGN_IN_WINDOW_MINUTES"]
+    address = (address or "")[:64]
+    now = utcnow()
+    wait = throttle(email, address, now)
+    if wait is not None:
+        seconds = wait.seconds_left(now)
+        current_app.logger.warning(
+            "Sign-in throttled (%s): %r from %s after %d failures, %d s to wait",
+            wait.reason,
+            email,
+            address,
+            wait.failures,
+            seconds,
+        )
         return None, (
-            "There have been too many failed attempts to sign in to this account. "
-            f"Wait {minutes} minutes and try again, or ask an administrator to help."
+            "There have been too many failed attempts to sign in from this device. "
+            f"Wait {_wait_text(seconds)} and try again, or ask an administrator to help."
         )
     user = db.session.scalar(select(User).where(func.lower(User.email) == email))
     if user is None or not user.check_password(password):
-        db.session.add(SignInFailure(email=email))
+        db.session.add(SignInFailure(email=email, remote_addr=address, failed_at=now))
         return None, "Enter a correct email address and password"
     if not user.active:
         return None, "This account has been deactivated. Ask an administrator if you need access."
-    db.session.execute(delete(SignInFailure).where(SignInFailure.email == email))
+    # The person got it right from here: forget their failures from this address, and
+    # anyone's failures old enough to count no more.
+    memory = timedelta(hours=current_app.config["SIGN_IN_MEMORY_HOURS"])
+    db.session.execute(
+        delete(SignInFailure).where(
+            (SignInFailure.email == email) & (SignInFailure.remote_addr == address)
+            | (SignInFailure.failed_at < now - memory)
+        )
+    )
     # A Core UPDATE: signing in is not an edit, so it must not make an admin's form stale.
     db.session.execute(
-        update(User.__table__)
-        .where(User.__table__.c.id == user.id)
-        .values(last_signed_in_at=utcnow())
+        update(User.__table__).where(User.__table__.c.id == user.id).values(last_signed_in_at=now)
     )
     return user, None
 

@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from qaweb.auth import services
+from qaweb.auth import services, sessions
 from qaweb.auth.forms import ChangePasswordForm, SignInForm
 from qaweb.extensions import db
 
@@ -25,7 +25,11 @@ def sign_in():
         return redirect(url_for("home.index"))
     form = SignInForm()
     if form.validate_on_submit():
-        user, problem = services.authenticate(form.email.data, form.password.data)
+        user, problem = services.authenticate(
+            form.email.data, form.password.data, request.remote_addr
+        )
+        if user is not None:
+            sessions.start_session(user)
         db.session.commit()
         if user is not None:
             login_user(user)
@@ -37,6 +41,8 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     logout_user()
+    sessions.end_session()  # a copy of the cookie no longer signs anyone in
+    db.session.commit()
     flash("You have signed out.", "success")
     return redirect(url_for("auth.sign_in"))
 
@@ -50,8 +56,12 @@ def change_password():
             current_user, form.current_password.data, form.new_password.data
         )
         if problem is None:
+            user = current_user._get_current_object()
+            # Every other session of this person ends; this one goes on under a new key.
+            sessions.end_all_sessions(user.id)
+            sessions.start_session(user)
             db.session.commit()
-            login_user(current_user._get_current_object())  # this session stays signed in
+            login_user(user)
             flash("Your password has been changed.", "success")
             return redirect(url_for("home.index"))
         form.current_password.errors.append(problem)

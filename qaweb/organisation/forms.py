@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileRequired
 from wtforms.validators import ValidationError
 
+from qaweb.auth.passwords import MIN_PASSWORD, password_problem
 from qaweb.core.forms import (
     BooleanField,
     CheckboxesField,
@@ -20,8 +21,6 @@ from qaweb.core.forms import (
 )
 from qaweb.core.lists import FilterForm
 from qaweb.core.permissions import ROLE_HINTS, ROLES
-
-MIN_PASSWORD = 10
 
 
 class ServiceAreaForm(FlaskForm):
@@ -105,8 +104,9 @@ class UserForm(FlaskForm):
         )
 
     def validate_new_password(self, field):
-        if field.data and len(field.data) < MIN_PASSWORD:
-            raise ValidationError(f"Password must be {MIN_PASSWORD} characters or more")
+        problem = field.data and password_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
 
 def role_hint_params():

@@ -1,0 +1,115 @@
+"""Signed-in sessions the server can end: on sign-out, after an idle time, a fixed time after
+signing in, and (all of a person's) when their password changes. OWASP ASVS 3.3.
+
+Flask's session is a signed cookie the server cannot take back, so it carries a random key
+and the server keeps the key's SHA-256 in ``user_session``. Every signed-in request looks the
+row up with the person in one statement; the row's last use is written at most once a
+``SESSION_SEEN_INTERVAL_SECONDS``.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from flask import current_app, request
+from flask import session as cookie
+from sqlalchemy import delete, select, update
+
+from qaweb.auth.models import UserSession
+from qaweb.core.db import utcnow
+from qaweb.extensions import db
+from qaweb.organisation.models import User
+
+COOKIE_KEY = "qaweb_session"
+# Ended and expired sessions are kept this long (who signed in from where), then deleted.
+KEEP_DAYS = 90
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def start_session(user: User) -> UserSession:
+    """A new server-side session for ``user``; its key goes into this response's cookie.
+
+    Call after ``login_user``; the view commits."""
+    key = secrets.token_urlsafe(32)
+    now = utcnow()
+    row = UserSession(
+        user_id=user.id,
+        key_hash=_hash(key),
+        remote_addr=(request.remote_addr or "")[:64],
+        created_at=now,
+        last_seen_at=now,
+    )
+    db.session.add(row)
+    db.session.execute(
+        delete(UserSession).where(UserSession.last_seen_at < now - timedelta(days=KEEP_DAYS))
+    )
+    cookie[COOKIE_KEY] = key
+    return row
+
+
+def end_session() -> None:
+    """End the session this request's cookie belongs to (signing out); the view commits."""
+    key = cookie.pop(COOKIE_KEY, None)
+    if key:
+        db.session.execute(
+            update(UserSession)
+            .where(UserSession.key_hash == _hash(key), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+
+
+def end_all_sessions(user_id: int) -> None:
+    """End every session of one person (a new password); the view commits."""
+    db.session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the person whose live session this cookie holds, or None.
+
+    ``user_id`` is ``User.get_id()`` as stored at sign-in: the id and a token that changes
+    with the password (so an administrator's reset also ends the person's sessions).
+    One SELECT of the session, then the person as before, plus one UPDATE a minute at most.
+
+    The UPDATE is committed here: the user is loaded at the first use of ``current_user``,
+    which comes before a view changes anything (``login_required`` and the sign-in views
+    use it first), so nothing else is committed with it."""
+    key = cookie.get(COOKIE_KEY)
+    user_key, _, token = str(user_id).partition(":")
+    if not key or not user_key.isdigit():
+        return None
+    config = current_app.config
+    now = utcnow()
+    row = db.session.execute(
+        select(UserSession.id, UserSession.last_seen_at).where(
+            UserSession.key_hash == _hash(key),
+            UserSession.user_id == int(user_key),
+            UserSession.ended_at.is_(None),
+            UserSession.last_seen_at > now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
+            UserSession.created_at > now - timedelta(hours=config["SESSION_MAX_HOURS"]),
+        )
+    ).first()
+    if row is None:
+        return None  # signed out, idle too long, or too old: sign in again
+    user = db.session.get(User, int(user_key))
+    if user is None or not hmac.compare_digest(user.session_token(), token):
+        return None  # the password changed since this session began
+    if now - row.last_seen_at >= timedelta(seconds=config["SESSION_SEEN_INTERVAL_SECONDS"]):
+        db.session.execute(
+            update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+        )
+        # Keep the loaded person (and what the view reads through it) without reloading.
+        session = db.session()
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
+    return user
