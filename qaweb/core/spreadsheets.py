@@ -1,13 +1,81 @@
-"""Reading a table people upload (.xlsx or .csv): the first row names the columns."""
+"""Reading a table people upload (.xlsx or .csv): the first row names the columns.
+
+Uploaded files are checked against limits while they are read, before anything large is
+built in memory: an .xlsx is a zip of XML parts, and a file of a few kilobytes can declare a
+whole sheet (1,048,576 rows by 16,384 columns), unpack to gigabytes or hold one enormous
+cell. So the zip's declared sizes are checked first, then the shared strings and the sheet
+are scanned as a stream (expat, counting only), and only then does openpyxl read the sheet,
+in read-only mode, with its declared dimensions ignored. A limit passed is a refusal that
+names the limit; nothing is ever cut short silently.
+"""
 
 import csv
 import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from xml.parsers import expat
 
 from openpyxl import load_workbook
 
 
 class SpreadsheetError(Exception):
     """The file as a whole cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one uploaded table may hold. Sizes in bytes, cell length in characters."""
+
+    max_rows: int  # rows of data, not counting the header row or blank rows
+    max_columns: int = 50
+    #: Excel's own limit for one cell.
+    max_cell: int = 32_767
+    #: The upload itself (the app refuses requests over MAX_CONTENT_LENGTH before this).
+    max_file: int = 10 * 1024 * 1024
+    #: All parts of an .xlsx unpacked, as its zip declares them.
+    max_unpacked: int = 100 * 1024 * 1024
+    #: The sheet's XML unpacked.
+    max_sheet: int = 60 * 1024 * 1024
+    #: The workbook's shared strings (every text cell) unpacked: openpyxl loads them whole.
+    max_shared_strings: int = 20 * 1024 * 1024
+    #: Any other part (styles, workbook, relationships) unpacked.
+    max_other_part: int = 10 * 1024 * 1024
+    #: Unpacked bytes per packed byte, over the whole file, once it unpacks past 10 MB.
+    max_ratio: int = 200
+    #: Rows counted with blank ones: a sheet whose rows are numbered far apart is refused.
+    max_blank_rows: int = 10_000
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MB"
+
+
+def read_upload(stream, limits: Limits) -> bytes:
+    """The whole uploaded file (a file-like object), or SpreadsheetError if it is too large.
+
+    Reads one byte past the limit so a larger file is refused, never cut short.
+    """
+    data = stream.read(limits.max_file + 1)
+    if len(data) > limits.max_file:
+        raise SpreadsheetError(
+            f"The file is larger than {_mb(limits.max_file)}. Split it into smaller files"
+        )
+    return data
+
+
+# Invisible characters that change nothing a person sees but make two identifiers differ:
+# zero-width spaces and joiners, bidi marks and isolates, the byte order mark, soft hyphens
+# (Unicode category Cf, "format"). Pasted from web pages, Outlook and Teams into HR lists.
+def clean_identifier(text: str) -> str:
+    """``text`` without format characters (zero-width, bidi) and without spaces at its ends."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+
+
+def is_plain_identifier(text: str) -> bool:
+    """True when ``text`` has no control, format, separator or unassigned characters."""
+    return not any(unicodedata.category(ch)[0] in "CZ" for ch in text)
 
 
 def cell_text(value) -> str:
@@ -18,52 +86,304 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_table(
-    filename: str, data: bytes, headers: dict[str, str], required, max_rows: int, what: str
-) -> tuple[set[str], list[tuple[int, dict]]]:
-    """The known columns present, and each non-empty row as (row number, {header: value}).
+class _Refused(Exception):
+    """Raised inside an expat handler to stop scanning at once."""
 
-    Headers are matched in lower case. Values are as the file holds them: text from a .csv;
-    text, numbers, dates and times from an .xlsx.
+
+def _rows_message(limits: Limits) -> str:
+    return f"The file has more than {limits.max_rows:,} rows. Split it into smaller files"
+
+
+def _columns_message(limits: Limits) -> str:
+    return (
+        f"The file has more than {limits.max_columns:,} columns. "
+        "Delete the columns qaweb does not use"
+    )
+
+
+def _cell_message(limits: Limits) -> str:
+    return (
+        f"A cell in the file has more than {limits.max_cell:,} characters. "
+        "Shorten it and upload the file again"
+    )
+
+
+_COLUMN = re.compile(r"[A-Z]+")
+
+
+def _column_number(reference: str) -> int:
+    match = _COLUMN.match(reference)
+    number = 0
+    for letter in match.group(0) if match else "":
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _scan(member, handlers: dict) -> None:
+    """Stream one zip member through expat with ``handlers``; no DOCTYPE, no entities."""
+    parser = expat.ParserCreate()
+
+    def no_doctype(*args):
+        raise _Refused("The file could not be read: check it is a real .xlsx file")
+
+    parser.StartDoctypeDeclHandler = no_doctype
+    parser.EntityDeclHandler = no_doctype
+    for name, handler in handlers.items():
+        setattr(parser, name, handler)
+    while chunk := member.read(64 * 1024):
+        parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+def _local(name: str) -> str:
+    return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _scan_shared_strings(member, limits: Limits) -> None:
+    """Refuse a shared string longer than a cell may be, without building any string."""
+    state = {"depth": 0, "length": 0}
+
+    def start(name, attrs):
+        if _local(name) == "si":
+            state["depth"], state["length"] = 1, 0
+        elif state["depth"]:
+            state["depth"] += 1
+
+    def end(name):
+        if state["depth"]:
+            state["depth"] -= 1
+
+    def text(data):
+        if state["depth"]:
+            state["length"] += len(data)
+            if state["length"] > limits.max_cell:
+                raise _Refused(_cell_message(limits))
+
+    _scan(
+        member,
+        {"StartElementHandler": start, "EndElementHandler": end, "CharacterDataHandler": text},
+    )
+
+
+def _scan_sheet(member, limits: Limits) -> None:
+    """Refuse a sheet with too many rows, columns or characters in a cell, as it streams."""
+    # Blank rows are allowed (people leave gaps), but not so many that reading them is work.
+    last_row_number = limits.max_rows + 1 + limits.max_blank_rows
+    state = {"row": 0, "rows": 0, "column": 0, "in_cell": False, "length": 0, "filled": False}
+
+    def start(name, attrs):
+        name = _local(name)
+        if name == "row":
+            number = attrs.get("r")
+            state["row"] = int(number) if number and number.isdigit() else state["row"] + 1
+            state["column"], state["filled"] = 0, False
+            if state["row"] > last_row_number:
+                raise _Refused(_rows_message(limits))
+        elif name == "c":
+            reference = attrs.get("r")
+            state["column"] = _column_number(reference) if reference else state["column"] + 1
+            if state["column"] > limits.max_columns:
+                raise _Refused(_columns_message(limits))
+            state["in_cell"], state["length"] = True, 0
+
+    def end(name):
+        name = _local(name)
+        if name == "c":
+            state["in_cell"] = False
+            if state["length"]:
+                state["filled"] = True
+        elif name == "row" and state["filled"]:
+            state["rows"] += 1
+            if state["rows"] > limits.max_rows + 1:  # the header row and max_rows of data
+                raise _Refused(_rows_message(limits))
+
+    def text(data):
+        if state["in_cell"]:
+            state["length"] += len(data)
+            if state["length"] > limits.max_cell:
+                raise _Refused(_cell_message(limits))
+
+    _scan(
+        member,
+        {"StartElementHandler": start, "EndElementHandler": end, "CharacterDataHandler": text},
+    )
+
+
+def _check_zip(archive: zipfile.ZipFile, packed_size: int, limits: Limits) -> None:
+    """Refuse on the sizes the zip declares, before anything is unpacked.
+
+    Python's zipfile never unpacks a member past its declared size (and checks its CRC), so
+    the declared sizes bound what is read later.
     """
-    name = filename.lower()
-    try:
-        if name.endswith(".csv"):
-            table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        elif name.endswith(".xlsx"):
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheet = workbook.worksheets[0]
-            table = [list(row) for row in sheet.iter_rows(values_only=True)]
-            workbook.close()
+    members = archive.infolist()
+    if len(members) > 1000:
+        raise SpreadsheetError("The file could not be read: check it is a real .xlsx file")
+    total = sum(m.file_size for m in members)
+    too_big = (
+        f"The file unpacks to more than {_mb(limits.max_unpacked)}. Split it into smaller files"
+    )
+    if total > limits.max_unpacked:
+        raise SpreadsheetError(too_big)
+    if total > 10 * 1024 * 1024 and total > limits.max_ratio * max(packed_size, 1):
+        raise SpreadsheetError(too_big)
+    for member in members:
+        name = member.filename.lower()
+        if name.endswith("sharedstrings.xml"):
+            limit, what = limits.max_shared_strings, "The text in the file"
+        elif name.startswith("xl/worksheets/"):
+            limit, what = limits.max_sheet, "A sheet in the file"
         else:
-            raise SpreadsheetError(f"The {what} must be an .xlsx or .csv file")
+            limit, what = limits.max_other_part, "A part of the file"
+        if member.file_size > limit:
+            raise SpreadsheetError(
+                f"{what} unpacks to more than {_mb(limit)}. Split it into smaller files"
+            )
+
+
+def _xlsx_rows(data: bytes, limits: Limits):
+    """Each row of the first sheet as a tuple of values, checked against ``limits`` first."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SpreadsheetError(
+            "The file could not be read: check it is a real .xlsx file"
+        ) from None
+    with archive:
+        _check_zip(archive, len(data), limits)
+        for member in archive.infolist():
+            if member.filename.lower().endswith("sharedstrings.xml"):
+                with archive.open(member) as source:
+                    _scan_shared_strings(source, limits)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            if not workbook.worksheets:
+                raise SpreadsheetError("The file has no sheets")
+            sheet = workbook.worksheets[0]
+            # The sheet's path inside the zip: openpyxl keeps it on read-only sheets.
+            path = getattr(sheet, "_worksheet_path", None)
+            if not path:
+                raise SpreadsheetError("The first sheet of the file is a chart, not a table")
+            with archive.open(path) as source:
+                _scan_sheet(source, limits)
+            # A declared range (<dimension ref="A1:XFD1048576"/>) is not data: without this,
+            # openpyxl pads every row to the declared width and adds the declared rows.
+            sheet.reset_dimensions()
+            yield from sheet.iter_rows(values_only=True)
+        finally:
+            workbook.close()
+
+
+def _sniff_delimiter(text: str, headers: dict[str, str]) -> str:
+    """The delimiter of a .csv: the one that splits the first line into the most known headers.
+
+    Excel in a European locale (where the decimal mark is a comma) saves "CSV" with
+    semicolons. When no delimiter finds a header, csv.Sniffer guesses among , ; and tab.
+    """
+    first_line = text[: 64 * 1024].split("\n", 1)[0]
+    best, best_count = ",", 0
+    for delimiter in (",", ";", "\t"):
+        try:
+            names = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        count = len({n.strip().lower() for n in names} & set(headers))
+        if count > best_count:
+            best, best_count = delimiter, count
+    if best_count:
+        return best
+    try:
+        return csv.Sniffer().sniff(text[: 16 * 1024], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits):
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SpreadsheetError(
             "The .csv file must be saved as UTF-8 (CSV UTF-8 in Excel)"
         ) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text, headers))
+    try:
+        yield from reader
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise SpreadsheetError(_cell_message(limits)) from None
+        raise SpreadsheetError(
+            f"The .csv file could not be read at line {reader.line_num:,}: {error}"
+        ) from None
+
+
+def read_table(
+    filename: str,
+    data: bytes,
+    headers: dict[str, str],
+    required,
+    max_rows: int | None = None,
+    what: str = "file",
+    limits: Limits | None = None,
+) -> tuple[set[str], list[tuple[int, dict]]]:
+    """The known columns present, and each non-empty row as (row number, {header: value}).
+
+    Headers are matched in lower case. Values are as the file holds them: text from a .csv;
+    text, numbers, dates and times from an .xlsx. ``limits`` (or ``max_rows`` with the
+    default limits) bound rows, columns, cell length and sizes; passing one raises
+    SpreadsheetError naming it, as soon as it is passed.
+    """
+    if limits is None:
+        limits = Limits(max_rows=max_rows or 1000)
+    if len(data) > limits.max_file:
+        raise SpreadsheetError(
+            f"The file is larger than {_mb(limits.max_file)}. Split it into smaller files"
+        )
+    name = filename.lower()
+    if name.endswith(".csv"):
+        source = _csv_rows(data, headers, limits)
+    elif name.endswith(".xlsx"):
+        source = _xlsx_rows(data, limits)
+    else:
+        raise SpreadsheetError(f"The {what} must be an .xlsx or .csv file")
+
+    header: list[str] | None = None
+    rows: list[tuple[int, dict]] = []
+    number = 0
+    try:
+        for number, raw in enumerate(source, start=1):
+            if number > limits.max_rows + 1 + limits.max_blank_rows:
+                raise SpreadsheetError(_rows_message(limits))
+            last = max((i for i, c in enumerate(raw) if cell_text(c)), default=-1)
+            if last < 0:
+                continue
+            if last >= limits.max_columns:
+                raise SpreadsheetError(_columns_message(limits))
+            if any(isinstance(c, str) and len(c) > limits.max_cell for c in raw):
+                raise SpreadsheetError(_cell_message(limits))
+            if header is None:
+                header = [cell_text(h).lower() for h in raw[: last + 1]]
+                missing = [headers[h] for h in required if h not in header]
+                if missing:
+                    raise SpreadsheetError(
+                        "The first row must name the columns. Missing: " + ", ".join(missing)
+                    )
+                continue
+            if len(rows) >= limits.max_rows:
+                raise SpreadsheetError(_rows_message(limits))
+            values = {h: raw[i] if i < len(raw) else None for i, h in enumerate(header) if h}
+            values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
+            rows.append((number, {key: values.get(key) for key in headers}))
+    except _Refused as refusal:
+        raise SpreadsheetError(str(refusal)) from None
     except SpreadsheetError:
         raise
     except Exception:
         raise SpreadsheetError(
             "The file could not be read: check it is a real .xlsx file"
         ) from None
-
-    numbered = [
-        (number, row) for number, row in enumerate(table, start=1) if any(cell_text(c) for c in row)
-    ]
-    if not numbered:
+    finally:
+        close = getattr(source, "close", None)
+        if close:
+            close()
+    if header is None:
         raise SpreadsheetError("The file is empty")
-    header = [cell_text(h).lower() for h in numbered[0][1]]
-    missing = [headers[h] for h in required if h not in header]
-    if missing:
-        raise SpreadsheetError(
-            "The first row must name the columns. Missing: " + ", ".join(missing)
-        )
-    if len(numbered) - 1 > max_rows:
-        raise SpreadsheetError(f"The file has more than {max_rows:,} rows: split it")
-    rows = []
-    for number, raw in numbered[1:]:
-        values = {h: raw[i] if i < len(raw) else None for i, h in enumerate(header) if h}
-        values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
-        rows.append((number, {key: values.get(key) for key in headers}))
     return set(header) & set(headers), rows

@@ -32,6 +32,9 @@ REQUIRED = ("email", "first name", "last name", "team")
 YES = {"yes", "y", "true", "1", "active"}
 NO = {"no", "n", "false", "0", "inactive", "left"}
 MAX_ROWS = 20000
+LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS)
+#: Columns holding email addresses: invisible characters are removed from them on import.
+EMAIL_COLUMNS = ("email", "line manager email")
 
 
 ImportFileError = spreadsheets.SpreadsheetError  # the file as a whole cannot be read
@@ -53,11 +56,13 @@ class StaffImport(Base):
 def read_table(filename: str, data: bytes) -> list[dict]:
     """Rows of the file as dicts keyed by the known headers (lower case)."""
     present, table = spreadsheets.read_table(
-        filename, data, HEADERS, REQUIRED, MAX_ROWS, "staff list"
+        filename, data, HEADERS, REQUIRED, what="staff list", limits=LIMITS
     )
     rows = []
     for number, values in table:
         row = {key: spreadsheets.cell_text(values.get(key)) for key in HEADERS}
+        for key in EMAIL_COLUMNS:
+            row[key] = spreadsheets.clean_identifier(row[key])
         row["row"] = number
         # Optional columns left out of the file leave those details as they are.
         row["has_roles"] = "roles" in present
@@ -113,7 +118,7 @@ def check(rows: list[dict]) -> list[dict]:
         email = r["email"].lower()
         if not email:
             problems.append("Email is missing")
-        elif not EMAIL_PATTERN.match(email):
+        elif not EMAIL_PATTERN.match(email) or not spreadsheets.is_plain_identifier(email):
             problems.append(f"Email '{r['email']}' is not a valid email address")
         elif counts[email] > 1:
             problems.append(f"Email {r['email']} appears more than once in the file")
