@@ -169,20 +169,32 @@ def _scan_sheet(member, limits: Limits) -> None:
     """Refuse a sheet with too many rows, columns or characters in a cell, as it streams."""
     # Blank rows are allowed (people leave gaps), but not so many that reading them is work.
     last_row_number = limits.max_rows + 1 + limits.max_blank_rows
-    state = {"row": 0, "rows": 0, "column": 0, "in_cell": False, "length": 0, "filled": False}
+    state = {
+        "row": 0,
+        "row_elements": 0,
+        "rows": 0,
+        "column": 0,
+        "cells": 0,
+        "in_cell": False,
+        "length": 0,
+        "filled": False,
+    }
 
     def start(name, attrs):
         name = _local(name)
         if name == "row":
             number = attrs.get("r")
             state["row"] = int(number) if number and number.isdigit() else state["row"] + 1
-            state["column"], state["filled"] = 0, False
-            if state["row"] > last_row_number:
+            state["row_elements"] += 1
+            state["column"], state["cells"], state["filled"] = 0, 0, False
+            # Both the row's number and the count of rows: rows may repeat a number.
+            if max(state["row"], state["row_elements"]) > last_row_number:
                 raise _Refused(_rows_message(limits))
         elif name == "c":
             reference = attrs.get("r")
             state["column"] = _column_number(reference) if reference else state["column"] + 1
-            if state["column"] > limits.max_columns:
+            state["cells"] += 1
+            if max(state["column"], state["cells"]) > limits.max_columns:
                 raise _Refused(_columns_message(limits))
             state["in_cell"], state["length"] = True, 0
 
@@ -218,14 +230,6 @@ def _check_zip(archive: zipfile.ZipFile, packed_size: int, limits: Limits) -> No
     members = archive.infolist()
     if len(members) > 1000:
         raise SpreadsheetError("The file could not be read: check it is a real .xlsx file")
-    total = sum(m.file_size for m in members)
-    too_big = (
-        f"The file unpacks to more than {_mb(limits.max_unpacked)}. Split it into smaller files"
-    )
-    if total > limits.max_unpacked:
-        raise SpreadsheetError(too_big)
-    if total > 10 * 1024 * 1024 and total > limits.max_ratio * max(packed_size, 1):
-        raise SpreadsheetError(too_big)
     for member in members:
         name = member.filename.lower()
         if name.endswith("sharedstrings.xml"):
@@ -238,6 +242,69 @@ def _check_zip(archive: zipfile.ZipFile, packed_size: int, limits: Limits) -> No
             raise SpreadsheetError(
                 f"{what} unpacks to more than {_mb(limit)}. Split it into smaller files"
             )
+    total = sum(m.file_size for m in members)
+    if total > limits.max_unpacked:
+        raise SpreadsheetError(
+            f"The file unpacks to more than {_mb(limits.max_unpacked)}. Split it into smaller files"
+        )
+    # Spreadsheets unpack to 5 to 20 times their size; hundreds of times is a crafted file.
+    if total > 10 * 1024 * 1024 and total > limits.max_ratio * max(packed_size, 1):
+        raise SpreadsheetError(
+            f"The file unpacks to more than {limits.max_ratio} times its size, which a "
+            "spreadsheet never does. Save it again from Excel and upload that file"
+        )
+
+
+def _attributes(archive: zipfile.ZipFile, name: str, element: str) -> list[dict]:
+    """The attributes of every ``element`` in the part ``name`` (a small XML part), by stream."""
+    found: list[dict] = []
+
+    def start(tag, attrs):
+        if _local(tag) == element:
+            found.append({_local(k): v for k, v in attrs.items()})
+
+    try:
+        with archive.open(name) as source:
+            _scan(source, {"StartElementHandler": start})
+    except KeyError:
+        return []
+    return found
+
+
+def _join(folder: str, target: str) -> str:
+    if target.startswith("/"):
+        return target[1:]
+    parts = [p for p in (folder + "/" + target).split("/") if p and p != "."]
+    path: list[str] = []
+    for part in parts:
+        if part == "..":
+            path = path[:-1]
+        else:
+            path.append(part)
+    return "/".join(path)
+
+
+def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
+    """The zip path of the workbook's first sheet, as openpyxl will choose it."""
+    office = next(
+        (
+            r.get("Target", "")
+            for r in _attributes(archive, "_rels/.rels", "Relationship")
+            if r.get("Type", "").endswith("/officeDocument")
+        ),
+        "xl/workbook.xml",
+    )
+    office = _join("", office)
+    folder, _, base = office.rpartition("/")
+    sheets = _attributes(archive, office, "sheet")
+    if not sheets:
+        return None
+    relations = {
+        r.get("Id"): r.get("Target", "")
+        for r in _attributes(archive, f"{folder}/_rels/{base}.rels", "Relationship")
+    }
+    target = relations.get(sheets[0].get("id"))
+    return _join(folder, target) if target else None
 
 
 def _xlsx_rows(data: bytes, limits: Limits):
@@ -254,23 +321,24 @@ def _xlsx_rows(data: bytes, limits: Limits):
             if member.filename.lower().endswith("sharedstrings.xml"):
                 with archive.open(member) as source:
                     _scan_shared_strings(source, limits)
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            if not workbook.worksheets:
-                raise SpreadsheetError("The file has no sheets")
-            sheet = workbook.worksheets[0]
-            # The sheet's path inside the zip: openpyxl keeps it on read-only sheets.
-            path = getattr(sheet, "_worksheet_path", None)
-            if not path:
-                raise SpreadsheetError("The first sheet of the file is a chart, not a table")
-            with archive.open(path) as source:
-                _scan_sheet(source, limits)
-            # A declared range (<dimension ref="A1:XFD1048576"/>) is not data: without this,
-            # openpyxl pads every row to the declared width and adds the declared rows.
-            sheet.reset_dimensions()
-            yield from sheet.iter_rows(values_only=True)
-        finally:
-            workbook.close()
+        # Scanned before openpyxl opens the workbook: opening it reads the whole sheet when
+        # the sheet does not declare its size.
+        path = _first_sheet_path(archive)
+        if path is None or path not in archive.namelist():
+            raise SpreadsheetError("The first sheet of the file must be a table")
+        with archive.open(path) as source:
+            _scan_sheet(source, limits)
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None or getattr(sheet, "_worksheet_path", path) != path:
+            raise SpreadsheetError("The first sheet of the file must be a table")
+        # A declared range (<dimension ref="A1:XFD1048576"/>) is not data: without this,
+        # openpyxl pads every row to the declared width and adds the declared rows.
+        sheet.reset_dimensions()
+        yield from sheet.iter_rows(values_only=True)
+    finally:
+        workbook.close()
 
 
 def _sniff_delimiter(text: str, headers: dict[str, str]) -> str:
