@@ -97,8 +97,8 @@ def declared_whole_sheet(rows) -> bytes:
     return xlsx(chunks())
 
 
-def one_huge_shared_string(characters: int, header=STAFF_HEADER) -> bytes:
-    """A workbook whose second row's first cell is one shared string of ``characters``."""
+def one_huge_shared_string(characters: int, header=STAFF_HEADER, rows: int = 1) -> bytes:
+    """A workbook whose rows' first cell is the one shared string of ``characters``."""
 
     def shared():
         yield (
@@ -115,7 +115,9 @@ def one_huge_shared_string(characters: int, header=STAFF_HEADER) -> bytes:
 
     def sheet():
         yield SHEET_START + "<sheetData>" + row_xml(header, 1)
-        yield '<row r="2"><c r="A2" t="s"><v>0</v></c></row></sheetData></worksheet>'
+        for number in range(2, rows + 2):
+            yield f'<row r="{number}"><c r="A{number}" t="s"><v>0</v></c></row>'
+        yield "</sheetData></worksheet>"
 
     return xlsx(sheet(), shared())
 

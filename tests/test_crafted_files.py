@@ -122,6 +122,17 @@ def test_a_cell_longer_than_excel_allows_is_refused_while_streaming():
     assert refusal("staff.xlsx", inline)[0] == message
 
 
+def test_one_long_text_repeated_in_every_row_is_refused_by_the_total_text():
+    # 30,000 characters unpacked once, kept (and staged) once per row: 60 million characters.
+    data = crafted.one_huge_shared_string(30_000, rows=2_000)
+    assert len(data) < 50_000
+    message, peak = refusal("staff.xlsx", data)
+    assert message == (
+        "The file holds more than 20,000,000 characters of text. Split it into smaller files"
+    )
+    assert peak < CEILING, f"peak {peak / 1e6:.1f} MB"
+
+
 def test_too_many_rows_are_refused_as_soon_as_the_limit_is_passed():
     message, peak = refusal("staff.xlsx", crafted.many_rows(3_000), max_rows=1_000)
     assert message == "The file has more than 1,000 rows. Split it into smaller files"
@@ -263,6 +274,12 @@ def test_an_invisible_character_in_an_email_does_not_make_a_new_person(admin_cli
     staged = db.session.scalars(select(staff_import.StaffImport)).all()[-1]
     assert staged.rows[0]["email"] == "sam.okoro@example.org"
     assert staged.rows[0]["outcome"] in {"update", "unchanged"}
+
+
+def test_values_longer_than_qaweb_keeps_are_problems_not_a_500(admin_client):
+    data = f"Email,First name,Last name,Team\r\nann@b.example,{'A' * 101},Lee,Oaks\r\n"
+    text = page(upload_staff(admin_client, "staff.csv", data.encode()))
+    assert "First name must be 100 characters or fewer" in text
 
 
 def test_an_email_still_invalid_after_cleaning_is_refused(admin_client):

@@ -46,6 +46,9 @@ class Limits:
     max_ratio: int = 200
     #: Rows counted with blank ones: a sheet whose rows are numbered far apart is refused.
     max_blank_rows: int = 10_000
+    #: Characters in all the cells kept, together: an .xlsx can repeat one long shared string
+    #: in every cell, which unpacks small but is stored (staged) once per cell.
+    max_text: int = 20_000_000
 
 
 def _mb(size: int) -> str:
@@ -415,7 +418,7 @@ def read_table(
 
     header: list[str] | None = None
     rows: list[tuple[int, dict]] = []
-    number = 0
+    number = text_size = 0
     try:
         for number, raw in enumerate(source, start=1):
             if number > limits.max_rows + 1 + limits.max_blank_rows:
@@ -439,6 +442,14 @@ def read_table(
                 raise SpreadsheetError(_rows_message(limits))
             values = {h: raw[i] if i < len(raw) else None for i, h in enumerate(header) if h}
             values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
+            text_size += sum(
+                len(v) for k, v in values.items() if k in headers and isinstance(v, str)
+            )
+            if text_size > limits.max_text:
+                raise SpreadsheetError(
+                    f"The file holds more than {limits.max_text:,} characters of text. "
+                    "Split it into smaller files"
+                )
             rows.append((number, {key: values.get(key) for key in headers}))
     except _Refused as refusal:
         raise SpreadsheetError(str(refusal)) from None

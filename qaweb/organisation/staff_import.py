@@ -35,6 +35,14 @@ MAX_ROWS = 20000
 LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS)
 #: Columns holding email addresses: invisible characters are removed from them on import.
 EMAIL_COLUMNS = ("email", "line manager email")
+#: The longest value each column may hold (the user table's column sizes).
+LENGTHS = {
+    "email": 254,
+    "first name": 100,
+    "last name": 100,
+    "job title": 200,
+    "line manager email": 254,
+}
 
 
 ImportFileError = spreadsheets.SpreadsheetError  # the file as a whole cannot be read
@@ -125,6 +133,9 @@ def check(rows: list[dict]) -> list[dict]:
         for key in ("first name", "last name"):
             if not r[key]:
                 problems.append(f"{HEADERS[key]} is missing")
+        for key, limit in LENGTHS.items():
+            if len(r[key]) > limit:
+                problems.append(f"{HEADERS[key]} must be {limit} characters or fewer")
         team = teams.get(r["team"].lower())
         if not r["team"]:
             problems.append("Team is missing")
