@@ -282,6 +282,12 @@ def test_values_longer_than_qaweb_keeps_are_problems_not_a_500(admin_client):
     assert "First name must be 100 characters or fewer" in text
 
 
+def test_invisible_characters_in_a_team_name_still_match_the_team(admin_client):
+    data = "Email,First name,Last name,Team\r\nann@b.example,Ann,Lee,\u200fOa\u200dks\r\n"
+    text = " ".join(page(upload_staff(admin_client, "staff.csv", data.encode())).split())
+    assert "1 rows: 1 new" in text and "is not a team" not in text
+
+
 def test_an_email_still_invalid_after_cleaning_is_refused(admin_client):
     data = "Email,First name,Last name,Team\r\nsam\u0007okoro@example.org,Sam,Okoro,Oaks\r\n"
     text = page(upload_staff(admin_client, "staff.csv", data.encode("utf-8")))

@@ -33,8 +33,9 @@ YES = {"yes", "y", "true", "1", "active"}
 NO = {"no", "n", "false", "0", "inactive", "left"}
 MAX_ROWS = 20000
 LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS)
-#: Columns holding email addresses: invisible characters are removed from them on import.
-EMAIL_COLUMNS = ("email", "line manager email")
+#: Columns that identify something (a person, a team, a role): invisible characters pasted
+#: into them (zero-width spaces, bidi marks) are removed on import, so they still match.
+IDENTIFIER_COLUMNS = ("email", "line manager email", "team", "roles", "active")
 #: The longest value each column may hold (the user table's column sizes).
 LENGTHS = {
     "email": 254,
@@ -69,7 +70,7 @@ def read_table(filename: str, data: bytes) -> list[dict]:
     rows = []
     for number, values in table:
         row = {key: spreadsheets.cell_text(values.get(key)) for key in HEADERS}
-        for key in EMAIL_COLUMNS:
+        for key in IDENTIFIER_COLUMNS:
             row[key] = spreadsheets.clean_identifier(row[key])
         row["row"] = number
         # Optional columns left out of the file leave those details as they are.

@@ -70,7 +70,9 @@ def read(filename: str, data: bytes) -> list[tuple[int, dict]]:
         filename, data, HEADERS, REQUIRED, what="schedule", limits=LIMITS
     )[1]
     for _, values in table:
-        for key in ("observer email", "practitioner email", "case reference"):
+        # Invisible characters pasted into an identifier (zero-width spaces, bidi marks)
+        # would make it match nobody: removed here, once, where the file enters.
+        for key in ("observer email", "practitioner email", "meeting type", "case reference"):
             if isinstance(values.get(key), str):
                 values[key] = spreadsheets.clean_identifier(values[key])
     return table
