@@ -11,13 +11,13 @@ names the limit; nothing is ever cut short silently.
 
 import csv
 import io
-import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from xml.parsers import expat
 
 from openpyxl import load_workbook
+
+from qaweb.core import xlsx_checks
 
 
 class SpreadsheetError(Exception):
@@ -49,6 +49,21 @@ class Limits:
     #: Characters in all the cells kept, together: an .xlsx can repeat one long shared string
     #: in every cell, which unpacks small but is stored (staged) once per cell.
     max_text: int = 20_000_000
+
+    def rows_message(self) -> str:
+        return f"The file has more than {self.max_rows:,} rows. Split it into smaller files"
+
+    def columns_message(self) -> str:
+        return (
+            f"The file has more than {self.max_columns:,} columns. "
+            "Delete the columns qaweb does not use"
+        )
+
+    def cell_message(self) -> str:
+        return (
+            f"A cell in the file has more than {self.max_cell:,} characters. "
+            "Shorten it and upload the file again"
+        )
 
 
 def _mb(size: int) -> str:
@@ -89,227 +104,6 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-class _Refused(Exception):
-    """Raised inside an expat handler to stop scanning at once."""
-
-
-def _rows_message(limits: Limits) -> str:
-    return f"The file has more than {limits.max_rows:,} rows. Split it into smaller files"
-
-
-def _columns_message(limits: Limits) -> str:
-    return (
-        f"The file has more than {limits.max_columns:,} columns. "
-        "Delete the columns qaweb does not use"
-    )
-
-
-def _cell_message(limits: Limits) -> str:
-    return (
-        f"A cell in the file has more than {limits.max_cell:,} characters. "
-        "Shorten it and upload the file again"
-    )
-
-
-_COLUMN = re.compile(r"[A-Z]+")
-
-
-def _column_number(reference: str) -> int:
-    match = _COLUMN.match(reference)
-    number = 0
-    for letter in match.group(0) if match else "":
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
-def _scan(member, handlers: dict) -> None:
-    """Stream one zip member through expat with ``handlers``; no DOCTYPE, no entities."""
-    parser = expat.ParserCreate()
-
-    def no_doctype(*args):
-        raise _Refused("The file could not be read: check it is a real .xlsx file")
-
-    parser.StartDoctypeDeclHandler = no_doctype
-    parser.EntityDeclHandler = no_doctype
-    for name, handler in handlers.items():
-        setattr(parser, name, handler)
-    while chunk := member.read(64 * 1024):
-        parser.Parse(chunk, False)
-    parser.Parse(b"", True)
-
-
-def _local(name: str) -> str:
-    return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
-
-
-def _scan_shared_strings(member, limits: Limits) -> None:
-    """Refuse a shared string longer than a cell may be, without building any string."""
-    state = {"depth": 0, "length": 0}
-
-    def start(name, attrs):
-        if _local(name) == "si":
-            state["depth"], state["length"] = 1, 0
-        elif state["depth"]:
-            state["depth"] += 1
-
-    def end(name):
-        if state["depth"]:
-            state["depth"] -= 1
-
-    def text(data):
-        if state["depth"]:
-            state["length"] += len(data)
-            if state["length"] > limits.max_cell:
-                raise _Refused(_cell_message(limits))
-
-    _scan(
-        member,
-        {"StartElementHandler": start, "EndElementHandler": end, "CharacterDataHandler": text},
-    )
-
-
-def _scan_sheet(member, limits: Limits) -> None:
-    """Refuse a sheet with too many rows, columns or characters in a cell, as it streams."""
-    # Blank rows are allowed (people leave gaps), but not so many that reading them is work.
-    last_row_number = limits.max_rows + 1 + limits.max_blank_rows
-    state = {
-        "row": 0,
-        "row_elements": 0,
-        "rows": 0,
-        "column": 0,
-        "cells": 0,
-        "in_cell": False,
-        "length": 0,
-        "filled": False,
-    }
-
-    def start(name, attrs):
-        name = _local(name)
-        if name == "row":
-            number = attrs.get("r")
-            state["row"] = int(number) if number and number.isdigit() else state["row"] + 1
-            state["row_elements"] += 1
-            state["column"], state["cells"], state["filled"] = 0, 0, False
-            # Both the row's number and the count of rows: rows may repeat a number.
-            if max(state["row"], state["row_elements"]) > last_row_number:
-                raise _Refused(_rows_message(limits))
-        elif name == "c":
-            reference = attrs.get("r")
-            state["column"] = _column_number(reference) if reference else state["column"] + 1
-            state["cells"] += 1
-            if max(state["column"], state["cells"]) > limits.max_columns:
-                raise _Refused(_columns_message(limits))
-            state["in_cell"], state["length"] = True, 0
-
-    def end(name):
-        name = _local(name)
-        if name == "c":
-            state["in_cell"] = False
-            if state["length"]:
-                state["filled"] = True
-        elif name == "row" and state["filled"]:
-            state["rows"] += 1
-            if state["rows"] > limits.max_rows + 1:  # the header row and max_rows of data
-                raise _Refused(_rows_message(limits))
-
-    def text(data):
-        if state["in_cell"]:
-            state["length"] += len(data)
-            if state["length"] > limits.max_cell:
-                raise _Refused(_cell_message(limits))
-
-    _scan(
-        member,
-        {"StartElementHandler": start, "EndElementHandler": end, "CharacterDataHandler": text},
-    )
-
-
-def _check_zip(archive: zipfile.ZipFile, packed_size: int, limits: Limits) -> None:
-    """Refuse on the sizes the zip declares, before anything is unpacked.
-
-    Python's zipfile never unpacks a member past its declared size (and checks its CRC), so
-    the declared sizes bound what is read later.
-    """
-    members = archive.infolist()
-    if len(members) > 1000:
-        raise SpreadsheetError("The file could not be read: check it is a real .xlsx file")
-    for member in members:
-        name = member.filename.lower()
-        if name.endswith("sharedstrings.xml"):
-            limit, what = limits.max_shared_strings, "The text in the file"
-        elif name.startswith("xl/worksheets/"):
-            limit, what = limits.max_sheet, "A sheet in the file"
-        else:
-            limit, what = limits.max_other_part, "A part of the file"
-        if member.file_size > limit:
-            raise SpreadsheetError(
-                f"{what} unpacks to more than {_mb(limit)}. Split it into smaller files"
-            )
-    total = sum(m.file_size for m in members)
-    if total > limits.max_unpacked:
-        raise SpreadsheetError(
-            f"The file unpacks to more than {_mb(limits.max_unpacked)}. Split it into smaller files"
-        )
-    # Spreadsheets unpack to 5 to 20 times their size; hundreds of times is a crafted file.
-    if total > 10 * 1024 * 1024 and total > limits.max_ratio * max(packed_size, 1):
-        raise SpreadsheetError(
-            f"The file unpacks to more than {limits.max_ratio} times its size, which a "
-            "spreadsheet never does. Save it again from Excel and upload that file"
-        )
-
-
-def _attributes(archive: zipfile.ZipFile, name: str, element: str) -> list[dict]:
-    """The attributes of every ``element`` in the part ``name`` (a small XML part), by stream."""
-    found: list[dict] = []
-
-    def start(tag, attrs):
-        if _local(tag) == element:
-            found.append({_local(k): v for k, v in attrs.items()})
-
-    try:
-        with archive.open(name) as source:
-            _scan(source, {"StartElementHandler": start})
-    except KeyError:
-        return []
-    return found
-
-
-def _join(folder: str, target: str) -> str:
-    if target.startswith("/"):
-        return target[1:]
-    parts = [p for p in (folder + "/" + target).split("/") if p and p != "."]
-    path: list[str] = []
-    for part in parts:
-        if part == "..":
-            path = path[:-1]
-        else:
-            path.append(part)
-    return "/".join(path)
-
-
-def _first_sheet_path(archive: zipfile.ZipFile) -> str | None:
-    """The zip path of the workbook's first sheet, as openpyxl will choose it."""
-    office = next(
-        (
-            r.get("Target", "")
-            for r in _attributes(archive, "_rels/.rels", "Relationship")
-            if r.get("Type", "").endswith("/officeDocument")
-        ),
-        "xl/workbook.xml",
-    )
-    office = _join("", office)
-    folder, _, base = office.rpartition("/")
-    sheets = _attributes(archive, office, "sheet")
-    if not sheets:
-        return None
-    relations = {
-        r.get("Id"): r.get("Target", "")
-        for r in _attributes(archive, f"{folder}/_rels/{base}.rels", "Relationship")
-    }
-    target = relations.get(sheets[0].get("id"))
-    return _join(folder, target) if target else None
-
-
 def _xlsx_rows(data: bytes, limits: Limits):
     """Each row of the first sheet as a tuple of values, checked against ``limits`` first."""
     try:
@@ -319,23 +113,27 @@ def _xlsx_rows(data: bytes, limits: Limits):
             "The file could not be read: check it is a real .xlsx file"
         ) from None
     with archive:
-        _check_zip(archive, len(data), limits)
+        xlsx_checks.check_zip(archive, len(data), limits)
         for member in archive.infolist():
             if member.filename.lower().endswith("sharedstrings.xml"):
                 with archive.open(member) as source:
-                    _scan_shared_strings(source, limits)
+                    xlsx_checks.scan_shared_strings(source, limits)
         # Scanned before openpyxl opens the workbook: opening it reads the whole sheet when
         # the sheet does not declare its size.
-        path = _first_sheet_path(archive)
+        path = xlsx_checks.first_sheet_path(archive)
         if path is None or path not in archive.namelist():
             raise SpreadsheetError("The first sheet of the file must be a table")
         with archive.open(path) as source:
-            _scan_sheet(source, limits)
+            xlsx_checks.scan_sheet(source, limits)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None or getattr(sheet, "_worksheet_path", path) != path:
+        if not workbook.worksheets:
             raise SpreadsheetError("The first sheet of the file must be a table")
+        sheet = workbook.worksheets[0]
+        chosen = getattr(sheet, "_worksheet_path", path)
+        if chosen != path:  # a chart sheet first, say: openpyxl reads the first table
+            with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(chosen) as source:
+                xlsx_checks.scan_sheet(source, limits)
         # A declared range (<dimension ref="A1:XFD1048576"/>) is not data: without this,
         # openpyxl pads every row to the declared width and adds the declared rows.
         sheet.reset_dimensions()
@@ -380,7 +178,7 @@ def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits):
         yield from reader
     except csv.Error as error:
         if "field larger than field limit" in str(error):
-            raise SpreadsheetError(_cell_message(limits)) from None
+            raise SpreadsheetError(limits.cell_message()) from None
         raise SpreadsheetError(
             f"The .csv file could not be read at line {reader.line_num:,}: {error}"
         ) from None
@@ -422,14 +220,14 @@ def read_table(
     try:
         for number, raw in enumerate(source, start=1):
             if number > limits.max_rows + 1 + limits.max_blank_rows:
-                raise SpreadsheetError(_rows_message(limits))
+                raise SpreadsheetError(limits.rows_message())
             last = max((i for i, c in enumerate(raw) if cell_text(c)), default=-1)
             if last < 0:
                 continue
             if last >= limits.max_columns:
-                raise SpreadsheetError(_columns_message(limits))
+                raise SpreadsheetError(limits.columns_message())
             if any(isinstance(c, str) and len(c) > limits.max_cell for c in raw):
-                raise SpreadsheetError(_cell_message(limits))
+                raise SpreadsheetError(limits.cell_message())
             if header is None:
                 header = [cell_text(h).lower() for h in raw[: last + 1]]
                 missing = [headers[h] for h in required if h not in header]
@@ -439,7 +237,7 @@ def read_table(
                     )
                 continue
             if len(rows) >= limits.max_rows:
-                raise SpreadsheetError(_rows_message(limits))
+                raise SpreadsheetError(limits.rows_message())
             values = {h: raw[i] if i < len(raw) else None for i, h in enumerate(header) if h}
             values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
             text_size += sum(
@@ -451,7 +249,7 @@ def read_table(
                     "Split it into smaller files"
                 )
             rows.append((number, {key: values.get(key) for key in headers}))
-    except _Refused as refusal:
+    except xlsx_checks.Refused as refusal:
         raise SpreadsheetError(str(refusal)) from None
     except SpreadsheetError:
         raise
