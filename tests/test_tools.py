@@ -594,7 +594,12 @@ def test_only_plain_yaml_is_accepted(text, words):
 
 
 def test_problems_are_capped():
-    text = GOOD.replace("sections:\n", "sections:\n" + "  - 1\n" * 500, 1)
+    # 40 sections of 6 questions that are not questions: 240 problems, within the limits on
+    # sections and questions, and only the first 200 reported.
+    bad = "".join(
+        f"  - key: s{n}\n    title: Bad\n    questions: [1, 1, 1, 1, 1, 1]\n" for n in range(40)
+    )
+    text = GOOD.replace("sections:\n", "sections:\n" + bad, 1)
     assert len(problems_of(text)) == 200
 
 

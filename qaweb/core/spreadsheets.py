@@ -1,13 +1,99 @@
-"""Reading a table people upload (.xlsx or .csv): the first row names the columns."""
+"""Reading a table people upload (.xlsx or .csv): the first row names the columns.
+
+Uploaded files are checked against limits while they are read, before anything large is
+built in memory: an .xlsx is a zip of XML parts, and a file of a few kilobytes can declare a
+whole sheet (1,048,576 rows by 16,384 columns), unpack to gigabytes or hold one enormous
+cell. So the zip's declared sizes are checked first, then the shared strings and the sheet
+are scanned as a stream (expat, counting only), and only then does openpyxl read the sheet,
+in read-only mode, with its declared dimensions ignored. A limit passed is a refusal that
+names the limit; nothing is ever cut short silently.
+"""
 
 import csv
 import io
+import unicodedata
+import zipfile
+from dataclasses import dataclass
 
 from openpyxl import load_workbook
+
+from qaweb.core import xlsx_checks
 
 
 class SpreadsheetError(Exception):
     """The file as a whole cannot be read; the message says why."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one uploaded table may hold. Sizes in bytes, cell length in characters."""
+
+    max_rows: int  # rows of data, not counting the header row or blank rows
+    max_columns: int = 50
+    #: Excel's own limit for one cell.
+    max_cell: int = 32_767
+    #: The upload itself (the app refuses requests over MAX_CONTENT_LENGTH before this).
+    max_file: int = 10 * 1024 * 1024
+    #: All parts of an .xlsx unpacked, as its zip declares them.
+    max_unpacked: int = 100 * 1024 * 1024
+    #: The sheet's XML unpacked.
+    max_sheet: int = 60 * 1024 * 1024
+    #: The workbook's shared strings (every text cell) unpacked: openpyxl loads them whole.
+    max_shared_strings: int = 20 * 1024 * 1024
+    #: Any other part (styles, workbook, relationships) unpacked.
+    max_other_part: int = 10 * 1024 * 1024
+    #: Unpacked bytes per packed byte, over the whole file, once it unpacks past 10 MB.
+    max_ratio: int = 200
+    #: Rows counted with blank ones: a sheet whose rows are numbered far apart is refused.
+    max_blank_rows: int = 10_000
+    #: Characters in all the cells kept, together: an .xlsx can repeat one long shared string
+    #: in every cell, which unpacks small but is stored (staged) once per cell.
+    max_text: int = 20_000_000
+
+    def rows_message(self) -> str:
+        return f"The file has more than {self.max_rows:,} rows. Split it into smaller files"
+
+    def columns_message(self) -> str:
+        return (
+            f"The file has more than {self.max_columns:,} columns. "
+            "Delete the columns qaweb does not use"
+        )
+
+    def cell_message(self) -> str:
+        return (
+            f"A cell in the file has more than {self.max_cell:,} characters. "
+            "Shorten it and upload the file again"
+        )
+
+
+def _mb(size: int) -> str:
+    return f"{size / (1024 * 1024):,.0f} MB"
+
+
+def read_upload(stream, limits: Limits) -> bytes:
+    """The whole uploaded file (a file-like object), or SpreadsheetError if it is too large.
+
+    Reads one byte past the limit so a larger file is refused, never cut short.
+    """
+    data = stream.read(limits.max_file + 1)
+    if len(data) > limits.max_file:
+        raise SpreadsheetError(
+            f"The file is larger than {_mb(limits.max_file)}. Split it into smaller files"
+        )
+    return data
+
+
+# Invisible characters that change nothing a person sees but make two identifiers differ:
+# zero-width spaces and joiners, bidi marks and isolates, the byte order mark, soft hyphens
+# (Unicode category Cf, "format"). Pasted from web pages, Outlook and Teams into HR lists.
+def clean_identifier(text: str) -> str:
+    """``text`` without format characters (zero-width, bidi) and without spaces at its ends."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+
+
+def is_plain_identifier(text: str) -> bool:
+    """True when ``text`` has no control, format, separator or unassigned characters."""
+    return not any(unicodedata.category(ch)[0] in "CZ" for ch in text)
 
 
 def cell_text(value) -> str:
@@ -18,52 +104,163 @@ def cell_text(value) -> str:
     return str(value).strip()
 
 
-def read_table(
-    filename: str, data: bytes, headers: dict[str, str], required, max_rows: int, what: str
-) -> tuple[set[str], list[tuple[int, dict]]]:
-    """The known columns present, and each non-empty row as (row number, {header: value}).
-
-    Headers are matched in lower case. Values are as the file holds them: text from a .csv;
-    text, numbers, dates and times from an .xlsx.
-    """
-    name = filename.lower()
+def _xlsx_rows(data: bytes, limits: Limits):
+    """Each row of the first sheet as a tuple of values, checked against ``limits`` first."""
     try:
-        if name.endswith(".csv"):
-            table = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-        elif name.endswith(".xlsx"):
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            sheet = workbook.worksheets[0]
-            table = [list(row) for row in sheet.iter_rows(values_only=True)]
-            workbook.close()
-        else:
-            raise SpreadsheetError(f"The {what} must be an .xlsx or .csv file")
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise SpreadsheetError(
+            "The file could not be read: check it is a real .xlsx file"
+        ) from None
+    with archive:
+        xlsx_checks.check_zip(archive, len(data), limits)
+        for member in archive.infolist():
+            if member.filename.lower().endswith("sharedstrings.xml"):
+                with archive.open(member) as source:
+                    xlsx_checks.scan_shared_strings(source, limits)
+        # Scanned before openpyxl opens the workbook: opening it reads the whole sheet when
+        # the sheet does not declare its size.
+        path = xlsx_checks.first_sheet_path(archive)
+        if path is None or path not in archive.namelist():
+            raise SpreadsheetError("The first sheet of the file must be a table")
+        with archive.open(path) as source:
+            xlsx_checks.scan_sheet(source, limits)
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        if not workbook.worksheets:
+            raise SpreadsheetError("The first sheet of the file must be a table")
+        sheet = workbook.worksheets[0]
+        chosen = getattr(sheet, "_worksheet_path", path)
+        if chosen != path:  # a chart sheet first, say: openpyxl reads the first table
+            with zipfile.ZipFile(io.BytesIO(data)) as archive, archive.open(chosen) as source:
+                xlsx_checks.scan_sheet(source, limits)
+        # A declared range (<dimension ref="A1:XFD1048576"/>) is not data: without this,
+        # openpyxl pads every row to the declared width and adds the declared rows.
+        sheet.reset_dimensions()
+        yield from sheet.iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
+def _sniff_delimiter(text: str, headers: dict[str, str]) -> str:
+    """The delimiter of a .csv: the one that splits the first line into the most known headers.
+
+    Excel in a European locale (where the decimal mark is a comma) saves "CSV" with
+    semicolons. When no delimiter finds a header, csv.Sniffer guesses among , ; and tab.
+    """
+    first_line = text[: 64 * 1024].split("\n", 1)[0]
+    best, best_count = ",", 0
+    for delimiter in (",", ";", "\t"):
+        try:
+            names = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        count = len({n.strip().lower() for n in names} & set(headers))
+        if count > best_count:
+            best, best_count = delimiter, count
+    if best_count:
+        return best
+    try:
+        return csv.Sniffer().sniff(text[: 16 * 1024], delimiters=",;\t").delimiter
+    except csv.Error:
+        return ","
+
+
+def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits):
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SpreadsheetError(
             "The .csv file must be saved as UTF-8 (CSV UTF-8 in Excel)"
         ) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text, headers))
+    try:
+        yield from reader
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            raise SpreadsheetError(limits.cell_message()) from None
+        raise SpreadsheetError(
+            f"The .csv file could not be read at line {reader.line_num:,}: {error}"
+        ) from None
+
+
+def read_table(
+    filename: str,
+    data: bytes,
+    headers: dict[str, str],
+    required,
+    max_rows: int | None = None,
+    what: str = "file",
+    limits: Limits | None = None,
+) -> tuple[set[str], list[tuple[int, dict]]]:
+    """The known columns present, and each non-empty row as (row number, {header: value}).
+
+    Headers are matched in lower case. Values are as the file holds them: text from a .csv;
+    text, numbers, dates and times from an .xlsx. ``limits`` (or ``max_rows`` with the
+    default limits) bound rows, columns, cell length and sizes; passing one raises
+    SpreadsheetError naming it, as soon as it is passed.
+    """
+    if limits is None:
+        limits = Limits(max_rows=max_rows or 1000)
+    if len(data) > limits.max_file:
+        raise SpreadsheetError(
+            f"The file is larger than {_mb(limits.max_file)}. Split it into smaller files"
+        )
+    name = filename.lower()
+    if name.endswith(".csv"):
+        source = _csv_rows(data, headers, limits)
+    elif name.endswith(".xlsx"):
+        source = _xlsx_rows(data, limits)
+    else:
+        raise SpreadsheetError(f"The {what} must be an .xlsx or .csv file")
+
+    header: list[str] | None = None
+    rows: list[tuple[int, dict]] = []
+    number = text_size = 0
+    try:
+        for number, raw in enumerate(source, start=1):
+            if number > limits.max_rows + 1 + limits.max_blank_rows:
+                raise SpreadsheetError(limits.rows_message())
+            last = max((i for i, c in enumerate(raw) if cell_text(c)), default=-1)
+            if last < 0:
+                continue
+            if last >= limits.max_columns:
+                raise SpreadsheetError(limits.columns_message())
+            if any(isinstance(c, str) and len(c) > limits.max_cell for c in raw):
+                raise SpreadsheetError(limits.cell_message())
+            if header is None:
+                header = [cell_text(h).lower() for h in raw[: last + 1]]
+                missing = [headers[h] for h in required if h not in header]
+                if missing:
+                    raise SpreadsheetError(
+                        "The first row must name the columns. Missing: " + ", ".join(missing)
+                    )
+                continue
+            if len(rows) >= limits.max_rows:
+                raise SpreadsheetError(limits.rows_message())
+            values = {h: raw[i] if i < len(raw) else None for i, h in enumerate(header) if h}
+            values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
+            text_size += sum(
+                len(v) for k, v in values.items() if k in headers and isinstance(v, str)
+            )
+            if text_size > limits.max_text:
+                raise SpreadsheetError(
+                    f"The file holds more than {limits.max_text:,} characters of text. "
+                    "Split it into smaller files"
+                )
+            rows.append((number, {key: values.get(key) for key in headers}))
+    except xlsx_checks.Refused as refusal:
+        raise SpreadsheetError(str(refusal)) from None
     except SpreadsheetError:
         raise
     except Exception:
         raise SpreadsheetError(
             "The file could not be read: check it is a real .xlsx file"
         ) from None
-
-    numbered = [
-        (number, row) for number, row in enumerate(table, start=1) if any(cell_text(c) for c in row)
-    ]
-    if not numbered:
+    finally:
+        close = getattr(source, "close", None)
+        if close:
+            close()
+    if header is None:
         raise SpreadsheetError("The file is empty")
-    header = [cell_text(h).lower() for h in numbered[0][1]]
-    missing = [headers[h] for h in required if h not in header]
-    if missing:
-        raise SpreadsheetError(
-            "The first row must name the columns. Missing: " + ", ".join(missing)
-        )
-    if len(numbered) - 1 > max_rows:
-        raise SpreadsheetError(f"The file has more than {max_rows:,} rows: split it")
-    rows = []
-    for number, raw in numbered[1:]:
-        values = {h: raw[i] if i < len(raw) else None for i, h in enumerate(header) if h}
-        values = {k: (v.strip() if isinstance(v, str) else v) for k, v in values.items()}
-        rows.append((number, {key: values.get(key) for key in headers}))
     return set(header) & set(headers), rows

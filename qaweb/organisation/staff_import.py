@@ -32,6 +32,18 @@ REQUIRED = ("email", "first name", "last name", "team")
 YES = {"yes", "y", "true", "1", "active"}
 NO = {"no", "n", "false", "0", "inactive", "left"}
 MAX_ROWS = 20000
+LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS)
+#: Columns that identify something (a person, a team, a role): invisible characters pasted
+#: into them (zero-width spaces, bidi marks) are removed on import, so they still match.
+IDENTIFIER_COLUMNS = ("email", "line manager email", "team", "roles", "active")
+#: The longest value each column may hold (the user table's column sizes).
+LENGTHS = {
+    "email": 254,
+    "first name": 100,
+    "last name": 100,
+    "job title": 200,
+    "line manager email": 254,
+}
 
 
 ImportFileError = spreadsheets.SpreadsheetError  # the file as a whole cannot be read
@@ -53,11 +65,13 @@ class StaffImport(Base):
 def read_table(filename: str, data: bytes) -> list[dict]:
     """Rows of the file as dicts keyed by the known headers (lower case)."""
     present, table = spreadsheets.read_table(
-        filename, data, HEADERS, REQUIRED, MAX_ROWS, "staff list"
+        filename, data, HEADERS, REQUIRED, what="staff list", limits=LIMITS
     )
     rows = []
     for number, values in table:
         row = {key: spreadsheets.cell_text(values.get(key)) for key in HEADERS}
+        for key in IDENTIFIER_COLUMNS:
+            row[key] = spreadsheets.clean_identifier(row[key])
         row["row"] = number
         # Optional columns left out of the file leave those details as they are.
         row["has_roles"] = "roles" in present
@@ -113,13 +127,16 @@ def check(rows: list[dict]) -> list[dict]:
         email = r["email"].lower()
         if not email:
             problems.append("Email is missing")
-        elif not EMAIL_PATTERN.match(email):
+        elif not EMAIL_PATTERN.match(email) or not spreadsheets.is_plain_identifier(email):
             problems.append(f"Email '{r['email']}' is not a valid email address")
         elif counts[email] > 1:
             problems.append(f"Email {r['email']} appears more than once in the file")
         for key in ("first name", "last name"):
             if not r[key]:
                 problems.append(f"{HEADERS[key]} is missing")
+        for key, limit in LENGTHS.items():
+            if len(r[key]) > limit:
+                problems.append(f"{HEADERS[key]} must be {limit} characters or fewer")
         team = teams.get(r["team"].lower())
         if not r["team"]:
             problems.append("Team is missing")

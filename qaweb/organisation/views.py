@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from qaweb.core import spreadsheets
 from qaweb.core.excel import send_workbook
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
@@ -205,7 +206,8 @@ def import_staff():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            staged = staff_import.stage(upload.filename, upload.read(), current_user)
+            data = spreadsheets.read_upload(upload, staff_import.LIMITS)
+            staged = staff_import.stage(upload.filename, data, current_user)
         except staff_import.ImportFileError as error:
             form.file.errors.append(str(error))
         else:

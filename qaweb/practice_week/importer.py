@@ -33,6 +33,7 @@ HEADERS = {
 }
 REQUIRED = ("practitioner email", "meeting type", "date", "start time", "end time")
 MAX_ROWS = 2000
+LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS)
 YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", "not yet", ""}
 
@@ -65,7 +66,16 @@ def _time(value) -> time:
 
 
 def read(filename: str, data: bytes) -> list[tuple[int, dict]]:
-    return spreadsheets.read_table(filename, data, HEADERS, REQUIRED, MAX_ROWS, "schedule")[1]
+    table = spreadsheets.read_table(
+        filename, data, HEADERS, REQUIRED, what="schedule", limits=LIMITS
+    )[1]
+    for _, values in table:
+        # Invisible characters pasted into an identifier (zero-width spaces, bidi marks)
+        # would make it match nobody: removed here, once, where the file enters.
+        for key in ("observer email", "practitioner email", "meeting type", "case reference"):
+            if isinstance(values.get(key), str):
+                values[key] = spreadsheets.clean_identifier(values[key])
+    return table
 
 
 def check(week: PracticeWeek, table: list[tuple[int, dict]]) -> list[dict]:
@@ -145,9 +155,10 @@ def check(week: PracticeWeek, table: list[tuple[int, dict]]) -> list[dict]:
                 services.at_london(day, starts),
                 services.at_london(day, ends),
                 label=f"row {number}",
-                earlier=list(accepted),
+                earlier=accepted,
             )
             found = services.clashes(slot)
+            slot.earlier = []  # checked: keep no copy of the earlier rows per row
             reason = text["reason for overriding a clash"]
             for clash in found:
                 row["clashes"].append(clash.message)

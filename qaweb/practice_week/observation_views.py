@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
+from qaweb.core import spreadsheets
 from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
@@ -704,7 +705,9 @@ def import_schedule(week_id):
             problem = "Choose the schedule file to upload"
         else:
             try:
-                table = importer.read(upload.filename, upload.read(5 * 1024 * 1024))
+                # The whole file or a refusal: never the first few megabytes of it.
+                data = spreadsheets.read_upload(upload, importer.LIMITS)
+                table = importer.read(upload.filename, data)
             except importer.ImportFileError as error:
                 problem = str(error)
             else:

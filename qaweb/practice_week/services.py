@@ -237,6 +237,10 @@ def previous_week(week: PracticeWeek) -> PracticeWeek | None:
 # -- clashes ------------------------------------------------------------------------------------
 
 
+#: Clashes with other rows of the same import named for one row; the rest are counted.
+MAX_FILE_CLASHES = 3
+
+
 @dataclass(frozen=True)
 class Clash:
     message: str
@@ -309,17 +313,33 @@ def clashes(slot: Slot) -> list[Clash]:
                 hard=True,
             )
         )
+    # Rows of the same file: name the first few and count the rest, so a file whose rows all
+    # clash with each other gives each row a few lines, not one line per earlier row (the
+    # staged import would grow with the square of the rows).
+    named = more = 0
     for earlier in slot.earlier:
+        if not _overlaps(earlier.starts_at, earlier.ends_at, slot.starts_at, slot.ends_at):
+            continue
         for person in people:
             if person.id in {earlier.practitioner.id, earlier.observer and earlier.observer.id}:
-                if _overlaps(earlier.starts_at, earlier.ends_at, slot.starts_at, slot.ends_at):
-                    found.append(
-                        Clash(
-                            f"{person.name} is also booked on {earlier.label} of this file from "
-                            f"{format_span(earlier.starts_at, earlier.ends_at)}",
-                            hard=True,
-                        )
+                if named >= MAX_FILE_CLASHES:
+                    more += 1
+                    continue
+                named += 1
+                found.append(
+                    Clash(
+                        f"{person.name} is also booked on {earlier.label} of this file from "
+                        f"{format_span(earlier.starts_at, earlier.ends_at)}",
+                        hard=True,
                     )
+                )
+    if more:
+        found.append(
+            Clash(
+                f"… and {more:,} more bookings on other rows of this file at the same time",
+                hard=True,
+            )
+        )
     limit = slot.week.max_per_practitioner
     stmt = select(func.count()).where(
         Observation.week_id == slot.week.id,

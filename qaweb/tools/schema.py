@@ -92,8 +92,38 @@ PLAIN_TAGS = {
 CONTAINER_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
+#: Limits for a tool file. The largest starter tool is 18 KB with 11 sections, 53
+#: questions and 6 options to a question; a tool nests 7 levels deep (the tool, sections, a
+#: section, questions, a question, options, an option).
+MAX_FILE_CHARACTERS = 500_000
+MAX_DEPTH = 12
+MAX_NODES = 50_000
+MAX_SECTIONS = 50
+MAX_QUESTIONS = 500
+MAX_QUESTIONS_PER_SECTION = 200
+MAX_OPTIONS = 100
+
+
+class _TooLarge(yaml.YAMLError):
+    """The file passes a limit; raised while composing, before any deeper node is read."""
+
+    def __init__(self, mark, message):
+        super().__init__(message)
+        self.problem_mark = mark
+        self.message = message
+
+
 class _Loader(yaml.SafeLoader):
-    """Plain YAML only: no aliases (which can make a small file enormous), no custom tags."""
+    """Plain YAML only: no aliases (which can make a small file enormous), no custom tags.
+
+    PyYAML composes nested nodes by recursion, so a file nested a few hundred levels deep
+    exhausts Python's stack: the depth is counted here and refused at MAX_DEPTH instead.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
@@ -101,7 +131,17 @@ class _Loader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in tool files", event.start_mark
             )
-        return super().compose_node(parent, index)
+        mark = self.peek_event().start_mark
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _TooLarge(mark, f"the file has more than {MAX_NODES:,} entries")
+        if self._depth >= MAX_DEPTH:
+            raise _TooLarge(mark, f"entries are nested more than {MAX_DEPTH} levels deep")
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 def _line(node) -> int:
@@ -206,8 +246,14 @@ class _Reader:
 
 def parse(text: str, scale_labels: list[str]) -> dict:
     """The canonical definition of a tool file; raises ToolFileError listing every problem."""
+    if len(text) > MAX_FILE_CHARACTERS:
+        raise ToolFileError(
+            [Problem(1, f"the file has more than {MAX_FILE_CHARACTERS:,} characters")]
+        )
     try:
         root = yaml.compose(text, Loader=_Loader)
+    except _TooLarge as error:
+        raise ToolFileError([Problem(error.problem_mark.line + 1, error.message)]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else 1
@@ -256,6 +302,23 @@ def _tool(r: _Reader, root, scale_labels):
     if not isinstance(sections_node, SequenceNode) or not sections_node.value:
         r.problem(sections_node, "sections must be a list of at least one section")
         return tool
+    if len(sections_node.value) > MAX_SECTIONS:
+        r.problem(sections_node.value[MAX_SECTIONS], f"a tool has at most {MAX_SECTIONS} sections")
+        return tool
+    questions = sum(
+        len(value.value)
+        for section in sections_node.value
+        if isinstance(section, MappingNode)
+        for key, value in section.value
+        if isinstance(key, ScalarNode) and key.value == "questions"
+        if isinstance(value, SequenceNode)
+    )
+    if questions > MAX_QUESTIONS:
+        r.problem(
+            sections_node,
+            f"a tool has at most {MAX_QUESTIONS} questions; this one has {questions:,}",
+        )
+        return tool
     section_keys: set[str] = set()
     question_keys: set[str] = set()
     for number, node in enumerate(sections_node.value, start=1):
@@ -291,6 +354,12 @@ def _section(r: _Reader, node, number, scale_labels, section_keys, question_keys
         return section
     if not questions_node.value and not section["grade"]:
         r.problem(questions_node, f"{where} has no questions")
+    if len(questions_node.value) > MAX_QUESTIONS_PER_SECTION:
+        r.problem(
+            questions_node.value[MAX_QUESTIONS_PER_SECTION],
+            f"{where} has more than {MAX_QUESTIONS_PER_SECTION} questions: split it",
+        )
+        return section
     for q_number, q_node in enumerate(questions_node.value, start=1):
         question = _question(r, q_node, f"{where}, question {q_number}", question_keys)
         if question:
@@ -343,6 +412,10 @@ def _question(r: _Reader, node, where, question_keys):
             r.problem(node, f"{where}: a {kind} question needs options")
         elif not isinstance(options_node, SequenceNode) or len(options_node.value) < 2:
             r.problem(options_node, f"{where}: options must be a list of at least two")
+        elif len(options_node.value) > MAX_OPTIONS:
+            r.problem(
+                options_node.value[MAX_OPTIONS], f"{where}: give at most {MAX_OPTIONS} options"
+            )
         else:
             seen = set()
             for option_node in options_node.value:

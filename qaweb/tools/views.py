@@ -19,7 +19,13 @@ from qaweb.extensions import db
 from qaweb.tools import renderer, services
 from qaweb.tools.forms import ConfirmForm, GradingScaleForm, UploadToolForm
 from qaweb.tools.models import Tool, ToolVersion
-from qaweb.tools.schema import KINDS, QUESTION_KINDS, ToolFileError
+from qaweb.tools.schema import (
+    KINDS,
+    MAX_FILE_CHARACTERS,
+    QUESTION_KINDS,
+    Problem,
+    ToolFileError,
+)
 
 bp = Blueprint("tools", __name__, url_prefix="/admin/tools")
 admin_only = roles_required(ADMIN)
@@ -45,8 +51,13 @@ def upload():
     form = UploadToolForm()
     problems = []
     if form.validate_on_submit():
-        raw = form.file.data.read()
+        # Read one byte more than a tool file may hold, so a larger file is refused whole.
+        raw = form.file.data.read(MAX_FILE_CHARACTERS * 4 + 1)
         try:
+            if len(raw) > MAX_FILE_CHARACTERS * 4:
+                raise ToolFileError(
+                    [Problem(1, f"the file has more than {MAX_FILE_CHARACTERS:,} characters")]
+                )
             text = raw.decode("utf-8-sig")
             version, outcome = services.load_text(text, by=current_user)
         except UnicodeDecodeError:

@@ -7,7 +7,7 @@ test client; prints the table and writes build/bench.json; then a load run throu
 
 Environment:
   QAWEB_BENCH_SCALE    demo scale (50)
-  QAWEB_BENCH_ONLY     comma list of parts: sqlite, postgresql, load (all)
+  QAWEB_BENCH_ONLY     comma list of parts: sqlite, postgresql, load, crafted (all)
   QAWEB_BENCH_MATCH    only targets whose name contains this text
   QAWEB_BENCH_KINDS    only these kinds: list, deep, mywork, report, export
   QAWEB_BENCH_REPEAT   timed requests per page (20); exports use QAWEB_BENCH_EXPORT_REPEAT (3)
@@ -61,7 +61,8 @@ def env_int(name, default):
 SCALE = env_int("QAWEB_BENCH_SCALE", 50)
 REPEAT = env_int("QAWEB_BENCH_REPEAT", 20)
 EXPORT_REPEAT = env_int("QAWEB_BENCH_EXPORT_REPEAT", 3)
-ONLY = set(filter(None, os.environ.get("QAWEB_BENCH_ONLY", "sqlite,postgresql,load").split(",")))
+PARTS = os.environ.get("QAWEB_BENCH_ONLY", "sqlite,postgresql,load,crafted")
+ONLY = set(filter(None, PARTS.split(",")))
 MATCH = os.environ.get("QAWEB_BENCH_MATCH", "")
 KINDS = set(filter(None, os.environ.get("QAWEB_BENCH_KINDS", "").split(",")))
 
@@ -348,6 +349,10 @@ def main() -> int:
             urls[only] = prepare(only)[0]
         engine = "postgresql" if "postgresql" in urls else "sqlite"
         report["load"] = run_load(urls[engine], engine)
+    if "crafted" in ONLY:
+        from crafted_files import run_crafted
+
+        report["crafted"] = run_crafted()
     print_table(report)
     BUILD.mkdir(exist_ok=True)
     (BUILD / "bench.json").write_text(json.dumps(report, indent=1, default=str))
@@ -369,6 +374,10 @@ def print_table(report):
         print("\nWhere the missed rows' time goes (medians):")
         for row in missed:
             print(f"  {row['engine'][:6]:<6} {row['name'][:44]:<44} {reason(row)}")
+    if report.get("crafted"):
+        from crafted_files import print_crafted
+
+        print_crafted(report["crafted"])
     for load in report.get("load") or []:
         print(
             f"load {load['pace']} ({load['engine']}, gunicorn {load['workers']} workers, "
