@@ -1,13 +1,19 @@
 from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
-from qaweb.core.forms import MaxLength, PasswordField, Required, StringField, SubmitField
+from qaweb.core.forms import (
+    IdentifierField,
+    MaxLength,
+    PasswordField,
+    Required,
+    SubmitField,
+)
 
 MIN_PASSWORD = 10
 
 
 class SignInForm(FlaskForm):
-    email = StringField(
+    email = IdentifierField(
         "Email address",
         validators=[Required("Enter your email address"), MaxLength(254, "Email address")],
     )
