@@ -2,11 +2,17 @@ from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
 from qaweb.auth.passwords import MIN_PASSWORD, password_problem
-from qaweb.core.forms import MaxLength, PasswordField, Required, StringField, SubmitField
+from qaweb.core.forms import (
+    IdentifierField,
+    MaxLength,
+    PasswordField,
+    Required,
+    SubmitField,
+)
 
 
 class SignInForm(FlaskForm):
-    email = StringField(
+    email = IdentifierField(
         "Email address",
         validators=[Required("Enter your email address"), MaxLength(254, "Email address")],
     )

@@ -13,6 +13,7 @@ from qaweb.core.forms import (
     CheckboxesField,
     DateField,
     HiddenField,
+    IdentifierField,
     MaxLength,
     RadioField,
     Required,
@@ -62,7 +63,7 @@ class ComplaintForm(FlaskForm):
         description="Address, phone or email",
         validators=[MaxLength(1000, "Contact details")],
     )
-    child_reference = StringField(
+    child_reference = IdentifierField(
         "Child's case reference",
         description="The case number only, never a child's name",
         validators=[MaxLength(40, "Case reference")],

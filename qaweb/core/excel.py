@@ -15,6 +15,7 @@ from decimal import Decimal
 import xlsxwriter
 from flask import Response
 
+from qaweb.core.text import printable
 from qaweb.core.timefmt import to_london
 
 FORMULA_STARTS = ("=", "+", "-", "@")  # written as text, never as a formula
@@ -67,6 +68,7 @@ def _write_cell(sheet, formats, r, c, value):
     if value is None:
         return
     if isinstance(value, str):
+        value = printable(value)  # stored text, whatever it holds: Excel shows it as typed
         if value:
             sheet.write_string(r, c, value, formats.wrap if "\n" in value else None)
     elif isinstance(value, bool):
@@ -81,7 +83,7 @@ def _write_cell(sheet, formats, r, c, value):
     elif isinstance(value, Decimal):
         sheet.write_number(r, c, float(value))
     else:
-        sheet.write_string(r, c, str(value))
+        sheet.write_string(r, c, printable(str(value)))
 
 
 def _write_table(book, formats, title, columns: Sequence[Column], rows: Iterable[Sequence]):
@@ -90,7 +92,7 @@ def _write_table(book, formats, title, columns: Sequence[Column], rows: Iterable
         sheet.set_column(index, index, column.width)
     sheet.freeze_panes(1, 0)
     for index, column in enumerate(columns):
-        sheet.write_string(0, index, column.title, formats.header)
+        sheet.write_string(0, index, printable(column.title), formats.header)
     width = len(columns)
     count = 0
     write = _write_cell
@@ -152,7 +154,7 @@ def build_workbook(
             info.set_column(0, 0, 40)
             info.set_column(1, 1, 50)
             for r, (label, value) in enumerate(summary):
-                info.write_string(r, 0, label, formats.bold)
+                info.write_string(r, 0, printable(label), formats.bold)
                 _write_cell(info, formats, r, 1, value)
         book.close()
     except BaseException:

@@ -23,11 +23,15 @@ from markupsafe import Markup, escape
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import StopValidation, ValidationError
 
+from qaweb.core.lists import MAX_ID
+from qaweb.core.text import clean_identifier, clean_text
+
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 __all__ = [
     "SelectChoice",
     "StringField",
+    "IdentifierField",
     "TextAreaField",
     "PasswordField",
     "SelectField",
@@ -137,25 +141,52 @@ class LimitedTextArea(GovTextArea):
         return GovCharacterCount()(field, **kwargs)
 
 
-def _no_nul(valuelist):
-    """Text as typed, without NUL characters: nobody types one, and PostgreSQL refuses them."""
-    return [v.replace("\x00", "") if isinstance(v, str) else v for v in valuelist]
+def _cleaned(valuelist, clean):
+    return [clean(v) if isinstance(v, str) else v for v in valuelist]
 
 
 class StringField(wtforms.StringField):
+    """One line of text, cleaned where it enters (see qaweb.core.text): no control
+    characters, no surrounding spaces. A line break is refused: a text input cannot hold
+    one, so it came from a paste or a script, and the writers would show it differently.
+
+    A field with the Email validator is an identifier: invisible characters copied with
+    the address (zero-width spaces, direction marks) are removed too.
+    """
+
     widget = GovTextInput()
+    #: Clean as an identifier (email, reference, case number); see IdentifierField.
+    identifier = False
 
     def process_formdata(self, valuelist):
-        super().process_formdata(_no_nul(valuelist))
+        identifier = self.identifier or any(isinstance(v, Email) for v in self.validators)
+        # Word's line and page breaks (vertical tab, form feed) in one line read as spaces.
+        valuelist = _cleaned(valuelist, lambda v: v.replace("\x0b", " ").replace("\x0c", " "))
+        super().process_formdata(
+            _cleaned(valuelist, clean_identifier if identifier else clean_text)
+        )
         if isinstance(self.data, str):
             self.data = self.data.strip()
+            if "\n" in self.data:
+                raise ValueError(f"{self.label.text} must be on one line")
+
+
+class IdentifierField(StringField):
+    """An email address, reference or case number: compared and searched as typed, so the
+    invisible characters copying adds are removed (qaweb.core.text.clean_identifier)."""
+
+    identifier = True
 
 
 class TextAreaField(wtforms.TextAreaField):
+    """Text of several lines, cleaned where it enters: line breaks as ``\\n`` (a Windows
+    CRLF counts as one character), Word's vertical tabs and form feeds as line breaks, no
+    other control characters (qaweb.core.text.clean_text)."""
+
     widget = LimitedTextArea()
 
     def process_formdata(self, valuelist):
-        super().process_formdata(_no_nul(valuelist))
+        super().process_formdata(_cleaned(valuelist, clean_text))
 
 
 class PasswordField(wtforms.PasswordField):
@@ -200,6 +231,15 @@ class _FieldProxy:
         return getattr(self._field, name)
 
 
+def _only_offered(pre_validate, form):
+    """A value that is not one of the options stops validation there: no other check (a
+    ``validate_*`` method that reads it as an id) ever sees it."""
+    try:
+        pre_validate(form)
+    except ValidationError as error:
+        raise StopValidation(error.args[0]) from None
+
+
 class SelectField(wtforms.SelectField):
     widget = LongGovSelect()
 
@@ -211,7 +251,7 @@ class SelectField(wtforms.SelectField):
     def pre_validate(self, form):
         if self.data in (None, ""):
             return  # nothing chosen: Required says so in its own words, if it is required
-        super().pre_validate(form)
+        _only_offered(super().pre_validate, form)
 
 
 class RadioField(wtforms.RadioField):
@@ -224,7 +264,7 @@ class RadioField(wtforms.RadioField):
     def pre_validate(self, form):
         if self.data in (None, ""):
             return
-        super().pre_validate(form)
+        _only_offered(super().pre_validate, form)
 
 
 class CheckboxesField(wtforms.SelectMultipleField):
@@ -238,7 +278,7 @@ class CheckboxesField(wtforms.SelectMultipleField):
         try:
             super().pre_validate(form)
         except ValidationError:
-            raise ValidationError("Select only the options shown") from None
+            raise StopValidation("Select only the options shown") from None
 
 
 class BooleanField(wtforms.BooleanField):
@@ -269,11 +309,16 @@ class WholeNumberField(wtforms.IntegerField):
         if valuelist and not str(valuelist[0]).strip():
             self.data = None
             return
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
+        text = str(valuelist[0]).strip() if valuelist else ""
+        number = text.removeprefix("-")
+        if not (number.isascii() and number.isdigit()):
             self.data = None
-            raise ValueError(f"{self.label.text} must be a whole number, like 4") from None
+            raise ValueError(f"{self.label.text} must be a whole number, like 4")
+        self.data = int(text)
+        if abs(self.data) > MAX_ID:
+            # Beyond what the database's integer columns hold.
+            self.data = None
+            raise ValueError(f"{self.label.text} must be {MAX_ID:,} or less")
 
 
 class DateField(wtforms.Field):
@@ -301,9 +346,12 @@ class DateField(wtforms.Field):
             ]
             raise ValueError(f"{name} must include {' and '.join(missing)}")
         try:
+            # ASCII digits only: int() also reads "1_000" and other scripts' digits.
+            if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+                raise ValueError
             day, month, year = (int(p) for p in parts)
             if year < 1900 or year > 2200:
                 raise ValueError
             self.data = date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise ValueError(f"{name} must be a real date") from None

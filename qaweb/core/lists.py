@@ -136,8 +136,15 @@ def name_taken(model, name: str) -> bool:
     """Whether an entry of ``model`` already has this name, whatever its case."""
     from sqlalchemy import func, select
 
+    name = name.strip()
+    # SQLite's lower() folds only ASCII letters: compare the exact name too, so a name in
+    # another script is found (and never reaches the unique constraint as a 500).
     return bool(
-        db.session.scalar(select(model.id).where(func.lower(model.name) == name.strip().lower()))
+        db.session.scalar(
+            select(model.id).where(
+                sa.or_(model.name == name, func.lower(model.name) == name.lower())
+            )
+        )
     )
 
 

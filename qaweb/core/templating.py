@@ -1,6 +1,7 @@
 """Template filters, globals and the navigation shown to the signed-in person."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import request, url_for
 from flask_login import current_user
@@ -145,7 +146,63 @@ def multiline(text) -> Markup:
     return Markup("<br>").join(escape(line) for line in lines)
 
 
+GOVUK_COMPONENTS = "govuk_frontend_jinja/components"
+
+
+def govuk_macro_names() -> dict[str, str]:
+    """Every GOV.UK Frontend macro govuk-frontend-jinja ships: name -> its template.
+
+    ``tag`` -> ``govukTag``, ``generic-header`` -> ``govukGenericHeader``.
+    """
+    import govuk_frontend_jinja
+
+    folder = Path(govuk_frontend_jinja.__file__).parent / "templates" / "components"
+    names = {}
+    for macro in sorted(folder.glob("*/macro.html")):
+        component = macro.parent.name
+        name = "govuk" + "".join(part.capitalize() for part in component.split("-"))
+        names[name] = f"{GOVUK_COMPONENTS}/{component}/macro.html"
+    return names
+
+
+class TemplateMacros:
+    """A template's macros, loaded on first use, as ``{% import name as x %}`` would load them
+    (without the caller's context). Registered as a Jinja global, a macro is defined in every
+    template and every block of it, so a block rendered alone for htmx (jinja2-fragments
+    renders only that block, not the imports at the top of the template) has it too."""
+
+    def __init__(self, env, template: str):
+        self._env = env
+        self._template = template
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        # get_template caches the template, and the template caches its module.
+        return getattr(self._env.get_template(self._template).module, name)
+
+
+class TemplateMacro:
+    """One macro of a template, loaded on first call (see TemplateMacros)."""
+
+    def __init__(self, env, template: str, name: str):
+        self._macros = TemplateMacros(env, template)
+        self._name = name
+
+    def __call__(self, *args, **kwargs):
+        return getattr(self._macros, self._name)(*args, **kwargs)
+
+
+def register_macros(env) -> None:
+    """Every GOV.UK macro (``govukTag``…) and qaweb's own (``ui.status_tag``…) as globals:
+    templates use them without importing them, in the page and in every block of it."""
+    for name, template in govuk_macro_names().items():
+        env.globals[name] = TemplateMacro(env, template, name)
+    env.globals["ui"] = TemplateMacros(env, "_macros.html")
+
+
 def register(app):
+    register_macros(app.jinja_env)
     app.add_template_global(form_errors)
     app.add_template_filter(multiline, "multiline")
     app.add_template_filter(format_count, "number")

@@ -19,7 +19,7 @@ from qaweb.core.forms import (
     SubmitField,
     choices,
 )
-from qaweb.core.lists import FilterForm
+from qaweb.core.lists import FilterForm, as_id
 from qaweb.core.permissions import ROLE_HINTS, ROLES
 
 
@@ -60,7 +60,7 @@ class TeamForm(FlaskForm):
         )
 
     def validate_paired_team_id(self, field):
-        if field.data and self.team_id and int(field.data) == self.team_id:
+        if field.data and self.team_id and as_id(field.data) == self.team_id:
             raise ValidationError("A team cannot be paired with itself")
 
 

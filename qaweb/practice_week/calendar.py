@@ -1,5 +1,7 @@
 """Calendar invites (.ics, RFC 5545) for observations and learning sessions, in London time."""
 
+import re
+
 from flask import Response, current_app
 from icalendar import Calendar, Event, vCalAddress, vText
 
@@ -14,6 +16,7 @@ from qaweb.practice_week.models import (
 )
 
 PRODID = "-//qaweb//Practice Week//EN"
+_ICAL_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _calendar(method: str) -> Calendar:
@@ -109,7 +112,14 @@ def session_event(session: LearningSession, url: str = "") -> Event:
 
 def _finish(calendar: Calendar) -> bytes:
     calendar.add_missing_timezones()  # a VTIMEZONE for Europe/London
-    return calendar.to_ical()
+    return printable_ical(calendar.to_ical())
+
+
+def printable_ical(ical: bytes) -> bytes:
+    """The calendar without control characters (RFC 5545 forbids them in text), whatever the
+    stored text held: a vertical tab or NUL in a note reaches no calendar program. The CRLF
+    line ends and folding are kept; a line break inside a value is already escaped as \\n."""
+    return _ICAL_CONTROL.sub(b"", ical)
 
 
 def invite(event: Event, cancelled: bool) -> bytes:

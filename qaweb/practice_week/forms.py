@@ -9,6 +9,7 @@ from qaweb.core.forms import (
     DateField,
     FileField,
     HiddenField,
+    IdentifierField,
     MaxLength,
     RadioField,
     Required,
@@ -136,7 +137,7 @@ class ObservationForm(TimedForm):
     )
     is_virtual = BooleanField("Virtual meeting")
     place = StringField("Place or meeting link", validators=[MaxLength(200, "Place")])
-    case_reference = StringField(
+    case_reference = IdentifierField(
         "Case reference",
         validators=[Required("Enter the case reference"), MaxLength(40, "Case reference")],
     )

@@ -1,71 +1,54 @@
 """The board paper as a Word document, and the audit and list as Excel."""
 
-import io
-
-from docx import Document
-from docx.shared import Pt
-
 from qaweb.core.excel import Column, Sheet
 from qaweb.core.timefmt import format_date
+from qaweb.core.word import WordPaper
 from qaweb.thematic import services
 from qaweb.thematic.models import FINDING_KINDS
 
 
 def docx_bytes(audit, terms: dict, actions, council: str) -> bytes:
     """The terms of reference and findings as a document the QA Board can circulate."""
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "Arial"
-    style.font.size = Pt(11)
-    document.add_paragraph(council)
-    document.add_heading(f"Thematic audit: {audit.title}", level=0)
+    paper = WordPaper()
+    paper.paragraph(council)
+    paper.heading(f"Thematic audit: {audit.title}", level=0)
     version = audit.approved_version or audit.pending_version
     status = f"{audit.reference} · {audit.status_label}"
     if version:
         status += f" · terms version {version.number}"
-    document.add_paragraph(status)
-    document.add_heading("Terms of reference", level=1)
+    paper.paragraph(status)
+    paper.heading("Terms of reference", level=1)
     for label, value in services.readable(terms).items():
         if label == "Title" or not value:
             continue
-        document.add_heading(label, level=2)
+        paper.heading(label, level=2)
         if isinstance(value, list):
             style_name = "List Number" if label == "Key lines of enquiry" else "List Bullet"
             for item in value:
-                document.add_paragraph(item, style=style_name)
+                paper.paragraph(item, style=style_name)
         else:
             for paragraph in str(value).split("\n"):
                 if paragraph.strip():
-                    document.add_paragraph(paragraph.strip())
+                    paper.paragraph(paragraph.strip())
     findings = [f for f in audit.findings if not f.withdrawn]
     if findings:
-        document.add_heading("Findings", level=1)
+        paper.heading("Findings", level=1)
         for kind, label in FINDING_KINDS.items():
             of_kind = [f for f in findings if f.kind == kind]
             if not of_kind:
                 continue
-            document.add_heading(label, level=2)
+            paper.heading(label, level=2)
             for f in of_kind:
-                document.add_paragraph(f.text, style="List Bullet")
+                paper.paragraph(f.text, style="List Bullet")
                 if f.evidence:
-                    document.add_paragraph(f"Evidence: {f.evidence}")
+                    paper.paragraph(f"Evidence: {f.evidence}")
     if actions:
-        document.add_heading("Actions", level=1)
-        table = document.add_table(rows=1, cols=4)
-        table.style = "Table Grid"
-        for cell, title in zip(
-            table.rows[0].cells, ("Action", "Owner", "Due", "Status"), strict=True
-        ):
-            cell.text = title
-        for a in actions:
-            row = table.add_row().cells
-            row[0].text = a.description
-            row[1].text = a.owner.name
-            row[2].text = format_date(a.due_on)
-            row[3].text = a.status_label
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+        paper.heading("Actions", level=1)
+        paper.table(
+            ("Action", "Owner", "Due", "Status"),
+            ((a.description, a.owner.name, format_date(a.due_on), a.status_label) for a in actions),
+        )
+    return paper.to_bytes()
 
 
 def audit_sheets(audit, terms: dict, actions) -> tuple[list, list, list[Sheet]]:

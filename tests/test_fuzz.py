@@ -1,0 +1,356 @@
+"""Fuzzing: no input gives a 500.
+
+For a person who holds every role (so admin, and the role that owns each form), every route
+of the app is opened with generated query strings (as a page and as an htmx fragment) and
+with ids too large for the database; then every form found on those pages is posted with
+generated values in each of its fields (text with control characters and NUL, very long
+text, huge and negative numbers, dates with huge years, ids that are not ids). Any 5xx, or
+an exception escaping the app, fails the test, which lists each failure once.
+
+Runs on both databases (the ``app`` fixture). Hypothesis is derandomized, so a run is
+repeatable; the number of examples per form and per route keeps it to about a minute.
+"""
+
+import re
+from collections import Counter
+from datetime import time, timedelta
+from html.parser import HTMLParser
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from support import sign_in
+from test_authorization import records, url_for_rule  # noqa: F401  (the records fixture)
+
+from qaweb.core.permissions import ROLES
+from qaweb.extensions import db
+
+FORM_EXAMPLES = 15
+QUERY_EXAMPLES = 4
+NOT_FUZZED = {"auth.sign_out", "static"}
+#: Query-string names the list and report pages read, beyond those their forms show.
+QUERY_NAMES = [
+    "page",
+    "year",
+    "quarter",
+    "to",
+    "from",
+    "status",
+    "area",
+    "team",
+    "stage",
+    "owner",
+    "observer",
+    "theme",
+    "q",
+    "scope",
+    "overdue",
+    "next",
+]
+
+NASTY = [
+    "",
+    " ",
+    "\x00",
+    "a\x00b",
+    "\x0b",
+    "Plans\x0bwere\x0creviewed",
+    "\x01\x02\x1b\x7f",
+    "\r\n\r\n",
+    "\u200bname@council.example",
+    "\u202eevil",
+    "\ud7ff\ufffe\uffff",
+    "-1",
+    "0",
+    "1.5",
+    "1e309",
+    "nan",
+    "inf",
+    "2147483648",
+    "9223372036854775808",
+    "9" * 40,
+    "-" + "9" * 40,
+    "x" * 5000,
+    "<a href='x'>y</a>",
+    "' OR 1=1 --",
+    "=1+1",
+    "%",
+    "_",
+    "../../etc/passwd",
+    "31",
+    "13",
+    "99999",
+    "275760",
+    "10000000000",
+]
+
+fuzz_text = st.one_of(
+    st.sampled_from(NASTY),
+    st.text(max_size=40),
+    st.text(alphabet=st.characters(max_codepoint=0x20), max_size=10),
+    st.integers().map(str),
+    st.integers(min_value=2**31, max_value=2**80).map(str),
+)
+
+
+class FormParser(HTMLParser):
+    """The forms of a page: action, method and their named fields with example values."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms = []
+        self.form = None
+        self.select = None
+        self.textarea = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.form = {
+                "action": a.get("action") or "",
+                "method": (a.get("method") or "get").lower(),
+                "fields": [],
+            }
+            self.forms.append(self.form)
+            return
+        if self.form is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name and a.get("type") != "file":
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                self._add(name, kind, [a.get("value", "on")])
+            elif kind == "submit":
+                self._add(name, kind, [a.get("value", "")])
+            else:
+                self._add(name, kind, [a.get("value", "")])
+        elif tag == "button" and name:
+            self._add(name, "submit", [a.get("value", "")])
+        elif tag == "select" and name:
+            self.select = self._add(name, "select", [])
+        elif tag == "option" and self.select is not None:
+            self.select["values"].append(a.get("value", ""))
+        elif tag == "textarea" and name:
+            self.textarea = self._add(name, "textarea", [""])
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea["values"][0] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.form = None
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def _add(self, name, kind, values):
+        field = {"name": name, "kind": kind, "values": values}
+        self.form["fields"].append(field)
+        return field
+
+
+def page_forms(html: str) -> list[dict]:
+    parser = FormParser()
+    parser.feed(html)
+    return parser.forms
+
+
+def query_names(html: str) -> set[str]:
+    """Names read from the query string: the page's links' arguments."""
+    names = set()
+    for href in re.findall(r'href="([^"]*\?[^"]*)"', html):
+        query = urlsplit(href.replace("&amp;", "&")).query
+        names.update(part.split("=", 1)[0] for part in query.split("&") if part)
+    return names
+
+
+huge = st.integers(min_value=10**4, max_value=10**40).map(str)
+DATE_PARTS = [
+    st.one_of(st.integers(1, 28).map(str), huge, fuzz_text),  # day
+    st.one_of(st.integers(1, 12).map(str), huge, fuzz_text),  # month
+    st.one_of(st.integers(1990, 2030).map(str), huge, st.just("9" * 20), fuzz_text),  # year
+]
+
+
+def field_value(field, date_part=None) -> st.SearchStrategy:
+    """A value for one field: the page's own (valid) value or a generated one."""
+    if date_part is not None:
+        return DATE_PARTS[date_part]
+    known = [v for v in field["values"] if v is not None]
+    if field["kind"] == "submit":
+        return st.just(known[0] if known else "")
+    valid = st.sampled_from(known) if known else st.just("")
+    return st.one_of(valid, valid, fuzz_text)
+
+
+class Tally:
+    def __init__(self):
+        self.requests = 0
+        self.values = 0
+        self.failures: Counter = Counter()
+        self.examples: dict = {}
+
+    def call(self, client, method, url, label, **kw):
+        self.requests += 1
+        try:
+            response = client.open(url, method=method, **kw)
+            status = response.status_code
+            response.close()
+        except Exception as error:  # noqa: BLE001  (an exception escaping the app is a 500)
+            db.session.rollback()
+            status = 500
+            key = (label, f"{type(error).__name__}: {str(error).splitlines()[0][:120]}")
+            self.failures[key] += 1
+            self.examples.setdefault(key, (method, url, kw.get("data") or kw.get("query_string")))
+            return
+        if status >= 500:
+            key = (label, f"status {status}")
+            self.failures[key] += 1
+            self.examples.setdefault(key, (method, url, kw.get("data") or kw.get("query_string")))
+
+    def report(self) -> str:
+        lines = [f"{sum(self.failures.values())} server errors in {self.requests} requests:"]
+        for (label, error), count in sorted(self.failures.items()):
+            lines.append(
+                f"  {count:3} x {label}: {error}  e.g. {self.examples[(label, error)]!r}"[:600]
+            )
+        return "\n".join(lines)
+
+
+FUZZ_SETTINGS = settings(
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def fuzz_query(client, tally, path, endpoint, names):
+    """GET ``path`` with generated query strings, as a page and as an htmx fragment."""
+
+    @settings(FUZZ_SETTINGS, max_examples=QUERY_EXAMPLES)
+    @given(query=st.dictionaries(st.sampled_from(names), fuzz_text, min_size=1, max_size=4))
+    def run(query):
+        tally.values += len(query)
+        url = f"{path}?{urlencode(query)}"
+        tally.call(client, "GET", url, f"{endpoint} ?query")
+        tally.call(client, "GET", url, f"{endpoint} ?query (htmx)", headers={"HX-Request": "true"})
+
+    run()
+
+
+def fuzz_form(client, tally, form):
+    """POST ``form`` with each field its page's value or a generated one."""
+    fields = form["fields"]
+    label = f"{form['page']} form -> POST {urlsplit(form['action']).path}"
+    # A GOV.UK date input is three text boxes of one name: day, month, year.
+    names = Counter(f["name"] for f in fields if f["kind"] == "text")
+    seen: Counter = Counter()
+    strategies = []
+    for field in fields:
+        part = None
+        if field["kind"] == "text" and names[field["name"]] == 3:
+            part = seen[field["name"]]
+            seen[field["name"]] += 1
+        strategies.append(field_value(field, part))
+
+    @settings(FUZZ_SETTINGS, max_examples=FORM_EXAMPLES)
+    @given(values=st.tuples(*strategies), htmx=st.booleans())
+    def run(values, htmx):
+        data: dict[str, list[str]] = {}
+        for field, value in zip(fields, values, strict=True):
+            data.setdefault(field["name"], []).append(value)
+        tally.values += len(values)
+        headers = {"HX-Request": "true"} if htmx else {}
+        tally.call(client, "POST", form["action"], label, data=data, headers=headers)
+
+    run()
+
+
+@pytest.fixture
+def fuzzer(app, client, make_user, make_team, records):  # noqa: F811
+    """Signed in as someone with every role, who also observes an observation of their own."""
+    from qaweb.core.timefmt import today_london
+    from qaweb.practice_week import services
+    from qaweb.practice_week.models import MeetingType, PracticeWeek
+
+    user = make_user(*ROLES, team=make_team("Fuzzing Team"))
+    week = db.session.get(PracticeWeek, records["week_id"])
+    monday = today_london() + timedelta(days=7 - today_london().weekday())
+    mine = services.schedule(
+        week,
+        services.Booking(
+            observer=user,
+            practitioner=make_user("practitioner", team=make_team()),
+            meeting_type_id=db.session.scalars(db.select(MeetingType.id)).first(),
+            starts_at=services.at_london(monday + timedelta(days=1), time(10)),
+            ends_at=services.at_london(monday + timedelta(days=1), time(11)),
+            place="Office",
+            case_reference="654321",
+        ),
+        user,
+    )
+    db.session.commit()
+    sign_in(client, user)
+    return {**records, "observation_id": mine.id}
+
+
+def test_no_input_gives_a_server_error(app, client, fuzzer):
+    tally = Tally()
+    rules = sorted(
+        (r for r in app.url_map.iter_rules() if r.endpoint not in NOT_FUZZED),
+        key=lambda r: r.rule,
+    )
+    forms: dict[tuple, dict] = {}
+    fuzzed_queries = 0
+
+    for rule in rules:
+        url = url_for_rule(app, rule, fuzzer)
+        # Ids too large for the database, in every id of the path.
+        for arg in rule.arguments:
+            if arg in ("scope",):
+                continue
+            huge = re.sub(rf"(?<=/){fuzzer.get(arg, '')}(?=[/.]|$)", str(2**64), url, count=1)
+            if huge != url:
+                tally.call(client, "GET", huge, f"{rule.endpoint} huge path id")
+        if "GET" not in rule.methods:
+            continue
+        response = client.get(url)
+        html = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+        response.close()
+        if response.status_code >= 500:
+            tally.failures[(rule.endpoint, f"plain GET {response.status_code}")] += 1
+            tally.examples[(rule.endpoint, f"plain GET {response.status_code}")] = ("GET", url, "")
+        for form in page_forms(html):
+            target = form["action"] or url
+            if urlsplit(target).path == "/sign-out":
+                continue
+            key = (form["method"], urlsplit(target).path, tuple(f["name"] for f in form["fields"]))
+            forms.setdefault(key, {**form, "action": target, "page": rule.endpoint})
+        names = sorted(
+            set(QUERY_NAMES)
+            | query_names(html)
+            | {f["name"] for fm in page_forms(html) if fm["method"] == "get" for f in fm["fields"]}
+        )
+        fuzzed_queries += 1
+        path = urlsplit(url).path
+
+        fuzz_query(client, tally, path, rule.endpoint, names)
+
+    posted = [f for f in forms.values() if f["method"] == "post"]
+    for form in posted:
+        fields = form["fields"]
+        if not fields:
+            continue
+
+        fuzz_form(client, tally, form)
+
+    print(
+        f"\nfuzzed {len(posted)} forms and {fuzzed_queries} query-string routes "
+        f"({len(rules)} routes): {tally.values} values in {tally.requests} requests, "
+        f"{sum(tally.failures.values())} server errors"
+    )
+    assert not tally.failures, tally.report()
