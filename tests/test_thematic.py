@@ -334,12 +334,14 @@ def test_the_board_reads_the_version_it_decides(client, people):
     db.session.commit()
     sign_in(client, people["qa"])
     page = client.get(f"/thematic/{audit.id}/print").get_data(as_text=True)
-    assert "draft terms, not yet approved" in page and "New line" in page
+    # The status is said once: the line under the title does not repeat it.
+    assert f"{audit.reference} · Terms being drafted</p>" in page and "New line" in page
     client.post(f"/thematic/{audit.id}/submit", data={"version": audit.version})
     client.post("/sign-out")
     sign_in(client, people["board"])
     page = client.get(f"/thematic/{audit.id}/print").get_data(as_text=True)
-    assert "terms version 2, with the QA Board" in page
+    assert f"{audit.reference} · With the QA Board · terms version 2</p>" in page
+    assert page.lower().count("with the qa board") == 1
     assert "New line" in page and "Old line" not in page
     document = docx.Document(io.BytesIO(client.get(f"/thematic/{audit.id}.docx").data))
     assert "New line" in "\n".join(p.text for p in document.paragraphs)

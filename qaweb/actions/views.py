@@ -27,6 +27,13 @@ bp = Blueprint("actions", __name__, url_prefix="/actions")
 SCOPE = "<any(mine, team, all):scope>"
 
 
+@bp.app_template_global()
+def can_view_action(action: Action) -> bool:
+    """Whether the signed-in person may open ``action``: pages that list a record's actions
+    link only those (the others are listed as text), so no link answers 403."""
+    return services.can_view(current_user, action)
+
+
 def _scope_teams(scope):
     """Teams offered as a filter in a scope (the same rules as the list)."""
     if scope == "mine":

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from flask import request, url_for
 from flask_login import current_user
 
+from qaweb.core import labels
 from qaweb.core.permissions import (
     ADMIN,
     COMPLAINTS_OFFICER,
@@ -135,6 +136,7 @@ def format_count(value):
 def register(app):
     app.add_template_global(form_errors)
     app.add_template_filter(format_count, "number")
+    app.add_template_filter(labels.label, "label")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")

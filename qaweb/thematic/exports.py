@@ -19,11 +19,7 @@ def docx_bytes(audit, terms: dict, actions, council: str) -> bytes:
     style.font.size = Pt(11)
     document.add_paragraph(council)
     document.add_heading(f"Thematic audit: {audit.title}", level=0)
-    version = audit.approved_version or audit.pending_version
-    status = f"{audit.reference} · {audit.status_label}"
-    if version:
-        status += f" · terms version {version.number}"
-    document.add_paragraph(status)
+    document.add_paragraph(services.paper_line(audit))
     document.add_heading("Terms of reference", level=1)
     for label, value in services.readable(terms).items():
         if label == "Title" or not value:

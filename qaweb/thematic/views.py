@@ -524,20 +524,14 @@ def new_action(audit_id):
     )
 
 
-def _paper(audit):
-    """The terms a reader should see and what they are: the version with the Board while it
-    decides, the draft while drafting, otherwise the approved version."""
-    if audit.status == "submitted" and audit.pending_version:
-        v = audit.pending_version
-        return v.terms, f"terms version {v.number}, with the QA Board"
-    if audit.status in ("planned", "draft") or not audit.approved_version:
-        return audit.terms, "draft terms, not yet approved"
-    v = audit.approved_version
-    return v.terms, f"terms version {v.number}, approved"
-
-
 def _paper_terms(audit):
-    return _paper(audit)[0]
+    """The terms a reader should see: the version with the Board while it decides, the
+    draft while drafting, otherwise the approved version (services.paper_line says which)."""
+    if audit.status == "submitted" and audit.pending_version:
+        return audit.pending_version.terms
+    if audit.status in ("planned", "draft") or not audit.approved_version:
+        return audit.terms
+    return audit.approved_version.terms
 
 
 @bp.get("/<int:audit_id>/print")
@@ -548,7 +542,7 @@ def print_view(audit_id):
         "thematic/print.html",
         audit=audit,
         terms=services.readable(_paper_terms(audit)),
-        paper_status=_paper(audit)[1],
+        paper_line=services.paper_line(audit),
         actions=_actions(audit),
         kinds=FINDING_KINDS,
     )
