@@ -421,3 +421,28 @@ def test_finding_errors_are_shown_and_themes_are_safe(client, people):
     assert client.post("/thematic/themes", data={"toggle": "²"}).status_code == 404
     response = client.post("/thematic/themes", data={"name": "C%"}, follow_redirects=True)
     assert "Theme C% added" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "role, start, linked",
+    [
+        ("qa_officer", "/thematic/", True),
+        ("qa_officer", "/thematic/plan", True),
+        ("admin", "/admin/", True),
+        ("qa_board", "/thematic/", False),
+        ("service_manager", "/thematic/", False),
+        ("service_manager", "/thematic/plan", False),
+    ],
+)
+def test_the_themes_page_is_linked_for_those_who_may_use_it(client, signed_in, role, start, linked):
+    signed_in(role)
+    page = client.get(start).get_data(as_text=True)
+    assert ('href="/thematic/themes"' in page) is linked
+    themes = client.get("/thematic/themes")
+    assert themes.status_code == (200 if linked else 403)
+    if linked:
+        # Its back link leads somewhere this person may go.
+        back = re.search(
+            r'<a href="([^"]+)" class="govuk-back-link"', themes.get_data(as_text=True)
+        )
+        assert client.get(back.group(1)).status_code == 200

@@ -7,7 +7,13 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from qaweb.core.db import utcnow
-from qaweb.core.permissions import QA_BOARD, QA_OFFICER, SERVICE_MANAGER, has_any_role
+from qaweb.core.permissions import (
+    ADMIN,
+    QA_BOARD,
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    has_any_role,
+)
 from qaweb.extensions import db
 from qaweb.thematic.models import (
     APPROVED,
@@ -43,6 +49,12 @@ def can_view(user, audit=None) -> bool:
 def can_edit(user, audit=None) -> bool:
     """Write and run thematic audits: the QA team."""
     return has_any_role(user, QA_OFFICER)
+
+
+def can_manage_themes(user) -> bool:
+    """Add, stop and restart the themes thematic audits are chosen from: the QA team and
+    administrators."""
+    return has_any_role(user, QA_OFFICER, ADMIN)
 
 
 def can_decide(user, audit=None) -> bool:

@@ -13,7 +13,7 @@ from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import is_htmx, render
 from qaweb.core.lists import contains, name_taken, paginate, pagination_params, toggle_active
-from qaweb.core.permissions import ADMIN, QA_OFFICER, get_or_403, has_any_role
+from qaweb.core.permissions import get_or_403
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -184,6 +184,7 @@ def plan():
         quarters=quarters,
         years=_year_options(),
         can_edit=services.can_edit(current_user),
+        can_manage_themes=services.can_manage_themes(current_user),
     )
 
 
@@ -579,7 +580,7 @@ def workbook(audit_id):
 @bp.route("/themes", methods=["GET", "POST"])
 @login_required
 def themes():
-    if not has_any_role(current_user, QA_OFFICER, ADMIN):
+    if not services.can_manage_themes(current_user):
         abort(403)
     if request.method == "POST" and request.form.get("toggle"):
         theme = toggle_active(Theme, request.form["toggle"])
@@ -597,5 +598,8 @@ def themes():
             flash(f"Theme {name} added.", "success")
             return redirect(url_for(".themes"))
     return render_template(
-        "thematic/themes.html", form=form, themes=services.themes(active_only=False)
+        "thematic/themes.html",
+        form=form,
+        themes=services.themes(active_only=False),
+        can_view=services.can_view(current_user),
     )
