@@ -8,7 +8,8 @@ page it asserts what a person would notice:
 - no markup is shown as text (an escaped ``<a>`` or ``<br>``): HTML built in a template is
   never escaped twice;
 - no stored code is shown where a label belongs ("in_person", "not_held", "council_name");
-- nothing is written twice ("Virtual (Virtual (Teams))").
+- nothing is written twice ("Virtual (Virtual (Teams))");
+- every select of people lists them as "Surname, First name (Team)", by surname.
 """
 
 import re
@@ -17,12 +18,14 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import upgrade
 from support import make_app
 
 from qaweb.core import labels
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
+from qaweb.organisation.models import User
 
 ORIGIN = "qaweb.test"
 #: Pages of one shape (ids replaced by N) read per role: enough to meet each branch of a
@@ -43,7 +46,9 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.links: list[str] = []
         self.text: list[str] = []
+        self.selects: list[list[str]] = []  # the option texts of each select
         self._hidden = 0
+        self._option = None
 
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style", "template"):
@@ -52,12 +57,21 @@ class Page(HTMLParser):
             href = dict(attrs).get("href")
             if href:
                 self.links.append(href)
+        if tag == "select":
+            self.selects.append([])
+        if tag == "option" and self.selects:
+            self._option = []
 
     def handle_endtag(self, tag):
         if tag in ("script", "style", "template"):
             self._hidden = max(0, self._hidden - 1)
+        if tag == "option" and self._option is not None:
+            self.selects[-1].append("".join(self._option).strip())
+            self._option = None
 
     def handle_data(self, data):
+        if self._option is not None:
+            self._option.append(data)
         if not self._hidden:
             self.text.append(data)
 
@@ -80,6 +94,9 @@ def demo_app(request, scratch_database, tmp_path_factory):
         builder.build(scale=1)
         db.session.commit()
         people = {label: email for label, email, _ in builder.demo_sign_ins()}
+        staff = db.session.execute(sa.select(User.first_name, User.last_name)).all()
+    app.demo_names = {f"{first} {last}" for first, last in staff}
+    app.demo_sorted_names = {f"{last}, {first}" for first, last in staff}
     app.demo_people = {role: people[label] for role, label in ROLES.items()}
     yield app
     with app.app_context():
@@ -136,7 +153,7 @@ def walk(app, role):
 @pytest.mark.parametrize("role", list(ROLES))
 def test_every_page_a_role_reaches(demo_app, role):
     codes = _codes_pattern()
-    refused, escaped, shown_codes, doubled, errors = [], [], [], [], []
+    refused, escaped, shown_codes, doubled, errors, selects = [], [], [], [], [], []
     pages = 0
     for url, status, source, page in walk(demo_app, role):
         pages += 1
@@ -157,9 +174,20 @@ def test_every_page_a_role_reaches(demo_app, role):
             doubled.append(f"{url}: {match.group(0)!r}")
         if re.search(r"\bby in person\b", text, re.IGNORECASE):
             shown_codes.append(f"{url}: 'by in person'")
+        for options in page.selects:
+            names = [o.split(" (")[0] for o in options]
+            first_first = [
+                o for o, n in zip(options, names, strict=True) if n in demo_app.demo_names
+            ]
+            people = [n for n in names if n in demo_app.demo_sorted_names]
+            if first_first:
+                selects.append(f"{url}: {first_first[0]!r} is not listed surname first")
+            elif people != sorted(people, key=str.casefold):
+                selects.append(f"{url}: people not sorted by surname: {people[:5]}")
     assert pages > 15, f"{role} reached only {pages} pages"
     assert not refused, f"{role} is offered links that answer 403:\n" + "\n".join(refused)
     assert not errors, f"{role}:\n" + "\n".join(errors)
     assert not escaped, f"{role} sees markup as text:\n" + "\n".join(escaped[:20])
     assert not shown_codes, f"{role} sees stored codes:\n" + "\n".join(shown_codes[:30])
     assert not doubled, f"{role} sees words written twice:\n" + "\n".join(doubled[:20])
+    assert not selects, f"{role} has person selects hard to type in:\n" + "\n".join(selects)

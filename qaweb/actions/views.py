@@ -347,7 +347,7 @@ def raise_page(*, source_type, source_id, source_label, back_url, caption, defau
     from qaweb.actions.forms import RaiseForm
 
     form = RaiseForm(owner=str(default_owner.id) if default_owner else "")
-    form.owner.choices = choices((p.id, p.name) for p in _owners())
+    form.owner.choices = choices((p.id, p.label) for p in _owners())
     if form.validate_on_submit():
         owner = db.session.get(User, int(form.owner.data))
         action = services.raise_action(

@@ -98,11 +98,9 @@ class UserForm(FlaskForm):
     submit = SubmitField("Save user")
 
     def set_choices(self, teams, managers, user_id=None):
+        """``managers``: person_choices(User.active, exclude_id=user_id, blank=...)."""
         self.team_id.choices = choices(((t.id, t.name) for t in teams), blank="No team")
-        self.line_manager_id.choices = choices(
-            ((u.id, f"{u.name} ({u.job_title})") for u in managers if u.id != user_id),
-            blank="No line manager",
-        )
+        self.line_manager_id.choices = managers
 
     def validate_new_password(self, field):
         if field.data and len(field.data) < MIN_PASSWORD:

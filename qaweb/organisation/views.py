@@ -174,7 +174,10 @@ def user_form(user_id=None):
 
     def make_form(**kwargs):
         form = UserForm(obj=user, **kwargs)
-        form.set_choices(services.teams(), services.active_people(), user.id)
+        form.set_choices(
+            services.teams(),
+            services.person_choices(User.active, exclude_id=user.id, blank="No line manager"),
+        )
         return form
 
     def load_current(form):

@@ -18,6 +18,7 @@ from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
+from qaweb.organisation.services import person_choices
 from qaweb.thematic import exports, services
 from qaweb.thematic.forms import (
     MAX_LINES,
@@ -260,7 +261,7 @@ def _terms_form(audit, formdata=None):
             select(User).where(User.active).order_by(User.last_name, User.first_name)
         )
     )
-    form.lead_id.choices = choices(((p.id, f"{p.name} ({p.job_title})") for p in people), blank="")
+    form.lead_id.choices = person_choices(User.active, blank="")
     return form, {"areas": areas, "teams": teams, "tools": tools, "people": people}
 
 
