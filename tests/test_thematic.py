@@ -446,3 +446,20 @@ def test_the_themes_page_is_linked_for_those_who_may_use_it(client, signed_in, r
             r'<a href="([^"]+)" class="govuk-back-link"', themes.get_data(as_text=True)
         )
         assert client.get(back.group(1)).status_code == 200
+
+
+def test_teams_in_scope_must_be_in_the_areas_in_scope(client, people, make_area, make_team):
+    area = make_area("Children in Need")
+    inside = make_team("Brambles", area=area)
+    outside = make_team("Willows", area=make_area("Early Help"))
+    audit = planned()
+    sign_in(client, people["qa"])
+    url = f"/thematic/{audit.id}/terms"
+    page = client.post(
+        url, data=terms_post(audit, people["psw"], areas=[area.id], teams=[inside.id, outside.id])
+    ).get_data(as_text=True)
+    assert "Teams in scope must be in the service areas in scope: Willows is not" in page
+    saved = client.post(
+        url, data=terms_post(audit, people["psw"], areas=[area.id], teams=[inside.id])
+    )
+    assert saved.status_code == 302
