@@ -420,3 +420,58 @@ def test_lists_and_closure_days_are_the_councils(client, officer):
         ).status_code
         == 404
     )
+
+
+def test_a_team_from_another_service_area_is_refused_and_a_team_alone_sets_its_area(
+    client, officer, area_team, make_area, make_team, make_user
+):
+    """The area's service manager sees the complaints filed under it: a team from another
+    area would hide the complaint from the manager of the team's own area."""
+    area, team = area_team
+    elsewhere = make_team("Willows", area=make_area("Early Help"))
+    category = db.session.scalar(select(CategoryOption).where(CategoryOption.name == "Delay"))
+    sign_in(client, officer)
+    data = {
+        "received_on": ["2", "11", "2026"],
+        "received_how": "in_person",
+        "complainant_type": "child",
+        "complainant_name": "Sam",
+        "service_area_id": area.id,
+        "team_id": elsewhere.id,
+        "categories": [category.id],
+        "summary": "Nobody called back",
+        "procedure": "statutory",
+    }
+    page = client.post("/complaints/new", data=data).get_data(as_text=True)
+    assert "Willows is in Early Help, not Children in Need" in page
+    assert 'href="#team_id"' in page  # the error summary links to the select
+    assert db.session.scalar(select(Complaint)) is None
+    # A team on its own: the complaint is filed under the team's area.
+    client.post("/complaints/new", data={**data, "service_area_id": ""})
+    complaint = db.session.scalar(select(Complaint))
+    assert complaint.service_area_id == elsewhere.service_area_id
+    manager = make_user(
+        "service_manager", team=make_team("Early Help office", area=elsewhere.service_area)
+    )
+    client.post("/sign-out")
+    sign_in(client, manager)
+    assert client.get(f"/complaints/{complaint.id}").status_code == 200
+    # The page shows how it was received by its label.
+    page = client.get(f"/complaints/{complaint.id}").get_data(as_text=True)
+    assert "(In person)" in page and "in_person" not in page.replace('value="in_person"', "")
+
+    client.post("/sign-out")
+    sign_in(client, officer)
+    page = client.post(
+        "/complaints/compliments",
+        data={
+            "received_on": ["9", "10", "2026"],
+            "source": "parent",
+            "external": "external",
+            "service_area_id": area.id,
+            "team_id": elsewhere.id,
+            "valued": "Kind words",
+        },
+    ).get_data(as_text=True)
+    assert "Willows is in Early Help, not Children in Need" in page
+    assert db.session.scalar(select(Compliment)) is None

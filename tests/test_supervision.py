@@ -85,6 +85,82 @@ def test_someone_audited_this_year_is_not_proposed_again(council):
     assert len([line for line in lines if line.auditor == council["amir"]]) == 1
 
 
+def test_the_plan_fills_lines_a_greedy_pass_would_leave_empty(app, make_team, make_user):
+    """Adams could audit Ashby or Young; Baker only Ashby (Young is his supervisor). Taken in
+    name order, Adams would use up Ashby and Baker would get "no one left"."""
+    far = make_team("Far Team")
+    ours, theirs = make_team("Ours"), make_team("Theirs")
+    ours.paired_team_id = theirs.id
+    ashby = make_user("practitioner", team=theirs, first_name="Ann", last_name="Ashby")
+    young = make_user("practitioner", team=theirs, first_name="Yan", last_name="Young")
+    make_user("practitioner", team=theirs, line_manager=ashby)
+    adams = make_user("team_manager", team=ours, first_name="Ada", last_name="Adams")
+    baker = make_user("team_manager", team=ours, first_name="Bo", last_name="Baker")
+    baker.line_manager = young
+    zed = make_user("practitioner", team=far, last_name="Zed")
+    make_user("practitioner", team=far, line_manager=zed)
+    db.session.commit()
+    # Adams already audits someone this year: one line left for Adams, two for Baker.
+    services.confirm_line(year(), adams, zed, today_london(), adams)
+    lines = services.propose_plan(year())
+    chosen = {
+        (line.auditor.last_name, line.supervisor.last_name) for line in lines if line.supervisor
+    }
+    assert chosen == {("Adams", "Young"), ("Baker", "Ashby")}
+    empty = [line for line in lines if line.supervisor is None]
+    assert [line.auditor for line in empty] == [baker]
+    assert "proposed for another line" in empty[0].note
+
+
+def _most_lines_fillable(lines) -> int:
+    """The largest number of lines any assignment can fill (each person audited once), by
+    breadth-first augmenting paths: a check independent of the plan's own search."""
+    owner: dict[int, int] = {}
+    for start in range(len(lines)):
+        parent = {}
+        queue, seen, end = [start], {start}, None
+        while queue and end is None:
+            i = queue.pop(0)
+            for person in (p.id for p in lines[i].candidates):
+                if person in parent:
+                    continue
+                parent[person] = i
+                if person not in owner:
+                    end = person
+                    break
+                if owner[person] not in seen:
+                    seen.add(owner[person])
+                    queue.append(owner[person])
+        while end is not None:
+            i = parent[end]
+            previous = next((p for p, line in owner.items() if line == i), None)
+            owner[end] = i
+            end = previous if i != start else None
+    return len(owner)
+
+
+def test_the_demo_councils_first_year_is_planned_as_fully_as_it_can_be(app, runner):
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output
+    lines = services.propose_plan(year() + 1)  # a year with nobody audited yet
+    filled = [line for line in lines if line.supervisor]
+    assert len(lines) == 85
+    # Each candidate list is exactly the people the rules allow for that line.
+    audited = services.audited_in_year(year() + 1)
+    for line in lines:
+        assert all(services.refusal(line.auditor, s) is None for s in line.candidates)
+        assert not any(audited.get(s.id) for s in line.candidates)
+    for line in filled:
+        assert line.supervisor in line.candidates
+    assert len({line.supervisor.id for line in filled}) == len(filled)  # nobody twice
+    # As many lines are filled as any assignment could fill (a greedy pass filled 64).
+    assert len(filled) == _most_lines_fillable(lines) > 64
+    # A line left empty has no one: each person it could have is needed by another line.
+    for line in lines:
+        if line.supervisor is None and line.candidates:
+            assert "proposed for another line" in line.note
+
+
 def test_the_rules_refuse_with_a_reason(council):
     y, due, by = year(), today_london(), council["sarah"]
     with pytest.raises(services.SupervisionError, match="own supervisor"):

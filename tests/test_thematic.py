@@ -334,12 +334,14 @@ def test_the_board_reads_the_version_it_decides(client, people):
     db.session.commit()
     sign_in(client, people["qa"])
     page = client.get(f"/thematic/{audit.id}/print").get_data(as_text=True)
-    assert "draft terms, not yet approved" in page and "New line" in page
+    # The status is said once: the line under the title does not repeat it.
+    assert f"{audit.reference} · Terms being drafted</p>" in page and "New line" in page
     client.post(f"/thematic/{audit.id}/submit", data={"version": audit.version})
     client.post("/sign-out")
     sign_in(client, people["board"])
     page = client.get(f"/thematic/{audit.id}/print").get_data(as_text=True)
-    assert "terms version 2, with the QA Board" in page
+    assert f"{audit.reference} · With the QA Board · terms version 2</p>" in page
+    assert page.lower().count("with the qa board") == 1
     assert "New line" in page and "Old line" not in page
     document = docx.Document(io.BytesIO(client.get(f"/thematic/{audit.id}.docx").data))
     assert "New line" in "\n".join(p.text for p in document.paragraphs)
@@ -419,3 +421,45 @@ def test_finding_errors_are_shown_and_themes_are_safe(client, people):
     assert client.post("/thematic/themes", data={"toggle": "²"}).status_code == 404
     response = client.post("/thematic/themes", data={"name": "C%"}, follow_redirects=True)
     assert "Theme C% added" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "role, start, linked",
+    [
+        ("qa_officer", "/thematic/", True),
+        ("qa_officer", "/thematic/plan", True),
+        ("admin", "/admin/", True),
+        ("qa_board", "/thematic/", False),
+        ("service_manager", "/thematic/", False),
+        ("service_manager", "/thematic/plan", False),
+    ],
+)
+def test_the_themes_page_is_linked_for_those_who_may_use_it(client, signed_in, role, start, linked):
+    signed_in(role)
+    page = client.get(start).get_data(as_text=True)
+    assert ('href="/thematic/themes"' in page) is linked
+    themes = client.get("/thematic/themes")
+    assert themes.status_code == (200 if linked else 403)
+    if linked:
+        # Its back link leads somewhere this person may go.
+        back = re.search(
+            r'<a href="([^"]+)" class="govuk-back-link"', themes.get_data(as_text=True)
+        )
+        assert client.get(back.group(1)).status_code == 200
+
+
+def test_teams_in_scope_must_be_in_the_areas_in_scope(client, people, make_area, make_team):
+    area = make_area("Children in Need")
+    inside = make_team("Brambles", area=area)
+    outside = make_team("Willows", area=make_area("Early Help"))
+    audit = planned()
+    sign_in(client, people["qa"])
+    url = f"/thematic/{audit.id}/terms"
+    page = client.post(
+        url, data=terms_post(audit, people["psw"], areas=[area.id], teams=[inside.id, outside.id])
+    ).get_data(as_text=True)
+    assert "Teams in scope must be in the service areas in scope: Willows is not" in page
+    saved = client.post(
+        url, data=terms_post(audit, people["psw"], areas=[area.id], teams=[inside.id])
+    )
+    assert saved.status_code == 302

@@ -67,9 +67,7 @@ class ActionForm(FlaskForm):
     submit = SubmitField("Save action")
 
     def set_choices(self, owners):
-        self.owner.choices = choices(
-            ((u.id, f"{u.name} ({u.job_title})") for u in owners), blank=""
-        )
+        self.owner.choices = choices(((u.id, u.label) for u in owners), blank="")
         self.source_type.choices = choices(
             ((s.key, s.label) for s in sources.all_types() if s.manual), blank=""
         )

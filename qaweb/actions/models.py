@@ -17,7 +17,7 @@ STATUSES = {OPEN: "Open", COMPLETED: "Completed", CANCELLED: "Cancelled"}
 
 class Action(Tracked, Versioned, Timestamped, Base):
     __tablename__ = "action"
-    __history_values__ = {"status": STATUSES}
+    __history_values__ = {"status": STATUSES, "source_type": sources.LABELS}
     __table_args__ = (
         sa.Index("ix_action_status_due_on", "status", "due_on"),
         sa.Index("ix_action_owner_status_due_on", "owner_id", "status", "due_on"),

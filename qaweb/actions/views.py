@@ -27,6 +27,13 @@ bp = Blueprint("actions", __name__, url_prefix="/actions")
 SCOPE = "<any(mine, team, all):scope>"
 
 
+@bp.app_template_global()
+def can_view_action(action: Action) -> bool:
+    """Whether the signed-in person may open ``action``: pages that list a record's actions
+    link only those (the others are listed as text), so no link answers 403."""
+    return services.can_view(current_user, action)
+
+
 def _scope_teams(scope):
     """Teams offered as a filter in a scope (the same rules as the list)."""
     if scope == "mine":
@@ -337,7 +344,7 @@ def raise_page(*, source_type, source_id, source_label, back_url, caption, defau
     from qaweb.actions.forms import RaiseForm
 
     form = RaiseForm(owner=str(default_owner.id) if default_owner else "")
-    form.owner.choices = choices((p.id, p.name) for p in _owners())
+    form.owner.choices = choices((p.id, p.label) for p in _owners())
     if form.validate_on_submit():
         owner = db.session.get(User, int(form.owner.data))
         action = services.raise_action(

@@ -25,6 +25,7 @@ from qaweb.core.forms import (
 )
 from qaweb.core.lists import FilterForm
 from qaweb.core.timefmt import today_london
+from qaweb.organisation.forms import AreaAndTeam
 
 
 def _not_future(label):
@@ -35,7 +36,7 @@ def _not_future(label):
     return check
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(AreaAndTeam, FlaskForm):
     version = HiddenField()
     received_on = DateField(
         "Date received",
@@ -161,7 +162,7 @@ class LearningForm(FlaskForm):
     submit = SubmitField("Save the learning")
 
 
-class ComplimentForm(FlaskForm):
+class ComplimentForm(AreaAndTeam, FlaskForm):
     received_on = DateField(
         "Date received",
         validators=[Required("Enter the date received"), _not_future("Date received")],

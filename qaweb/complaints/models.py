@@ -86,6 +86,11 @@ class ComplimentThemeOption(Tracked, Timestamped, Base):
 
 class Complaint(Tracked, Versioned, Timestamped, Base):
     __tablename__ = "complaint"
+    __history_values__ = {
+        "received_how": HOW,
+        "complainant_type": COMPLAINANTS,
+        "procedure": PROCEDURES,
+    }
     __table_args__ = (
         # The list sorts newest first, within the open/closed and service-area filters.
         sa.Index("ix_complaint_received_on_id", "received_on", "id"),
@@ -141,6 +146,7 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
     """One stage of a complaint: its own clock. Later stages never change earlier ones."""
 
     __tablename__ = "complaint_stage"
+    __history_values__ = {"outcome": OUTCOMES, "stage": STAGES}
     __table_args__ = (
         sa.UniqueConstraint("complaint_id", "stage", name="uq_complaint_stage_once"),
         sa.Index("ix_complaint_stage_open_due", "responded_on", "due_on"),
@@ -177,6 +183,7 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
 
 class Compliment(Tracked, Versioned, Timestamped, Base):
     __tablename__ = "compliment"
+    __history_values__ = {"source": COMPLIMENT_SOURCES}
     __table_args__ = (
         sa.Index("ix_compliment_received_on_id", "received_on", "id"),
         sa.Index("ix_compliment_area_received", "service_area_id", "received_on", "id"),

@@ -39,6 +39,7 @@ from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
+from qaweb.organisation.services import person_choices
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 ERRORS = (services.ComplaintError,)
@@ -282,7 +283,7 @@ def _stage(complaint_id, number):
 def stage(complaint_id, number):
     complaint, stage = _stage(complaint_id, number)
     form = StageForm(obj=stage)
-    form.handler_id.choices = choices(((p.id, p.name) for p in _staff()), blank="")
+    form.handler_id.choices = person_choices(User.active, blank="")
     if request.method == "GET":
         form.handler_id.data = str(stage.handler_id or "")
     problem = None
@@ -348,7 +349,7 @@ def escalate(complaint_id):
     _manage_only()
     complaint = db.get_or_404(Complaint, complaint_id)
     form = EscalateForm(version=complaint.version)
-    form.handler_id.choices = choices(((p.id, p.name) for p in _staff()), blank="")
+    form.handler_id.choices = person_choices(User.active, blank="")
     problem = None
     if form.validate_on_submit():
         handler = db.session.get(User, int(form.handler_id.data)) if form.handler_id.data else None

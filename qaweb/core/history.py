@@ -129,25 +129,28 @@ def _add_display(db_session, record, entries) -> None:
         if ids:
             for obj in db_session.scalars(select(model).where(model.id.in_(ids))):
                 names[(model, obj.id)] = str(obj)
-    labels = getattr(type(record), "__history_values__", {})
+    from qaweb.core.labels import choices_for, label
+
     for entry in entries:
         display = {}
         for field, (old, new) in entry.changes.items():
             if entry.action == "created" and new in (None, "", []):
                 continue
-            label = field.removesuffix("_id").replace("_", " ").capitalize()
+            heading = field.removesuffix("_id").replace("_", " ").capitalize()
             model = referenced.get(field)
             if model is not None:
                 old = names.get((model, old), old)
                 new = names.get((model, new), new)
-            values = labels.get(field)
-            if values:
-                old, new = values.get(old, old), values.get(new, new)
-            display[label] = [_shown(old), _shown(new)]
+            elif choices_for(f"{table.name}.{field}") is not None:
+                # A stored code: shown by its label (qaweb.core.labels), never as the code.
+                name = f"{table.name}.{field}"
+                old = label(old, name, default=None) if isinstance(old, str | int) else old
+                new = label(new, name, default=None) if isinstance(new, str | int) else new
+            display[heading] = [_shown(old, field), _shown(new, field)]
         entry.display = display
 
 
-def _shown(value) -> str:
+def _shown(value, field: str = "") -> str:
     """A logged value as people read it: names, Yes and No, dates the GOV.UK way."""
     from qaweb.core.timefmt import format_date, format_datetime
 
@@ -158,9 +161,9 @@ def _shown(value) -> str:
     if value is False:
         return "No"
     if isinstance(value, list):
-        from qaweb.core.permissions import ROLES
+        from qaweb.core.labels import label
 
-        return ", ".join(ROLES.get(v, str(v)) for v in value)
+        return ", ".join(label(v, field or "roles") for v in value)
     if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
         try:
             if len(value) == 10:

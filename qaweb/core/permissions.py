@@ -5,6 +5,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from qaweb.core import labels
 from qaweb.extensions import db
 
 PRACTITIONER = "practitioner"
@@ -28,6 +29,8 @@ ROLES: dict[str, str] = {
     COMPLAINTS_OFFICER: "Complaints officer",
     ADMIN: "Administrator",
 }
+
+labels.register("roles", ROLES)
 
 ROLE_HINTS: dict[str, str] = {
     PRACTITIONER: "Sees their own audits, observations and actions",

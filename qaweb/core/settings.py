@@ -20,11 +20,22 @@ LABELS: dict[str, tuple[str, str]] = {
         "Council name",
         "Shown in the header of every page, for example Wokingham Borough Council",
     ),
+    "supervision_year_start_month": (
+        "Supervision-audit year starts in",
+        "Usually April, so the year runs April to March",
+    ),
+    "supervisee_feedback_threshold": (
+        "Supervisee replies needed before a supervisor sees the combined feedback",
+        "So that nobody's answers can be picked out",
+    ),
 }
+#: The name of each setting as people read it (history, pages): never its key.
+NAMES: dict[str, str] = {key: label for key, (label, _) in LABELS.items()}
 
 
 class Setting(Tracked, Versioned, Base):
     __tablename__ = "setting"
+    __history_values__ = {"key": NAMES}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)

@@ -1,6 +1,6 @@
 """Kinds of record an action can come from. Each module registers its own."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 
@@ -26,6 +26,23 @@ def register(source: SourceType) -> None:
 
 def get(key: str) -> SourceType:
     return _types.get(key) or SourceType(key, key.replace("_", " ").capitalize())
+
+
+class _Labels(Mapping):
+    """The label of each registered kind, read live (modules register theirs at import)."""
+
+    def __getitem__(self, key):
+        return _types[key].label
+
+    def __iter__(self):
+        return iter(_types)
+
+    def __len__(self):
+        return len(_types)
+
+
+#: key -> label of every kind of source, for the label registry (qaweb.core.labels).
+LABELS: Mapping[str, str] = _Labels()
 
 
 def all_types() -> list[SourceType]:

@@ -7,6 +7,7 @@ from flask import request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from qaweb.core import labels
 from qaweb.core.permissions import (
     ADMIN,
     COMPLAINTS_OFFICER,
@@ -206,6 +207,7 @@ def register(app):
     app.add_template_global(form_errors)
     app.add_template_filter(multiline, "multiline")
     app.add_template_filter(format_count, "number")
+    app.add_template_filter(labels.label, "label")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")

@@ -125,7 +125,7 @@ def build(
                 meeting_type_id=meeting_types[n % len(meeting_types)].id,
                 starts_at=services.at_london(day, start),
                 ends_at=services.at_london(day, end),
-                place="Virtual (Teams)"
+                place="Teams"
                 if n % 4 == 0
                 else rng.choice(["Family home", "Civic Offices, room 3", "Family hub", "School"]),
                 is_virtual=n % 4 == 0,

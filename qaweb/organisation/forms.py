@@ -23,6 +23,56 @@ from qaweb.core.lists import FilterForm, as_id
 from qaweb.core.permissions import ROLE_HINTS, ROLES
 
 
+def _id(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def teams_outside(team_ids, area_ids) -> list:
+    """The teams among ``team_ids`` that are not in any of the service areas ``area_ids``
+    (ids as posted; ones that are not numbers are left to the select's own check)."""
+    from sqlalchemy import select
+
+    from qaweb.extensions import db
+    from qaweb.organisation.models import Team
+
+    teams = {_id(t) for t in team_ids} - {None}
+    areas = {_id(a) for a in area_ids} - {None}
+    if not teams or not areas:
+        return []
+    return list(
+        db.session.scalars(
+            select(Team).where(Team.id.in_(teams), Team.service_area_id.not_in(areas))
+        )
+    )
+
+
+class AreaAndTeam:
+    """Form mixin for a service area select and a team select that must agree: a record
+    filed under a team from another area is hidden from the service manager of the team's
+    area. A team chosen with no area sets the area; a team from another area is refused."""
+
+    def validate_team_id(self, field):
+        from qaweb.extensions import db
+        from qaweb.organisation.models import ServiceArea, Team
+
+        team = db.session.get(Team, _id(field.data)) if _id(field.data) else None
+        if team is None:
+            return
+        if not self.service_area_id.data:
+            self.service_area_id.data = str(team.service_area_id)
+            return
+        if team.service_area_id != _id(self.service_area_id.data):
+            area = db.session.get(ServiceArea, _id(self.service_area_id.data))
+            raise ValidationError(
+                f"{team.name} is in {team.service_area.name}, not "
+                f"{area.name if area else 'the service area chosen'}: select a team in the "
+                "service area, or change the service area"
+            )
+
+
 class ServiceAreaForm(FlaskForm):
     version = HiddenField()
     name = StringField(
@@ -97,11 +147,9 @@ class UserForm(FlaskForm):
     submit = SubmitField("Save user")
 
     def set_choices(self, teams, managers, user_id=None):
+        """``managers``: person_choices(User.active, exclude_id=user_id, blank=...)."""
         self.team_id.choices = choices(((t.id, t.name) for t in teams), blank="No team")
-        self.line_manager_id.choices = choices(
-            ((u.id, f"{u.name} ({u.job_title})") for u in managers if u.id != user_id),
-            blank="No line manager",
-        )
+        self.line_manager_id.choices = managers
 
     def validate_new_password(self, field):
         problem = field.data and password_problem(field.data)

@@ -33,22 +33,54 @@ def service_areas() -> list[ServiceArea]:
     return list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
 
 
+def person_label(first_name: str, last_name: str, team: str | None = None) -> str:
+    """A person as every drop-down lists them: "Surname, First name (Team)", so typing a
+    surname in a select of hundreds finds them (a select matches on the start of the text)."""
+    first, last = (first_name or "").strip(), (last_name or "").strip()
+    name = f"{last}, {first}" if first and last else (last or first)
+    return f"{name} ({team})" if team else name
+
+
 @dataclass(frozen=True)
 class PersonOption:
     id: int
     name: str
     job_title: str
+    #: "Surname, First name (Team)": what a drop-down shows.
+    label: str = ""
 
 
 def person_options(*conditions) -> list[PersonOption]:
-    """People for a drop-down, by surname: three columns, not whole records (there may be
-    thousands, and a page lists them all)."""
+    """People for a drop-down, by surname then first name: five columns, not whole records
+    (there may be thousands, and a page lists them all). ``conditions`` filter User (and
+    Team, which is outer-joined)."""
     rows = db.session.execute(
-        select(User.id, User.first_name, User.last_name, User.job_title)
+        select(User.id, User.first_name, User.last_name, User.job_title, Team.name)
+        .outerjoin(Team, Team.id == User.team_id)
         .where(*conditions)
-        .order_by(User.last_name, User.first_name, User.id)
+        .order_by(func.lower(User.last_name), func.lower(User.first_name), User.id)
     )
-    return [PersonOption(r.id, f"{r.first_name} {r.last_name}".strip(), r.job_title) for r in rows]
+    return [
+        PersonOption(
+            r.id,
+            f"{r.first_name} {r.last_name}".strip(),
+            r.job_title,
+            person_label(r.first_name, r.last_name, r.name),
+        )
+        for r in rows
+    ]
+
+
+def person_choices(*conditions, blank: str | None = None, exclude_id: int | None = None):
+    """SelectChoices of people for every select where a person is chosen: each listed as
+    "Surname, First name (Team)", sorted by surname. ``conditions`` as ``person_options``
+    (pass ``User.active`` for active people only); ``exclude_id`` leaves one person out (a
+    person cannot be their own line manager)."""
+    from qaweb.core.forms import choices
+
+    return choices(
+        ((p.id, p.label) for p in person_options(*conditions) if p.id != exclude_id), blank=blank
+    )
 
 
 def active_people() -> list[User]:

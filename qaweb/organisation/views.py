@@ -1,6 +1,9 @@
+import calendar
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from qaweb.core import settings as setting_labels
 from qaweb.core import spreadsheets
 from qaweb.core.excel import send_workbook
 from qaweb.core.history import history_for, save_versioned
@@ -166,7 +169,10 @@ def user_form(user_id=None):
 
     def make_form(**kwargs):
         form = UserForm(obj=user, **kwargs)
-        form.set_choices(services.teams(), services.active_people(), user.id)
+        form.set_choices(
+            services.teams(),
+            services.person_choices(User.active, exclude_id=user.id, blank="No line manager"),
+        )
         return form
 
     def load_current(form):
@@ -278,5 +284,22 @@ def settings():
         "organisation/settings.html",
         form=form,
         problem=problem,
-        history=history_for(db.session, setting) if setting else [],
+        history=_settings_history(),
     )
+
+
+def _settings_history():
+    """The history of every setting on the page, newest first, each change named by the
+    setting's label ("Council name: A → B"), never by its key."""
+    rows = db.session.scalars(db.select(Setting).where(Setting.key.in_(SETTING_KEYS)))
+    entries = []
+    for row in rows:
+        name = setting_labels.NAMES.get(row.key, row.key)
+        for entry in history_for(db.session, row):
+            value = entry.display.get("Value")
+            if value and row.key == "supervision_year_start_month":
+                value = [calendar.month_name[int(v)] if v.isdigit() else v for v in value]
+            entry.display = {name: value} if value else {}
+            if entry.display:
+                entries.append(entry)
+    return sorted(entries, key=lambda e: e.id, reverse=True)

@@ -51,6 +51,12 @@ SESSION_CANCELLED = "cancelled"
 BOOKED = "booked"
 WAITING = "waiting"
 BOOKING_CANCELLED = "cancelled"
+SESSION_STATUSES = {SESSION_SCHEDULED: "Scheduled", SESSION_CANCELLED: "Cancelled"}
+BOOKING_STATUSES = {
+    BOOKED: "Booked",
+    WAITING: "On the waiting list",
+    BOOKING_CANCELLED: "Cancelled",
+}
 
 
 class PracticeWeek(Tracked, Versioned, Timestamped, Base):
@@ -220,9 +226,16 @@ class Observation(Tracked, Versioned, Timestamped, Base):
 
     @property
     def where(self) -> str:
-        if self.is_virtual:
-            return f"Virtual ({self.place})" if self.place else "Virtual"
-        return self.place
+        """The place as people read it: "Virtual (Teams)" for a virtual meeting, once, even
+        when the place typed already says it is virtual ("Virtual (Teams)", "virtual")."""
+        place = (self.place or "").strip()
+        if not self.is_virtual:
+            return place
+        if not place or place.casefold() == "virtual":
+            return "Virtual"
+        if place.casefold().startswith(("virtual", "online")):
+            return place
+        return f"Virtual ({place})"
 
     def __str__(self):
         return f"Observation of {self.practitioner.name}"
@@ -232,6 +245,7 @@ class LearningSession(Tracked, Versioned, Timestamped, Base):
     """A live learning session (an appreciative-inquiry interview, say) staff book onto."""
 
     __tablename__ = "learning_session"
+    __history_values__ = {"status": SESSION_STATUSES}
     __table_args__ = (sa.Index("ix_learning_session_week_starts", "week_id", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -258,6 +272,7 @@ class LearningSession(Tracked, Versioned, Timestamped, Base):
 
     @property
     def where(self) -> str:
+        """Where the session is: its place, or "Online" for a session with only a link."""
         return self.place or ("Online" if self.link else "")
 
     def __str__(self):
@@ -268,6 +283,7 @@ class SessionBooking(Tracked, Timestamped, Base):
     """A place on a learning session, or a place on its waiting list."""
 
     __tablename__ = "session_booking"
+    __history_values__ = {"status": BOOKING_STATUSES}
     __table_args__ = (
         sa.Index("ix_session_booking_session_status", "session_id", "status", "booked_at"),
         sa.Index("ix_session_booking_user_status", "user_id", "status"),

@@ -24,7 +24,7 @@ from qaweb.core.permissions import (
 from qaweb.core.timefmt import format_time, to_london, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
-from qaweb.organisation.services import team_options
+from qaweb.organisation.services import person_options, team_options
 from qaweb.practice_week import calendar, exports, importer, services
 from qaweb.practice_week.forms import (
     BoardFilterForm,
@@ -60,19 +60,8 @@ def _observation(observation_id, check=services.can_view) -> Observation:
 
 
 def _people(*conditions):
-    """(id, "Name (Team)") for a drop-down: four columns, not whole records (a large council
-    has thousands of staff, and the page lists them all)."""
-    rows = db.session.execute(
-        select(User.id, User.first_name, User.last_name, Team.name)
-        .outerjoin(Team, Team.id == User.team_id)
-        .where(User.active.is_(True), *conditions)
-        .order_by(User.last_name, User.first_name, User.id)
-    )
-    people = []
-    for person_id, first, last, team in rows:
-        name = f"{first} {last}".strip()
-        people.append((person_id, f"{name} ({team})" if team else name))
-    return people
+    """(id, "Surname, First name (Team)") of active people for a drop-down, by surname."""
+    return [(p.id, p.label) for p in person_options(User.active.is_(True), *conditions)]
 
 
 def _observers():

@@ -2,15 +2,14 @@
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import is_htmx
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import to_london
 from qaweb.extensions import db
 from qaweb.organisation.models import User
+from qaweb.organisation.services import person_choices
 from qaweb.practice_week import calendar, services, sessions
 from qaweb.practice_week.forms import CancelForm, SessionForm
 from qaweb.practice_week.models import (
@@ -25,15 +24,7 @@ def _session(session_id) -> LearningSession:
 
 
 def _facilitators(form):
-    form.facilitator_id.choices = choices(
-        (
-            (u.id, u.name)
-            for u in db.session.scalars(
-                select(User).where(User.active.is_(True)).order_by(User.last_name, User.first_name)
-            )
-        ),
-        blank="No facilitator",
-    )
+    form.facilitator_id.choices = person_choices(User.active.is_(True), blank="No facilitator")
 
 
 def _fill(session: LearningSession, form: SessionForm) -> bool:

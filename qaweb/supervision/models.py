@@ -27,6 +27,7 @@ OPEN_STATUSES = (PLANNED, IN_PROGRESS, AWAITING_FEEDBACK, READY_FOR_REFLECTIVE)
 REQUESTED = "requested"
 ANSWERED = "answered"
 WITHDRAWN = "withdrawn"
+FEEDBACK_STATUSES = {REQUESTED: "Requested", ANSWERED: "Answered", WITHDRAWN: "Withdrawn"}
 
 
 class SupervisionAudit(Tracked, Versioned, Timestamped, Base):
@@ -98,6 +99,7 @@ class FeedbackRequest(Tracked, Versioned, Timestamped, Base):
     the auditor recorded)."""
 
     __tablename__ = "supervisee_feedback"
+    __history_values__ = {"status": FEEDBACK_STATUSES}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(sa.ForeignKey("supervision_audit.id"), index=True)

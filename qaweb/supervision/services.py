@@ -151,9 +151,18 @@ def propose_plan(
 ) -> list[PlanLine]:
     """Who audits whom this year, from the team pairings and the rules.
 
-    Team managers and assistant team managers get two supervisors from their paired team;
-    each service manager one team manager in their area. Never the auditor's own supervisor
-    or supervisee, never someone already audited this year; the least-picked first.
+    Takes the plan year (the year it starts in), optionally one service area's auditors, and
+    an auditor whose lines are proposed first. Returns one PlanLine per audit still to plan:
+    team managers and assistant team managers two supervisors from their paired team
+    (TEAM_QUOTA), each service manager one team manager in their area (SERVICE_QUOTA, one
+    from another area when every one in theirs is their own supervisee, said in the note).
+    Never the auditor's own supervisor or supervisee (``refusal``), never someone already
+    audited this year, nobody proposed twice.
+
+    The lines are filled by maximum bipartite matching (``_match``), not one line at a time:
+    a greedy pass used people up on early lines and left later ones with "no one left" (21
+    of 85 lines for the demo council's first year), although a valid auditor existed for
+    each. A line is left to choose only when no assignment of people to lines can fill it.
     """
     supervisors = list(db.session.scalars(supervisors_stmt().order_by(User.last_name)))
     team_managers = {
@@ -168,7 +177,13 @@ def propose_plan(
     already_auditing = dict(existing)
     teams = {t.id: t for t in db.session.scalars(select(Team))}
     lines: list[PlanLine] = []
+    #: For each line still to fill: (line, candidates from the pool, fallback candidates).
+    slots: list[tuple[PlanLine, list[User], list[User], str]] = []
     ordered = sorted(auditors(area_id), key=lambda a: a.id != first_auditor_id)
+
+    def order(people):
+        return sorted(people, key=lambda s: (s.last_name, s.first_name, s.id))
+
     for auditor in ordered:
         if auditor.team_id is None:
             continue
@@ -189,32 +204,70 @@ def propose_plan(
                 continue
             pool = [s for s in supervisors if s.team_id == team.paired_team_id]
             where = f"supervisors in {teams[team.paired_team_id].name}"
+
+        def valid(people, auditor=auditor):
+            return order(s for s in people if refusal(auditor, s) is None and not taken.get(s.id))
+
+        eligible, others = valid(pool), valid(fallback)
         for _ in range(quota - already_auditing.get(auditor.id, 0)):
-            note = ""
-            eligible = [s for s in pool if refusal(auditor, s) is None and not taken.get(s.id)]
-            if not eligible and fallback:
-                eligible = [
-                    s for s in fallback if refusal(auditor, s) is None and not taken.get(s.id)
-                ]
-                note = (
-                    f"Every one of the {where} is supervised by {auditor.name} or already "
-                    "audited: proposed from another area"
-                )
-            if not eligible:
-                lines.append(
-                    PlanLine(
-                        auditor,
-                        None,
-                        kind,
-                        f"No one left among the {where} who has not been audited this year and "
-                        f"is not {auditor.name}'s supervisor or supervisee: choose someone",
-                    )
-                )
-                continue
-            chosen = min(eligible, key=lambda s: (taken.get(s.id, 0), s.last_name, s.id))
-            taken[chosen.id] = taken.get(chosen.id, 0) + 1
-            lines.append(PlanLine(auditor, chosen, kind, note))
+            line = PlanLine(auditor, None, kind, candidates=[*eligible, *others])
+            lines.append(line)
+            slots.append((line, eligible, others, where))
+
+    # First fill every line its own pool can fill; then let lines whose pool is used up
+    # take someone from another area. Augmenting never empties a filled line, so the
+    # second pass keeps every own-pool choice it does not need to move.
+    match: dict[int, int] = {}  # supervisor id -> slot index
+    people = {s.id: s for _, pool, others, _ in slots for s in [*pool, *others]}
+    own = [[s.id for s in pool] for _, pool, _, _ in slots]
+    _match(own, match)
+    wider = [[s.id for s in pool] + [s.id for s in others] for _, pool, others, _ in slots]
+    _match(wider, match, only=[i for i in range(len(slots)) if i not in match.values()])
+    for supervisor_id, index in match.items():
+        line, pool, _, where = slots[index]
+        line.supervisor = people[supervisor_id]
+        if line.supervisor not in pool:
+            line.note = (
+                f"Every one of the {where} is supervised by {line.auditor.name} or already "
+                "audited: proposed from another area"
+            )
+    for line, pool, others, where in slots:
+        if line.supervisor is None:
+            line.note = (
+                f"No one left among the {where} who has not been audited this year and "
+                f"is not {line.auditor.name}'s supervisor or supervisee"
+                + (", and each who could be is proposed for another line" if pool or others else "")
+                + ": choose someone"
+            )
     return lines
+
+
+def _match(candidates: list[list[int]], match: dict[int, int], only=None) -> None:
+    """Maximum bipartite matching of lines to people, by augmenting paths (Kuhn's algorithm).
+
+    ``candidates[i]`` lists the ids of the people line ``i`` may have, in order of
+    preference; ``match`` (person id -> line index) is extended in place. Trying each
+    unfilled line once gives a maximum matching: a line with no augmenting path now never
+    gets one later (Berge). Lines already filled stay filled, only perhaps with someone else.
+
+    Written here rather than taken from networkx or scipy (``linear_sum_assignment``): a plan
+    has at most a few hundred lines, the search is a dozen lines, and neither library is
+    otherwise needed. O(lines × edges), well under a second for any council.
+    """
+
+    def augment(i: int, visited: set[int]) -> bool:
+        for person in candidates[i]:
+            if person in visited:
+                continue
+            visited.add(person)
+            if person not in match or augment(match[person], visited):
+                match[person] = i
+                return True
+        return False
+
+    for i in only if only is not None else range(len(candidates)):
+        if i not in match.values():
+            augment(i, set())
 
 
 def confirm_line(

@@ -13,7 +13,7 @@ from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, get_or_403, has_
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
-from qaweb.organisation.services import team_options
+from qaweb.organisation.services import person_choices, team_options
 from qaweb.supervision import exports, reports, services
 from qaweb.supervision.forms import (
     AuditFilterForm,
@@ -146,8 +146,8 @@ def plan():
     supervisors = list(
         db.session.scalars(services.supervisors_stmt().order_by(User.last_name, User.first_name))
     )
-    supervisor_choices = choices(
-        ((s.id, f"{s.name} ({s.team.name if s.team else 'no team'})") for s in supervisors),
+    supervisor_choices = person_choices(
+        User.id.in_(services.supervisors_stmt().with_only_columns(User.id)),
         blank="Choose someone",
     )
     auditors = {a.id: a for a in services.auditors(_plan_area())}

@@ -12,11 +12,7 @@ def docx_bytes(audit, terms: dict, actions, council: str) -> bytes:
     paper = WordPaper()
     paper.paragraph(council)
     paper.heading(f"Thematic audit: {audit.title}", level=0)
-    version = audit.approved_version or audit.pending_version
-    status = f"{audit.reference} · {audit.status_label}"
-    if version:
-        status += f" · terms version {version.number}"
-    paper.paragraph(status)
+    paper.paragraph(services.paper_line(audit))
     paper.heading("Terms of reference", level=1)
     for label, value in services.readable(terms).items():
         if label == "Title" or not value:

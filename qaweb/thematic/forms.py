@@ -17,6 +17,7 @@ from qaweb.core.forms import (
     choices,
 )
 from qaweb.core.lists import FilterForm
+from qaweb.organisation.forms import teams_outside
 from qaweb.thematic.models import FINDING_KINDS, METHODS, PROMPTS, SAMPLE_METHODS, STATUSES
 
 MAX_LINES = 20
@@ -70,6 +71,15 @@ class TermsForm(FlaskForm):
             raise ValidationError("Enter at least one key line of enquiry")
         if len(filled) > MAX_LINES:
             raise ValidationError(f"Enter no more than {MAX_LINES} key lines of enquiry")
+
+    def validate_teams(self, field):
+        outside = teams_outside(field.data or [], self.areas.data or [])
+        if outside:
+            names = ", ".join(t.name for t in outside)
+            raise ValidationError(
+                f"Teams in scope must be in the service areas in scope: {names} "
+                f"{'is' if len(outside) == 1 else 'are'} not"
+            )
 
     def validate_period_to(self, field):
         if field.data and self.period_from.data and field.data < self.period_from.data:

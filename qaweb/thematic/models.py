@@ -24,6 +24,12 @@ STATUSES = {
     CLOSED: "Closed",
 }
 
+DECISIONS = {
+    "pending": "Waiting",
+    "approved": "Approved",
+    "returned": "Returned",
+}
+
 PROMPTS = {
     "core_audits": "Core-audit findings",
     "performance": "Performance data",
@@ -150,6 +156,7 @@ class TermsVersion(Tracked, Base):
     decided on (approved, or returned with comments)."""
 
     __tablename__ = "thematic_terms_version"
+    __history_values__ = {"decision": DECISIONS}
     __table_args__ = (sa.UniqueConstraint("audit_id", "number", name="audit_number"),)
     __history_skip__ = frozenset({"terms"})
 
@@ -173,6 +180,7 @@ class Finding(Tracked, Timestamped, Base):
     """One point of the findings, with its evidence."""
 
     __tablename__ = "thematic_finding"
+    __history_values__ = {"kind": FINDING_KINDS}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(sa.ForeignKey("thematic_audit.id"), index=True)

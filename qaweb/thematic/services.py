@@ -7,7 +7,13 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from qaweb.core.db import utcnow
-from qaweb.core.permissions import QA_BOARD, QA_OFFICER, SERVICE_MANAGER, has_any_role
+from qaweb.core.permissions import (
+    ADMIN,
+    QA_BOARD,
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    has_any_role,
+)
 from qaweb.extensions import db
 from qaweb.thematic.models import (
     APPROVED,
@@ -43,6 +49,12 @@ def can_view(user, audit=None) -> bool:
 def can_edit(user, audit=None) -> bool:
     """Write and run thematic audits: the QA team."""
     return has_any_role(user, QA_OFFICER)
+
+
+def can_manage_themes(user) -> bool:
+    """Add, stop and restart the themes thematic audits are chosen from: the QA team and
+    administrators."""
+    return has_any_role(user, QA_OFFICER, ADMIN)
 
 
 def can_decide(user, audit=None) -> bool:
@@ -262,3 +274,20 @@ def _word_diff(before: str, after: str):
             if right:
                 new_out.append(Markup("<ins>{}</ins>").format(right))
     return Markup(" ").join(old_out), Markup(" ").join(new_out)
+
+
+def paper_line(audit: ThematicAudit) -> str:
+    """The line under a board paper's title: reference, status and which terms it shows,
+    each said once ("TA-0004 · With the QA Board · terms version 2"; the status already says
+    whether the terms are with the Board, approved or being drafted). Print view and .docx."""
+    parts = [audit.reference, audit.status_label]
+    if audit.status == "submitted" and audit.pending_version:
+        parts.append(f"terms version {audit.pending_version.number}")
+    elif audit.status == "planned":
+        parts.append("draft terms")
+    elif audit.status != "draft" and audit.approved_version:
+        version = f"terms version {audit.approved_version.number}"
+        parts.append(version if audit.status == "approved" else f"{version}, approved")
+    elif audit.status != "draft":
+        parts.append("draft terms, not yet approved")
+    return " · ".join(parts)

@@ -13,11 +13,12 @@ from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
 from qaweb.core.lists import contains, name_taken, paginate, pagination_params, toggle_active
-from qaweb.core.permissions import ADMIN, QA_OFFICER, get_or_403, has_any_role
+from qaweb.core.permissions import get_or_403
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
+from qaweb.organisation.services import person_choices
 from qaweb.thematic import exports, services
 from qaweb.thematic.forms import (
     MAX_LINES,
@@ -184,6 +185,7 @@ def plan():
         quarters=quarters,
         years=_year_options(),
         can_edit=services.can_edit(current_user),
+        can_manage_themes=services.can_manage_themes(current_user),
     )
 
 
@@ -259,7 +261,7 @@ def _terms_form(audit, formdata=None):
             select(User).where(User.active).order_by(User.last_name, User.first_name)
         )
     )
-    form.lead_id.choices = choices(((p.id, f"{p.name} ({p.job_title})") for p in people), blank="")
+    form.lead_id.choices = person_choices(User.active, blank="")
     return form, {"areas": areas, "teams": teams, "tools": tools, "people": people}
 
 
@@ -523,20 +525,14 @@ def new_action(audit_id):
     )
 
 
-def _paper(audit):
-    """The terms a reader should see and what they are: the version with the Board while it
-    decides, the draft while drafting, otherwise the approved version."""
-    if audit.status == "submitted" and audit.pending_version:
-        v = audit.pending_version
-        return v.terms, f"terms version {v.number}, with the QA Board"
-    if audit.status in ("planned", "draft") or not audit.approved_version:
-        return audit.terms, "draft terms, not yet approved"
-    v = audit.approved_version
-    return v.terms, f"terms version {v.number}, approved"
-
-
 def _paper_terms(audit):
-    return _paper(audit)[0]
+    """The terms a reader should see: the version with the Board while it decides, the
+    draft while drafting, otherwise the approved version (services.paper_line says which)."""
+    if audit.status == "submitted" and audit.pending_version:
+        return audit.pending_version.terms
+    if audit.status in ("planned", "draft") or not audit.approved_version:
+        return audit.terms
+    return audit.approved_version.terms
 
 
 @bp.get("/<int:audit_id>/print")
@@ -547,7 +543,7 @@ def print_view(audit_id):
         "thematic/print.html",
         audit=audit,
         terms=services.readable(_paper_terms(audit)),
-        paper_status=_paper(audit)[1],
+        paper_line=services.paper_line(audit),
         actions=_actions(audit),
         kinds=FINDING_KINDS,
     )
@@ -584,7 +580,7 @@ def workbook(audit_id):
 @bp.route("/themes", methods=["GET", "POST"])
 @login_required
 def themes():
-    if not has_any_role(current_user, QA_OFFICER, ADMIN):
+    if not services.can_manage_themes(current_user):
         abort(403)
     if request.method == "POST" and request.form.get("toggle"):
         theme = toggle_active(Theme, request.form["toggle"])
@@ -602,5 +598,8 @@ def themes():
             flash(f"Theme {name} added.", "success")
             return redirect(url_for(".themes"))
     return render_template(
-        "thematic/themes.html", form=form, themes=services.themes(active_only=False)
+        "thematic/themes.html",
+        form=form,
+        themes=services.themes(active_only=False),
+        can_view=services.can_view(current_user),
     )

@@ -11,12 +11,15 @@ from qaweb.tools.schema import KINDS
 DRAFT = "draft"
 PUBLISHED = "published"
 COMPLETED = "completed"
+VERSION_STATUSES = {DRAFT: "Draft", PUBLISHED: "Published"}
+RESPONSE_STATUSES = {DRAFT: "Started", COMPLETED: "Completed"}
 
 
 class Tool(Tracked, Versioned, Timestamped, Base):
     """A council's audit or observation tool; its questions live in numbered versions."""
 
     __tablename__ = "qa_tool"
+    __history_values__ = {"kind": KINDS}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(60), unique=True)
@@ -50,6 +53,7 @@ class ToolVersion(Tracked, Versioned, Timestamped, Base):
     """One version of a tool. A published version never changes."""
 
     __tablename__ = "qa_tool_version"
+    __history_values__ = {"status": VERSION_STATUSES}
     __table_args__ = (sa.UniqueConstraint("tool_id", "number", name="tool_number"),)
     __history_skip__ = frozenset({"definition", "source_yaml"})
 
@@ -86,6 +90,7 @@ class Response(Tracked, Versioned, Timestamped, Base):
     and to the record it belongs to in whichever module owns it."""
 
     __tablename__ = "qa_response"
+    __history_values__ = {"status": RESPONSE_STATUSES}
     __table_args__ = (sa.Index("ix_qa_response_subject", "subject_type", "subject_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
