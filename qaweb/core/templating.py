@@ -1,5 +1,7 @@
 """Template filters, globals and the navigation shown to the signed-in person."""
 
+import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,6 +132,39 @@ def form_errors(form) -> dict:
     return {"titleText": "There is a problem", "errorList": items}
 
 
+_CAPTION = re.compile(r"<caption\b([^>]*)>")
+_ID = re.compile(r"""\bid=["']([^"']+)["']""")
+
+
+def table_region(caller) -> Markup:
+    """A table in its own scrollable region, labelled by the table's caption (WCAG 1.4.10:
+    at 320 CSS px a wide table scrolls inside the region, never the whole page).
+
+    Used as ``{% call table_region() %}<table …><caption …>…</caption>…</table>{% endcall %}``
+    in every template, fragments included (a global, so no import is needed in a block).
+    The caption gets an id when it has none (random, so a fragment swapped into a page never
+    repeats an id already there); ``tabindex="0"`` lets a keyboard scroll the region.
+    """
+    table = str(caller())
+    caption = _CAPTION.search(table)
+    if caption is None:
+        raise ValueError("table_region: a table needs a <caption> to name its region")
+    found = _ID.search(caption.group(1))
+    if found:
+        caption_id = found.group(1)
+    else:
+        caption_id = f"table-caption-{secrets.token_hex(4)}"
+        table = (
+            table[: caption.start()]
+            + f'<caption id="{caption_id}"{caption.group(1)}>'
+            + table[caption.end() :]
+        )
+    return Markup(
+        f'<div class="qaweb-table-scroll" role="region" aria-labelledby="{caption_id}" '
+        f'tabindex="0">{table}</div>'
+    )
+
+
 def format_count(value):
     """A whole number as GOV.UK writes it: commas in numbers over 999 (12,345)."""
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
@@ -206,6 +241,7 @@ def register(app):
     register_macros(app.jinja_env)
     app.add_template_global(form_errors)
     app.add_template_filter(multiline, "multiline")
+    app.add_template_global(table_region)
     app.add_template_filter(format_count, "number")
     app.add_template_filter(labels.label, "label")
     app.add_template_filter(format_date, "date")

@@ -1,6 +1,7 @@
 """Helpers for the browser journeys."""
 
 import shutil
+import subprocess
 from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -19,6 +20,22 @@ def sign_in_as(page, prefix: str):
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/")
+
+
+def stop_server(server: subprocess.Popen, grace: float = 30.0) -> None:
+    """Stop the server under test without ever failing the run: on a loaded machine gunicorn
+    can take longer than any fixed timeout to stop, so ask (SIGTERM), wait, then kill."""
+    if server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        try:
+            server.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass  # the tests have their answer; the operating system reaps it
 
 
 def have_chromium() -> bool:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from browser_support import stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -68,8 +69,7 @@ def live_server(tmp_path_factory):
         server.terminate()
         raise RuntimeError("gunicorn did not start: " + (workdir / "gunicorn.log").read_text())
     yield url
-    server.terminate()
-    server.wait(timeout=10)
+    stop_server(server)
     log.close()
 
 
