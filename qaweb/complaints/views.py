@@ -34,7 +34,7 @@ from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
-from qaweb.core.lists import name_taken, paginate, pagination_params, toggle_active
+from qaweb.core.lists import add_named, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -565,13 +565,11 @@ def settings():
             return redirect(url_for(".settings"))
         if what == "entry" and entry_form.validate_on_submit():
             model = models[entry_form.list.data]
-            name = entry_form.name.data.strip()
-            if name_taken(model, name):
-                entry_form.name.errors.append("That is already on the list")
-            else:
-                db.session.add(model(name=name))
-                db.session.commit()
-                flash(f"{name} added.", "success")
+            entry = add_named(
+                model, entry_form.name.data, entry_form.name, "That is already on the list"
+            )
+            if entry is not None:
+                flash(f"{entry.name} added.", "success")
                 return redirect(url_for(".settings"))
         if what == "closure" and closure_form.validate_on_submit():
             day = closure_form.day.data

@@ -292,14 +292,19 @@ class StaleRefusal(Refusal):
     stale = True
 
 
-def guarded_save(db_session, record, submitted_version, apply, expected=()):
+def guarded_save(db_session, record, submitted_version, apply, expected=(), duplicate=None):
     """Apply a change and commit, unless the record moved on since the form was loaded.
 
     Returns None when saved, otherwise a Refusal (the message to show); nothing is
     half-saved. A new record (no id yet) has no version to compare. Errors of the
-    ``expected`` types (a rule the change broke) are shown with their own message.
+    ``expected`` types (a rule the change broke) are shown with their own message. With
+    ``duplicate`` (a message), a unique value someone else saved a moment earlier (their
+    commit came between this save's check and its own) is refused with that message.
     """
+    from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
+
+    from qaweb.core.db import is_unique_violation
 
     try:
         if record.id is not None:
@@ -317,6 +322,11 @@ def guarded_save(db_session, record, submitted_version, apply, expected=()):
     except expected as error:
         db_session.rollback()
         return Refusal(str(error))
+    except IntegrityError as error:
+        db_session.rollback()
+        if duplicate is None or not is_unique_violation(error):
+            raise
+        return Refusal(duplicate)
 
 
 def posted_version(form):

@@ -68,8 +68,23 @@ def service_area_form(area_id=None):
     )
 
 
+#: What a person is told when someone else saved the same name (or email) a moment earlier.
+DUPLICATES = {
+    ServiceArea: "There is already a service area with this name",
+    Team: "There is already a team with this name",
+    User: "Someone already has this email address",
+}
+
+
 def _save(record, form, apply):
-    return guarded_save(db.session, record, posted_version(form), apply, SAVE_ERRORS)
+    return guarded_save(
+        db.session,
+        record,
+        posted_version(form),
+        apply,
+        SAVE_ERRORS,
+        duplicate=DUPLICATES[type(record)],
+    )
 
 
 # -- teams -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
-from qaweb.core.lists import name_taken, toggle_active
+from qaweb.core.lists import add_named, toggle_active
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -300,11 +300,8 @@ def settings():
             return redirect(url_for(".settings"))
         form = forms[key]
         if form.validate_on_submit():
-            if name_taken(model, form.name.data):
-                form.name.errors.append(f"There is already a {label} called {form.name.data}")
-            else:
-                db.session.add(model(name=form.name.data))
-                db.session.commit()
+            message = f"There is already a {label} called {form.name.data}"
+            if add_named(model, form.name.data, form.name, message) is not None:
                 flash(f"{label.capitalize()} “{form.name.data}” added.", "success")
                 return redirect(url_for(".settings"))
     lists = {

@@ -12,7 +12,7 @@ from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import is_htmx, render
-from qaweb.core.lists import contains, name_taken, paginate, pagination_params, toggle_active
+from qaweb.core.lists import add_named, contains, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import ADMIN, QA_OFFICER, get_or_403, has_any_role
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
@@ -594,13 +594,11 @@ def themes():
         return redirect(url_for(".themes"))
     form = ThemeForm()
     if form.validate_on_submit():
-        name = form.name.data.strip()
-        if name_taken(Theme, name):
-            form.name.errors.append("There is already a theme with this name")
-        else:
-            db.session.add(Theme(name=name))
-            db.session.commit()
-            flash(f"Theme {name} added.", "success")
+        theme = add_named(
+            Theme, form.name.data, form.name, "There is already a theme with this name"
+        )
+        if theme is not None:
+            flash(f"Theme {theme.name} added.", "success")
             return redirect(url_for(".themes"))
     return render_template(
         "thematic/themes.html", form=form, themes=services.themes(active_only=False)

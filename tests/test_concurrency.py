@@ -1,0 +1,270 @@
+"""People saving at the same moment: every save succeeds or gets a clear message, never a 500;
+N simultaneous creates give N records with N distinct references; a double submit gives one.
+
+These tests run real threads, each with its own test client, against an app on its own
+database (a file on SQLite, a scratch database on PostgreSQL), not the rolled-back session
+the other tests share: the point is several connections at once.
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+from support import PASSWORD, TEST_HASH, make_app
+
+from qaweb.actions.models import Action
+from qaweb.complaints.models import CategoryOption, Complaint, Compliment
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team, User
+
+THREADS = 6
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live(request, scratch_database, tmp_path_factory):
+    """An app on a database of its own, with a complaints officer and an administrator."""
+    url = scratch_database(request.param, tmp_path_factory.mktemp("live"))
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        area = ServiceArea(name="Children in Need")
+        team = Team(name="Brambles", service_area=area)
+        people = {}
+        for key, roles in (
+            ("officer", {"complaints_officer"}),
+            ("admin", {"admin"}),
+            ("qa", {"qa_officer"}),
+        ):
+            user = User(
+                first_name=key.title(),
+                last_name="Tester",
+                email=f"{key}@council.example",
+                job_title="Officer",
+                team=team,
+                active=True,
+            )
+            user.roles = roles
+            user.set_password(PASSWORD, method=TEST_HASH)
+            db.session.add(user)
+            people[key] = user
+        db.session.commit()
+        app.config["LIVE"] = {
+            "area": area.id,
+            "team": team.id,
+            "users": {k: (u.id, u.email) for k, u in people.items()},
+            "category": db.session.scalar(select(CategoryOption.id).limit(1)),
+        }
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _client(app, who):
+    client = app.test_client()
+    email = app.config["LIVE"]["users"][who][1]
+    response = client.post("/sign-in", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+def _count(app, stmt):
+    with app.app_context():
+        try:
+            return db.session.scalar(stmt)
+        finally:
+            db.session.remove()
+
+
+def _all_at_once(app, who, post, n=THREADS):
+    """Sign n people in, then make each call ``post(client, i)`` at the same moment.
+    Returns the responses."""
+    clients = [_client(app, who) for _ in range(n)]
+    barrier = threading.Barrier(n)
+
+    def run(i):
+        barrier.wait()
+        return post(clients[i], i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(run, range(n)))
+
+
+def complaint_data(app, **extra):
+    live = app.config["LIVE"]
+    return {
+        "received_on": ["2", "11", "2026"],
+        "received_how": "letter",
+        "complainant_type": "parent",
+        "complainant_name": "Jo Bloggs",
+        "service_area_id": live["area"],
+        "team_id": live["team"],
+        "categories": [live["category"]],
+        "summary": "No visit for six weeks",
+        "procedure": "statutory",
+        **extra,
+    }
+
+
+def action_data(app, **extra):
+    return {
+        "source_type": "qa_board",
+        "source_label": "QA Board",
+        "description": "Check the plans",
+        "owner": app.config["LIVE"]["users"]["qa"][0],
+        "due_on": ["1", "12", "2030"],
+        **extra,
+    }
+
+
+def _statuses(responses):
+    return sorted(r.status_code for r in responses)
+
+
+def test_simultaneous_complaints_all_saved_with_distinct_references(live):
+    before = _count(live, select(func.count(Complaint.id)))
+    responses = _all_at_once(
+        live,
+        "officer",
+        lambda c, i: c.post("/complaints/new", data=complaint_data(live, summary=f"Visit {i}")),
+    )
+    assert _statuses(responses) == [302] * THREADS, [
+        r.get_data(as_text=True)[:300] for r in responses
+    ]
+    with live.app_context():
+        refs = list(db.session.scalars(select(Complaint.reference)))
+        db.session.remove()
+    assert len(refs) == before + THREADS
+    assert len(set(refs)) == len(refs)
+    assert all(r.startswith("CMP-2026-") for r in refs)
+
+
+def test_simultaneous_actions_all_saved(live):
+    before = _count(live, select(func.count(Action.id)))
+    responses = _all_at_once(
+        live, "qa", lambda c, i: c.post("/actions/new", data=action_data(live, description=f"A{i}"))
+    )
+    assert _statuses(responses) == [302] * THREADS
+    assert _count(live, select(func.count(Action.id))) == before + THREADS
+
+
+def test_two_people_adding_the_same_team_get_already_exists_not_500(live):
+    area = live.config["LIVE"]["area"]
+    responses = _all_at_once(
+        live,
+        "admin",
+        lambda c, i: c.post(
+            "/admin/teams/new",
+            data={"name": "Conifers", "service_area_id": area, "active": "y"},
+        ),
+    )
+    statuses = _statuses(responses)
+    assert statuses.count(302) == 1, statuses
+    assert statuses.count(200) == THREADS - 1, statuses
+    for response in responses:
+        if response.status_code == 200:
+            assert "already" in response.get_data(as_text=True)
+    assert _count(live, select(func.count(Team.id)).where(Team.name == "Conifers")) == 1
+
+
+def test_two_people_adding_the_same_category_get_already_on_the_list(live):
+    responses = _all_at_once(
+        live,
+        "officer",
+        lambda c, i: c.post(
+            "/complaints/settings",
+            data={"what": "entry", "entry-list": "category", "entry-name": "Transport"},
+        ),
+    )
+    statuses = _statuses(responses)
+    assert 500 not in statuses and statuses.count(302) == 1, statuses
+    assert (
+        _count(
+            live, select(func.count(CategoryOption.id)).where(CategoryOption.name == "Transport")
+        )
+        == 1
+    )
+
+
+# -- double submits ----------------------------------------------------------------------------
+
+
+def _form_key(client, url):
+    """The one-time key the form carries, as a browser would post it back."""
+    import re
+
+    page = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="form_key"[^>]*value="([^"]+)"', page) or re.search(
+        r'value="([^"]+)"[^>]*name="form_key"', page
+    )
+    assert match, "the form carries no one-time key"
+    return match.group(1)
+
+
+@pytest.mark.parametrize("at_once", [False, True], ids=["one-after-other", "at-once"])
+def test_double_submit_of_a_complaint_logs_one(live, at_once):
+    client = _client(live, "officer")
+    key = _form_key(client, "/complaints/new")
+    data = complaint_data(live, summary=f"Double {at_once}", form_key=key)
+    before = _count(live, select(func.count(Complaint.id)))
+    if at_once:
+        responses = _all_at_once(
+            live, "officer", lambda c, i: c.post("/complaints/new", data=data), n=2
+        )
+    else:
+        responses = [client.post("/complaints/new", data=data) for _ in range(2)]
+    assert _statuses(responses) == [302, 302]
+    assert responses[0].location == responses[1].location  # both land on the one complaint
+    assert _count(live, select(func.count(Complaint.id))) == before + 1
+
+
+def test_double_submit_of_an_action_raises_one(live):
+    client = _client(live, "qa")
+    key = _form_key(client, "/actions/new")
+    data = action_data(live, description="Once only", form_key=key)
+    first = client.post("/actions/new", data=data)
+    second = client.post("/actions/new", data=data, follow_redirects=True)
+    assert first.status_code == 302 and second.status_code == 200
+    assert "already saved" in second.get_data(as_text=True)
+    assert _count(live, select(func.count(Action.id)).where(Action.description == "Once only")) == 1
+
+
+def test_double_submit_of_a_compliment_logs_one(live):
+    client = _client(live, "officer")
+    key = _form_key(client, "/complaints/compliments")
+    data = {
+        "received_on": ["3", "11", "2026"],
+        "source": "parent",
+        "external": "external",
+        "team_id": live.config["LIVE"]["team"],
+        "valued": "Thank you to the whole team",
+        "form_key": key,
+    }
+    responses = [client.post("/complaints/compliments", data=data) for _ in range(2)]
+    assert [r.status_code for r in responses] == [302, 302], responses[0].get_data(as_text=True)
+    count = _count(
+        live, select(func.count(Compliment.id)).where(Compliment.valued == data["valued"])
+    )
+    assert count == 1
+
+
+def test_a_new_form_is_a_new_key(live):
+    client = _client(live, "officer")
+    assert _form_key(client, "/complaints/new") != _form_key(client, "/complaints/new")
+
+
+def test_the_reference_counter_carries_on_from_existing_complaints(live):
+    """References continue from the highest, per year, however the counter started."""
+    from qaweb.complaints import services
+
+    with live.app_context():
+        ref = services.next_reference(date(2026, 5, 1))
+        highest = db.session.scalar(
+            select(func.max(Complaint.reference)).where(Complaint.reference.like("CMP-2026-%"))
+        )
+        db.session.rollback()
+        db.session.remove()
+    assert ref > highest
