@@ -14,6 +14,7 @@ from qaweb.core.forms import (
     DateField,
     HiddenField,
     MaxLength,
+    OnceForm,
     RadioField,
     Required,
     SelectField,
@@ -34,7 +35,7 @@ def _not_future(label):
     return check
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(OnceForm):
     version = HiddenField()
     received_on = DateField(
         "Date received",
@@ -160,7 +161,7 @@ class LearningForm(FlaskForm):
     submit = SubmitField("Save the learning")
 
 
-class ComplimentForm(FlaskForm):
+class ComplimentForm(OnceForm):
     received_on = DateField(
         "Date received",
         validators=[Required("Enter the date received"), _not_future("Date received")],

@@ -29,7 +29,7 @@ from qaweb.complaints.models import (
     Compliment,
     ComplimentThemeOption,
 )
-from qaweb.core import years
+from qaweb.core import submissions, years
 from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
@@ -214,9 +214,12 @@ def new():
     if request.method == "GET":
         form.received_on.data = today_london()
     if request.method == "POST" and form.validate_on_submit():
+        if (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         complaint = Complaint(summary="", complainant_name="")
         _apply(complaint, form)
         stage = services.open_complaint(complaint, current_user)
+        submissions.saved(db.session, form, url_for(".complaint", complaint_id=complaint.id))
         db.session.commit()
         flash(
             f"Complaint {complaint.reference} logged: Stage 1 response due "
@@ -453,6 +456,8 @@ def compliments():
     if request.method == "POST":
         _manage_only()
         if form.validate_on_submit():
+            if (repeat := submissions.repeat_of(db.session, form)) is not None:
+                return repeat
             compliment = Compliment(
                 received_on=form.received_on.data,
                 source=form.source.data,
@@ -468,6 +473,7 @@ def compliments():
                 themes=[t for t in themes if str(t.id) in (form.themes.data or [])],
             )
             db.session.add(compliment)
+            submissions.saved(db.session, form, url_for(".compliments"))
             db.session.commit()
             flash("Compliment logged.", "success")
             return redirect(url_for(".compliments"))

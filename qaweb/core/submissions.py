@@ -75,8 +75,9 @@ def claim(session, form) -> str | None:
         insert(table)
         .values(key=key, user_id=user_id, url="", created_at=now)
         .on_conflict_do_nothing(index_elements=[table.c.key])
-    )
-    if inserted.rowcount:
+        .returning(table.c.key)  # (rowcount is not reliable here on psycopg)
+    ).scalar()
+    if inserted is not None:
         return None
     url = session.scalar(sa.select(table.c.url).where(table.c.key == key))
     return url or "/"

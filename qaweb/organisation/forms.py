@@ -11,6 +11,7 @@ from qaweb.core.forms import (
     FileField,
     HiddenField,
     MaxLength,
+    OnceForm,
     PasswordField,
     Required,
     SelectField,
@@ -24,7 +25,7 @@ from qaweb.core.permissions import ROLE_HINTS, ROLES
 MIN_PASSWORD = 10
 
 
-class ServiceAreaForm(FlaskForm):
+class ServiceAreaForm(OnceForm):
     version = HiddenField()
     name = StringField(
         "Name",
@@ -35,7 +36,7 @@ class ServiceAreaForm(FlaskForm):
     submit = SubmitField("Save service area")
 
 
-class TeamForm(FlaskForm):
+class TeamForm(OnceForm):
     version = HiddenField()
     name = StringField(
         "Name", validators=[Required("Enter the name of the team"), MaxLength(120, "Name")]
@@ -65,7 +66,7 @@ class TeamForm(FlaskForm):
             raise ValidationError("A team cannot be paired with itself")
 
 
-class UserForm(FlaskForm):
+class UserForm(OnceForm):
     version = HiddenField()
     first_name = StringField(
         "First name", validators=[Required("Enter the first name"), MaxLength(100, "First name")]

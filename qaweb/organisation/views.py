@@ -1,6 +1,7 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from qaweb.core import submissions
 from qaweb.core.excel import send_workbook
 from qaweb.core.history import guarded_save, history_for, posted_version
 from qaweb.core.htmx import render
@@ -50,7 +51,14 @@ def service_area_form(area_id=None):
     form = ServiceAreaForm(obj=area)
     problem = None
     if form.validate_on_submit():
-        problem = _save(area, form, lambda: services.save_service_area(area, form))
+        if area.id is None and (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
+        problem = _save(
+            area,
+            form,
+            lambda: services.save_service_area(area, form),
+            lambda: url_for(".service_areas"),
+        )
         if problem is None:
             flash(f"Service area {area.name} saved.", "success")
             return redirect(url_for(".service_areas"))
@@ -76,12 +84,21 @@ DUPLICATES = {
 }
 
 
-def _save(record, form, apply):
+def _save(record, form, apply, shown_at):
+    """Save a new or changed record; a new one notes its one-time form key's page
+    (``shown_at()``), so the same Add form posted again is sent there."""
+    new = record.id is None
+
+    def apply_and_note():
+        apply()
+        if new:
+            submissions.saved(db.session, form, shown_at())
+
     return guarded_save(
         db.session,
         record,
         posted_version(form),
-        apply,
+        apply_and_note,
         SAVE_ERRORS,
         duplicate=DUPLICATES[type(record)],
     )
@@ -113,7 +130,11 @@ def team_form(team_id=None):
         form.paired_team_id.data = str(team.paired_team_id or "")
     problem = None
     if form.validate_on_submit():
-        problem = _save(team, form, lambda: services.save_team(team, form))
+        if team.id is None and (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
+        problem = _save(
+            team, form, lambda: services.save_team(team, form), lambda: url_for(".teams")
+        )
         if problem is None:
             flash(f"Team {team.name} saved.", "success")
             return redirect(url_for(".teams"))
@@ -199,8 +220,15 @@ def user_form(user_id=None):
         load_current(form)
     problem = None
     if form.validate_on_submit():
+        if user.id is None and (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         method = current_app.config["PASSWORD_HASH_METHOD"]
-        problem = _save(user, form, lambda: services.save_user(user, form, method))
+        problem = _save(
+            user,
+            form,
+            lambda: services.save_user(user, form, method),
+            lambda: url_for(".user_detail", user_id=user.id),
+        )
         if problem is None:
             flash(f"{user.name} saved.", "success")
             return redirect(url_for(".user_detail", user_id=user.id))

@@ -10,6 +10,7 @@ from qaweb.core.forms import (
     FileField,
     HiddenField,
     MaxLength,
+    OnceForm,
     RadioField,
     Required,
     SelectField,
@@ -77,7 +78,7 @@ class TimedForm(FlaskForm):
                 return
 
 
-class WeekForm(FlaskForm):
+class WeekForm(OnceForm):
     version = HiddenField()
     theme = StringField(
         "Theme", validators=[Required("Enter the theme of the week"), MaxLength(200, "Theme")]
@@ -125,7 +126,7 @@ class MaterialForm(FlaskForm):
     upload = FileField("Or upload a file")
 
 
-class ObservationForm(TimedForm):
+class ObservationForm(TimedForm, OnceForm):
     version = HiddenField()
     observer_id = SelectField("Observer")
     practitioner_id = SelectField(
@@ -207,7 +208,7 @@ class ReflectionsForm(FlaskForm):
     themes = CheckboxesField("Learning themes")
 
 
-class SessionForm(TimedForm):
+class SessionForm(TimedForm, OnceForm):
     version = HiddenField()
     title = StringField("Title", validators=[Required("Enter the title"), MaxLength(200, "Title")])
     description = TextAreaField("Description", validators=[MaxLength(2000, "Description")])

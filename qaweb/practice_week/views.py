@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from qaweb.core import submissions
 from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
@@ -116,9 +117,13 @@ def new_week():
         form.observation_tool_id.data = versions[0] if versions else ""
         form.family_tool_id.data = families[0] if families else ""
     if form.validate_on_submit():
+        if (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         week = PracticeWeek()
         _fill_week(week, form)
         db.session.add(week)
+        db.session.flush()
+        submissions.saved(db.session, form, url_for(".week", week_id=week.id))
         db.session.commit()
         flash(f"Practice week “{week.theme}” set up. Open it when staff can see it.", "success")
         return redirect(url_for(".week", week_id=week.id))

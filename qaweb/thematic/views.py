@@ -7,7 +7,7 @@ from werkzeug.datastructures import MultiDict
 
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
-from qaweb.core import years
+from qaweb.core import submissions, years
 from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, posted_version
@@ -156,8 +156,11 @@ def plan():
         if not services.can_edit(current_user):
             abort(403)
         if form.validate_on_submit():
+            if (repeat := submissions.repeat_of(db.session, form)) is not None:
+                return repeat
             theme = db.session.get(Theme, int(form.theme_id.data)) if form.theme_id.data else None
             audit = services.add_to_plan(form.title.data, year, int(form.quarter.data), theme)
+            submissions.saved(db.session, form, url_for(".plan", year=year))
             db.session.commit()
             flash(f"{audit.title} added to the forward plan.", "success")
             return redirect(url_for(".plan", year=year))
