@@ -11,14 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
-from flask_migrate import upgrade
+from live_support import complaint_data, count, make_live_app, signed_in_client
 from sqlalchemy import func, select
-from support import PASSWORD, TEST_HASH, make_app
 
 from qaweb.actions.models import Action
 from qaweb.complaints.models import CategoryOption, Complaint, Compliment
 from qaweb.extensions import db
-from qaweb.organisation.models import ServiceArea, Team, User
+from qaweb.organisation.models import Team
 
 THREADS = 6
 
@@ -26,57 +25,14 @@ THREADS = 6
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(request, scratch_database, tmp_path_factory):
     """An app on a database of its own, with a complaints officer and an administrator."""
-    url = scratch_database(request.param, tmp_path_factory.mktemp("live"))
-    app = make_app(url)
-    with app.app_context():
-        upgrade()
-        area = ServiceArea(name="Children in Need")
-        team = Team(name="Brambles", service_area=area)
-        people = {}
-        for key, roles in (
-            ("officer", {"complaints_officer"}),
-            ("admin", {"admin"}),
-            ("qa", {"qa_officer"}),
-        ):
-            user = User(
-                first_name=key.title(),
-                last_name="Tester",
-                email=f"{key}@council.example",
-                job_title="Officer",
-                team=team,
-                active=True,
-            )
-            user.roles = roles
-            user.set_password(PASSWORD, method=TEST_HASH)
-            db.session.add(user)
-            people[key] = user
-        db.session.commit()
-        app.config["LIVE"] = {
-            "area": area.id,
-            "team": team.id,
-            "users": {k: (u.id, u.email) for k, u in people.items()},
-            "category": db.session.scalar(select(CategoryOption.id).limit(1)),
-        }
-        db.session.remove()
+    app = make_live_app(scratch_database(request.param, tmp_path_factory.mktemp("live")))
     yield app
     with app.app_context():
         db.engine.dispose()
 
 
-def _client(app, who):
-    client = app.test_client()
-    email = app.config["LIVE"]["users"][who][1]
-    response = client.post("/sign-in", data={"email": email, "password": PASSWORD})
-    assert response.status_code == 302
-    return client
-
-
-def _count(app, stmt):
-    with app.app_context():
-        try:
-            return db.session.scalar(stmt)
-        finally:
-            db.session.remove()
+_client = signed_in_client
+_count = count
 
 
 def _all_at_once(app, who, post, n=THREADS):
@@ -91,22 +47,6 @@ def _all_at_once(app, who, post, n=THREADS):
 
     with ThreadPoolExecutor(n) as pool:
         return list(pool.map(run, range(n)))
-
-
-def complaint_data(app, **extra):
-    live = app.config["LIVE"]
-    return {
-        "received_on": ["2", "11", "2026"],
-        "received_how": "letter",
-        "complainant_type": "parent",
-        "complainant_name": "Jo Bloggs",
-        "service_area_id": live["area"],
-        "team_id": live["team"],
-        "categories": [live["category"]],
-        "summary": "No visit for six weeks",
-        "procedure": "statutory",
-        **extra,
-    }
 
 
 def action_data(app, **extra):

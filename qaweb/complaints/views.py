@@ -52,6 +52,15 @@ LABELS = {
 }
 
 
+@bp.after_request
+def _not_kept(response):
+    """Complainants' names and contact details are on these pages (and in their exports):
+    neither the browser nor anything between may keep a copy (a shared PC's back button, a
+    proxy's cache)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _manage_only():
     if not services.can_manage(current_user):
         abort(403)
@@ -201,8 +210,8 @@ def _apply(complaint, form):
     )
     complaint.team_id = int(form.team_id.data) if form.team_id.data else None
     wanted = {int(i) for i in form.categories.data}
-    complaint.categories = list(
-        db.session.scalars(select(CategoryOption).where(CategoryOption.id.in_(wanted)))
+    complaint.set_categories(
+        list(db.session.scalars(select(CategoryOption).where(CategoryOption.id.in_(wanted))))
     )
 
 
