@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from qaweb.actions.models import Action
 from qaweb.complaints.models import CategoryOption, Complaint, Compliment
 from qaweb.extensions import db
-from qaweb.organisation.models import Team
+from qaweb.organisation.models import Team, User
 
 THREADS = 6
 
@@ -208,3 +208,111 @@ def test_the_reference_counter_carries_on_from_existing_complaints(live):
         db.session.rollback()
         db.session.remove()
     assert ref > highest
+
+
+# -- the last places of a learning session -------------------------------------------------
+
+
+def test_people_booking_the_last_places_at_once_all_get_an_answer_and_none_over_booked(live):
+    from datetime import UTC, datetime, timedelta
+
+    from support import PASSWORD, TEST_HASH
+
+    from qaweb.practice_week.models import LearningSession, PracticeWeek, SessionBooking
+
+    n, places = 6, 2
+    with live.app_context():
+        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+        week = PracticeWeek(
+            theme="Voice of the child",
+            starts_on=start.date(),
+            ends_on=start.date() + timedelta(days=4),
+            status="open",
+        )
+        session = LearningSession(
+            week=week,
+            title="Appreciative inquiry",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            place="Room 1",
+            capacity=places,
+        )
+        db.session.add(session)
+        team = db.session.get(Team, live.config["LIVE"]["team"])
+        emails = []
+        for i in range(n):
+            user = User(
+                first_name=f"Booker{i}",
+                last_name="Tester",
+                email=f"booker{i}.{session.title[:3]}@council.example".lower(),
+                job_title="Social Worker",
+                team=team,
+                active=True,
+            )
+            user.roles = {"practitioner"}
+            user.set_password(PASSWORD, method=TEST_HASH)
+            db.session.add(user)
+            emails.append(user.email)
+        db.session.commit()
+        session_id = session.id
+        db.session.remove()
+    clients = []
+    for email in emails:
+        client = live.test_client()
+        assert client.post("/sign-in", data={"email": email, "password": PASSWORD}).status_code
+        clients.append(client)
+    barrier = threading.Barrier(n)
+
+    def book(i):
+        barrier.wait()
+        return clients[i].post(f"/practice-weeks/sessions/{session_id}/book")
+
+    with ThreadPoolExecutor(n) as pool:
+        responses = list(pool.map(book, range(n)))
+    assert _statuses(responses) == [302] * n
+    booked = _count(
+        live,
+        select(func.count(SessionBooking.id)).where(
+            SessionBooking.session_id == session_id, SessionBooking.status == "booked"
+        ),
+    )
+    waiting = _count(
+        live,
+        select(func.count(SessionBooking.id)).where(
+            SessionBooking.session_id == session_id, SessionBooking.status == "waiting"
+        ),
+    )
+    assert (booked, waiting) == (places, n - places)
+
+
+# -- more create forms that save once ------------------------------------------------------
+
+
+def test_double_submit_of_a_team_adds_one_and_lands_on_the_list(live):
+    client = _client(live, "admin")
+    key = _form_key(client, "/admin/teams/new")
+    data = {
+        "name": "Here4U",
+        "service_area_id": live.config["LIVE"]["area"],
+        "active": "y",
+        "form_key": key,
+    }
+    first = client.post("/admin/teams/new", data=data)
+    second = client.post("/admin/teams/new", data=data)
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert first.location == second.location
+    assert _count(live, select(func.count(Team.id)).where(Team.name == "Here4U")) == 1
+
+
+def test_double_submit_of_a_thematic_audit_plans_one(live):
+    from qaweb.thematic.models import ThematicAudit
+
+    client = _client(live, "qa")
+    key = _form_key(client, "/thematic/plan?year=2026")
+    data = {"title": "Neglect audit", "quarter": "2", "year": "2026", "form_key": key}
+    responses = _all_at_once(
+        live, "qa", lambda c, i: c.post("/thematic/plan?year=2026", data=data), n=3
+    )
+    assert _statuses(responses) == [302, 302, 302], responses[0].get_data(as_text=True)[:500]
+    title = ThematicAudit.title == "Neglect audit"
+    assert _count(live, select(func.count(ThematicAudit.id)).where(title)) == 1
