@@ -149,8 +149,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from qaweb.core.backup import register as register_backup_commands
     from qaweb.demo.commands import seed
     from qaweb.tools.commands import tools_cli
 
     app.cli.add_command(seed)
     app.cli.add_command(tools_cli)
+    register_backup_commands(app)

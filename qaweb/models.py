@@ -11,7 +11,9 @@ from qaweb.complaints.models import (
 )
 from qaweb.core.grading import GradeLevel
 from qaweb.core.history import ChangeLog
+from qaweb.core.references import ReferenceCounter
 from qaweb.core.settings import Setting
+from qaweb.core.submissions import FormSubmission
 from qaweb.core.workdays import ClosureDay
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.staff_import import StaffImport
@@ -41,11 +43,13 @@ __all__ = [
     "ComplimentThemeOption",
     "FeedbackRequest",
     "Finding",
+    "FormSubmission",
     "TermsVersion",
     "Theme",
     "ThematicAudit",
     "SupervisionAudit",
     "GradeLevel",
+    "ReferenceCounter",
     "LearningMaterial",
     "LearningSession",
     "LearningTheme",

@@ -8,6 +8,7 @@ from qaweb.core.forms import (
     DateField,
     HiddenField,
     MaxLength,
+    OnceForm,
     Required,
     SelectField,
     StringField,
@@ -44,7 +45,7 @@ class ActionFilterForm(FilterForm):
         )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(OnceForm):
     version = HiddenField()
     source_type = SelectField(
         "Raised at", validators=[Required("Select where the action was raised")]
@@ -108,7 +109,7 @@ class ConfirmForm(FlaskForm):
     version = HiddenField()
 
 
-class RaiseForm(FlaskForm):
+class RaiseForm(OnceForm):
     """Raise an action from another record (an audit, a complaint): what, who, by when."""
 
     description = TextAreaField(

@@ -11,6 +11,7 @@ from qaweb.actions.forms import (
     ConfirmForm,
 )
 from qaweb.actions.models import Action
+from qaweb.core import submissions
 from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
@@ -187,6 +188,8 @@ def new():
     form = ActionForm()
     form.set_choices(_owners())
     if form.validate_on_submit():
+        if (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         owner = db.session.get(User, int(form.owner.data))
         action = services.raise_action(
             source_type=form.source_type.data,
@@ -196,6 +199,7 @@ def new():
             due_on=form.due_on.data,
             raised_by=current_user,
         )
+        submissions.saved(db.session, form, url_for(".detail", action_id=action.id))
         db.session.commit()
         flash(f"Action {action.reference} raised for {owner.name}.", "success")
         return redirect(url_for(".detail", action_id=action.id))
@@ -346,6 +350,8 @@ def raise_page(*, source_type, source_id, source_label, back_url, caption, defau
     form = RaiseForm(owner=str(default_owner.id) if default_owner else "")
     form.owner.choices = choices((p.id, p.label) for p in _owners())
     if form.validate_on_submit():
+        if (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         owner = db.session.get(User, int(form.owner.data))
         action = services.raise_action(
             source_type=source_type,
@@ -356,6 +362,7 @@ def raise_page(*, source_type, source_id, source_label, back_url, caption, defau
             due_on=form.due_on.data,
             raised_by=current_user,
         )
+        submissions.saved(db.session, form, back_url + "#actions")
         db.session.commit()
         flash(f"Action {action.reference} added for {owner.name}.", "success")
         return redirect(back_url + "#actions")

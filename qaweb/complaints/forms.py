@@ -15,6 +15,7 @@ from qaweb.core.forms import (
     HiddenField,
     IdentifierField,
     MaxLength,
+    OnceForm,
     RadioField,
     Required,
     SelectField,
@@ -36,7 +37,7 @@ def _not_future(label):
     return check
 
 
-class ComplaintForm(AreaAndTeam, FlaskForm):
+class ComplaintForm(AreaAndTeam, OnceForm):
     version = HiddenField()
     received_on = DateField(
         "Date received",
@@ -162,7 +163,7 @@ class LearningForm(FlaskForm):
     submit = SubmitField("Save the learning")
 
 
-class ComplimentForm(AreaAndTeam, FlaskForm):
+class ComplimentForm(AreaAndTeam, OnceForm):
     received_on = DateField(
         "Date received",
         validators=[Required("Enter the date received"), _not_future("Date received")],

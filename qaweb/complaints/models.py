@@ -3,7 +3,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qaweb.core.db import Base, Timestamped, Versioned
+from qaweb.core.db import Base, Timestamped, Versioned, utcnow
 from qaweb.core.history import Tracked
 from qaweb.organisation.models import ServiceArea, Team, User
 
@@ -129,6 +129,18 @@ class Complaint(Tracked, Versioned, Timestamped, Base):
     stages: Mapped[list["ComplaintStage"]] = relationship(
         back_populates="complaint", order_by="ComplaintStage.stage", lazy="selectin"
     )
+
+    def set_categories(self, options: list[CategoryOption]) -> None:
+        """Choose the complaint's categories; a change is written to its history (by name),
+        and moves the version counter so a stale copy cannot overwrite it."""
+        old = sorted(c.name for c in self.categories)
+        new = sorted(c.name for c in options)
+        if old == new:
+            return
+        self.__dict__["_history_extra"] = {"categories": [old or None, new]}
+        if self.id is not None:
+            self.updated_at = utcnow()
+        self.categories = sorted(options, key=lambda c: c.name)
 
     @property
     def current_stage(self) -> "ComplaintStage | None":

@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from sqlalchemy import func, or_, select
 
 from qaweb.complaints.models import (
@@ -12,6 +13,7 @@ from qaweb.complaints.models import (
     ComplaintStage,
 )
 from qaweb.core.permissions import ADMIN, COMPLAINTS_OFFICER, SERVICE_MANAGER, has_any_role
+from qaweb.core.references import next_number
 from qaweb.core.timefmt import format_date, today_london
 from qaweb.core.workdays import add_working_days, working_days_between
 from qaweb.extensions import db
@@ -62,11 +64,12 @@ def list_condition(user):
 
 
 def next_reference(received_on: date) -> str:
+    """CMP-<year received>-<number>: numbered from 1 each year, never shared (two officers
+    logging at the same moment get the next two numbers; see core.references)."""
     prefix = f"CMP-{received_on.year}-"
-    last = db.session.scalar(
-        select(func.max(Complaint.reference)).where(Complaint.reference.like(prefix + "%"))
-    )
-    number = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    number_part = sa.cast(sa.func.substr(Complaint.reference, len(prefix) + 1), sa.Integer)
+    highest = select(func.max(number_part)).where(Complaint.reference.like(prefix + "%"))
+    number = next_number(db.session, "complaint", received_on.year, floor=highest)
     return f"{prefix}{number:04d}"
 
 

@@ -29,12 +29,12 @@ from qaweb.complaints.models import (
     Compliment,
     ComplimentThemeOption,
 )
-from qaweb.core import years
+from qaweb.core import submissions, years
 from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import name_taken, paginate, pagination_params, toggle_active
+from qaweb.core.lists import add_named, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -51,6 +51,15 @@ LABELS = {
     "outcomes": OUTCOMES,
     "sources": COMPLIMENT_SOURCES,
 }
+
+
+@bp.after_request
+def _not_kept(response):
+    """Complainants' names and contact details are on these pages (and in their exports):
+    neither the browser nor anything between may keep a copy (a shared PC's back button, a
+    proxy's cache)."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _manage_only():
@@ -202,8 +211,8 @@ def _apply(complaint, form):
     )
     complaint.team_id = int(form.team_id.data) if form.team_id.data else None
     wanted = {int(i) for i in form.categories.data}
-    complaint.categories = list(
-        db.session.scalars(select(CategoryOption).where(CategoryOption.id.in_(wanted)))
+    complaint.set_categories(
+        list(db.session.scalars(select(CategoryOption).where(CategoryOption.id.in_(wanted))))
     )
 
 
@@ -215,9 +224,12 @@ def new():
     if request.method == "GET":
         form.received_on.data = today_london()
     if request.method == "POST" and form.validate_on_submit():
+        if (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         complaint = Complaint(summary="", complainant_name="")
         _apply(complaint, form)
         stage = services.open_complaint(complaint, current_user)
+        submissions.saved(db.session, form, url_for(".complaint", complaint_id=complaint.id))
         db.session.commit()
         flash(
             f"Complaint {complaint.reference} logged: Stage 1 response due "
@@ -452,6 +464,8 @@ def compliments():
     if request.method == "POST":
         _manage_only()
         if form.validate_on_submit():
+            if (repeat := submissions.repeat_of(db.session, form)) is not None:
+                return repeat
             compliment = Compliment(
                 received_on=form.received_on.data,
                 source=form.source.data,
@@ -467,6 +481,7 @@ def compliments():
                 themes=[t for t in themes if str(t.id) in (form.themes.data or [])],
             )
             db.session.add(compliment)
+            submissions.saved(db.session, form, url_for(".compliments"))
             db.session.commit()
             flash("Compliment logged.", "success")
             return redirect(url_for(".compliments"))
@@ -564,13 +579,11 @@ def settings():
             return redirect(url_for(".settings"))
         if what == "entry" and entry_form.validate_on_submit():
             model = models[entry_form.list.data]
-            name = entry_form.name.data.strip()
-            if name_taken(model, name):
-                entry_form.name.errors.append("That is already on the list")
-            else:
-                db.session.add(model(name=name))
-                db.session.commit()
-                flash(f"{name} added.", "success")
+            entry = add_named(
+                model, entry_form.name.data, entry_form.name, "That is already on the list"
+            )
+            if entry is not None:
+                flash(f"{entry.name} added.", "success")
                 return redirect(url_for(".settings"))
         if what == "closure" and closure_form.validate_on_submit():
             day = closure_form.day.data

@@ -66,6 +66,14 @@ class Timestamped:
     )
 
 
+#: How long a write waits for another to finish before giving up (SQLite), in milliseconds.
+#: A save takes tens of milliseconds, so a queue of people saving at once clears well inside it.
+SQLITE_BUSY_TIMEOUT_MS = 15000
+
+#: Request methods that only read: their transactions need no write lock.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
     """Foreign keys on, WAL, and transactions SQLAlchemy controls (so SAVEPOINT works)."""
@@ -76,11 +84,36 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
+
+
+def _will_write() -> bool:
+    """Whether this transaction belongs to a request that saves (a POST, PUT, DELETE…)."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in READ_METHODS
 
 
 @event.listens_for(Engine, "begin")
 def _sqlite_on_begin(conn):
+    """SQLite: a request that saves takes the write lock when its transaction begins.
+
+    With a plain (deferred) BEGIN, two saves at the same moment both start as readers; the
+    second to write is refused at once with "database is locked" (waiting could not help:
+    its snapshot is already stale). BEGIN IMMEDIATE queues it behind the first for up to
+    the busy timeout instead, so saves take turns. Pages that only read keep a deferred
+    BEGIN, and with WAL they never wait for a writer.
+    """
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _will_write() else "BEGIN")
+
+
+def is_unique_violation(error: Exception) -> bool:
+    """Whether a database error is a unique constraint refusing a second copy of a value
+    (someone else saved the same name a moment earlier), on SQLite or PostgreSQL."""
+    orig = getattr(error, "orig", error)
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL unique_violation
+        return True
+    message = str(orig)
+    return "UNIQUE constraint failed" in message or "PRIMARY KEY constraint failed" in message

@@ -47,6 +47,7 @@ __all__ = [
     "Email",
     "MaxLength",
     "choices",
+    "OnceForm",
 ]
 
 
@@ -355,3 +356,22 @@ class DateField(wtforms.Field):
             self.data = date(year, month, day)
         except (ValueError, OverflowError):
             raise ValueError(f"{name} must be a real date") from None
+
+
+# -- create forms save once ------------------------------------------------------------------
+
+
+def _new_form_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class OnceForm(FlaskForm):
+    """A form that creates a record: it carries a one-time key (``{{ form.form_key }}`` in
+    the template) so that pressing Save twice, or a resent post, saves once. The view
+    claims the key with ``qaweb.core.submissions.repeat_of`` and notes the new record's
+    page with ``submissions.saved``. A form drawn again after an error keeps its key.
+    """
+
+    form_key = HiddenField(default=_new_form_key)

@@ -344,15 +344,20 @@ def changes_since(db_session, record, submitted_version) -> list[ChangeLog]:
     return entries
 
 
-def guarded_save(db_session, record, submitted_version, apply, expected=()):
+def guarded_save(db_session, record, submitted_version, apply, expected=(), duplicate=None):
     """Apply a change and commit, unless the record moved on since the form was loaded.
 
     Returns None when saved, otherwise a Refusal (the message to show); nothing is
     half-saved. A new record (no id yet) has no version to compare. Errors of the
     ``expected`` types (a rule the change broke) are shown with their own message. A
-    stale refusal (``StaleRefusal``) carries what the other person saved.
+    stale refusal (``StaleRefusal``) carries what the other person saved. With
+    ``duplicate`` (a message), a unique value someone else saved a moment earlier (their
+    commit came between this save's check and its own) is refused with that message.
     """
+    from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
+
+    from qaweb.core.db import is_unique_violation
 
     try:
         if record.id is not None:
@@ -367,9 +372,14 @@ def guarded_save(db_session, record, submitted_version, apply, expected=()):
     except expected as error:
         db_session.rollback()
         return Refusal(str(error))
+    except IntegrityError as error:
+        db_session.rollback()
+        if duplicate is None or not is_unique_violation(error):
+            raise
+        return Refusal(duplicate)
 
 
-def save_versioned(db_session, record, form, apply, expected=(), current=None):
+def save_versioned(db_session, record, form, apply, expected=(), current=None, duplicate=None):
     """Save a versioned edit made in ``form``: the one way views save a versioned record.
 
     As ``guarded_save``, reading the version the form was loaded with from the post. When
@@ -380,7 +390,9 @@ def save_versioned(db_session, record, form, apply, expected=(), current=None):
     the stored record) is for records whose change log leaves fields out: what differs is
     shown instead.
     """
-    refusal = guarded_save(db_session, record, posted_version(form), apply, expected)
+    refusal = guarded_save(
+        db_session, record, posted_version(form), apply, expected, duplicate=duplicate
+    )
     if refusal is not None and refusal.stale:
         form.version.data = str(record.version)
         if current is not None:

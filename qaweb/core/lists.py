@@ -148,6 +148,35 @@ def name_taken(model, name: str) -> bool:
     )
 
 
+def add_named(model, name: str, field, message: str, **values):
+    """Add an entry called ``name`` to a council's list and commit; or, when the list already
+    has it (whatever its case), put ``message`` on the form ``field`` and return None.
+
+    The check before saving catches almost every repeat; the unique constraint catches the
+    rest (two people adding the same name at the same moment): the second is given the same
+    message, never an error page.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from qaweb.core.db import is_unique_violation
+
+    name = name.strip()
+    if name_taken(model, name):
+        field.errors.append(message)
+        return None
+    entry = model(name=name, **values)
+    db.session.add(entry)
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        if not is_unique_violation(error):
+            raise
+        field.errors.append(message)
+        return None
+    return entry
+
+
 def toggle_active(model, raw_id: str):
     """Offer an entry again or stop offering it (never deleted); 404 for an unknown id."""
     entry = db.get_or_404(model, as_id(raw_id) or 0)

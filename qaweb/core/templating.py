@@ -91,6 +91,8 @@ def _council_name() -> str:
     from qaweb.extensions import db
 
     # Form widgets render their own templates: read the setting once per request.
+    if "council_name" not in g and g.get("database_unavailable"):
+        return DEFAULTS["council_name"]  # the error page says the database is out of reach
     if "council_name" not in g:
         try:
             g.council_name = get_setting("council_name")
@@ -251,8 +253,19 @@ def register(app):
 
     @app.context_processor
     def layout_context():
-        return {
-            "council_name": _council_name(),
-            "navigation": navigation_for(current_user),
-            "is_qa_officer": has_any_role(current_user, QA_OFFICER),
-        }
+        from flask import g
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not g.get("database_unavailable"):
+            try:
+                return {
+                    "council_name": _council_name(),
+                    "navigation": navigation_for(current_user),
+                    "is_qa_officer": has_any_role(current_user, QA_OFFICER),
+                }
+            except SQLAlchemyError:
+                # The signed-in person could not be read: an error page must still render.
+                from qaweb.core.errors import without_database
+
+                without_database()
+        return {"council_name": _council_name(), "navigation": [], "is_qa_officer": False}

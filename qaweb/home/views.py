@@ -16,5 +16,27 @@ def index():
 
 @bp.get("/health")
 def health():
-    """For the load balancer: the app is up and answers."""
-    return {"status": "ok"}
+    """For the load balancer and monitoring: 200 when the app answers and its database does;
+    503 naming the part that failed otherwise (``{"status": "unavailable", "failed":
+    ["database"], ...}``). Never cached."""
+    from flask import current_app
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from qaweb.extensions import db
+
+    checks = {"app": "ok"}
+    try:
+        db.session.execute(text("SELECT 1"))
+        db.session.rollback()
+        checks["database"] = "ok"
+    except SQLAlchemyError as error:
+        current_app.logger.warning("Health check: the database does not answer: %s", error)
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            pass
+        checks["database"] = "unreachable"
+    failed = [part for part, state in checks.items() if state != "ok"]
+    body = {"status": "unavailable" if failed else "ok", "failed": failed, "checks": checks}
+    return body, 503 if failed else 200, {"Cache-Control": "no-store"}

@@ -12,6 +12,7 @@ from qaweb.core.forms import (
     FileField,
     HiddenField,
     MaxLength,
+    OnceForm,
     PasswordField,
     Required,
     SelectField,
@@ -73,7 +74,7 @@ class AreaAndTeam:
             )
 
 
-class ServiceAreaForm(FlaskForm):
+class ServiceAreaForm(OnceForm):
     version = HiddenField()
     name = StringField(
         "Name",
@@ -84,7 +85,7 @@ class ServiceAreaForm(FlaskForm):
     submit = SubmitField("Save service area")
 
 
-class TeamForm(FlaskForm):
+class TeamForm(OnceForm):
     version = HiddenField()
     name = StringField(
         "Name", validators=[Required("Enter the name of the team"), MaxLength(120, "Name")]
@@ -114,7 +115,7 @@ class TeamForm(FlaskForm):
             raise ValidationError("A team cannot be paired with itself")
 
 
-class UserForm(FlaskForm):
+class UserForm(OnceForm):
     version = HiddenField()
     first_name = StringField(
         "First name", validators=[Required("Enter the first name"), MaxLength(100, "First name")]

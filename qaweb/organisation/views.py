@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 
 from qaweb.core import settings as setting_labels
-from qaweb.core import spreadsheets
+from qaweb.core import spreadsheets, submissions
 from qaweb.core.excel import send_workbook
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
@@ -54,7 +54,14 @@ def service_area_form(area_id=None):
     form = ServiceAreaForm(obj=area)
     problem = None
     if form.validate_on_submit():
-        problem = _save(area, form, lambda: services.save_service_area(area, form))
+        if area.id is None and (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
+        problem = _save(
+            area,
+            form,
+            lambda: services.save_service_area(area, form),
+            lambda: url_for(".service_areas"),
+        )
         if problem is None:
             flash(f"Service area {area.name} saved.", "success")
             return redirect(url_for(".service_areas"))
@@ -70,8 +77,32 @@ def service_area_form(area_id=None):
     )
 
 
-def _save(record, form, apply):
-    return save_versioned(db.session, record, form, apply, SAVE_ERRORS)
+#: What a person is told when someone else saved the same name (or email) a moment earlier.
+DUPLICATES = {
+    ServiceArea: "There is already a service area with this name",
+    Team: "There is already a team with this name",
+    User: "Someone already has this email address",
+}
+
+
+def _save(record, form, apply, shown_at):
+    """Save a new or changed record; a new one notes its one-time form key's page
+    (``shown_at()``), so the same Add form posted again is sent there."""
+    new = record.id is None
+
+    def apply_and_note():
+        apply()
+        if new:
+            submissions.saved(db.session, form, shown_at())
+
+    return save_versioned(
+        db.session,
+        record,
+        form,
+        apply_and_note,
+        SAVE_ERRORS,
+        duplicate=DUPLICATES[type(record)],
+    )
 
 
 # -- teams -------------------------------------------------------------------------------
@@ -100,7 +131,11 @@ def team_form(team_id=None):
         form.paired_team_id.data = str(team.paired_team_id or "")
     problem = None
     if form.validate_on_submit():
-        problem = _save(team, form, lambda: services.save_team(team, form))
+        if team.id is None and (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
+        problem = _save(
+            team, form, lambda: services.save_team(team, form), lambda: url_for(".teams")
+        )
         if problem is None:
             flash(f"Team {team.name} saved.", "success")
             return redirect(url_for(".teams"))
@@ -185,8 +220,15 @@ def user_form(user_id=None):
         load_current(form)
     problem = None
     if form.validate_on_submit():
+        if user.id is None and (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         method = current_app.config["PASSWORD_HASH_METHOD"]
-        problem = _save(user, form, lambda: services.save_user(user, form, method))
+        problem = _save(
+            user,
+            form,
+            lambda: services.save_user(user, form, method),
+            lambda: url_for(".user_detail", user_id=user.id),
+        )
         if problem is None:
             flash(f"{user.name} saved.", "success")
             return redirect(url_for(".user_detail", user_id=user.id))

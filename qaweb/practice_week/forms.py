@@ -11,6 +11,7 @@ from qaweb.core.forms import (
     HiddenField,
     IdentifierField,
     MaxLength,
+    OnceForm,
     RadioField,
     Required,
     SelectField,
@@ -78,7 +79,7 @@ class TimedForm(FlaskForm):
                 return
 
 
-class WeekForm(FlaskForm):
+class WeekForm(OnceForm):
     version = HiddenField()
     theme = StringField(
         "Theme", validators=[Required("Enter the theme of the week"), MaxLength(200, "Theme")]
@@ -126,7 +127,7 @@ class MaterialForm(FlaskForm):
     upload = FileField("Or upload a file")
 
 
-class ObservationForm(TimedForm):
+class ObservationForm(TimedForm, OnceForm):
     version = HiddenField()
     observer_id = SelectField("Observer")
     practitioner_id = SelectField(
@@ -208,7 +209,7 @@ class ReflectionsForm(FlaskForm):
     themes = CheckboxesField("Learning themes")
 
 
-class SessionForm(TimedForm):
+class SessionForm(TimedForm, OnceForm):
     version = HiddenField()
     title = StringField("Title", validators=[Required("Enter the title"), MaxLength(200, "Title")])
     description = TextAreaField("Description", validators=[MaxLength(2000, "Description")])

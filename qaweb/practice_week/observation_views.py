@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
-from qaweb.core import spreadsheets
+from qaweb.core import spreadsheets, submissions
 from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
@@ -169,6 +169,8 @@ def _schedule_page(week, form, observation=None, offering=False):
                 return services.reschedule(observation, booking, current_user, reason)
 
             if observation is None:
+                if (repeat := submissions.repeat_of(db.session, form)) is not None:
+                    return repeat
                 try:
                     made = apply()
                 except services.ClashRefused as error:
@@ -179,6 +181,8 @@ def _schedule_page(week, form, observation=None, offering=False):
                     db.session.rollback()
                     problem = str(error)
                 else:
+                    url = url_for(".observation", observation_id=made.id)
+                    submissions.saved(db.session, form, url)
                     db.session.commit()
                     flash(_booked_message(made), "success")
                     return redirect(url_for(".observation", observation_id=made.id))

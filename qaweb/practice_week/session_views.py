@@ -3,6 +3,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from qaweb.core import submissions
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import is_htmx
 from qaweb.core.permissions import get_or_403
@@ -58,9 +59,13 @@ def new_session(week_id):
     )
     _facilitators(form)
     if form.validate_on_submit():
+        if (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         session = LearningSession(week=week)
         _fill(session, form)
         db.session.add(session)
+        db.session.flush()
+        submissions.saved(db.session, form, url_for(".session", session_id=session.id))
         db.session.commit()
         flash(f"Learning session “{session.title}” added: staff can book it.", "success")
         return redirect(url_for(".session", session_id=session.id))

@@ -4,11 +4,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from qaweb.core import submissions
 from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import name_taken, toggle_active
+from qaweb.core.lists import add_named, toggle_active
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -116,9 +117,13 @@ def new_week():
         form.observation_tool_id.data = versions[0] if versions else ""
         form.family_tool_id.data = families[0] if families else ""
     if form.validate_on_submit():
+        if (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         week = PracticeWeek()
         _fill_week(week, form)
         db.session.add(week)
+        db.session.flush()
+        submissions.saved(db.session, form, url_for(".week", week_id=week.id))
         db.session.commit()
         flash(f"Practice week “{week.theme}” set up. Open it when staff can see it.", "success")
         return redirect(url_for(".week", week_id=week.id))
@@ -293,11 +298,8 @@ def settings():
             return redirect(url_for(".settings"))
         form = forms[key]
         if form.validate_on_submit():
-            if name_taken(model, form.name.data):
-                form.name.errors.append(f"There is already a {label} called {form.name.data}")
-            else:
-                db.session.add(model(name=form.name.data))
-                db.session.commit()
+            message = f"There is already a {label} called {form.name.data}"
+            if add_named(model, form.name.data, form.name, message) is not None:
                 flash(f"{label.capitalize()} “{form.name.data}” added.", "success")
                 return redirect(url_for(".settings"))
     lists = {

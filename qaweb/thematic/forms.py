@@ -7,6 +7,7 @@ from qaweb.core.forms import (
     DateField,
     HiddenField,
     MaxLength,
+    OnceForm,
     RadioField,
     Required,
     SelectField,
@@ -102,7 +103,7 @@ class TermsForm(FlaskForm):
             raise ValidationError("Sample size must be between 1 and 5000")
 
 
-class PlanEntryForm(FlaskForm):
+class PlanEntryForm(OnceForm):
     title = StringField("Title", validators=[Required("Enter a title"), MaxLength(200, "Title")])
     quarter = SelectField("Quarter", validators=[Required("Select the quarter")])
     theme_id = SelectField("Theme", default="")

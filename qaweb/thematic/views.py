@@ -7,12 +7,12 @@ from werkzeug.datastructures import MultiDict
 
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
-from qaweb.core import years
+from qaweb.core import submissions, years
 from qaweb.core.excel import Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
-from qaweb.core.lists import contains, name_taken, paginate, pagination_params, toggle_active
+from qaweb.core.lists import add_named, contains, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
@@ -157,8 +157,11 @@ def plan():
         if not services.can_edit(current_user):
             abort(403)
         if form.validate_on_submit():
+            if (repeat := submissions.repeat_of(db.session, form)) is not None:
+                return repeat
             theme = db.session.get(Theme, int(form.theme_id.data)) if form.theme_id.data else None
             audit = services.add_to_plan(form.title.data, year, int(form.quarter.data), theme)
+            submissions.saved(db.session, form, url_for(".plan", year=year))
             db.session.commit()
             flash(f"{audit.title} added to the forward plan.", "success")
             return redirect(url_for(".plan", year=year))
@@ -589,13 +592,11 @@ def themes():
         return redirect(url_for(".themes"))
     form = ThemeForm()
     if form.validate_on_submit():
-        name = form.name.data.strip()
-        if name_taken(Theme, name):
-            form.name.errors.append("There is already a theme with this name")
-        else:
-            db.session.add(Theme(name=name))
-            db.session.commit()
-            flash(f"Theme {name} added.", "success")
+        theme = add_named(
+            Theme, form.name.data, form.name, "There is already a theme with this name"
+        )
+        if theme is not None:
+            flash(f"Theme {theme.name} added.", "success")
             return redirect(url_for(".themes"))
     return render_template(
         "thematic/themes.html",
