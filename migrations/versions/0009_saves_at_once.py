@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0009_saves_at_once"
-down_revision = "0008_answer_grades"
+down_revision = "0009_user_sessions"
 branch_labels = None
 depends_on = None
 
