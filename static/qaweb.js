@@ -78,16 +78,21 @@ document.addEventListener("DOMContentLoaded", () => {
     const field = form.querySelector("textarea, input:not([type=hidden]), select");
     if (field) changed.add(field);
   };
-  document.addEventListener("htmx:afterSwap", (event) => {
-    const target = event.detail.target;
-    if (!target?.querySelectorAll) return;
-    target.querySelectorAll(".govuk-error-message, .govuk-error-summary").forEach((err) => {
-      markUnsaved(formOf(err) || formOf(target));
+  const markErrors = (root) => {
+    root.querySelectorAll(".govuk-form-group--error").forEach((group) => {
+      markUnsaved(formOf(group));
     });
+    if (root.querySelector("#saved-by-other")) {
+      root.querySelectorAll('input[name="version"]').forEach((input) => markUnsaved(input.form));
+      markUnsaved(formOf(root));
+    }
+  };
+  // Content htmx swapped in (a section returned with errors), and the page as loaded (shown
+  // again with errors, or refused because someone else saved first).
+  document.addEventListener("htmx:load", (event) => {
+    if (event.detail.elt?.querySelectorAll) markErrors(event.detail.elt);
   });
-  if (document.querySelector("main .govuk-error-summary")) {
-    document.querySelectorAll("main form").forEach(markUnsaved);
-  }
+  markErrors(document);
 
   const useToken = (token) => {
     if (!token) return;

@@ -665,3 +665,35 @@ def test_every_versioned_form_has_a_case():
     covered = {form for case in CASES for form in case.forms}
     missing = _versioned_form_classes() - covered - set(NOTHING_TYPED)
     assert not missing, f"versioned forms without a stale-edit case: {sorted(missing)}"
+
+
+def test_what_differs_from_the_stored_record_is_shown_as_people_read_it(app):
+    from flask_wtf import FlaskForm
+
+    from qaweb.core.forms import CheckboxesField, DateField, SelectField, TextAreaField, choices
+    from qaweb.core.history import form_differences
+
+    class Terms(FlaskForm):
+        class Meta:
+            csrf = False
+
+        lead = SelectField("Lead", choices=choices([(1, "Ana Lead"), (2, "Bo Lead")]))
+        methods = CheckboxesField("Methodology", choices=choices([("a", "Audit"), ("b", "Survey")]))
+        start_on = DateField("Start")
+        context = TextAreaField("Context")
+
+    with app.test_request_context():
+        typed = Terms(data={"lead": "1", "methods": ["a"], "context": "Mine\r\nsecond line"})
+        stored = Terms(
+            data={
+                "lead": "2",
+                "methods": ["a", "b"],
+                "start_on": date(2026, 12, 1),
+                "context": "Mine\nsecond line",  # the same text: not a difference
+            }
+        )
+        assert form_differences(typed, stored) == {
+            "Lead": "Bo Lead",
+            "Methodology": "Audit, Survey",
+            "Start": "1 December 2026",
+        }

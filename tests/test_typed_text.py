@@ -4,6 +4,7 @@ happened, and the next Save works (issue 13)."""
 
 import re
 import time
+from datetime import date
 
 import pytest
 from flask_wtf.csrf import generate_csrf
@@ -353,3 +354,56 @@ def test_a_long_summary_keeps_its_line_breaks_on_the_complaint_page(client, make
     assert "visits were missed.<br>Second, &lt;no&gt; letters were answered." in page
     assert "1 Invented Road<br>Testshire" in page
     assert "An apology.<br>A new worker." in page
+
+
+# -- a refused token never saves ----------------------------------------------------------------
+
+
+def test_a_refused_token_on_a_post_that_saves_without_a_form_saves_nothing(app, client, make_user):
+    """Showing the form again runs the view with every commit refused: a view that changes
+    the record without a form (a status button) changes nothing."""
+    from qaweb.practice_week.models import PracticeWeek
+
+    sign_in(client, make_user("organiser"))
+    today = date.today()
+    week = PracticeWeek(
+        theme="Invented", starts_on=today, ends_on=today, status="open", target_roles=[]
+    )
+    db.session.add(week)
+    db.session.commit()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(
+            f"/practice-weeks/{week.id}/status",
+            data={"csrf_token": "from-another-session", "to": "close", "version": week.version},
+        )
+        signed_out = client.post("/sign-out", data={"csrf_token": "from-another-session"})
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert "The form had expired" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(PracticeWeek, week.id).status == "open"
+    assert signed_out.status_code == 400
+    assert client.get("/").status_code == 200  # still signed in: the refused sign-out did nothing
+    # The same post with a good token does close the week.
+    client.post(f"/practice-weeks/{week.id}/status", data={"to": "close", "version": week.version})
+    db.session.expire_all()
+    assert db.session.get(PracticeWeek, week.id).status == "closed"
+
+
+def test_an_expired_sign_in_form_asks_to_sign_in_again_keeping_the_email(app, client, make_user):
+    person = make_user()
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(
+            "/sign-in",
+            data={"csrf_token": "old", "email": person.email, "password": PASSWORD},
+        )
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The sign-in form had expired. Sign in again." in page
+    assert f'value="{person.email}"' in page
+    assert client.get("/").status_code == 302  # not signed in by a post it could not check

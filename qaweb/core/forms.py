@@ -62,8 +62,12 @@ class _ExpiredFormCSRF(_FlaskFormCSRF):
         try:
             super().validate_csrf_token(form, field)
         except ValidationError:
+            from flask import current_app, request
+
             from qaweb.core.errors import FORM_EXPIRED
 
+            if request.endpoint == current_app.login_manager.login_view:
+                raise ValidationError("The sign-in form had expired. Sign in again.") from None
             raise ValidationError(FORM_EXPIRED) from None
 
 

@@ -414,7 +414,11 @@ def form_differences(typed, stored) -> dict[str, str]:
         theirs = field.data
         if _comparable(mine) == _comparable(theirs):
             continue
-        labels = {str(c[0]): c[1] for c in (getattr(field, "choices", None) or [])}
+        labels = (
+            {str(value): label for value, label, *_ in field.iter_choices()}
+            if hasattr(field, "iter_choices")
+            else {}
+        )
         if isinstance(theirs, list):
             shown = ", ".join(labels.get(str(v), str(v)) for v in theirs if v not in ("", None))
         elif isinstance(theirs, date):
