@@ -463,7 +463,14 @@ def test_no_input_gives_a_server_error(app, client, fuzzer):
         if form["fields"]:
             fuzz_form(client, tally, form)
 
-    kinds = {key for key in pages.forms if key[0] == "post"}
+    # The one form for people not signed in.
+    anonymous = app.test_client()
+    for form in page_forms(anonymous.get("/sign-in").get_data(as_text=True)):
+        if form["method"] == "post":
+            posted.append({**form, "action": "/sign-in", "page": "auth.sign_in"})
+            fuzz_form(anonymous, tally, posted[-1])
+
+    kinds = {key for key in pages.forms if key[0] == "post"} | {("post", "auth.sign_in")}
     print(
         f"\nfuzzed {len(kinds)} forms ({len(posted)} copies on {len(pages.visited)} pages) "
         f"and the query strings of {fuzzed_queries} routes ({len(rules)} routes): "
