@@ -26,8 +26,10 @@ from test_authorization import records, url_for_rule  # noqa: F401  (the records
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
 
-FORM_EXAMPLES = 15
-QUERY_EXAMPLES = 4
+FORM_EXAMPLES = 8
+FORM_COPIES = 2
+PAGES_PER_ENDPOINT = 4
+QUERY_EXAMPLES = 3
 NOT_FUZZED = {"auth.sign_out", "static"}
 #: Query-string names the list and report pages read, beyond those their forms show.
 QUERY_NAMES = [
@@ -271,11 +273,22 @@ def fuzz_form(client, tally, form):
 
 
 @pytest.fixture
-def fuzzer(app, client, make_user, make_team, records):  # noqa: F811
-    """Signed in as someone with every role, who also observes an observation of their own."""
+def demo_council(app, runner):
+    """The demo council: records in every state, linked from the list pages."""
+    result = runner.invoke(args=["seed", "demo"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def fuzzer(app, client, demo_council, make_user, make_team, records):  # noqa: F811
+    """Signed in as someone with every role, who also observes an observation of their own;
+    the demo council loaded, and the records every route's ids name."""
     from qaweb.core.timefmt import today_london
     from qaweb.practice_week import services
     from qaweb.practice_week.models import MeetingType, PracticeWeek
+    from qaweb.supervision import services as supervision
+    from qaweb.supervision.models import SupervisionAudit
+    from qaweb.thematic import services as thematic
 
     user = make_user(*ROLES, team=make_team("Fuzzing Team"))
     week = db.session.get(PracticeWeek, records["week_id"])
@@ -293,64 +306,175 @@ def fuzzer(app, client, make_user, make_team, records):  # noqa: F811
         ),
         user,
     )
+    # Forms that appear only once work has begun: an observation record and a supervision
+    # audit of this person's (the tool's sections), and terms of reference being written.
+    recorded = services.schedule(
+        week,
+        services.Booking(
+            observer=user,
+            practitioner=make_user("practitioner", team=make_team()),
+            meeting_type_id=db.session.scalars(db.select(MeetingType.id)).first(),
+            starts_at=services.at_london(monday + timedelta(days=2), time(10)),
+            ends_at=services.at_london(monday + timedelta(days=2), time(11)),
+            place="Office",
+            case_reference="654322",
+        ),
+        user,
+    )
+    record = services.start_record(recorded, user)
+    supervisor = make_user("team_manager", team=make_team())
+    audit = SupervisionAudit(
+        year=today_london().year,
+        supervisor_id=supervisor.id,
+        auditor_id=user.id,
+        team_id=supervisor.team_id,
+        due_on=today_london() + timedelta(days=60),
+    )
+    db.session.add(audit)
+    db.session.flush()
+    supervision.start(audit, user)
+    terms = thematic.add_to_plan("Fuzzed terms", today_london().year, 2, None)
+    fieldwork = thematic.add_to_plan("Fuzzed findings", today_london().year, 2, None)
+    fieldwork.status = "in_progress"
+    db.session.flush()
+    thematic.add_finding(fieldwork, "risk", "Plans drift", "")
     db.session.commit()
     sign_in(client, user)
-    return {**records, "observation_id": mine.id}
+    extra = [
+        f"/responses/{record.id}",
+        f"/practice-weeks/observations/{recorded.id}",
+        f"/supervision/audits/{audit.id}",
+        f"/responses/{audit.response_id}",
+        f"/thematic/{terms.id}/terms",
+        f"/thematic/{terms.id}",
+        f"/thematic/{fieldwork.id}",
+        f"/thematic/{fieldwork.id}/actions/new",
+    ]
+    return {**records, "observation_id": mine.id, "extra_urls": extra}
+
+
+def links(html: str) -> list[str]:
+    """The app's own pages a page links to."""
+    found = []
+    for href in re.findall(r'href="([^"#]+)', html):
+        href = href.replace("&amp;", "&")
+        if href.startswith("/") and not href.startswith(("//", "/static/")):
+            found.append(href)
+    return found
+
+
+class Pages:
+    """Pages fetched once each; their forms collected (up to FORM_COPIES of each form: the
+    same form on records in other states reaches other code)."""
+
+    def __init__(self, app, client, tally):
+        self.adapter = app.url_map.bind("qaweb.test")
+        self.client = client
+        self.tally = tally
+        self.visited: set[str] = set()
+        self.per_endpoint: Counter = Counter()
+        self.forms: dict[tuple, list[dict]] = {}
+
+    def endpoint(self, url: str, method: str = "GET") -> str | None:
+        try:
+            return self.adapter.match(urlsplit(url).path, method=method)[0]
+        except Exception:  # noqa: BLE001  (not a route of the app, or another method)
+            return None
+
+    def fetch(self, url: str, endpoint: str) -> str:
+        self.visited.add(url)
+        self.per_endpoint[endpoint] += 1
+        self.tally.requests += 1
+        try:
+            response = self.client.get(url)
+        except Exception as error:  # noqa: BLE001
+            db.session.rollback()
+            self.tally.failures[(endpoint, f"GET {type(error).__name__}")] += 1
+            self.tally.examples.setdefault((endpoint, f"GET {type(error).__name__}"), url)
+            return ""
+        html = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+        response.close()
+        if response.status_code >= 500:
+            self.tally.failures[(endpoint, f"GET {response.status_code}")] += 1
+            self.tally.examples.setdefault((endpoint, f"GET {response.status_code}"), url)
+        for form in page_forms(html):
+            target = form["action"] or url
+            target_endpoint = self.endpoint(target, form["method"].upper())
+            if target_endpoint in NOT_FUZZED or target_endpoint is None:
+                continue
+            key = (form["method"], target_endpoint, tuple(f["name"] for f in form["fields"]))
+            copies = self.forms.setdefault(key, [])
+            if len(copies) < FORM_COPIES:
+                copies.append({**form, "action": target, "page": endpoint})
+        return html
 
 
 def test_no_input_gives_a_server_error(app, client, fuzzer):
     tally = Tally()
+    pages = Pages(app, client, tally)
     rules = sorted(
         (r for r in app.url_map.iter_rules() if r.endpoint not in NOT_FUZZED),
         key=lambda r: r.rule,
     )
-    forms: dict[tuple, dict] = {}
+    found: list[str] = []
     fuzzed_queries = 0
 
+    # 1. Every route: its page, ids too large for the database, generated query strings.
     for rule in rules:
         url = url_for_rule(app, rule, fuzzer)
-        # Ids too large for the database, in every id of the path.
         for arg in rule.arguments:
-            if arg in ("scope",):
+            if arg == "scope":
                 continue
             huge = re.sub(rf"(?<=/){fuzzer.get(arg, '')}(?=[/.]|$)", str(2**64), url, count=1)
             if huge != url:
                 tally.call(client, "GET", huge, f"{rule.endpoint} huge path id")
         if "GET" not in rule.methods:
             continue
-        response = client.get(url)
-        html = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
-        response.close()
-        if response.status_code >= 500:
-            tally.failures[(rule.endpoint, f"plain GET {response.status_code}")] += 1
-            tally.examples[(rule.endpoint, f"plain GET {response.status_code}")] = ("GET", url, "")
-        for form in page_forms(html):
-            target = form["action"] or url
-            if urlsplit(target).path == "/sign-out":
-                continue
-            key = (form["method"], urlsplit(target).path, tuple(f["name"] for f in form["fields"]))
-            forms.setdefault(key, {**form, "action": target, "page": rule.endpoint})
+        html = pages.fetch(url, rule.endpoint)
+        found.extend(links(html))
         names = sorted(
             set(QUERY_NAMES)
             | query_names(html)
             | {f["name"] for fm in page_forms(html) if fm["method"] == "get" for f in fm["fields"]}
         )
         fuzzed_queries += 1
-        path = urlsplit(url).path
+        fuzz_query(client, tally, urlsplit(url).path, rule.endpoint, names)
 
-        fuzz_query(client, tally, path, rule.endpoint, names)
+    # Pages of work begun (see the fuzzer fixture).
+    for url in fuzzer["extra_urls"]:
+        found.extend(links(pages.fetch(url, pages.endpoint(url))))
 
-    posted = [f for f in forms.values() if f["method"] == "post"]
+    # 2. Pages the demo council's records link to (records in every state), two links deep,
+    # a few of each kind: their forms join the ones to fuzz.
+    for _depth in range(2):
+        next_round = []
+        for url in dict.fromkeys(found):
+            endpoint = pages.endpoint(url)
+            if endpoint is None or endpoint in NOT_FUZZED or url in pages.visited:
+                continue
+            if pages.per_endpoint[endpoint] >= PAGES_PER_ENDPOINT:
+                continue
+            next_round.extend(links(pages.fetch(url, endpoint)))
+        found = next_round
+
+    # 3. Every form found: generated values in every field.
+    posted = [f for copies in pages.forms.values() for f in copies if f["method"] == "post"]
     for form in posted:
-        fields = form["fields"]
-        if not fields:
-            continue
+        if form["fields"]:
+            fuzz_form(client, tally, form)
 
-        fuzz_form(client, tally, form)
+    # The one form for people not signed in.
+    anonymous = app.test_client()
+    for form in page_forms(anonymous.get("/sign-in").get_data(as_text=True)):
+        if form["method"] == "post":
+            posted.append({**form, "action": "/sign-in", "page": "auth.sign_in"})
+            fuzz_form(anonymous, tally, posted[-1])
 
+    kinds = {key for key in pages.forms if key[0] == "post"} | {("post", "auth.sign_in")}
     print(
-        f"\nfuzzed {len(posted)} forms and {fuzzed_queries} query-string routes "
-        f"({len(rules)} routes): {tally.values} values in {tally.requests} requests, "
+        f"\nfuzzed {len(kinds)} forms ({len(posted)} copies on {len(pages.visited)} pages) "
+        f"and the query strings of {fuzzed_queries} routes ({len(rules)} routes): "
+        f"{tally.values} values in {tally.requests} requests, "
         f"{sum(tally.failures.values())} server errors"
     )
     assert not tally.failures, tally.report()
