@@ -27,6 +27,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -142,6 +143,12 @@ def register_errorhandlers(app: Flask) -> None:
     register(app)
 
 
+def register_security_headers(app: Flask) -> None:
+    from qaweb.core.security import register
+
+    register(app)
+
+
 def register_template_helpers(app: Flask) -> None:
     from qaweb.core.templating import register
 
@@ -149,8 +156,10 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from qaweb.auth.commands import users_cli
     from qaweb.demo.commands import seed
     from qaweb.tools.commands import tools_cli
 
     app.cli.add_command(seed)
     app.cli.add_command(tools_cli)
+    app.cli.add_command(users_cli)
