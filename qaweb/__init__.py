@@ -27,6 +27,7 @@ def create_app(config_overrides: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
     return app
@@ -142,6 +143,12 @@ def register_errorhandlers(app: Flask) -> None:
     register(app)
 
 
+def register_security_headers(app: Flask) -> None:
+    from qaweb.core.security import register
+
+    register(app)
+
+
 def register_template_helpers(app: Flask) -> None:
     from qaweb.core.templating import register
 
@@ -149,6 +156,7 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from qaweb.auth.commands import users_cli
     from qaweb.core.backup import register as register_backup_commands
     from qaweb.demo.commands import seed
     from qaweb.tools.commands import tools_cli
@@ -156,3 +164,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(tools_cli)
     register_backup_commands(app)
+    app.cli.add_command(users_cli)

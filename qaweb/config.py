@@ -94,10 +94,13 @@ def load_config(instance_path: str) -> dict:
         "SESSION_SEEN_INTERVAL_SECONDS": 60,
         # Failed sign-ins: an account may be tried this many times from one address before
         # each further try waits 1, 2, 4, ... seconds (up to the maximum); an address may
-        # fail this many times across all accounts before the same. Failures are forgotten
-        # after SIGN_IN_MEMORY_HOURS, or (for one account from one address) on success.
+        # fail this many times across all accounts before the same; and an account this many
+        # times from all addresses together (addresses the person has used stay free).
+        # Failures are forgotten after SIGN_IN_MEMORY_HOURS, or (for one account from one
+        # address) on success. See qaweb.auth.services.throttle.
         "SIGN_IN_FREE_FAILURES": 5,
         "SIGN_IN_ADDRESS_FREE_FAILURES": 10,
+        "SIGN_IN_ACCOUNT_FREE_FAILURES": 50,
         "SIGN_IN_MAX_DELAY_SECONDS": 15 * 60,
         "SIGN_IN_MEMORY_HOURS": 24,
     }

@@ -2,7 +2,19 @@
 // Served as a file (never inline) so the Content-Security-Policy needs no 'unsafe-inline'.
 import { initAll } from "./govuk/govuk-frontend.min.js";
 
+// GOV.UK Frontend's template does this with an inline script, which the CSP refuses; a
+// module script only runs where modules are supported, so both classes apply. initAll()
+// needs "govuk-frontend-supported" on <body> first.
+document.body.classList.add("js-enabled", "govuk-frontend-supported");
+
 initAll();
+
+// Buttons that print the page (a button, not an inline onclick: the CSP allows none).
+// Without JavaScript they stay hidden; the browser's own Print still works.
+for (const button of document.querySelectorAll("[data-qaweb-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}
 
 document.addEventListener("DOMContentLoaded", () => {
   if (window.htmx) {

@@ -123,6 +123,25 @@ def test_one_address_trying_many_accounts_is_made_to_wait(app, client, make_user
     assert _try(app.test_client(), people[-1].email, PASSWORD, environ=OFFICE)[0] == 302
 
 
+def test_guesses_spread_over_many_addresses_slow_new_addresses_not_the_persons_own(
+    app, make_user, caplog
+):
+    user = make_user(first_name="Nadia")
+    desk = app.test_client()
+    assert _try(desk, user.email, PASSWORD, environ=OFFICE)[0] == 302  # her usual desk
+    desk.post("/sign-out", environ_base=OFFICE)
+    botnet = app.test_client()
+    for n in range(app.config["SIGN_IN_ACCOUNT_FREE_FAILURES"]):
+        page = _try(botnet, user.email, "guess", environ={"REMOTE_ADDR": f"198.51.100.{n}"})[1]
+        assert "Enter a correct email" in page  # one guess each: no address is slowed
+    # The account as a whole now waits, for an address never used by Nadia...
+    page = _try(botnet, user.email, PASSWORD, environ={"REMOTE_ADDR": "192.0.2.1"})[1]
+    assert "too many failed attempts" in page
+    assert "account from any address" in caplog.text
+    # ...but not at her desk.
+    assert _try(desk, user.email, PASSWORD, environ=OFFICE)[0] == 302
+
+
 def test_four_failures_do_not_slow_anyone_down(client, make_user):
     user = make_user()
     for _ in range(4):

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, delete, func, select, type_coerce, update
+from sqlalchemy import and_, case, delete, func, or_, select, type_coerce, update
 
-from qaweb.auth.models import SignInFailure
+from qaweb.auth.models import SignInFailure, UserSession
 from qaweb.core.db import UTCDateTime, utcnow
 from qaweb.extensions import db
 from qaweb.organisation.models import User
@@ -40,33 +40,67 @@ def _delay(failures: int, free: int) -> timedelta:
 def throttle(email: str, address: str, now: datetime | None = None) -> Throttle | None:
     """Whether a sign-in to ``email`` from client ``address`` must wait (OWASP ASVS 2.2.1).
 
-    Failures are counted for the account from this address (``SIGN_IN_FREE_FAILURES`` free)
-    and for this address across all accounts (``SIGN_IN_ADDRESS_FREE_FAILURES`` free); past
-    either, the next attempt waits 2^(failures - free) seconds after the last failure, up to
-    ``SIGN_IN_MAX_DELAY_SECONDS``. An attacker elsewhere cannot lock the real person out:
-    their failures count against their own address only. One SELECT."""
+    Failures are counted three ways, each with some free: for the account from this address
+    (``SIGN_IN_FREE_FAILURES``), for this address across all accounts
+    (``SIGN_IN_ADDRESS_FREE_FAILURES``), and for the account from every address
+    (``SIGN_IN_ACCOUNT_FREE_FAILURES``, against guesses spread over many addresses). Past any,
+    the next attempt waits 2^(failures - free) seconds after the last failure, up to
+    ``SIGN_IN_MAX_DELAY_SECONDS``.
+
+    An attacker cannot lock the real person out: failures from one address slow that address
+    only, and the account-wide count does not slow an address the person has signed in from
+    before (a session in ``user_session``). One SELECT; a second only when the account-wide
+    count applies."""
     now = now or utcnow()
     config = current_app.config
     since = now - timedelta(hours=config["SIGN_IN_MEMORY_HOURS"])
+    here = SignInFailure.remote_addr == address
     account = SignInFailure.email == email
-    counts = db.session.execute(
+    both = and_(here, account)
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    def last(condition):
+        return type_coerce(func.max(case((condition, SignInFailure.failed_at))), UTCDateTime)
+
+    row = db.session.execute(
         select(
-            func.count(),
-            type_coerce(func.max(SignInFailure.failed_at), UTCDateTime),
-            func.coalesce(func.sum(case((account, 1), else_=0)), 0),
-            type_coerce(func.max(case((account, SignInFailure.failed_at))), UTCDateTime),
-        ).where(SignInFailure.remote_addr == address, SignInFailure.failed_at > since)
+            count(both), last(both), count(here), last(here), count(account), last(account)
+        ).where(or_(here, account), SignInFailure.failed_at > since)
     ).one()
-    from_address, address_last, for_account, account_last = counts
-    waits = []
-    if for_account:
-        until = account_last + _delay(for_account, config["SIGN_IN_FREE_FAILURES"])
-        waits.append(Throttle("account from address", for_account, until))
-    if from_address:
-        until = address_last + _delay(from_address, config["SIGN_IN_ADDRESS_FREE_FAILURES"])
-        waits.append(Throttle("address", from_address, until))
-    waits = [w for w in waits if w.until > now]
+    rules = [
+        ("account from address", row[0], row[1], config["SIGN_IN_FREE_FAILURES"]),
+        ("address", row[2], row[3], config["SIGN_IN_ADDRESS_FREE_FAILURES"]),
+        ("account from any address", row[4], row[5], config["SIGN_IN_ACCOUNT_FREE_FAILURES"]),
+    ]
+    waits = [
+        Throttle(reason, failures, latest + _delay(failures, free))
+        for reason, failures, latest, free in rules
+        if failures and latest + _delay(failures, free) > now
+    ]
+    if any(w.reason == "account from any address" for w in waits) and _known_address(
+        email, address
+    ):
+        waits = [w for w in waits if w.reason != "account from any address"]
     return max(waits, key=lambda w: w.until) if waits else None
+
+
+def _known_address(email: str, address: str) -> bool:
+    """Whether the person with this email has signed in from this address in the last 90
+    days (a device or office they use, not an attacker's)."""
+    return bool(
+        db.session.scalar(
+            select(UserSession.id)
+            .join(User, User.id == UserSession.user_id)
+            .where(
+                func.lower(User.email) == email,
+                UserSession.remote_addr == address,
+                UserSession.created_at > utcnow() - timedelta(days=90),
+            )
+            .limit(1)
+        )
+    )
 
 
 def _wait_text(seconds: int) -> str:

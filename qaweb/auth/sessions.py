@@ -33,7 +33,7 @@ def _hash(key: str) -> str:
 def start_session(user: User) -> UserSession:
     """A new server-side session for ``user``; its key goes into this response's cookie.
 
-    Call after ``login_user``; the view commits."""
+    The view commits, then calls ``login_user``."""
     key = secrets.token_urlsafe(32)
     now = utcnow()
     row = UserSession(

@@ -121,3 +121,21 @@ def check_page(axe):
         assert not bad, f"axe on {name} ({page.url}):\n" + "\n".join(bad)
 
     return check
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Every journey fails on a Content-Security-Policy violation (an inline script or style,
+    an eval) or an uncaught script error: the CSP must not break htmx or GOV.UK Frontend."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    problems = []
+    page.on(
+        "console",
+        lambda msg: problems.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    page.on("pageerror", lambda error: problems.append(f"script error: {error}"))
+    yield
+    assert not problems, "\n".join(problems)

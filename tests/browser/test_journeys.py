@@ -53,6 +53,18 @@ def test_sign_in_page_and_errors_pass_axe(page, check_page):
     check_page(page, "sign-in-errors")
 
 
+def test_scripts_run_under_the_content_security_policy(page):
+    sign_in_as(page, "qa.officer")
+    csp = page.request.get("/").headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe" not in csp
+    # GOV.UK Frontend's body classes, set by qaweb.js rather than an inline script...
+    expect(page.locator("body")).to_have_class(re.compile(r"\bgovuk-frontend-supported\b"))
+    assert page.evaluate("window.htmx.config.allowEval") is False
+    # ...and htmx added no inline <style> (its indicator rules are in qaweb.css).
+    assert page.evaluate("document.querySelectorAll('style').length") == 0
+    # (The journeys below use htmx and GOV.UK components; each fails on any CSP violation.)
+
+
 @pytest.mark.parametrize("role", list(NAV_BY_ROLE))
 def test_each_role_sees_its_navigation_and_every_page_passes_axe(page, check_page, role):
     sign_in_as(page, role)
