@@ -1,4 +1,5 @@
 import io
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -456,9 +457,14 @@ def test_a_team_from_another_service_area_is_refused_and_a_team_alone_sets_its_a
     client.post("/sign-out")
     sign_in(client, manager)
     assert client.get(f"/complaints/{complaint.id}").status_code == 200
-    # The page shows how it was received by its label.
+    # The page and its history show how it was received and who complained by their labels.
     page = client.get(f"/complaints/{complaint.id}").get_data(as_text=True)
-    assert "(In person)" in page and "in_person" not in page.replace('value="in_person"', "")
+    history = page.split('id="history-heading"')[1]
+    assert "(In person)" in page and "by in person" not in page.lower()
+    assert "Received how: In person" in history
+    assert "Complainant type: Child or young person" in history
+    assert "Procedure: Statutory children" in history
+    assert not re.search(r"\b(in_person|child|statutory)\b", history)
 
     client.post("/sign-out")
     sign_in(client, officer)

@@ -930,6 +930,11 @@ def test_admin_changes_the_council_name_shown_in_the_header(client, admin):
     header = re.search(r"<header.*?</header>", text(client.get("/")), re.S).group(0)
     assert "Reading Borough Council" in header
     assert "Wokingham" not in header
+    # The history names each setting by its label, never by its key.
+    history = text(client.get("/admin/settings")).split('id="history-heading"')[1]
+    assert "Council name: Wokingham Borough Council → Reading Borough Council" in history
+    assert "Supervision-audit year starts in: " in history
+    assert "council_name" not in history and "supervision_year_start_month" not in history
 
 
 def test_council_name_is_required(client, admin):

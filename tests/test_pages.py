@@ -20,7 +20,8 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from support import make_app
+from support import make_app, sign_in
+from test_authorization import EXPECTED, records, url_for_rule  # noqa: F401 (a fixture)
 
 from qaweb.core import labels
 from qaweb.core.permissions import ROLES
@@ -35,6 +36,7 @@ PER_SHAPE = 25
 BUDGET = 600
 #: Markup shown as text: the sign of HTML escaped twice.
 ESCAPED_MARKUP = re.compile(r"&lt;/?(a|span|strong|br|ul|ol|li|p|ins|del|div)[ >/]")
+DOWNLOADS = (".xlsx", ".docx", ".ics", ".yaml", ".csv")
 #: Links never followed: they end the session or change data on GET by design (none do).
 SKIP = ("/sign-out", "/static/")
 
@@ -191,3 +193,48 @@ def test_every_page_a_role_reaches(demo_app, role):
     assert not shown_codes, f"{role} sees stored codes:\n" + "\n".join(shown_codes[:30])
     assert not doubled, f"{role} sees words written twice:\n" + "\n".join(doubled[:20])
     assert not selects, f"{role} has person selects hard to type in:\n" + "\n".join(selects)
+
+
+# -- the same, on the records of the route table ----------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_no_page_of_the_route_table_offers_a_link_that_refuses(
+    app,
+    client,
+    make_user,
+    records,  # noqa: F811 (the route table's fixture, imported above)
+    role,
+):
+    """Every GET route that lets ``role`` in, on the route table's records (someone else's
+    action, observation, audit, complaint): none of its internal links answers 403."""
+    sign_in(client, make_user(role))
+    pages = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or EXPECTED[rule.endpoint][0] != "GET":
+            continue
+        url = url_for_rule(app, rule, records)
+        if not url.split("?")[0].endswith(DOWNLOADS):
+            pages.append(url)
+    checked: dict[str, int] = {}
+    refused = []
+    for url in sorted(pages):
+        response = client.get(url)
+        if response.status_code != 200 or "text/html" not in response.content_type:
+            response.close()
+            continue
+        page = Page()
+        page.feed(response.get_data(as_text=True))
+        for href in page.links:
+            target = _local(url, href)
+            if target is None or target.split("?")[0].endswith(DOWNLOADS):
+                continue  # files: each download route's refusals are in the route table
+            if target not in checked:
+                linked = client.get(target)
+                checked[target] = linked.status_code
+                linked.close()
+            if checked[target] == 403:
+                refused.append(f"{target} (linked from {url})")
+    assert not refused, f"{role} is offered links that answer 403:\n" + "\n".join(
+        sorted(set(refused))
+    )

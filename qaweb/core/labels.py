@@ -14,6 +14,8 @@ from collections.abc import Mapping
 #: Extra labels registered by name: "setting.key" -> {code: label}.
 _REGISTERED: dict[str, Mapping] = {}
 _SNAKE = re.compile(r"^[a-z0-9]+(_[a-z0-9]+)+$")
+#: The models' labels, read once per set of mapped classes (a list page asks per row).
+_cache: dict[int, dict[str, Mapping]] = {}
 
 
 def register(name: str, choices: Mapping) -> None:
@@ -26,12 +28,16 @@ def _model_labels() -> dict[str, Mapping]:
     """``table.field`` -> labels, read from every model's ``__history_values__``."""
     from qaweb.core.db import Base
 
-    found: dict[str, Mapping] = {}
-    for mapper in Base.registry.mappers:
-        cls = mapper.class_
-        for field, choices in getattr(cls, "__history_values__", {}).items():
-            found[f"{cls.__tablename__}.{field}"] = choices
-    return found
+    mappers = Base.registry.mappers
+    if len(mappers) not in _cache:
+        found: dict[str, Mapping] = {}
+        for mapper in mappers:
+            cls = mapper.class_
+            for field, choices in getattr(cls, "__history_values__", {}).items():
+                found[f"{cls.__tablename__}.{field}"] = choices
+        _cache.clear()
+        _cache[len(mappers)] = found
+    return _cache[len(mappers)]
 
 
 def choices_for(name: str) -> Mapping | None:

@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import and_, func, or_, select
 
-from qaweb.core import years
+from qaweb.core import labels, years
 from qaweb.core.db import utcnow
 from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
 from qaweb.core.settings import get_setting
@@ -407,9 +407,8 @@ def current_tool(kind: str):
     for tool in tools:
         if tool.current:
             return tool.current
-    raise SupervisionError(
-        f"There is no published {kind.replace('_', ' ')} tool: an administrator must publish one"
-    )
+    name = labels.label(kind, "qa_tool.kind").lower()
+    raise SupervisionError(f"There is no published {name} tool: an administrator must publish one")
 
 
 def start(audit: SupervisionAudit, by: User) -> None:
