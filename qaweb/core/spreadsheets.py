@@ -29,7 +29,10 @@ class Limits:
     """What one uploaded table may hold. Sizes in bytes, cell length in characters."""
 
     max_rows: int  # rows of data, not counting the header row or blank rows
-    max_columns: int = 50
+    #: HR exports carry many columns qaweb ignores (grade, FTE, cost centre...).
+    max_columns: int = 200
+    #: Cells in the sheet, empty ones included: what openpyxl must parse.
+    max_cells: int = 2_000_000
     #: Excel's own limit for one cell.
     max_cell: int = 32_767
     #: The upload itself (the app refuses requests over MAX_CONTENT_LENGTH before this).
@@ -57,6 +60,12 @@ class Limits:
         return (
             f"The file has more than {self.max_columns:,} columns. "
             "Delete the columns qaweb does not use"
+        )
+
+    def cells_message(self) -> str:
+        return (
+            f"The file has more than {self.max_cells:,} cells. "
+            "Delete the columns qaweb does not use, or split it into smaller files"
         )
 
     def cell_message(self) -> str:

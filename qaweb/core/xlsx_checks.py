@@ -90,6 +90,7 @@ def scan_sheet(member, limits: "Limits") -> None:
         "rows": 0,
         "column": 0,
         "cells": 0,
+        "all_cells": 0,
         "in_cell": False,
         "length": 0,
         "filled": False,
@@ -109,8 +110,11 @@ def scan_sheet(member, limits: "Limits") -> None:
             reference = attrs.get("r")
             state["column"] = _column_number(reference) if reference else state["column"] + 1
             state["cells"] += 1
+            state["all_cells"] += 1
             if max(state["column"], state["cells"]) > limits.max_columns:
                 raise Refused(limits.columns_message())
+            if state["all_cells"] > limits.max_cells:
+                raise Refused(limits.cells_message())
             state["in_cell"], state["length"] = True, 0
 
     def end(name):
