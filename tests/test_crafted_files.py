@@ -201,6 +201,11 @@ def test_a_csv_over_the_limits_is_refused_not_cut():
     assert refusal("staff.csv", data, max_file=10_000)[0] == (
         "The file is larger than 0 MB. Split it into smaller files"
     )
+    # A million commas on one line: refused before csv builds a million fields.
+    wide = ("Email,First name,Last name,Team\r\n" + "," * 1_000_000 + "\r\n").encode()
+    message, peak = refusal("staff.csv", wide)
+    assert message == "The file has more than 200 columns. Delete the columns qaweb does not use"
+    assert peak < 5 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
     long_cell = ("Email,First name,Last name,Team\r\n" + "a," * 3 + "b" * 200_000).encode()
     assert refusal("staff.csv", long_cell)[0].startswith("A cell in the file has more than")
 
@@ -267,6 +272,12 @@ def test_a_semicolon_csv_from_a_european_excel_is_read(admin_client):
     assert "Missing" not in text
     assert "2 rows: 2 new, 0 to update, 0 unchanged." in text
     assert "sian.obrien@example.org" in text and "Zoe Bell" in text
+
+
+def test_a_csv_with_macintosh_line_endings_is_read():
+    data = b"Email,First name,Last name,Team\rann@b.example,Ann,Lee,Oaks\r"
+    present, rows = read("staff.csv", data)
+    assert rows[0][1]["team"] == "Oaks"
 
 
 def test_a_tab_separated_file_is_read_too():

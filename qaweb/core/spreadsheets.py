@@ -175,6 +175,27 @@ def _sniff_delimiter(text: str, headers: dict[str, str]) -> str:
         return ","
 
 
+def _lines(text: str, delimiter: str, limits: Limits):
+    """The lines of ``text`` with their endings, one at a time, each checked for width.
+
+    csv.reader builds every field of a row before the row can be checked: a line of ten
+    million commas would be a list of ten million strings. A line may hold a cell's own
+    delimiters (in quotes), so the cap allows a full cell of them besides the columns.
+    (Lines are cut here rather than by io.StringIO, which holds 4 bytes a character.)
+    """
+    most = limits.max_columns + limits.max_cell
+    # Excel for Mac's "CSV (Macintosh)" ends lines with a bare carriage return.
+    end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"
+    start = 0
+    while start < len(text):
+        end = text.find(end_of_line, start)
+        end = len(text) if end < 0 else end + 1
+        if text.count(delimiter, start, end) > most:
+            raise SpreadsheetError(limits.columns_message())
+        yield text[start:end]
+        start = end
+
+
 def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits):
     try:
         text = data.decode("utf-8-sig")
@@ -182,7 +203,8 @@ def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits):
         raise SpreadsheetError(
             "The .csv file must be saved as UTF-8 (CSV UTF-8 in Excel)"
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text, headers))
+    delimiter = _sniff_delimiter(text, headers)
+    reader = csv.reader(_lines(text, delimiter, limits), delimiter=delimiter)
     try:
         yield from reader
     except csv.Error as error:
