@@ -462,6 +462,13 @@ def test_a_tool_file_nested_by_indentation_is_refused_too():
     assert "nested more than 12 levels deep" in str(refused.value)
 
 
+def test_a_tool_file_of_too_many_entries_is_refused_while_parsing():
+    text = "tool: big\nsections: [" + "1, " * 60_000 + "]\n"
+    with pytest.raises(schema.ToolFileError) as refused:
+        schema.parse(text, [])
+    assert str(refused.value) == "Line 2: the file has more than 50,000 entries"
+
+
 def test_a_tool_file_over_the_size_limit_is_refused(client, signed_in):
     signed_in("admin")
     text = page(upload_tool(client, "# " + "x" * 2_100_000 + "\n"))

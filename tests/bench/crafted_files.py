@@ -26,6 +26,7 @@ BEFORE = {
     "3,000,000 rows": "191 s",
     "3,000 x 16,000 cells": "no answer in 7 min",
     "tool nested 350 deep": "500",
+    "10 MB line of commas (.csv)": "21 s, 152 MB (measured on this branch's first reader)",
 }
 
 
@@ -49,6 +50,7 @@ def cases():
         ("20 x 16,000 cells", "xlsx", crafted.wide_rows(20, 16_000)),
         ("a row numbered 1,048,576", "xlsx", crafted.far_row(1_048_576)),
         ("30,000-row .csv", "csv", csv_rows.encode()),
+        ("10 MB line of commas (.csv)", "csv", b"Email\r\n" + b"," * (10 * 1024 * 1024 - 8)),
         ("tool nested 350 deep", "yaml", crafted.deep_yaml(350)),
     ]
 
