@@ -181,6 +181,15 @@ def test_a_file_that_unpacks_hundreds_of_times_its_size_is_refused():
     assert "unpacks to more than 200 times its size" in message
 
 
+def test_bloated_formatting_is_refused_before_openpyxl_loads_it():
+    # 64,000 cell formats (Excel's maximum) in a 14 KB file: openpyxl would build them all.
+    message, peak = refusal("staff.xlsx", crafted.bloated_styles(64_000))
+    assert message.startswith("The file's formatting or settings have more than 50,000 entries")
+    assert peak < CEILING
+    present, rows = read("staff.xlsx", crafted.bloated_styles(100))
+    assert len(rows) == 1
+
+
 def test_a_sheet_with_a_doctype_is_refused():
     data = crafted.xlsx(
         [

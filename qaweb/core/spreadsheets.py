@@ -45,6 +45,8 @@ class Limits:
     max_shared_strings: int = 20 * 1024 * 1024
     #: Any other part (styles, workbook, relationships) unpacked.
     max_other_part: int = 10 * 1024 * 1024
+    #: Elements in each part openpyxl loads whole (styles, workbook, properties).
+    max_elements: int = 50_000
     #: Unpacked bytes per packed byte, over the whole file, once it unpacks past 10 MB.
     max_ratio: int = 200
     #: Rows counted with blank ones: a sheet whose rows are numbered far apart is refused.
@@ -123,6 +125,7 @@ def _xlsx_rows(data: bytes, limits: Limits):
         ) from None
     with archive:
         xlsx_checks.check_zip(archive, len(data), limits)
+        xlsx_checks.scan_loaded_parts(archive, limits)
         for member in archive.infolist():
             if member.filename.lower().endswith("sharedstrings.xml"):
                 with archive.open(member) as source:

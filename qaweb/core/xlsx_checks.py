@@ -54,6 +54,42 @@ def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
+#: Parts openpyxl reads whole, into objects, when it opens a workbook in read-only mode.
+#: Their unpacked size alone does not bound the objects: 4 MB of styles (Excel's maximum of
+#: 64,000 cell formats) took 110 MB, so their elements are counted first.
+LOADED_WHOLE = {
+    "[content_types].xml",
+    "_rels/.rels",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "docprops/core.xml",
+    "docprops/app.xml",
+    "docprops/custom.xml",
+}
+
+
+def scan_loaded_parts(archive: zipfile.ZipFile, limits: "Limits") -> None:
+    """Refuse a part openpyxl loads whole if it has more than limits.max_elements elements."""
+    for member in archive.infolist():
+        if member.filename.lower() not in LOADED_WHOLE:
+            continue
+        count = 0
+
+        def start(name, attrs):
+            nonlocal count
+            count += 1
+            if count > limits.max_elements:
+                raise Refused(
+                    f"The file's formatting or settings have more than {limits.max_elements:,} "
+                    "entries. Copy the table, paste it as values into a new workbook and "
+                    "upload that"
+                )
+
+        with archive.open(member) as source:
+            _scan(source, {"StartElementHandler": start})
+
+
 def scan_shared_strings(member, limits: "Limits") -> None:
     """Refuse a shared string longer than a cell may be, without building any string."""
     state = {"depth": 0, "length": 0}
