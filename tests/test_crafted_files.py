@@ -207,8 +207,8 @@ def test_a_csv_over_the_limits_is_refused_not_cut():
     assert refusal("staff.csv", data, max_rows=1_000)[0] == (
         "The file has more than 1,000 rows. Split it into smaller files"
     )
-    assert refusal("staff.csv", data, max_file=10_000)[0] == (
-        "The file is larger than 0 MB. Split it into smaller files"
+    assert refusal("staff.csv", data, max_file=10_240)[0] == (
+        "The file is larger than 10 KB. Split it into smaller files"
     )
     # A million commas on one line: refused before csv builds a million fields.
     wide = ("Email,First name,Last name,Team\r\n" + "," * 1_000_000 + "\r\n").encode()
@@ -385,9 +385,12 @@ def test_a_6_mb_schedule_is_read_whole_not_cut(client, make_user, week):
 def test_a_schedule_over_the_size_limit_is_refused_with_a_message(
     client, make_user, week, monkeypatch
 ):
-    monkeypatch.setattr(importer, "LIMITS", spreadsheets.Limits(max_rows=2000, max_file=1_000_000))
+    monkeypatch.setattr(
+        importer, "LIMITS", spreadsheets.Limits(max_rows=2000, max_file=1024 * 1024)
+    )
     sign_in(client, make_user("organiser"))
-    data = schedule_csv([["", "a@b.example", "x", "1/1/2027", "9am", "10am"]] * 30_000)
+    data = schedule_csv([["", "a@b.example", "x", "1/1/2027", "9am", "10am"]] * 40_000)
+    assert len(data) > 1024 * 1024
     text = page(post_schedule(client, week, "schedule.csv", data))
     assert "The file is larger than 1 MB. Split it into smaller files" in text
     assert db.session.scalar(select(func.count()).select_from(ScheduleImport)) == 0

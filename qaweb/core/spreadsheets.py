@@ -55,6 +55,10 @@ class Limits:
     #: in every cell, which unpacks small but is stored (staged) once per cell.
     max_text: int = 20_000_000
 
+    def file_message(self) -> str:
+        size = xlsx_checks.size_text(self.max_file)
+        return f"The file is larger than {size}. Split it into smaller files"
+
     def rows_message(self) -> str:
         return f"The file has more than {self.max_rows:,} rows. Split it into smaller files"
 
@@ -77,10 +81,6 @@ class Limits:
         )
 
 
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):,.0f} MB"
-
-
 def read_upload(stream, limits: Limits) -> bytes:
     """The whole uploaded file (a file-like object), or SpreadsheetError if it is too large.
 
@@ -88,9 +88,7 @@ def read_upload(stream, limits: Limits) -> bytes:
     """
     data = stream.read(limits.max_file + 1)
     if len(data) > limits.max_file:
-        raise SpreadsheetError(
-            f"The file is larger than {_mb(limits.max_file)}. Split it into smaller files"
-        )
+        raise SpreadsheetError(limits.file_message())
     return data
 
 
@@ -237,9 +235,7 @@ def read_table(
     if limits is None:
         limits = Limits(max_rows=max_rows or 1000)
     if len(data) > limits.max_file:
-        raise SpreadsheetError(
-            f"The file is larger than {_mb(limits.max_file)}. Split it into smaller files"
-        )
+        raise SpreadsheetError(limits.file_message())
     name = filename.lower()
     if name.endswith(".csv"):
         source = _csv_rows(data, headers, limits)

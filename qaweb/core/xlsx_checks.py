@@ -15,8 +15,11 @@ if TYPE_CHECKING:
     from qaweb.core.spreadsheets import Limits
 
 
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):,.0f} MB"
+def size_text(size: int) -> str:
+    """A size in bytes as people write it: "10 MB", or "500 KB" under a megabyte."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):,.0f} MB"
+    return f"{size / 1024:,.0f} KB"
 
 
 class Refused(Exception):
@@ -194,12 +197,13 @@ def check_zip(archive: zipfile.ZipFile, packed_size: int, limits: "Limits") -> N
         else:
             limit, what = limits.max_other_part, "A part of the file"
         if member.file_size > limit:
-            raise Refused(f"{what} unpacks to more than {_mb(limit)}. Split it into smaller files")
+            raise Refused(
+                f"{what} unpacks to more than {size_text(limit)}. Split it into smaller files"
+            )
     total = sum(m.file_size for m in members)
     if total > limits.max_unpacked:
-        raise Refused(
-            f"The file unpacks to more than {_mb(limits.max_unpacked)}. Split it into smaller files"
-        )
+        size = size_text(limits.max_unpacked)
+        raise Refused(f"The file unpacks to more than {size}. Split it into smaller files")
     # Spreadsheets unpack to 5 to 20 times their size; hundreds of times is a crafted file.
     if total > 10 * 1024 * 1024 and total > limits.max_ratio * max(packed_size, 1):
         raise Refused(
