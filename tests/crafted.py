@@ -6,6 +6,7 @@ rows. Large parts are written in chunks, so building them holds a few megabytes 
 """
 
 import io
+import struct
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -182,6 +183,18 @@ def bloated_styles(formats: int) -> bytes:
     rows = [STAFF_HEADER, ["ann.lee@council.example", "Ann", "Lee", "Oaks"]]
     sheet = SHEET_START + "<sheetData>" + "".join(row_xml(r, n) for n, r in enumerate(rows, 1))
     return xlsx([sheet + "</sheetData></worksheet>"], styles=styles)
+
+
+def lying_size(data: bytes, member: str, size: int) -> bytes:
+    """``data`` with the zip's central directory declaring ``member`` unpacks to ``size``."""
+    raw = bytearray(data)
+    at = raw.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length = struct.unpack_from("<H", raw, at + 28)[0]
+        if raw[at + 46 : at + 46 + name_length] == member.encode():
+            struct.pack_into("<I", raw, at + 24, size)
+        at = raw.find(b"PK\x01\x02", at + 4)
+    return bytes(raw)
 
 
 def deep_yaml(levels: int) -> str:

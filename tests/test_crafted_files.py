@@ -117,6 +117,17 @@ def test_a_huge_shared_string_is_refused_by_its_declared_size():
     assert peak < CEILING, f"peak {peak / 1e6:.1f} MB"
 
 
+def test_a_zip_that_lies_about_a_parts_size_is_not_unpacked_past_it():
+    # The 30 MB of text declared as 1 KB: zipfile stops at the declared size and the
+    # checksum then fails, so the lie costs nothing.
+    data = crafted.lying_size(
+        crafted.one_huge_shared_string(30 * 1024 * 1024), "xl/sharedStrings.xml", 1024
+    )
+    message, peak = refusal("staff.xlsx", data)
+    assert message == "The file could not be read: check it is a real .xlsx file"
+    assert peak < CEILING, f"peak {peak / 1e6:.1f} MB"
+
+
 def test_a_cell_longer_than_excel_allows_is_refused_while_streaming():
     data = crafted.one_huge_shared_string(40_000)
     message, peak = refusal("staff.xlsx", data)
