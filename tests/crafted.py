@@ -6,6 +6,7 @@ rows. Large parts are written in chunks, so building them holds a few megabytes 
 """
 
 import io
+import struct
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -62,7 +63,7 @@ def row_xml(values, number=None) -> str:
     return f'<row r="{number}">{cells}</row>' if number else f"<row>{cells}</row>"
 
 
-def xlsx(sheet_chunks, shared_chunks=None) -> bytes:
+def xlsx(sheet_chunks, shared_chunks=None, styles: str | None = None) -> bytes:
     """A workbook whose first sheet's XML is the concatenation of ``sheet_chunks`` (str)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -73,6 +74,8 @@ def xlsx(sheet_chunks, shared_chunks=None) -> bytes:
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", WORKBOOK)
         archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        if styles is not None:
+            archive.writestr("xl/styles.xml", styles)
         for name, chunks in (
             ("xl/sharedStrings.xml", shared_chunks),
             ("xl/worksheets/sheet1.xml", sheet_chunks),
@@ -160,6 +163,38 @@ def far_row(number: int, header=STAFF_HEADER) -> bytes:
         yield "</sheetData></worksheet>"
 
     return xlsx(chunks())
+
+
+def bloated_styles(formats: int) -> bytes:
+    """A one-row staff list whose styles.xml declares ``formats`` cell formats."""
+    styles = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<fonts count="1"><font><sz val="11"/><name val="Arial"/></font></fonts>'
+        '<fills count="1"><fill><patternFill patternType="none"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        f'</cellStyleXfs><cellXfs count="{formats}">'
+        + '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        * formats
+        + '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+        "</cellStyles></styleSheet>"
+    )
+    rows = [STAFF_HEADER, ["ann.lee@council.example", "Ann", "Lee", "Oaks"]]
+    sheet = SHEET_START + "<sheetData>" + "".join(row_xml(r, n) for n, r in enumerate(rows, 1))
+    return xlsx([sheet + "</sheetData></worksheet>"], styles=styles)
+
+
+def lying_size(data: bytes, member: str, size: int) -> bytes:
+    """``data`` with the zip's central directory declaring ``member`` unpacks to ``size``."""
+    raw = bytearray(data)
+    at = raw.find(b"PK\x01\x02")
+    while at >= 0:
+        name_length = struct.unpack_from("<H", raw, at + 28)[0]
+        if raw[at + 46 : at + 46 + name_length] == member.encode():
+            struct.pack_into("<I", raw, at + 24, size)
+        at = raw.find(b"PK\x01\x02", at + 4)
+    return bytes(raw)
 
 
 def deep_yaml(levels: int) -> str:

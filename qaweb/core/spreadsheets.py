@@ -29,7 +29,10 @@ class Limits:
     """What one uploaded table may hold. Sizes in bytes, cell length in characters."""
 
     max_rows: int  # rows of data, not counting the header row or blank rows
-    max_columns: int = 50
+    #: HR exports carry many columns qaweb ignores (grade, FTE, cost centre...).
+    max_columns: int = 200
+    #: Cells in the sheet, empty ones included: what openpyxl must parse.
+    max_cells: int = 2_000_000
     #: Excel's own limit for one cell.
     max_cell: int = 32_767
     #: The upload itself (the app refuses requests over MAX_CONTENT_LENGTH before this).
@@ -42,6 +45,8 @@ class Limits:
     max_shared_strings: int = 20 * 1024 * 1024
     #: Any other part (styles, workbook, relationships) unpacked.
     max_other_part: int = 10 * 1024 * 1024
+    #: Elements in each part openpyxl loads whole (styles, workbook, properties).
+    max_elements: int = 50_000
     #: Unpacked bytes per packed byte, over the whole file, once it unpacks past 10 MB.
     max_ratio: int = 200
     #: Rows counted with blank ones: a sheet whose rows are numbered far apart is refused.
@@ -49,6 +54,10 @@ class Limits:
     #: Characters in all the cells kept, together: an .xlsx can repeat one long shared string
     #: in every cell, which unpacks small but is stored (staged) once per cell.
     max_text: int = 20_000_000
+
+    def file_message(self) -> str:
+        size = xlsx_checks.size_text(self.max_file)
+        return f"The file is larger than {size}. Split it into smaller files"
 
     def rows_message(self) -> str:
         return f"The file has more than {self.max_rows:,} rows. Split it into smaller files"
@@ -59,15 +68,17 @@ class Limits:
             "Delete the columns qaweb does not use"
         )
 
+    def cells_message(self) -> str:
+        return (
+            f"The file has more than {self.max_cells:,} cells. "
+            "Delete the columns qaweb does not use, or split it into smaller files"
+        )
+
     def cell_message(self) -> str:
         return (
             f"A cell in the file has more than {self.max_cell:,} characters. "
             "Shorten it and upload the file again"
         )
-
-
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):,.0f} MB"
 
 
 def read_upload(stream, limits: Limits) -> bytes:
@@ -77,9 +88,7 @@ def read_upload(stream, limits: Limits) -> bytes:
     """
     data = stream.read(limits.max_file + 1)
     if len(data) > limits.max_file:
-        raise SpreadsheetError(
-            f"The file is larger than {_mb(limits.max_file)}. Split it into smaller files"
-        )
+        raise SpreadsheetError(limits.file_message())
     return data
 
 
@@ -114,6 +123,7 @@ def _xlsx_rows(data: bytes, limits: Limits):
         ) from None
     with archive:
         xlsx_checks.check_zip(archive, len(data), limits)
+        xlsx_checks.scan_loaded_parts(archive, limits)
         for member in archive.infolist():
             if member.filename.lower().endswith("sharedstrings.xml"):
                 with archive.open(member) as source:
@@ -166,6 +176,27 @@ def _sniff_delimiter(text: str, headers: dict[str, str]) -> str:
         return ","
 
 
+def _lines(text: str, delimiter: str, limits: Limits):
+    """The lines of ``text`` with their endings, one at a time, each checked for width.
+
+    csv.reader builds every field of a row before the row can be checked: a line of ten
+    million commas would be a list of ten million strings. A line may hold a cell's own
+    delimiters (in quotes), so the cap allows a full cell of them besides the columns.
+    (Lines are cut here rather than by io.StringIO, which holds 4 bytes a character.)
+    """
+    most = limits.max_columns + limits.max_cell
+    # Excel for Mac's "CSV (Macintosh)" ends lines with a bare carriage return.
+    end_of_line = "\n" if "\n" in text or "\r" not in text else "\r"
+    start = 0
+    while start < len(text):
+        end = text.find(end_of_line, start)
+        end = len(text) if end < 0 else end + 1
+        if text.count(delimiter, start, end) > most:
+            raise SpreadsheetError(limits.columns_message())
+        yield text[start:end]
+        start = end
+
+
 def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits):
     try:
         text = data.decode("utf-8-sig")
@@ -173,7 +204,8 @@ def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits):
         raise SpreadsheetError(
             "The .csv file must be saved as UTF-8 (CSV UTF-8 in Excel)"
         ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text, headers))
+    delimiter = _sniff_delimiter(text, headers)
+    reader = csv.reader(_lines(text, delimiter, limits), delimiter=delimiter)
     try:
         yield from reader
     except csv.Error as error:
@@ -203,9 +235,7 @@ def read_table(
     if limits is None:
         limits = Limits(max_rows=max_rows or 1000)
     if len(data) > limits.max_file:
-        raise SpreadsheetError(
-            f"The file is larger than {_mb(limits.max_file)}. Split it into smaller files"
-        )
+        raise SpreadsheetError(limits.file_message())
     name = filename.lower()
     if name.endswith(".csv"):
         source = _csv_rows(data, headers, limits)

@@ -15,8 +15,11 @@ if TYPE_CHECKING:
     from qaweb.core.spreadsheets import Limits
 
 
-def _mb(size: int) -> str:
-    return f"{size / (1024 * 1024):,.0f} MB"
+def size_text(size: int) -> str:
+    """A size in bytes as people write it: "10 MB", or "500 KB" under a megabyte."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):,.0f} MB"
+    return f"{size / 1024:,.0f} KB"
 
 
 class Refused(Exception):
@@ -52,6 +55,42 @@ def _scan(member, handlers: dict) -> None:
 
 def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+#: Parts openpyxl reads whole, into objects, when it opens a workbook in read-only mode.
+#: Their unpacked size alone does not bound the objects: 4 MB of styles (Excel's maximum of
+#: 64,000 cell formats) took 110 MB, so their elements are counted first.
+LOADED_WHOLE = {
+    "[content_types].xml",
+    "_rels/.rels",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "docprops/core.xml",
+    "docprops/app.xml",
+    "docprops/custom.xml",
+}
+
+
+def scan_loaded_parts(archive: zipfile.ZipFile, limits: "Limits") -> None:
+    """Refuse a part openpyxl loads whole if it has more than limits.max_elements elements."""
+    for member in archive.infolist():
+        if member.filename.lower() not in LOADED_WHOLE:
+            continue
+        count = 0
+
+        def start(name, attrs):
+            nonlocal count
+            count += 1
+            if count > limits.max_elements:
+                raise Refused(
+                    f"The file's formatting or settings have more than {limits.max_elements:,} "
+                    "entries. Copy the table, paste it as values into a new workbook and "
+                    "upload that"
+                )
+
+        with archive.open(member) as source:
+            _scan(source, {"StartElementHandler": start})
 
 
 def scan_shared_strings(member, limits: "Limits") -> None:
@@ -90,6 +129,7 @@ def scan_sheet(member, limits: "Limits") -> None:
         "rows": 0,
         "column": 0,
         "cells": 0,
+        "all_cells": 0,
         "in_cell": False,
         "length": 0,
         "filled": False,
@@ -109,8 +149,11 @@ def scan_sheet(member, limits: "Limits") -> None:
             reference = attrs.get("r")
             state["column"] = _column_number(reference) if reference else state["column"] + 1
             state["cells"] += 1
+            state["all_cells"] += 1
             if max(state["column"], state["cells"]) > limits.max_columns:
                 raise Refused(limits.columns_message())
+            if state["all_cells"] > limits.max_cells:
+                raise Refused(limits.cells_message())
             state["in_cell"], state["length"] = True, 0
 
     def end(name):
@@ -154,12 +197,13 @@ def check_zip(archive: zipfile.ZipFile, packed_size: int, limits: "Limits") -> N
         else:
             limit, what = limits.max_other_part, "A part of the file"
         if member.file_size > limit:
-            raise Refused(f"{what} unpacks to more than {_mb(limit)}. Split it into smaller files")
+            raise Refused(
+                f"{what} unpacks to more than {size_text(limit)}. Split it into smaller files"
+            )
     total = sum(m.file_size for m in members)
     if total > limits.max_unpacked:
-        raise Refused(
-            f"The file unpacks to more than {_mb(limits.max_unpacked)}. Split it into smaller files"
-        )
+        size = size_text(limits.max_unpacked)
+        raise Refused(f"The file unpacks to more than {size}. Split it into smaller files")
     # Spreadsheets unpack to 5 to 20 times their size; hundreds of times is a crafted file.
     if total > 10 * 1024 * 1024 and total > limits.max_ratio * max(packed_size, 1):
         raise Refused(
