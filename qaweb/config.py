@@ -101,6 +101,7 @@ def load_config(instance_path: str) -> dict:
         "SIGN_IN_FREE_FAILURES": 5,
         "SIGN_IN_ADDRESS_FREE_FAILURES": 10,
         "SIGN_IN_ACCOUNT_FREE_FAILURES": 50,
+        "SIGN_IN_FIRST_DELAY_SECONDS": 1,
         "SIGN_IN_MAX_DELAY_SECONDS": 15 * 60,
         "SIGN_IN_MEMORY_HOURS": 24,
     }

@@ -30,11 +30,13 @@ class Throttle:
 
 
 def _delay(failures: int, free: int) -> timedelta:
-    """1, 2, 4, ... seconds for each failure past ``free``, up to the configured maximum."""
+    """1, 2, 4, ... seconds (``SIGN_IN_FIRST_DELAY_SECONDS`` doubled) for each failure past
+    ``free``, up to the configured maximum."""
     cap = current_app.config["SIGN_IN_MAX_DELAY_SECONDS"]
+    first = current_app.config["SIGN_IN_FIRST_DELAY_SECONDS"]
     if failures < free:
         return timedelta(0)
-    return timedelta(seconds=min(cap, 2 ** min(failures - free, 30)))
+    return timedelta(seconds=min(cap, first * 2 ** min(failures - free, 30)))
 
 
 def throttle(email: str, address: str, now: datetime | None = None) -> Throttle | None:
