@@ -362,6 +362,10 @@ def test_terms_of_reference_drafted_returned_resubmitted_and_approved(page, chec
     check_page(page, "thematic-compare")
     page.goto(audit_url + "/print")
     check_page(page, "thematic-print")
+    # The Print button works without an inline onclick (the CSP refuses those).
+    page.evaluate("window.print = () => { window.__printed = true; }")
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("window.__printed") is True
 
 
 def test_complaints_officer_logs_extends_escalates_closes_and_logs_a_compliment(page, check_page):
