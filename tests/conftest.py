@@ -13,14 +13,12 @@ from flask_sqlalchemy.session import Session as FlaskSession
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production")
 
-from support import PASSWORD, TEST_HASH, make_app, sign_in  # noqa: E402
+from support import PASSWORD, PG_ENV, TEST_HASH, make_app, pg_admin_url, sign_in  # noqa: E402
 
 from qaweb.actions.models import Action  # noqa: E402
 from qaweb.core.timefmt import today_london  # noqa: E402
 from qaweb.extensions import db  # noqa: E402
 from qaweb.organisation.models import ServiceArea, Team, User  # noqa: E402
-
-PG_ENV = "QAWEB_TEST_DATABASE_URL"
 
 _skipped: list[str] = []
 
@@ -41,15 +39,6 @@ def pytest_sessionfinish(session, exitstatus):
                 red=True,
             )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
-
-
-def pg_admin_url() -> str | None:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        return None
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return url
 
 
 @pytest.fixture(scope="session")

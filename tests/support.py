@@ -1,11 +1,24 @@
 """Helpers shared by the request tests (imported as ``from support import …``)."""
 
+import os
+
 from flask import g
 
 from qaweb import create_app
 
 PASSWORD = "correct horse battery"
 TEST_HASH = "pbkdf2:sha256:1000"  # quick to compute; production uses scrypt
+PG_ENV = "QAWEB_TEST_DATABASE_URL"
+
+
+def pg_admin_url() -> str | None:
+    """The PostgreSQL lane's server (psycopg 3 URL), or None when the lane is not set up."""
+    url = os.environ.get(PG_ENV)
+    if not url:
+        return None
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
 
 
 def make_app(url: str):

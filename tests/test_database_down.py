@@ -33,7 +33,7 @@ def live(request, scratch_database, tmp_path_factory):
 @contextmanager
 def database_down(app):
     """Make the app's own database unreachable inside the block; back afterwards."""
-    from conftest import pg_admin_url
+    from support import pg_admin_url
 
     with app.app_context():
         url = db.engine.url

@@ -62,11 +62,16 @@ class AreaAndTeam:
         team = db.session.get(Team, _id(field.data)) if _id(field.data) else None
         if team is None:
             return
+        if self.service_area_id.errors:
+            return  # the area is not one offered: that field says so
         if not self.service_area_id.data:
             self.service_area_id.data = str(team.service_area_id)
             return
-        if team.service_area_id != _id(self.service_area_id.data):
-            area = db.session.get(ServiceArea, _id(self.service_area_id.data))
+        area_id = _id(self.service_area_id.data)
+        if area_id is None:
+            return
+        if team.service_area_id != area_id:
+            area = db.session.get(ServiceArea, area_id)
             raise ValidationError(
                 f"{team.name} is in {team.service_area.name}, not "
                 f"{area.name if area else 'the service area chosen'}: select a team in the "
