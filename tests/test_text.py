@@ -11,7 +11,7 @@ import docx
 import pytest
 from icalendar import Calendar
 from openpyxl import load_workbook
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from support import sign_in
 
 from qaweb.core.text import clean_identifier, clean_text, printable
@@ -263,3 +263,19 @@ def test_a_stored_control_character_never_reaches_an_invite(client, make_user, r
     (event,) = Calendar.from_ical(invite.data).walk("VEVENT")
     assert "Drift" in str(event["SUMMARY"])
     assert db.session.get(LearningSession, records["session_id"]).title == STORED
+
+
+@pytest.mark.parametrize("name", ["Île de Loire", "Ωmega", "Ärzte"])
+def test_a_name_in_another_script_given_twice_is_refused_not_a_500(client, make_user, name):
+    """SQLite folds only ASCII case: the duplicate checks (service areas, teams, users; the
+    council's lists) must still find the same name, not leave it to the unique constraint."""
+    from qaweb.organisation.models import ServiceArea
+    from qaweb.thematic.models import Theme
+
+    sign_in(client, make_user("admin", "qa_officer"))
+    for url, model in (("/admin/service-areas/new", ServiceArea), ("/thematic/themes", Theme)):
+        for attempt in range(2):
+            page = client.post(url, data={"name": name, "active": "y"})
+            assert page.status_code == (302 if attempt == 0 else 200), url
+        assert "There is already a" in page.get_data(as_text=True)
+        assert db.session.scalar(select(func.count()).where(model.name == name)) == 1

@@ -92,7 +92,10 @@ def active_people() -> list[User]:
 
 
 def ensure_unique(model, column, value, record_id=None, message="") -> None:
-    stmt = select(model.id).where(func.lower(column) == value.strip().lower())
+    value = value.strip()
+    # SQLite's lower() folds only ASCII letters: match the exact value too, so a name in
+    # another script ("Île") is found here rather than by the unique constraint (a 500).
+    stmt = select(model.id).where(or_(column == value, func.lower(column) == value.lower()))
     if record_id:
         stmt = stmt.where(model.id != record_id)
     if db.session.scalar(stmt):
