@@ -55,8 +55,9 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style", "template"):
             self._hidden += 1
-        if tag == "a":
-            href = dict(attrs).get("href")
+        found = dict(attrs)
+        # A link, or what htmx fetches from an element (a filter, a row that expands).
+        for href in (found.get("href") if tag == "a" else None, found.get("hx-get")):
             if href:
                 self.links.append(href)
         if tag == "select":
