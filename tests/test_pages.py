@@ -35,7 +35,7 @@ PER_SHAPE = 25
 #: Pages read per role at most, so the walk ends on a busy machine.
 BUDGET = 600
 #: Markup shown as text: the sign of HTML escaped twice.
-ESCAPED_MARKUP = re.compile(r"&lt;/?(a|span|strong|br|ul|ol|li|p|ins|del|div)[ >/]")
+ESCAPED_MARKUP = re.compile(r"&lt;/?(a|span|strong|br|ul|ol|li|p|ins|del|div)[ >/&]")
 DOWNLOADS = (".xlsx", ".docx", ".ics", ".yaml", ".csv")
 #: Links never followed: they end the session or change data on GET by design (none do).
 SKIP = ("/sign-out", "/static/")
