@@ -35,7 +35,7 @@ PER_SHAPE = 25
 #: Pages read per role at most, so the walk ends on a busy machine.
 BUDGET = 600
 #: Markup shown as text: the sign of HTML escaped twice.
-ESCAPED_MARKUP = re.compile(r"&lt;/?(a|span|strong|br|ul|ol|li|p|ins|del|div)[ >/]")
+ESCAPED_MARKUP = re.compile(r"&lt;/?(a|span|strong|br|ul|ol|li|p|ins|del|div)[ >/&]")
 DOWNLOADS = (".xlsx", ".docx", ".ics", ".yaml", ".csv")
 #: Links never followed: they end the session or change data on GET by design (none do).
 SKIP = ("/sign-out", "/static/")
@@ -55,8 +55,9 @@ class Page(HTMLParser):
     def handle_starttag(self, tag, attrs):
         if tag in ("script", "style", "template"):
             self._hidden += 1
-        if tag == "a":
-            href = dict(attrs).get("href")
+        found = dict(attrs)
+        # A link, or what htmx fetches from an element (a filter, a row that expands).
+        for href in (found.get("href") if tag == "a" else None, found.get("hx-get")):
             if href:
                 self.links.append(href)
         if tag == "select":

@@ -1102,3 +1102,30 @@ def test_a_material_with_any_characters_in_its_name_downloads(client, pw):
     response = client.get(f"/practice-weeks/materials/{material.id}/download")
     assert response.data == b"pack"
     assert "filename*=UTF-8''Guide" in response.headers["Content-Disposition"]
+
+
+def test_an_online_sessions_joining_link_is_a_link_and_a_virtual_place_is_said_once(client, pw):
+    session = LearningSession(
+        week=pw["week"],
+        title="Online briefing",
+        starts_at=at(pw["monday"], 12),
+        ends_at=at(pw["monday"], 13),
+        link="https://meet.example.org/a?b=1&c=2",
+        capacity=5,
+    )
+    db.session.add(session)
+    observation = book(pw, pw["helen"], pw["pat"], (9, 30), (11, 0))
+    observation.is_virtual, observation.place = True, "Virtual (Teams)"
+    db.session.commit()
+    sign_in(client, pw["olive"])
+    page = client.get(f"/practice-weeks/sessions/{session.id}").get_data(as_text=True)
+    assert (
+        '<a class="govuk-link" href="https://meet.example.org/a?b=1&amp;c=2" '
+        'rel="noopener noreferrer">https://meet.example.org/a?b=1&amp;c=2</a>' in page
+    )
+    assert "&lt;a" not in page and "Online" in page
+    page = client.get(f"/practice-weeks/observations/{observation.id}").get_data(as_text=True)
+    assert "Virtual (Teams)" in page and "Virtual (Virtual" not in page
+    for place, shown in [("Teams", "Virtual (Teams)"), ("virtual", "Virtual"), ("", "Virtual")]:
+        observation.place = place
+        assert observation.where == shown

@@ -75,14 +75,6 @@ def _teams():
     return list(db.session.scalars(select(Team).order_by(Team.name)))
 
 
-def _staff():
-    return list(
-        db.session.scalars(
-            select(User).where(User.active).order_by(User.last_name, User.first_name)
-        )
-    )
-
-
 # -- list ------------------------------------------------------------------------------------
 
 

@@ -83,14 +83,6 @@ def person_choices(*conditions, blank: str | None = None, exclude_id: int | None
     )
 
 
-def active_people() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).where(User.active).order_by(User.last_name, User.first_name)
-        )
-    )
-
-
 def ensure_unique(model, column, value, record_id=None, message="") -> None:
     value = value.strip()
     # SQLite's lower() folds only ASCII letters: match the exact value too, so a name in
