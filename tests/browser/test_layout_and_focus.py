@@ -188,8 +188,8 @@ def test_focus_after_completing_an_action_in_its_row_is_not_lost(page):
     row.get_by_label("Evidence of completion").fill("Checked in supervision.")
     row.get_by_role("button", name="Mark as completed").click()
     expect(row).to_contain_text("Completed")
-    # The row that replaced the form has the focus, with its status message.
-    assert page.evaluate("document.activeElement.id") == row_id
+    # The row that replaced the form has the focus (with its status message), once settled.
+    page.wait_for_function(f"document.activeElement.id === {row_id!r}", timeout=5000)
 
 
 def test_back_after_many_filter_changes_shows_the_whole_page(page):
