@@ -316,3 +316,28 @@ def test_double_submit_of_a_thematic_audit_plans_one(live):
     assert _statuses(responses) == [302, 302, 302], responses[0].get_data(as_text=True)[:500]
     title = ThematicAudit.title == "Neglect audit"
     assert _count(live, select(func.count(ThematicAudit.id)).where(title)) == 1
+
+
+def test_two_people_adding_the_same_closure_day_get_already_a_closure_day(live):
+    from qaweb.core.workdays import ClosureDay
+
+    responses = _all_at_once(
+        live,
+        "officer",
+        lambda c, i: c.post(
+            "/complaints/settings",
+            data={
+                "what": "closure",
+                "closure-day": ["24", "12", "2027"],
+                "closure-reason": "Council closure",
+            },
+        ),
+        n=4,
+    )
+    statuses = _statuses(responses)
+    assert statuses.count(302) == 1 and statuses.count(200) == 3, statuses
+    for response in responses:
+        if response.status_code == 200:
+            assert "That day is already a closure day" in response.get_data(as_text=True)
+    day = ClosureDay.day == date(2027, 12, 24)
+    assert _count(live, select(func.count(ClosureDay.id)).where(day)) == 1

@@ -155,3 +155,32 @@ def test_a_save_that_waited_too_long_for_another_says_press_save_again(
     assert "press the button again" in page
     assert "Jo Bloggs" in page  # what was typed, to copy back
     assert client.post("/complaints/new", data=complaint_data(app)).status_code == 302
+
+
+class _Driver(Exception):
+    def __init__(self, message, sqlstate=None):
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("message", "sqlstate", "expected"),
+    [
+        ("database is locked", None, "busy"),
+        ("could not serialize access due to concurrent update", "40001", "busy"),
+        ("deadlock detected", "40P01", "busy"),
+        ("terminating connection due to administrator command", "57P01", "down"),
+        ("the database system is starting up", "57P03", "down"),
+        ("server closed the connection unexpectedly", "08006", "down"),
+        ("unable to open database file", None, "down"),
+        ("no such table: complaint", None, None),  # a fault in qaweb, not the database
+        ("division by zero", "22012", None),
+    ],
+)
+def test_database_errors_are_told_apart(message, sqlstate, expected):
+    from sqlalchemy.exc import OperationalError
+
+    from qaweb.core.errors import database_problem
+
+    error = OperationalError("SELECT 1", {}, _Driver(message, sqlstate))
+    assert database_problem(error) == expected

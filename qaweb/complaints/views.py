@@ -34,7 +34,7 @@ from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import add_named, paginate, pagination_params, toggle_active
+from qaweb.core.lists import add_named, commit_unique, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -583,9 +583,10 @@ def settings():
                 closure_form.day.errors.append("That day is already a closure day")
             else:
                 db.session.add(ClosureDay(day=day, reason=closure_form.reason.data.strip()))
-                db.session.commit()
-                flash("Closure day added: deadlines from now on skip it.", "success")
-                return redirect(url_for(".settings"))
+                if commit_unique():
+                    flash("Closure day added: deadlines from now on skip it.", "success")
+                    return redirect(url_for(".settings"))
+                closure_form.day.errors.append("That day is already a closure day")
     ends = calendar_ends()
     return render_template(
         "complaints/settings.html",

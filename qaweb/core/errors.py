@@ -6,6 +6,8 @@ and puts a message beside it (never a reload, never the sign-in page swapped int
 fragment); a plain post shows the same form again with the posted values and a fresh token.
 """
 
+import re
+
 from flask import current_app, g, has_request_context, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, generate_csrf
@@ -205,6 +207,8 @@ NEXT_STEP = {
     "in a minute.",
     ("down", "read"): "Try again in a minute. If it goes on, tell your administrator.",
 }
+#: A posted value that is a chosen option or a date's part, not typed text.
+OPTION_VALUE = re.compile(r"[a-z0-9_]{1,24}")
 #: Posted fields that are not typed text (never shown back).
 NOT_TYPED = ("csrf_token", "form_key", "version", "password", "submit", "what")
 
@@ -252,8 +256,8 @@ def _typed_text() -> list[tuple[str, str]]:
     for name, value in request.form.items(multi=True):
         if not value.strip() or any(word in name.lower() for word in NOT_TYPED):
             continue
-        if value.strip().isdigit() or len(value) < 2:
-            continue  # a chosen option's id, or a part of a date
+        if OPTION_VALUE.fullmatch(value.strip()):
+            continue  # a chosen option (an id, a key like "statutory") or part of a date
         label = name.rsplit("-", 1)[-1].replace("_", " ").capitalize()
         typed.append((label, value))
     return typed

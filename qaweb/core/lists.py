@@ -148,6 +148,23 @@ def name_taken(model, name: str) -> bool:
     )
 
 
+def commit_unique() -> bool:
+    """Commit; False (rolled back) when a unique value was saved by someone else a moment
+    earlier (between this save's check and its commit), so the form can say so."""
+    from sqlalchemy.exc import IntegrityError
+
+    from qaweb.core.db import is_unique_violation
+
+    try:
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        if not is_unique_violation(error):
+            raise
+        return False
+    return True
+
+
 def add_named(model, name: str, field, message: str, **values):
     """Add an entry called ``name`` to a council's list and commit; or, when the list already
     has it (whatever its case), put ``message`` on the form ``field`` and return None.
@@ -156,22 +173,13 @@ def add_named(model, name: str, field, message: str, **values):
     rest (two people adding the same name at the same moment): the second is given the same
     message, never an error page.
     """
-    from sqlalchemy.exc import IntegrityError
-
-    from qaweb.core.db import is_unique_violation
-
     name = name.strip()
     if name_taken(model, name):
         field.errors.append(message)
         return None
     entry = model(name=name, **values)
     db.session.add(entry)
-    try:
-        db.session.commit()
-    except IntegrityError as error:
-        db.session.rollback()
-        if not is_unique_violation(error):
-            raise
+    if not commit_unique():
         field.errors.append(message)
         return None
     return entry

@@ -120,7 +120,7 @@ class WeekForm(OnceForm):
                 raise ValidationError("A practice week can last at most 4 weeks")
 
 
-class MaterialForm(FlaskForm):
+class MaterialForm(OnceForm):
     title = StringField("Title", validators=[Required("Enter the title"), MaxLength(200, "Title")])
     description = TextAreaField("Short description", validators=[MaxLength(1000, "Description")])
     url = StringField("Link", validators=[MaxLength(500, "Link"), _link])

@@ -220,6 +220,8 @@ def add_material(week_id):
             problem = "Enter a link, or choose a file to upload"
         elif data and form.url.data:
             problem = "Enter a link or upload a file, not both"
+        elif (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         else:
             material = LearningMaterial(
                 week=week,
@@ -233,6 +235,7 @@ def add_material(week_id):
                 material.size = len(data)
                 material.content = data
             db.session.add(material)
+            submissions.saved(db.session, form, url_for(".week", week_id=week.id) + "#materials")
             db.session.commit()
             flash(f"“{material.title}” added to the learning materials.", "success")
             return redirect(url_for(".week", week_id=week.id) + "#materials")

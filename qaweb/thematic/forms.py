@@ -130,7 +130,7 @@ class DecisionForm(FlaskForm):
             raise ValidationError("Enter what needs to change before the terms come back")
 
 
-class FindingForm(FlaskForm):
+class FindingForm(OnceForm):
     kind = SelectField(
         "Kind of finding",
         choices=choices(FINDING_KINDS.items(), blank=""),

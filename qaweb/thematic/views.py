@@ -485,11 +485,16 @@ def add_finding(audit_id):
     audit = _audit(audit_id, services.can_edit)
     form = FindingForm()
     if form.validate_on_submit():
+        if (repeat := submissions.repeat_of(db.session, form)) is not None:
+            return repeat
         try:
             services.add_finding(audit, form.kind.data, form.text.data, form.evidence.data or "")
         except services.ThematicError as error:
+            db.session.rollback()
             flash(str(error), "error")
         else:
+            url = url_for(".audit", audit_id=audit.id) + "#findings"
+            submissions.saved(db.session, form, url)
             db.session.commit()
             flash("Finding added.", "success")
         return redirect(url_for(".audit", audit_id=audit.id) + "#findings")

@@ -3,11 +3,12 @@
 Seeds the demo council at QAWEB_BENCH_SCALE (default 50) into a scratch SQLite file and, when
 QAWEB_TEST_DATABASE_URL names a PostgreSQL server, into a scratch database on it
 (QAWEB_BENCH_PG_DB, default qaweb_bench); requests every page, report and export through the
-test client; prints the table and writes build/bench.json; then a load run through gunicorn.
+test client; prints the table and writes build/bench.json; then a load run through gunicorn,
+and concurrent creates (people logging complaints at the same moment) on both engines.
 
 Environment:
   QAWEB_BENCH_SCALE    demo scale (50)
-  QAWEB_BENCH_ONLY     comma list of parts: sqlite, postgresql, load, crafted (all)
+  QAWEB_BENCH_ONLY     comma list of parts: sqlite, postgresql, load, concurrency, crafted (all)
   QAWEB_BENCH_MATCH    only targets whose name contains this text
   QAWEB_BENCH_KINDS    only these kinds: list, deep, mywork, report, export
   QAWEB_BENCH_REPEAT   timed requests per page (20); exports use QAWEB_BENCH_EXPORT_REPEAT (3)
@@ -61,7 +62,7 @@ def env_int(name, default):
 SCALE = env_int("QAWEB_BENCH_SCALE", 50)
 REPEAT = env_int("QAWEB_BENCH_REPEAT", 20)
 EXPORT_REPEAT = env_int("QAWEB_BENCH_EXPORT_REPEAT", 3)
-PARTS = os.environ.get("QAWEB_BENCH_ONLY", "sqlite,postgresql,load,crafted")
+PARTS = os.environ.get("QAWEB_BENCH_ONLY", "sqlite,postgresql,load,concurrency,crafted")
 ONLY = set(filter(None, PARTS.split(",")))
 MATCH = os.environ.get("QAWEB_BENCH_MATCH", "")
 KINDS = set(filter(None, os.environ.get("QAWEB_BENCH_KINDS", "").split(",")))
@@ -349,6 +350,10 @@ def main() -> int:
             urls[only] = prepare(only)[0]
         engine = "postgresql" if "postgresql" in urls else "sqlite"
         report["load"] = run_load(urls[engine], engine)
+    if "concurrency" in ONLY:
+        from concurrency import run_concurrency
+
+        report["concurrency"] = run_concurrency(pg_admin_url(), WORK)
     if "crafted" in ONLY:
         from crafted_files import run_crafted
 
@@ -385,6 +390,11 @@ def print_table(report):
             f"p50 {load['p50_ms']} ms, p95 {load['p95_ms']} ms, {load['errors']} errors  "
             f"{load['verdict']}"
         )
+    if report.get("concurrency"):
+        from concurrency import format_row as concurrency_row
+
+        for row in report["concurrency"]:
+            print(concurrency_row(row))
 
 
 if __name__ == "__main__":
