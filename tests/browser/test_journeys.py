@@ -314,7 +314,8 @@ def test_terms_of_reference_drafted_returned_resubmitted_and_approved(page, chec
     expect(page.get_by_label("Line of enquiry 2")).to_be_focused()
     page.get_by_label("Line of enquiry 2").fill("Do plans use the child's own words?")
     page.get_by_label("Bespoke audit tool").check()
-    page.get_by_label("Lead", exact=True).select_option(label="Quinn Adebayo (QA officer)")
+    lead = page.get_by_label("Lead", exact=True)  # people are listed "Surname, First name (Team)"
+    lead.select_option(lead.locator("option", has_text="Adebayo, Quinn").get_attribute("value"))
     for field, (d, m) in {
         "start_on": (1, 1),
         "fieldwork_end_on": (28, 2),

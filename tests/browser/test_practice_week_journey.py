@@ -64,7 +64,7 @@ def test_organiser_schedules_observer_records_and_the_week_is_reported(page, che
     # Five observations, each on its own day or time; the first by the demo observer.
     page.get_by_role("button", name="Schedule an observation").click()
     observers = [label for _, label in _options(page, "observer_id")]
-    demo_observer = next(label for label in observers if label.startswith("Helen Marsh"))
+    demo_observer = next(label for label in observers if label.startswith("Marsh, Helen"))
     others = [label for label in observers if label != demo_observer]
     names = {label.split(" (")[0] for label in observers}
     practitioners = [
