@@ -163,7 +163,8 @@ def test_focus_stays_on_save_this_section_after_the_swap(page):
     expect(section.get_by_role("status")).to_contain_text("Saved")
     assert page.evaluate("window.__notReloaded") is True  # saved in place, by htmx
     # The focus is placed once the swap has settled.
-    page.wait_for_function("document.activeElement !== document.body", timeout=5000)
+    # (expect, not wait_for_function: its polling evaluates a string, which the CSP refuses.)
+    expect(page.locator("body")).not_to_be_focused(timeout=5000)
     focused = page.evaluate(
         "(() => { const a = document.activeElement;"
         " return [a.tagName, a.getAttribute('name'), a.textContent.trim()]; })()"
@@ -189,7 +190,7 @@ def test_focus_after_completing_an_action_in_its_row_is_not_lost(page):
     row.get_by_role("button", name="Mark as completed").click()
     expect(row).to_contain_text("Completed")
     # The row that replaced the form has the focus (with its status message), once settled.
-    page.wait_for_function(f"document.activeElement.id === {row_id!r}", timeout=5000)
+    expect(page.locator(f"#{row_id}")).to_be_focused(timeout=5000)
 
 
 def test_back_after_many_filter_changes_shows_the_whole_page(page):
