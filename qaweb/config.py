@@ -78,9 +78,10 @@ def load_config(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
         "PASSWORD_HASH_METHOD": os.environ.get("QAWEB_PASSWORD_HASH", "scrypt"),
         "PAGE_SIZE": 50,
-        # Calendar invites come from this mailbox (RFC 5546 ORGANIZER); UIDs end in its domain.
+        # Calendar invites come from this mailbox (RFC 5546 ORGANIZER): set it to the council's
+        # practice-week mailbox, where replies to invites arrive.
         "CALENDAR_ORGANISER_EMAIL": os.environ.get(
-            "QAWEB_CALENDAR_ORGANISER_EMAIL", "practice-week@qaweb.local"
+            "QAWEB_CALENDAR_ORGANISER_EMAIL", "practice-week@demo-council.example"
         ),
         # Behind a reverse proxy or load balancer: how many proxies set X-Forwarded-For (and
         # -Proto, -Host). 0 trusts no header: request.remote_addr is the peer's address.

@@ -37,15 +37,12 @@ from qaweb.practice_week.forms import (
 )
 from qaweb.practice_week.models import (
     CANCELLED,
-    NOT_HELD,
     NOT_HELD_REASONS,
     REQUESTED,
-    LearningSession,
     LearningTheme,
     MeetingType,
     Observation,
     ScheduleImport,
-    SessionBooking,
 )
 from qaweb.practice_week.views import ERRORS, bp, load_week, organiser_only
 
@@ -615,24 +612,20 @@ def new_action(observation_id):
     )
 
 
-def _sees_notes(observation) -> bool:
-    """Notes are for the observer (and the organisers), never the practitioner."""
-    return observation.observer_id == current_user.id or services.can_organise(current_user)
-
-
 # -- calendar invites ---------------------------------------------------------------------------
 
 
 @bp.get("/observations/<int:observation_id>/invite.ics")
 @login_required
 def observation_invite(observation_id):
+    """The invite for the observer and the practitioner (never the observer's notes)."""
     observation = _observation(observation_id)
     if observation.status == REQUESTED:
         abort(404)
     url = url_for(".observation", observation_id=observation.id, _external=True)
     body = calendar.invite(
-        calendar.observation_event(observation, url, with_notes=_sees_notes(observation)),
-        cancelled=observation.status in (CANCELLED, NOT_HELD),
+        calendar.observation_event(observation, url),
+        cancelled=calendar.observation_cancelled(observation),
     )
     return calendar.send(body, f"{observation.reference.lower()}.ics")
 
@@ -640,44 +633,26 @@ def observation_invite(observation_id):
 @bp.get("/<int:week_id>/calendar.ics")
 @login_required
 def person_calendar(week_id):
-    """A person's whole schedule for the week (their own, or anyone's for an organiser)."""
+    """A person's whole schedule for the week (their own, or anyone's for an organiser), or a
+    page saying there is nothing to add: never an empty calendar."""
     week = load_week(week_id)
     person_id = as_id(request.args.get("person")) or current_user.id
     if person_id != current_user.id and not services.can_organise(current_user):
         abort(403)
     person = db.get_or_404(User, person_id)
+    observations, week_sessions = calendar.person_week(week, person)
+    if not observations and not week_sessions:
+        return render_template("practice_week/nothing_to_add.html", week=week, person=person)
     events = [
         calendar.observation_event(
-            o,
-            url_for(".observation", observation_id=o.id, _external=True),
-            with_notes=_sees_notes(o),
+            o, url_for(".observation", observation_id=o.id, _external=True), attendees=False
         )
-        for o in db.session.scalars(
-            select(Observation)
-            .where(
-                Observation.week_id == week.id,
-                Observation.status != REQUESTED,
-                (Observation.observer_id == person.id) | (Observation.practitioner_id == person.id),
-            )
-            .order_by(Observation.starts_at)
-        )
+        for o in observations
     ]
-    booked = select(SessionBooking.session_id).where(
-        SessionBooking.user_id == person.id, SessionBooking.status == "booked"
-    )
-    for session in db.session.scalars(
-        select(LearningSession)
-        .where(
-            LearningSession.week_id == week.id,
-            LearningSession.id.in_(booked) | (LearningSession.facilitator_id == person.id),
-        )
-        .order_by(LearningSession.starts_at)
-    ):
-        events.append(
-            calendar.session_event(
-                session, url_for(".session", session_id=session.id, _external=True)
-            )
-        )
+    events += [
+        calendar.session_event(s, url_for(".session", session_id=s.id, _external=True))
+        for s in week_sessions
+    ]
     body = calendar.feed(events, f"Practice Week: {week.theme} ({person.name})")
     return calendar.send(body, f"practice-week-{week.starts_on.isoformat()}-{person.id}.ics")
 

@@ -224,8 +224,13 @@ def cancel_session(session_id):
 @login_required
 def session_invite(session_id):
     session = _session(session_id)
+    attendees = calendar.session_attendees(
+        session, current_user, organiser=services.can_organise(current_user)
+    )
     body = calendar.invite(
-        calendar.session_event(session, url_for(".session", session_id=session.id, _external=True)),
+        calendar.session_event(
+            session, url_for(".session", session_id=session.id, _external=True), attendees
+        ),
         cancelled=session.status == SESSION_CANCELLED,
     )
     return calendar.send(body, f"{session.reference.lower()}.ics")

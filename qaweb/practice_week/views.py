@@ -14,7 +14,7 @@ from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea
-from qaweb.practice_week import exports, reports, services, sessions
+from qaweb.practice_week import calendar, exports, reports, services, sessions
 from qaweb.practice_week.forms import MaterialForm, NameForm, WeekForm
 from qaweb.practice_week.models import (
     PLANNING,
@@ -156,6 +156,7 @@ def week(week_id):
         figures=reports.figures(week) if services.can_organise(current_user) else None,
         material_form=MaterialForm(),
         history=history_for(db.session, week) if services.can_organise(current_user) else [],
+        has_calendar=any(calendar.person_week(week, current_user)),
     )
 
 
