@@ -13,16 +13,18 @@ from datetime import UTC, datetime
 
 import docx
 import pytest
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import Table
+from lxml import etree
 from sqlalchemy import select
 from support import sign_in
 
 from qaweb.actions.models import Action
 from qaweb.core.settings import set_setting
 from qaweb.core.timefmt import format_date, today_london
-from qaweb.core.word import WordPaper, column_widths
+from qaweb.core.word import EXTENDED, WordPaper, column_widths
 from qaweb.extensions import db
 from qaweb.thematic import services
 
@@ -137,6 +139,8 @@ def test_the_paper_is_a4_with_header_footer_and_properties(client, people, secon
     assert properties.title == title and COUNCIL in properties.category
     assert properties.created.year != 2013
     assert abs(properties.created.replace(tzinfo=UTC) - datetime.now(UTC)).total_seconds() < 120
+    app = etree.fromstring(document.part.package.part_related_by(RT.EXTENDED_PROPERTIES).blob)
+    assert app.findtext(f"{{{EXTENDED}}}Company") == COUNCIL
 
 
 def test_styles_are_british_english_and_arial_by_name(client, people, second_version):
@@ -147,6 +151,9 @@ def test_styles_are_british_english_and_arial_by_name(client, people, second_ver
     assert default_rpr.find(qn("w:lang")).get(qn("w:val")) == "en-GB"
     normal = document.styles["Normal"].element.rPr
     assert normal.find(qn("w:lang")).get(qn("w:val")) == "en-GB"
+    settings = document.settings.element
+    assert settings.find(qn("w:themeFontLang")).get(qn("w:val")) == "en-GB"
+    assert settings.find(qn("w:proofState")) is None  # Word spell-checks it afresh
     for name in ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3"):
         fonts = document.styles[name].element.rPr.find(qn("w:rFonts"))
         assert fonts.get(qn("w:ascii")) == "Arial" and fonts.get(qn("w:hAnsi")) == "Arial"
@@ -227,6 +234,9 @@ def test_actions_table_repeats_its_bold_header_and_sizes_columns_by_content(
     actions = db.session.scalars(select(Action).where(Action.source_id == second_version.id))
     assert {r.cells[0].text for r in rows} == {a.reference for a in actions}
 
+    properties = table._tbl.tblPr
+    assert len(properties.findall(qn("w:tblLayout"))) == 1
+    assert properties.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
     grid = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.findall(qn("w:gridCol"))]
     reference, action, owner, due, status = grid
     assert action > 2 * max(reference, owner, due, status)

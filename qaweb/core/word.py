@@ -31,6 +31,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
 
 from qaweb.core.db import utcnow
 from qaweb.core.text import printable
@@ -44,6 +45,7 @@ LANGUAGE = "en-GB"
 FOR_DECISION = "For decision"
 FOR_INFORMATION = "For information"
 SEPARATOR = " · "
+EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
 
 # Heading sizes in points: Title (level 0), then Heading 1, 2, 3.
 HEADING_SIZES = {0: 20, 1: 16, 2: 13, 3: 12}
@@ -248,6 +250,24 @@ class WordPaper:
         properties.modified = now
         properties.revision = 1
         properties.language = LANGUAGE
+        # The extended properties (File > Properties in Word): the council as the company,
+        # not the template's "Microsoft Macintosh Word" as the application.
+        for part in self.document.part.package.parts:
+            if part.partname == "/docProps/app.xml":
+                app = etree.fromstring(part.blob)
+                for tag, value in (("Company", self.council), ("Application", "qaweb")):
+                    element = app.find(f"{{{EXTENDED}}}{tag}")
+                    if element is not None:
+                        element.text = value
+                part._blob = etree.tostring(app, xml_declaration=True, encoding="UTF-8")
+        # Proofing: Word is told nothing has been checked yet, and the theme's language is
+        # British English too.
+        settings = self.document.settings.element
+        for element in settings.findall(qn("w:proofState")):
+            settings.remove(element)
+        theme_language = settings.find(qn("w:themeFontLang"))
+        if theme_language is not None:
+            theme_language.set(qn("w:val"), LANGUAGE)
 
     @property
     def text_width(self) -> int:
@@ -310,10 +330,10 @@ class WordPaper:
         table = self.document.add_table(rows=1, cols=len(headers))
         table.style = "Table Grid"
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
-        table.autofit = False
-        layout = OxmlElement("w:tblLayout")
-        layout.set(qn("w:type"), "fixed")
-        table._tbl.tblPr.append(layout)
+        table.autofit = False  # a fixed layout: Word keeps the widths below
+        table_width = table._tbl.tblPr.find(qn("w:tblW"))
+        table_width.set(qn("w:type"), "dxa")
+        table_width.set(qn("w:w"), str(round(self.text_width / 635)))
         for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
             column.set(qn("w:w"), str(round(width / 635)))  # EMU to twentieths of a point
         header = table.rows[0]
