@@ -280,3 +280,23 @@ def test_a_paper_with_only_headings_has_no_headings():
     document = docx.Document(io.BytesIO(paper.to_bytes()))
     assert [p.text for p in document.paragraphs if p.text] == []
     assert document.tables == []
+
+
+def test_a_planned_audit_has_no_terms_of_reference_heading(client, people):
+    audit = services.add_to_plan("Neglect", today_london().year, 2, None)
+    db.session.commit()
+    sign_in(client, people["qa"])
+    found = headings(download(client, audit))
+    assert found[0] == (0, "Thematic audit: Neglect")
+    assert [h for h in found if h[0] is not None and h[0] > 0] == []
+    page = client.get(f"/thematic/{audit.id}/print").get_data(as_text=True)
+    assert "Terms of reference</h2>" not in page
+    line = f"For information · {audit.reference} · On the forward plan · draft terms"
+    assert print_line(client, audit) == line
+    assert line in [p.text for p in download(client, audit).paragraphs]
+    services.save_terms(audit, {"title": "Neglect", "cohort": "Children in need"})
+    db.session.commit()
+    assert "Terms of reference</h2>" in client.get(f"/thematic/{audit.id}/print").get_data(
+        as_text=True
+    )
+    assert (1, "Terms of reference") in headings(download(client, audit))
