@@ -24,7 +24,7 @@ from support import sign_in
 from qaweb.actions.models import Action
 from qaweb.core.settings import set_setting
 from qaweb.core.timefmt import format_date, today_london
-from qaweb.core.word import EXTENDED, WordPaper, column_widths
+from qaweb.core.word import EXTENDED, TemplateError, WordPaper, column_widths, open_template
 from qaweb.extensions import db
 from qaweb.thematic import services
 
@@ -300,3 +300,59 @@ def test_a_planned_audit_has_no_terms_of_reference_heading(client, people):
         as_text=True
     )
     assert (1, "Terms of reference") in headings(download(client, audit))
+
+
+def council_template(drop_styles=(), header=True) -> bytes:
+    """A council's own template as Word saves one: Georgia headings, 2 cm margins, its
+    letterhead in the header, and a line of sample text in the body."""
+    document = docx.Document()
+    document.styles["Heading 1"].font.name = "Georgia"
+    section = document.sections[0]
+    section.left_margin = section.right_margin = Cm(2)
+    if header:
+        section.header.paragraphs[0].text = "Brackenfield letterhead"
+    document.add_paragraph("Delete this sample text")
+    for name in drop_styles:
+        element = document.styles[name].element
+        element.getparent().remove(element)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def build_on(template: bytes):
+    paper = WordPaper("Quarterly report", COUNCIL, "Quinn Adebayo", template=template)
+    paper.heading("Quarterly report", level=0)
+    paper.status_line("For decision", "Q3", "Draft")
+    paper.heading("Actions", level=1)
+    paper.table(("Reference", "Action"), [("A-1", "Do the thing " * 10)])
+    return docx.Document(io.BytesIO(paper.to_bytes()))
+
+
+def test_a_paper_is_built_on_the_councils_template():
+    document = build_on(council_template())
+    texts = [p.text for p in document.paragraphs]
+    assert "Delete this sample text" not in texts and "Quarterly report" in texts
+    section = document.sections[0]
+    assert section.header.paragraphs[0].text == "Brackenfield letterhead"  # theirs, kept
+    footer = section.footer.paragraphs[0]._p
+    assert [t.text.strip() for t in footer.iter(qn("w:instrText"))] == ["PAGE", "NUMPAGES"]
+    assert round(section.left_margin.cm, 2) == 2.0
+    fonts = document.styles["Heading 1"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:ascii")) == "Georgia"  # the council's heading font, not Arial
+    assert document.styles["Normal"].element.rPr.find(qn("w:lang")).get(qn("w:val")) == "en-GB"
+    grid = document.tables[0]._tbl.tblGrid.findall(qn("w:gridCol"))
+    text_width = section.page_width - Cm(2) - Cm(2)  # the template's own page
+    assert abs(sum(int(c.get(qn("w:w"))) for c in grid) - text_width / 635) <= 2
+    assert document.core_properties.author == "Quinn Adebayo"
+    # Without a header of its own, the template gets the paper's header.
+    header = build_on(council_template(header=False)).sections[0].header.paragraphs[0].text
+    assert COUNCIL in header and "Quarterly report" in header
+
+
+def test_a_template_missing_a_style_is_refused_by_name():
+    with pytest.raises(TemplateError) as refused:
+        open_template(council_template(drop_styles=("Table Grid", "List Bullet 2")))
+    assert str(refused.value) == "The template has no style named List Bullet 2, Table Grid."
+    with pytest.raises(TemplateError, match="must be a Word document"):
+        open_template(b"%PDF-1.7 not a Word document")

@@ -160,6 +160,45 @@ def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: 
     return out
 
 
+# The styles a paper is written with: a council's template must have each of them.
+NEEDED_STYLES = (
+    "Normal",
+    "Title",
+    "Heading 1",
+    "Heading 2",
+    "Heading 3",
+    "List Bullet",
+    "List Bullet 2",
+    "List Number",
+    "Table Grid",
+)
+
+
+class TemplateError(ValueError):
+    """A council template that papers cannot be built on; the message says why."""
+
+
+def open_template(blob: bytes):
+    """The council's .docx as an empty document to write a paper into: its styles, page
+    set-up, header and footer kept, its body text removed. Raises TemplateError when the
+    file is not a Word document or lacks any of NEEDED_STYLES (naming each one)."""
+    try:
+        document = Document(io.BytesIO(blob))
+    except Exception as error:  # python-docx raises several kinds for a file it cannot read
+        raise TemplateError(
+            "The template must be a Word document (.docx) saved from Word."
+        ) from error
+    names = {style.name for style in document.styles}
+    missing = [name for name in NEEDED_STYLES if name not in names]
+    if missing:
+        raise TemplateError("The template has no style named " + ", ".join(missing) + ".")
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return document
+
+
 class WordPaper:
     """A paper in the house style: add headings, paragraphs, lists and tables with the
     methods below, then ``to_bytes()``. Line breaks in text become line breaks in the
@@ -176,28 +215,51 @@ class WordPaper:
         author: str,
         subject: str = "",
         dated: date | None = None,
+        template: bytes | None = None,
     ):
         self.title = _text(title)
         self.council = _text(council)
-        self.document = Document()
         self._pending: list[tuple[str, int]] = []
-        self._house_style()
-        self._page(dated or today_london())
+        if template:
+            # The council's own template: its page, fonts and heading styles as they are,
+            # and its header and footer where it has them.
+            self.document = open_template(template)
+            self._language()
+        else:
+            self.document = Document()
+            self._house_style()
+            self._page()
+        self._header_footer(dated or today_london())
         self._properties(_text(author), _text(subject))
 
     # -- set-up ----------------------------------------------------------------------------
 
-    def _house_style(self) -> None:
+    def _language(self) -> None:
+        """British English in the document defaults and the Normal style."""
         styles = self.document.styles
         defaults = styles.element.find(qn("w:docDefaults"))
-        rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
-        _arial(rpr)
+        if defaults is None:
+            defaults = OxmlElement("w:docDefaults")
+            styles.element.insert(0, defaults)
+        default_rpr = defaults.find(qn("w:rPrDefault"))
+        if default_rpr is None:
+            default_rpr = OxmlElement("w:rPrDefault")
+            defaults.insert(0, default_rpr)
+        rpr = default_rpr.find(qn("w:rPr"))
+        if rpr is None:
+            rpr = OxmlElement("w:rPr")
+            default_rpr.append(rpr)
         _language(rpr)
+        _language(styles["Normal"].element.get_or_add_rPr())
+
+    def _house_style(self) -> None:
+        styles = self.document.styles
         normal = styles["Normal"]
         normal.font.name = FONT
         normal.font.size = Pt(11)
         _arial(normal.element.get_or_add_rPr())
-        _language(normal.element.get_or_add_rPr())
+        self._language()
+        _arial(styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault"))[0])
         for level, size in HEADING_SIZES.items():
             style = styles["Title" if level == 0 else f"Heading {level}"]
             _arial(style.element.get_or_add_rPr())
@@ -216,7 +278,7 @@ class WordPaper:
         for name in ("Heading 1 Char", "Heading 2 Char", "Heading 3 Char", "Title Char"):
             _arial(styles[name].element.get_or_add_rPr())
 
-    def _page(self, dated: date) -> None:
+    def _page(self) -> None:
         section = self.document.sections[0]
         section.orientation = WD_ORIENT.PORTRAIT
         section.page_width = PAGE_WIDTH
@@ -225,9 +287,22 @@ class WordPaper:
             setattr(section, side, MARGIN)
         section.header_distance = Cm(1.25)
         section.footer_distance = Cm(1.25)
+
+    def _header_footer(self, dated: date) -> None:
+        """The council, title and date in the header and "Page X of Y" in the footer,
+        unless the council's template has a header or footer of its own."""
+        section = self.document.sections[0]
+        if section.header.is_linked_to_previous:
+            self._header(section, dated)
+        if section.footer.is_linked_to_previous:
+            self._footer(section)
+
+    def _header(self, section, dated: date) -> None:
         header = section.header.paragraphs[0]
         header.text = SEPARATOR.join(p for p in (self.council, self.title, format_date(dated)) if p)
         header.runs[0].font.size = Pt(9)
+
+    def _footer(self, section) -> None:
         footer = section.footer.paragraphs[0]
         footer.add_run("Page ")
         _field(footer, "PAGE")
@@ -272,7 +347,8 @@ class WordPaper:
     @property
     def text_width(self) -> int:
         """The width between the margins, in EMU."""
-        return PAGE_WIDTH - 2 * MARGIN
+        section = self.document.sections[-1]
+        return section.page_width - section.left_margin - section.right_margin
 
     # -- content ---------------------------------------------------------------------------
 
