@@ -170,6 +170,8 @@ def test_status_line_names_the_version_printed_as_the_print_view_does(
     line = print_line(client, second_version)
     reference = second_version.reference
     assert line == f"For decision · {reference} · With the QA Board · terms version 2"
+    assert services.paper(second_version).version == 2
+    assert services.paper(second_version).line == line
     texts = [p.text for p in document.paragraphs]
     assert line in texts
     assert "New line" in texts and "Old line" not in texts
@@ -232,7 +234,10 @@ def test_actions_table_repeats_its_bold_header_and_sizes_columns_by_content(
         assert row._tr.trPr.find(qn("w:cantSplit")) is not None
     assert rows[0].cells[1].text == LONG_ACTION or rows[1].cells[1].text == LONG_ACTION
     actions = db.session.scalars(select(Action).where(Action.source_id == second_version.id))
-    assert {r.cells[0].text for r in rows} == {a.reference for a in actions}
+    references = {a.reference for a in actions}
+    assert {r.cells[0].text for r in rows} == references
+    page = client.get(f"/thematic/{second_version.id}/print").get_data(as_text=True)
+    assert all(f'<td class="govuk-table__cell">{ref}</td>' in page for ref in references)
 
     properties = table._tbl.tblPr
     assert len(properties.findall(qn("w:tblLayout"))) == 1

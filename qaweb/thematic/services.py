@@ -292,7 +292,8 @@ class Paper:
 
     @property
     def line(self) -> str:
-        """ "For decision · THM-0004 · With the QA Board · terms version 2"."""
+        """The line as one string: "For decision · THM-0004 · With the QA Board · terms
+        version 2"."""
         return " · ".join((self.purpose, *self.parts))
 
 
