@@ -6,45 +6,48 @@ from qaweb.core.word import WordPaper
 from qaweb.thematic import services
 from qaweb.thematic.models import FINDING_KINDS
 
+ACTION_HEADERS = ("Reference", "Action", "Owner", "Due", "Status")
 
-def docx_bytes(audit, terms: dict, actions, council: str) -> bytes:
-    """The terms of reference and findings as a document the QA Board can circulate."""
-    paper = WordPaper()
-    paper.paragraph(council)
-    paper.heading(f"Thematic audit: {audit.title}", level=0)
-    paper.paragraph(services.paper_line(audit))
-    paper.heading("Terms of reference", level=1)
-    for label, value in services.readable(terms).items():
+
+def docx_bytes(audit, paper: services.Paper, actions, council: str, downloaded_by: str) -> bytes:
+    """The board paper as a document the QA Board can circulate: the terms of reference
+    ``paper`` chose (``services.paper``, the same as the print view), the findings with
+    their evidence nested under each, and the actions as a table. ``downloaded_by`` is the
+    person's name, recorded as the document's author."""
+    title = f"Thematic audit: {audit.title}"
+    word = WordPaper(title, council, downloaded_by, subject="Thematic audit: QA Board paper")
+    word.heading(title, level=0)
+    word.status_line(paper.purpose, *paper.parts)
+    word.heading("Terms of reference", level=1)
+    for label, value in services.readable(paper.terms).items():
         if label == "Title" or not value:
             continue
-        paper.heading(label, level=2)
+        word.heading(label, level=2)
         if isinstance(value, list):
-            style_name = "List Number" if label == "Key lines of enquiry" else "List Bullet"
             for item in value:
-                paper.paragraph(item, style=style_name)
+                if label == "Key lines of enquiry":
+                    word.numbered(item)
+                else:
+                    word.bullet(item)
         else:
-            for paragraph in str(value).split("\n"):
-                if paragraph.strip():
-                    paper.paragraph(paragraph.strip())
+            word.paragraphs(value)
     findings = [f for f in audit.findings if not f.withdrawn]
-    if findings:
-        paper.heading("Findings", level=1)
-        for kind, label in FINDING_KINDS.items():
-            of_kind = [f for f in findings if f.kind == kind]
-            if not of_kind:
-                continue
-            paper.heading(label, level=2)
-            for f in of_kind:
-                paper.paragraph(f.text, style="List Bullet")
-                if f.evidence:
-                    paper.paragraph(f"Evidence: {f.evidence}")
-    if actions:
-        paper.heading("Actions", level=1)
-        paper.table(
-            ("Action", "Owner", "Due", "Status"),
-            ((a.description, a.owner.name, format_date(a.due_on), a.status_label) for a in actions),
-        )
-    return paper.to_bytes()
+    word.heading("Findings", level=1)
+    for kind, label in FINDING_KINDS.items():
+        word.heading(label, level=2)
+        for finding in (f for f in findings if f.kind == kind):
+            word.bullet(finding.text)
+            if finding.evidence:
+                word.bullet(f"Evidence: {finding.evidence}", level=2)
+    word.heading("Actions", level=1)
+    word.table(
+        ACTION_HEADERS,
+        (
+            (a.reference, a.description, a.owner.name, format_date(a.due_on), a.status_label)
+            for a in actions
+        ),
+    )
+    return word.to_bytes()
 
 
 def audit_sheets(audit, terms: dict, actions) -> tuple[list, list, list[Sheet]]:

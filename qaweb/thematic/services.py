@@ -1,6 +1,7 @@
 """The rules of thematic audits: who may do what, the sign-off workflow, versions, diffs."""
 
 import difflib
+from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup, escape
@@ -14,6 +15,7 @@ from qaweb.core.permissions import (
     SERVICE_MANAGER,
     has_any_role,
 )
+from qaweb.core.word import FOR_DECISION, FOR_INFORMATION
 from qaweb.extensions import db
 from qaweb.thematic.models import (
     APPROVED,
@@ -276,18 +278,47 @@ def _word_diff(before: str, after: str):
     return Markup(" ").join(old_out), Markup(" ").join(new_out)
 
 
-def paper_line(audit: ThematicAudit) -> str:
-    """The line under a board paper's title: reference, status and which terms it shows,
-    each said once ("TA-0004 · With the QA Board · terms version 2"; the status already says
-    whether the terms are with the Board, approved or being drafted). Print view and .docx."""
+@dataclass(frozen=True)
+class Paper:
+    """What a board paper shows, chosen once for the print view, the .docx and the workbook:
+    ``terms`` (the stored terms dict), ``version`` (the TermsVersion number those terms are,
+    or None for the working draft), ``purpose`` ("For decision" while the Board decides,
+    otherwise "For information") and ``parts`` (reference, status, which terms)."""
+
+    terms: dict
+    version: int | None
+    purpose: str
+    parts: tuple[str, ...]
+
+    @property
+    def line(self) -> str:
+        """The line as one string: "For decision · THM-0004 · With the QA Board · terms
+        version 2"."""
+        return " · ".join((self.purpose, *self.parts))
+
+
+def paper(audit: ThematicAudit) -> Paper:
+    """The terms a reader should see and the line that names them, from one choice of
+    version, so the line never names one version over another's text: the version with the
+    Board while it decides, the working draft while drafting (or planned, or never
+    approved), otherwise the latest approved version. The status is said once ("With the
+    QA Board" already says the terms are with the Board)."""
     parts = [audit.reference, audit.status_label]
-    if audit.status == "submitted" and audit.pending_version:
-        parts.append(f"terms version {audit.pending_version.number}")
-    elif audit.status == "planned":
-        parts.append("draft terms")
-    elif audit.status != "draft" and audit.approved_version:
-        version = f"terms version {audit.approved_version.number}"
-        parts.append(version if audit.status == "approved" else f"{version}, approved")
-    elif audit.status != "draft":
-        parts.append("draft terms, not yet approved")
-    return " · ".join(parts)
+    purpose = FOR_INFORMATION
+    if audit.status == SUBMITTED and audit.pending_version:
+        shown = audit.pending_version
+        purpose = FOR_DECISION
+        parts.append(f"terms version {shown.number}")
+    elif audit.status in (PLANNED, DRAFT) or not audit.approved_version:
+        shown = None
+        if audit.status == PLANNED:
+            parts.append("draft terms")
+        elif audit.status != DRAFT:
+            parts.append("draft terms, not yet approved")
+    else:
+        shown = audit.approved_version
+        words = f"terms version {shown.number}"
+        parts.append(words if audit.status == APPROVED else f"{words}, approved")
+    if shown is None:
+        return Paper(audit.terms or {}, None, purpose, tuple(parts))
+    return Paper(shown.terms, shown.number, purpose, tuple(parts))

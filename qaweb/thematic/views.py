@@ -533,25 +533,16 @@ def new_action(audit_id):
     )
 
 
-def _paper_terms(audit):
-    """The terms a reader should see: the version with the Board while it decides, the
-    draft while drafting, otherwise the approved version (services.paper_line says which)."""
-    if audit.status == "submitted" and audit.pending_version:
-        return audit.pending_version.terms
-    if audit.status in ("planned", "draft") or not audit.approved_version:
-        return audit.terms
-    return audit.approved_version.terms
-
-
 @bp.get("/<int:audit_id>/print")
 @login_required
 def print_view(audit_id):
     audit = _audit(audit_id)
+    paper = services.paper(audit)
     return render_template(
         "thematic/print.html",
         audit=audit,
-        terms=services.readable(_paper_terms(audit)),
-        paper_line=services.paper_line(audit),
+        terms=services.readable(paper.terms),
+        paper=paper,
         actions=_actions(audit),
         kinds=FINDING_KINDS,
     )
@@ -562,7 +553,11 @@ def print_view(audit_id):
 def docx(audit_id):
     audit = _audit(audit_id)
     body = exports.docx_bytes(
-        audit, _paper_terms(audit), _actions(audit), get_setting("council_name")
+        audit,
+        services.paper(audit),
+        _actions(audit),
+        council=get_setting("council_name"),
+        downloaded_by=current_user.name,
     )
     response = Response(
         body,
@@ -576,7 +571,9 @@ def docx(audit_id):
 @login_required
 def workbook(audit_id):
     audit = _audit(audit_id)
-    columns, rows, sheets = exports.audit_sheets(audit, _paper_terms(audit), _actions(audit))
+    columns, rows, sheets = exports.audit_sheets(
+        audit, services.paper(audit).terms, _actions(audit)
+    )
     return send_workbook(
         f"{audit.reference}.xlsx", "Terms of reference", columns, rows, sheets=sheets
     )
