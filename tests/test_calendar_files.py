@@ -296,7 +296,9 @@ def test_the_organiser_address_is_a_setting_with_a_real_default(client, pw, monk
         load_config(client.application.instance_path)["CALENDAR_ORGANISER_EMAIL"]
         == "practice-week@wokingham.gov.uk"
     )
-    client.application.config["CALENDAR_ORGANISER_EMAIL"] = "practice-week@wokingham.gov.uk"
+    monkeypatch.setitem(
+        client.application.config, "CALENDAR_ORGANISER_EMAIL", "practice-week@wokingham.gov.uk"
+    )
     observation = book(pw, pw["helen"], pw["pat"], (9, 30), (11, 0))
     db.session.commit()
     sign_in(client, pw["helen"])
