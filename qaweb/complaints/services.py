@@ -108,9 +108,10 @@ def adder(statutory: bool):
 def compute_due(stage: ComplaintStage, add=None) -> tuple[date | None, str]:
     """The stage's next deadline, from the rules (never typed), in working days on the
     complaint's calendar (see ``is_statutory``). ``add`` is the working-day adder (a report
-    passes a quicker one bound to one calendar); without it, the stage's complaint decides."""
+    passes a quicker one bound to one calendar); without it, the stage's complaint decides
+    (a stage-like object with no complaint, as the demo builder passes, is statutory)."""
     if add is None:
-        add = adder(is_statutory(stage.complaint))
+        add = adder(is_statutory(getattr(stage, "complaint", None)))
     if stage.stage in LIMITS:
         normal, longest = LIMITS[stage.stage]
         return add(stage.started_on, longest if stage.extended else normal), ("Response due")
