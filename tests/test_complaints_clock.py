@@ -304,3 +304,30 @@ def test_answered_but_not_closed_shows_in_my_work_with_what_happens_next(
     services.close(answered, date(2026, 11, 30))
     db.session.commit()
     assert answered.reference not in client.get("/").get_data(as_text=True)
+
+
+def test_a_bank_holiday_recorded_as_a_closure_day_moves_to_the_other_list(
+    client, officer, on_30_november_2026
+):
+    """Before the two lists were apart, the hint said to add a new bank holiday as a closure
+    day: such a day moves to the extra bank holidays, and the statutory clock follows."""
+    sign_in(client, officer)
+    complaint = log(date(2026, 11, 19))
+    db.session.add(ClosureDay(day=date(2026, 12, 1), kind=CLOSURE, reason="New bank holiday"))
+    db.session.commit()
+    forget_days_off()
+    assert due(complaint) == date(2026, 12, 3)  # a closure day: the statutory clock runs on
+    page = client.get("/complaints/settings").get_data(as_text=True)
+    day = db.session.scalar(select(ClosureDay))
+    assert "Make it an extra bank holiday" in page
+    page = client.post(
+        "/complaints/settings",
+        data={"what": "move", "item": day.id},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "1 December 2026 is now: extra bank holiday; 1 open deadline moved." in page
+    assert "Make it a council closure day" in page
+    assert set(_everywhere(client, complaint).values()) == {"4 December 2026"}
+    assert (
+        client.post("/complaints/settings", data={"what": "move", "item": "x"}).status_code == 404
+    )

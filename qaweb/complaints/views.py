@@ -598,6 +598,15 @@ def _save_calendar_day() -> int | None:
     return moved
 
 
+def _moved(day, moved: int | None) -> str:
+    from qaweb.core.timefmt import format_date
+    from qaweb.core.workdays import DAY_KINDS
+
+    return f"{format_date(day.day)} is now: {DAY_KINDS[day.kind].lower()}" + (
+        f"; {moved} open deadline{'s' if moved != 1 else ''} moved." if moved else "."
+    )
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
@@ -606,7 +615,7 @@ def settings():
 
     from qaweb.complaints.forms import ClosureDayForm, ListEntryForm
     from qaweb.core.permissions import ADMIN, COMPLAINTS_OFFICER, has_any_role
-    from qaweb.core.workdays import BANK_HOLIDAY, ClosureDay, calendar_ends
+    from qaweb.core.workdays import BANK_HOLIDAY, CLOSURE, ClosureDay, calendar_ends
 
     if not has_any_role(current_user, COMPLAINTS_OFFICER, ADMIN):
         abort(403)
@@ -622,6 +631,17 @@ def settings():
             item = toggle_active(model, request.form.get("item", ""))
             db.session.commit()
             flash(f"{item.name} is {'offered' if item.active else 'no longer offered'}.", "success")
+            return redirect(url_for(".settings"))
+        if what == "move":
+            # A day on the wrong list (say a bank holiday recorded as a closure day before the
+            # two lists were kept apart) moves to the other; open deadlines move with it.
+            item = request.form.get("item", "")
+            day = db.session.get(ClosureDay, int(item)) if item.isdigit() else None
+            if day is None:
+                abort(404)
+            day.kind = CLOSURE if day.kind == BANK_HOLIDAY else BANK_HOLIDAY
+            moved = _save_calendar_day()
+            flash(_moved(day, moved), "success")
             return redirect(url_for(".settings"))
         if what == "entry" and entry_form.validate_on_submit():
             model = models[entry_form.list.data]
