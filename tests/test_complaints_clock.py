@@ -331,3 +331,19 @@ def test_a_bank_holiday_recorded_as_a_closure_day_moves_to_the_other_list(
     assert (
         client.post("/complaints/settings", data={"what": "move", "item": "x"}).status_code == 404
     )
+
+
+def test_the_report_times_each_complaint_on_its_own_calendar(officer):
+    """A council closure day on Tue 29 Dec 2026; both complaints received Tue 22 Dec 2026 and
+    answered Mon 11 Jan 2027. Statutory: due 8 Jan (see the Christmas test), so late.
+    Corporate: due 11 Jan (23, 24, 30, 31, 4, 5, 6, 7, 8, 11), so in time."""
+    from qaweb.complaints import reports
+
+    add_day(date(2026, 12, 29), CLOSURE)
+    for procedure in ("statutory", "corporate"):
+        stage = log(date(2026, 12, 22), procedure, name=procedure).stages[0]
+        stage.responded_on, stage.outcome = date(2027, 1, 11), "upheld"
+    db.session.commit()
+    period = (date(2027, 1, 1), date(2027, 3, 31))
+    responded, percent_in_time, _ = reports._timeliness([period])[1][0]
+    assert (responded, percent_in_time) == (2, 50)
