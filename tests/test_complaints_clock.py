@@ -1,7 +1,8 @@
 """The complaints clock follows the Regulations (issue 14, first section).
 
-The Children Act 1989 Representations Procedure (England) Regulations 2006, reg. 2(1): a
-working day is any day but a Saturday, a Sunday, Christmas Day, Good Friday or a bank holiday.
+The Children Act 1989 Representations Procedure (England) Regulations 2006, regulation 2: a
+working day is any day but a Saturday, Sunday, Christmas Day, Boxing Day, Good Friday or a bank
+holiday.
 A council's closure day is a working day on that clock; an extra bank holiday (proclaimed at
 short notice, missing from the bundled data) is not. The corporate procedure counts both.
 Every date below is worked out by hand in the comments."""
@@ -347,3 +348,15 @@ def test_the_report_times_each_complaint_on_its_own_calendar(officer):
     period = (date(2027, 1, 1), date(2027, 3, 31))
     responded, percent_in_time, _ = reports._timeliness([period])[1][0]
     assert (responded, percent_in_time) == (2, 50)
+
+
+def test_the_days_the_regulation_names_stay_off_after_the_bundled_calendar_ends(app):
+    """Regulation 2 names Christmas Day, Boxing Day and Good Friday: they are not working
+    days in years the bundled bank holidays (to 26 December 2028) do not cover."""
+    from qaweb.core.workdays import add_working_days, calendar_ends
+
+    assert calendar_ends() == date(2028, 12, 26)
+    # Good Friday 2030 is 19 April (Easter Sunday 21 April): Thu 18 April + 1 is Mon 22.
+    assert add_working_days(date(2030, 4, 18), 1, statutory=True) == date(2030, 4, 22)
+    # Christmas 2029: Tue 25 and Wed 26 December are off; Mon 24 + 1 is Thu 27.
+    assert add_working_days(date(2029, 12, 24), 1, statutory=True) == date(2029, 12, 27)

@@ -21,8 +21,8 @@ from qaweb.organisation.models import User
 
 #: Working days for each stage's response, and the most an extension may give.
 LIMITS = {1: (10, 20), 2: (25, 65)}
-#: Working days a complainant has to ask for the next stage after a response (reg. 17(3)
-#: for Stage 2, reg. 19(2) for the review panel).
+#: Working days a complainant has to ask for the next stage after a response (the 2006
+#: Regulations: regulation 17 for Stage 2, regulation 18 for the review panel).
 STAGE2_REQUEST_WINDOW = 20
 REQUEST_WINDOW = 20
 PANEL_WITHIN, REPORT_WITHIN, RESPONSE_AFTER_REPORT = 30, 5, 15

@@ -6,10 +6,11 @@ that the bundled data does not know yet).
 Two calendars, because the law and the council count differently:
 
 - **statutory** (``statutory=True``): the Children Act 1989 Representations Procedure
-  (England) Regulations 2006 (SI 2006/1738), regulation 2(1), define a working day as any day
-  other than a Saturday, a Sunday, Christmas Day, Good Friday or a bank holiday in England.
-  Weekends, the bundled bank holidays (which include Christmas Day and Good Friday) and the
-  extra bank holidays are not working days; a council's own closure days (say between
+  (England) Regulations 2006 (SI 2006/1738), regulation 2, define a working day as "a day
+  which is not a Saturday, Sunday, Christmas Day, Boxing Day, Good Friday or a bank holiday
+  under the Banking and Financial Dealings Act 1971". Weekends, Christmas Day, Boxing Day and
+  Good Friday (every year, also past the bundled data's end), the bundled bank holidays and
+  the extra bank holidays are not working days; a council's own closure days (say between
   Christmas and New Year) are, so they never move a statutory deadline.
 - **council** (the default): the same, less the council's closure days too. It serves the
   corporate complaints procedure and the council's own internal targets.
@@ -47,19 +48,42 @@ class ClosureDay(Tracked, Timestamped, Base):
     kind: Mapped[str] = mapped_column(sa.String(16), default=CLOSURE, server_default=CLOSURE)
 
 
+def good_friday(year: int) -> date:
+    """Good Friday of ``year`` (Gregorian Easter, the anonymous algorithm), less two days."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g_ = (8 * b + 13) // 25
+    h = (19 * a + b - d - g_ + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return date(year, month, day + 1) - timedelta(days=2)
+
+
 @lru_cache(maxsize=1)
 def bank_holidays() -> frozenset[date]:
+    """England and Wales bank holidays from the bundled data, with Christmas Day, Boxing Day
+    and Good Friday of every year from 2000 to 2060 (named in regulation 2 of the 2006
+    Regulations; they stay non-working days after the bundled data ends)."""
     from govuk_bank_holidays.bank_holidays import BankHolidays
 
     calendar = BankHolidays(use_cached_holidays=True)
+    named = set()
+    for year in range(2000, 2061):
+        named |= {date(year, 12, 25), date(year, 12, 26), good_friday(year)}
     return frozenset(
-        h["date"] for h in calendar.get_holidays(division=BankHolidays.ENGLAND_AND_WALES)
+        {h["date"] for h in calendar.get_holidays(division=BankHolidays.ENGLAND_AND_WALES)} | named
     )
 
 
+@lru_cache(maxsize=1)
 def calendar_ends() -> date:
     """The last date the bundled bank-holiday calendar covers."""
-    return max(bank_holidays())
+    from govuk_bank_holidays.bank_holidays import BankHolidays
+
+    calendar = BankHolidays(use_cached_holidays=True)
+    return max(h["date"] for h in calendar.get_holidays(division=BankHolidays.ENGLAND_AND_WALES))
 
 
 def _days_off() -> tuple[frozenset[date], frozenset[date]]:
