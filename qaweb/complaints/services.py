@@ -5,6 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from qaweb.complaints.models import (
     OUTCOMES,
@@ -160,6 +161,7 @@ def recompute_open_due_dates() -> int:
     stages = db.session.scalars(
         select(ComplaintStage)
         .join(Complaint, Complaint.id == ComplaintStage.complaint_id)
+        .options(contains_eager(ComplaintStage.complaint))  # the procedure, in one statement
         .where(ComplaintStage.responded_on.is_(None), Complaint.closed_on.is_(None))
     )
     changed = 0
