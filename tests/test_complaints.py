@@ -99,8 +99,9 @@ def test_dates_and_escalation_rules(officer):
     with pytest.raises(services.ComplaintError, match="cannot be before the stage started"):
         services.update_stage(stage)
     stage.responded_on = None
-    with pytest.raises(services.ComplaintError, match="has not been responded to yet"):
-        services.escalate(complaint, date(2026, 11, 20), None)
+    # Stage 1 is due 16 November 2026: until then the complainant waits for the response.
+    with pytest.raises(services.ComplaintError, match="has not been responded to yet and is still"):
+        services.escalate(complaint, date(2026, 11, 16), None)
     stage.responded_on, stage.outcome = date(2026, 11, 12), "not_upheld"
     services.update_stage(stage)
     with pytest.raises(services.ComplaintError, match="cannot start before"):
@@ -408,13 +409,17 @@ def test_lists_and_closure_days_are_the_councils(client, officer):
         "/complaints/settings",
         data={
             "what": "closure",
+            "closure-kind": "closure",
             "closure-day": ["24", "12", "2026"],
             "closure-reason": "Council closure",
         },
     )
-    complaint = log(date(2026, 12, 22))
+    complaint = log(date(2026, 12, 22), procedure="corporate")
     # 23, 29, 30, 31 Dec, 4, 5, 6, 7, 8, 11 Jan: the 24th is now a closure day too.
     assert complaint.stages[0].due_on == date(2027, 1, 11)
+    # The statutory clock counts a council closure day as a working day (the Regulations):
+    # 23, 24, 29, 30, 31 Dec, 4, 5, 6, 7, 8 Jan.
+    assert log(date(2026, 12, 22)).stages[0].due_on == date(2027, 1, 8)
     assert (
         client.post(
             "/complaints/settings", data={"what": "toggle", "list": "category", "item": "²"}

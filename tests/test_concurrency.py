@@ -328,6 +328,7 @@ def test_two_people_adding_the_same_closure_day_get_already_a_closure_day(live):
             "/complaints/settings",
             data={
                 "what": "closure",
+                "closure-kind": "closure",
                 "closure-day": ["24", "12", "2027"],
                 "closure-reason": "Council closure",
             },
@@ -338,6 +339,6 @@ def test_two_people_adding_the_same_closure_day_get_already_a_closure_day(live):
     assert statuses.count(302) == 1 and statuses.count(200) == 3, statuses
     for response in responses:
         if response.status_code == 200:
-            assert "That day is already a closure day" in response.get_data(as_text=True)
+            assert "That day is already a council closure day" in response.get_data(as_text=True)
     day = ClosureDay.day == date(2027, 12, 24)
     assert _count(live, select(func.count(ClosureDay.id)).where(day)) == 1

@@ -224,11 +224,21 @@ class ListEntryForm(FlaskForm):
 
 
 class ClosureDayForm(FlaskForm):
+    kind = RadioField(
+        "Which list",
+        choices=choices(
+            [
+                ("bank_holiday", "Extra bank holiday (stops every clock, the statutory one too)"),
+                ("closure", "Council closure day (corporate procedure and council targets only)"),
+            ]
+        ),
+        validators=[Required("Choose extra bank holiday or council closure day")],
+    )
     day = DateField("Date", validators=[Required("Enter the date")])
     reason = StringField(
         "Reason",
-        description="For example, council closure between Christmas "
-        "and New Year, or a new bank holiday",
+        description="For example, a bank holiday announced at short notice, or council "
+        "closure between Christmas and New Year",
         validators=[Required("Enter the reason"), MaxLength(200, "Reason")],
     )
-    submit = SubmitField("Add the closure day")
+    submit = SubmitField("Add the day")

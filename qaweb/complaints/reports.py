@@ -108,20 +108,24 @@ def _timeliness(periods):
         ComplaintStage.panel_on,
         ComplaintStage.report_on,
         ComplaintStage.responded_on,
+        Complaint.procedure,
     )
     combinations = db.session.execute(
         select(*clock, func.count())
+        .join(Complaint, Complaint.id == ComplaintStage.complaint_id)
         # No condition on the stage: the responded-on index finds the period's few stages.
         .where(_within(ComplaintStage.responded_on, periods))
         .group_by(*clock)
     )
     # [responded, in time, working days] per stage and period
     sums = {number: [[0, 0, 0] for _ in periods] for number in (1, 2, 3)}
-    calendar = Calendar()
+    # The statutory clock (closure days are working days) or the council's (corporate).
+    calendars = {True: Calendar(statutory=True), False: Calendar()}
     for stage in combinations:
         if stage.stage not in sums:
             continue  # the Ombudsman keeps no clock here
         count = stage[-1]
+        calendar = calendars[services.is_statutory(stage.procedure)]
         in_time = bool(services.within_timescale(stage, calendar.add))
         days = calendar.between(stage.started_on, stage.responded_on)
         for index, (start, end) in enumerate(periods):

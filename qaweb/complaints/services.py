@@ -5,6 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import contains_eager
 
 from qaweb.complaints.models import (
     OUTCOMES,
@@ -21,7 +22,10 @@ from qaweb.organisation.models import User
 
 #: Working days for each stage's response, and the most an extension may give.
 LIMITS = {1: (10, 20), 2: (25, 65)}
+#: Working days a complainant has to ask for the next stage after a response (the 2006
+#: Regulations: regulation 17 for Stage 2, regulation 18 for the review panel).
 STAGE2_REQUEST_WINDOW = 20
+REQUEST_WINDOW = 20
 PANEL_WITHIN, REPORT_WITHIN, RESPONSE_AFTER_REPORT = 30, 5, 15
 SOON = 3  # working days: "due soon" in My work
 
@@ -84,9 +88,31 @@ class Clock:
     overdue: bool
 
 
-def compute_due(stage: ComplaintStage, add=add_working_days) -> tuple[date | None, str]:
-    """The stage's next deadline, from the rules (never typed). ``add`` is the working-day
-    adder (a report passes a quicker one bound to one calendar)."""
+def is_statutory(complaint_or_procedure) -> bool:
+    """Whether the complaint runs on the statutory clock (the Children Act 1989
+    Representations Procedure (England) Regulations 2006: closure days are working days) or
+    on the council's corporate procedure (closure days are not). ``Complaint.procedure``
+    says which; anything but "corporate" is statutory."""
+    procedure = getattr(complaint_or_procedure, "procedure", complaint_or_procedure)
+    return procedure != "corporate"
+
+
+def adder(statutory: bool):
+    """``add_working_days`` on the statutory or the council's calendar."""
+
+    def add(start, days):
+        return add_working_days(start, days, statutory=statutory)
+
+    return add
+
+
+def compute_due(stage: ComplaintStage, add=None) -> tuple[date | None, str]:
+    """The stage's next deadline, from the rules (never typed), in working days on the
+    complaint's calendar (see ``is_statutory``). ``add`` is the working-day adder (a report
+    passes a quicker one bound to one calendar); without it, the stage's complaint decides
+    (a stage-like object with no complaint, as the demo builder passes, is statutory)."""
+    if add is None:
+        add = adder(is_statutory(getattr(stage, "complaint", None)))
     if stage.stage in LIMITS:
         normal, longest = LIMITS[stage.stage]
         return add(stage.started_on, longest if stage.extended else normal), ("Response due")
@@ -102,13 +128,53 @@ def compute_due(stage: ComplaintStage, add=add_working_days) -> tuple[date | Non
 def clock(stage: ComplaintStage, today: date | None = None) -> Clock:
     today = today or today_london()
     due, what = compute_due(stage)
-    if stage.responded_on or due is None:
-        return Clock(due, what, None, False)
-    left = working_days_between(today, due)
+    if stage.responded_on or due is None or not_answered(stage):
+        return Clock(due, what, None, not_answered(stage))
+    left = working_days_between(today, due, statutory=is_statutory(stage.complaint))
     return Clock(due, what, left, due < today)
 
 
-def within_timescale(stage: ComplaintStage, add=add_working_days) -> bool | None:
+def not_answered(stage: ComplaintStage) -> bool:
+    """A stage the complainant went past without a response (it ran out of time and a later
+    stage started): it stays on record as not answered and out of time."""
+    return not stage.responded_on and stage is not stage.complaint.current_stage
+
+
+def next_stage_window(stage: ComplaintStage) -> date | None:
+    """The last day the complainant may ask for the stage after ``stage`` without a late
+    reason: 20 working days after the response (or, when none came, after the day it was
+    due). None for Stage 3 and the Ombudsman (nothing after them here)."""
+    if stage.stage not in (1, 2):
+        return None
+    since = stage.responded_on or compute_due(stage)[0]
+    return add_working_days(since, REQUEST_WINDOW, statutory=is_statutory(stage.complaint))
+
+
+def recompute_open_due_dates() -> int:
+    """After the calendar changed (an extra bank holiday or a closure day added or removed):
+    work out again the stored due date of every stage still waiting for a response on an open
+    complaint, in the caller's transaction, so every list, filter and export reads the same
+    date as the complaint page. Returns how many stages' dates changed."""
+    from qaweb.core.workdays import forget_days_off
+
+    forget_days_off()
+    stages = db.session.scalars(
+        select(ComplaintStage)
+        .join(Complaint, Complaint.id == ComplaintStage.complaint_id)
+        .options(contains_eager(ComplaintStage.complaint))  # the procedure, in one statement
+        .where(ComplaintStage.responded_on.is_(None), Complaint.closed_on.is_(None))
+    )
+    changed = 0
+    for stage in stages:
+        due = compute_due(stage)[0]
+        if due != stage.due_on:
+            stage.due_on = due
+            changed += 1
+    db.session.flush()
+    return changed
+
+
+def within_timescale(stage: ComplaintStage, add=None) -> bool | None:
     due, _ = compute_due(stage, add)
     if not stage.responded_on or due is None:
         return None
@@ -184,21 +250,28 @@ def escalate(
     current = complaint.current_stage
     if current is None or current.stage >= 4:
         raise ComplaintError("This complaint cannot be escalated further")
+    name = STAGES[current.stage].split(":")[0]
     if not current.responded_on:
+        # A complainant may go on when the stage was not answered in its time: the stage
+        # stays on record as not answered and out of time (nothing invented for it).
+        due = compute_due(current)[0]
+        if due is None or started_on <= due:
+            raise ComplaintError(
+                f"{STAGES[current.stage]} has not been responded to yet and is still within "
+                f"its time" + (f" (due {format_date(due)})" if due else "") + ": record the "
+                "response first"
+            )
+    elif started_on < current.responded_on:
         raise ComplaintError(
-            f"{STAGES[current.stage]} has not been responded to yet: record the response first"
-        )
-    if started_on < current.responded_on:
-        raise ComplaintError(
-            f"The next stage cannot start before the {STAGES[current.stage].split(':')[0]} "
+            f"The next stage cannot start before the {name} "
             f"response ({format_date(current.responded_on)})"
         )
-    if current.stage == 1 and complaint.procedure == "statutory":
-        limit = add_working_days(current.responded_on, STAGE2_REQUEST_WINDOW)
+    if current.stage in (1, 2) and is_statutory(complaint):
+        limit = next_stage_window(current)
         if started_on > limit and not late_reason.strip():
             raise ComplaintError(
-                f"The Stage 2 request came after the 20 working days allowed (by "
-                f"{format_date(limit)}): record why it is accepted late"
+                f"The Stage {current.stage + 1} request came after the 20 working days "
+                f"allowed (by {format_date(limit)}): record why it is accepted late"
             )
     stage = ComplaintStage(
         complaint=complaint,

@@ -34,7 +34,7 @@ from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import add_named, commit_unique, paginate, pagination_params, toggle_active
+from qaweb.core.lists import add_named, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -109,10 +109,20 @@ def _filtered(filters):
     if filters.get("area"):
         stmt = stmt.where(Complaint.service_area_id == int(filters["area"]))
     if filters.get("overdue"):
+        overdue_later = aliased(ComplaintStage)
         stmt = stmt.where(
             Complaint.id.in_(
                 select(ComplaintStage.complaint_id).where(
-                    ComplaintStage.responded_on.is_(None), ComplaintStage.due_on < today_london()
+                    ComplaintStage.responded_on.is_(None),
+                    ComplaintStage.due_on < today_london(),
+                    # A stage left unanswered when the complainant went on is on record as
+                    # out of time; the complaint is overdue only if its current stage is.
+                    ~select(overdue_later.id)
+                    .where(
+                        overdue_later.complaint_id == ComplaintStage.complaint_id,
+                        overdue_later.stage > ComplaintStage.stage,
+                    )
+                    .exists(),
                 )
             )
         )
@@ -544,6 +554,59 @@ def report_workbook():
 # -- the council's lists and calendar ----------------------------------------------------------
 
 
+def _already(kind: str) -> str:
+    from qaweb.core.workdays import BANK_HOLIDAY
+
+    return "That day is already " + (
+        "an extra bank holiday" if kind == BANK_HOLIDAY else "a council closure day"
+    )
+
+
+def _added(kind: str, moved: int) -> str:
+    from qaweb.core.workdays import BANK_HOLIDAY
+
+    what = (
+        "Extra bank holiday added: every complaint clock skips it"
+        if kind == BANK_HOLIDAY
+        else "Council closure day added: corporate-procedure clocks skip it (the statutory "
+        "clock does not)"
+    )
+    return what + (f"; {moved} open deadline{'s' if moved != 1 else ''} moved." if moved else ".")
+
+
+def _save_calendar_day() -> int | None:
+    """Save the day just added and, in the same transaction, move the stored due dates of
+    the open stages, so the list, My work, the overdue filter and the exports agree with the
+    complaint page. How many deadlines moved; None (rolled back) when someone else added the
+    same day a moment earlier."""
+    from sqlalchemy.exc import IntegrityError
+
+    from qaweb.core.db import is_unique_violation
+    from qaweb.core.workdays import forget_days_off
+
+    try:
+        db.session.flush()
+        moved = services.recompute_open_due_dates()
+        db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        forget_days_off()
+        if not is_unique_violation(error):
+            raise
+        return None
+    forget_days_off()
+    return moved
+
+
+def _moved(day, moved: int | None) -> str:
+    from qaweb.core.timefmt import format_date
+    from qaweb.core.workdays import DAY_KINDS
+
+    return f"{format_date(day.day)} is now: {DAY_KINDS[day.kind].lower()}" + (
+        f"; {moved} open deadline{'s' if moved != 1 else ''} moved." if moved else "."
+    )
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
@@ -552,7 +615,7 @@ def settings():
 
     from qaweb.complaints.forms import ClosureDayForm, ListEntryForm
     from qaweb.core.permissions import ADMIN, COMPLAINTS_OFFICER, has_any_role
-    from qaweb.core.workdays import ClosureDay, calendar_ends
+    from qaweb.core.workdays import BANK_HOLIDAY, CLOSURE, ClosureDay, calendar_ends
 
     if not has_any_role(current_user, COMPLAINTS_OFFICER, ADMIN):
         abort(403)
@@ -569,6 +632,17 @@ def settings():
             db.session.commit()
             flash(f"{item.name} is {'offered' if item.active else 'no longer offered'}.", "success")
             return redirect(url_for(".settings"))
+        if what == "move":
+            # A day on the wrong list (say a bank holiday recorded as a closure day before the
+            # two lists were kept apart) moves to the other; open deadlines move with it.
+            item = request.form.get("item", "")
+            day = db.session.get(ClosureDay, int(item)) if item.isdigit() else None
+            if day is None:
+                abort(404)
+            day.kind = CLOSURE if day.kind == BANK_HOLIDAY else BANK_HOLIDAY
+            moved = _save_calendar_day()
+            flash(_moved(day, moved), "success")
+            return redirect(url_for(".settings"))
         if what == "entry" and entry_form.validate_on_submit():
             model = models[entry_form.list.data]
             entry = add_named(
@@ -578,16 +652,23 @@ def settings():
                 flash(f"{entry.name} added.", "success")
                 return redirect(url_for(".settings"))
         if what == "closure" and closure_form.validate_on_submit():
-            day = closure_form.day.data
-            if db.session.scalar(select(ClosureDay.id).where(ClosureDay.day == day)):
-                closure_form.day.errors.append("That day is already a closure day")
+            day, kind = closure_form.day.data, closure_form.kind.data
+            existing = db.session.scalar(select(ClosureDay).where(ClosureDay.day == day))
+            if existing is not None:
+                closure_form.day.errors.append(_already(existing.kind))
             else:
-                db.session.add(ClosureDay(day=day, reason=closure_form.reason.data.strip()))
-                if commit_unique():
-                    flash("Closure day added: deadlines from now on skip it.", "success")
+                db.session.add(
+                    ClosureDay(day=day, kind=kind, reason=closure_form.reason.data.strip())
+                )
+                moved = _save_calendar_day()
+                if moved is not None:
+                    flash(_added(kind, moved), "success")
                     return redirect(url_for(".settings"))
-                closure_form.day.errors.append("That day is already a closure day")
+                # Someone else added the day at the same moment.
+                existing = db.session.scalar(select(ClosureDay).where(ClosureDay.day == day))
+                closure_form.day.errors.append(_already(existing.kind if existing else kind))
     ends = calendar_ends()
+    days = list(db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())))
     return render_template(
         "complaints/settings.html",
         entry_form=entry_form,
@@ -596,7 +677,8 @@ def settings():
         themes=list(
             db.session.scalars(select(ComplimentThemeOption).order_by(ComplimentThemeOption.name))
         ),
-        closures=list(db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc()))),
+        closures=[d for d in days if d.kind != BANK_HOLIDAY],
+        bank_holidays=[d for d in days if d.kind == BANK_HOLIDAY],
         calendar_ends=ends,
         calendar_warning=ends - today_london() < timedelta(days=365),
     )
