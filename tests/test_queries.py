@@ -97,6 +97,10 @@ BUDGET_FOR = {
     "Supervision annual workbook": 25,
     "Complaints report workbook": 20,
     "Practice week report workbook": 25,
+    # The week page also asks whether the person has anything for "add your week" (one
+    # EXISTS), so the feed link is never offered for an empty calendar.
+    "Practice week page": 13,
+    "Practice week page (practitioner)": 13,
 }
 # The week the benchmark reports on has a week before it at scale 2, whose figures are read
 # (one statement) for the comparison; the everyday demo's past week is its first.

@@ -199,36 +199,48 @@ def session_attendees(session: LearningSession, user, organiser: bool) -> list:
     return [p for p in people if p.id == user.id]
 
 
+def _feed_observations(week, person):
+    return select(Observation).where(
+        Observation.week_id == week.id,
+        Observation.status.not_in((REQUESTED, CANCELLED, NOT_HELD)),
+        (Observation.observer_id == person.id) | (Observation.practitioner_id == person.id),
+    )
+
+
+def _feed_sessions(week, person):
+    booked = select(SessionBooking.session_id).where(
+        SessionBooking.user_id == person.id, SessionBooking.status == BOOKED
+    )
+    return select(LearningSession).where(
+        LearningSession.week_id == week.id,
+        LearningSession.status != SESSION_CANCELLED,
+        LearningSession.id.in_(booked) | (LearningSession.facilitator_id == person.id),
+    )
+
+
 def person_week(week, person) -> tuple[list[Observation], list[LearningSession]]:
     """What goes in a person's "add your week" feed: their scheduled observations (as observer
     or practitioner) and the sessions they are booked on or facilitate, in time order.
     Cancelled, not-held and still-requested items are left out."""
     observations = list(
-        db.session.scalars(
-            select(Observation)
-            .where(
-                Observation.week_id == week.id,
-                Observation.status.not_in((REQUESTED, CANCELLED, NOT_HELD)),
-                (Observation.observer_id == person.id) | (Observation.practitioner_id == person.id),
-            )
-            .order_by(Observation.starts_at)
-        )
-    )
-    booked = select(SessionBooking.session_id).where(
-        SessionBooking.user_id == person.id, SessionBooking.status == BOOKED
+        db.session.scalars(_feed_observations(week, person).order_by(Observation.starts_at))
     )
     week_sessions = list(
-        db.session.scalars(
-            select(LearningSession)
-            .where(
-                LearningSession.week_id == week.id,
-                LearningSession.status != SESSION_CANCELLED,
-                LearningSession.id.in_(booked) | (LearningSession.facilitator_id == person.id),
-            )
-            .order_by(LearningSession.starts_at)
-        )
+        db.session.scalars(_feed_sessions(week, person).order_by(LearningSession.starts_at))
     )
     return observations, week_sessions
+
+
+def has_feed(week, person) -> bool:
+    """Whether ``person_week`` would give anything (one statement): the week page offers
+    the feed only then."""
+    return bool(
+        db.session.scalar(
+            select(
+                _feed_observations(week, person).exists() | _feed_sessions(week, person).exists()
+            )
+        )
+    )
 
 
 def _finish(calendar: Calendar) -> bytes:

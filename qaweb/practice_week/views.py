@@ -156,7 +156,7 @@ def week(week_id):
         figures=reports.figures(week) if services.can_organise(current_user) else None,
         material_form=MaterialForm(),
         history=history_for(db.session, week) if services.can_organise(current_user) else [],
-        has_calendar=any(calendar.person_week(week, current_user)),
+        has_calendar=calendar.has_feed(week, current_user),
     )
 
 
