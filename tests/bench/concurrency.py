@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
-from load import BIN, ROOT, WORKERS, free_port, wait_until_up
+from load import ROOT, WORKERS, start_server, wait_until_up
 
 USERS = int(os.environ.get("QAWEB_BENCH_CREATE_USERS", "8"))
 PER_USER = int(os.environ.get("QAWEB_BENCH_CREATES", "10"))
@@ -116,29 +116,7 @@ def officer(web, base: str, i: int, ids: dict, start: threading.Barrier, outcome
 
 def run_one(engine_name: str, url: str) -> dict:
     ids = prepare(url)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "QAWEB_ENV": "development",
-        "SECRET_KEY": "bench-secret-key-not-for-production",
-    }
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--no-control-socket",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "wsgi:app",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server, base, _env = start_server(url)
     outcome: list = []
     try:
         wait_until_up(base, server)

@@ -46,9 +46,10 @@ def wait_until_up(base: str, server: subprocess.Popen, seconds=60):
     raise RuntimeError("gunicorn did not answer /health in time")
 
 
-def run_load(database_url: str, engine: str) -> list[dict]:
+def start_server(database_url: str) -> tuple[subprocess.Popen, str, dict]:
+    """gunicorn (WORKERS workers) on a free port serving ``database_url``: (process, base
+    URL, its environment). The caller waits with ``wait_until_up`` and stops it."""
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -70,6 +71,11 @@ def run_load(database_url: str, engine: str) -> list[dict]:
         cwd=ROOT,
         env=env,
     )
+    return server, f"http://127.0.0.1:{port}", env
+
+
+def run_load(database_url: str, engine: str) -> list[dict]:
+    server, base, env = start_server(database_url)
     print(
         f"[load] gunicorn {WORKERS} workers on {base} ({engine}); {USERS} users, "
         f"{REQUESTS} requests ...",
