@@ -34,7 +34,7 @@ from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import add_named, paginate, pagination_params, toggle_active
+from qaweb.core.lists import add_named, as_id, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
@@ -636,7 +636,8 @@ def settings():
             # A day on the wrong list (say a bank holiday recorded as a closure day before the
             # two lists were kept apart) moves to the other; open deadlines move with it.
             item = request.form.get("item", "")
-            day = db.session.get(ClosureDay, int(item)) if item.isdigit() else None
+            day_id = as_id(item)
+            day = db.session.get(ClosureDay, day_id) if day_id else None
             if day is None:
                 abort(404)
             day.kind = CLOSURE if day.kind == BANK_HOLIDAY else BANK_HOLIDAY
