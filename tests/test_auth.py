@@ -292,3 +292,23 @@ def test_a_very_long_email_is_refused_politely(client):
     response = client.post("/sign-in", data={"email": "a" * 300 + "@x.org", "password": "x"})
     assert response.status_code == 200
     assert "Email address must be 254 characters or fewer" in response.get_data(as_text=True)
+
+
+def test_an_office_sharing_one_address_is_not_held_up_by_its_neighbours_mistakes(
+    app, make_user, monkeypatch
+):
+    """Behind an office's shared address everyone is one address: colleagues mistyping their
+    passwords must not make a person who signs in from there every day wait."""
+    monkeypatch.setitem(app.config, "SIGN_IN_FIRST_DELAY_SECONDS", 60)
+    regular, stranger = make_user(), make_user()
+    desk = app.test_client()
+    assert _try(desk, regular.email, PASSWORD, environ=OFFICE)[0] == 302
+    desk.post("/sign-out", environ_base=OFFICE)
+    colleagues = [make_user() for _ in range(app.config["SIGN_IN_ADDRESS_FREE_FAILURES"] + 2)]
+    for person in colleagues:
+        _try(app.test_client(), person.email, "mistyped", environ=OFFICE)
+    # Someone new at that address waits, as an attacker trying many accounts would...
+    page = _try(app.test_client(), stranger.email, PASSWORD, environ=OFFICE)[1]
+    assert "too many failed attempts" in page
+    # ...but the person who signs in there every day does not.
+    assert _try(app.test_client(), regular.email, PASSWORD, environ=OFFICE)[0] == 302
