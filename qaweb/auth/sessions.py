@@ -15,9 +15,11 @@ from datetime import timedelta
 from flask import current_app, request
 from flask import session as cookie
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import OperationalError
 
 from qaweb.auth.models import UserSession
 from qaweb.core.db import utcnow
+from qaweb.core.lists import as_id
 from qaweb.extensions import db
 from qaweb.organisation.models import User
 
@@ -83,14 +85,14 @@ def load_user(user_id: str) -> User | None:
     use it first), so nothing else is committed with it."""
     key = cookie.get(COOKIE_KEY)
     user_key, _, token = str(user_id).partition(":")
-    if not key or not user_key.isdigit():
+    if not key or as_id(user_key) is None:
         return None
     config = current_app.config
     now = utcnow()
     row = db.session.execute(
         select(UserSession.id, UserSession.last_seen_at).where(
             UserSession.key_hash == _hash(key),
-            UserSession.user_id == int(user_key),
+            UserSession.user_id == as_id(user_key),
             UserSession.ended_at.is_(None),
             UserSession.last_seen_at > now - timedelta(minutes=config["SESSION_IDLE_MINUTES"]),
             UserSession.created_at > now - timedelta(hours=config["SESSION_MAX_HOURS"]),
@@ -98,18 +100,23 @@ def load_user(user_id: str) -> User | None:
     ).first()
     if row is None:
         return None  # signed out, idle too long, or too old: sign in again
-    user = db.session.get(User, int(user_key))
+    user = db.session.get(User, as_id(user_key))
     if user is None or not hmac.compare_digest(user.session_token(), token):
         return None  # the password changed since this session began
     if now - row.last_seen_at >= timedelta(seconds=config["SESSION_SEEN_INTERVAL_SECONDS"]):
-        db.session.execute(
-            update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
-        )
-        # Keep the loaded person (and what the view reads through it) without reloading.
-        session = db.session()
-        expire, session.expire_on_commit = session.expire_on_commit, False
         try:
-            session.commit()
-        finally:
-            session.expire_on_commit = expire
+            db.session.execute(
+                update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now)
+            )
+            # Keep the loaded person (and what the view reads through it) without reloading.
+            session = db.session()
+            expire, session.expire_on_commit = session.expire_on_commit, False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = expire
+        except OperationalError:
+            # SQLite: someone saved since this page's read began, so its snapshot cannot
+            # become a write. The last-seen time is advisory: a later request writes it.
+            db.session.rollback()
     return user
