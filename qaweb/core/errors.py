@@ -226,6 +226,9 @@ def database_problem(error) -> str | None:
         return "down"
     if sqlstate is not None:
         # Connection exception (08…), operator intervention (57…: shutdown, cannot connect now).
+        # 57014 is a statement cancelled (statement_timeout): a slow query, not a lost server.
+        if sqlstate == "57014":
+            return None
         return "down" if sqlstate[:2] in ("08", "57") else None
     module = type(orig).__module__ if orig is not None else ""
     if module.startswith("psycopg"):
