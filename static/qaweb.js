@@ -26,6 +26,10 @@ document.addEventListener("DOMContentLoaded", () => {
 
 // -- htmx configuration (history restore, indicators) -----------------------------------
 
+// Lets a form held back to renew its token be sent again past the double-submit guard
+// (set in "Submit buttons" below).
+let releaseForm = () => {};
+
 // -- Unsaved changes: warn before leaving a page with typed text not yet saved ----------
 // A form counts as changed from the first keystroke until it is saved (a plain submit, or
 // an htmx request from inside it that succeeds). Filter forms (GET) never count.
@@ -58,11 +62,16 @@ document.addEventListener("DOMContentLoaded", () => {
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!isPostForm(form)) return;
-    if (tokenStale && !form.dataset.qawebRenewed) {
+    // An htmx form is held and renewed by htmx:confirm below; this is for plain posts.
+    const byHtmx = event.defaultPrevented || Boolean(form.closest("[hx-post], [data-hx-post]"));
+    if (tokenStale && !byHtmx && !form.dataset.qawebRenewed) {
       event.preventDefault();
       const submitter = event.submitter;
       form.dataset.qawebRenewed = "1"; // once: if still signed out, the server says so
-      renewToken().then(() => form.requestSubmit(submitter || undefined));
+      renewToken().then(() => {
+        releaseForm(form); // the guard took this submit for a send: this one is the send
+        form.requestSubmit(submitter || undefined);
+      });
       return;
     }
     delete form.dataset.qawebRenewed;
@@ -280,6 +289,7 @@ document.addEventListener("DOMContentLoaded", () => {
       button.removeAttribute("aria-disabled");
     }
   };
+  releaseForm = release;
 
   const htmxDriven = (form) =>
     Boolean(window.htmx) &&
