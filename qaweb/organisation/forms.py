@@ -24,13 +24,6 @@ from qaweb.core.lists import FilterForm, as_id
 from qaweb.core.permissions import ROLE_HINTS, ROLES
 
 
-def _id(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def teams_outside(team_ids, area_ids) -> list:
     """The teams among ``team_ids`` that are not in any of the service areas ``area_ids``
     (ids as posted; ones that are not numbers are left to the select's own check)."""
@@ -39,8 +32,8 @@ def teams_outside(team_ids, area_ids) -> list:
     from qaweb.extensions import db
     from qaweb.organisation.models import Team
 
-    teams = {_id(t) for t in team_ids} - {None}
-    areas = {_id(a) for a in area_ids} - {None}
+    teams = {as_id(t) for t in team_ids} - {None}
+    areas = {as_id(a) for a in area_ids} - {None}
     if not teams or not areas:
         return []
     return list(
@@ -59,7 +52,7 @@ class AreaAndTeam:
         from qaweb.extensions import db
         from qaweb.organisation.models import ServiceArea, Team
 
-        team = db.session.get(Team, _id(field.data)) if _id(field.data) else None
+        team = db.session.get(Team, as_id(field.data)) if as_id(field.data) else None
         if team is None:
             return
         if self.service_area_id.errors:
@@ -67,7 +60,7 @@ class AreaAndTeam:
         if not self.service_area_id.data:
             self.service_area_id.data = str(team.service_area_id)
             return
-        area_id = _id(self.service_area_id.data)
+        area_id = as_id(self.service_area_id.data)
         if area_id is None:
             return
         if team.service_area_id != area_id:
