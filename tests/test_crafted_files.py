@@ -281,7 +281,7 @@ def test_staff_import_reads_a_declared_whole_sheet_in_flat_memory(admin_client):
         [crafted.STAFF_HEADER, ["ann.lee@council.example", "Ann", "Lee", "Oaks"]]
     )
     response, peak = measured(lambda: upload_staff(admin_client, "staff.xlsx", data))
-    assert "1 rows: 1 new" in " ".join(page(response).split())
+    assert "1 row: 1 new" in " ".join(page(response).split())
     assert peak < CEILING, f"peak {peak / 1e6:.1f} MB"
 
 
@@ -333,7 +333,7 @@ def test_values_longer_than_qaweb_keeps_are_problems_not_a_500(admin_client):
 def test_invisible_characters_in_a_team_name_still_match_the_team(admin_client):
     data = "Email,First name,Last name,Team\r\nann@b.example,Ann,Lee,\u200fOa\u200dks\r\n"
     text = " ".join(page(upload_staff(admin_client, "staff.csv", data.encode())).split())
-    assert "1 rows: 1 new" in text and "is not a team" not in text
+    assert "1 row: 1 new" in text and "is not a team" not in text
 
 
 def test_an_email_still_invalid_after_cleaning_is_refused(admin_client):
