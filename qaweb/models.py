@@ -9,6 +9,7 @@ from qaweb.complaints.models import (
     Compliment,
     ComplimentThemeOption,
 )
+from qaweb.core.council_template import CouncilTemplate
 from qaweb.core.grading import GradeLevel
 from qaweb.core.history import ChangeLog
 from qaweb.core.references import ReferenceCounter
@@ -41,6 +42,7 @@ __all__ = [
     "ComplaintStage",
     "Compliment",
     "ComplimentThemeOption",
+    "CouncilTemplate",
     "FeedbackRequest",
     "Finding",
     "FormSubmission",

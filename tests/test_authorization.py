@@ -66,6 +66,9 @@ EXPECTED = {
     "organisation.import_staff": ("GET", {"admin"}),
     "organisation.import_preview": ("GET", {"admin"}),
     "organisation.settings": ("GET", {"admin"}),
+    "organisation.upload_template": ("POST", {"admin"}),
+    "organisation.download_template": ("GET", {"admin"}),
+    "organisation.remove_template": ("POST", {"admin"}),
     "tools.index": ("GET", {"admin"}),
     "tools.upload": ("GET", {"admin"}),
     "tools.version": ("GET", {"admin"}),
@@ -231,6 +234,7 @@ def records(app, make_user, make_team, make_action):
     )
     open_complaint(complaint, None)
     practice = _practice_week(owner, make_user, make_team)
+    db.session.add(_council_template())
     db.session.commit()
     return {
         "action_id": action.id,
@@ -250,6 +254,21 @@ def records(app, make_user, make_team, make_action):
         "scope": "all",
         **practice,
     }
+
+
+def _council_template():
+    """The council's Word template in use (python-docx's own has every style papers use)."""
+    import io
+
+    import docx
+
+    from qaweb.core.council_template import CouncilTemplate
+
+    out = io.BytesIO()
+    docx.Document().save(out)
+    return CouncilTemplate(
+        filename="Letterhead.docx", size=len(out.getvalue()), content=out.getvalue()
+    )
 
 
 def _practice_week(owner, make_user, make_team):

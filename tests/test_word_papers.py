@@ -358,6 +358,9 @@ def test_a_paper_is_built_on_the_councils_template():
 def test_a_template_missing_a_style_is_refused_by_name():
     with pytest.raises(TemplateError) as refused:
         open_template(council_template(drop_styles=("Table Grid", "List Bullet 2")))
-    assert str(refused.value) == "The template has no style named List Bullet 2, Table Grid."
+    assert str(refused.value) == (
+        "The template has no style named List Bullet 2 and Table Grid. Use each one once in "
+        "Word (the text can be deleted again) and upload it again"
+    )
     with pytest.raises(TemplateError, match="must be a Word document"):
         open_template(b"%PDF-1.7 not a Word document")

@@ -174,6 +174,11 @@ NEEDED_STYLES = (
 )
 
 
+def _names(names: Sequence[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 class TemplateError(ValueError):
     """A council template that papers cannot be built on; the message says why."""
 
@@ -186,12 +191,16 @@ def open_template(blob: bytes):
         document = Document(io.BytesIO(blob))
     except Exception as error:  # python-docx raises several kinds for a file it cannot read
         raise TemplateError(
-            "The template must be a Word document (.docx) saved from Word."
+            "The template must be a Word document (.docx or .dotx) saved from Word"
         ) from error
     names = {style.name for style in document.styles}
     missing = [name for name in NEEDED_STYLES if name not in names]
     if missing:
-        raise TemplateError("The template has no style named " + ", ".join(missing) + ".")
+        raise TemplateError(
+            "The template has no style named "
+            + _names(missing)
+            + ". Use each one once in Word (the text can be deleted again) and upload it again"
+        )
     body = document.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
@@ -231,6 +240,25 @@ class WordPaper:
             self._page()
         self._header_footer(dated or today_london())
         self._properties(_text(author), _text(subject))
+
+    @classmethod
+    def for_council(cls, title: str, author: str, subject: str = "", dated: date | None = None):
+        """A paper on the council's uploaded template (Admin → Settings), or on the built-in
+        A4 template when none is uploaded or the stored one can no longer be opened, with
+        the council's name from its settings. Needs an app context."""
+        from flask import current_app
+
+        from qaweb.core import council_template
+        from qaweb.core.settings import get_setting
+
+        council = get_setting("council_name")
+        template = council_template.current_content()
+        if template:
+            try:
+                return cls(title, council, author, subject, dated, template=template)
+            except TemplateError as error:
+                current_app.logger.warning("Council Word template not used: %s", error)
+        return cls(title, council, author, subject, dated)
 
     # -- set-up ----------------------------------------------------------------------------
 

@@ -209,3 +209,24 @@ class SettingsForm(FlaskForm):
         choices=choices((n, str(n)) for n in range(2, 11)),
     )
     submit = SubmitField("Save settings")
+
+
+class TemplateForm(FlaskForm):
+    """The council's Word template (the page's second form, so its fields are prefixed)."""
+
+    file = FileField(
+        "Upload the council's Word template",
+        description=(
+            "A .docx or .dotx file from Word with the council's letterhead, logo, fonts and "
+            "heading styles, smaller than 5 MB"
+        ),
+        validators=[
+            FileRequired("Select the council's Word template"),
+            FileAllowed(["docx", "dotx"], "The template must be a .docx or .dotx file"),
+        ],
+    )
+    submit = SubmitField("Upload template")
+
+
+class RemoveTemplateForm(FlaskForm):
+    submit = SubmitField("Remove the template and use the built-in one")

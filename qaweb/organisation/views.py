@@ -1,24 +1,38 @@
 import calendar
+import io
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 
+from qaweb.core import council_template, spreadsheets, submissions
 from qaweb.core import settings as setting_labels
-from qaweb.core import spreadsheets, submissions
 from qaweb.core.excel import send_workbook
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.core.settings import Setting, get_setting, set_setting
+from qaweb.core.word import NEEDED_STYLES, TemplateError
 from qaweb.extensions import db
 from qaweb.organisation import exports, services, staff_import
 from qaweb.organisation.forms import (
     ConfirmImportForm,
     ImportForm,
+    RemoveTemplateForm,
     ServiceAreaForm,
     SettingsForm,
     TeamForm,
+    TemplateForm,
     UserFilterForm,
     UserForm,
     role_hint_params,
@@ -322,12 +336,80 @@ def settings():
         if problem is None:
             flash("Settings saved.", "success")
             return redirect(url_for(".settings"))
+    return _settings_page(form, problem=problem)
+
+
+def _settings_page(form, problem=None, template_form=None):
     return render_template(
         "organisation/settings.html",
         form=form,
         problem=problem,
         history=_settings_history(),
+        template=council_template.current(),
+        template_form=template_form or TemplateForm(prefix="template"),
+        remove_form=RemoveTemplateForm(prefix="remove"),
+        needed_styles=NEEDED_STYLES,
     )
+
+
+def _settings_form():
+    setting = db.session.scalar(db.select(Setting).where(Setting.key == "council_name"))
+    values = {key: get_setting(key) for key in SETTING_KEYS}
+    return SettingsForm(formdata=None, **values, version=getattr(setting, "version", ""))
+
+
+@bp.post("/settings/template")
+@admin_only
+def upload_template():
+    """Check the uploaded template and build every paper on it from now on; a refusal
+    (too large, not Word, crafted, a style missing) is shown on the settings page."""
+    form = TemplateForm(prefix="template")
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read(council_template.MAX_FILE + 1)
+        try:
+            template = council_template.save(upload.filename, data, current_user)
+        except TemplateError as error:
+            form.file.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(
+                f"Papers are now built on “{template.filename}”. Download a paper to check it.",
+                "success",
+            )
+            return redirect(url_for(".settings") + "#template")
+    return _settings_page(_settings_form(), template_form=form)
+
+
+@bp.get("/settings/template.docx")
+@admin_only
+def download_template():
+    template = council_template.current()
+    if template is None:
+        abort(404)
+    # Stored as a .docx whatever it was uploaded as; send_file writes any name safely.
+    stem = template.filename.rsplit(".", 1)[0] or "template"
+    return send_file(
+        io.BytesIO(template.content),
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        as_attachment=True,
+        download_name=f"{stem}.docx",
+    )
+
+
+@bp.post("/settings/template/remove")
+@admin_only
+def remove_template():
+    form = RemoveTemplateForm(prefix="remove")
+    if form.validate_on_submit():
+        removed = council_template.remove(current_user)
+        db.session.commit()
+        if removed is not None:
+            flash(
+                f"“{removed.filename}” removed: papers are built on the built-in A4 template.",
+                "success",
+            )
+    return redirect(url_for(".settings") + "#template")
 
 
 def _settings_history():

@@ -9,13 +9,14 @@ from qaweb.thematic.models import FINDING_KINDS
 ACTION_HEADERS = ("Reference", "Action", "Owner", "Due", "Status")
 
 
-def docx_bytes(audit, paper: services.Paper, actions, council: str, downloaded_by: str) -> bytes:
-    """The board paper as a document the QA Board can circulate: the terms of reference
-    ``paper`` chose (``services.paper``, the same as the print view), the findings with
-    their evidence nested under each, and the actions as a table. ``downloaded_by`` is the
-    person's name, recorded as the document's author."""
+def docx_bytes(audit, paper: services.Paper, actions, downloaded_by: str) -> bytes:
+    """The board paper as a document the QA Board can circulate, on the council's Word
+    template (or the built-in A4 one): the terms of reference ``paper`` chose
+    (``services.paper``, the same as the print view), the findings with their evidence
+    nested under each, and the actions as a table. ``downloaded_by`` is the person's name,
+    recorded as the document's author."""
     title = f"Thematic audit: {audit.title}"
-    word = WordPaper(title, council, downloaded_by, subject="Thematic audit: QA Board paper")
+    word = WordPaper.for_council(title, downloaded_by, subject="Thematic audit: QA Board paper")
     word.heading(title, level=0)
     word.status_line(paper.purpose, *paper.parts)
     word.heading("Terms of reference", level=1)

@@ -14,7 +14,6 @@ from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
 from qaweb.core.lists import add_named, contains, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
-from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
@@ -556,7 +555,6 @@ def docx(audit_id):
         audit,
         services.paper(audit),
         _actions(audit),
-        council=get_setting("council_name"),
         downloaded_by=current_user.name,
     )
     response = Response(
