@@ -1,0 +1,238 @@
+"""Every file qaweb produces for people to open, send or print, in one list: who downloads
+it, from where, and how many A4 pages it may print as.
+
+The documents lane (tests/documents) downloads each from the demo council as that person,
+converts every .docx and .xlsx to PDF in one headless LibreOffice run and checks the PDF,
+and parses every .ics with two calendar parsers other than the one that wrote it.
+``test_every_download_route_is_in_the_catalogue`` fails when a route that sends a .docx,
+.xlsx or .ics has no entry here.
+
+Page bounds are what LibreOffice 7.4 printed for the everyday demo (the counts seen are in
+the comments), with room for the demo's dates moving on; a file that suddenly prints as many
+more pages (a lost print set-up, a table that no longer fits the page) fails.
+"""
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+DOMAIN = "demo-council.example"
+DEMO_PASSWORD = "qaweb-demo-2026"
+LETTERHEAD = "Demo Council · Children's Services · Civic Offices, Demo Town"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One file: ``name`` (the file saved, without extension), the demo person's email
+    prefix who downloads it, the URL (from the demo's record ids), and for a paper or
+    workbook the page count range (inclusive) it must print within."""
+
+    name: str
+    role: str
+    url: Callable[[dict], str]
+    kind: str  # "docx", "xlsx" or "ics"
+    pages: tuple[int, int] = (0, 0)
+    #: Upload the council's Word template (``letterhead_template``) before downloading.
+    on_template: bool = False
+
+
+#: The routes (endpoint names) the catalogue covers; the lane checks that every route sending
+#: a .docx, .xlsx or .ics is one of them.
+ENDPOINTS = {
+    "actions.export",
+    "organisation.users_export",
+    "organisation.download_template",
+    "complaints.export",
+    "complaints.report_workbook",
+    "practice_week.person_calendar",
+    "practice_week.records_export",
+    "practice_week.report_workbook",
+    "practice_week.schedule_export",
+    "practice_week.import_template",
+    "practice_week.observation_invite",
+    "practice_week.session_invite",
+    "supervision.annual_report",
+    "supervision.export",
+    "thematic.docx",
+    "thematic.workbook",
+    "thematic.export",
+}
+
+DOCUMENTS = [
+    # -- Word papers ---------------------------------------------------------------------
+    Document(
+        "thematic-board-paper",
+        "qa.officer",
+        lambda ids: f"/thematic/{ids['thematic_full']}.docx",
+        "docx",
+        (1, 4),  # seen: 2
+    ),
+    Document(
+        "thematic-board-paper-planned",
+        "qa.board",
+        lambda ids: f"/thematic/{ids['thematic_planned']}.docx",
+        "docx",
+        (1, 1),  # seen: 1
+    ),
+    Document(
+        "thematic-board-paper-on-template",
+        "qa.officer",
+        lambda ids: f"/thematic/{ids['thematic_full']}.docx",
+        "docx",
+        (1, 4),  # seen: 2
+        on_template=True,
+    ),
+    Document(
+        "council-template",
+        "admin",
+        lambda ids: "/admin/settings/template.docx",
+        "docx",
+        (1, 1),  # seen: 1
+        on_template=True,
+    ),
+    # -- workbooks -------------------------------------------------------------------------
+    Document(
+        "thematic-audit-workbook",
+        "qa.officer",
+        lambda ids: f"/thematic/{ids['thematic_full']}.xlsx",
+        "xlsx",
+        (1, 14),  # seen: 11
+    ),
+    Document(
+        "thematic-audits",
+        "qa.officer",
+        lambda ids: "/thematic/export.xlsx",
+        "xlsx",
+        (1, 6),  # seen: 4
+    ),
+    Document(
+        "complaints-quarterly-report",
+        "complaints",
+        lambda ids: f"/complaints/report.xlsx?year={ids['year']}&quarter={ids['quarter']}",
+        "xlsx",
+        (1, 80),  # seen: 69
+    ),
+    Document(
+        "complaints-annual-report",
+        "complaints",
+        lambda ids: f"/complaints/report.xlsx?year={ids['year']}&quarter=0",
+        "xlsx",
+        (1, 80),  # seen: 64
+    ),
+    Document(
+        "complaints",
+        "complaints",
+        lambda ids: "/complaints/export.xlsx",
+        "xlsx",
+        (1, 9),  # seen: 6
+    ),
+    Document(
+        "supervision-annual-report",
+        "qa.officer",
+        lambda ids: "/supervision/coverage/report.xlsx",
+        "xlsx",
+        (1, 17),  # seen: 13
+    ),
+    Document(
+        "supervision-audits",
+        "qa.officer",
+        lambda ids: "/supervision/export.xlsx",
+        "xlsx",
+        (1, 12),  # seen: 9
+    ),
+    Document(
+        "practice-week-report",
+        "qa.officer",
+        lambda ids: f"/practice-weeks/{ids['week_closed']}/report.xlsx",
+        "xlsx",
+        (1, 24),  # seen: 19
+    ),
+    Document(
+        "practice-week-records",
+        "qa.officer",
+        lambda ids: f"/practice-weeks/{ids['week_closed']}/records.xlsx",
+        "xlsx",
+        (1, 10),  # seen: 7
+    ),
+    Document(
+        "practice-week-schedule",
+        "organiser",
+        lambda ids: f"/practice-weeks/{ids['week_current']}/schedule.xlsx",
+        "xlsx",
+        (1, 9),  # seen: 6
+    ),
+    Document(
+        "practice-week-import-template",
+        "organiser",
+        lambda ids: "/practice-weeks/import-template.xlsx",
+        "xlsx",
+        (1, 8),  # seen: 6
+    ),
+    Document(
+        "actions",
+        "qa.officer",
+        lambda ids: "/actions/all/export.xlsx",
+        "xlsx",
+        (1, 34),  # seen: 27
+    ),
+    Document(
+        "staff",
+        "admin",
+        lambda ids: "/admin/users/export.xlsx",
+        "xlsx",
+        (1, 25),  # seen: 20
+    ),
+    # -- calendar files --------------------------------------------------------------------
+    Document(
+        "observation-invite-organiser",
+        "organiser",
+        lambda ids: f"/practice-weeks/observations/{ids['observation']}/invite.ics",
+        "ics",
+    ),
+    Document(
+        "observation-invite-cancelled",
+        "organiser",
+        lambda ids: f"/practice-weeks/observations/{ids['observation_cancelled']}/invite.ics",
+        "ics",
+    ),
+    Document(
+        "session-invite-organiser",
+        "organiser",
+        lambda ids: f"/practice-weeks/sessions/{ids['session']}/invite.ics",
+        "ics",
+    ),
+    Document(
+        "session-invite-practitioner",
+        "practitioner",
+        lambda ids: f"/practice-weeks/sessions/{ids['session']}/invite.ics",
+        "ics",
+    ),
+    Document(
+        "week-feed-observer",
+        "organiser",
+        lambda ids: f"/practice-weeks/{ids['week_current']}/calendar.ics?person={ids['observer']}",
+        "ics",
+    ),
+]
+
+
+def letterhead_template() -> bytes:
+    """A council template as Word saves one: its letterhead in the header, Georgia headings,
+    A4 with 2 cm margins, and a line of sample text in the body."""
+    import docx
+    from docx.shared import Cm, Pt
+
+    document = docx.Document()
+    for name, size in (("Title", 22), ("Heading 1", 16), ("Heading 2", 13)):
+        style = document.styles[name]
+        style.font.name = "Georgia"
+        style.font.size = Pt(size)
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(2))
+    section.header.paragraphs[0].text = LETTERHEAD
+    document.add_paragraph("Sample text: delete before use")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
