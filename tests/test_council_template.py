@@ -283,3 +283,16 @@ def test_only_administrators_manage_the_template(client, people):
     assert client.get("/admin/settings/template.docx").status_code == 403
     assert client.post("/admin/settings/template/remove").status_code == 403
     assert council_template.current().filename == "Brackenfield paper.docx"
+
+
+def test_a_stored_template_that_no_longer_opens_falls_back_to_the_built_in_one(
+    client, people, audit, caplog
+):
+    # As if a later python-docx could not read a template accepted before: papers still go.
+    db.session.add(CouncilTemplate(filename="Old.docx", size=7, content=b"garbage"))
+    db.session.commit()
+    sign_in(client, people["qa"])
+    section = paper(client, audit).sections[0]
+    assert section.header.paragraphs[0].text.startswith(f"{COUNCIL} · Thematic audit")
+    assert round(section.left_margin.cm, 2) == 2.54
+    assert "Council Word template not used" in caplog.text
