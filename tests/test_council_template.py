@@ -204,6 +204,17 @@ def _huge_member() -> bytes:
     return out.getvalue()
 
 
+def _many_parts() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template_bytes())) as source:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for member in source.infolist():
+                target.writestr(member.filename, source.read(member))
+            for n in range(600):
+                target.writestr(f"parts/part{n}.xml", b"<a/>")
+    return out.getvalue()
+
+
 ENTITIES = (
     b'<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol"><!ENTITY lol2 '
     b'"&lol;&lol;&lol;&lol;">]>'
@@ -216,6 +227,7 @@ ENTITIES = (
         (lambda: b"%PDF-1.7 not a Word document", "paper.docx", "must be a Word document"),
         (lambda: template_bytes(), "paper.pdf", "must be a .docx or .dotx file"),
         (_huge_member, "logo.docx", "unpacks to more than 20 MB"),
+        (_many_parts, "parts.docx", "could not be read"),
         (
             lambda: rezip(
                 template_bytes(),
@@ -246,7 +258,7 @@ ENTITIES = (
             "must be a Word document",
         ),
     ],
-    ids=["not-zip", "not-docx-name", "zip-bomb", "entities", "macros", "broken"],
+    ids=["not-zip", "not-docx-name", "zip-bomb", "many-parts", "entities", "macros", "broken"],
 )
 def test_crafted_and_wrong_files_are_refused_with_a_message(
     client, people, make, filename, message
