@@ -216,10 +216,9 @@ def test_a_response_needs_an_outcome_for_every_point_and_derives_the_stage_outco
         3: "not_upheld",
     }
     page = page_of(client, complaint)
-    assert "13 November 2026 (Partially upheld)" in page
-    assert "Stage 1: Partly upheld" in page
-    # Saving again with one point now not upheld: partly upheld -> not upheld... still one
-    # upheld, so partly upheld; all three not upheld -> not upheld.
+    assert "13 November 2026 (Partially upheld, from the points)" in page
+    assert "Stage 1: Partially upheld" in page
+    # Saved again with points 1 and 2 now not upheld: all three not upheld -> not upheld.
     data.update({"version": stage.version, f"point_{one.id}": "not_upheld"})
     data[f"point_{two.id}"] = "not_upheld"
     again = client.post(f"/complaints/{complaint.id}/stages/1", data=data)
@@ -330,7 +329,7 @@ def test_points_counted_by_stage_and_outcome_in_the_report(client, officer):
     assert rows["Stage 1: complaints answered point by point"][0] == 2
     assert rows["Stage 1: points answered"][0] == 5
     assert rows["Stage 1: points upheld"][0] == 2
-    assert rows["Stage 1: points partly upheld"][0] == 0
+    assert rows["Stage 1: points partially upheld"][0] == 0
     assert rows["Stage 1: points not upheld"][0] == 2
     assert rows["Stage 1: points unable to determine"][0] == 1
     outcomes = dict(

@@ -43,7 +43,7 @@ OUTCOMES = {
 #: answered). The stage's outcome is derived from them: ``services.derived_outcome``.
 POINT_OUTCOMES = {
     "upheld": "Upheld",
-    "partly_upheld": "Partly upheld",
+    "partly_upheld": "Partially upheld",
     "not_upheld": "Not upheld",
     "unable": "Unable to determine",
 }
