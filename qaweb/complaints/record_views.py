@@ -17,6 +17,7 @@ from qaweb.complaints.models import LINK_REASONS, Complaint, ComplaintPoint
 from qaweb.complaints.views import ERRORS, _manage_only, _stage, bp
 from qaweb.core.history import save_versioned
 from qaweb.core.lists import as_id
+from qaweb.core.text import clean_identifier
 from qaweb.extensions import db
 
 RECORD_ERRORS = (*ERRORS, points.PointError, links.LinkError)
@@ -92,10 +93,10 @@ def point(point_id):
     if form.validate_on_submit():
 
         def apply():
-            text = points.split_points(form.text.data)
+            text = " ".join(clean_identifier(form.text.data or "").split())
             if not text:
                 raise points.PointError("Enter the point of complaint")
-            item.text = " ".join(text)
+            item.text = text
 
         problem = save_versioned(db.session, item, form, apply, RECORD_ERRORS)
         if problem is None:
