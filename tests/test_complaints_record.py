@@ -564,3 +564,8 @@ def test_the_councils_own_target_is_shown_beside_the_statutory_deadline(client, 
     )
     # 7 working days from 2 Nov skipping the closure day: 3, 5, 6, 9, 10, 11, 12 -> 12 Nov.
     assert "12 November 2026 (7 working days" in page_of(client, complaint)
+    # My work keeps the statutory date as the due date and gives the target beside it.
+    home = client.get("/").get_data(as_text=True)
+    item = home.split(complaint.reference)[1][:600]
+    assert "16 November 2026" in item or "16 Nov 2026" in item
+    assert "council&#39;s own target 12 November 2026" in item
