@@ -569,18 +569,18 @@ def _complaint_records(rng, today, teams, categories) -> int:
             working_day_before(56),
             "Dee Ashworth",
             "Mother says visits to her son were cancelled, her calls went unanswered and "
-            "the child in need plan was changed without her.",
+            "the plan for her son was changed without her.",
             [
                 "Three planned visits in September were cancelled without notice.",
                 "Calls and emails to the social worker were not returned for three weeks.",
-                "The child in need plan was changed at a meeting she was not invited to.",
+                "The plan was changed at a meeting she was not invited to.",
             ],
         ),
         (
             working_day_before(20),
             "Lee Ashworth",
             "Father (same family) says he was left out of the plan for his son.",
-            ["He was not told of the child in need meeting."],
+            ["He was not told of the planning meeting."],
         ),
         (
             working_day_before(4),
@@ -628,7 +628,7 @@ def _complaint_records(rng, today, teams, categories) -> int:
     two.independent_person, two.independent_person_kind = "Priya Lowe", "external"
     two.independent_person_on = add_working_days(two.started_on, 2, statutory=True)
     two.statement_agreed_on = add_working_days(two.started_on, 5, statutory=True)
-    two.adjudicating_officer = "Head of Service, Children in Need"
+    two.adjudicating_officer = "Head of Service"
     complaints.check_people(two, today)
     complaints.update_stage(two)
     links.link(made[1], first.reference, "family")
