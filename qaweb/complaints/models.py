@@ -174,7 +174,12 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
     """One stage of a complaint: its own clock. Later stages never change earlier ones."""
 
     __tablename__ = "complaint_stage"
-    __history_values__ = {"outcome": OUTCOMES, "stage": STAGES}
+    __history_values__ = {
+        "outcome": OUTCOMES,
+        "stage": STAGES,
+        "investigating_officer_kind": PERSON_KINDS,
+        "independent_person_kind": PERSON_KINDS,
+    }
     __table_args__ = (
         sa.UniqueConstraint("complaint_id", "stage", name="uq_complaint_stage_once"),
         sa.Index("ix_complaint_stage_open_due", "responded_on", "due_on"),
