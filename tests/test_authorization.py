@@ -6,7 +6,8 @@ import pytest
 from support import sign_in
 
 from qaweb.complaints.models import Complaint
-from qaweb.complaints.services import open_complaint
+from qaweb.complaints.points import add_point
+from qaweb.complaints.services import escalate, open_complaint
 from qaweb.core.db import utcnow
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db
@@ -123,6 +124,10 @@ EXPECTED = {
     "complaints.close": ("GET", {"complaints_officer"}),
     "complaints.learning": ("GET", {"complaints_officer"}),
     "complaints.new_action": ("GET", {"complaints_officer"}),
+    "complaints.points_page": ("GET", {"complaints_officer"}),
+    "complaints.point": ("GET", {"complaints_officer"}),
+    "complaints.stage_people": ("GET", {"complaints_officer"}),
+    "complaints.links_page": ("GET", {"complaints_officer"}),
     "complaints.compliments": ("GET", COMPLAINT_READERS),
     "complaints.report": ("GET", COMPLAINT_READERS),
     "complaints.report_workbook": ("GET", COMPLAINT_READERS),
@@ -233,6 +238,9 @@ def records(app, make_user, make_team, make_action):
         service_area_id=owner.team.service_area_id,
     )
     open_complaint(complaint, None)
+    point = add_point(complaint, "Visits were missed")
+    # Stage 1 (due 15 October 2026) went unanswered: Stage 2 has its people to record.
+    escalate(complaint, date(2026, 10, 20), None)
     practice = _practice_week(owner, make_user, make_team)
     db.session.add(_council_template())
     db.session.commit()
@@ -249,7 +257,8 @@ def records(app, make_user, make_team, make_action):
         "finding_id": finding.id,
         "thematic:audit_id": thematic.id,
         "complaint_id": complaint.id,
-        "complaints:number": 1,
+        "complaints:number": 2,
+        "point_id": point.id,
         "number": version.number,
         "scope": "all",
         **practice,

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 from support import sign_in
 
+from qaweb.complaints import points as complaint_points
 from qaweb.complaints import services as complaint_services
 from qaweb.complaints.models import CategoryOption, Complaint
 from qaweb.core.timefmt import today_london
@@ -150,6 +151,25 @@ def _complaint(ctx, responded=False, categories=True):
         stage.responded_on = today_london() - timedelta(days=7)
         stage.outcome = "not_upheld"
         complaint_services.update_stage(stage)
+    db.session.commit()
+    return complaint
+
+
+def _complaint_with_points(ctx):
+    complaint = _complaint(ctx)
+    for text in ("Invented: visits missed", "Invented: calls not returned"):
+        complaint_points.add_point(complaint, text)
+    db.session.commit()
+    return complaint
+
+
+def _point(ctx):
+    return _complaint_with_points(ctx).points[0]
+
+
+def _complaint_at_stage_2(ctx):
+    complaint = _complaint(ctx, responded=True)
+    complaint_services.escalate(complaint, today_london() - timedelta(days=2), None)
     db.session.commit()
     return complaint
 
@@ -326,6 +346,48 @@ CASES = [
         "findings",
         saved=lambda c: c.stages[0].findings,
         forms=("complaints.StageForm",),
+    ),
+    Case(
+        "complaint-stage-with-points",
+        ("complaints_officer",),
+        _complaint_with_points,
+        "/complaints/{id}/stages/1",
+        "findings",
+        "findings",
+        saved=lambda c: c.stages[0].findings,
+        forms=("complaints.StageForm",),
+    ),
+    Case(
+        "complaint-point",
+        ("complaints_officer",),
+        _point,
+        "/complaints/points/{id}",
+        "text",
+        "text",
+        saved=lambda p: p.text,
+        forms=("complaints.PointForm",),
+    ),
+    Case(
+        "complaint-add-point",
+        ("complaints_officer",),
+        _complaint,
+        "/complaints/{id}/points",
+        "text",
+        "summary",
+        other_url="/complaints/{id}/edit",
+        saved=lambda c: c.points[-1].text if c.points else None,
+        forms=("complaints.NewPointForm",),
+    ),
+    Case(
+        "complaint-stage-2-people",
+        ("complaints_officer",),
+        _complaint_at_stage_2,
+        "/complaints/{id}/stages/2/people",
+        "adjudicating_officer",
+        "findings",
+        other_url="/complaints/{id}/stages/2",
+        saved=lambda c: c.stages[1].adjudicating_officer,
+        forms=("complaints.StagePeopleForm",),
     ),
     Case(
         "complaint-extend",
@@ -636,6 +698,12 @@ NOTHING_TYPED = {
     # One button ("Verify", "Reopen"): a stale press is refused with a message on the record's
     # page, which shows the current version, so pressing it again works.
     "actions.ConfirmForm": "a bare button",
+    # "Move up" / "Move down" beside a point of complaint: a stale press is refused on the
+    # points page, which then carries the current version.
+    "complaints.MovePointForm": "a bare button",
+    # "Log a complaint" (the complaint form with its points box): it makes a new record, so
+    # there is no earlier version to be stale against; changing it is complaints.ComplaintForm.
+    "complaints.NewComplaintForm": "creates a record",
     # Two radio buttons on the observation page, handled the same way as a bare button.
     "practice_week.FeedbackChoiceForm": "two choices on the observation page",
     # The grading scale is not a versioned record: its version field is not read.

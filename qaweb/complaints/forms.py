@@ -5,7 +5,9 @@ from qaweb.complaints.models import (
     COMPLAINANTS,
     COMPLIMENT_SOURCES,
     HOW,
+    LINK_REASONS,
     OUTCOMES,
+    PERSON_KINDS,
     PROCEDURES,
 )
 from qaweb.core.forms import (
@@ -242,3 +244,196 @@ class ClosureDayForm(FlaskForm):
         validators=[Required("Enter the reason"), MaxLength(200, "Reason")],
     )
     submit = SubmitField("Add the day")
+
+
+# -- points of complaint, people, links --------------------------------------------------------
+
+
+class NewPointsMixin:
+    """The "log a complaint" form's optional statement of complaint, one point a line."""
+
+    points = TextAreaField(
+        "Points of complaint (optional)",
+        description="One point a line, in the order the complainant made them; they are "
+        "numbered for you. You can add, change and reorder them later.",
+        validators=[MaxLength(20000, "Points of complaint")],
+    )
+
+
+class NewComplaintForm(NewPointsMixin, ComplaintForm):
+    pass
+
+
+class MovePointForm(FlaskForm):
+    """ "Move up" / "Move down" on the points page: a button, under the complaint's version."""
+
+    version = HiddenField()
+    direction = HiddenField()
+
+
+class PointForm(FlaskForm):
+    version = HiddenField()
+    text = TextAreaField(
+        "Point of complaint",
+        validators=[Required("Enter the point of complaint"), MaxLength(2000, "A point")],
+    )
+    submit = SubmitField("Save the point")
+
+
+class NewPointForm(FlaskForm):
+    version = HiddenField()
+    text = TextAreaField(
+        "Add a point",
+        validators=[Required("Enter the point of complaint"), MaxLength(2000, "A point")],
+    )
+    submit = SubmitField("Add the point")
+
+
+def stage_form_class(stage):
+    """The stage form for ``stage``: with one outcome question per point of complaint when
+    the complaint has points (Stages 1 to 3), the stage's own outcome then offering only
+    what answers no point (withdrawn, resolved without investigation)."""
+    from qaweb.complaints.models import POINT_OUTCOMES, WITHOUT_POINTS
+    from qaweb.complaints.points import POINT_STAGES
+
+    points = stage.complaint.points if stage.stage in POINT_STAGES else []
+    if not points:
+        return StageForm
+    fields = {
+        "outcome": SelectField(
+            "Outcome",
+            description="Worked out from the points' outcomes, unless the complaint was "
+            "withdrawn or resolved without investigation",
+            choices=choices(
+                [(key, OUTCOMES[key]) for key in WITHOUT_POINTS],
+                blank="From the points' outcomes",
+            ),
+            default="",
+        ),
+        "point_ids": [p.id for p in points],
+    }
+    for point in points:
+        fields[f"point_{point.id}"] = RadioField(
+            f"Point {point.number}: {point.text}",
+            choices=choices(POINT_OUTCOMES.items()),
+            default="",
+        )
+
+    numbers = {p.id: p.number for p in points}
+
+    def validate_responded_on(self, field):
+        return None  # the stage's outcome comes from the points: see validate below
+
+    def validate(self, extra_validators=None):
+        valid = StageForm.validate(self, extra_validators)
+        if self.responded_on.data and self.outcome.data not in WITHOUT_POINTS:
+            for point_id in self.point_ids:
+                field = self[f"point_{point_id}"]
+                if not field.data and not field.errors:
+                    field.errors = [
+                        f"Select the outcome of point {numbers[point_id]}: every point is "
+                        "answered with the response"
+                    ]
+                    valid = False
+        return valid
+
+    fields["validate_responded_on"] = validate_responded_on
+    fields["validate"] = validate
+    return type("StageForm", (StageForm,), fields)
+
+
+class StagePeopleForm(FlaskForm):
+    """Stage 2's people and dates, or the Stage 3 panel (the template shows the stage's)."""
+
+    version = HiddenField()
+    investigating_officer = StringField(
+        "Investigating officer", validators=[MaxLength(200, "Investigating officer")]
+    )
+    investigating_officer_kind = RadioField(
+        "Is the investigating officer internal or external?",
+        choices=choices(PERSON_KINDS.items()),
+        default="",
+    )
+    investigating_officer_on = DateField(
+        "Date the investigating officer was appointed",
+        validators=[_not_future("Date the investigating officer was appointed")],
+    )
+    independent_person = StringField(
+        "Independent person", validators=[MaxLength(200, "Independent person")]
+    )
+    independent_person_kind = RadioField(
+        "Is the independent person internal or external?",
+        choices=choices(PERSON_KINDS.items()),
+        default="",
+    )
+    independent_person_on = DateField(
+        "Date the independent person was appointed",
+        validators=[_not_future("Date the independent person was appointed")],
+    )
+    statement_agreed_on = DateField(
+        "Date the statement of complaint was agreed",
+        validators=[_not_future("Date the statement of complaint was agreed")],
+    )
+    adjudicating_officer = StringField(
+        "Adjudicating officer", validators=[MaxLength(200, "Adjudicating officer")]
+    )
+    adjudicated_on = DateField(
+        "Date of the adjudicating officer's response",
+        validators=[_not_future("Date of the adjudicating officer's response")],
+    )
+    panel_chair = StringField("Chair of the panel", validators=[MaxLength(200, "Chair")])
+    panel_members = TextAreaField(
+        "Other panel members",
+        description="One name a line",
+        validators=[MaxLength(2000, "Panel members")],
+    )
+    submit = SubmitField("Save")
+
+
+class LinkForm(FlaskForm):
+    reference = StringField(
+        "Reference of the complaint to link",
+        description="For example, CMP-2026-0012",
+        validators=[Required("Enter the reference of the complaint to link, like CMP-2026-0012")],
+    )
+    reason = RadioField(
+        "Why are they linked?",
+        choices=choices(LINK_REASONS.items()),
+        validators=[Required("Select why the complaints are linked")],
+    )
+    submit = SubmitField("Link the complaints")
+
+
+def _target(stage: int, statutory: int):
+    def check(form, field):
+        text = (field.data or "").strip()
+        if not text:
+            return
+        if not (text.isascii() and text.isdigit()) or int(text) == 0:
+            raise ValidationError(
+                f"Enter the Stage {stage} target as a whole number of working days, like 7"
+            )
+        if int(text) > statutory:
+            raise ValidationError(
+                f"The Stage {stage} target must be no more than the statutory {statutory} "
+                "working days"
+            )
+
+    return check
+
+
+class TargetsForm(FlaskForm):
+    """The council's own response targets (core.settings), shown beside the statutory
+    deadline: blank for none."""
+
+    stage1 = StringField(
+        "Stage 1 target (working days)",
+        description="Blank for none. The statutory deadline is 10 working days.",
+        validators=[_target(1, 10)],
+    )
+    stage2 = StringField(
+        "Stage 2 target (working days)",
+        description="Blank for none. The statutory deadline is 25 working days.",
+        validators=[_target(2, 25)],
+    )
+    submit = SubmitField("Save the targets")

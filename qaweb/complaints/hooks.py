@@ -44,9 +44,16 @@ def _waiting(stage, today) -> mywork.WorkItem:
         url=url_for("complaints.complaint", complaint_id=stage.complaint_id),
         due_on=stage.due_on,
         detail=("Due within 3 working days · " if soon else "")
-        + (f"{left} working days left" if left >= 0 else f"{-left} working days overdue"),
+        + (f"{left} working days left" if left >= 0 else f"{-left} working days overdue")
+        + _target_note(stage),
         overdue=stage.due_on < today,
     )
+
+
+def _target_note(stage) -> str:
+    """The council's own target, beside the statutory due date (never instead of it)."""
+    target = services.internal_target(stage)
+    return f" · council's own target {format_date(target[0])}" if target else ""
 
 
 def _answered(stage, today) -> mywork.WorkItem:

@@ -1,9 +1,9 @@
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qaweb.core.db import Base, Timestamped, Versioned, utcnow
+from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned, utcnow
 from qaweb.core.history import Tracked
 from qaweb.organisation.models import ServiceArea, Team, User
 
@@ -37,7 +37,20 @@ OUTCOMES = {
     "not_upheld": "Not upheld",
     "withdrawn": "Withdrawn",
     "resolved": "Resolved without investigation",
+    "unable": "Unable to determine",
 }
+#: The outcome of one point of complaint at a stage (Ombudsman guidance: every point is
+#: answered). The stage's outcome is derived from them: ``services.derived_outcome``.
+POINT_OUTCOMES = {
+    "upheld": "Upheld",
+    "partly_upheld": "Partially upheld",
+    "not_upheld": "Not upheld",
+    "unable": "Unable to determine",
+}
+#: Outcomes a stage with points may have without an outcome for each point.
+WITHOUT_POINTS = ("withdrawn", "resolved")
+PERSON_KINDS = {"internal": "Internal", "external": "External"}
+LINK_REASONS = {"family": "Same family", "matter": "Same matter"}
 COMPLIMENT_SOURCES = {
     "child": "Child or young person",
     "parent": "Parent or carer",
@@ -129,6 +142,9 @@ class Complaint(Tracked, Versioned, Timestamped, Base):
     stages: Mapped[list["ComplaintStage"]] = relationship(
         back_populates="complaint", order_by="ComplaintStage.stage", lazy="selectin"
     )
+    points: Mapped[list["ComplaintPoint"]] = relationship(
+        back_populates="complaint", order_by="ComplaintPoint.number", lazy="selectin"
+    )
 
     def set_categories(self, options: list[CategoryOption]) -> None:
         """Choose the complaint's categories; a change is written to its history (by name),
@@ -158,7 +174,12 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
     """One stage of a complaint: its own clock. Later stages never change earlier ones."""
 
     __tablename__ = "complaint_stage"
-    __history_values__ = {"outcome": OUTCOMES, "stage": STAGES}
+    __history_values__ = {
+        "outcome": OUTCOMES,
+        "stage": STAGES,
+        "investigating_officer_kind": PERSON_KINDS,
+        "independent_person_kind": PERSON_KINDS,
+    }
     __table_args__ = (
         sa.UniqueConstraint("complaint_id", "stage", name="uq_complaint_stage_once"),
         sa.Index("ix_complaint_stage_open_due", "responded_on", "due_on"),
@@ -184,13 +205,99 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
     findings: Mapped[str] = mapped_column(sa.Text, default="")
     remedy: Mapped[str] = mapped_column(sa.Text, default="")
     handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # Stage 2: the people the statutory guidance names, and the dates of each step.
+    investigating_officer: Mapped[str] = mapped_column(sa.String(200), default="")
+    investigating_officer_kind: Mapped[str] = mapped_column(sa.String(8), default="")
+    investigating_officer_on: Mapped[date | None]
+    independent_person: Mapped[str] = mapped_column(sa.String(200), default="")
+    independent_person_kind: Mapped[str] = mapped_column(sa.String(8), default="")
+    independent_person_on: Mapped[date | None]
+    statement_agreed_on: Mapped[date | None]
+    adjudicating_officer: Mapped[str] = mapped_column(sa.String(200), default="")
+    adjudicated_on: Mapped[date | None]
+    # Stage 3: the review panel (the chair and the other members; the date is panel_on).
+    panel_chair: Mapped[str] = mapped_column(sa.String(200), default="")
+    panel_members: Mapped[str] = mapped_column(sa.Text, default="")  # one name a line
 
     complaint: Mapped[Complaint] = relationship(back_populates="stages")
     handler: Mapped[User | None] = relationship(lazy="joined")
+    point_outcomes: Mapped[list["PointOutcome"]] = relationship(
+        back_populates="stage", lazy="selectin"
+    )
+
+    @property
+    def panel_member_names(self) -> list[str]:
+        return [line.strip() for line in self.panel_members.splitlines() if line.strip()]
+
+    def outcome_of(self, point: "ComplaintPoint") -> str:
+        """The point's outcome at this stage ("" when none is recorded)."""
+        return next((o.outcome for o in self.point_outcomes if o.point_id == point.id), "")
 
     @property
     def label(self) -> str:
         return STAGES[self.stage]
+
+
+class ComplaintPoint(Tracked, Versioned, Timestamped, Base):
+    """One numbered point of the statement of complaint (Ombudsman guidance: each point is
+    answered at each stage). ``number`` is its place in the statement, from 1."""
+
+    __tablename__ = "complaint_point"
+    __table_args__ = (sa.Index("ix_complaint_point_number", "complaint_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"))
+    number: Mapped[int]
+    text: Mapped[str] = mapped_column(sa.Text)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="points")
+
+    def __str__(self):
+        return f"Point {self.number}"
+
+
+class PointOutcome(Tracked, Timestamped, Base):
+    """A point's outcome at one stage (``POINT_OUTCOMES``)."""
+
+    __tablename__ = "complaint_point_outcome"
+    __history_values__ = {"outcome": POINT_OUTCOMES}
+    __table_args__ = (
+        sa.UniqueConstraint("point_id", "stage_id", name="uq_point_outcome_once"),
+        sa.Index("ix_complaint_point_outcome_stage", "stage_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    point_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint_point.id"))
+    stage_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint_stage.id"))
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+
+    stage: Mapped[ComplaintStage] = relationship(back_populates="point_outcomes")
+    point: Mapped[ComplaintPoint] = relationship()
+
+
+class ComplaintLink(Tracked, Timestamped, Base):
+    """Two complaints about the same family or the same matter. One row a pair, the lower id
+    first (so A-B and B-A are the same link); unlinking keeps the row (``unlinked_at``)."""
+
+    __tablename__ = "complaint_link"
+    __history_values__ = {"reason": LINK_REASONS}
+    __table_args__ = (
+        sa.UniqueConstraint("first_id", "second_id", name="uq_complaint_link_pair"),
+        sa.CheckConstraint("first_id < second_id", name="first_before_second"),
+        sa.Index("ix_complaint_link_second", "second_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"))
+    second_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"))
+    reason: Mapped[str] = mapped_column(sa.String(16))
+    unlinked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    first: Mapped[Complaint] = relationship(foreign_keys=[first_id], lazy="joined")
+    second: Mapped[Complaint] = relationship(foreign_keys=[second_id], lazy="joined")
+
+    def other(self, complaint_id: int) -> Complaint:
+        return self.second if self.first_id == complaint_id else self.first
 
 
 class Compliment(Tracked, Versioned, Timestamped, Base):

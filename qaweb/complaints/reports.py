@@ -12,12 +12,14 @@ from qaweb.complaints.models import (
     COMPLAINANTS,
     COMPLIMENT_SOURCES,
     OUTCOMES,
+    POINT_OUTCOMES,
     STAGES,
     CategoryOption,
     Complaint,
     ComplaintStage,
     Compliment,
     ComplimentThemeOption,
+    PointOutcome,
     complaint_category,
     compliment_theme,
 )
@@ -147,6 +149,54 @@ def _timeliness(periods):
     }
 
 
+def _points_rows(periods) -> list[tuple[str, list[int]]]:
+    """Points of complaint answered in each period, beside the complaints answered point by
+    point, for Stages 1 to 3 (``points.POINT_STAGES``): per stage, "complaints answered point
+    by point", "points answered" and one row per point outcome (``POINT_OUTCOMES`` order),
+    each counted by the date of the stage's response. Stages with no points answered in any
+    period are left out. Two grouped queries."""
+    from qaweb.complaints.points import POINT_STAGES
+
+    width = len(periods)
+    by_outcome = db.session.execute(
+        select(
+            ComplaintStage.stage,
+            PointOutcome.outcome,
+            *_per_period(ComplaintStage.responded_on, periods),
+        )
+        .select_from(PointOutcome)
+        .join(ComplaintStage, ComplaintStage.id == PointOutcome.stage_id)
+        .where(_within(ComplaintStage.responded_on, periods))
+        .group_by(ComplaintStage.stage, PointOutcome.outcome)
+    ).all()
+    answered = select(PointOutcome.stage_id).distinct().scalar_subquery()
+    by_stage = dict(
+        (number, list(counts))
+        for number, *counts in db.session.execute(
+            select(ComplaintStage.stage, *_per_period(ComplaintStage.responded_on, periods))
+            .where(
+                _within(ComplaintStage.responded_on, periods),
+                ComplaintStage.id.in_(answered),
+            )
+            .group_by(ComplaintStage.stage)
+        )
+    )
+    rows = []
+    for number in POINT_STAGES:
+        outcomes = {o: list(c) for n, o, *c in by_outcome if n == number}
+        if not outcomes:
+            continue
+        name = STAGES[number].split(":")[0]
+        totals = [sum(c[i] for c in outcomes.values()) for i in range(width)]
+        rows.append(
+            (f"{name}: complaints answered point by point", by_stage.get(number, [0] * width))
+        )
+        rows.append((f"{name}: points answered", totals))
+        for key, text in POINT_OUTCOMES.items():
+            rows.append((f"{name}: points {text.lower()}", outcomes.get(key, [0] * width)))
+    return rows
+
+
 def build(year: int, quarter: int) -> dict:
     """The report's figures for a quarter beside the previous one and the same one a year
     before (a year, quarter 0, beside the year before): one grouped query per table (or per
@@ -257,6 +307,8 @@ def build(year: int, quarter: int) -> dict:
             f"Outcomes at {STAGES[number].split(':')[0]}",
             _table(outcomes, periods, lambda k: OUTCOMES.get(k, k)),
         )
+
+    section("Points of complaint", _points_rows(periods), chart=False)
 
     stage_one = dict(responded).get(STAGES[1], [0] * width)
     stage_two = dict(started).get(STAGES[2], [0] * width)

@@ -309,3 +309,96 @@ def search_condition(user, term: str):
     if sees_personal_data(user):
         fields.append(Complaint.complainant_name.ilike(like, escape="\\"))
     return or_(*fields)
+
+
+# -- Stage 2 people and the Stage 3 panel ------------------------------------------------------
+
+#: (name field or None, kind field or None, date field, who, what the date is)
+STAGE_PEOPLE = (
+    (
+        "investigating_officer",
+        "investigating_officer_kind",
+        "investigating_officer_on",
+        "the investigating officer",
+        "the investigating officer was appointed",
+    ),
+    (
+        "independent_person",
+        "independent_person_kind",
+        "independent_person_on",
+        "the independent person",
+        "the independent person was appointed",
+    ),
+    (None, None, "statement_agreed_on", "", "the statement of complaint was agreed"),
+    (
+        "adjudicating_officer",
+        None,
+        "adjudicated_on",
+        "the adjudicating officer",
+        "of the adjudicating officer's response",
+    ),
+)
+
+
+def check_people(stage: ComplaintStage, today: date | None = None) -> None:
+    """Check Stage 2's people and dates (the Children Act 1989 Representations Procedure
+    (England) Regulations 2006, regulation 17, and the statutory guidance "Getting the best
+    from complaints" (2006): an investigating officer and an independent person, then an
+    adjudication) or Stage 3's panel (regulation 19: three people, one of them the chair).
+
+    A date needs its person, a person needs internal or external, and no date is before the
+    stage started or after today. Panel members are cleaned to one name a line, the chair not
+    repeated among them. Raises ComplaintError naming the field."""
+    today = today or today_london()
+    if stage.stage == 2:
+        for name_field, kind_field, date_field, who, when in STAGE_PEOPLE:
+            name = (getattr(stage, name_field) or "").strip() if name_field else ""
+            if name_field:
+                setattr(stage, name_field, name)
+            day = getattr(stage, date_field)
+            if kind_field and name and not getattr(stage, kind_field):
+                raise ComplaintError(f"Select whether {who} is internal or external")
+            if name_field and not name and ((kind_field and getattr(stage, kind_field)) or day):
+                raise ComplaintError(f"Enter the name of {who}")
+            if day and day < stage.started_on:
+                raise ComplaintError(
+                    f"The date {when} cannot be before Stage 2 started "
+                    f"({format_date(stage.started_on)})"
+                )
+            if day and day > today:
+                raise ComplaintError(f"The date {when} cannot be in the future")
+    elif stage.stage == 3:
+        chair = (stage.panel_chair or "").strip()
+        members = []
+        for line in (stage.panel_members or "").splitlines():
+            line = " ".join(line.split())
+            if line and line.casefold() != chair.casefold() and line not in members:
+                members.append(line)
+        stage.panel_chair, stage.panel_members = chair, "\n".join(members)
+        if members and not chair:
+            raise ComplaintError("Enter who chairs the panel")
+    else:
+        raise ComplaintError(f"{STAGES[stage.stage]} has no investigation people to record")
+
+
+# -- the council's internal targets ------------------------------------------------------------
+
+#: Council settings (core.settings): working days the council aims to answer a stage in.
+TARGET_SETTINGS = {1: "complaint_stage1_target_days", 2: "complaint_stage2_target_days"}
+
+
+def internal_target(stage: ComplaintStage) -> tuple[date, int] | None:
+    """The council's own target for answering ``stage`` (Stages 1 and 2), when the council
+    has set one: (the date, the working days), counted from the stage's start on the council's
+    calendar (bank holidays and council closure days are not working days). It is shown
+    beside the statutory deadline, never instead of it: the complaint is out of time only
+    against the Regulations (regulation 2 defines the working day). None when no target is
+    set for the stage."""
+    from qaweb.core.settings import get_setting
+
+    key = TARGET_SETTINGS.get(stage.stage)
+    raw = get_setting(key) if key else ""
+    if not raw or not raw.isdigit() or int(raw) <= 0:
+        return None
+    days = int(raw)
+    return add_working_days(stage.started_on, days, statutory=False), days

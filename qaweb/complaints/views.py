@@ -5,7 +5,7 @@ from sqlalchemy.orm import aliased
 
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
-from qaweb.complaints import exports, reports, services
+from qaweb.complaints import exports, links, points, reports, services
 from qaweb.complaints.forms import (
     CloseForm,
     ComplaintFilterForm,
@@ -14,15 +14,20 @@ from qaweb.complaints.forms import (
     EscalateForm,
     ExtendForm,
     LearningForm,
-    StageForm,
+    NewComplaintForm,
+    stage_form_class,
 )
 from qaweb.complaints.models import (
     COMPLAINANTS,
     COMPLIMENT_SOURCES,
     HOW,
+    LINK_REASONS,
     OUTCOMES,
+    PERSON_KINDS,
+    POINT_OUTCOMES,
     PROCEDURES,
     STAGES,
+    WITHOUT_POINTS,
     CategoryOption,
     Complaint,
     ComplaintStage,
@@ -42,8 +47,11 @@ from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.organisation.services import person_choices
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
-ERRORS = (services.ComplaintError,)
+ERRORS = (services.ComplaintError, points.PointError)
 LABELS = {
+    "point_outcomes": POINT_OUTCOMES,
+    "kinds": PERSON_KINDS,
+    "link_reasons": LINK_REASONS,
     "how": HOW,
     "who": COMPLAINANTS,
     "procedures": PROCEDURES,
@@ -171,11 +179,11 @@ def export():
 # -- one complaint ---------------------------------------------------------------------------
 
 
-def _complaint_form(complaint=None, formdata=None):
+def _complaint_form(complaint=None, formdata=None, form_class=ComplaintForm):
     form = (
-        ComplaintForm(formdata=formdata, obj=complaint)
+        form_class(formdata=formdata, obj=complaint)
         if formdata is not None
-        else (ComplaintForm(obj=complaint))
+        else (form_class(obj=complaint))
     )
     form.service_area_id.choices = choices(((a.id, a.name) for a in _areas()), blank="")
     form.team_id.choices = choices(((t.id, t.name) for t in _teams()), blank="")
@@ -222,7 +230,10 @@ def _apply(complaint, form):
 @login_required
 def new():
     _manage_only()
-    form = _complaint_form(formdata=request.form if request.method == "POST" else None)
+    form = _complaint_form(
+        formdata=request.form if request.method == "POST" else None,
+        form_class=NewComplaintForm,
+    )
     if request.method == "GET":
         form.received_on.data = today_london()
     if request.method == "POST" and form.validate_on_submit():
@@ -231,6 +242,8 @@ def new():
         complaint = Complaint(summary="", complainant_name="")
         _apply(complaint, form)
         stage = services.open_complaint(complaint, current_user)
+        for text in points.split_points(form.points.data or ""):
+            points.add_point(complaint, text)
         submissions.saved(db.session, form, url_for(".complaint", complaint_id=complaint.id))
         db.session.commit()
         flash(
@@ -279,6 +292,8 @@ def complaint(complaint_id):
         today=today_london(),
         can_manage=services.can_manage(current_user),
         actions=actions,
+        links=links.links_of(complaint),
+        can_view_complaint=lambda other: services.can_view(current_user, other),
         history=history_for(db.session, complaint),
     )
 
@@ -296,10 +311,16 @@ def _stage(complaint_id, number):
 @login_required
 def stage(complaint_id, number):
     complaint, stage = _stage(complaint_id, number)
-    form = StageForm(obj=stage)
+    form = stage_form_class(stage)(obj=stage)
+    point_ids = getattr(form, "point_ids", [])
+    if point_ids and form.outcome.data not in WITHOUT_POINTS:
+        form.outcome.data = ""  # the stage's outcome is the points' (not a choice here)
     form.handler_id.choices = person_choices(User.active, blank="")
     if request.method == "GET":
         form.handler_id.data = str(stage.handler_id or "")
+        if point_ids:
+            for point in complaint.points:
+                form[f"point_{point.id}"].data = stage.outcome_of(point)
     problem = None
     if form.validate_on_submit():
 
@@ -320,6 +341,12 @@ def stage(complaint_id, number):
                     value if value is not None else (None if name.endswith("_on") else ""),
                 )
             stage.handler_id = int(form.handler_id.data) if form.handler_id.data else None
+            if point_ids:
+                points.set_point_outcomes(
+                    stage,
+                    {pid: form[f"point_{pid}"].data or "" for pid in point_ids},
+                    responded=stage.responded_on is not None,
+                )
             services.update_stage(stage)
 
         problem = save_versioned(db.session, stage, form, apply, ERRORS)
@@ -613,8 +640,9 @@ def settings():
     """Categories, compliment themes and closure days: the lists the council keeps."""
     from datetime import timedelta
 
-    from qaweb.complaints.forms import ClosureDayForm, ListEntryForm
+    from qaweb.complaints.forms import ClosureDayForm, ListEntryForm, TargetsForm
     from qaweb.core.permissions import ADMIN, COMPLAINTS_OFFICER, has_any_role
+    from qaweb.core.settings import get_setting, set_setting
     from qaweb.core.workdays import BANK_HOLIDAY, CLOSURE, ClosureDay, calendar_ends
 
     if not has_any_role(current_user, COMPLAINTS_OFFICER, ADMIN):
@@ -622,8 +650,22 @@ def settings():
     models = {"category": CategoryOption, "theme": ComplimentThemeOption}
     entry_form = ListEntryForm(prefix="entry")
     closure_form = ClosureDayForm(prefix="closure")
+    targets_form = TargetsForm(
+        prefix="targets",
+        **{
+            f"stage{n}": get_setting(key)
+            for n, key in services.TARGET_SETTINGS.items()
+            if request.method == "GET"
+        },
+    )
     if request.method == "POST":
         what = request.form.get("what")
+        if what == "targets" and targets_form.validate_on_submit():
+            for n, key in services.TARGET_SETTINGS.items():
+                set_setting(key, (targets_form[f"stage{n}"].data or "").strip())
+            db.session.commit()
+            flash("The council's own targets are saved.", "success")
+            return redirect(url_for(".settings"))
         if what == "toggle":
             model = models.get(request.form.get("list"))
             if model is None:
@@ -674,6 +716,7 @@ def settings():
         "complaints/settings.html",
         entry_form=entry_form,
         closure_form=closure_form,
+        targets_form=targets_form,
         categories=list(db.session.scalars(select(CategoryOption).order_by(CategoryOption.name))),
         themes=list(
             db.session.scalars(select(ComplimentThemeOption).order_by(ComplimentThemeOption.name))
@@ -683,3 +726,6 @@ def settings():
         calendar_ends=ends,
         calendar_warning=ends - today_london() < timedelta(days=365),
     )
+
+
+from qaweb.complaints import record_views  # noqa: E402, F401  (its routes are on bp)

@@ -13,6 +13,10 @@ DEFAULTS: dict[str, str] = {
     "council_name": "Children's Services",
     "supervision_year_start_month": "4",
     "supervisee_feedback_threshold": "3",
+    # Complaints: the council's own targets in working days ("" for none), shown beside the
+    # statutory deadline (qaweb.complaints.services.internal_target).
+    "complaint_stage1_target_days": "",
+    "complaint_stage2_target_days": "",
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -27,6 +31,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "supervisee_feedback_threshold": (
         "Supervisee replies needed before a supervisor sees the combined feedback",
         "So that nobody's answers can be picked out",
+    ),
+    "complaint_stage1_target_days": (
+        "Council's target for a Stage 1 response (working days)",
+        "Counted with council closure days; shown beside the statutory 10 working days",
+    ),
+    "complaint_stage2_target_days": (
+        "Council's target for a Stage 2 response (working days)",
+        "Counted with council closure days; shown beside the statutory 25 working days",
     ),
 }
 #: The name of each setting as people read it (history, pages): never its key.

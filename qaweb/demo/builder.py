@@ -546,6 +546,96 @@ def _thematic_year(today, qa_officer_id, board_id) -> int:
     return len(plan)
 
 
+def _complaint_records(rng, today, teams, categories) -> int:
+    """Three complaints showing the full record: one set out as three points, answered point
+    by point at Stage 1 and now at Stage 2 with its investigating officer and independent
+    person; a second from the same family, linked to it; a third with two points waiting for
+    its Stage 1 response. Names and words are made up."""
+    from qaweb.complaints import links, points
+    from qaweb.complaints import services as complaints
+    from qaweb.complaints.models import Complaint
+    from qaweb.core.workdays import add_working_days, is_working_day
+
+    def working_day_before(days):
+        day = today - timedelta(days=days)
+        while not is_working_day(day, statutory=True):
+            day -= timedelta(days=1)
+        return day
+
+    team = teams[0]
+    made = []
+    for received, name, summary, wanted in (
+        (
+            working_day_before(56),
+            "Dee Ashworth",
+            "Mother says visits to her son were cancelled, her calls went unanswered and "
+            "the plan for her son was changed without her.",
+            [
+                "Three planned visits in September were cancelled without notice.",
+                "Calls and emails to the social worker were not returned for three weeks.",
+                "The plan was changed at a meeting she was not invited to.",
+            ],
+        ),
+        (
+            working_day_before(20),
+            "Lee Ashworth",
+            "Father (same family) says he was left out of the plan for his son.",
+            ["He was not told of the planning meeting."],
+        ),
+        (
+            working_day_before(4),
+            "Ravi Okafor",
+            "A foster carer says the placement plan was not shared and respite was refused.",
+            [
+                "The placement plan was not shared with the carer.",
+                "Respite was refused without a reason.",
+            ],
+        ),
+    ):
+        complaint = Complaint(
+            received_on=received,
+            received_how="email",
+            complainant_type="parent",
+            complainant_name=name,
+            complainant_contact="Contact details on the council's system",
+            child_reference=f"{rng.randint(100000, 999999)}",
+            service_area_id=team.service_area_id,
+            team_id=team.id,
+            summary=summary,
+            categories=categories[:1],
+        )
+        complaints.open_complaint(complaint, None)
+        for text in wanted:
+            points.add_point(complaint, text)
+        made.append(complaint)
+    first = made[0]
+    one = first.stages[0]
+    one.acknowledged_on = add_working_days(one.started_on, 2, statutory=True)
+    one.responded_on = add_working_days(one.started_on, 9, statutory=True)
+    points.set_point_outcomes(
+        one,
+        dict(
+            zip(
+                [p.id for p in first.points], ["upheld", "not_upheld", "partly_upheld"], strict=True
+            )
+        ),
+        responded=True,
+    )
+    complaints.update_stage(one)
+    two = complaints.escalate(first, add_working_days(one.responded_on, 6, statutory=True), None)
+    two.investigating_officer, two.investigating_officer_kind = "Morgan Hale", "external"
+    two.investigating_officer_on = add_working_days(two.started_on, 2, statutory=True)
+    two.independent_person, two.independent_person_kind = "Priya Lowe", "external"
+    two.independent_person_on = add_working_days(two.started_on, 2, statutory=True)
+    two.statement_agreed_on = add_working_days(two.started_on, 5, statutory=True)
+    two.adjudicating_officer = "Head of Service"
+    complaints.check_people(two, today)
+    complaints.update_stage(two)
+    links.link(made[1], first.reference, "family")
+    db.session.flush()
+    return len(made)
+
+
 def _complaints_year(rng, today) -> int:
     """Eighteen months of complaints at every stage, and compliments, with made-up names."""
     from qaweb.complaints import services as complaints
@@ -611,6 +701,7 @@ def _complaints_year(rng, today) -> int:
         if rng.random() < 0.9:
             complaint.closed_on = response
             complaint.learning = "Shared at the team meeting." if n % 3 == 0 else ""
+    count += _complaint_records(rng, today, teams, categories)
     for n in range(30):
         received = today - timedelta(days=rng.randint(1, 540))
         if not is_working_day(received):

@@ -427,3 +427,100 @@ def test_complaints_officer_logs_extends_escalates_closes_and_logs_a_compliment(
     check_page(page, "complaints-compliments")
     page.goto("/complaints/report")
     check_page(page, "complaints-report")
+
+
+def test_complaint_with_three_points_escalated_unanswered_and_answered_point_by_point(
+    page, check_page
+):
+    """Issue 14: a complaint set out as three points; Stage 1 never answered, so the complainant
+    goes to Stage 2 (Stage 1 stays on record as not answered and out of time); Stage 2 answers
+    each point, and its outcome comes from them."""
+    sign_in_as(page, "complaints")
+    page.goto("/complaints/new")
+    page.locator("#received_on-day").fill("2")
+    page.locator("#received_on-month").fill("11")
+    page.locator("#received_on-year").fill("2026")
+    page.get_by_label("How it was made").select_option(label="Email")
+    page.get_by_label("Who complained").select_option(label="Parent")
+    page.get_by_label("Complainant's name").fill("Jo Testperson")
+    page.get_by_label("Communication").check()
+    page.get_by_label("Summary of the complaint").fill("Invented: no Stage 1 reply ever came")
+    page.get_by_label("Points of complaint (optional)").fill(
+        "1. Three visits were cancelled without notice\n"
+        "2. Calls were not returned for three weeks\n"
+        "3. The plan was changed without the family"
+    )
+    check_page(page, "complaints-new-with-points")
+    page.get_by_role("button", name="Save the complaint").click()
+    # Received Mon 2 Nov 2026: 10 working days, due Mon 16 Nov 2026.
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("16 November 2026")
+    points = page.locator("#points + ol > li")
+    expect(points).to_have_count(3)
+    expect(points.nth(1)).to_contain_text("Calls were not returned for three weeks")
+
+    # Nothing was ever sent at Stage 1: escalate without inventing a response.
+    page.get_by_role("button", name="Escalate").click()
+    page.locator("#started_on-day").fill("20")
+    page.locator("#started_on-month").fill("11")
+    page.locator("#started_on-year").fill("2026")
+    page.get_by_role("button", name="Escalate").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Stage 2")
+    stage_one = page.locator(".govuk-summary-card", has_text="Stage 1: local resolution")
+    expect(stage_one).to_contain_text("Not answered")
+    expect(stage_one).to_contain_text("Out of time")
+
+    # Stage 2's people, then its response point by point.
+    page.get_by_role("link", name="People and dates of Stage 2: investigation").click()
+    page.get_by_label("Investigating officer's name").fill("Morgan Hale")
+    page.get_by_role(
+        "group", name="Is the investigating officer internal or external?"
+    ).get_by_label("External").check()
+    page.locator("#investigating_officer_on-day").fill("23")
+    page.locator("#investigating_officer_on-month").fill("11")
+    page.locator("#investigating_officer_on-year").fill("2026")
+    check_page(page, "complaints-stage-2-people")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("saved")
+
+    page.get_by_role("link", name="Record progress of Stage 2: investigation").click()
+    page.locator("#responded_on-day").fill("27")
+    page.locator("#responded_on-month").fill("11")
+    page.locator("#responded_on-year").fill("2026")
+    for number, outcome in ((1, "Upheld"), (2, "Not upheld")):
+        group = page.get_by_role("group", name=re.compile(f"^Point {number}:"))
+        group.get_by_label(outcome, exact=True).check()
+    page.get_by_role("button", name="Save the stage").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Select the outcome of point 3")
+    check_page(page, "complaints-stage-points-error")
+    summary.get_by_role("link", name=re.compile("point 3")).click()
+    group = page.get_by_role("group", name=re.compile("^Point 3:"))
+    group.get_by_label("Unable to determine", exact=True).check()
+    page.get_by_role("button", name="Save the stage").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("saved")
+    stage_two = page.locator(".govuk-summary-card", has_text="Stage 2: investigation")
+    # Upheld, not upheld, unable to determine: one upheld, so partly upheld.
+    expect(stage_two).to_contain_text("27 November 2026 (Partially upheld, from the points)")
+    expect(stage_two).to_contain_text("Morgan Hale (external), appointed 23 November 2026")
+    expect(points.nth(2)).to_contain_text("Stage 2: Unable to determine")
+    check_page(page, "complaints-complaint-with-points")
+    page.set_viewport_size({"width": 320, "height": 900})
+    check_page(page, "complaints-complaint-with-points-320")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    # The statement of complaint: move point 3 up, by keyboard.
+    page.get_by_role("link", name="Add, change or reorder the points").click()
+    page.get_by_role("button", name="Move up point 3").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("is now point 2")
+    expect(page.locator(".qaweb-points > li").nth(1)).to_contain_text("The plan was changed")
+    check_page(page, "complaints-points")
+    # A complaint cannot be linked to itself.
+    page.get_by_role("link", name="Back to the complaint").click()
+    reference = page.locator("h1").inner_text().removeprefix("Complaint ").strip()
+    page.get_by_role("link", name="Link a complaint about the same family or matter").click()
+    page.get_by_label("Reference of the complaint to link").fill(reference)
+    page.get_by_label("Same family").check()
+    page.get_by_role("button", name="Link the complaints").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("cannot be linked to itself")
+    check_page(page, "complaints-links-error")
