@@ -1,7 +1,7 @@
 """The council's own Word template for papers, stored in the database
 
 Revision ID: 0016_council_template
-Revises: 0010_complaint_calendar
+Revises: 0011_complaint_points
 Create Date: 2026-12-01 00:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016_council_template"
-down_revision = "0010_complaint_calendar"
+down_revision = "0011_complaint_points"
 branch_labels = None
 depends_on = None
 
