@@ -297,12 +297,14 @@ def close(complaint: Complaint, closed_on: date) -> None:
 
 
 def search_condition(user, term: str):
-    """Reference, child's case reference or summary; complainant's name for officers only."""
+    """Reference, the old log's reference (an imported complaint), child's case reference or
+    summary; complainant's name for officers only."""
     from qaweb.core.lists import contains
 
     like = contains(term)
     fields = [
         Complaint.reference.ilike(like, escape="\\"),
+        Complaint.legacy_reference.ilike(like, escape="\\"),
         Complaint.child_reference.ilike(like, escape="\\"),
         Complaint.summary.ilike(like, escape="\\"),
     ]

@@ -683,3 +683,6 @@ def settings():
         calendar_ends=ends,
         calendar_warning=ends - today_london() < timedelta(days=365),
     )
+
+
+from qaweb.complaints import import_views  # noqa: E402,F401
