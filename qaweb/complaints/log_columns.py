@@ -78,7 +78,7 @@ COMPLAINT_FIELDS = (
         "Complainant name",
         "The complainant's name (personal data: only complaints officers and administrators "
         "see it). Leave empty if the old log does not hold it",
-        aliases=("name", "complainants name", "name of complainant"),
+        aliases=("name", "complainant's name", "name of complainant"),
     ),
     _field(
         "Service area",

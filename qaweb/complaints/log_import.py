@@ -42,7 +42,8 @@ from qaweb.core.timefmt import format_date, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team
 
-MAX_ROWS = 5000
+#: A few years of a council's log; a larger file is split (saving 2,000 takes about 10 s).
+MAX_ROWS = 2000
 LIMITS = spreadsheets.Limits(max_rows=MAX_ROWS)
 KINDS = {"complaints": "Complaints", "compliments": "Compliments"}
 ImportFileError = spreadsheets.SpreadsheetError
@@ -533,7 +534,7 @@ def totals(rows: list[dict]) -> dict:
 # -- saving ----------------------------------------------------------------------------------
 
 
-def _save_complaint(plan: dict, ref: str) -> Complaint:
+def _save_complaint(plan: dict, ref: str, reference: str) -> Complaint:
     complaint = Complaint(
         legacy_reference=ref,
         received_on=plan["received_on"],
@@ -548,7 +549,7 @@ def _save_complaint(plan: dict, ref: str) -> Complaint:
         closed_on=plan["closed_on"],
     )
     complaint.set_categories(plan["categories"])
-    complaint.reference = services.next_reference(complaint.received_on)
+    complaint.reference = reference
     db.session.add(complaint)
     for spec in plan["stages"]:
         stage = ComplaintStage(
@@ -592,10 +593,22 @@ def apply(staged: ComplaintImport) -> dict:
     staged.rows = rows
     if any(r["problems"] for r in rows):
         return totals(rows)
-    save = _save_complaint if staged.kind == "complaints" else _save_compliment
-    for row, plan in zip(rows, plans, strict=True):
-        if plan is not None:
-            save(plan, row["old reference"])
+    new = [(row, plan) for row, plan in zip(rows, plans, strict=True) if plan is not None]
+    if staged.kind == "complaints":
+        # The references of each year's complaints in one statement, in the file's order.
+        references: dict[int, list[str]] = {}
+        for _, plan in new:
+            references.setdefault(plan["received_on"].year, []).append("")
+        for year, block in references.items():
+            block[:] = services.next_references(year, len(block))
+            block.reverse()  # popped from the end: the first row gets the first number
+    with db.session.no_autoflush:
+        for row, plan in new:
+            if staged.kind == "complaints":
+                reference = references[plan["received_on"].year].pop()
+                _save_complaint(plan, row["old reference"], reference)
+            else:
+                _save_compliment(plan, row["old reference"])
     db.session.flush()
     # The staged copy no longer needs the complainants' names (personal data).
     staged.rows = [{**r, "complainant name": ""} if "complainant name" in r else r for r in rows]
