@@ -479,3 +479,24 @@ def test_imported_complaints_take_the_next_references_of_their_year(client, offi
     )
     open_complaint(after, None)
     assert after.reference == "CMP-2025-0007"
+
+
+def test_closure_days_stop_only_an_imported_corporate_clock(client, officer):
+    from qaweb.core.workdays import CLOSURE, ClosureDay, forget_days_off
+
+    for day in (29, 30, 31):
+        db.session.add(ClosureDay(day=date(2025, 12, day), kind=CLOSURE, reason="Closed"))
+    db.session.commit()
+    forget_days_off()
+    rows = [
+        "STAT-1;22/12/2025;Email;Parent;;;Oaks;;Late visit;Statutory;;;;;;;;;;;;;;;;",
+        "CORP-1;22/12/2025;Email;Parent;;;Oaks;;Late visit;Corporate;;;;;;;;;;;;;;;;",
+    ]
+    upload(client, "log.csv", "\r\n".join([HEADER, *rows]).encode())
+    confirm(client)
+    # Received Monday 22 December 2025. Statutory (regulation 2 of the 2006 Regulations: the
+    # council's closure days are working days): 23, 24, 29, 30, 31 December, 2, 5, 6, 7, 8
+    # January -> Thursday 8 January 2026. Corporate, skipping 29-31 December as well: 23, 24
+    # December, 2, 5, 6, 7, 8, 9, 12, 13 January -> Tuesday 13 January 2026.
+    assert by_legacy("STAT-1").stages[0].due_on == date(2026, 1, 8)
+    assert by_legacy("CORP-1").stages[0].due_on == date(2026, 1, 13)
