@@ -148,6 +148,12 @@ def test_the_list_finds_an_imported_complaint_by_its_old_reference(client, offic
     assert complaint.reference in page
     page = text(client.get(f"/complaints/{complaint.id}"))
     assert "Old reference OLD-2025-003 (imported from the old log)" in page
+    # Imported without the complainant's name: said so, no stray separator in the list.
+    nameless = by_legacy("OLD-2025-002")
+    page = text(client.get("/complaints/?status=all&q=OLD-2025-002"))
+    assert f"{nameless.reference} Foster carer · Oaks" in page
+    page = text(client.get(f"/complaints/{nameless.id}"))
+    assert "Complainant Not recorded" in page
 
 
 def test_importing_the_same_file_again_creates_nothing(client, officer):
