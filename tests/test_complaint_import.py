@@ -506,3 +506,21 @@ def test_closure_days_stop_only_an_imported_corporate_clock(client, officer):
     # December, 2, 5, 6, 7, 8, 9, 12, 13 January -> Tuesday 13 January 2026.
     assert by_legacy("STAT-1").stages[0].due_on == date(2026, 1, 8)
     assert by_legacy("CORP-1").stages[0].due_on == date(2026, 1, 13)
+
+
+def test_invisible_characters_and_a_team_no_longer_in_use_still_match(client, officer, council):
+    council["Willows"].active = False
+    db.session.commit()
+    # Zero-width spaces and a word joiner pasted into the date, a choice, the team, a category.
+    row = (
+        "ZW-1;\u200b01/07/2025;Email\u200b;Parent;;;Wil\u200blows;Delay\u2060;Late visit" + ";" * 17
+    )
+    page = text(upload(client, "log.csv", "\r\n".join([HEADER, row]).encode()))
+    assert "1 row: 1 new" in page
+    template = load_workbook(
+        io.BytesIO(client.get("/complaints/import/template-complaints.xlsx").data)
+    )
+    listed = {col[0].value: [c.value for c in col[1:]] for col in template["Lists"].iter_cols()}
+    assert "Willows" in listed["Team"]  # no longer in use, but an old log names it
+    confirm(client)
+    assert by_legacy("ZW-1").team_id == council["Willows"].id

@@ -286,11 +286,10 @@ LENGTHS = {
 
 
 def choice_values(kind: str) -> dict[str, tuple[str, ...]]:
-    """The values of each drop-down of the template (the council's lists as they are now)."""
+    """The values of each drop-down of the template: the council's lists as they are now,
+    with the entries no longer offered (an old log names them)."""
     option = CategoryOption if kind == "complaints" else ComplimentThemeOption
-    named = tuple(
-        db.session.scalars(select(option.name).where(option.active).order_by(option.name))
-    )
+    named = tuple(db.session.scalars(select(option.name).order_by(option.name)))
     return {
         "how": tuple(HOW.values()),
         "who": tuple(COMPLAINANTS.values()),
@@ -298,12 +297,9 @@ def choice_values(kind: str) -> dict[str, tuple[str, ...]]:
         "outcome": tuple(OUTCOMES.values()),
         "yes_no": ("Yes", "No"),
         "source": tuple(COMPLIMENT_SOURCES.values()),
-        "area": tuple(
-            db.session.scalars(
-                select(ServiceArea.name).where(ServiceArea.active).order_by(ServiceArea.name)
-            )
-        ),
-        "team": tuple(db.session.scalars(select(Team.name).where(Team.active).order_by(Team.name))),
+        # Teams and areas no longer in use too: an old log names them.
+        "area": tuple(db.session.scalars(select(ServiceArea.name).order_by(ServiceArea.name))),
+        "team": tuple(db.session.scalars(select(Team.name).order_by(Team.name))),
         "category": named,
         "theme": named,
     }

@@ -97,7 +97,11 @@ def read_table(kind: str, filename: str, data: bytes) -> list[dict]:
     rows = []
     for number, values in table:
         row = {key: _as_text(values.get(key)) for key in headers}
-        row["old reference"] = clean_identifier(row["old reference"])
+        # Invisible characters pasted into a reference, a date or a name on one of qaweb's
+        # lists (zero-width spaces, direction marks) would make it match nothing.
+        for f in fields:
+            if f.choices or f.date or f.key == "old reference":
+                row[f.key] = clean_identifier(row[f.key])
         row["row"] = number
         rows.append(row)
     return rows
