@@ -2,6 +2,7 @@
 
 from qaweb.actions.models import Action
 from qaweb.auth.models import SignInFailure
+from qaweb.complaints.log_import import ComplaintImport
 from qaweb.complaints.models import (
     CategoryOption,
     Complaint,
@@ -39,6 +40,7 @@ __all__ = [
     "ChangeLog",
     "ClosureDay",
     "Complaint",
+    "ComplaintImport",
     "ComplaintStage",
     "Compliment",
     "ComplimentThemeOption",

@@ -132,6 +132,11 @@ EXPECTED = {
     "complaints.report": ("GET", COMPLAINT_READERS),
     "complaints.report_workbook": ("GET", COMPLAINT_READERS),
     "complaints.settings": ("GET", {"complaints_officer", "admin"}),
+    # Bringing in the old log: its rows hold complainants' names.
+    "complaints.import_log": ("GET", {"complaints_officer", "admin"}),
+    "complaints.import_preview": ("GET", {"complaints_officer", "admin"}),
+    "complaints.import_template": ("GET", {"complaints_officer", "admin"}),
+    "complaints.import_columns": ("GET", {"complaints_officer", "admin"}),
     "practice_week.index": ("GET", EVERYONE),
     "practice_week.new_week": ("GET", ORGANISERS),
     "practice_week.week": ("GET", EVERYONE),
@@ -183,6 +188,7 @@ SCOPES = {"mine": EVERYONE, "team": {"team_manager", "service_manager"}, "all": 
 @pytest.fixture
 def records(app, make_user, make_team, make_action):
     """An action owned by someone outside every role-holder's team and area."""
+    from qaweb.complaints.log_import import ComplaintImport
     from qaweb.organisation.staff_import import StaffImport
 
     owner = make_user("practitioner", team=make_team("Far Away Team"))
@@ -241,6 +247,8 @@ def records(app, make_user, make_team, make_action):
     point = add_point(complaint, "Visits were missed")
     # Stage 1 (due 15 October 2026) went unanswered: Stage 2 has its people to record.
     escalate(complaint, date(2026, 10, 20), None)
+    log = ComplaintImport(kind="complaints", filename="log.csv", rows=[])
+    db.session.add(log)
     practice = _practice_week(owner, make_user, make_team)
     db.session.add(_council_template())
     db.session.commit()
@@ -259,6 +267,8 @@ def records(app, make_user, make_team, make_action):
         "complaint_id": complaint.id,
         "complaints:number": 2,
         "point_id": point.id,
+        "complaints:import_id": log.id,
+        "complaints:kind": "complaints",
         "number": version.number,
         "scope": "all",
         **practice,

@@ -57,8 +57,13 @@ def test_demo_is_deterministic_and_scales(runner):
         select(func.count()).select_from(Action).where(Action.source_type != "observation")
     )
     assert meetings == 600 + 2 * scale.ACTIONS_PER_STEP
-    # 40 a year and the three showing points, a Stage 2 with its people and a linked pair.
-    assert count(Complaint) == 43 + 2 * scale.COMPLAINTS_PER_STEP
+    # Forty logged, three showing points, a Stage 2 with its people and a linked pair, and
+    # three brought in from the old log (with their old references).
+    assert count(Complaint) == 40 + 3 + 3 + 2 * scale.COMPLAINTS_PER_STEP
+    imported = db.session.scalars(
+        select(Complaint.legacy_reference).where(Complaint.legacy_reference.is_not(None))
+    )
+    assert sorted(imported) == ["LOG-0412", "LOG-0415", "LOG-0419"]
     assert count(ComplaintStage) > count(Complaint)
     assert count(Compliment) == 30 + 2 * scale.COMPLIMENTS_PER_STEP
     assert count(SupervisionAudit) > 2 * scale.AUDITS_PER_STEP

@@ -1,4 +1,5 @@
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileRequired
 from wtforms.validators import ValidationError
 
 from qaweb.complaints.models import (
@@ -14,6 +15,7 @@ from qaweb.core.forms import (
     BooleanField,
     CheckboxesField,
     DateField,
+    FileField,
     HiddenField,
     IdentifierField,
     MaxLength,
@@ -437,3 +439,25 @@ class TargetsForm(FlaskForm):
         validators=[_target(2, 25)],
     )
     submit = SubmitField("Save the targets")
+class LogImportForm(FlaskForm):
+    """Upload the council's old complaints or compliments log (qaweb.complaints.log_import)."""
+
+    kind = RadioField(
+        "What the file holds",
+        choices=choices((("complaints", "Complaints"), ("compliments", "Compliments"))),
+        default="complaints",
+        validators=[Required("Select whether the file holds complaints or compliments")],
+    )
+    file = FileField(
+        "The log",
+        description="An .xlsx or .csv file with a header row, as in the template",
+        validators=[
+            FileRequired("Select the log file"),
+            FileAllowed(["xlsx", "csv"], "The log must be an .xlsx or .csv file"),
+        ],
+    )
+    submit = SubmitField("Check the file")
+
+
+class ConfirmLogImportForm(FlaskForm):
+    submit = SubmitField("Import the rows")

@@ -114,6 +114,9 @@ class Complaint(Tracked, Versioned, Timestamped, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    #: The reference in the council's old log, for a complaint brought in by the import
+    #: (qaweb.complaints.log_import): importing the same row again finds it here.
+    legacy_reference: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     received_on: Mapped[date] = mapped_column(index=True)
     received_how: Mapped[str] = mapped_column(sa.String(16))
     complainant_type: Mapped[str] = mapped_column(sa.String(32))
@@ -309,6 +312,8 @@ class Compliment(Tracked, Versioned, Timestamped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: The reference in the council's old log, for a compliment brought in by the import.
+    legacy_reference: Mapped[str | None] = mapped_column(sa.String(40), unique=True)
     received_on: Mapped[date] = mapped_column(index=True)
     source: Mapped[str] = mapped_column(sa.String(20))
     external: Mapped[bool] = mapped_column(default=True)

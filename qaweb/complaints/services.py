@@ -70,11 +70,17 @@ def list_condition(user):
 def next_reference(received_on: date) -> str:
     """CMP-<year received>-<number>: numbered from 1 each year, never shared (two officers
     logging at the same moment get the next two numbers; see core.references)."""
-    prefix = f"CMP-{received_on.year}-"
+    return next_references(received_on.year, 1)[0]
+
+
+def next_references(year: int, count: int) -> list[str]:
+    """``count`` references of complaints received in ``year``, in order, taken in one
+    statement (an import of many complaints): never shared, as ``next_reference``."""
+    prefix = f"CMP-{year}-"
     number_part = sa.cast(sa.func.substr(Complaint.reference, len(prefix) + 1), sa.Integer)
     highest = select(func.max(number_part)).where(Complaint.reference.like(prefix + "%"))
-    number = next_number(db.session, "complaint", received_on.year, floor=highest)
-    return f"{prefix}{number:04d}"
+    last = next_number(db.session, "complaint", year, floor=highest, count=count)
+    return [f"{prefix}{number:04d}" for number in range(last - count + 1, last + 1)]
 
 
 # -- clocks ----------------------------------------------------------------------------------
@@ -297,12 +303,14 @@ def close(complaint: Complaint, closed_on: date) -> None:
 
 
 def search_condition(user, term: str):
-    """Reference, child's case reference or summary; complainant's name for officers only."""
+    """Reference, the old log's reference (an imported complaint), child's case reference or
+    summary; complainant's name for officers only."""
     from qaweb.core.lists import contains
 
     like = contains(term)
     fields = [
         Complaint.reference.ilike(like, escape="\\"),
+        Complaint.legacy_reference.ilike(like, escape="\\"),
         Complaint.child_reference.ilike(like, escape="\\"),
         Complaint.summary.ilike(like, escape="\\"),
     ]

@@ -729,3 +729,4 @@ def settings():
 
 
 from qaweb.complaints import record_views  # noqa: E402, F401  (its routes are on bp)
+from qaweb.complaints import import_views  # noqa: E402,F401

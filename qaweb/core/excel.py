@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import xlsxwriter
+import xlsxwriter.utility
 from flask import Response
 
 from qaweb.core.text import printable
@@ -30,6 +31,11 @@ class Column:
     title: str
     width: int = 15
     kind: str = "text"  # text, date, datetime, number
+    #: For a template people fill in: a drop-down of these values on the empty rows below the
+    #: header (kept on a hidden "Lists" sheet, so a long list of team names fits). Strict
+    #: refuses anything else; not strict only warns (a cell may hold several, say).
+    choices: tuple[str, ...] = ()
+    strict: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,44 @@ def _write_cell(sheet, formats, r, c, value):
         sheet.write_string(r, c, printable(str(value)))
 
 
+#: Rows of a template that get its columns' drop-downs and date format.
+TEMPLATE_ROWS = 5000
+
+
+def _add_choices(book, sheet, columns: Sequence[Column]) -> None:
+    """Drop-downs for the columns with choices, from a hidden "Lists" sheet."""
+    listed = [(i, c) for i, c in enumerate(columns) if c.choices]
+    if not listed:
+        return
+    lists = book.add_worksheet("Lists")
+    # Row by row: in constant-memory mode a row is final once the next one is written.
+    for r in range(1 + max(len(c.choices) for _, c in listed)):
+        for n, (_, column) in enumerate(listed):
+            if r == 0:
+                lists.write_string(0, n, printable(column.title))
+            elif r <= len(column.choices):
+                lists.write_string(r, n, printable(column.choices[r - 1]))
+    for n, (index, column) in enumerate(listed):
+        letter = xlsxwriter.utility.xl_col_to_name(n)
+        sheet.data_validation(
+            1,
+            index,
+            TEMPLATE_ROWS,
+            index,
+            {
+                "validate": "list",
+                "source": f"=Lists!${letter}$2:${letter}${len(column.choices) + 1}",
+                "error_type": "stop" if column.strict else "warning",
+                "error_title": column.title[:32],
+                "error_message": (
+                    f"Choose one of the values in the list for {column.title}; the "
+                    "Instructions sheet says what each column holds"
+                )[:255],
+            },
+        )
+    lists.hide()
+
+
 def _write_table(book, formats, title, columns: Sequence[Column], rows: Iterable[Sequence]):
     sheet = book.add_worksheet(title[:31])
     for index, column in enumerate(columns):
@@ -131,7 +175,10 @@ def build_workbook(
     summary: Iterable[tuple[str, object]] | None = None,
     sheets: Sequence[Sheet] = (),
 ):
-    """Write the rows to a temporary .xlsx; return the open file, positioned at the start."""
+    """Write the rows to a temporary .xlsx; return the open file, positioned at the start.
+
+    Columns with ``choices`` (a template) get drop-downs on the first ``TEMPLATE_ROWS`` rows.
+    """
     handle = tempfile.TemporaryFile()
     book = xlsxwriter.Workbook(
         handle,
@@ -144,7 +191,11 @@ def build_workbook(
     )
     try:
         formats = _Formats(book)
-        _write_table(book, formats, title, columns, rows)
+        first, _ = _write_table(book, formats, title, columns, rows)
+        if any(c.choices for c in columns):
+            for index, column in enumerate(columns):
+                if column.kind == "date":  # a date typed in the template is a real date
+                    first.set_column(index, index, column.width, formats.date)
         for extra in sheets:
             sheet, count = _write_table(book, formats, extra.title, extra.columns, extra.rows)
             if extra.chart is not None and count:
@@ -156,6 +207,7 @@ def build_workbook(
             for r, (label, value) in enumerate(summary):
                 info.write_string(r, 0, printable(label), formats.bold)
                 _write_cell(info, formats, r, 1, value)
+        _add_choices(book, first, columns)
         book.close()
     except BaseException:
         handle.close()

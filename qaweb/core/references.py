@@ -25,9 +25,11 @@ class ReferenceCounter(Base):
     last: Mapped[int] = mapped_column(default=0)
 
 
-def next_number(session, name: str, year: int = NO_YEAR, floor=None) -> int:
+def next_number(session, name: str, year: int = NO_YEAR, floor=None, count: int = 1) -> int:
     """The next number of the ``name`` counter for ``year`` (1, 2, 3 …), taken for this
-    transaction: nobody else gets it, even saving at the same moment.
+    transaction: nobody else gets it, even saving at the same moment. With ``count``, a block
+    of that many numbers is taken at once (an import): the last of them is returned, so the
+    block is ``last - count + 1`` to ``last``.
 
     ``floor`` is an optional scalar SELECT giving the highest number already in use (made
     before the counter existed, or by a bulk load that did not use it): the number returned
@@ -43,12 +45,14 @@ def next_number(session, name: str, year: int = NO_YEAR, floor=None) -> int:
         from sqlalchemy.dialects.sqlite import insert
 
         greatest = sa.func.max  # SQLite's max() of two values is the scalar greatest
-    start = sa.literal(1)
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    start = sa.literal(count)
     if floor is not None:
-        start = sa.func.coalesce(floor.scalar_subquery(), 0) + 1
+        start = sa.func.coalesce(floor.scalar_subquery(), 0) + count
     stmt = insert(table).values(name=name, year=year, last=start)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.name, table.c.year],
-        set_={"last": greatest(table.c.last + 1, stmt.excluded.last)},
+        set_={"last": greatest(table.c.last + count, stmt.excluded.last)},
     ).returning(table.c.last)
     return session.execute(stmt).scalar_one()

@@ -11,6 +11,7 @@ names the limit; nothing is ever cut short silently.
 
 import csv
 import io
+import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -105,6 +106,15 @@ def is_plain_identifier(text: str) -> bool:
     return not any(unicodedata.category(ch)[0] in "CZ" for ch in text)
 
 
+def header_key(text: str) -> str:
+    """A column heading as a comparable key: lower case, without invisible characters,
+    apostrophes, a note in brackets ("Date received (dd/mm/yyyy)") or punctuation ("Stage 1 -
+    outcome:", "Received_date*"), single-spaced. "Complainant's Name " -> "complainants name"."""
+    text = clean_identifier(text).lower().replace("'", "").replace("\u2019", "")
+    text = re.sub(r"\(.*?\)", " ", text)
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+
+
 def cell_text(value) -> str:
     if value is None:
         return ""
@@ -152,7 +162,7 @@ def _xlsx_rows(data: bytes, limits: Limits):
         workbook.close()
 
 
-def _sniff_delimiter(text: str, headers: dict[str, str]) -> str:
+def _sniff_delimiter(text: str, headers: dict[str, str], name=str.lower) -> str:
     """The delimiter of a .csv: the one that splits the first line into the most known headers.
 
     Excel in a European locale (where the decimal mark is a comma) saves "CSV" with
@@ -165,7 +175,7 @@ def _sniff_delimiter(text: str, headers: dict[str, str]) -> str:
             names = next(csv.reader([first_line], delimiter=delimiter), [])
         except csv.Error:
             continue
-        count = len({n.strip().lower() for n in names} & set(headers))
+        count = len({name(n.strip()) for n in names} & set(headers))
         if count > best_count:
             best, best_count = delimiter, count
     if best_count:
@@ -197,14 +207,14 @@ def _lines(text: str, delimiter: str, limits: Limits):
         start = end
 
 
-def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits):
+def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits, name=str.lower):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise SpreadsheetError(
             "The .csv file must be saved as UTF-8 (CSV UTF-8 in Excel)"
         ) from None
-    delimiter = _sniff_delimiter(text, headers)
+    delimiter = _sniff_delimiter(text, headers, name)
     reader = csv.reader(_lines(text, delimiter, limits), delimiter=delimiter)
     try:
         yield from reader
@@ -216,6 +226,19 @@ def _csv_rows(data: bytes, headers: dict[str, str], limits: Limits):
         ) from None
 
 
+def _refuse_repeated(header: list[str], raw, headers: dict[str, str]) -> None:
+    seen: dict[str, str] = {}
+    for key, heading in zip(header, raw, strict=False):
+        if key not in headers:
+            continue
+        if key in seen:
+            raise SpreadsheetError(
+                f"Two columns mean {headers[key]}: '{seen[key]}' and '{cell_text(heading)}'. "
+                "Delete or rename one of them"
+            )
+        seen[key] = cell_text(heading)
+
+
 def read_table(
     filename: str,
     data: bytes,
@@ -224,6 +247,7 @@ def read_table(
     max_rows: int | None = None,
     what: str = "file",
     limits: Limits | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> tuple[set[str], list[tuple[int, dict]]]:
     """The known columns present, and each non-empty row as (row number, {header: value}).
 
@@ -231,14 +255,27 @@ def read_table(
     text, numbers, dates and times from an .xlsx. ``limits`` (or ``max_rows`` with the
     default limits) bound rows, columns, cell length and sizes; passing one raises
     SpreadsheetError naming it, as soon as it is passed.
+
+    With ``aliases`` ({heading key: header}, may be empty), headings are compared as
+    ``header_key`` makes them, so "Date Received*" finds the header "received date" when
+    aliases maps "date received" to it; the keys of ``headers`` must then be header keys
+    themselves. Two columns that mean the same header are refused (which one holds the data
+    would be a guess).
     """
+
+    def heading_key(heading) -> str:
+        if aliases is None:
+            return cell_text(heading).lower()
+        key = header_key(cell_text(heading))
+        return aliases.get(key, key)
+
     if limits is None:
         limits = Limits(max_rows=max_rows or 1000)
     if len(data) > limits.max_file:
         raise SpreadsheetError(limits.file_message())
     name = filename.lower()
     if name.endswith(".csv"):
-        source = _csv_rows(data, headers, limits)
+        source = _csv_rows(data, headers, limits, heading_key)
     elif name.endswith(".xlsx"):
         source = _xlsx_rows(data, limits)
     else:
@@ -259,7 +296,9 @@ def read_table(
             if any(isinstance(c, str) and len(c) > limits.max_cell for c in raw):
                 raise SpreadsheetError(limits.cell_message())
             if header is None:
-                header = [cell_text(h).lower() for h in raw[: last + 1]]
+                header = [heading_key(h) for h in raw[: last + 1]]
+                if aliases is not None:
+                    _refuse_repeated(header, raw, headers)
                 missing = [headers[h] for h in required if h not in header]
                 if missing:
                     raise SpreadsheetError(

@@ -305,6 +305,7 @@ def build(scale: int = 1) -> dict[str, int]:
     )
     thematic = _thematic_year(today, demo_ids["qa.officer"] + offset, demo_ids["qa.board"] + offset)
     complaints = _complaints_year(rng, today)
+    complaints += _old_log(today, demo_ids["complaints"] + offset)
     observations = practice_weeks.build(
         rng,
         today,
@@ -634,6 +635,75 @@ def _complaint_records(rng, today, teams, categories) -> int:
     links.link(made[1], first.reference, "family")
     db.session.flush()
     return len(made)
+def _old_log(today, officer_id: int) -> int:
+    """A few complaints brought in from the council's old spreadsheet log, through the import
+    (kept as an applied import, each with its old reference and clocks from its dates)."""
+    from qaweb.complaints import log_import
+    from qaweb.core.workdays import add_working_days
+
+    def day(working_days_after, start):
+        return add_working_days(start, working_days_after, statutory=True).isoformat()
+
+    first = today - timedelta(days=450)
+    second = today - timedelta(days=420)
+    third = today - timedelta(days=400)
+    blank = {key: "" for key in log_import.TITLES["complaints"]}
+    rows = [
+        {
+            **blank,
+            "old reference": "LOG-0412",
+            "received date": first.isoformat(),
+            "received how": "Letter",
+            "complainant type": "Parent",
+            "complainant name": "Name held in the old log",
+            "team": "Brambles",
+            "category": "Delay",
+            "summary": "Core group meeting moved three times.",
+            "stage 1 response date": day(12, first),  # two working days late
+            "stage 1 outcome": "Partially upheld",
+            "closed date": day(12, first),
+            "learning": "Meeting changes now agreed with the family first.",
+        },
+        {
+            **blank,
+            "old reference": "LOG-0415",
+            "received date": second.isoformat(),
+            "received how": "Email",
+            "complainant type": "Child or young person",
+            "team": "Here4U",
+            "category": "Communication",
+            "summary": "My worker changed and nobody told me.",
+            "stage 1 response date": day(8, second),
+            "stage 1 outcome": "Upheld",
+            "closed date": day(8, second),
+        },
+        {
+            **blank,
+            "old reference": "LOG-0419",
+            "received date": third.isoformat(),
+            "received how": "Phone",
+            "complainant type": "Foster carer",
+            "team": "Oaks",
+            "category": "Decisions and assessments",
+            "summary": "Respite decision not explained.",
+            "stage 1 response date": day(10, third),
+            "stage 1 outcome": "Not upheld",
+            "stage 2 request date": day(15, third),
+            "stage 2 response date": day(39, third),
+            "stage 2 outcome": "Not upheld",
+            "closed date": day(39, third),
+        },
+    ]
+    for number, row in enumerate(rows, start=2):
+        row["row"] = number
+    staged = log_import.ComplaintImport(
+        kind="complaints", filename="complaints-log-old.xlsx", uploaded_by_id=officer_id, rows=rows
+    )
+    db.session.add(staged)
+    totals = log_import.apply(staged)
+    if totals["problem_rows"]:  # the demo's own rows: a problem here is a bug
+        raise RuntimeError(f"The demo's old log has problems: {staged.rows}")
+    return totals["new"]
 
 
 def _complaints_year(rng, today) -> int:

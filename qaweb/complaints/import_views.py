@@ -1,0 +1,110 @@
+"""Bringing in the old log: upload, the row-by-row preview, confirm; the template and the
+columns' meanings. Complaints officers and administrators only (the rows hold
+complainants' names)."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from qaweb.complaints import log_columns, log_import, services
+from qaweb.complaints.forms import ConfirmLogImportForm, LogImportForm
+from qaweb.complaints.views import bp
+from qaweb.core import spreadsheets
+from qaweb.core.db import is_unique_violation
+from qaweb.core.excel import Sheet, send_workbook
+from qaweb.extensions import db
+
+
+def _importers_only():
+    if not services.sees_personal_data(current_user):
+        abort(403)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@login_required
+def import_log():
+    _importers_only()
+    form = LogImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            data = spreadsheets.read_upload(upload, log_import.LIMITS)
+            staged = log_import.stage(form.kind.data, upload.filename, data, current_user)
+        except log_import.ImportFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            db.session.commit()
+            return redirect(url_for(".import_preview", import_id=staged.id))
+    return render_template("complaints/import.html", form=form)
+
+
+@bp.route("/import/<int:import_id>", methods=["GET", "POST"])
+@login_required
+def import_preview(import_id):
+    _importers_only()
+    staged = db.get_or_404(log_import.ComplaintImport, import_id)
+    form = ConfirmLogImportForm()
+    problem = None
+    if form.validate_on_submit() and staged.applied_at is None:
+        try:
+            totals = log_import.apply(staged)
+            db.session.commit()
+        except services.ComplaintError as error:
+            db.session.rollback()
+            problem = f"Nothing has been imported: {error}"
+        except IntegrityError as error:
+            db.session.rollback()
+            if not is_unique_violation(error):
+                raise
+            problem = (
+                "Nothing has been imported: some of these rows were imported by someone else "
+                "a moment ago. Check the file again to see which"
+            )
+        else:
+            if staged.applied_at:
+                what = "complaints" if staged.kind == "complaints" else "compliments"
+                flash(
+                    f"Log imported: {totals['new']} {what} added, {totals['already']} already "
+                    "imported left as they were.",
+                    "success",
+                )
+                return redirect(
+                    url_for(".index" if staged.kind == "complaints" else ".compliments")
+                )
+    rows = staged.rows
+    return render_template(
+        "complaints/import_preview.html",
+        staged=staged,
+        rows=rows,
+        problem_rows=[r for r in rows if r["problems"]],
+        totals=log_import.totals(rows),
+        titles=log_import.TITLES[staged.kind],
+        form=form,
+        problem=problem,
+    )
+
+
+@bp.get("/import/template-<any(complaints, compliments):kind>.xlsx")
+@login_required
+def import_template(kind):
+    _importers_only()
+    columns, instructions, rows = log_columns.template(kind)
+    return send_workbook(
+        f"{kind}-log-template.xlsx",
+        log_import.KINDS[kind],
+        columns,
+        [],
+        sheets=[Sheet("Instructions", instructions, rows)],
+    )
+
+
+@bp.get("/import/columns")
+@login_required
+def import_columns():
+    _importers_only()
+    return render_template(
+        "complaints/import_columns.html",
+        fields=log_columns.FIELDS,
+        kinds=log_import.KINDS,
+        max_rows=log_import.MAX_ROWS,
+    )
