@@ -18,6 +18,8 @@ from qaweb.tools.services import load_text
 ANON = "anonymous"
 THEMATIC_READERS = {"qa_officer", "qa_board", "service_manager"}
 COMPLAINT_READERS = {"complaints_officer", "admin", "service_manager"}
+# The reports hold counts only: the QA team reads them too (a service manager, their area's).
+COMPLAINT_REPORT_READERS = COMPLAINT_READERS | {"qa_officer"}
 ORGANISERS = {"organiser", "qa_officer"}
 SMALL_TOOL = """
 tool: walk_tool
@@ -121,8 +123,11 @@ EXPECTED = {
     "complaints.learning": ("GET", {"complaints_officer"}),
     "complaints.new_action": ("GET", {"complaints_officer"}),
     "complaints.compliments": ("GET", COMPLAINT_READERS),
-    "complaints.report": ("GET", COMPLAINT_READERS),
-    "complaints.report_workbook": ("GET", COMPLAINT_READERS),
+    "complaints.report": ("GET", COMPLAINT_REPORT_READERS),
+    "complaints.report_workbook": ("GET", COMPLAINT_REPORT_READERS),
+    "complaints.annual_report": ("GET", COMPLAINT_REPORT_READERS),
+    "complaints.self_assessment": ("GET", {"complaints_officer"}),
+    "complaints.not_accepted": ("GET", {"complaints_officer"}),
     "complaints.settings": ("GET", {"complaints_officer", "admin"}),
     "practice_week.index": ("GET", EVERYONE),
     "practice_week.new_week": ("GET", ORGANISERS),
