@@ -29,7 +29,7 @@ from qaweb.organisation.models import User
 #: Who count as children and young people making representations themselves.
 YOUNG_PEOPLE = ("child", "care_leaver")
 REMOVED = "[removed]"
-EMAIL = re.compile(r"[^\s@]+@[^\s@]+")
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 # Seven or more digits, maybe spaced or dashed: a phone number or a case number (a year
 # such as 2026-27 stays).
 NUMBER = re.compile(r"\+?\d(?:[\s\-]?\d){6,}")
@@ -42,10 +42,11 @@ def _first(rows: dict, name: str) -> int:
 
 def _redactor(names: set[str]):
     """A function taking names, emails and long numbers out of a text. ``names`` are the
-    words to remove (whole words, any case); the longest first, so a full name goes as one."""
+    words to remove (whole words, as written: a name is capitalised, so "Will" goes and
+    "will" stays); the longest first, so a full name goes as one."""
     words = sorted((n for n in names if len(n) >= 3), key=len, reverse=True)
     pattern = (
-        re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.IGNORECASE)
+        re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)")
         if words
         else None
     )
@@ -62,7 +63,9 @@ def _learning(start, end, area_id) -> list[str]:
     """The learning recorded on complaints closed between ``start`` and ``end`` (oldest
     first), with every complainant's and staff member's name, any email address, phone or
     case number, the complainants' contact details and the children's case references
-    taken out. Two statements: the complaints, then the people's names."""
+    taken out (staff by full name and surname; a first name alone is left, as it is also an
+    ordinary word as often as not). Two statements: the complaints, then the people's
+    names."""
     condition = [
         Complaint.closed_on.between(start, end),
         Complaint.learning != "",
@@ -87,8 +90,9 @@ def _learning(start, end, area_id) -> list[str]:
         names.add(name.strip())
         names.update(line.strip() for line in contact.splitlines())
         names.add(child.strip())
+        # Staff as listed ("Priya Raman, Tom Reid"), and each capitalised word of them.
         names.update(re.split(r"[,;/\n]| and ", staff))
-        names.update(staff.split())
+        names.update(word for word in staff.split() if word[:1].isupper())
     for first, last in db.session.execute(select(User.first_name, User.last_name)):
         names.update((f"{first} {last}", last))
     redact = _redactor({n.strip() for n in names if n and n.strip()})
@@ -169,9 +173,9 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
 
     received = s["Complaints received and closed"]
     word.heading("Complaints received", level=1)
-    word.paragraph(
-        f"{_first(received, 'Received')} complaints were received this year "
-        f"({received['Received'][1]} last year); {_first(received, 'Closed')} were closed."
+    word.table(
+        ["", "This year", "Last year"],
+        [[name, *values] for name, values in received.items()],
     )
     word.heading("Numbers by stage and outcome", level=1)
     started, responded = s["Stages started"], s["Stages responded to"]
@@ -206,10 +210,13 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
     word.table(["Stage", "Responded", "Within time", "Average working days"], rows)
     for number in (1, 2):
         split = s[f"Stage {number} responses: in time and late"]
-        names = list(split)
-        word.paragraph(
-            f"Stage {number}: {split[names[0]][0]} {names[0].lower()}, {split[names[1]][0]} "
-            f"{names[1].lower()}, {split['Late'][0]} late."
+        word.heading(f"Stage {number} responses", level=2)
+        word.table(
+            ["", "This year", "Last year"],
+            [
+                [name, *(("–" if v is None else v) for v in values)]
+                for name, values in split.items()
+            ],
         )
 
     word.heading("Who complained", level=1)
@@ -221,16 +228,22 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
     young = f["young"]
     children = _first(who, COMPLAINANTS["child"])
     leavers = _first(who, COMPLAINANTS["care_leaver"])
-    word.paragraph(
-        f"{young['received']} representations were made by children and young people "
-        f"themselves ({children} by children and young people, {leavers} by care leavers)."
+    word.table(
+        ["Representations made by children and young people themselves", "This year"],
+        [
+            ["Children and young people", children],
+            ["Care leavers", leavers],
+            ["In all", young["received"]],
+        ],
     )
     word.heading("Advocacy", level=1)
     advocacy = s["Advocacy"]
-    word.paragraph(
-        f"An advocate was offered in {_first(advocacy, 'Advocate offered')} complaints and "
-        f"used in {_first(advocacy, 'Advocate used')}. Of the children and young people who "
-        f"complained, {young['offered']} were offered an advocate and {young['used']} used one."
+    word.table(
+        ["", "All complainants", "Children and young people"],
+        [
+            ["Advocate offered", _first(advocacy, "Advocate offered"), young["offered"]],
+            ["Advocate used", _first(advocacy, "Advocate used"), young["used"]],
+        ],
     )
 
     word.heading("Learning and service improvements", level=1)
@@ -253,18 +266,19 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
     word.heading("The Local Government and Social Care Ombudsman", level=1)
     enquiries = _first(started, STAGES[4])
     decisions = s["Ombudsman decisions"]
-    word.paragraph(
-        f"The Ombudsman made enquiries about {enquiries} complaints this year and decided "
-        f"{sum(v[0] for v in decisions.values())}."
+    word.table(
+        ["", "This year"],
+        [
+            ["Enquiries received", enquiries],
+            ["Decisions made", sum(v[0] for v in decisions.values())],
+        ],
     )
     word.table(["Decision", "This year", "Last year"], [[k, *v] for k, v in decisions.items()])
 
     word.heading("Compliments", level=1)
     total = s["Compliments received (external)"]["Total"]
-    word.paragraph(
-        f"{total[0]} compliments were received from outside the council ({total[1]} last "
-        "year). Only compliments from external parties are counted."
-    )
+    word.paragraph("Only compliments from people and agencies outside the council are counted.")
+    word.table(["", "This year", "Last year"], [["Compliments received", *total]])
     _count_table(word, s["Compliments by who gave them (external)"], "Who gave them")
     _count_table(word, s["Compliments by theme (external)"], "What was valued")
 

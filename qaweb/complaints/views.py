@@ -599,6 +599,7 @@ def report():
         chooses_area=chooses_area,
         years_list=[y for y in range(year - 3, year + 2)],
         can_manage=services.can_manage(current_user),
+        can_list=services.can_view(current_user),
         years=years,
         **_report_links(year, quarter, area_id),
     )
