@@ -61,11 +61,11 @@ def _redactor(names: set[str]):
 
 def _learning(start, end, area_id) -> list[str]:
     """The learning recorded on complaints closed between ``start`` and ``end`` (oldest
-    first), with every complainant's and staff member's name, any email address, phone or
-    case number, the complainants' contact details and the children's case references
-    taken out (staff by full name and surname; a first name alone is left, as it is also an
-    ordinary word as often as not). Two statements: the complaints, then the people's
-    names."""
+    first; a text recorded on several complaints once, with their number), with every
+    complainant's and staff member's name, any email address, phone or case number, the
+    complainants' contact details and the children's case references taken out (staff by
+    full name and surname; a first name alone is left, as it is also an ordinary word as
+    often as not). Two statements: the complaints, then the people's names."""
     condition = [
         Complaint.closed_on.between(start, end),
         Complaint.learning != "",
@@ -96,7 +96,12 @@ def _learning(start, end, area_id) -> list[str]:
     for first, last in db.session.execute(select(User.first_name, User.last_name)):
         names.update((f"{first} {last}", last))
     redact = _redactor({n.strip() for n in names if n and n.strip()})
-    return [redact(row.learning) for row in rows]
+    # The same lesson from several complaints is said once, with how many it came from.
+    counted: dict[str, int] = {}
+    for row in rows:
+        text = redact(row.learning).strip()
+        counted[text] = counted.get(text, 0) + 1
+    return [text if n == 1 else f"{text} ({n} complaints)" for text, n in counted.items()]
 
 
 def figures(year: int, area_id: int | None = None) -> dict:
@@ -231,8 +236,8 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
     word.table(
         ["Representations made by children and young people themselves", "This year"],
         [
-            ["Children and young people", children],
-            ["Care leavers", leavers],
+            [COMPLAINANTS["child"], children],
+            [COMPLAINANTS["care_leaver"], leavers],
             ["In all", young["received"]],
         ],
     )
