@@ -416,3 +416,38 @@ def test_annual_learning_text_takes_out_names_numbers_and_emails():
     )
     # Names are matched as written: an ordinary word that is also a name stays.
     assert redact("We will pay; Will Hay said hay") == "We will pay; [removed] said hay"
+
+
+def test_the_ombudsman_decision_and_advocacy_used_are_recorded_on_their_pages(client, council):
+    officer = council["officer"]
+    sign_in(client, officer)
+    complaint = db.session.scalar(
+        select(Complaint).where(Complaint.complainant_name == "Complainant7 Surname7")
+    )
+    ombudsman = complaint.current_stage
+    assert ombudsman.stage == 4
+    # Only the Ombudsman stage asks for the Ombudsman's decision.
+    assert "Ombudsman&#39;s decision" in client.get(
+        f"/complaints/{complaint.id}/stages/4"
+    ).get_data(as_text=True)
+    assert "ombudsman_decision" not in client.get(f"/complaints/{complaint.id}/stages/1").get_data(
+        as_text=True
+    )
+    saved = client.post(
+        f"/complaints/{complaint.id}/stages/4",
+        data={
+            "version": str(ombudsman.version),
+            "responded_on": ["20", "11", "2026"],
+            "outcome": "not_upheld",
+            "ombudsman_decision": "initial_enquiries",
+        },
+    )
+    assert saved.status_code == 302
+    page = client.get(f"/complaints/{complaint.id}").get_data(as_text=True)
+    assert "Closed after initial enquiries" in page
+    s = _sections(reports.build(2026, 3))  # October to December 2026
+    assert s["Ombudsman decisions"] == {"Closed after initial enquiries": [1, 0, 0]}
+
+    form = client.get(f"/complaints/{complaint.id}/edit").get_data(as_text=True)
+    assert "An advocate helped the complainant" in form
+    assert not complaint.advocate_used
