@@ -451,3 +451,13 @@ def test_the_ombudsman_decision_and_advocacy_used_are_recorded_on_their_pages(cl
     form = client.get(f"/complaints/{complaint.id}/edit").get_data(as_text=True)
     assert "An advocate helped the complainant" in form
     assert not complaint.advocate_used
+
+
+def test_a_complaint_not_accepted_owes_no_response_and_is_never_overdue(client, council):
+    late = council["late"]
+    sign_in(client, council["officer"])
+    assert services.clock(late.stages[0], date(2026, 12, 1)).overdue is False
+    page = client.get(f"/complaints/{late.id}").get_data(as_text=True)
+    assert "Overdue" not in page and "Response due" not in page
+    listed = client.get("/complaints/?status=all&overdue=y").get_data(as_text=True)
+    assert late.reference not in listed

@@ -151,6 +151,8 @@ def compute_due(stage: ComplaintStage, add=None) -> tuple[date | None, str]:
 
 def clock(stage: ComplaintStage, today: date | None = None) -> Clock:
     today = today or today_london()
+    if stage.complaint.not_accepted_reason:
+        return Clock(None, "", None, False)  # not accepted: no response is owed
     due, what = compute_due(stage)
     if stage.responded_on or due is None or not_answered(stage):
         return Clock(due, what, None, not_answered(stage))

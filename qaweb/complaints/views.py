@@ -123,6 +123,10 @@ def _filtered(filters):
                 select(ComplaintStage.complaint_id).where(
                     ComplaintStage.responded_on.is_(None),
                     ComplaintStage.due_on < today_london(),
+                    # A complaint not accepted is closed with its Stage 1 unanswered.
+                    ComplaintStage.complaint_id.not_in(
+                        select(Complaint.id).where(Complaint.not_accepted_reason != "")
+                    ),
                     # A stage left unanswered when the complainant went on is on record as
                     # out of time; the complaint is overdue only if its current stage is.
                     ~select(overdue_later.id)
