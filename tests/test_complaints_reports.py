@@ -461,3 +461,16 @@ def test_a_complaint_not_accepted_owes_no_response_and_is_never_overdue(client, 
     assert "Overdue" not in page and "Response due" not in page
     listed = client.get("/complaints/?status=all&overdue=y").get_data(as_text=True)
     assert late.reference not in listed
+
+
+def test_an_area_that_is_not_there_counts_nothing(client, council, make_user):
+    sign_in(client, make_user("qa_officer"))
+    page = client.get("/complaints/report?year=2026&quarter=1&area=999999")
+    assert page.status_code == 200
+    assert "No service area" in page.get_data(as_text=True)
+    assert _sections(reports.build(2026, 1, 999999))["Complaints received and closed"] == {
+        "Received": [0, 0, 0],
+        "Closed": [0, 0, 0],
+        "Not accepted": [0, 0, 0],
+    }
+    assert client.get("/complaints/report/annual.docx?year=2026&area=999999").status_code == 200

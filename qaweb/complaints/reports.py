@@ -513,7 +513,9 @@ def build(year: int, quarter: int, area_id: int | None = None) -> dict:
     section("Compliments by theme (external)", _table(by_theme, periods, lambda k: k))
 
     start, end = periods[0]
-    area_name = db.session.get(ServiceArea, area_id).name if area_id and area_id > 0 else None
+    # An area that is not there (an old link, a typed address) names none and counts nothing.
+    area = db.session.get(ServiceArea, area_id) if area_id and area_id > 0 else None
+    area_name = area.name if area is not None else None
     return {
         "period": {
             "label": headings[0],
