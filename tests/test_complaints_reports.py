@@ -459,6 +459,7 @@ def test_a_complaint_not_accepted_owes_no_response_and_is_never_overdue(client, 
     assert services.clock(late.stages[0], date(2026, 12, 1)).overdue is False
     page = client.get(f"/complaints/{late.id}").get_data(as_text=True)
     assert "Overdue" not in page and "Response due" not in page
+    assert f"/complaints/{late.id}/escalate" not in page and "/extend" not in page
     listed = client.get("/complaints/?status=all&overdue=y").get_data(as_text=True)
     assert late.reference not in listed
 

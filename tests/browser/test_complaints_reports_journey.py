@@ -58,3 +58,33 @@ def test_service_manager_sees_their_own_area_only(page, check_page):
     status = page.locator("#results [role=status]")
     expect(status).not_to_contain_text("All service areas")
     check_page(page, "complaints-report-service-manager")
+
+
+def test_officer_records_a_complaint_as_not_accepted(page, check_page):
+    sign_in_as(page, "complaints")
+    page.goto("/complaints/new")
+    page.locator("#received_on-day").fill("2")
+    page.locator("#received_on-month").fill("11")
+    page.locator("#received_on-year").fill("2026")
+    page.get_by_label("How it was made").select_option(label="Letter")
+    page.get_by_label("Who complained").select_option(label="Parent")
+    page.get_by_label("Complainant's name").fill("Jo Bloggs")
+    page.get_by_label("Delay").check()
+    page.get_by_label("Summary of the complaint").fill("A conference in 2023")
+    page.get_by_role("button", name="Save the complaint").click()
+    page.get_by_role("button", name="Not accepted").click()
+    check_page(page, "complaints-not-accepted")
+    page.get_by_role("button", name="Record as not accepted").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Select why the complaint was not accepted"
+    )
+    page.get_by_label("Made more than a year after the matter").check()
+    page.get_by_label("Note (optional)").fill("Told in writing; Ombudsman's details given")
+    page.get_by_role("button", name="Record as not accepted").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("not accepted")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Ombudsman's details given")
+    # Nothing is owed on a complaint not accepted: no escalation, no extension.
+    expect(page.get_by_role("button", name="Escalate")).to_have_count(0)
+    expect(page.get_by_role("link", name="Extend")).to_have_count(0)
+    page.set_viewport_size({"width": 320, "height": 800})
+    check_page(page, "complaints-not-accepted-complaint-320")
