@@ -210,6 +210,8 @@ def test_the_area_filter_and_a_service_manager_forced_to_their_area(
     rows = list(timescales.iter_rows(values_only=True))
     assert rows[0][1:] == tuple(reports.TIMESCALE_COLUMNS)
     assert rows[1:] == [("Stage 1: Brambles", 5, 5, 0, 100, 7)]
+    paper = _docx_text(client.get(f"/complaints/report/annual.docx?year=2026&area={south.id}").data)
+    assert "For information · North" in paper and "Received | 5 | 0" in paper
 
     # The QA team chooses any area, or the whole council.
     qa = make_user("qa_officer")
