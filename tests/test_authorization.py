@@ -19,6 +19,8 @@ from qaweb.tools.services import load_text
 ANON = "anonymous"
 THEMATIC_READERS = {"qa_officer", "qa_board", "service_manager"}
 COMPLAINT_READERS = {"complaints_officer", "admin", "service_manager"}
+# The reports hold counts only: the QA team reads them too (a service manager, their area's).
+COMPLAINT_REPORT_READERS = COMPLAINT_READERS | {"qa_officer"}
 ORGANISERS = {"organiser", "qa_officer"}
 SMALL_TOOL = """
 tool: walk_tool
@@ -129,8 +131,11 @@ EXPECTED = {
     "complaints.stage_people": ("GET", {"complaints_officer"}),
     "complaints.links_page": ("GET", {"complaints_officer"}),
     "complaints.compliments": ("GET", COMPLAINT_READERS),
-    "complaints.report": ("GET", COMPLAINT_READERS),
-    "complaints.report_workbook": ("GET", COMPLAINT_READERS),
+    "complaints.report": ("GET", COMPLAINT_REPORT_READERS),
+    "complaints.report_workbook": ("GET", COMPLAINT_REPORT_READERS),
+    "complaints.annual_report": ("GET", COMPLAINT_REPORT_READERS),
+    "complaints.self_assessment": ("GET", {"complaints_officer"}),
+    "complaints.not_accepted": ("GET", {"complaints_officer"}),
     "complaints.settings": ("GET", {"complaints_officer", "admin"}),
     # Bringing in the old log: its rows hold complainants' names.
     "complaints.import_log": ("GET", {"complaints_officer", "admin"}),

@@ -287,6 +287,7 @@ def test_year_report_every_table_against_a_hand_count(client, officer, area_team
     assert sections["Complaints received and closed"] == [
         ("Received", [2, 2]),
         ("Closed", [2, 1]),
+        ("Not accepted", [0, 0]),
     ]
     assert sections["Stages started"] == [
         ("Stage 1: local resolution", [2, 2]),
@@ -341,6 +342,8 @@ def test_year_report_every_table_against_a_hand_count(client, officer, area_team
     assert sections["Ombudsman cases"] == [("Decision awaited", [1, 0])]
     assert sections["Learning and actions"] == [
         ("Closed complaints with learning recorded", [1, 1]),
+        ("Of which practice changed", [0, 0]),
+        ("Of which policy or procedure changed", [0, 0]),
         ("Actions raised", [3, 2]),
         ("Of which completed", [2, 0]),
     ]
@@ -365,6 +368,7 @@ def test_year_report_every_table_against_a_hand_count(client, officer, area_team
     assert quiet["Complaints received and closed"] == [
         ("Received", [0, 0, 0]),
         ("Closed", [0, 0, 0]),
+        ("Not accepted", [0, 0, 0]),
     ]
     assert quiet["Stages started"] == [] and quiet["Received by team"] == []
     assert quiet["Escalation"][2] == ("Escalation rate (%)", [None, None, None])

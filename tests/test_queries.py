@@ -96,6 +96,9 @@ BUDGET_FOR = {
     # Workbooks of several sheets: the report's figures, then a sheet per table.
     "Supervision annual workbook": 25,
     "Complaints report workbook": 20,
+    # The year's figures, then what is not accepted, advocacy, the learning and the
+    # self-assessment.
+    "Complaints annual report": 25,
     "Practice week report workbook": 25,
     # The week page also asks whether the person has anything for "add your week" (one
     # EXISTS), so the feed link is never offered for an empty calendar.

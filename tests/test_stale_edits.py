@@ -174,6 +174,15 @@ def _complaint_at_stage_2(ctx):
     return complaint
 
 
+def _self_assessment(ctx):
+    from qaweb.complaints.models import SelfAssessment
+
+    record = SelfAssessment(year=2026, text="Invented: the first draft")
+    db.session.add(record)
+    db.session.commit()
+    return record
+
+
 def _day(d: date) -> list[str]:
     return [str(d.day), str(d.month), str(d.year)]
 
@@ -432,6 +441,28 @@ CASES = [
         "learning",
         saved=lambda c: c.learning,
         forms=("complaints.LearningForm",),
+    ),
+    Case(
+        "complaint-not-accepted",
+        ("complaints_officer",),
+        _complaint,
+        "/complaints/{id}/not-accepted",
+        "not_accepted_note",
+        "learning",
+        other_url="/complaints/{id}/learning",
+        extra={"not_accepted_reason": ["other"]},
+        saved=lambda c: c.not_accepted_note,
+        forms=("complaints.NotAcceptedForm",),
+    ),
+    Case(
+        "complaints-self-assessment",
+        ("complaints_officer",),
+        _self_assessment,
+        "/complaints/report/self-assessment?year=2026",
+        "text",
+        "text",
+        saved=lambda a: a.text,
+        forms=("complaints.SelfAssessmentForm",),
     ),
     Case(
         "service-area",

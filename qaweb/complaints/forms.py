@@ -7,6 +7,8 @@ from qaweb.complaints.models import (
     COMPLIMENT_SOURCES,
     HOW,
     LINK_REASONS,
+    NOT_ACCEPTED,
+    OMBUDSMAN_DECISIONS,
     OUTCOMES,
     PERSON_KINDS,
     PROCEDURES,
@@ -90,6 +92,7 @@ class ComplaintForm(AreaAndTeam, OnceForm):
         "What the complainant wants to happen", validators=[MaxLength(5000, "Outcome wanted")]
     )
     advocate_offered = BooleanField("An advocate was offered")
+    advocate_used = BooleanField("An advocate helped the complainant")
     procedure = RadioField(
         "Procedure",
         choices=choices(PROCEDURES.items()),
@@ -115,6 +118,12 @@ class StageForm(FlaskForm):
     findings = TextAreaField("Findings", validators=[MaxLength(10000, "Findings")])
     remedy = TextAreaField(
         "Ombudsman's decision and remedy", validators=[MaxLength(5000, "Remedy")]
+    )
+    ombudsman_decision = SelectField(
+        "Ombudsman's decision",
+        description="As the Ombudsman's decision letter puts it",
+        choices=choices(OMBUDSMAN_DECISIONS.items(), blank="No decision yet"),
+        default="",
     )
     handler_id = SelectField("Handled by", default="")
     submit = SubmitField("Save the stage")
@@ -165,6 +174,42 @@ class LearningForm(FlaskForm):
     practice_change = BooleanField("Practice will change")
     policy_change = BooleanField("Policy will change")
     submit = SubmitField("Save the learning")
+
+
+class NotAcceptedForm(FlaskForm):
+    version = HiddenField()
+    not_accepted_on = DateField(
+        "Date decided",
+        validators=[Required("Enter the date it was decided"), _not_future("Date decided")],
+    )
+    not_accepted_reason = RadioField(
+        "Why the complaint was not accepted",
+        choices=choices(NOT_ACCEPTED.items()),
+        validators=[Required("Select why the complaint was not accepted")],
+    )
+    not_accepted_note = TextAreaField(
+        "Note (optional)",
+        description="What the complainant was told; no names",
+        validators=[MaxLength(2000, "Note")],
+    )
+    submit = SubmitField("Record as not accepted")
+
+    def validate_not_accepted_note(self, field):
+        if self.not_accepted_reason.data == "other" and not (field.data or "").strip():
+            raise ValidationError("Enter the reason the complaint was not accepted")
+
+
+class SelfAssessmentForm(FlaskForm):
+    version = HiddenField()
+    text = TextAreaField(
+        "Self-assessment",
+        description=(
+            "How the council handled complaints this year against the Ombudsman's complaint "
+            "handling code: what went well, what did not, what will change. No names."
+        ),
+        validators=[MaxLength(20000, "Self-assessment")],
+    )
+    submit = SubmitField("Save the self-assessment")
 
 
 class ComplimentForm(AreaAndTeam, OnceForm):

@@ -51,6 +51,27 @@ POINT_OUTCOMES = {
 WITHOUT_POINTS = ("withdrawn", "resolved")
 PERSON_KINDS = {"internal": "Internal", "external": "External"}
 LINK_REASONS = {"family": "Same family", "matter": "Same matter"}
+#: Why a complaint was not accepted under the procedure; counted in the annual report.
+NOT_ACCEPTED = {
+    "out_of_time": "Made more than a year after the matter and not accepted late (regulation 9)",
+    "not_eligible": "Not made by, or on behalf of, someone entitled to complain",
+    "legal_proceedings": "Would prejudice court proceedings, a tribunal or a criminal enquiry",
+    "other_procedure": "Dealt with under another procedure (for example safeguarding)",
+    "already_considered": "The same matter already considered under the procedure",
+    "other": "Another reason (see the note)",
+}
+#: The Local Government and Social Care Ombudsman's decision on a complaint it looked at,
+#: in the categories of its annual review letters to councils.
+OMBUDSMAN_DECISIONS = {
+    "upheld_injustice": "Upheld: fault causing injustice",
+    "upheld_no_injustice": "Upheld: fault, no injustice",
+    "upheld_remedied": "Upheld: the council had already put things right",
+    "not_upheld": "Not upheld: no fault",
+    "initial_enquiries": "Closed after initial enquiries",
+    "premature": "Referred back to the council (premature)",
+    "advice": "Advice given",
+    "invalid": "Incomplete or invalid",
+}
 COMPLIMENT_SOURCES = {
     "child": "Child or young person",
     "parent": "Parent or carer",
@@ -103,6 +124,7 @@ class Complaint(Tracked, Versioned, Timestamped, Base):
         "received_how": HOW,
         "complainant_type": COMPLAINANTS,
         "procedure": PROCEDURES,
+        "not_accepted_reason": NOT_ACCEPTED,
     }
     __table_args__ = (
         # The list sorts newest first, within the open/closed and service-area filters.
@@ -131,11 +153,16 @@ class Complaint(Tracked, Versioned, Timestamped, Base):
     summary: Mapped[str] = mapped_column(sa.Text)
     outcome_wanted: Mapped[str] = mapped_column(sa.Text, default="")
     advocate_offered: Mapped[bool] = mapped_column(default=False)
+    advocate_used: Mapped[bool] = mapped_column(default=False)
     procedure: Mapped[str] = mapped_column(sa.String(16), default="statutory")
     closed_on: Mapped[date | None]
     learning: Mapped[str] = mapped_column(sa.Text, default="")
     practice_change: Mapped[bool] = mapped_column(default=False)
     policy_change: Mapped[bool] = mapped_column(default=False)
+    # Not accepted under the procedure: the day decided, why (NOT_ACCEPTED) and a note.
+    not_accepted_on: Mapped[date | None]
+    not_accepted_reason: Mapped[str] = mapped_column(sa.String(32), default="")
+    not_accepted_note: Mapped[str] = mapped_column(sa.Text, default="")
 
     service_area: Mapped[ServiceArea | None] = relationship(lazy="joined")
     team: Mapped[Team | None] = relationship(lazy="joined")
@@ -182,6 +209,7 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
         "stage": STAGES,
         "investigating_officer_kind": PERSON_KINDS,
         "independent_person_kind": PERSON_KINDS,
+        "ombudsman_decision": OMBUDSMAN_DECISIONS,
     }
     __table_args__ = (
         sa.UniqueConstraint("complaint_id", "stage", name="uq_complaint_stage_once"),
@@ -207,6 +235,9 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
     outcome: Mapped[str] = mapped_column(sa.String(20), default="")
     findings: Mapped[str] = mapped_column(sa.Text, default="")
     remedy: Mapped[str] = mapped_column(sa.Text, default="")
+    # The Ombudsman stage only: its decision (OMBUDSMAN_DECISIONS); started_on is the day its
+    # enquiry came, responded_on the day of its decision.
+    ombudsman_decision: Mapped[str] = mapped_column(sa.String(32), default="")
     handler_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     # Stage 2: the people the statutory guidance names, and the dates of each step.
     investigating_officer: Mapped[str] = mapped_column(sa.String(200), default="")
@@ -329,3 +360,18 @@ class Compliment(Tracked, Versioned, Timestamped, Base):
     themes: Mapped[list[ComplimentThemeOption]] = relationship(
         secondary=compliment_theme, lazy="selectin", order_by="ComplimentThemeOption.name"
     )
+
+
+class SelfAssessment(Tracked, Versioned, Timestamped, Base):
+    """The complaints officer's self-assessment for a financial year's annual report (the
+    Ombudsman's complaint handling code asks councils to publish one): one text per year,
+    edited with its history kept."""
+
+    __tablename__ = "complaints_self_assessment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(unique=True)  # the financial year starting in April
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+
+    def __str__(self):
+        return f"Self-assessment {self.year}"

@@ -4,6 +4,7 @@ percentages only."""
 
 from datetime import date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from sqlalchemy import and_, func, or_, select
 
 from qaweb.actions.models import Action
@@ -11,6 +12,8 @@ from qaweb.complaints import services
 from qaweb.complaints.models import (
     COMPLAINANTS,
     COMPLIMENT_SOURCES,
+    HOW,
+    OMBUDSMAN_DECISIONS,
     OUTCOMES,
     POINT_OUTCOMES,
     STAGES,
@@ -25,10 +28,11 @@ from qaweb.complaints.models import (
 )
 from qaweb.core import years
 from qaweb.core.excel import BarChart, Column, Sheet
+from qaweb.core.percentages import mean, percent
 from qaweb.core.timefmt import LONDON
 from qaweb.core.workdays import Calendar
 from qaweb.extensions import db
-from qaweb.organisation.models import ServiceArea, Team
+from qaweb.organisation.models import ServiceArea, Team, User
 
 
 def bounds(year: int, quarter: int) -> tuple[date, date]:
@@ -98,11 +102,25 @@ def _instants(start: date, end: date):
     return first, last
 
 
-def _timeliness(periods):
-    """{stage: [(responded, percent in time, average working days) per period]} for stages 1
-    to 3. The clock needs working-day sums, so the stages come back grouped by the dates the
-    clock reads (thousands of stages share a few thousand combinations) and each combination
-    is worked out once."""
+def _area_condition(column, area_id):
+    """The rows of one service area (``area_id``), or every row (None)."""
+    return column == area_id if area_id is not None else sa.true()
+
+
+def _timeliness(periods, area_id=None):
+    """The clocks of the stages responded to in each period, from one grouped statement:
+
+    - ``overall``: {stage: [(responded, within time, working days in all) per period]} for
+      stages 1 to 3;
+    - ``split``: {stage: [(within the normal limit, within an agreed extension, late) per
+      period]} for Stages 1 and 2 (10 and 25 working days; extended to 20 and 65);
+    - ``by_team`` and ``by_area``: {(stage, name): [responded, within time, working days]} for
+      the first period only ("Not recorded" for none).
+
+    The clock needs working-day sums, so the stages come back grouped by the dates the clock
+    reads (thousands of stages share a few thousand combinations) and each combination is
+    worked out once. A stage's time runs on its complaint's calendar: the statutory one for
+    the children's procedure (the 2006 Regulations), the council's for the corporate one."""
     clock = (
         ComplaintStage.stage,
         ComplaintStage.started_on,
@@ -111,16 +129,26 @@ def _timeliness(periods):
         ComplaintStage.report_on,
         ComplaintStage.responded_on,
         Complaint.procedure,
+        Team.name,
+        ServiceArea.name,
     )
     combinations = db.session.execute(
         select(*clock, func.count())
         .join(Complaint, Complaint.id == ComplaintStage.complaint_id)
+        .outerjoin(Team, Team.id == Complaint.team_id)
+        .outerjoin(ServiceArea, ServiceArea.id == Complaint.service_area_id)
         # No condition on the stage: the responded-on index finds the period's few stages.
-        .where(_within(ComplaintStage.responded_on, periods))
+        .where(
+            _within(ComplaintStage.responded_on, periods),
+            _area_condition(Complaint.service_area_id, area_id),
+        )
         .group_by(*clock)
     )
     # [responded, in time, working days] per stage and period
     sums = {number: [[0, 0, 0] for _ in periods] for number in (1, 2, 3)}
+    split = {number: [[0, 0, 0] for _ in periods] for number in services.LIMITS}
+    by_team: dict[tuple[int, str], list[int]] = {}
+    by_area: dict[tuple[int, str], list[int]] = {}
     # The statutory clock (closure days are working days) or the council's (corporate).
     calendars = {True: Calendar(statutory=True), False: Calendar()}
     for stage in combinations:
@@ -130,33 +158,50 @@ def _timeliness(periods):
         calendar = calendars[services.is_statutory(stage.procedure)]
         in_time = bool(services.within_timescale(stage, calendar.add))
         days = calendar.between(stage.started_on, stage.responded_on)
+        if stage.stage in services.LIMITS:
+            normal = services.LIMITS[stage.stage][0]
+            if stage.responded_on <= calendar.add(stage.started_on, normal):
+                kind = 0  # within the normal limit, extended or not
+            else:
+                kind = 1 if in_time else 2  # within an agreed extension, or late
         for index, (start, end) in enumerate(periods):
             if start <= stage.responded_on <= end:
                 totals = sums[stage.stage][index]
                 totals[0] += count
                 totals[1] += count if in_time else 0
                 totals[2] += count * days
+                if stage.stage in split:
+                    split[stage.stage][index][kind] += count
+                if index == 0:
+                    for table, name in ((by_team, stage[7]), (by_area, stage[8])):
+                        row = table.setdefault((stage.stage, name or "Not recorded"), [0, 0, 0])
+                        row[0] += count
+                        row[1] += count if in_time else 0
+                        row[2] += count * days
     return {
-        number: [
-            (
-                responded,
-                round(100 * in_time / responded) if responded else None,
-                round(days / responded, 1) if responded else None,
-            )
-            for responded, in_time, days in per_period
-        ]
-        for number, per_period in sums.items()
+        "overall": {
+            number: [
+                (responded, percent(in_time, responded), mean(days, responded))
+                for responded, in_time, days in per_period
+            ]
+            for number, per_period in sums.items()
+        },
+        "split": split,
+        "by_team": by_team,
+        "by_area": by_area,
     }
 
 
-def _points_rows(periods) -> list[tuple[str, list[int]]]:
+def _points_rows(periods, in_area=None) -> list[tuple[str, list[int]]]:
     """Points of complaint answered in each period, beside the complaints answered point by
     point, for Stages 1 to 3 (``points.POINT_STAGES``): per stage, "complaints answered point
     by point", "points answered" and one row per point outcome (``POINT_OUTCOMES`` order),
     each counted by the date of the stage's response. Stages with no points answered in any
-    period are left out. Two grouped queries."""
+    period are left out. ``in_area`` is the report's service-area condition on ``Complaint``.
+    Two grouped queries."""
     from qaweb.complaints.points import POINT_STAGES
 
+    in_area = sa.true() if in_area is None else in_area
     width = len(periods)
     by_outcome = db.session.execute(
         select(
@@ -166,7 +211,8 @@ def _points_rows(periods) -> list[tuple[str, list[int]]]:
         )
         .select_from(PointOutcome)
         .join(ComplaintStage, ComplaintStage.id == PointOutcome.stage_id)
-        .where(_within(ComplaintStage.responded_on, periods))
+        .join(Complaint, Complaint.id == ComplaintStage.complaint_id)
+        .where(_within(ComplaintStage.responded_on, periods), in_area)
         .group_by(ComplaintStage.stage, PointOutcome.outcome)
     ).all()
     answered = select(PointOutcome.stage_id).distinct().scalar_subquery()
@@ -174,9 +220,11 @@ def _points_rows(periods) -> list[tuple[str, list[int]]]:
         (number, list(counts))
         for number, *counts in db.session.execute(
             select(ComplaintStage.stage, *_per_period(ComplaintStage.responded_on, periods))
+            .join(Complaint, Complaint.id == ComplaintStage.complaint_id)
             .where(
                 _within(ComplaintStage.responded_on, periods),
                 ComplaintStage.id.in_(answered),
+                in_area,
             )
             .group_by(ComplaintStage.stage)
         )
@@ -197,10 +245,36 @@ def _points_rows(periods) -> list[tuple[str, list[int]]]:
     return rows
 
 
-def build(year: int, quarter: int) -> dict:
+#: The columns of the timescale tables by team and by service area (the chosen period only).
+TIMESCALE_COLUMNS = ["Responded", "Within time", "Late", "Within time (%)", "Average working days"]
+
+
+def _timescale_rows(table: dict) -> list:
+    """[("Stage N: name", [responded, within, late, percent, average])], by stage then name."""
+    return [
+        (
+            f"Stage {number}: {name}",
+            [
+                responded,
+                within,
+                responded - within,
+                percent(within, responded),
+                mean(days, responded),
+            ],
+        )
+        for (number, name), (responded, within, days) in sorted(table.items())
+    ]
+
+
+def build(year: int, quarter: int, area_id: int | None = None) -> dict:
     """The report's figures for a quarter beside the previous one and the same one a year
     before (a year, quarter 0, beside the year before): one grouped query per table (or per
-    few tables that read the same rows), each counting every period at once."""
+    few tables that read the same rows), each counting every period at once.
+
+    ``area_id`` limits every figure to one service area's complaints, compliments and
+    actions (None: the whole council; the caller decides who may choose, see
+    ``services.report_area``). Percentages are rounded half up (``core.percentages``), as
+    councils' spreadsheets round them."""
     periods_named = [(year, quarter), previous(year, quarter)]
     if quarter:
         periods_named.append((year - 1, quarter))  # a year's previous one is last year already
@@ -208,99 +282,181 @@ def build(year: int, quarter: int) -> dict:
     headings = [label(*p) for p in periods_named]
     width = len(periods)
     sections = []
+    in_area = _area_condition(Complaint.service_area_id, area_id)
 
-    def section(title, rows, chart=True, suffix=""):
-        sections.append({"title": title, "rows": rows, "chart": chart, "suffix": suffix})
+    def section(title, rows, chart=True, suffix="", columns=None):
+        sections.append(
+            {"title": title, "rows": rows, "chart": chart, "suffix": suffix, "columns": columns}
+        )
 
-    # Received, closed, and closed with learning recorded.
+    # Received, closed, closed with learning recorded and with what changed, advocacy and
+    # complaints not accepted: one pass.
     counts = db.session.execute(
         select(
             *_per_period(Complaint.received_on, periods),
             *_per_period(Complaint.closed_on, periods),
             *_per_period(Complaint.closed_on, periods, Complaint.learning != ""),
-        ).where(or_(_within(Complaint.received_on, periods), _within(Complaint.closed_on, periods)))
+            *_per_period(Complaint.closed_on, periods, Complaint.practice_change.is_(True)),
+            *_per_period(Complaint.closed_on, periods, Complaint.policy_change.is_(True)),
+            *_per_period(Complaint.received_on, periods, Complaint.advocate_offered.is_(True)),
+            *_per_period(Complaint.received_on, periods, Complaint.advocate_used.is_(True)),
+            *_per_period(Complaint.not_accepted_on, periods),
+        ).where(
+            or_(_within(Complaint.received_on, periods), _within(Complaint.closed_on, periods)),
+            in_area,
+        )
     ).one()
-    received, closed, learned = (list(counts[i * width : (i + 1) * width]) for i in range(3))
-    section("Complaints received and closed", [("Received", received), ("Closed", closed)])
+    (
+        received,
+        closed,
+        learned,
+        practice_changed,
+        policy_changed,
+        advocate_offered,
+        advocate_used,
+        not_accepted,
+    ) = (list(counts[i * width : (i + 1) * width]) for i in range(8))
+    section(
+        "Complaints received and closed",
+        [("Received", received), ("Closed", closed), ("Not accepted", not_accepted)],
+    )
 
-    # Stages started and responded to, outcomes and Ombudsman decisions: one pass over stages.
+    # Stages started and responded to, outcomes, Ombudsman decisions and who handled each
+    # stage (job title): one pass over stages.
     stage_rows = db.session.execute(
         select(
             ComplaintStage.stage,
             ComplaintStage.outcome,
+            ComplaintStage.ombudsman_decision,
+            User.job_title,
             *_per_period(ComplaintStage.started_on, periods),
             *_per_period(ComplaintStage.responded_on, periods),
         )
+        .join(Complaint, Complaint.id == ComplaintStage.complaint_id)
+        .outerjoin(User, User.id == ComplaintStage.handler_id)
         .where(
             or_(
                 _within(ComplaintStage.started_on, periods),
                 _within(ComplaintStage.responded_on, periods),
-            )
+            ),
+            in_area,
         )
-        .group_by(ComplaintStage.stage, ComplaintStage.outcome)
+        .group_by(
+            ComplaintStage.stage,
+            ComplaintStage.outcome,
+            ComplaintStage.ombudsman_decision,
+            User.job_title,
+        )
     ).all()
-    by_stage = [(number, *counts) for number, _outcome, *counts in stage_rows]
+    by_stage = [(number, *counts) for number, _outcome, _decision, _job, *counts in stage_rows]
     started = _table(by_stage, periods, lambda k: STAGES[k])
     responded = _table(by_stage, periods, lambda k: STAGES[k], first=width)
     section("Stages started", started)
     section("Stages responded to", responded)
+    not_recorded = lambda k: k or "Not recorded"  # noqa: E731
+    section(
+        "Stage 1 handled by (job title)",
+        _table(
+            [(job, *counts) for number, _o, _d, job, *counts in stage_rows if number == 1],
+            periods,
+            not_recorded,
+        ),
+    )
 
-    # Received by service area, team and who complained: one pass over the period's complaints.
+    # Received by service area, team, who complained, how it arrived and why not accepted:
+    # one pass over the period's complaints.
     complaint_rows = db.session.execute(
         select(
             ServiceArea.name,
             Team.name,
             Complaint.complainant_type,
+            Complaint.received_how,
             *_per_period(Complaint.received_on, periods),
         )
         .select_from(Complaint)
         .outerjoin(ServiceArea, ServiceArea.id == Complaint.service_area_id)
         .outerjoin(Team, Team.id == Complaint.team_id)
-        .where(_within(Complaint.received_on, periods))
-        .group_by(ServiceArea.name, Team.name, Complaint.complainant_type)
+        .where(_within(Complaint.received_on, periods), in_area)
+        .group_by(ServiceArea.name, Team.name, Complaint.complainant_type, Complaint.received_how)
     ).all()
-    not_recorded = lambda k: k or "Not recorded"  # noqa: E731
     section(
         "Received by service area",
-        _table([(a, *c) for a, _t, _w, *c in complaint_rows], periods, not_recorded),
+        _table([(a, *c) for a, _t, _w, _h, *c in complaint_rows], periods, not_recorded),
     )
     section(
         "Received by team",
-        _table([(t, *c) for _a, t, _w, *c in complaint_rows], periods, not_recorded),
+        _table([(t, *c) for _a, t, _w, _h, *c in complaint_rows], periods, not_recorded),
     )
     by_category = db.session.execute(
         select(CategoryOption.name, *_per_period(Complaint.received_on, periods))
         .select_from(complaint_category)
         .join(CategoryOption, CategoryOption.id == complaint_category.c.category_id)
         .join(Complaint, Complaint.id == complaint_category.c.complaint_id)
-        .where(_within(Complaint.received_on, periods))
+        .where(_within(Complaint.received_on, periods), in_area)
         .group_by(CategoryOption.name)
     )
     section("Received by category", _table(by_category, periods, lambda k: k))
     section(
         "Received by who complained",
         _table(
-            [(w, *c) for _a, _t, w, *c in complaint_rows],
+            [(w, *c) for _a, _t, w, _h, *c in complaint_rows],
             periods,
             lambda k: COMPLAINANTS.get(k, k),
         ),
     )
+    section(
+        "How complaints arrived",
+        _table([(h, *c) for _a, _t, _w, h, *c in complaint_rows], periods, lambda k: HOW.get(k, k)),
+    )
+    section(
+        "Advocacy",
+        [("Advocate offered", advocate_offered), ("Advocate used", advocate_used)],
+        chart=False,
+    )
 
-    timeliness = _timeliness(periods)
+    timeliness = _timeliness(periods, area_id)
+    overall = timeliness["overall"]
     section(
         "Responded to within timescale (%)",
-        [(STAGES[n], [r[1] for r in timeliness[n]]) for n in (1, 2, 3)],
+        [(STAGES[n], [r[1] for r in overall[n]]) for n in (1, 2, 3)],
         suffix="%",
     )
     section(
         "Average working days to respond",
-        [(STAGES[n], [r[2] for r in timeliness[n]]) for n in (1, 2, 3)],
+        [(STAGES[n], [r[2] for r in overall[n]]) for n in (1, 2, 3)],
+    )
+    for number, (normal, longest) in services.LIMITS.items():
+        split = timeliness["split"][number]
+        section(
+            f"Stage {number} responses: in time and late",
+            [
+                (f"Within {normal} working days", [p[0] for p in split]),
+                (f"Within an agreed extension (up to {longest})", [p[1] for p in split]),
+                ("Late", [p[2] for p in split]),
+                (
+                    f"Within {normal} working days (%)",
+                    [percent(p[0], sum(p)) for p in split],
+                ),
+            ],
+            chart=False,
+        )
+    section(
+        "Timescales by service area",
+        _timescale_rows(timeliness["by_area"]),
+        chart=False,
+        columns=TIMESCALE_COLUMNS,
+    )
+    section(
+        "Timescales by team",
+        _timescale_rows(timeliness["by_team"]),
+        chart=False,
+        columns=TIMESCALE_COLUMNS,
     )
 
     for number in (1, 2, 3):
         outcomes = [
             (outcome, *counts[width:])
-            for stage, outcome, *counts in stage_rows
+            for stage, outcome, _d, _j, *counts in stage_rows
             if stage == number and outcome
         ]
         section(
@@ -308,7 +464,7 @@ def build(year: int, quarter: int) -> dict:
             _table(outcomes, periods, lambda k: OUTCOMES.get(k, k)),
         )
 
-    section("Points of complaint", _points_rows(periods), chart=False)
+    section("Points of complaint", _points_rows(periods, in_area), chart=False)
 
     stage_one = dict(responded).get(STAGES[1], [0] * width)
     stage_two = dict(started).get(STAGES[2], [0] * width)
@@ -319,10 +475,7 @@ def build(year: int, quarter: int) -> dict:
             ("Stage 2 requests", stage_two),
             (
                 "Escalation rate (%)",
-                [
-                    round(100 * b / a) if a else None
-                    for a, b in zip(stage_one, stage_two, strict=True)
-                ],
+                [percent(b, a) for a, b in zip(stage_one, stage_two, strict=True)],
             ),
         ],
         chart=False,
@@ -330,13 +483,30 @@ def build(year: int, quarter: int) -> dict:
     section(
         "Ombudsman cases",
         _table(
-            [(outcome, *counts) for stage, outcome, *counts in stage_rows if stage == 4],
+            [(outcome, *counts) for stage, outcome, _d, _j, *counts in stage_rows if stage == 4],
             periods,
             lambda k: OUTCOMES.get(k, "Decision awaited") if k else "Decision awaited",
         ),
     )
+    section(
+        "Ombudsman decisions",
+        _table(
+            [
+                (decision, *counts[width:])
+                for stage, _o, decision, _j, *counts in stage_rows
+                if stage == 4 and decision
+            ],
+            periods,
+            lambda k: OMBUDSMAN_DECISIONS.get(k, k),
+        ),
+    )
 
     instants = [_instants(*p) for p in periods]
+    actions_in_area = (
+        Action.source_id.in_(select(Complaint.id).where(in_area))
+        if area_id is not None
+        else sa.true()
+    )
     raised_done = db.session.execute(
         select(
             *_per_period(Action.created_at, instants),
@@ -344,12 +514,15 @@ def build(year: int, quarter: int) -> dict:
         ).where(
             Action.source_type == "complaint",
             or_(*(Action.created_at.between(*span) for span in instants)),
+            actions_in_area,
         )
     ).one()
     section(
         "Learning and actions",
         [
             ("Closed complaints with learning recorded", learned),
+            ("Of which practice changed", practice_changed),
+            ("Of which policy or procedure changed", policy_changed),
             ("Actions raised", list(raised_done[:width])),
             ("Of which completed", list(raised_done[width:])),
         ],
@@ -361,9 +534,15 @@ def build(year: int, quarter: int) -> dict:
         select(Compliment.source, Team.name, *_per_period(Compliment.received_on, periods))
         .select_from(Compliment)
         .outerjoin(Team, Team.id == Compliment.team_id)
-        .where(_within(Compliment.received_on, periods), external)
+        .where(
+            _within(Compliment.received_on, periods),
+            external,
+            _area_condition(Compliment.service_area_id, area_id),
+        )
         .group_by(Compliment.source, Team.name)
     ).all()
+    total = [sum(row[2 + i] for row in compliment_rows) for i in range(width)]
+    section("Compliments received (external)", [("Total", total)], chart=False)
     section(
         "Compliments by who gave them (external)",
         _table(
@@ -381,12 +560,19 @@ def build(year: int, quarter: int) -> dict:
         .select_from(compliment_theme)
         .join(ComplimentThemeOption, ComplimentThemeOption.id == compliment_theme.c.theme_id)
         .join(Compliment, Compliment.id == compliment_theme.c.compliment_id)
-        .where(_within(Compliment.received_on, periods), external)
+        .where(
+            _within(Compliment.received_on, periods),
+            external,
+            _area_condition(Compliment.service_area_id, area_id),
+        )
         .group_by(ComplimentThemeOption.name)
     )
     section("Compliments by theme (external)", _table(by_theme, periods, lambda k: k))
 
     start, end = periods[0]
+    # An area that is not there (an old link, a typed address) names none and counts nothing.
+    area = db.session.get(ServiceArea, area_id) if area_id and area_id > 0 else None
+    area_name = area.name if area is not None else None
     return {
         "period": {
             "label": headings[0],
@@ -394,6 +580,7 @@ def build(year: int, quarter: int) -> dict:
             "end": end,
             "slug": f"{year}-{'year' if quarter == 0 else 'q' + str(quarter)}",
         },
+        "area": {"id": area_id, "name": area_name if area_id is not None else None},
         "headings": headings,
         "sections": sections,
     }
@@ -415,9 +602,28 @@ def workbook(data: dict):
         sheets.append(
             Sheet(
                 f"{number} {s['title']}"[:31].replace(":", "").replace("(", "").replace(")", ""),
-                [Column("", 44), *[Column(h, 26, "number") for h in heads]],
+                [
+                    Column("", 44),
+                    *[Column(h, 26 if h in heads else 18, "number") for h in s["columns"] or heads],
+                ],
                 [(name, *values) for name, values in s["rows"]],
                 chart=chart if s["chart"] else None,
             )
         )
+    area = data["area"]["name"] or (
+        "All service areas" if data["area"]["id"] is None else "No service area"
+    )
+    sheets.append(
+        Sheet(
+            "About",
+            [Column("Item", 30), Column("Value", 60)],
+            [
+                ("Period", data["period"]["label"]),
+                ("Compared with", ", ".join(heads[1:])),
+                ("Service area", area),
+                ("Percentages", "Rounded half up (12.5% shows as 13%)"),
+                ("Personal data", "None: counts and percentages only"),
+            ],
+        )
+    )
     return columns, summary, sheets

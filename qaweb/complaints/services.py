@@ -8,12 +8,19 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from qaweb.complaints.models import (
+    NOT_ACCEPTED,
     OUTCOMES,
     STAGES,
     Complaint,
     ComplaintStage,
 )
-from qaweb.core.permissions import ADMIN, COMPLAINTS_OFFICER, SERVICE_MANAGER, has_any_role
+from qaweb.core.permissions import (
+    ADMIN,
+    COMPLAINTS_OFFICER,
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    has_any_role,
+)
 from qaweb.core.references import next_number
 from qaweb.core.timefmt import format_date, today_london
 from qaweb.core.workdays import add_working_days, working_days_between
@@ -56,6 +63,23 @@ def can_view(user, complaint: Complaint | None = None) -> bool:
     if not has_any_role(user, SERVICE_MANAGER):
         return False
     return complaint is None or complaint.service_area_id == _area(user)
+
+
+def can_view_reports(user) -> bool:
+    """The complaints report, its workbook and the annual report (counts, no personal data):
+    the complaints officer, administrators and the QA team for any service area; a service
+    manager for their own area only (see ``report_area``)."""
+    return has_any_role(user, COMPLAINTS_OFFICER, ADMIN, QA_OFFICER, SERVICE_MANAGER)
+
+
+def report_area(user, wanted: int | None) -> int | None:
+    """The service area (id) a report covers for ``user``: the one ``wanted`` (None for every
+    area) for the complaints officer, administrators and the QA team; a service manager's own
+    area whatever was asked for (-1, which matches nothing, when they have none), so the
+    area is forced, not merely defaulted."""
+    if has_any_role(user, COMPLAINTS_OFFICER, ADMIN, QA_OFFICER):
+        return wanted
+    return _area(user) or -1
 
 
 def list_condition(user):
@@ -133,6 +157,8 @@ def compute_due(stage: ComplaintStage, add=None) -> tuple[date | None, str]:
 
 def clock(stage: ComplaintStage, today: date | None = None) -> Clock:
     today = today or today_london()
+    if stage.complaint.not_accepted_reason:
+        return Clock(None, "", None, False)  # not accepted: no response is owed
     due, what = compute_due(stage)
     if stage.responded_on or due is None or not_answered(stage):
         return Clock(due, what, None, not_answered(stage))
@@ -300,6 +326,29 @@ def close(complaint: Complaint, closed_on: date) -> None:
     if current and current.responded_on and closed_on < current.responded_on:
         raise ComplaintError("The complaint cannot close before the last response")
     complaint.closed_on = closed_on
+
+
+def not_accept(complaint: Complaint, decided_on: date, reason: str, note: str) -> None:
+    """Record that a complaint is not accepted under the procedure (``reason`` a key of
+    NOT_ACCEPTED) and close it on ``decided_on``; its Stage 1 stays unanswered and is not
+    counted as late (reports count responses only). Refused once any stage has a response or
+    a later stage has started, and for a date before the complaint was received.
+
+    Raises ComplaintError with the reason shown to the officer."""
+    if reason not in NOT_ACCEPTED:
+        raise ComplaintError("Select why the complaint was not accepted")
+    if reason == "other" and not note.strip():
+        raise ComplaintError("Enter the reason the complaint was not accepted")
+    if decided_on < complaint.received_on:
+        raise ComplaintError("The decision cannot be before the complaint was received")
+    if len(complaint.stages) > 1 or any(s.responded_on for s in complaint.stages):
+        raise ComplaintError(
+            "This complaint has been responded to under the procedure: it was accepted"
+        )
+    complaint.not_accepted_on = decided_on
+    complaint.not_accepted_reason = reason
+    complaint.not_accepted_note = note.strip()
+    complaint.closed_on = decided_on
 
 
 def search_condition(user, term: str):

@@ -1,11 +1,11 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
-from qaweb.complaints import exports, links, points, reports, services
+from qaweb.complaints import annual, exports, links, points, reports, services
 from qaweb.complaints.forms import (
     CloseForm,
     ComplaintFilterForm,
@@ -16,12 +16,17 @@ from qaweb.complaints.forms import (
     LearningForm,
     NewComplaintForm,
     stage_form_class,
+    NotAcceptedForm,
+    SelfAssessmentForm,
+    StageForm,
 )
 from qaweb.complaints.models import (
     COMPLAINANTS,
     COMPLIMENT_SOURCES,
     HOW,
     LINK_REASONS,
+    NOT_ACCEPTED,
+    OMBUDSMAN_DECISIONS,
     OUTCOMES,
     PERSON_KINDS,
     POINT_OUTCOMES,
@@ -33,6 +38,7 @@ from qaweb.complaints.models import (
     ComplaintStage,
     Compliment,
     ComplimentThemeOption,
+    SelfAssessment,
 )
 from qaweb.core import submissions, years
 from qaweb.core.excel import send_workbook
@@ -41,6 +47,7 @@ from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import add_named, as_id, paginate, pagination_params, toggle_active
 from qaweb.core.permissions import get_or_403
+from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
@@ -58,6 +65,8 @@ LABELS = {
     "stages": STAGES,
     "outcomes": OUTCOMES,
     "sources": COMPLIMENT_SOURCES,
+    "not_accepted": NOT_ACCEPTED,
+    "decisions": OMBUDSMAN_DECISIONS,
 }
 
 
@@ -123,6 +132,10 @@ def _filtered(filters):
                 select(ComplaintStage.complaint_id).where(
                     ComplaintStage.responded_on.is_(None),
                     ComplaintStage.due_on < today_london(),
+                    # A complaint not accepted is closed with its Stage 1 unanswered.
+                    ComplaintStage.complaint_id.not_in(
+                        select(Complaint.id).where(Complaint.not_accepted_reason != "")
+                    ),
                     # A stage left unanswered when the complainant went on is on record as
                     # out of time; the complaint is overdue only if its current stage is.
                     ~select(overdue_later.id)
@@ -212,6 +225,7 @@ def _apply(complaint, form):
         "summary",
         "outcome_wanted",
         "advocate_offered",
+        "advocate_used",
         "procedure",
     ):
         value = getattr(form, name).data
@@ -340,6 +354,8 @@ def stage(complaint_id, number):
                     name,
                     value if value is not None else (None if name.endswith("_on") else ""),
                 )
+            if stage.stage == 4:
+                stage.ombudsman_decision = form.ombudsman_decision.data or ""
             stage.handler_id = int(form.handler_id.data) if form.handler_id.data else None
             if point_ids:
                 points.set_point_outcomes(
@@ -430,6 +446,36 @@ def close(complaint_id):
             flash(f"Complaint {complaint.reference} closed.", "success")
             return redirect(url_for(".complaint", complaint_id=complaint.id))
     return render_template("complaints/close.html", complaint=complaint, form=form, problem=problem)
+
+
+@bp.route("/<int:complaint_id>/not-accepted", methods=["GET", "POST"])
+@login_required
+def not_accepted(complaint_id):
+    """Record that the complaint is not accepted under the procedure, and why (counted in
+    the annual report); it closes on the day decided."""
+    _manage_only()
+    complaint = db.get_or_404(Complaint, complaint_id)
+    form = NotAcceptedForm(obj=complaint)
+    if request.method == "GET" and not complaint.not_accepted_on:
+        form.not_accepted_on.data = today_london()
+    problem = None
+    if form.validate_on_submit():
+
+        def apply():
+            services.not_accept(
+                complaint,
+                form.not_accepted_on.data,
+                form.not_accepted_reason.data,
+                form.not_accepted_note.data or "",
+            )
+
+        problem = save_versioned(db.session, complaint, form, apply, ERRORS)
+        if problem is None:
+            flash(f"Complaint {complaint.reference} recorded as not accepted.", "success")
+            return redirect(url_for(".complaint", complaint_id=complaint.id))
+    return render_template(
+        "complaints/not_accepted.html", complaint=complaint, form=form, problem=problem
+    )
 
 
 @bp.route("/<int:complaint_id>/learning", methods=["GET", "POST"])
@@ -546,35 +592,122 @@ def _period():
     return year, quarter
 
 
+def _reports_only():
+    if not services.can_view_reports(current_user):
+        abort(403)
+
+
+def _report_area() -> int | None:
+    """The service area the report covers: the one asked for (``area``), or a service
+    manager's own whatever was asked (``services.report_area``)."""
+    return services.report_area(current_user, as_id(request.args.get("area")))
+
+
+def _report_links(year, quarter, area_id):
+    area = {"area": area_id} if area_id and area_id > 0 else {}
+    return {
+        "report_url": url_for(".report_workbook", year=year, quarter=quarter, **area),
+        "annual_url": url_for(".annual_report", year=year, **area),
+        "self_assessment_url": url_for(".self_assessment", year=year),
+    }
+
+
 @bp.get("/report")
 @login_required
 def report():
-    if not services.can_view(current_user):
-        abort(403)
+    _reports_only()
     year, quarter = _period()
-    data = reports.build(year, quarter)
+    area_id = _report_area()
+    data = reports.build(year, quarter, area_id)
+    chooses_area = services.report_area(current_user, None) is None
     return render(
         "complaints/report.html",
         block="results",
         data=data,
         year=year,
         quarter=quarter,
+        area_id=area_id,
+        areas=_areas() if chooses_area else [],
+        chooses_area=chooses_area,
         years_list=[y for y in range(year - 3, year + 2)],
-        report_url=url_for(".report_workbook", year=year, quarter=quarter),
+        can_manage=services.can_manage(current_user),
+        can_list=services.can_view(current_user),
         years=years,
+        **_report_links(year, quarter, area_id),
     )
 
 
 @bp.get("/report.xlsx")
 @login_required
 def report_workbook():
-    if not services.can_view(current_user):
-        abort(403)
+    _reports_only()
     year, quarter = _period()
-    data = reports.build(year, quarter)
+    data = reports.build(year, quarter, _report_area())
     columns, rows, sheets = reports.workbook(data)
     return send_workbook(
         f"complaints-report-{data['period']['slug']}.xlsx", "Summary", columns, rows, sheets=sheets
+    )
+
+
+@bp.get("/report/annual.docx")
+@login_required
+def annual_report():
+    """The annual report as a Word paper for the financial year ``year`` (and ``area``):
+    counts, the learning with names taken out, and the officer's self-assessment."""
+    _reports_only()
+    year, _quarter = _period()
+    body = annual.docx_bytes(
+        annual.figures(year, _report_area()),
+        council=get_setting("council_name"),
+        downloaded_by=current_user.name,
+    )
+    response = Response(
+        body,
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="complaints-annual-report-{year}-{(year + 1) % 100:02d}.docx"'
+    )
+    return response
+
+
+@bp.route("/report/self-assessment", methods=["GET", "POST"])
+@login_required
+def self_assessment():
+    """The complaints officer's self-assessment for a financial year's annual report: one
+    text per year, saved with its history (a stale copy is refused, nothing typed lost)."""
+    _manage_only()
+    year, _quarter = _period()
+    record = db.session.scalar(select(SelfAssessment).where(SelfAssessment.year == year))
+    form = SelfAssessmentForm(obj=record)
+    problem = None
+    if form.validate_on_submit():
+        target = record or SelfAssessment(year=year, text="")
+
+        def apply():
+            target.text = form.text.data or ""
+            db.session.add(target)
+
+        problem = save_versioned(
+            db.session,
+            target,
+            form,
+            apply,
+            ERRORS,
+            duplicate="Someone else saved this year's self-assessment a moment ago: "
+            "copy your text, reload the page and add it to theirs",
+        )
+        if problem is None:
+            flash(f"Self-assessment for {years.year_label(year)} saved.", "success")
+            return redirect(url_for(".report", year=year, quarter=0))
+    return render_template(
+        "complaints/self_assessment.html",
+        form=form,
+        problem=problem,
+        year=year,
+        years=years,
+        record=record,
+        history=history_for(db.session, record) if record is not None else [],
     )
 
 

@@ -31,6 +31,8 @@ class NavItem:
     values: tuple[tuple[str, str], ...] = ()
     #: URL prefix that marks the item as the current section.
     prefix: str = ""
+    #: Roles that reach it another way already (the item is left out for them).
+    hidden_for: tuple[str, ...] = ()
 
 
 NAVIGATION: list[NavItem] = [
@@ -59,6 +61,14 @@ NAVIGATION: list[NavItem] = [
         (COMPLAINTS_OFFICER, ADMIN, SERVICE_MANAGER),
         prefix="/complaints",
     ),
+    # The QA team reads the complaints report (counts only), not the complaints themselves.
+    NavItem(
+        "Complaints report",
+        "complaints.report",
+        (QA_OFFICER,),
+        prefix="/complaints/report",
+        hidden_for=(COMPLAINTS_OFFICER, ADMIN, SERVICE_MANAGER),
+    ),
     NavItem("Admin", "organisation.index", (ADMIN,), prefix="/admin"),
 ]
 
@@ -70,6 +80,8 @@ def navigation_for(user) -> list[dict]:
     path = request.path
     for item in NAVIGATION:
         if item.roles and not has_any_role(user, *item.roles):
+            continue
+        if item.hidden_for and has_any_role(user, *item.hidden_for):
             continue
         current = path == "/" if item.prefix == "/" else path.startswith(item.prefix)
         items.append(

@@ -706,6 +706,82 @@ def _old_log(today, officer_id: int) -> int:
     return totals["new"]
 
 
+def _complaints_for_the_annual_report(today, teams, categories) -> None:
+    """A complaint not accepted (made too late), one that went to the Ombudsman with its
+    decision, and a draft self-assessment for this year's annual report."""
+    from qaweb.complaints import services as complaints
+    from qaweb.complaints.models import Complaint, SelfAssessment
+    from qaweb.core import years
+    from qaweb.core.workdays import add_working_days
+
+    team = teams[0]
+    received = today - timedelta(days=40)
+    late = Complaint(
+        received_on=received,
+        received_how="letter",
+        complainant_type="parent",
+        complainant_name="Morgan Ellery",
+        complainant_contact="Contact details on the council's system",
+        child_reference="400123",
+        service_area_id=team.service_area_id,
+        team_id=team.id,
+        summary="About a child protection conference held in 2023.",
+        categories=categories[:1],
+    )
+    complaints.open_complaint(late, None)
+    complaints.not_accept(
+        late,
+        add_working_days(received, 3),
+        "out_of_time",
+        "Told in writing that the matter was more than a year ago; the Ombudsman's details given.",
+    )
+    received = today - timedelta(days=300)
+    ombudsman = Complaint(
+        received_on=received,
+        received_how="email",
+        complainant_type="foster_carer",
+        complainant_name="Robin Ashdown",
+        complainant_contact="Contact details on the council's system",
+        child_reference="400456",
+        service_area_id=team.service_area_id,
+        team_id=team.id,
+        summary="Allowances were paid late for four months.",
+        categories=categories[:1],
+        advocate_offered=True,
+    )
+    one = complaints.open_complaint(ombudsman, None)
+    one.responded_on, one.outcome = add_working_days(received, 9), "not_upheld"
+    complaints.update_stage(one)
+    two = complaints.escalate(ombudsman, add_working_days(received, 15), None)
+    two.responded_on, two.outcome = add_working_days(received, 38), "partly_upheld"
+    complaints.update_stage(two)
+    three = complaints.escalate(ombudsman, add_working_days(received, 45), None)
+    three.panel_on = add_working_days(received, 70)
+    three.report_on = add_working_days(received, 74)
+    three.responded_on, three.outcome = add_working_days(received, 85), "partly_upheld"
+    complaints.update_stage(three)
+    four = complaints.escalate(ombudsman, add_working_days(received, 100), None)
+    decided = add_working_days(received, 150)
+    if decided < today:
+        four.responded_on, four.outcome = decided, "upheld"
+        four.ombudsman_decision = "upheld_remedied"
+        four.remedy = "The council had already apologised and paid the allowances with interest."
+        ombudsman.closed_on = decided
+    ombudsman.learning = "Allowance payments are now checked monthly by the fostering team."
+    ombudsman.practice_change = ombudsman.policy_change = True
+    db.session.add(
+        SelfAssessment(
+            year=years.year_for(today),
+            text=(
+                "Draft. Stage 1 responses were mostly on time; Stage 2 investigations took "
+                "longer than 25 working days where independent people were hard to find.\n"
+                "We will keep a list of independent people and offer advocacy at first contact."
+            ),
+        )
+    )
+    db.session.flush()
+
+
 def _complaints_year(rng, today) -> int:
     """Eighteen months of complaints at every stage, and compliments, with made-up names."""
     from qaweb.complaints import services as complaints
@@ -719,6 +795,16 @@ def _complaints_year(rng, today) -> int:
     )
     from qaweb.core.workdays import add_working_days, is_working_day
 
+    # Stage 1 is answered by senior practitioners and team managers (the report counts who
+    # handled it by job title).
+    handlers = list(
+        db.session.scalars(
+            select(User)
+            .where(User.job_title.in_(["Senior Practitioner", "Team Manager"]))
+            .order_by(User.id)
+            .limit(4)
+        )
+    )
     categories = list(db.session.scalars(select(CategoryOption)))
     themes = list(db.session.scalars(select(ComplimentThemeOption)))
     teams = list(db.session.scalars(select(Team)))
@@ -746,7 +832,13 @@ def _complaints_year(rng, today) -> int:
             summary=rng.choice(summaries),
             categories=rng.sample(categories, k=rng.randint(1, 2)),
         )
-        stage = complaints.open_complaint(complaint, None)
+        # Children and care leavers are offered an advocate; every other one takes it up.
+        young = complaint.complainant_type in ("child", "care_leaver")
+        complaint.advocate_offered = young
+        complaint.advocate_used = young and n % 2 == 0
+        stage = complaints.open_complaint(
+            complaint, handlers[n % len(handlers)] if handlers else None
+        )
         count += 1
         stage.acknowledged_on = add_working_days(received, 2)
         response = add_working_days(received, rng.choice([6, 8, 10, 12, 15]))
@@ -771,6 +863,10 @@ def _complaints_year(rng, today) -> int:
         if rng.random() < 0.9:
             complaint.closed_on = response
             complaint.learning = "Shared at the team meeting." if n % 3 == 0 else ""
+            complaint.practice_change = n % 6 == 0
+            complaint.policy_change = n % 12 == 0
+    _complaints_for_the_annual_report(today, teams, categories)
+    count += 2
     count += _complaint_records(rng, today, teams, categories)
     for n in range(30):
         received = today - timedelta(days=rng.randint(1, 540))

@@ -188,9 +188,26 @@ def complaints_targets(ctx: Context) -> list[Target]:
         Target("Complaints report (quarter)", "report", "/complaints/report", "complaints"),
         Target("Complaints report (year)", "report", "/complaints/report?quarter=0", "complaints"),
         Target(
+            "Complaints report (service area)",
+            "report",
+            f"/complaints/report?quarter=0&area={ctx.area_id}",
+            "qa.officer",
+        ),
+        # A service manager's report: their own area, whatever the address asks for.
+        Target(
+            "Complaints report (service manager)",
+            "report",
+            f"/complaints/report?area={ctx.area_id + 1}",
+            "service.manager",
+        ),
+        Target(
             "Complaints export: all", "export", "/complaints/export.xlsx?status=all", "complaints"
         ),
         Target("Complaints report workbook", "export", "/complaints/report.xlsx", "complaints"),
+        # A Word paper, not a workbook: measured as a report (its rows are not counted).
+        Target(
+            "Complaints annual report", "report", "/complaints/report/annual.docx", "complaints"
+        ),
     ]
 
 
