@@ -57,7 +57,8 @@ def test_demo_is_deterministic_and_scales(runner):
         select(func.count()).select_from(Action).where(Action.source_type != "observation")
     )
     assert meetings == 600 + 2 * scale.ACTIONS_PER_STEP
-    # Forty logged, one not accepted, one that went to the Ombudsman, three showing points, a Stage 2 with its people and a linked pair, and
+    # Forty logged, one not accepted, one that went to the Ombudsman, three showing points
+    # (a Stage 2 with its people and a linked pair), and
     # three brought in from the old log (with their old references).
     assert count(Complaint) == 40 + 2 + 3 + 3 + 2 * scale.COMPLAINTS_PER_STEP
     imported = db.session.scalars(

@@ -15,10 +15,9 @@ from qaweb.complaints.forms import (
     ExtendForm,
     LearningForm,
     NewComplaintForm,
-    stage_form_class,
     NotAcceptedForm,
     SelfAssessmentForm,
-    StageForm,
+    stage_form_class,
 )
 from qaweb.complaints.models import (
     COMPLAINANTS,
@@ -861,5 +860,7 @@ def settings():
     )
 
 
-from qaweb.complaints import record_views  # noqa: E402, F401  (its routes are on bp)
-from qaweb.complaints import import_views  # noqa: E402,F401
+from qaweb.complaints import (
+    import_views,  # noqa: E402,F401
+    record_views,  # noqa: E402, F401  (its routes are on bp)
+)
