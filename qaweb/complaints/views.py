@@ -860,7 +860,5 @@ def settings():
     )
 
 
-from qaweb.complaints import (
-    import_views,  # noqa: E402,F401
-    record_views,  # noqa: E402, F401  (its routes are on bp)
-)
+# The record and import pages' routes are on bp too.
+from qaweb.complaints import import_views, record_views  # noqa: E402, F401
