@@ -484,6 +484,8 @@ class TargetsForm(FlaskForm):
         validators=[_target(2, 25)],
     )
     submit = SubmitField("Save the targets")
+
+
 class LogImportForm(FlaskForm):
     """Upload the council's old complaints or compliments log (qaweb.complaints.log_import)."""
 

@@ -635,6 +635,8 @@ def _complaint_records(rng, today, teams, categories) -> int:
     links.link(made[1], first.reference, "family")
     db.session.flush()
     return len(made)
+
+
 def _old_log(today, officer_id: int) -> int:
     """A few complaints brought in from the council's old spreadsheet log, through the import
     (kept as an applied import, each with its old reference and clocks from its dates)."""
