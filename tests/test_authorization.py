@@ -65,6 +65,7 @@ EXPECTED = {
     "organisation.user_form": ("GET", {"admin"}),
     "organisation.import_staff": ("GET", {"admin"}),
     "organisation.import_preview": ("GET", {"admin"}),
+    "organisation.import_template": ("GET", {"admin"}),
     "organisation.settings": ("GET", {"admin"}),
     "tools.index": ("GET", {"admin"}),
     "tools.upload": ("GET", {"admin"}),

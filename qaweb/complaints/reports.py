@@ -22,7 +22,7 @@ from qaweb.complaints.models import (
     compliment_theme,
 )
 from qaweb.core import years
-from qaweb.core.excel import BarChart, Column, Sheet
+from qaweb.core.excel import About, BarChart, Column, Sheet, Table
 from qaweb.core.timefmt import LONDON
 from qaweb.core.workdays import Calendar
 from qaweb.extensions import db
@@ -347,25 +347,108 @@ def build(year: int, quarter: int) -> dict:
     }
 
 
-def workbook(data: dict):
-    """Summary sheet, then one sheet per section with a native chart; counts only."""
+#: The report's sheets after the key figures: its tables grouped by topic, in the order the
+#: report reads (each table keeps the order ``build`` gives it).
+SHEET_GROUPS = (
+    (
+        "Complaints received",
+        (
+            "Complaints received and closed",
+            "Received by service area",
+            "Received by team",
+            "Received by category",
+            "Received by who complained",
+        ),
+    ),
+    (
+        "Stages and timeliness",
+        (
+            "Stages started",
+            "Stages responded to",
+            "Responded to within timescale (%)",
+            "Average working days to respond",
+            "Escalation",
+        ),
+    ),
+    ("Outcomes and the Ombudsman", ("Outcomes at", "Ombudsman cases")),
+    ("Learning and compliments", ("Learning and actions", "Compliments")),
+)
+
+
+def _group(title: str) -> str:
+    for name, starts in SHEET_GROUPS:
+        if any(title.startswith(start) for start in starts):
+            return name
+    return "Other figures"
+
+
+def _first_column(title: str) -> str:
+    """The header of a table's first column: what its rows are ("Team", "Stage", ...)."""
+    for prefix in ("Received by ", "Compliments by "):
+        if title.startswith(prefix):
+            rest = title[len(prefix) :].split(" (")[0]
+            return rest[:1].upper() + rest[1:]
+    if title.startswith(("Stages", "Responded", "Average")):
+        return "Stage"
+    if title.startswith("Outcomes"):
+        return "Outcome"
+    return "Figure"
+
+
+def _value_title(section: dict) -> str:
+    title = section["title"]
+    if section["suffix"] == "%" or title.endswith("(%)"):
+        return "Per cent"
+    if "working days" in title:
+        return "Working days"
+    if title.startswith("Compliments"):
+        return "Compliments"
+    if title.startswith(("Stages", "Outcomes")):
+        return "Stages"
+    return "Complaints"
+
+
+def about(data: dict) -> About:
+    """What the workbook's About sheet says: the period and what it is compared with."""
     heads = data["headings"]
-    columns = [Column("Figure", 44), *[Column(h, 26, "number") for h in heads]]
-    summary = [
+    return About(
+        "Complaints and compliments report",
+        period=heads[0],
+        notes=[
+            "Each figure is compared with " + " and ".join(heads[1:]) + ".",
+            "Counts and percentages only: no personal data.",
+        ],
+    )
+
+
+def workbook(data: dict):
+    """The key figures, then a sheet per topic (``SHEET_GROUPS``) holding its tables, each
+    with a native chart plotting every period compared; counts only."""
+    heads = data["headings"]
+    columns = [Column("Figure", 44), *[Column(h, 16, "number") for h in heads]]
+    key_figures = [
         (s["title"] + ": " + name, *values)
         for s in data["sections"][:1]
         for name, values in s["rows"]
     ]
-    sheets = []
-    for number, s in enumerate(data["sections"], start=1):
-        chart = BarChart(s["title"], series=1, height_cm=8, width_cm=16)
-
-        sheets.append(
-            Sheet(
-                f"{number} {s['title']}"[:31].replace(":", "").replace("(", "").replace(")", ""),
-                [Column("", 44), *[Column(h, 26, "number") for h in heads]],
-                [(name, *values) for name, values in s["rows"]],
-                chart=chart if s["chart"] else None,
+    groups: dict[str, list[Table]] = {}
+    for s in data["sections"]:
+        rows = [(name, *values) for name, values in s["rows"]]
+        chart = None
+        if s["chart"]:
+            chart = BarChart(
+                s["title"],
+                height_cm=min(14, max(5.5, 3.6 + 0.17 * len(rows) * len(heads))),
+                width_cm=15,
+                value_title=_value_title(s),
+            )
+        groups.setdefault(_group(s["title"]), []).append(
+            Table(
+                s["title"],
+                [Column(_first_column(s["title"]), 44), *[Column(h, 18, "number") for h in heads]],
+                rows or [("None in these periods", *[None] * len(heads))],
+                chart=chart if rows else None,
             )
         )
-    return columns, summary, sheets
+    sheets = [Sheet(name, tables=tables) for name, tables in groups.items()]
+    return columns, key_figures, sheets

@@ -30,7 +30,7 @@ from qaweb.complaints.models import (
     ComplimentThemeOption,
 )
 from qaweb.core import submissions, years
-from qaweb.core.excel import send_workbook
+from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
@@ -165,6 +165,7 @@ def export():
         "Complaints",
         exports.columns(personal),
         exports.rows(_filtered(filters), personal),
+        about=About("Complaints", filters=form.labels()),
     )
 
 
@@ -547,7 +548,12 @@ def report_workbook():
     data = reports.build(year, quarter)
     columns, rows, sheets = reports.workbook(data)
     return send_workbook(
-        f"complaints-report-{data['period']['slug']}.xlsx", "Summary", columns, rows, sheets=sheets
+        f"complaints-report-{data['period']['slug']}.xlsx",
+        "Key figures",
+        columns,
+        rows,
+        sheets=sheets,
+        about=reports.about(data),
     )
 
 
