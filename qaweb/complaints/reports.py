@@ -438,9 +438,10 @@ def workbook(data: dict):
         if s["chart"]:
             chart = BarChart(
                 s["title"],
-                height_cm=min(14, max(5.5, 3.6 + 0.17 * len(rows) * len(heads))),
+                height_cm=min(15, max(6, 4.4 + 0.18 * len(rows) * len(heads))),
                 width_cm=15,
                 value_title=_value_title(s),
+                counts=_value_title(s) not in ("Per cent", "Working days"),
             )
         groups.setdefault(_group(s["title"]), []).append(
             Table(

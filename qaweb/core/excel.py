@@ -120,6 +120,7 @@ class BarChart:
     category_title: str | None = None
     colours: Sequence[str] | None = None
     point_colours: Sequence[str] | None = None
+    counts: bool = True  # whole numbers: the value axis is never marked 0.5, 1.5 ...
 
 
 @dataclass
@@ -401,7 +402,19 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
                 raise ValueError(f"{table.title}: a row has {len(row)} values")
             _write_row(sheet, formats, top + offset, row, widths)
         if table.chart is not None and count:
-            _add_chart(book, sheet, table.chart, table.columns, count, first_row=top, at=(r, width))
+            largest = max(
+                (v for row in table.rows for v in row[1:] if isinstance(v, int | float)), default=0
+            )
+            _add_chart(
+                book,
+                sheet,
+                table.chart,
+                table.columns,
+                count,
+                first_row=top,
+                at=(r, width),
+                largest=largest,
+            )
         rows_used = math.ceil(block_px / row_px) - (header_lines - 1)
         r += rows_used
         used_px += rows_used * row_px + (header_lines - 1) * row_px
@@ -419,7 +432,14 @@ def _fill(colour):
 
 
 def _add_chart(
-    book, sheet, spec: BarChart, columns: Sequence[Column], count: int, first_row=0, at=None
+    book,
+    sheet,
+    spec: BarChart,
+    columns: Sequence[Column],
+    count: int,
+    first_row=0,
+    at=None,
+    largest=None,
 ):
     chart = book.add_chart({"type": "bar", **({"subtype": "stacked"} if spec.stacked else {})})
     name = sheet.get_name()
@@ -458,6 +478,9 @@ def _add_chart(
             "name_font": {"size": 9, "bold": True},
             "num_font": {"size": 8},
             "major_gridlines": {"visible": True},
+            "min": 0,
+            # Small counts: a mark at each whole number, not at 0.2, 0.4 ...
+            **({"major_unit": 1} if spec.counts and largest is not None and largest < 8 else {}),
         }
     )
     if series == 1 and spec.point_colours:

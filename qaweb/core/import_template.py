@@ -140,6 +140,11 @@ def build_import_template(
             data.set_row(0, excel.LINE_HEIGHT * header_lines)
         data.freeze_panes(1, 0)
         data.activate()
+        data.set_paper(excel.A4)
+        data.set_landscape()
+        data.fit_to_pages(1, 0)
+        data.repeat_rows(0)
+        data.set_footer("&CPage &P of &N")
         _instructions(help_sheet, formats, title, columns, instructions)
         book.close()
     except BaseException:
