@@ -218,6 +218,8 @@ def _shown(value) -> str:
 def _lines(text: str, width: int) -> int:
     """Lines ``text`` takes wrapped at words in a column ``width`` characters wide."""
     room = max(width - 1, 1)
+    if len(text) <= room and "\n" not in text:
+        return 1  # most cells: one line, found without looking at the words
     count = 0
     for part in text.split("\n"):
         lines, used = 1, 0
@@ -257,39 +259,47 @@ def _widths(columns: Sequence[Column], sample: Sequence[Sequence]) -> list[int]:
 def _write_cell(sheet, formats, r, c, value, width=None, bold=False):
     """One value, typed: text stays text (even "=1+1"), dates and numbers are real. Returns
     the lines the cell takes at ``width`` (1 unless its text wraps)."""
-    if value is None:
-        return 1
-    if isinstance(value, str):
+    if value.__class__ is str:
         value = printable(value)  # stored text, whatever it holds: Excel shows it as typed
-        if not value:
-            return 1
-        lines = _lines(value, width) if width else value.count("\n") + 1
-        fmt = formats.total if bold else (formats.wrap if lines > 1 else formats.top)
-        sheet.write_string(r, c, value, fmt)
-        return lines
+    lines = _lines(value, width) if value.__class__ is str and value and width else 1
     plain = formats.total if bold else formats.top
-    if isinstance(value, bool):
+    _put(sheet, formats, r, c, value, formats.wrap if lines > 1 else plain, plain)
+    return lines
+
+
+def _put(sheet, formats, r, c, value, text_format, plain):
+    """Write a cleaned value: strings with ``text_format``, numbers with ``plain``."""
+    if value is None or value == "":
+        return
+    kind = value.__class__
+    if kind is str:
+        sheet.write_string(r, c, value, text_format)
+    elif kind is bool:
         sheet.write_boolean(r, c, value, plain)
-    elif isinstance(value, int | float):
+    elif kind is int or kind is float:
         sheet.write_number(r, c, value, plain)
     elif isinstance(value, datetime):
         # Excel has no time zones: write the London wall-clock time people expect.
         sheet.write_datetime(r, c, to_london(value).replace(tzinfo=None), formats.datetime)
     elif isinstance(value, date):
         sheet.write_datetime(r, c, value, formats.date)
-    elif isinstance(value, Decimal):
+    elif isinstance(value, int | float | Decimal):
         sheet.write_number(r, c, float(value), plain)
     else:
-        return _write_cell(sheet, formats, r, c, str(value), width, bold)
-    return 1
+        sheet.write_string(r, c, printable(str(value)), text_format)
 
 
 def _write_row(sheet, formats, r, row, widths, bold=False):
-    lines = 1
+    """One row of a table; a row whose text wraps is made tall enough to show it all, its
+    cells aligned to the top (other rows keep the default style: less to write)."""
+    row = [printable(v) if v.__class__ is str else v for v in row]
+    lines = [_lines(v, widths[c]) if v.__class__ is str and v else 1 for c, v in enumerate(row)]
+    tallest = max(lines, default=1)
+    plain = formats.total if bold else (formats.top if tallest > 1 else None)
     for c, value in enumerate(row):
-        lines = max(lines, _write_cell(sheet, formats, r, c, value, widths[c], bold))
-    if lines > 1:
-        sheet.set_row(r, LINE_HEIGHT * lines)
+        _put(sheet, formats, r, c, value, formats.wrap if lines[c] > 1 else plain, plain)
+    if tallest > 1:
+        sheet.set_row(r, LINE_HEIGHT * tallest)
 
 
 def _print_setup(sheet, width_chars: float, about: About, title_rows: int | None = 0):
