@@ -230,6 +230,14 @@ def test_every_other_workbook_has_about_print_setup_and_real_dates(demo):
         ("organiser", f"/practice-weeks/{week.id}/records.xlsx"),
     ]:
         _check_common(_download(demo, login, url), _name(login))
+    report = _download(demo, "organiser", f"/practice-weeks/{week.id}/report.xlsx")
+    grades = report["Grades"]
+    (chart,) = grades._charts
+    shown = [r[0] for r in grades.iter_rows(min_row=2, values_only=True)]
+    assert shown == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+    # One bar per grade, each in its level's colour (green, turquoise, yellow, red).
+    fills = [p.spPr.solidFill.srgbClr for p in chart.series[0].dPt]
+    assert fills == ["00703C", "28A197", "FFDD00", "D4351C"]
     terms = {r[0]: r[1] for r in book_for_terms(demo, audit.id).iter_rows(values_only=True)}
     assert isinstance(terms["Start"], datetime)  # a date cell, not "4 May 2026" as text
     assert terms["Start"].date() == date.fromisoformat(audit.terms["start_on"])
