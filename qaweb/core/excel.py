@@ -64,6 +64,7 @@ SAMPLE_ROWS = 200
 #: Column widths in characters: the narrowest a column is made, and the default cap.
 MIN_WIDTH = 6
 MAX_WIDTH = 50
+MIN_CAP = 40
 #: The workbook's font: Arial 10, the usual council document font, whose metrics every
 #: spreadsheet program has (LibreOffice's Liberation Sans matches it; a missing Calibri is
 #: replaced by a wider font, which cut off columns and charts when printed).
@@ -77,6 +78,7 @@ BOOK_OPTIONS = {
     "strings_to_urls": False,
 }
 LINE_HEIGHT = 12.75  # points per line of Arial 10
+TEXT_PER_UNIT = 1.1  # characters of ordinary text per unit of column width
 PIXELS_PER_CHAR = 7  # Excel's column-width unit (Arial 10's widest digit) at 100 % zoom
 #: Pixels a column of width 1 takes when printed, with a margin for programs that measure a
 #: little wider: used when working out a print scale, so nothing falls off the page.
@@ -92,8 +94,8 @@ PERIOD_COLOURS = ["#1D70B8", "#5694CA", "#B1B4B6", "#4C2C92", "#28A197", "#F4773
 
 @dataclass(frozen=True)
 class Column:
-    """One column: its header, the widest it may grow (characters; it is sized from the
-    content up to this), and how its values are written."""
+    """One column: its header, the widest it may grow (characters, never less than
+    ``MIN_CAP``; it is sized from the content up to this), and how its values are written."""
 
     title: str
     width: int = MAX_WIDTH
@@ -217,7 +219,9 @@ def _shown(value) -> str:
 
 def _lines(text: str, width: int) -> int:
     """Lines ``text`` takes wrapped at words in a column ``width`` characters wide."""
-    room = max(width - 1, 1)
+    # A column's width counts Arial's widest digits; text averages narrower (about 1.1
+    # characters per unit), so wrapping is estimated on that and rows are not made too tall.
+    room = max(int((width - 1) * TEXT_PER_UNIT), 1)
     if len(text) <= room and "\n" not in text:
         return 1  # most cells: one line, found without looking at the words
     count = 0
@@ -235,7 +239,7 @@ def _lines(text: str, width: int) -> int:
 
 def _widths(columns: Sequence[Column], sample: Sequence[Sequence]) -> list[int]:
     """Each column's width: the widest value in the sample (or the header's longest word,
-    so a header wraps and is never cut), capped at the column's ``width``."""
+    so a header wraps and is never cut), capped at the column's ``width`` (or ``MIN_CAP``)."""
     widths = []
     for index, column in enumerate(columns):
         words = printable(column.title).split() or [""]
@@ -252,7 +256,9 @@ def _widths(columns: Sequence[Column], sample: Sequence[Sequence]) -> list[int]:
         whole_header = len(printable(column.title)) + 2
         # A short header keeps one line when the column's values are about as wide.
         want = max(content, header, whole_header if whole_header <= content + 4 else header)
-        widths.append(max(MIN_WIDTH, min(want, max(column.width, header))))
+        # A narrower cap than MIN_CAP made names like "Quality Assurance and Safeguarding"
+        # take two lines for no gain: a column may always grow that far for its content.
+        widths.append(max(MIN_WIDTH, min(want, max(column.width, header, MIN_CAP))))
     return widths
 
 
