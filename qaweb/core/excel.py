@@ -197,6 +197,7 @@ class _Formats:
         self.date = book.add_format({"num_format": DATE_FORMAT, "valign": "top"})
         self.datetime = book.add_format({"num_format": DATETIME_FORMAT, "valign": "top"})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+        self.row_wrap = book.add_format({"text_wrap": True})
         self.top = book.add_format({"valign": "top"})
         self.bold = book.add_format({"bold": True, "valign": "top"})
         self.title = book.add_format({"bold": True, "font_size": 16})
@@ -296,16 +297,31 @@ def _put(sheet, formats, r, c, value, text_format, plain):
 
 
 def _write_row(sheet, formats, r, row, widths, bold=False):
-    """One row of a table; a row whose text wraps is made tall enough to show it all, its
-    cells aligned to the top (other rows keep the default style: less to write)."""
-    row = [printable(v) if v.__class__ is str else v for v in row]
-    lines = [_lines(v, widths[c]) if v.__class__ is str and v else 1 for c, v in enumerate(row)]
-    tallest = max(lines, default=1)
-    plain = formats.total if bold else (formats.top if tallest > 1 else None)
-    for c, value in enumerate(row):
-        _put(sheet, formats, r, c, value, formats.wrap if lines[c] > 1 else plain, plain)
-    if tallest > 1:
-        sheet.set_row(r, LINE_HEIGHT * tallest)
+    """One row of a table; a row whose text wraps is made tall enough to show it all."""
+    wrapped = None  # {column: lines} of the cells whose text wraps, found in one pass
+    values = list(row)
+    for c, value in enumerate(values):
+        if value.__class__ is str:
+            value = values[c] = printable(value)
+            # Cheap test first: most text is shorter than its column (see _lines).
+            if len(value) > widths[c] - 1 or "\n" in value:
+                lines = _lines(value, widths[c])
+                if lines > 1:
+                    wrapped = wrapped or {}
+                    wrapped[c] = lines
+    if bold:
+        for c, value in enumerate(values):
+            _put(sheet, formats, r, c, value, formats.total, formats.total)
+    elif wrapped is None:
+        for c, value in enumerate(values):
+            _put(sheet, formats, r, c, value, None, None)
+    else:
+        # Only the wrapping cells get a style (a style on every cell costs a fifth more
+        # time to write); all stay bottom-aligned, the default, so the row reads level.
+        for c, value in enumerate(values):
+            _put(sheet, formats, r, c, value, formats.row_wrap if c in wrapped else None, None)
+    if wrapped:
+        sheet.set_row(r, LINE_HEIGHT * max(wrapped.values()))
 
 
 def _print_setup(sheet, width_chars: float, about: About, title_rows: int | None = 0):
