@@ -426,11 +426,23 @@ def workbook(data: dict):
     with a native chart plotting every period compared; counts only."""
     heads = data["headings"]
     columns = [Column("Figure", 44), *[Column(h, 16, "number") for h in heads]]
+    # The headline of each topic: what came in and went out, how much was answered in time,
+    # how much went further, and how many thanked the service.
+    sections = {section["title"]: dict(section["rows"]) for section in data["sections"]}
     key_figures = [
-        (s["title"] + ": " + name, *values)
-        for s in data["sections"][:1]
-        for name, values in s["rows"]
+        (f"Complaints {name.lower()}", *values)
+        for name, values in sections.get("Complaints received and closed", {}).items()
     ]
+    key_figures += [
+        (f"{name}: responded to within timescale (%)", *values)
+        for name, values in sections.get("Responded to within timescale (%)", {}).items()
+    ]
+    if "Escalation rate (%)" in sections.get("Escalation", {}):
+        key_figures.append(("Escalation rate (%)", *sections["Escalation"]["Escalation rate (%)"]))
+    compliments = sections.get("Compliments by who gave them (external)", {}).values()
+    key_figures.append(
+        ("Compliments (external)", *[sum(v[i] for v in compliments) for i in range(len(heads))])
+    )
     groups: dict[str, list[Table]] = {}
     for s in data["sections"]:
         rows = [(name, *values) for name, values in s["rows"]]
