@@ -544,8 +544,9 @@ def test_export_has_exactly_the_filtered_rows(client, signed_in, make_user, make
     due = sheet["H2"]
     assert due.is_date and due.value.date() == today_london() - timedelta(days=4)
     assert sheet["K2"].value == 4 and sheet["J2"].value == "Yes"
-    # Stored with Excel's cell padding (60.71 shows as 60 characters in Excel).
-    assert int(sheet.column_dimensions["D"].width) == 60
+    # Sized from the content: the longest description (25 characters) and a character either
+    # side, stored with Excel's cell padding (27.71 shows as 27 characters in Excel).
+    assert int(sheet.column_dimensions["D"].width) == 27
     summary = dict(workbook["Summary"].iter_rows(values_only=True))
     assert summary["Actions"] == 2 and summary["Of which overdue"] == 2
     assert summary["Filter: Only overdue actions"] == "Yes"

@@ -68,6 +68,7 @@ EXPECTED = {
     "organisation.user_form": ("GET", {"admin"}),
     "organisation.import_staff": ("GET", {"admin"}),
     "organisation.import_preview": ("GET", {"admin"}),
+    "organisation.import_template": ("GET", {"admin"}),
     "organisation.settings": ("GET", {"admin"}),
     "organisation.upload_template": ("POST", {"admin"}),
     "organisation.download_template": ("GET", {"admin"}),

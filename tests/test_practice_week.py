@@ -830,7 +830,13 @@ def test_the_weeks_report_matches_a_hand_count(client, pw):
     assert "75.0%" in page and "Working with fathers" in page
     workbook_bytes = client.get(f"/practice-weeks/{pw['week'].id}/report.xlsx").data
     workbook = load_workbook(io.BytesIO(workbook_bytes))
-    assert workbook.sheetnames[:4] == ["Key figures", "Coverage", "Grades", "Learning themes"]
+    assert workbook.sheetnames[:5] == [
+        "About",
+        "Key figures",
+        "Coverage",
+        "Grades",
+        "Learning themes",
+    ]
     key = {
         row[0]: row[1:] for row in workbook["Key figures"].iter_rows(min_row=2, values_only=True)
     }

@@ -432,7 +432,7 @@ def test_coverage_matches_a_hand_count_and_exports(client, council):
     assert "<html" not in fragment and "Conifers" in fragment
     report = client.get(f"/supervision/coverage/report.xlsx?year={y}")
     workbook = load_workbook(io.BytesIO(report.data))
-    assert workbook.sheetnames == ["Coverage", "Grades", "Themes", "Actions"]
+    assert workbook.sheetnames == ["About", "Coverage", "Grades", "Themes", "Actions"]
     coverage = {r[1]: r for r in workbook["Coverage"].iter_rows(min_row=2, values_only=True)}
     assert coverage["Conifers"][2:6] == (2, 2, 1, 1)
     assert coverage["All teams"][3] == 3

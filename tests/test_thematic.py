@@ -280,7 +280,13 @@ def test_print_view_docx_and_workbook(client, people):
     assert "Thematic audit: Voice of the child" in text
     assert "Is the child seen alone?" in text and "Do plans reflect what children say?" in text
     workbook = load_workbook(io.BytesIO(client.get(f"/thematic/{audit.id}.xlsx").data))
-    assert workbook.sheetnames == ["Terms of reference", "Lines of enquiry", "Findings", "Actions"]
+    assert workbook.sheetnames == [
+        "About",
+        "Terms of reference",
+        "Lines of enquiry",
+        "Findings",
+        "Actions",
+    ]
     lines = [r[1] for r in workbook["Lines of enquiry"].iter_rows(min_row=2, values_only=True)]
     assert lines == ["Is the child seen alone?", "Do plans reflect what children say?"]
     listing = load_workbook(io.BytesIO(client.get("/thematic/export.xlsx").data))

@@ -12,7 +12,7 @@ from qaweb.actions.forms import (
 )
 from qaweb.actions.models import Action
 from qaweb.core import submissions
-from qaweb.core.excel import send_workbook
+from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import hx_redirect, is_htmx, render
@@ -173,6 +173,7 @@ def export(scope):
         exports.COLUMNS,
         exports.rows(stmt, today),
         summary=exports.summary(stmt, services.SCOPES[scope], filters.labels(), today),
+        about=About(f"Actions: {services.SCOPES[scope]}", filters=filters.labels()),
     )
 
 

@@ -11,7 +11,7 @@ from qaweb.complaints.forms import ConfirmLogImportForm, LogImportForm
 from qaweb.complaints.views import bp
 from qaweb.core import spreadsheets
 from qaweb.core.db import is_unique_violation
-from qaweb.core.excel import Sheet, send_workbook
+from qaweb.core.import_template import send_import_template
 from qaweb.extensions import db
 
 
@@ -88,13 +88,14 @@ def import_preview(import_id):
 @login_required
 def import_template(kind):
     _importers_only()
-    columns, instructions, rows = log_columns.template(kind)
-    return send_workbook(
+    return send_import_template(
         f"{kind}-log-template.xlsx",
         log_import.KINDS[kind],
-        columns,
-        [],
-        sheets=[Sheet("Instructions", instructions, rows)],
+        log_columns.template(kind),
+        instructions=[
+            f"Up to {log_import.MAX_ROWS:,} rows a file. A row whose old reference is already "
+            "in qaweb is left as it is, so the same file can be uploaded again.",
+        ],
     )
 
 

@@ -305,39 +305,34 @@ def choice_values(kind: str) -> dict[str, tuple[str, ...]]:
     }
 
 
-def template(kind: str):
-    """(columns of the data sheet, the Instructions sheet's columns and rows) for the
-    downloadable template: headers only on the data sheet (no sample rows among the data),
-    drop-downs for the fixed choices and the council's teams, areas and lists."""
-    from qaweb.core.excel import Column
+def template(kind: str) -> list:
+    """The downloadable template's columns (``qaweb.core.import_template.ImportColumn``):
+    the data sheet has headers only (no sample rows among the data), drop-downs for the fixed
+    choices and the council's teams, areas and lists; the Instructions sheet says what each
+    column holds, its allowed values and the other headings accepted."""
+    from qaweb.core.import_template import ImportColumn
 
     values = choice_values(kind)
-    columns = [
-        Column(
-            f.title,
-            14 if f.date else 22,
-            "date" if f.date else "text",
-            choices=values.get(f.choices, ()),
-            # A cell may hold several categories or themes: the list only warns.
-            strict=f.choices not in ("category", "theme"),
+    columns = []
+    for f in FIELDS[kind]:
+        meaning = f.meaning
+        if f.allowed and not values.get(f.choices):
+            meaning += f" Allowed: {f.allowed}."
+        if f.aliases:
+            meaning += (
+                " Also accepted as the heading: "
+                + "; ".join(a[:1].upper() + a[1:] for a in f.aliases)
+                + "."
+            )
+        columns.append(
+            ImportColumn(
+                f.title,
+                meaning,
+                required=f.required,
+                choices=values.get(f.choices, ()),
+                kind="date" if f.date else "text",
+                # A cell may hold several categories or themes: the list only warns.
+                strict=f.choices not in ("category", "theme"),
+            )
         )
-        for f in FIELDS[kind]
-    ]
-    instructions = [
-        Column("Column", 28),
-        Column("Required", 10),
-        Column("What it holds", 70),
-        Column("Allowed values", 60),
-        Column("Also accepted as the heading", 40),
-    ]
-    rows = [
-        (
-            f.title,
-            "Yes" if f.required else "No",
-            f.meaning,
-            f.allowed or "Text",
-            "; ".join(a[:1].upper() + a[1:] for a in f.aliases),
-        )
-        for f in FIELDS[kind]
-    ]
-    return columns, instructions, rows
+    return columns

@@ -27,7 +27,7 @@ from qaweb.complaints.models import (
     compliment_theme,
 )
 from qaweb.core import years
-from qaweb.core.excel import BarChart, Column, Sheet
+from qaweb.core.excel import About, BarChart, Column, Sheet, Table
 from qaweb.core.percentages import mean, percent
 from qaweb.core.timefmt import LONDON
 from qaweb.core.workdays import Calendar
@@ -586,44 +586,137 @@ def build(year: int, quarter: int, area_id: int | None = None) -> dict:
     }
 
 
-def workbook(data: dict):
-    """Summary sheet, then one sheet per section with a native chart; counts only."""
-    heads = data["headings"]
-    columns = [Column("Figure", 44), *[Column(h, 26, "number") for h in heads]]
-    summary = [
-        (s["title"] + ": " + name, *values)
-        for s in data["sections"][:1]
-        for name, values in s["rows"]
-    ]
-    sheets = []
-    for number, s in enumerate(data["sections"], start=1):
-        chart = BarChart(s["title"], series=1, height_cm=8, width_cm=16)
+#: The report's sheets after the key figures: its tables grouped by topic, in the order the
+#: report reads (each table keeps the order ``build`` gives it).
+SHEET_GROUPS = (
+    (
+        "Complaints received",
+        (
+            "Complaints received and closed",
+            "Received by service area",
+            "Received by team",
+            "Received by category",
+            "Received by who complained",
+            "How complaints arrived",
+            "Advocacy",
+        ),
+    ),
+    (
+        "Stages and timeliness",
+        (
+            "Stages started",
+            "Stages responded to",
+            "Responded to within timescale (%)",
+            "Average working days to respond",
+            "Escalation",
+            "Stage 1 handled by",
+        ),
+    ),
+    ("Timescales by team and area", ("Stage 1 responses", "Stage 2 responses", "Timescales by")),
+    ("Outcomes and the Ombudsman", ("Outcomes at", "Points of complaint", "Ombudsman")),
+    ("Learning and compliments", ("Learning and actions", "Compliments")),
+)
 
-        sheets.append(
-            Sheet(
-                f"{number} {s['title']}"[:31].replace(":", "").replace("(", "").replace(")", ""),
-                [
-                    Column("", 44),
-                    *[Column(h, 26 if h in heads else 18, "number") for h in s["columns"] or heads],
-                ],
-                [(name, *values) for name, values in s["rows"]],
-                chart=chart if s["chart"] else None,
-            )
-        )
+
+def _group(title: str) -> str:
+    for name, starts in SHEET_GROUPS:
+        if any(title.startswith(start) for start in starts):
+            return name
+    return "Other figures"
+
+
+def _first_column(title: str) -> str:
+    """The header of a table's first column: what its rows are ("Team", "Stage", ...)."""
+    for prefix in ("Received by ", "Compliments by "):
+        if title.startswith(prefix):
+            rest = title[len(prefix) :].split(" (")[0]
+            return rest[:1].upper() + rest[1:]
+    if title.startswith("Timescales by "):
+        return "Stage: " + title[len("Timescales by ") :]
+    if title.startswith("Stage 1 handled by"):
+        return "Job title"
+    if title.startswith(("Stages", "Responded", "Average")):
+        return "Stage"
+    if title.startswith("Outcomes"):
+        return "Outcome"
+    return "Figure"
+
+
+def _value_title(section: dict) -> str:
+    title = section["title"]
+    if section["suffix"] == "%" or title.endswith("(%)"):
+        return "Per cent"
+    if "working days" in title:
+        return "Working days"
+    if title.startswith("Compliments"):
+        return "Compliments"
+    if title.startswith(("Stages", "Outcomes")):
+        return "Stages"
+    return "Complaints"
+
+
+def about(data: dict) -> About:
+    """What the workbook's About sheet says: the period and what it is compared with."""
+    heads = data["headings"]
     area = data["area"]["name"] or (
         "All service areas" if data["area"]["id"] is None else "No service area"
     )
-    sheets.append(
-        Sheet(
-            "About",
-            [Column("Item", 30), Column("Value", 60)],
-            [
-                ("Period", data["period"]["label"]),
-                ("Compared with", ", ".join(heads[1:])),
-                ("Service area", area),
-                ("Percentages", "Rounded half up (12.5% shows as 13%)"),
-                ("Personal data", "None: counts and percentages only"),
-            ],
-        )
+    return About(
+        "Complaints and compliments report",
+        period=heads[0],
+        filters=[("Service area", area)],
+        notes=[
+            "Each figure is compared with " + " and ".join(heads[1:]) + ", except the "
+            "timescales by team and by service area, which are for " + heads[0] + " only.",
+            "Percentages are rounded half up (12.5% shows as 13%), as councils' spreadsheets "
+            "round them.",
+            "Counts and percentages only: no personal data.",
+        ],
     )
-    return columns, summary, sheets
+
+
+def workbook(data: dict):
+    """The key figures, then a sheet per topic (``SHEET_GROUPS``) holding its tables, each
+    with a native chart plotting every period compared; counts only."""
+    heads = data["headings"]
+    columns = [Column("Figure", 44), *[Column(h, 16, "number") for h in heads]]
+    # The headline of each topic: what came in and went out, how much was answered in time,
+    # how much went further, and how many thanked the service.
+    sections = {section["title"]: dict(section["rows"]) for section in data["sections"]}
+    key_figures = [
+        (f"Complaints {name.lower()}", *values)
+        for name, values in sections.get("Complaints received and closed", {}).items()
+    ]
+    key_figures += [
+        (f"{name}: responded to within timescale (%)", *values)
+        for name, values in sections.get("Responded to within timescale (%)", {}).items()
+    ]
+    if "Escalation rate (%)" in sections.get("Escalation", {}):
+        key_figures.append(("Escalation rate (%)", *sections["Escalation"]["Escalation rate (%)"]))
+    compliments = sections.get("Compliments by who gave them (external)", {}).values()
+    key_figures.append(
+        ("Compliments (external)", *[sum(v[i] for v in compliments) for i in range(len(heads))])
+    )
+    groups: dict[str, list[Table]] = {}
+    for s in data["sections"]:
+        rows = [(name, *values) for name, values in s["rows"]]
+        chart = None
+        if s["chart"]:
+            chart = BarChart(
+                s["title"],
+                height_cm=min(15, max(6, 4.4 + 0.18 * len(rows) * len(heads))),
+                width_cm=15,
+                value_title=_value_title(s),
+                counts=_value_title(s) not in ("Per cent", "Working days"),
+            )
+        values = s["columns"] or heads
+        groups.setdefault(_group(s["title"]), []).append(
+            Table(
+                s["title"],
+                [Column(_first_column(s["title"]), 44), *[Column(h, 18, "number") for h in values]],
+                rows or [("None in these periods", *[None] * len(values))],
+                chart=chart if rows else None,
+            )
+        )
+    sheets = [Sheet(name, tables=tables) for name, tables in groups.items()]
+    return columns, key_figures, sheets

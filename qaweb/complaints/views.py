@@ -40,7 +40,7 @@ from qaweb.complaints.models import (
     SelfAssessment,
 )
 from qaweb.core import submissions, years
-from qaweb.core.excel import send_workbook
+from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
@@ -185,6 +185,7 @@ def export():
         "Complaints",
         exports.columns(personal),
         exports.rows(_filtered(filters), personal),
+        about=About("Complaints", filters=form.labels()),
     )
 
 
@@ -644,7 +645,12 @@ def report_workbook():
     data = reports.build(year, quarter, _report_area())
     columns, rows, sheets = reports.workbook(data)
     return send_workbook(
-        f"complaints-report-{data['period']['slug']}.xlsx", "Summary", columns, rows, sheets=sheets
+        f"complaints-report-{data['period']['slug']}.xlsx",
+        "Key figures",
+        columns,
+        rows,
+        sheets=sheets,
+        about=reports.about(data),
     )
 
 

@@ -63,3 +63,24 @@ def levels(include_inactive: bool = False) -> list[GradeLevel]:
 
 def labels() -> list[str]:
     return [level.label for level in levels()]
+
+
+#: The fill each tag colour has in charts: the GOV.UK colour palette the tags are drawn from
+#: (GOV.UK Frontend's colour settings), so a chart shows a level in its tag's colour.
+CHART_COLOURS = {
+    "green": "#00703C",
+    "turquoise": "#28A197",
+    "blue": "#1D70B8",
+    "yellow": "#FFDD00",
+    "orange": "#F47738",
+    "red": "#D4351C",
+    "purple": "#4C2C92",
+    "grey": "#505A5F",
+}
+
+
+def chart_colours(scale: list[GradeLevel] | None = None) -> list[str]:
+    """The chart fill (``#RRGGBB``) of each level of ``scale`` (default: the active scale),
+    in the scale's order, best first; a colour the palette does not know is drawn grey."""
+    scale = levels() if scale is None else scale
+    return [CHART_COLOURS.get(level.colour, CHART_COLOURS["grey"]) for level in scale]

@@ -68,6 +68,28 @@ class FilterForm(FlaskForm):
                 args[field.name] = str(value)
         return args
 
+    def labels(self) -> list[tuple[str, str]]:
+        """The filters that are set as (field label, value as the list shows it) pairs, for
+        an export's About sheet: a choice by its label, a yes/no as "Yes"."""
+        labels = []
+        for field in self:
+            if field.type in ("SubmitField", "CSRFTokenField"):
+                continue
+            value = field.data
+            if value in (None, "", False, []):
+                continue
+            if value is True:
+                shown = "Yes"
+            elif getattr(field, "choices", None) is not None:
+                chosen = {str(v) for v in value} if isinstance(value, list) else {str(value)}
+                shown = ", ".join(
+                    str(choice[1]) for choice in field.iter_choices() if str(choice[0]) in chosen
+                ) or ", ".join(sorted(chosen))
+            else:
+                shown = str(value)
+            labels.append((field.label.text, shown))
+        return labels
+
 
 def page_number() -> int:
     try:

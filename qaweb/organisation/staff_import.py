@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, selectinload
 from qaweb.core import spreadsheets
 from qaweb.core.db import Base, UTCDateTime, utcnow
 from qaweb.core.forms import EMAIL_PATTERN
+from qaweb.core.import_template import ImportColumn
 from qaweb.core.permissions import PRACTITIONER, ROLES
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
@@ -47,6 +48,45 @@ LENGTHS = {
 
 
 ImportFileError = spreadsheets.SpreadsheetError  # the file as a whole cannot be read
+
+
+def template_columns() -> list[ImportColumn]:
+    """The staff template's columns (``HEADERS``, in order): what each means, with the teams
+    in qaweb and Yes or No as drop-downs (the values ``check`` accepts)."""
+    teams = list(db.session.scalars(select(Team.name).order_by(Team.name)))
+    roles = "; ".join(ROLES.values())
+    meanings = {
+        "email": (
+            "Their work email address: how qaweb matches people.",
+            (),
+            "a.person@council.gov.uk",
+        ),
+        "first name": ("Their first name.", (), ""),
+        "last name": ("Their last name.", (), ""),
+        "team": ("Their team, as named in qaweb (teams must exist first).", teams, ""),
+        "job title": ("Their job title (up to 200 characters).", (), "Social worker"),
+        "line manager email": ("Their line manager's work email.", (), ""),
+        "roles": (
+            f"Their qaweb roles, separated by semicolons: {roles}.",
+            (),
+            "Team manager; Observer",
+        ),
+        "active": ("No for someone who has left; Yes (or empty) otherwise.", ("Yes", "No"), ""),
+    }
+    return [
+        ImportColumn(
+            HEADERS[key], meaning, required=key in REQUIRED, choices=choices, example=example
+        )
+        for key, (meaning, choices, example) in meanings.items()
+    ]
+
+
+TEMPLATE_INSTRUCTIONS = (
+    "One person per row: the staff list from HR. Every row is checked and shown to you before "
+    "anything is saved; nothing is saved if any row has a problem.",
+    "People not in the file are left as they are. New people cannot sign in until an "
+    "administrator sets their password.",
+)
 
 
 class StaffImport(Base):

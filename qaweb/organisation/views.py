@@ -16,9 +16,10 @@ from flask_login import current_user
 
 from qaweb.core import council_template, spreadsheets, submissions
 from qaweb.core import settings as setting_labels
-from qaweb.core.excel import send_workbook
+from qaweb.core.excel import About, send_workbook
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
+from qaweb.core.import_template import send_import_template
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.core.settings import Setting, get_setting, set_setting
@@ -197,7 +198,11 @@ def users():
 def users_export():
     form, filters = _user_filters()
     return send_workbook(
-        "staff.xlsx", "Staff", exports.COLUMNS, exports.rows(services.people_filtered(filters))
+        "staff.xlsx",
+        "Staff",
+        exports.COLUMNS,
+        exports.rows(services.people_filtered(filters)),
+        about=About("Staff", filters=form.labels()),
     )
 
 
@@ -276,6 +281,17 @@ def import_staff():
             db.session.commit()
             return redirect(url_for(".import_preview", import_id=staged.id))
     return render_template("organisation/import.html", form=form)
+
+
+@bp.get("/users/import-template.xlsx")
+@admin_only
+def import_template():
+    return send_import_template(
+        "staff-import-template.xlsx",
+        "Staff",
+        staff_import.template_columns(),
+        staff_import.TEMPLATE_INSTRUCTIONS,
+    )
 
 
 @bp.route("/users/import/<int:import_id>", methods=["GET", "POST"])

@@ -6,9 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from qaweb.actions.models import Action
-from qaweb.core.excel import BarChart, Column, Sheet
+from qaweb.core import grading
+from qaweb.core.excel import About, BarChart, Column, Sheet
 from qaweb.core.grading import GradeLevel
-from qaweb.core.timefmt import to_london
+from qaweb.core.timefmt import format_date, to_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.practice_week import reports
@@ -259,13 +260,21 @@ def report_workbook(week: PracticeWeek):
         "Grades",
         [Column("Overall grade", 26), Column("Observations", 14, "number")],
         [(s.label, s.count) for s in this["grades"]],
-        chart=BarChart("Overall grades of completed observations"),
+        chart=BarChart(
+            "Overall grades of completed observations",
+            value_title="Observations",
+            # Each grade's bar in the scale's own colour, best first as in the table.
+            point_colours=[
+                grading.CHART_COLOURS.get(s.colour, grading.CHART_COLOURS["grey"])
+                for s in this["grades"]
+            ],
+        ),
     )
     themes = Sheet(
         "Learning themes",
         [Column("Learning theme", 40), Column("Observations", 14, "number")],
         reports.themes_ranked(week),
-        chart=BarChart("Learning themes"),
+        chart=BarChart("Learning themes", value_title="Observations"),
     )
     feedback_sheets = []
     for whose, title in (("family", "Family feedback"), ("child", "Child's feedback")):
@@ -285,14 +294,21 @@ def report_workbook(week: PracticeWeek):
                 ],
             )
         )
-    info = [
-        ("Practice week", week.theme),
-        ("From", week.starts_on),
-        ("To", week.ends_on),
-        ("Compared with", previous.theme if previous else "No earlier week"),
-    ]
+    about = About(
+        f"Practice week report: {week.theme}",
+        period=f"{format_date(week.starts_on)} to {format_date(week.ends_on)}",
+        notes=[
+            "Compared with "
+            + (
+                f"{previous.theme} ({format_date(previous.starts_on)} to "
+                f"{format_date(previous.ends_on)})"
+                if previous
+                else "no earlier week"
+            )
+        ],
+    )
     return (
         "Key figures",
         figures_columns,
         summary_rows,
-    ), {"summary": info, "sheets": [coverage, grades, themes, *feedback_sheets]}
+    ), {"sheets": [coverage, grades, themes, *feedback_sheets], "about": about}

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from qaweb.core import spreadsheets
 from qaweb.core.db import utcnow
+from qaweb.core.import_template import ImportColumn
 from qaweb.extensions import db
 from qaweb.organisation.models import User
 from qaweb.practice_week import services
@@ -241,21 +242,69 @@ def apply(pending: ScheduleImport, by: User) -> int:
     return made
 
 
-def template_rows():
-    """An example row for the downloadable template."""
-    return [
-        (
-            "observer@example.org",
-            "practitioner@example.org",
-            "Child in need meeting",
-            date.today(),
-            "9:30am",
-            "11:00am",
-            "Civic Offices, room 2",
-            "No",
-            "123456",
-            "Yes",
-            "Parking at the rear",
-            "",
+def template_columns() -> list[ImportColumn]:
+    """The schedule template's columns (``HEADERS``, in order): what each means, and the
+    fixed choices this importer accepts (the active meeting types; Yes or No)."""
+    meeting_types = list(
+        db.session.scalars(
+            select(MeetingType.name).where(MeetingType.active.is_(True)).order_by(MeetingType.name)
         )
+    )
+    yes_no = ("Yes", "No")
+    meanings = {
+        "observer email": (
+            "The observer's work email. Leave empty to find an observer later.",
+            (),
+            "text",
+            "observer@council.gov.uk",
+        ),
+        "practitioner email": (
+            "The practitioner's work email, as in qaweb.",
+            (),
+            "text",
+            "practitioner@council.gov.uk",
+        ),
+        "meeting type": ("The kind of meeting observed.", meeting_types, "text", ""),
+        "date": ("The day of the meeting, within the practice week.", (), "date", "3/11/2026"),
+        "start time": ("When the meeting starts, like 9:30 or 14:00.", (), "time", "9:30"),
+        "end time": ("When the meeting ends, after the start time.", (), "time", "11:00"),
+        "place": (
+            "Where the meeting is (up to 200 characters). Empty if it is virtual.",
+            (),
+            "text",
+            "Civic Offices, room 2",
+        ),
+        "virtual": ("Yes if the meeting is online.", yes_no, "text", ""),
+        "case reference": (
+            "The case number, never a name (up to 40 characters).",
+            (),
+            "text",
+            "123456",
+        ),
+        "family agreed": ("Yes once the family has agreed to the observation.", yes_no, "text", ""),
+        "notes": ("Anything the observer should know (up to 2,000 characters).", (), "text", ""),
+        "reason for overriding a clash": (
+            "Why to book it although it clashes with another booking.",
+            (),
+            "text",
+            "",
+        ),
+    }
+    return [
+        ImportColumn(
+            HEADERS[key],
+            meaning,
+            required=key in REQUIRED,
+            choices=choices,
+            kind=kind,
+            example=example,
+        )
+        for key, (meaning, choices, kind, example) in meanings.items()
     ]
+
+
+TEMPLATE_INSTRUCTIONS = (
+    "One observation per row. Every row is checked and shown to you before anything is "
+    "booked; nothing is booked if any row has a problem.",
+    "People are matched by email address: everyone named must already be in qaweb.",
+)

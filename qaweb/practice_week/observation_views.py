@@ -10,10 +10,11 @@ from sqlalchemy import select
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
 from qaweb.core import spreadsheets, submissions
-from qaweb.core.excel import Column, send_workbook
+from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
+from qaweb.core.import_template import send_import_template
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import (
     OBSERVER,
@@ -21,7 +22,7 @@ from qaweb.core.permissions import (
     TEAM_MANAGER,
     get_or_403,
 )
-from qaweb.core.timefmt import format_time, to_london, today_london
+from qaweb.core.timefmt import format_date, format_time, to_london, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.services import person_options, team_options
@@ -397,12 +398,17 @@ def _board_filters(week):
 def schedule_export(week_id):
     organiser_only()
     week = load_week(week_id)
-    _, stmt = _board_filters(week)
+    form, stmt = _board_filters(week)
     return send_workbook(
         f"practice-week-{week.starts_on.isoformat()}-schedule.xlsx",
         "Schedule",
         exports.SCHEDULE_COLUMNS,
         exports.schedule_rows(stmt.order_by(Observation.starts_at, Observation.id)),
+        about=About(
+            f"Practice week schedule: {week.theme}",
+            period=f"{format_date(week.starts_on)} to {format_date(week.ends_on)}",
+            filters=form.labels(),
+        ),
     )
 
 
@@ -730,9 +736,9 @@ def import_preview(import_id):
 @login_required
 def import_template():
     organiser_only()
-    return send_workbook(
+    return send_import_template(
         "practice-week-schedule-template.xlsx",
         "Schedule",
-        [Column(label, 24) for label in importer.HEADERS.values()],
-        importer.template_rows(),
+        importer.template_columns(),
+        importer.TEMPLATE_INSTRUCTIONS,
     )

@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from qaweb.core import submissions
-from qaweb.core.excel import send_workbook
+from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import add_named, toggle_active
 from qaweb.core.permissions import get_or_403
-from qaweb.core.timefmt import today_london
+from qaweb.core.timefmt import format_date, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea
 from qaweb.practice_week import calendar, exports, reports, services, sessions
@@ -384,6 +384,10 @@ def records_export(week_id):
         "Observation records",
         exports.RECORD_COLUMNS,
         exports.record_rows(week),
+        about=About(
+            f"Practice week observation records: {week.theme}",
+            period=f"{format_date(week.starts_on)} to {format_date(week.ends_on)}",
+        ),
     )
 
 

@@ -223,6 +223,10 @@ def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
         stacked=True,
         height_cm=9,
         width_cm=18,
+        value_title="Sections graded",
+        category_title="Section",
+        # The scale's own colours, best first, as in the table's columns.
+        colours=grading.chart_colours(levels),
     )
 
     grade_sheet = Sheet(

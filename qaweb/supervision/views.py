@@ -4,7 +4,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from qaweb.actions.views import raise_page
-from qaweb.core.excel import send_workbook
+from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
@@ -123,6 +123,7 @@ def export():
         "Supervision audits",
         exports.COLUMNS,
         exports.rows(_filtered(filters), today, services.year_labels(_years())),
+        about=About("Supervision audits", filters=form.labels()),
     )
 
 
@@ -528,6 +529,14 @@ def annual_report():
         f"supervision-audits-{year}-{year + 1}.xlsx",
         "Coverage",
         reports.COVERAGE_COLUMNS,
-        reports.coverage_rows([*rows, reports.totals(rows)]),
+        reports.coverage_rows(rows),
+        totals=list(reports.coverage_rows([reports.totals(rows)])),
         sheets=reports.annual_sheets(year, area_id),
+        about=About(
+            "Supervision audits: annual report",
+            period=services.year_label(year),
+            filters=[
+                (label, value) for label, value in form.labels() if label != form.year.label.text
+            ],
+        ),
     )

@@ -1,5 +1,7 @@
 """The board paper as a Word document, and the audit and list as Excel."""
 
+from datetime import date
+
 from qaweb.core.excel import Column, Sheet
 from qaweb.core.timefmt import format_date
 from qaweb.core.word import WordPaper
@@ -54,8 +56,14 @@ def docx_bytes(audit, paper: services.Paper, actions, downloaded_by: str) -> byt
 def audit_sheets(audit, terms: dict, actions) -> tuple[list, list, list[Sheet]]:
     """Columns and rows of the Terms sheet, and the other sheets of one audit's workbook."""
     readable = services.readable(terms)
+    # Dates as date cells (Excel sorts, filters and formats them), not the text shown on pages.
+    dates = {
+        services.TERMS_FIELDS[key]: date.fromisoformat(terms[key])
+        for key in services.TERMS_DATE_FIELDS
+        if terms.get(key)
+    }
     terms_rows = [
-        (label, "\n".join(value) if isinstance(value, list) else value)
+        (label, dates.get(label) or ("\n".join(value) if isinstance(value, list) else value))
         for label, value in readable.items()
         if label != "Key lines of enquiry"
     ]

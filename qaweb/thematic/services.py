@@ -196,6 +196,17 @@ def add_finding(audit: ThematicAudit, kind: str, text: str, evidence: str) -> Fi
 # -- reading the terms ---------------------------------------------------------------------
 
 
+#: The terms' fields that hold a date (ISO text in the stored terms).
+TERMS_DATE_FIELDS = (
+    "start_on",
+    "fieldwork_end_on",
+    "report_due_on",
+    "board_on",
+    "period_from",
+    "period_to",
+)
+
+
 def readable(terms: dict) -> dict[str, str | list[str]]:
     """The terms as a reader sees them: label -> text or list of lines."""
 
@@ -212,14 +223,7 @@ def readable(terms: dict) -> dict[str, str | list[str]]:
             value = [PROMPTS.get(v, v) for v in value or []]
         elif key == "methodology":
             value = [METHODS.get(v, v) for v in value or []]
-        elif key in (
-            "start_on",
-            "fieldwork_end_on",
-            "report_due_on",
-            "board_on",
-            "period_from",
-            "period_to",
-        ):
+        elif key in TERMS_DATE_FIELDS:
             value = show_date(value)
         elif key == "sample_method":
             value = SAMPLE_METHODS.get(value, value or "")

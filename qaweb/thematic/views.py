@@ -8,7 +8,7 @@ from werkzeug.datastructures import MultiDict
 from qaweb.actions.models import Action
 from qaweb.actions.views import raise_page
 from qaweb.core import submissions, years
-from qaweb.core.excel import Column, send_workbook
+from qaweb.core.excel import About, Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
@@ -133,6 +133,7 @@ def export():
             Column("Findings", 10, "number"),
         ],
         rows,
+        about=About("Thematic audits", filters=form.labels()),
     )
 
 
@@ -573,7 +574,15 @@ def workbook(audit_id):
         audit, services.paper(audit).terms, _actions(audit)
     )
     return send_workbook(
-        f"{audit.reference}.xlsx", "Terms of reference", columns, rows, sheets=sheets
+        f"{audit.reference}.xlsx",
+        "Terms of reference",
+        columns,
+        rows,
+        sheets=sheets,
+        about=About(
+            f"Thematic audit {audit.reference}: {audit.title}",
+            period=f"{years.year_label(audit.plan_year)}, quarter {audit.quarter}",
+        ),
     )
 
 

@@ -73,6 +73,7 @@ PAGES_320 = [
     "/actions/new",
     "/admin/users",
     "/admin/users/new",
+    "/admin/users/import",
     "/admin/teams",
     "/supervision/",
     "/supervision/coverage",
