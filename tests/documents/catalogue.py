@@ -44,6 +44,9 @@ ENDPOINTS = {
     "organisation.download_template",
     "complaints.export",
     "complaints.report_workbook",
+    "complaints.annual_report",
+    "complaints.import_template",
+    "organisation.import_template",
     "practice_week.person_calendar",
     "practice_week.records_export",
     "practice_week.report_workbook",
@@ -65,7 +68,7 @@ DOCUMENTS = [
         "qa.officer",
         lambda ids: f"/thematic/{ids['thematic_full']}.docx",
         "docx",
-        (1, 4),  # seen: 2
+        (1, 3),  # seen: 2
     ),
     Document(
         "thematic-board-paper-planned",
@@ -79,7 +82,7 @@ DOCUMENTS = [
         "qa.officer",
         lambda ids: f"/thematic/{ids['thematic_full']}.docx",
         "docx",
-        (1, 4),  # seen: 2
+        (1, 3),  # seen: 2
         on_template=True,
     ),
     Document(
@@ -90,97 +93,125 @@ DOCUMENTS = [
         (1, 1),  # seen: 1
         on_template=True,
     ),
+    Document(
+        "complaints-annual-report-paper",
+        "complaints",
+        lambda ids: f"/complaints/report/annual.docx?year={ids['year']}",
+        "docx",
+        (1, 6),  # seen: 4
+    ),
     # -- workbooks -------------------------------------------------------------------------
     Document(
         "thematic-audit-workbook",
         "qa.officer",
         lambda ids: f"/thematic/{ids['thematic_full']}.xlsx",
         "xlsx",
-        (1, 14),  # seen: 11
+        (1, 7),  # seen: 5
     ),
     Document(
         "thematic-audits",
         "qa.officer",
         lambda ids: "/thematic/export.xlsx",
         "xlsx",
-        (1, 6),  # seen: 4
+        (1, 3),  # seen: 2
     ),
     Document(
         "complaints-quarterly-report",
         "complaints",
         lambda ids: f"/complaints/report.xlsx?year={ids['year']}&quarter={ids['quarter']}",
         "xlsx",
-        (1, 80),  # seen: 69
+        (1, 17),  # seen: 13
     ),
     Document(
         "complaints-annual-report",
         "complaints",
         lambda ids: f"/complaints/report.xlsx?year={ids['year']}&quarter=0",
         "xlsx",
-        (1, 80),  # seen: 64
+        (1, 21),  # seen: 16
+    ),
+    Document(
+        "complaints-log-template",
+        "complaints",
+        lambda ids: "/complaints/import/template-complaints.xlsx",
+        "xlsx",
+        (1, 6),  # seen: 4
+    ),
+    Document(
+        "compliments-log-template",
+        "complaints",
+        lambda ids: "/complaints/import/template-compliments.xlsx",
+        "xlsx",
+        (1, 4),  # seen: 3
+    ),
+    Document(
+        "staff-import-template",
+        "admin",
+        lambda ids: "/admin/users/import-template.xlsx",
+        "xlsx",
+        (1, 3),  # seen: 2
     ),
     Document(
         "complaints",
         "complaints",
         lambda ids: "/complaints/export.xlsx",
         "xlsx",
-        (1, 9),  # seen: 6
+        (1, 3),  # seen: 2
     ),
     Document(
         "supervision-annual-report",
         "qa.officer",
         lambda ids: "/supervision/coverage/report.xlsx",
         "xlsx",
-        (1, 17),  # seen: 13
+        (1, 8),  # seen: 6
     ),
     Document(
         "supervision-audits",
         "qa.officer",
         lambda ids: "/supervision/export.xlsx",
         "xlsx",
-        (1, 12),  # seen: 9
+        (1, 3),  # seen: 2
     ),
     Document(
         "practice-week-report",
         "qa.officer",
         lambda ids: f"/practice-weeks/{ids['week_closed']}/report.xlsx",
         "xlsx",
-        (1, 24),  # seen: 19
+        (1, 15),  # seen: 11
     ),
     Document(
         "practice-week-records",
         "qa.officer",
         lambda ids: f"/practice-weeks/{ids['week_closed']}/records.xlsx",
         "xlsx",
-        (1, 10),  # seen: 7
+        (1, 3),  # seen: 2
     ),
     Document(
         "practice-week-schedule",
         "organiser",
         lambda ids: f"/practice-weeks/{ids['week_current']}/schedule.xlsx",
         "xlsx",
-        (1, 9),  # seen: 6
+        (1, 3),  # seen: 2
     ),
     Document(
         "practice-week-import-template",
         "organiser",
         lambda ids: "/practice-weeks/import-template.xlsx",
         "xlsx",
-        (1, 8),  # seen: 6
+        (1, 3),  # seen: 2
     ),
     Document(
         "actions",
         "qa.officer",
         lambda ids: "/actions/all/export.xlsx",
         "xlsx",
-        (1, 34),  # seen: 27
+        (1, 7),  # seen: 5
     ),
     Document(
         "staff",
         "admin",
         lambda ids: "/admin/users/export.xlsx",
         "xlsx",
-        (1, 25),  # seen: 20
+        (1, 6),  # seen: 4
     ),
     # -- calendar files --------------------------------------------------------------------
     Document(

@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "build" / "documents"
 #: One LibreOffice run converts every file; a normal run takes well under a minute.
 CONVERT_TIMEOUT_S = 600
-#: LibreOffice prints a workbook that names no paper size on its locale's paper: the locale
-#: of an English council's desktops (A4), whatever the machine running the lane is set to.
-#: A .docx always names its page size, so papers are checked whatever the locale.
-LOCALE = "en_GB.UTF-8"
+#: LibreOffice prints a workbook that names no paper size on its locale's paper, so the lane
+#: runs it as en_US (US Letter; LibreOffice reads the name, the locale need not be installed)
+#: to make the A4 check strict: a workbook passes only if it asks for A4 itself. A .docx
+#: always names its page size.
+LOCALE = "en_US.UTF-8"
 
 
 @dataclass
