@@ -11,6 +11,7 @@ from qaweb.complaints.models import (
 )
 from qaweb.core.grading import GradeLevel
 from qaweb.core.history import ChangeLog
+from qaweb.core.notify import DigestHour, NotificationChoice, OutboxMessage
 from qaweb.core.references import ReferenceCounter
 from qaweb.core.settings import Setting
 from qaweb.core.submissions import FormSubmission
@@ -41,6 +42,9 @@ __all__ = [
     "ComplaintStage",
     "Compliment",
     "ComplimentThemeOption",
+    "DigestHour",
+    "NotificationChoice",
+    "OutboxMessage",
     "FeedbackRequest",
     "Finding",
     "FormSubmission",

@@ -13,6 +13,8 @@ DEFAULTS: dict[str, str] = {
     "council_name": "Children's Services",
     "supervision_year_start_month": "4",
     "supervisee_feedback_threshold": "3",
+    "complaint_reminder_days": "3",
+    "action_reminder_days": "3",
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -27,6 +29,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "supervisee_feedback_threshold": (
         "Supervisee replies needed before a supervisor sees the combined feedback",
         "So that nobody's answers can be picked out",
+    ),
+    "complaint_reminder_days": (
+        "Complaint reminder (working days before a stage is due)",
+        "The handler and the complaints officers are emailed once",
+    ),
+    "action_reminder_days": (
+        "Action reminder (days before an action is due)",
+        "The action's owner is emailed once",
     ),
 }
 #: The name of each setting as people read it (history, pages): never its key.

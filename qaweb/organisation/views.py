@@ -293,7 +293,13 @@ def import_preview(import_id):
 
 # -- settings ----------------------------------------------------------------------------
 
-SETTING_KEYS = ("council_name", "supervision_year_start_month", "supervisee_feedback_threshold")
+SETTING_KEYS = (
+    "council_name",
+    "supervision_year_start_month",
+    "supervisee_feedback_threshold",
+    "complaint_reminder_days",
+    "action_reminder_days",
+)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
