@@ -223,3 +223,34 @@ def signed_in(client, make_user):
         return user
 
     return make
+
+
+# -- email -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port for the whole run: (controller, sink)."""
+    from mail_support import start_server
+
+    controller, sink = start_server()
+    yield controller, sink
+    controller.stop()
+
+
+@pytest.fixture
+def mail(app, smtp_server, monkeypatch):
+    """The app sends through the test SMTP server (no TLS, no login); returns the sink,
+    emptied. Retries are due at once so a test can drain them."""
+    controller, sink = smtp_server
+    sink.clear()
+    for key, value in {
+        "MAIL_TRANSPORT": "smtp",
+        "SMTP_HOST": controller.hostname,
+        "SMTP_PORT": controller.port,
+        "SMTP_SECURITY": "none",
+        "SMTP_USERNAME": "",
+        "SMTP_TIMEOUT": 5,
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    return sink

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -273,7 +273,10 @@ def council_name() -> str:
 def render_message(template: str, context: dict) -> tuple[str, str]:
     """The plain-text body of ``templates/email/<template>.txt`` and the same text as GOV.UK
     style HTML: paragraphs, the one link as a link, the council's name at the top."""
-    text = render_template(f"email/{template}.txt", **context).strip() + "\n"
+    # The template alone, without the page context processors (no request, no signed-in
+    # person: reminders are built by a command).
+    text = current_app.jinja_env.get_template(f"email/{template}.txt").render(**context)
+    text = text.strip() + "\n"
     html = html_body(text, context.get("link", ""), context.get("council", council_name()))
     return text, html
 
@@ -302,9 +305,9 @@ def html_body(text: str, link: str, council: str) -> str:
     )
 
 
-def _insert(values: dict) -> bool:
+def _insert(values: dict) -> int | None:
     """Insert one outbox row unless its key is already there (one statement, no error on
-    either engine); True when it was added."""
+    either engine): its id, or None when the key was already there."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -314,8 +317,9 @@ def _insert(values: dict) -> bool:
         insert(OutboxMessage.__table__)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(OutboxMessage.__table__.c.id)
     )
-    return db.session.execute(statement).rowcount == 1
+    return db.session.execute(statement).scalar()
 
 
 def notify(
@@ -366,7 +370,7 @@ def notify(
             template,
             {**context, "person": person if is_user else None, "council": council, "link": link},
         )
-        added += _insert(
+        made = _insert(
             {
                 "key": f"{key}:{ident}"[:255],
                 "kind": kind,
@@ -384,4 +388,5 @@ def notify(
                 "created_at": now,
             }
         )
+        added += made is not None
     return added

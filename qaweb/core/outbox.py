@@ -308,9 +308,21 @@ def send_due(limit: int = 100, transport=None) -> dict[str, int]:
         return counts
     transport = transport or make_transport()
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
+    council_name()  # read once, before the messages are let go of the transaction
+    columns = [c.key for c in OutboxMessage.__table__.columns]
+    claimed = [
+        # Detached copies: the transport reads them after the transaction has ended.
+        OutboxMessage(**{name: getattr(row, name) for name in columns})
+        for row in db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+        )
+    ]
+    # End the read: SQLite must not hold a snapshot while the message goes out (the result
+    # is then written in a transaction of its own, queued behind any other sender's).
+    db.session.commit()
     try:
-        for message_id in ids:
-            row = db.session.get(OutboxMessage, message_id)
+        for row in claimed:
+            message_id = row.id
             attempts = row.attempts + 1
             try:
                 transport.send(row)
@@ -413,7 +425,7 @@ def build_digests(now=None) -> int:
         key = f"digest:{local.date().isoformat()}:{person_id}"
         count = len(held)
         subject = f"Your daily summary: {count} update{'s' if count != 1 else ''}"
-        if not _insert(
+        digest_id = _insert(
             {
                 "key": key,
                 "kind": DIGEST,
@@ -430,9 +442,9 @@ def build_digests(now=None) -> int:
                 "last_error": "",
                 "created_at": now,
             }
-        ):
+        )
+        if digest_id is None:
             continue  # today's digest was already built: the rest wait for tomorrow's
-        digest_id = db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.key == key))
         db.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_([r.id for r in held]))

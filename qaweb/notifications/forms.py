@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 
-from qaweb.core.forms import RadioField, SelectField, SubmitField
+from qaweb.core.forms import RadioField, SelectField, SubmitField, choices
 from qaweb.core.lists import FilterForm
 from qaweb.core.notify import CHOICES, KINDS, STATUSES, SYSTEM_KINDS
 
@@ -12,7 +12,7 @@ def preferences_form(data: dict):
     class PreferencesForm(FlaskForm):
         digest_hour = SelectField(
             "Send my daily email at",
-            choices=[(str(h), f"{h % 12 or 12}{'am' if h < 12 else 'pm'}") for h in range(24)],
+            choices=choices((h, f"{h % 12 or 12}{'am' if h < 12 else 'pm'}") for h in range(24)),
         )
         submit = SubmitField("Save preferences")
 
@@ -22,7 +22,7 @@ def preferences_form(data: dict):
             kind,
             RadioField(
                 spec.label,
-                choices=[(c, CHOICES[c]) for c in spec.choices],
+                choices=choices((c, CHOICES[c]) for c in spec.choices),
                 description=spec.hint,
             ),
         )
@@ -31,11 +31,13 @@ def preferences_form(data: dict):
 
 class OutboxFilterForm(FilterForm):
     status = SelectField(
-        "Status", choices=[("", "Any status")] + [(k, v) for k, v in STATUSES.items()]
+        "Status", choices=choices(STATUSES.items(), blank="Any status"), default=""
     )
     kind = SelectField(
         "Kind",
-        choices=[("", "Any kind")]
-        + [(k, v.label) for k, v in KINDS.items()]
-        + list(SYSTEM_KINDS.items()),
+        choices=choices(
+            [(k, v.label) for k, v in KINDS.items()] + list(SYSTEM_KINDS.items()),
+            blank="Any kind",
+        ),
+        default="",
     )
