@@ -103,11 +103,48 @@ def app(_app):
         )
         try:
             yield _app
+            _no_complainant_details_in_email()
         finally:
             db.session.remove()
             db.session = original
             outer.rollback()
             connection.close()
+
+
+def _no_complainant_details_in_email():
+    """After every test: no message queued in it (subject, text, HTML, attachments) holds
+    a complainant's name or contact details, whatever the test did."""
+    from qaweb.complaints.models import Complaint
+    from qaweb.core.notify import OutboxMessage
+
+    try:
+        if db.session.scalar(sa.select(OutboxMessage.id).limit(1)) is None:
+            return
+        secrets = set()
+        for name, contact in db.session.execute(
+            sa.select(Complaint.complainant_name, Complaint.complainant_contact)
+        ):
+            secrets.add(name.strip())
+            secrets.update(p.strip() for p in contact.replace("\n", ",").split(","))
+        secrets = {s for s in secrets if len(s) >= 5}
+        if not secrets:
+            return
+        messages = list(
+            db.session.execute(
+                sa.select(
+                    OutboxMessage.subject,
+                    OutboxMessage.body_text,
+                    OutboxMessage.body_html,
+                    OutboxMessage.attachments,
+                )
+            )
+        )
+    except sa.exc.SQLAlchemyError:
+        return  # the test left the session unusable (a database-down test): nothing to read
+    for row in messages:
+        whole = "".join(row)
+        leaked = sorted(s for s in secrets if s in whole)
+        assert not leaked, f"an email holds a complainant's details: {leaked}"
 
 
 @pytest.fixture

@@ -74,8 +74,7 @@ KINDS: dict[str, Kind] = {
     "action_reminder": Kind("Action reminders", "Your actions due soon or overdue"),
     "action_verification": Kind(
         "Actions to verify",
-        "Completed actions waiting for the QA team to verify them",
-        default=DIGEST,
+        "One email a day listing completed actions waiting for the QA team to verify them",
     ),
     "complaint_reminder": Kind(
         "Complaint deadlines",

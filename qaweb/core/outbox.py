@@ -438,7 +438,7 @@ def build_digests(now=None) -> int:
                 "attachments": json.dumps([]),
                 "status": QUEUED,
                 "attempts": 0,
-                "next_attempt_at": now,
+                "next_attempt_at": min(now, utcnow()),
                 "last_error": "",
                 "created_at": now,
             }
