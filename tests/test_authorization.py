@@ -66,6 +66,13 @@ EXPECTED = {
     "organisation.import_staff": ("GET", {"admin"}),
     "organisation.import_preview": ("GET", {"admin"}),
     "organisation.settings": ("GET", {"admin"}),
+    "notifications.outbox": ("GET", {"admin"}),
+    "notifications.message": ("GET", {"admin"}),
+    "notifications.resend": ("POST", {"admin"}),
+    "notifications.mailbox": ("GET", {"admin"}),
+    "notifications.mailbox_message": ("GET", {"admin"}),
+    "notifications.mailbox_attachment": ("GET", {"admin"}),
+    "notifications.preferences_page": ("GET", EVERYONE),
     "tools.index": ("GET", {"admin"}),
     "tools.upload": ("GET", {"admin"}),
     "tools.version": ("GET", {"admin"}),
@@ -232,7 +239,17 @@ def records(app, make_user, make_team, make_action):
     open_complaint(complaint, None)
     practice = _practice_week(owner, make_user, make_team)
     db.session.commit()
+    # The observation's meeting requests, sent to the development mailbox (files).
+    from qaweb.core.notify import OutboxMessage
+    from qaweb.core.outbox import mail_directory, send_due
+
+    assert app.config["MAIL_TRANSPORT"] == "file"
+    send_due()
+    mail = sorted(p.name for p in mail_directory().iterdir() if p.suffix == ".eml")
     return {
+        "message_id": db.session.scalar(db.select(OutboxMessage.id).limit(1)),
+        "notifications:name": mail[-1],
+        "index": 0,
         "action_id": action.id,
         "area_id": owner.team.service_area_id,
         "team_id": owner.team_id,
