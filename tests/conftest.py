@@ -126,7 +126,13 @@ def _no_complainant_details_in_email():
         ):
             secrets.add(name.strip())
             secrets.update(p.strip() for p in contact.replace("\n", ",").split(","))
-        secrets = {s for s in secrets if len(s) >= 5}
+        # A complainant who shares a name with a member of staff cannot be told apart in
+        # a message that names that member of staff.
+        staff = {
+            f"{first} {last}"
+            for first, last in db.session.execute(sa.select(User.first_name, User.last_name))
+        }
+        secrets = {s for s in secrets if len(s) >= 5} - staff
         if not secrets:
             return
         messages = list(

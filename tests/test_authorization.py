@@ -70,6 +70,7 @@ EXPECTED = {
     "notifications.message": ("GET", {"admin"}),
     "notifications.resend": ("POST", {"admin"}),
     "notifications.mailbox": ("GET", {"admin"}),
+    "notifications.mailbox_send": ("POST", {"admin"}),
     "notifications.mailbox_message": ("GET", {"admin"}),
     "notifications.mailbox_attachment": ("GET", {"admin"}),
     "notifications.preferences_page": ("GET", EVERYONE),

@@ -46,6 +46,9 @@ def worker_command(once):
     while True:
         try:
             counts = send_due()
+        except KeyboardInterrupt:
+            click.echo("Stopped.")
+            return
             if any(counts.values()):
                 click.echo(
                     f"Sent {counts['sent']}, to try again {counts['retry']}, "
@@ -56,7 +59,11 @@ def worker_command(once):
             click.echo(f"Sending failed this round: {error}", err=True)
         if once:
             return
-        time.sleep(pause)
+        try:
+            time.sleep(pause)
+        except KeyboardInterrupt:
+            click.echo("Stopped.")
+            return
 
 
 @notify_cli.command("remind")

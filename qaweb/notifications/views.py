@@ -131,6 +131,21 @@ def mailbox():
     )
 
 
+@bp.post("/admin/mailbox/send")
+@admin_only
+def mailbox_send():
+    """Send what is queued now (the development mailbox's button; in production the
+    `flask notify send` timer does this)."""
+    from qaweb.core.outbox import send_due
+
+    counts = send_due()
+    flash(
+        f"Sent {counts['sent']}, to try again {counts['retry']}, failed {counts['failed']}.",
+        "success",
+    )
+    return redirect(url_for(".mailbox"))
+
+
 @bp.get("/admin/mailbox/<name>")
 @admin_only
 def mailbox_message(name):
