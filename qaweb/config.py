@@ -105,6 +105,9 @@ def load_config(instance_path: str) -> dict:
         "SIGN_IN_FIRST_DELAY_SECONDS": 1,
         "SIGN_IN_MAX_DELAY_SECONDS": 15 * 60,
         "SIGN_IN_MEMORY_HOURS": 24,
+        # Password reset links work this long, once; an account gets this many an hour.
+        "PASSWORD_RESET_MINUTES": _int_env("QAWEB_PASSWORD_RESET_MINUTES", 60, minimum=5),
+        "PASSWORD_RESET_PER_HOUR": 3,
         **_mail_config(),
     }
 

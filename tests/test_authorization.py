@@ -44,6 +44,8 @@ EXPECTED = {
     "auth.change_password": ("GET", EVERYONE),
     "auth.signed_in_again": ("GET", EVERYONE),
     "auth.token": ("GET", PUBLIC),
+    "auth.forgot_password": ("GET", PUBLIC),
+    "auth.reset_password": ("GET", PUBLIC),
     "actions.index": ("GET", EVERYONE),
     "actions.listing": ("GET", {"qa_officer"}),  # scope=all
     "actions.export": ("GET", {"qa_officer"}),  # scope=all
@@ -247,7 +249,10 @@ def records(app, make_user, make_team, make_action):
     assert app.config["MAIL_TRANSPORT"] == "file"
     send_due()
     mail = sorted(p.name for p in mail_directory().iterdir() if p.suffix == ".eml")
+    from qaweb.auth.reset import make_token
+
     return {
+        "token": make_token(owner),
         "message_id": db.session.scalar(db.select(OutboxMessage.id).limit(1)),
         "notifications:name": mail[-1],
         "index": 0,
