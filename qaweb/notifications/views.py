@@ -5,7 +5,7 @@ import re
 from email import policy
 from email.parser import BytesParser
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -118,15 +118,56 @@ def _read(path) -> dict:
     }
 
 
+def _headers(path) -> dict:
+    from email.parser import BytesHeaderParser
+
+    with path.open("rb") as handle:
+        headers = BytesHeaderParser(policy=policy.default).parse(handle)
+    return {
+        "name": path.name,
+        "subject": str(headers["subject"] or ""),
+        "to": str(headers["to"] or ""),
+        "date": str(headers["date"] or ""),
+        "attached": headers.get_content_type() == "multipart/mixed",
+    }
+
+
+MAILBOX_PAGE = 50
+
+
 @bp.get("/admin/mailbox")
 @admin_only
 def mailbox():
-    files = _mail_files()
-    page = files[:100]
+    """The development mailbox: the .eml files, newest first, 50 a page, optionally only
+    those whose subject or recipient contains ``q`` (headers only are read)."""
+    from qaweb.core.lists import page_number
+
+    term = request.args.get("q", "").strip().lower()
+    found = [_headers(p) for p in _mail_files()]
+    if term:
+        found = [m for m in found if term in m["subject"].lower() or term in m["to"].lower()]
+    page = page_number()
+    pages = max(1, -(-len(found) // MAILBOX_PAGE))
+    shown = found[(page - 1) * MAILBOX_PAGE : page * MAILBOX_PAGE]
+    pager = None
+    if pages > 1:
+        args = {"q": term} if term else {}
+        pager = {
+            "items": [
+                {
+                    "number": n,
+                    "href": url_for(".mailbox", page=n, **args),
+                    "current": n == page,
+                }
+                for n in range(1, pages + 1)
+            ]
+        }
     return render_template(
         "notifications/mailbox.html",
-        messages=[_read(p) for p in page],
-        total=len(files),
+        messages=shown,
+        total=len(found),
+        term=term,
+        pager=pager,
         directory=mail_directory(),
     )
 
@@ -138,7 +179,13 @@ def mailbox_send():
     `flask notify send` timer does this)."""
     from qaweb.core.outbox import send_due
 
-    counts = send_due()
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    while True:  # everything queued, a batch at a time
+        got = send_due()
+        for name, value in got.items():
+            counts[name] += value
+        if not any(got.values()):
+            break
     flash(
         f"Sent {counts['sent']}, to try again {counts['retry']}, failed {counts['failed']}.",
         "success",
