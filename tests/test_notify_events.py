@@ -415,3 +415,47 @@ def test_no_message_carries_a_complainants_details(mail, complaint_people, make_
         whole = row.subject + row.body_text + row.body_html + row.attachments
         for secret in ("Zebedee", "Quartermaine", "zq.private", "07700", "Acacia", "CHILD-778"):
             assert secret not in whole
+
+
+def test_an_observer_taken_off_gets_the_cancellation_and_the_new_one_the_request(
+    mail,
+    pw,  # noqa: F811
+):
+    observation = book(pw, pw["helen"], pw["pat"], (10, 0), (11, 0))
+    drain(mail)
+    services.reschedule(
+        observation,
+        services.Booking(
+            observer=pw["harry"],
+            practitioner=pw["pat"],
+            meeting_type_id=pw["meeting"].id,
+            starts_at=observation.starts_at,
+            ends_at=observation.ends_at,
+            place="Family home",
+            case_reference="123456",
+            family_agreed=True,
+        ),
+        pw["olive"],
+    )
+    got = {r[0]: one_event(m)[0] for r, m in drain(mail)}
+    assert got == {
+        pw["helen"].email: "CANCEL",
+        pw["harry"].email: "REQUEST",
+        pw["pat"].email: "REQUEST",
+    }
+
+
+def test_the_worker_sends_and_stops(runner, mail, make_user, make_action):
+    qa = make_user("qa_officer")
+    actions.raise_action(
+        source_type="qa_board",
+        description="x",
+        owner=make_user("practitioner", email="w@council.example"),
+        due_on=today_london(),
+        raised_by=qa,
+    )
+    db.session.commit()
+    result = runner.invoke(args=["notify", "worker", "--once"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 1, to try again 0, failed 0." in result.output, result.stderr
+    assert [r for r, _ in mail.messages] == [["w@council.example"]]

@@ -49,14 +49,15 @@ def worker_command(once):
         except KeyboardInterrupt:
             click.echo("Stopped.")
             return
+        except Exception as error:  # keep going: the database or mail server may come back
+            db.session.rollback()
+            click.echo(f"Sending failed this round: {error}", err=True)
+        else:
             if any(counts.values()):
                 click.echo(
                     f"Sent {counts['sent']}, to try again {counts['retry']}, "
                     f"failed {counts['failed']}."
                 )
-        except Exception as error:  # keep going: the database or mail server may come back
-            db.session.rollback()
-            click.echo(f"Sending failed this round: {error}", err=True)
         if once:
             return
         try:

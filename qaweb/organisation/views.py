@@ -317,6 +317,8 @@ def settings():
 
         def apply():
             for key in SETTING_KEYS:
+                if form[key].data in (None, ""):
+                    continue  # not on the form that was posted: keep what is stored
                 set_setting(key, str(form[key].data).strip())
 
         if setting is None:
