@@ -472,3 +472,47 @@ def test_two_senders_at_once_send_each_message_once(live, smtp_server):
         db.session.remove()
     assert statuses == {SENT: total}
     assert SENDING not in statuses
+
+
+def test_smtp_login_is_used_when_a_user_name_is_set(app, pair, monkeypatch):
+    """A relay that wants a login (aiosmtpd with AUTH, without TLS for the test): the right
+    user name and password are sent and the message accepted."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+    from mail_support import Sink, free_port
+
+    seen = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        assert isinstance(auth_data, LoginPassword)
+        seen.append((auth_data.login.decode(), auth_data.password.decode()))
+        ok = auth_data.login == b"qaweb-relay" and auth_data.password == b"s3cret-relay"
+        return AuthResult(success=ok)
+
+    sink = Sink()
+    controller = Controller(
+        sink,
+        hostname="127.0.0.1",
+        port=free_port(),
+        authenticator=authenticator,
+        auth_require_tls=False,
+    )
+    controller.start()
+    try:
+        qa, owner = pair
+        for key, value in {
+            "MAIL_TRANSPORT": "smtp",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": controller.port,
+            "SMTP_SECURITY": "none",
+            "SMTP_USERNAME": "qaweb-relay",
+            "SMTP_PASSWORD": "s3cret-relay",
+            "SMTP_TIMEOUT": 5,
+        }.items():
+            monkeypatch.setitem(app.config, key, value)
+        give_action(owner, qa)
+        assert outbox.send_due() == {"sent": 1, "retry": 0, "failed": 0}
+        assert seen[-1] == ("qaweb-relay", "s3cret-relay")
+        assert [r for r, _ in sink.messages] == [[owner.email]]
+    finally:
+        controller.stop()
