@@ -69,6 +69,7 @@ EXPECTED = {
     "organisation.import_preview": ("GET", {"admin"}),
     "organisation.settings": ("GET", {"admin"}),
     "notifications.outbox": ("GET", {"admin"}),
+    "notifications.outbox_export": ("GET", {"admin"}),
     "notifications.message": ("GET", {"admin"}),
     "notifications.resend": ("POST", {"admin"}),
     "notifications.mailbox": ("GET", {"admin"}),

@@ -516,3 +516,31 @@ def test_smtp_login_is_used_when_a_user_name_is_set(app, pair, monkeypatch):
         assert [r for r, _ in sink.messages] == [[owner.email]]
     finally:
         controller.stop()
+
+
+def test_the_outbox_exports_the_filtered_messages(client, pair, make_user, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    qa, owner = pair
+    first = give_action(owner, qa, label="One")
+    give_action(qa, owner, label="Two")
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.recipient_id == qa.id)
+        .values(status=FAILED, attempts=6, last_error="SMTP 550: 5.1.1 No such user")
+    )
+    db.session.commit()
+    sign_in(client, make_user("admin"))
+    page = client.get("/admin/outbox?status=queued").get_data(as_text=True)
+    assert "/admin/outbox/export.xlsx?status=queued" in page
+    response = client.get("/admin/outbox/export.xlsx?status=failed")
+    assert response.status_code == 200, response.get_data(as_text=True)[:3000]
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0] == ["Queued", "Kind", "To", "Subject", "Status", "Tries", "Sent", "Error"]
+    [row] = values[1:]
+    assert row[1:7] == ["Actions", qa.email, row[3], "Failed", 6, None]
+    assert row[3].startswith("Action for you: ACT-") and first.reference not in row[3]
+    assert row[7] == "SMTP 550: 5.1.1 No such user"

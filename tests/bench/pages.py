@@ -148,7 +148,10 @@ def organisation_targets(ctx: Context) -> list[Target]:
 
 def notifications_targets(ctx: Context) -> list[Target]:
     # The demo schedules through the services, so its outbox has a few pages of messages.
-    return [*list_page("Outbox", "/admin/outbox", "admin", "status=queued&kind=observation")]
+    return [
+        *list_page("Outbox", "/admin/outbox", "admin", "status=queued&kind=observation"),
+        Target("Outbox export", "export", "/admin/outbox/export.xlsx", "admin"),
+    ]
 
 
 def tools_targets(ctx: Context) -> list[Target]:
