@@ -544,3 +544,14 @@ def test_the_outbox_exports_the_filtered_messages(client, pair, make_user, monke
     assert row[1:7] == ["Actions", qa.email, row[3], "Failed", 6, None]
     assert row[3].startswith("Action for you: ACT-") and first.reference not in row[3]
     assert row[7] == "SMTP 550: 5.1.1 No such user"
+
+
+def test_a_person_deactivated_after_the_message_was_queued_gets_nothing(mail, pair):
+    qa, owner = pair
+    give_action(owner, qa)
+    owner.active = False
+    db.session.commit()
+    assert outbox.send_due() == {"sent": 0, "retry": 0, "failed": 1}
+    [row] = rows()
+    assert row.status == FAILED and "deactivated" in row.last_error
+    assert mail.messages == [] and mail.tries == 0

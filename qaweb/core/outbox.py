@@ -310,13 +310,24 @@ def send_due(limit: int = 100, transport=None) -> dict[str, int]:
     max_attempts = current_app.config["NOTIFY_MAX_ATTEMPTS"]
     council_name()  # read once, before the messages are let go of the transaction
     columns = [c.key for c in OutboxMessage.__table__.columns]
-    claimed = [
+    claimed = []
+    left = []
+    for row in db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+    ):
+        if row.recipient is not None and not row.recipient.active:
+            left.append(row.id)  # deactivated since it was queued: nothing goes to a leaver
+            continue
         # Detached copies: the transport reads them after the transaction has ended.
-        OutboxMessage(**{name: getattr(row, name) for name in columns})
-        for row in db.session.scalars(
-            select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+        claimed.append(OutboxMessage(**{name: getattr(row, name) for name in columns}))
+    for message_id in left:
+        _finish(
+            message_id,
+            token,
+            status=FAILED,
+            last_error="Not sent: the person's account was deactivated after it was queued.",
         )
-    ]
+        counts["failed"] += 1
     # End the read: SQLite must not hold a snapshot while the message goes out (the result
     # is then written in a transaction of its own, queued behind any other sender's).
     db.session.commit()
