@@ -29,9 +29,12 @@ db-upgrade: install
 demo: db-upgrade
 	$(FLASK) seed demo --if-empty
 
-## The app on the embedded SQLite database, demo council loaded, sign-ins printed.
+## The app on the embedded SQLite database, demo council loaded, sign-ins printed, with the
+## email sender running beside it (development mail is written to instance/mail/).
+run: export QAWEB_BASE_URL ?= http://$(HOST):$(PORT)
 run: demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(FLASK) notify worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## The whole suite (SQLite; PostgreSQL too when QAWEB_TEST_DATABASE_URL is set; browser lane
 ## when Debian's chromium is installed).

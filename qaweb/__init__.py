@@ -107,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     from qaweb.complaints import hooks as complaints_hooks
     from qaweb.complaints.views import bp as complaints_bp
     from qaweb.home.views import bp as home_bp
+    from qaweb.notifications.views import bp as notifications_bp
     from qaweb.organisation.views import bp as organisation_bp
     from qaweb.practice_week import hooks as practice_week_hooks
     from qaweb.practice_week.views import bp as practice_week_bp
@@ -128,6 +129,7 @@ def register_blueprints(app: Flask) -> None:
         organisation_bp,
         tools_bp,
         responses_bp,
+        notifications_bp,
     ):
         app.register_blueprint(bp)
     register_my_work()
@@ -159,9 +161,11 @@ def register_commands(app: Flask) -> None:
     from qaweb.auth.commands import users_cli
     from qaweb.core.backup import register as register_backup_commands
     from qaweb.demo.commands import seed
+    from qaweb.notifications.commands import notify_cli
     from qaweb.tools.commands import tools_cli
 
     app.cli.add_command(seed)
     app.cli.add_command(tools_cli)
     register_backup_commands(app)
     app.cli.add_command(users_cli)
+    app.cli.add_command(notify_cli)

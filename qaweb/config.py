@@ -105,4 +105,59 @@ def load_config(instance_path: str) -> dict:
         "SIGN_IN_FIRST_DELAY_SECONDS": 1,
         "SIGN_IN_MAX_DELAY_SECONDS": 15 * 60,
         "SIGN_IN_MEMORY_HOURS": 24,
+        # Password reset links work this long, once; an account gets this many an hour.
+        "PASSWORD_RESET_MINUTES": _int_env("QAWEB_PASSWORD_RESET_MINUTES", 60, minimum=5),
+        "PASSWORD_RESET_PER_HOUR": 3,
+        **_mail_config(),
     }
+
+
+MAIL_TRANSPORTS = ("file", "smtp", "notify")
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+def _mail_config() -> dict:
+    """Email settings (see README, "Email"). The development default writes each message
+    to instance/mail/ as an .eml file, so no mail server is needed."""
+    transport = os.environ.get("QAWEB_MAIL_TRANSPORT", "file").strip().lower()
+    if transport not in MAIL_TRANSPORTS:
+        raise ConfigError(
+            f"QAWEB_MAIL_TRANSPORT must be one of {', '.join(MAIL_TRANSPORTS)}, not {transport!r}"
+        )
+    security = os.environ.get("QAWEB_SMTP_SECURITY", "starttls").strip().lower()
+    if security not in SMTP_SECURITY:
+        raise ConfigError(
+            f"QAWEB_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {security!r}"
+        )
+    default_port = {"starttls": 587, "tls": 465, "none": 25}[security]
+    config = {
+        "MAIL_TRANSPORT": transport,
+        # Links in emails start with this address (the address people open qaweb at).
+        "BASE_URL": os.environ.get("QAWEB_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_FROM": os.environ.get("QAWEB_MAIL_FROM", "qaweb@demo-council.example"),
+        "MAIL_REPLY_TO": os.environ.get("QAWEB_MAIL_REPLY_TO", ""),
+        "MAIL_DIRECTORY": os.environ.get("QAWEB_MAIL_DIRECTORY", ""),
+        "SMTP_HOST": os.environ.get("QAWEB_SMTP_HOST", "localhost"),
+        "SMTP_PORT": _int_env("QAWEB_SMTP_PORT", default_port, minimum=1),
+        "SMTP_SECURITY": security,
+        "SMTP_USERNAME": os.environ.get("QAWEB_SMTP_USERNAME", ""),
+        "SMTP_PASSWORD": os.environ.get("QAWEB_SMTP_PASSWORD", ""),
+        "SMTP_TIMEOUT": _int_env("QAWEB_SMTP_TIMEOUT", 30, minimum=1),
+        "NOTIFY_API_KEY": os.environ.get("QAWEB_NOTIFY_API_KEY", ""),
+        "NOTIFY_TEMPLATE_ID": os.environ.get("QAWEB_NOTIFY_TEMPLATE_ID", ""),
+        "NOTIFY_REPLY_TO_ID": os.environ.get("QAWEB_NOTIFY_REPLY_TO_ID", ""),
+        "NOTIFY_BASE_URL": os.environ.get(
+            "QAWEB_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+        ),
+        # A temporary failure is tried again after 1, 2, 4, ... times this many seconds,
+        # up to this many tries in all; then the message is marked failed.
+        "NOTIFY_RETRY_SECONDS": _int_env("QAWEB_MAIL_RETRY_SECONDS", 60, minimum=1),
+        "NOTIFY_MAX_ATTEMPTS": _int_env("QAWEB_MAIL_MAX_ATTEMPTS", 6, minimum=1),
+        # `flask notify worker` sleeps this long between rounds.
+        "NOTIFY_WORKER_SECONDS": _int_env("QAWEB_MAIL_WORKER_SECONDS", 30, minimum=1),
+    }
+    if transport == "notify" and not (config["NOTIFY_API_KEY"] and config["NOTIFY_TEMPLATE_ID"]):
+        raise ConfigError(
+            "QAWEB_MAIL_TRANSPORT=notify needs QAWEB_NOTIFY_API_KEY and QAWEB_NOTIFY_TEMPLATE_ID"
+        )
+    return config

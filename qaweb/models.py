@@ -13,6 +13,7 @@ from qaweb.complaints.models import (
 from qaweb.core.council_template import CouncilTemplate
 from qaweb.core.grading import GradeLevel
 from qaweb.core.history import ChangeLog
+from qaweb.core.notify import DigestHour, NotificationChoice, OutboxMessage
 from qaweb.core.references import ReferenceCounter
 from qaweb.core.settings import Setting
 from qaweb.core.submissions import FormSubmission
@@ -45,6 +46,9 @@ __all__ = [
     "Compliment",
     "ComplimentThemeOption",
     "CouncilTemplate",
+    "DigestHour",
+    "NotificationChoice",
+    "OutboxMessage",
     "FeedbackRequest",
     "Finding",
     "FormSubmission",

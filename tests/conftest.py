@@ -103,11 +103,54 @@ def app(_app):
         )
         try:
             yield _app
+            _no_complainant_details_in_email()
         finally:
             db.session.remove()
             db.session = original
             outer.rollback()
             connection.close()
+
+
+def _no_complainant_details_in_email():
+    """After every test: no message queued in it (subject, text, HTML, attachments) holds
+    a complainant's name or contact details, whatever the test did."""
+    from qaweb.complaints.models import Complaint
+    from qaweb.core.notify import OutboxMessage
+
+    try:
+        if db.session.scalar(sa.select(OutboxMessage.id).limit(1)) is None:
+            return
+        secrets = set()
+        for name, contact in db.session.execute(
+            sa.select(Complaint.complainant_name, Complaint.complainant_contact)
+        ):
+            secrets.add(name.strip())
+            secrets.update(p.strip() for p in contact.replace("\n", ",").split(","))
+        # A complainant who shares a name with a member of staff cannot be told apart in
+        # a message that names that member of staff.
+        staff = {
+            f"{first} {last}"
+            for first, last in db.session.execute(sa.select(User.first_name, User.last_name))
+        }
+        secrets = {s for s in secrets if len(s) >= 5} - staff
+        if not secrets:
+            return
+        messages = list(
+            db.session.execute(
+                sa.select(
+                    OutboxMessage.subject,
+                    OutboxMessage.body_text,
+                    OutboxMessage.body_html,
+                    OutboxMessage.attachments,
+                )
+            )
+        )
+    except sa.exc.SQLAlchemyError:
+        return  # the test left the session unusable (a database-down test): nothing to read
+    for row in messages:
+        whole = "".join(row)
+        leaked = sorted(s for s in secrets if s in whole)
+        assert not leaked, f"an email holds a complainant's details: {leaked}"
 
 
 @pytest.fixture
@@ -223,3 +266,34 @@ def signed_in(client, make_user):
         return user
 
     return make
+
+
+# -- email -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free port for the whole run: (controller, sink)."""
+    from mail_support import start_server
+
+    controller, sink = start_server()
+    yield controller, sink
+    controller.stop()
+
+
+@pytest.fixture
+def mail(app, smtp_server, monkeypatch):
+    """The app sends through the test SMTP server (no TLS, no login); returns the sink,
+    emptied. Retries are due at once so a test can drain them."""
+    controller, sink = smtp_server
+    sink.clear()
+    for key, value in {
+        "MAIL_TRANSPORT": "smtp",
+        "SMTP_HOST": controller.hostname,
+        "SMTP_PORT": controller.port,
+        "SMTP_SECURITY": "none",
+        "SMTP_USERNAME": "",
+        "SMTP_TIMEOUT": 5,
+    }.items():
+        monkeypatch.setitem(app.config, key, value)
+    return sink

@@ -1,6 +1,7 @@
 """Helpers shared by the request tests (imported as ``from support import …``)."""
 
 import os
+import tempfile
 
 from flask import g
 
@@ -32,6 +33,9 @@ def make_app(url: str):
             # A session's last use is written once a minute in production; in tests only
             # when a test moves time on, so statement counts do not depend on the clock.
             "SESSION_SEEN_INTERVAL_SECONDS": 3600,
+            # Development mail (the file transport) goes to a folder of the run's own.
+            "MAIL_TRANSPORT": "file",
+            "MAIL_DIRECTORY": tempfile.mkdtemp(prefix="qaweb-mail-"),
         }
     )
 

@@ -47,6 +47,8 @@ EXPECTED = {
     "auth.change_password": ("GET", EVERYONE),
     "auth.signed_in_again": ("GET", EVERYONE),
     "auth.token": ("GET", PUBLIC),
+    "auth.forgot_password": ("GET", PUBLIC),
+    "auth.reset_password": ("GET", PUBLIC),
     "actions.index": ("GET", EVERYONE),
     "actions.listing": ("GET", {"qa_officer"}),  # scope=all
     "actions.export": ("GET", {"qa_officer"}),  # scope=all
@@ -73,6 +75,15 @@ EXPECTED = {
     "organisation.upload_template": ("POST", {"admin"}),
     "organisation.download_template": ("GET", {"admin"}),
     "organisation.remove_template": ("POST", {"admin"}),
+    "notifications.outbox": ("GET", {"admin"}),
+    "notifications.outbox_export": ("GET", {"admin"}),
+    "notifications.message": ("GET", {"admin"}),
+    "notifications.resend": ("POST", {"admin"}),
+    "notifications.mailbox": ("GET", {"admin"}),
+    "notifications.mailbox_send": ("POST", {"admin"}),
+    "notifications.mailbox_message": ("GET", {"admin"}),
+    "notifications.mailbox_attachment": ("GET", {"admin"}),
+    "notifications.preferences_page": ("GET", EVERYONE),
     "tools.index": ("GET", {"admin"}),
     "tools.upload": ("GET", {"admin"}),
     "tools.version": ("GET", {"admin"}),
@@ -258,7 +269,20 @@ def records(app, make_user, make_team, make_action):
     practice = _practice_week(owner, make_user, make_team)
     db.session.add(_council_template())
     db.session.commit()
+    # The observation's meeting requests, sent to the development mailbox (files).
+    from qaweb.core.notify import OutboxMessage
+    from qaweb.core.outbox import mail_directory, send_due
+
+    assert app.config["MAIL_TRANSPORT"] == "file"
+    send_due()
+    mail = sorted(p.name for p in mail_directory().iterdir() if p.suffix == ".eml")
+    from qaweb.auth.reset import make_token
+
     return {
+        "token": make_token(owner),
+        "message_id": db.session.scalar(db.select(OutboxMessage.id).limit(1)),
+        "notifications:name": mail[-1],
+        "index": 0,
         "action_id": action.id,
         "area_id": owner.team.service_area_id,
         "team_id": owner.team_id,

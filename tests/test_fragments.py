@@ -125,6 +125,7 @@ def test_every_list_fragment_renders_rows_in_every_state(app, client, demo):
         ("supervision/index.html", "results"): "/supervision/",
         ("supervision/coverage.html", "results"): "/supervision/coverage",
         ("organisation/users.html", "results"): "/admin/users",
+        ("notifications/outbox.html", "results"): "/admin/outbox",
         ("practice_week/coverage.html", "results"): f"/practice-weeks/{week.id}/coverage",
         ("practice_week/board.html", "results"): f"/practice-weeks/{week.id}/board",
         ("complaints/index.html", "results"): "/complaints/",

@@ -21,6 +21,7 @@ LISTS = {
     "supervision/index.html": "/supervision/?status=",
     "supervision/coverage.html": "/supervision/coverage",
     "organisation/users.html": "/admin/users?status=active",
+    "notifications/outbox.html": "/admin/outbox?status=sent",
     "practice_week/board.html": "/practice-weeks/{week}/board",
     "practice_week/coverage.html": "/practice-weeks/{week}/coverage",
     "complaints/index.html": "/complaints/?status=open",

@@ -52,6 +52,7 @@ def statements_for(client, url):
         "/actions/team",
         "/admin/users",
         "/admin/teams",
+        "/admin/outbox",
         "/supervision/",
         "/supervision/coverage",
         "/thematic/",

@@ -11,7 +11,7 @@ from qaweb.actions.models import CANCELLED, COMPLETED, OPEN, Action
 from qaweb.core.db import utcnow
 from qaweb.core.lists import as_id, contains
 from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
-from qaweb.core.timefmt import today_london
+from qaweb.core.timefmt import format_date, today_london
 from qaweb.organisation.models import Team, User
 
 SCOPES = {
@@ -272,7 +272,26 @@ def raise_action(
 
     db.session.add(action)
     db.session.flush()
+    tell_owner(action, raised_by)
     return action
+
+
+def tell_owner(action: Action, by: User | None) -> int:
+    """Email the action's owner that it is theirs (not when they gave it to themselves).
+    Keyed by action and owner: given back to someone later, they are told again."""
+    if by is not None and by.id == action.owner_id:
+        return 0
+    from qaweb.core.notify import absolute_url, notify
+
+    return notify(
+        "action",
+        [action.owner],
+        f"Action for you: {action.reference}, due {format_date(action.due_on)}",
+        "action_assigned",
+        {"action": action, "by": by},
+        key=f"action:{action.id}:owner:{action.owner_id}:v{action.version or 1}",
+        link=absolute_url("actions.detail", action_id=action.id),
+    )
 
 
 def complete(action: Action, by: User, completed_on: date, evidence: str) -> None:

@@ -244,13 +244,16 @@ def edit(action_id):
 
         def apply():
             owner = db.session.get(User, int(form.owner.data))
-            if owner.id != action.owner_id:
+            new_owner = owner.id != action.owner_id
+            if new_owner:
                 action.owner = owner
                 action.team_id = owner.team_id
             action.source_type = form.source_type.data
             action.source_label = form.source_label.data
             action.description = form.description.data
             action.due_on = form.due_on.data
+            if new_owner:
+                services.tell_owner(action, current_user)
 
         problem = _save(action, form, apply)
         if problem is None:

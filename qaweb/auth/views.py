@@ -1,10 +1,15 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from qaweb.auth import services, sessions
-from qaweb.auth.forms import ChangePasswordForm, SignInForm
+from qaweb.auth import reset, services, sessions
+from qaweb.auth.forms import (
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    ResetPasswordForm,
+    SignInForm,
+)
 from qaweb.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -88,3 +93,32 @@ def token():
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link. The answer is the same whether or not the address has an
+    account (nobody learns who has one), and so is the time it takes to give it."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        reset.request_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/reset_sent.html", email=form.email.data)
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token):
+    user = reset.user_for_token(token)
+    if user is None:
+        return render_template("auth/reset_expired.html"), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        user.set_password(form.new_password.data, method=current_app.config["PASSWORD_HASH_METHOD"])
+        sessions.end_all_sessions(user.id)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        flash("Your password has been changed. Sign in with the new one.", "success")
+        return redirect(url_for("auth.sign_in"))
+    return render_template("auth/reset_password.html", form=form)

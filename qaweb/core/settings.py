@@ -17,6 +17,8 @@ DEFAULTS: dict[str, str] = {
     # statutory deadline (qaweb.complaints.services.internal_target).
     "complaint_stage1_target_days": "",
     "complaint_stage2_target_days": "",
+    "complaint_reminder_days": "3",
+    "action_reminder_days": "3",
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -39,6 +41,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "complaint_stage2_target_days": (
         "Council's target for a Stage 2 response (working days)",
         "Counted with council closure days; shown beside the statutory 25 working days",
+    ),
+    "complaint_reminder_days": (
+        "Complaint reminder (working days before a stage is due)",
+        "The handler and the complaints officers are emailed once",
+    ),
+    "action_reminder_days": (
+        "Action reminder (days before an action is due)",
+        "The action's owner is emailed once",
     ),
 }
 #: The name of each setting as people read it (history, pages): never its key.

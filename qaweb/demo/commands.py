@@ -46,3 +46,13 @@ def print_sign_ins():
     for role_label, email, name in people:
         click.echo(f"  {role_label:<26} {email:<40} {name}")
     click.echo("")
+    if current_app.config["MAIL_TRANSPORT"] == "file":
+        from qaweb.core.outbox import mail_directory
+
+        click.echo(
+            f"Email is not sent in development: each message is written to {mail_directory()}"
+        )
+        click.echo(
+            "Read it as the administrator at Admin > Outbox > development mailbox (/admin/mailbox)."
+        )
+        click.echo("")

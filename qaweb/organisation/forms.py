@@ -208,6 +208,15 @@ class SettingsForm(FlaskForm):
         description="So that nobody's answers can be picked out",
         choices=choices((n, str(n)) for n in range(2, 11)),
     )
+    complaint_reminder_days = SelectField(
+        "Remind complaint handlers this many working days before a stage is due",
+        description="The handler and the complaints officers are emailed once",
+        choices=choices((n, str(n)) for n in range(1, 11)),
+    )
+    action_reminder_days = SelectField(
+        "Remind action owners this many days before an action is due",
+        choices=choices((n, str(n)) for n in range(1, 15)),
+    )
     submit = SubmitField("Save settings")
 
 

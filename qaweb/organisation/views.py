@@ -323,7 +323,13 @@ def import_preview(import_id):
 
 # -- settings ----------------------------------------------------------------------------
 
-SETTING_KEYS = ("council_name", "supervision_year_start_month", "supervisee_feedback_threshold")
+SETTING_KEYS = (
+    "council_name",
+    "supervision_year_start_month",
+    "supervisee_feedback_threshold",
+    "complaint_reminder_days",
+    "action_reminder_days",
+)
 
 
 @bp.route("/settings", methods=["GET", "POST"])
@@ -341,6 +347,8 @@ def settings():
 
         def apply():
             for key in SETTING_KEYS:
+                if form[key].data in (None, ""):
+                    continue  # not on the form that was posted: keep what is stored
                 set_setting(key, str(form[key].data).strip())
 
         if setting is None:

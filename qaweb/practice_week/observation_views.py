@@ -213,7 +213,7 @@ def _booked_message(observation, changed=False):
     verb = "changed" if changed else "scheduled"
     return (
         f"Observation {observation.reference} {verb}: {observation.observer.name} observes "
-        f"{observation.practitioner.name}. Download the invite to send it."
+        f"{observation.practitioner.name}. A meeting request has been emailed to both."
     )
 
 

@@ -17,6 +17,7 @@ from qaweb.core.permissions import (
 from qaweb.core.timefmt import LONDON, format_span, format_time, to_london  # noqa: F401
 from qaweb.extensions import db
 from qaweb.organisation.models import User
+from qaweb.practice_week import mail
 from qaweb.practice_week.models import (
     BOOKED,
     BOOKED_STATUSES,
@@ -489,6 +490,7 @@ def schedule(week: PracticeWeek, booking: Booking, by: User, override_reason: st
         observation.offered_by_id = by.id
     db.session.add(observation)
     db.session.flush()
+    mail.observation_scheduled(observation)
     return observation
 
 
@@ -498,6 +500,7 @@ def reschedule(observation: Observation, booking: Booking, by: User, override_re
     _check_open(observation.week)
     check_slot(slot_for(observation.week, booking, observation.id), override_reason)
     was_requested = observation.status == REQUESTED
+    old_observer = observation.observer
     moved = _apply(observation, booking)
     if override_reason.strip():
         observation.override_reason = override_reason.strip()
@@ -508,14 +511,44 @@ def reschedule(observation: Observation, booking: Booking, by: User, override_re
         observation.status = REQUESTED
     if moved or was_requested != (observation.status == REQUESTED):
         observation.sequence += 1
+        _send_changes(observation, old_observer, was_requested)
+
+
+def _send_changes(observation: Observation, old_observer, was_requested: bool) -> None:
+    """After a change: the people now on a scheduled observation get the new request; an
+    observer taken off it (or everyone, when it goes back to needing an observer) gets a
+    cancellation."""
+    db.session.flush()
+    if observation.status == SCHEDULED:
+        mail.observation_changed(
+            observation,
+            [observation.observer, observation.practitioner],
+            cancelled=False,
+            what="booked" if was_requested else "moved",
+        )
+        if old_observer is not None and old_observer.id != observation.observer_id:
+            mail.observation_changed(observation, [old_observer], cancelled=True, what="cancelled")
+    elif not was_requested:
+        mail.observation_changed(
+            observation, [old_observer, observation.practitioner], cancelled=True, what="cancelled"
+        )
 
 
 def cancel(observation: Observation, reason: str) -> None:
     if observation.status not in (REQUESTED, SCHEDULED):
         raise PracticeWeekError("Only an observation still to happen can be cancelled.")
+    was_scheduled = observation.status == SCHEDULED
     observation.status = CANCELLED
     observation.reason_detail = reason.strip()
     observation.sequence += 1
+    if was_scheduled:
+        db.session.flush()
+        mail.observation_changed(
+            observation,
+            [observation.observer, observation.practitioner],
+            cancelled=True,
+            what="cancelled",
+        )
 
 
 def did_not_take_place(observation: Observation, reason: str, detail: str) -> None:

@@ -95,10 +95,13 @@ def edit_session(session_id):
         def apply():
             if session.status == SESSION_CANCELLED:
                 raise services.PracticeWeekError("A cancelled session cannot be changed.")
-            if _fill(session, form):
+            moved = _fill(session, form)
+            if moved:
                 session.sequence += 1
             db.session.flush()
             sessions.change_capacity(session)
+            if moved:
+                sessions.session_moved(session)
 
         problem = save_versioned(db.session, session, form, apply, ERRORS)
         if problem is None:

@@ -8,6 +8,7 @@ from sqlalchemy import case, func, select
 from qaweb.core.db import utcnow
 from qaweb.extensions import db
 from qaweb.organisation.models import User
+from qaweb.practice_week import mail
 from qaweb.practice_week.models import (
     BOOKED,
     BOOKED_STATUSES,
@@ -136,6 +137,10 @@ def book(session: LearningSession, user: User) -> SessionBooking:
     )
     db.session.add(booking)
     db.session.flush()
+    if booking.status == BOOKED:
+        mail.session_changed(
+            session, [user], what="booked", key=f"session-booking:{booking.id}:booked"
+        )
     return booking
 
 
@@ -149,6 +154,14 @@ def cancel_booking(booking: SessionBooking) -> SessionBooking | None:
     had_place = booking.status == BOOKED
     booking.status = BOOKING_CANCELLED
     db.session.flush()
+    if had_place:
+        mail.session_changed(
+            session,
+            [booking.user],
+            what="left",
+            cancelled=True,
+            key=f"session-booking:{booking.id}:left",
+        )
     if not had_place or session.status != SESSION_SCHEDULED:
         return None
     return _promote(session)
@@ -170,6 +183,9 @@ def _promote(session: LearningSession) -> SessionBooking | None:
         nxt.status = BOOKED
         nxt.promoted_at = utcnow()
         db.session.flush()
+        mail.session_changed(
+            session, [nxt.user], what="place", key=f"session-booking:{nxt.id}:place"
+        )
         return nxt
     return None
 
@@ -194,6 +210,40 @@ def cancel_session(session: LearningSession, reason: str) -> None:
     session.status = SESSION_CANCELLED
     session.cancelled_reason = reason.strip()
     session.sequence += 1
+    db.session.flush()
+    mail.session_changed(
+        session,
+        people_on(session),
+        what="cancelled",
+        cancelled=True,
+        key=f"session:{session.id}:{session.sequence}:cancelled",
+    )
+
+
+def session_moved(session: LearningSession) -> None:
+    """After a change of time or place (its SEQUENCE raised): everyone on it gets the
+    updated request."""
+    db.session.flush()
+    mail.session_changed(
+        session,
+        people_on(session),
+        what="moved",
+        key=f"session:{session.id}:{session.sequence}:moved",
+    )
+
+
+def people_on(session: LearningSession) -> list[User]:
+    """The facilitator and everyone with a place (one statement)."""
+    booked = list(
+        db.session.scalars(
+            select(User)
+            .join(SessionBooking, SessionBooking.user_id == User.id)
+            .where(SessionBooking.session_id == session.id, SessionBooking.status == BOOKED)
+            .order_by(SessionBooking.booked_at, SessionBooking.id)
+        )
+    )
+    people = [session.facilitator] if session.facilitator else []
+    return people + [p for p in booked if p.id != session.facilitator_id]
 
 
 def attendees(session: LearningSession) -> tuple[list[SessionBooking], list[SessionBooking]]:

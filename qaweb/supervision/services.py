@@ -7,9 +7,10 @@ from sqlalchemy import and_, func, or_, select
 
 from qaweb.core import labels, years
 from qaweb.core.db import utcnow
+from qaweb.core.notify import absolute_url, notify
 from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
 from qaweb.core.settings import get_setting
-from qaweb.core.timefmt import today_london
+from qaweb.core.timefmt import format_date, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User, UserRole
 from qaweb.supervision.models import (
@@ -295,6 +296,15 @@ def confirm_line(
     )
     db.session.add(audit)
     db.session.flush()
+    notify(
+        "supervision",
+        [auditor],
+        f"Supervision audit for you to do: {supervisor.name}, due {format_date(due_on)}",
+        "supervision_allocated",
+        {"audit": audit},
+        key=f"supervision:{audit.id}:allocated",
+        link=absolute_url("supervision.audit", audit_id=audit.id),
+    )
     return audit
 
 
@@ -455,6 +465,15 @@ def request_feedback(audit: SupervisionAudit, supervisees: list[User], due_on: d
         db.session.flush()
         response.subject_id = request.id
         made.append(request)
+        notify(
+            "supervision",
+            [person],
+            f"Your views on {audit.supervisor.name}'s supervision, by {format_date(due_on)}",
+            "supervision_feedback",
+            {"audit": audit, "request": request},
+            key=f"supervision-feedback:{request.id}:asked",
+            link=absolute_url("responses.show", response_id=response.id),
+        )
     return made
 
 
@@ -527,6 +546,15 @@ def record_reflective(audit: SupervisionAudit, held_on: date, notes: str) -> Non
     audit.reflective_notes = notes.strip()
     audit.status = COMPLETED
     audit.completed_at = utcnow()
+    notify(
+        "supervision",
+        [audit.supervisor],
+        "Your supervision audit is complete",
+        "supervision_complete",
+        {"audit": audit},
+        key=f"supervision:{audit.id}:complete",
+        link=absolute_url("supervision.audit", audit_id=audit.id),
+    )
 
 
 def cancel(audit: SupervisionAudit, reason: str) -> None:

@@ -8,6 +8,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from qaweb.core.db import utcnow
+from qaweb.core.notify import absolute_url, notify
 from qaweb.core.permissions import (
     ADMIN,
     QA_BOARD,
@@ -17,6 +18,7 @@ from qaweb.core.permissions import (
 )
 from qaweb.core.word import FOR_DECISION, FOR_INFORMATION
 from qaweb.extensions import db
+from qaweb.organisation.models import User, UserRole
 from qaweb.thematic.models import (
     APPROVED,
     CLOSED,
@@ -140,6 +142,21 @@ def submit(audit: ThematicAudit, by) -> TermsVersion:
     db.session.add(version)
     audit.status = SUBMITTED
     db.session.flush()
+    board = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == QA_BOARD, User.active, User.id != by.id)
+        .order_by(User.id)
+    )
+    notify(
+        "thematic",
+        list(board),
+        f"Terms of reference to sign off: {audit.title}",
+        "thematic_submitted",
+        {"audit": audit, "version": version, "by": by},
+        key=f"thematic:{audit.id}:v{version.number}:submitted",
+        link=absolute_url("thematic.audit", audit_id=audit.id),
+    )
     return version
 
 
@@ -156,6 +173,16 @@ def decide(audit: ThematicAudit, by, approve: bool, comments: str) -> None:
     version.decided_by_id = by.id
     version.comments = comments.strip()
     audit.status = APPROVED if approve else DRAFT
+    decision = "approved" if approve else "returned"
+    notify(
+        "thematic",
+        [audit.lead or version.submitted_by],
+        f"Terms of reference {decision}: {audit.title}",
+        "thematic_decided",
+        {"audit": audit, "version": version, "by": by, "approved": approve},
+        key=f"thematic:{audit.id}:v{version.number}:{decision}",
+        link=absolute_url("thematic.audit", audit_id=audit.id),
+    )
 
 
 def revise(audit: ThematicAudit) -> None:

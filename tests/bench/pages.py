@@ -146,6 +146,14 @@ def organisation_targets(ctx: Context) -> list[Target]:
     ]
 
 
+def notifications_targets(ctx: Context) -> list[Target]:
+    # The demo schedules through the services, so its outbox has a few pages of messages.
+    return [
+        *list_page("Outbox", "/admin/outbox", "admin", "status=queued&kind=observation"),
+        Target("Outbox export", "export", "/admin/outbox/export.xlsx", "admin"),
+    ]
+
+
 def tools_targets(ctx: Context) -> list[Target]:
     return [Target("QA tools", "list", "/admin/tools/", "admin")]
 
@@ -259,6 +267,7 @@ MODULES = [
     home_targets,
     actions_targets,
     organisation_targets,
+    notifications_targets,
     tools_targets,
     supervision_targets,
     thematic_targets,

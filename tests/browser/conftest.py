@@ -36,6 +36,8 @@ def live_server(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{workdir / 'qaweb.sqlite'}",
         "SECRET_KEY": "browser-lane-secret",
         "QAWEB_PASSWORD_HASH": "pbkdf2:sha256:1000",
+        "QAWEB_MAIL_TRANSPORT": "file",
+        "QAWEB_MAIL_DIRECTORY": str(workdir / "mail"),
     }
     bin_dir = Path(sys.executable).parent
     flask = [str(bin_dir / "flask"), "--app", "wsgi"]
