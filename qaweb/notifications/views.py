@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import lazyload, load_only
 
-from qaweb.core.excel import Column, send_workbook
+from qaweb.core.excel import About, Column, send_workbook
 from qaweb.core.htmx import render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.notify import (
@@ -85,7 +85,7 @@ OUTBOX_COLUMNS = [
 @admin_only
 def outbox_export():
     """The messages the outbox's filters select, newest first (message bodies left out)."""
-    _, statement = _outbox_filtered()
+    form, statement = _outbox_filtered()
     rows = (
         (
             row.created_at,
@@ -113,7 +113,13 @@ def outbox_export():
             ).execution_options(yield_per=1000)
         )
     )
-    return send_workbook("outbox.xlsx", "Outbox", OUTBOX_COLUMNS, rows)
+    return send_workbook(
+        "outbox.xlsx",
+        "Outbox",
+        OUTBOX_COLUMNS,
+        rows,
+        about=About("Email outbox", filters=form.labels()),
+    )
 
 
 @bp.get("/admin/outbox/<int:message_id>")

@@ -47,6 +47,7 @@ ENDPOINTS = {
     "complaints.annual_report",
     "complaints.import_template",
     "organisation.import_template",
+    "notifications.outbox_export",
     "practice_week.person_calendar",
     "practice_week.records_export",
     "practice_week.report_workbook",
@@ -205,6 +206,13 @@ DOCUMENTS = [
         lambda ids: "/actions/all/export.xlsx",
         "xlsx",
         (1, 7),  # seen: 5
+    ),
+    Document(
+        "email-outbox",
+        "admin",
+        lambda ids: "/admin/outbox/export.xlsx",
+        "xlsx",
+        (1, 60),
     ),
     Document(
         "staff",
