@@ -164,6 +164,15 @@ EXPECTED = {
     "practice_week.book": ("POST", EVERYONE),
     "practice_week.leave": ("POST", EVERYONE),
     "practice_week.session_invite": ("GET", EVERYONE),
+    "case_audits.index": ("GET", EVERYONE),  # each sees the audits that concern them
+    "case_audits.import_cases": ("GET", {"qa_officer"}),
+    "case_audits.import_preview": ("GET", {"qa_officer"}),
+    "case_audits.sample": ("GET", {"qa_officer"}),
+    "case_audits.swap": ("GET", {"qa_officer"}),
+    "case_audits.allocate": ("GET", {"qa_officer"}),
+    # An audit of a case in another area, by another auditor, not yet completed.
+    "case_audits.audit": ("GET", {"qa_officer"}),
+    "case_audits.settings": ("GET", {"qa_officer", "admin"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }
@@ -231,6 +240,7 @@ def records(app, make_user, make_team, make_action):
     )
     open_complaint(complaint, None)
     practice = _practice_week(owner, make_user, make_team)
+    case_audits = _case_audits(owner, auditor)
     db.session.commit()
     return {
         "action_id": action.id,
@@ -249,6 +259,51 @@ def records(app, make_user, make_team, make_action):
         "number": version.number,
         "scope": "all",
         **practice,
+        **case_audits,
+    }
+
+
+def _case_audits(owner, auditor):
+    """A case of ``owner``'s, a staged case list, next month's sample with one case still to
+    allocate, and an allocated audit by ``auditor``."""
+    from qaweb.case_audits.models import ALLOCATED, CaseAudit, CaseFile, CaseImport, CaseSample
+
+    month = date(2026, 11, 1)
+    case = CaseFile(
+        case_number="W-1",
+        case_type="child in need",
+        team_id=owner.team_id,
+        practitioner_id=owner.id,
+        listed_month=month,
+    )
+    staged = CaseImport(month=month, filename="cases.csv", rows=[])
+    sample = CaseSample(month=month, seed=1, per_team=1)
+    db.session.add_all([case, staged, sample])
+    db.session.flush()
+    line = CaseAudit(
+        sample_id=sample.id,
+        case_id=case.id,
+        month=month,
+        team_id=owner.team_id,
+        practitioner_id=owner.id,
+    )
+    audit = CaseAudit(
+        case_id=case.id,
+        month=date(2026, 10, 1),
+        team_id=owner.team_id,
+        practitioner_id=owner.id,
+        auditor_id=auditor.id,
+        status=ALLOCATED,
+        due_on=date(2026, 11, 1),
+    )
+    db.session.add_all([line, audit])
+    db.session.flush()
+    return {
+        "case_audits:import_id": staged.id,
+        "case_audits:year": 2026,
+        "case_audits:month": 11,
+        "line_id": line.id,
+        "case_audits:audit_id": audit.id,
     }
 
 

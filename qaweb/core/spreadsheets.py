@@ -224,13 +224,16 @@ def read_table(
     max_rows: int | None = None,
     what: str = "file",
     limits: Limits | None = None,
+    refuse_header=None,
 ) -> tuple[set[str], list[tuple[int, dict]]]:
     """The known columns present, and each non-empty row as (row number, {header: value}).
 
     Headers are matched in lower case. Values are as the file holds them: text from a .csv;
     text, numbers, dates and times from an .xlsx. ``limits`` (or ``max_rows`` with the
     default limits) bound rows, columns, cell length and sizes; passing one raises
-    SpreadsheetError naming it, as soon as it is passed.
+    SpreadsheetError naming it, as soon as it is passed. ``refuse_header`` (a header as the
+    file spells it -> a message, or None) refuses the whole file for a column it must not
+    hold (a child's name in a case list, say), before any row is read.
     """
     if limits is None:
         limits = Limits(max_rows=max_rows or 1000)
@@ -260,6 +263,11 @@ def read_table(
                 raise SpreadsheetError(limits.cell_message())
             if header is None:
                 header = [cell_text(h).lower() for h in raw[: last + 1]]
+                if refuse_header is not None:
+                    for title in raw[: last + 1]:
+                        message = refuse_header(cell_text(title))
+                        if message:
+                            raise SpreadsheetError(message)
                 missing = [headers[h] for h in required if h not in header]
                 if missing:
                     raise SpreadsheetError(

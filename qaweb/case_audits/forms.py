@@ -1,0 +1,154 @@
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileRequired
+from wtforms.validators import NumberRange, Optional
+
+from qaweb.case_audits.models import STATUSES
+from qaweb.core.forms import (
+    FileField,
+    HiddenField,
+    MaxLength,
+    Required,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    WholeNumberField,
+    choices,
+)
+from qaweb.core.lists import FilterForm
+from qaweb.core.permissions import ROLES
+
+
+class AuditFilterForm(FilterForm):
+    month = SelectField("Month", default="")
+    team = SelectField("Team", default="")
+    status = SelectField(
+        "Status",
+        choices=choices([(k, v) for k, v in STATUSES.items() if k != "swapped"], blank="Any"),
+        default="",
+    )
+
+
+class CaseImportForm(FlaskForm):
+    month = SelectField("Month the list is for", validators=[Required("Choose the month")])
+    file = FileField(
+        "Case list",
+        description=(
+            "An .xlsx or .csv file with the columns Case number, Case type, Team, Practitioner "
+            "email, and optionally Date opened, Flags and Closed (Yes or No)"
+        ),
+        validators=[
+            FileRequired("Select a case list file"),
+            FileAllowed(["xlsx", "csv"], "The case list must be an .xlsx or .csv file"),
+        ],
+    )
+    submit = SubmitField("Check the file")
+
+
+class ConfirmImportForm(FlaskForm):
+    submit = SubmitField("Import the cases")
+
+
+class DrawForm(FlaskForm):
+    version = HiddenField()
+    per_team = WholeNumberField(
+        "Cases per team",
+        description="Chosen at random after any rules below",
+        validators=[
+            Required("Enter how many cases to sample per team"),
+            NumberRange(1, 50, "Cases per team must be between 1 and 50"),
+        ],
+    )
+    rules = TextAreaField(
+        "Rules (optional)",
+        description=(
+            "One a line, applied in each team: 'every child protection' takes every case of "
+            "that type; '1 child in care' takes one at random"
+        ),
+        validators=[MaxLength(2000, "Rules")],
+    )
+    seed = WholeNumberField(
+        "Random seed (optional)",
+        description="Leave empty for a new draw; enter a stored seed to draw the same sample",
+        validators=[Optional(), NumberRange(1, 2**31 - 1, "The seed must be a positive number")],
+    )
+    submit = SubmitField("Draw the sample")
+
+
+class SwapForm(FlaskForm):
+    version = HiddenField()
+    reason = TextAreaField(
+        "Why is this case swapped out?",
+        validators=[Required("Enter why the case is swapped out"), MaxLength(1000, "Reason")],
+    )
+    submit = SubmitField("Swap the case out")
+
+
+class AllocateForm(FlaskForm):
+    version = HiddenField()
+    submit = SubmitField("Confirm the allocation")
+
+
+UNITS = [
+    ("months", "Calendar months"),
+    ("calendar_days", "Calendar days"),
+    ("working_days", "Working days"),
+]
+
+
+class SettingsForm(FlaskForm):
+    version = HiddenField()
+    case_audit_per_team = WholeNumberField(
+        "Cases sampled per team each month",
+        validators=[Required("Enter a number"), NumberRange(1, 50, "Enter 1 to 50")],
+    )
+    case_audit_allocation_day = WholeNumberField(
+        "Day of the month audits are allocated",
+        description="Wokingham allocates on the 1st, Halton on the 7th",
+        validators=[Required("Enter a day"), NumberRange(1, 28, "Enter a day from 1 to 28")],
+    )
+    case_audit_time_to_complete = WholeNumberField(
+        "Time to complete an audit",
+        validators=[Required("Enter a number"), NumberRange(1, 365, "Enter 1 to 365")],
+    )
+    case_audit_completion_unit = SelectField("Counted in", choices=choices(UNITS))
+    case_audit_days_to_moderate = WholeNumberField(
+        "Calendar days to moderate a completed audit",
+        validators=[Required("Enter a number"), NumberRange(1, 365, "Enter 1 to 365")],
+    )
+    case_audit_days_for_actions = WholeNumberField(
+        "Working days to complete an audit's actions",
+        validators=[Required("Enter a number"), NumberRange(1, 365, "Enter 1 to 365")],
+    )
+    case_audit_auditor_roles = StringField(
+        "Roles in the auditor pool",
+        description="Separated by semicolons: " + "; ".join(ROLES),
+        validators=[Required("Enter at least one role"), MaxLength(300, "Roles")],
+    )
+    case_audit_exclude_own_team = SelectField(
+        "Auditors never audit their own team's cases",
+        choices=choices([("yes", "Yes"), ("no", "No")]),
+    )
+    case_audit_exclusion_months = WholeNumberField(
+        "Months before a case can be sampled again",
+        validators=[Required("Enter a number"), NumberRange(1, 60, "Enter 1 to 60")],
+    )
+    case_audit_reaudit_months = WholeNumberField(
+        "Months after an Inadequate audit to re-audit the case",
+        validators=[Required("Enter a number"), NumberRange(1, 24, "Enter 1 to 24")],
+    )
+    case_audit_dip_sample_months = WholeNumberField(
+        "Months after an Inadequate audit to dip sample the case",
+        validators=[Required("Enter a number"), NumberRange(1, 36, "Enter 1 to 36")],
+    )
+    submit = SubmitField("Save settings")
+
+    def validate_case_audit_auditor_roles(self, field):
+        from wtforms.validators import ValidationError
+
+        names = [r.strip() for r in (field.data or "").split(";") if r.strip()]
+        unknown = [n for n in names if n not in ROLES]
+        if unknown:
+            raise ValidationError("Unknown role: " + ", ".join(unknown))
+        if not names:
+            raise ValidationError("Enter at least one role")

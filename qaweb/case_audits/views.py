@@ -1,0 +1,375 @@
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from qaweb.case_audits import case_import, services
+from qaweb.case_audits.forms import (
+    AllocateForm,
+    AuditFilterForm,
+    CaseImportForm,
+    ConfirmImportForm,
+    DrawForm,
+    SettingsForm,
+    SwapForm,
+)
+from qaweb.case_audits.models import SAMPLED, CaseAudit, CaseFile, CaseImport, CaseSample
+from qaweb.core import spreadsheets
+from qaweb.core.forms import choices
+from qaweb.core.history import history_for, save_versioned
+from qaweb.core.htmx import render
+from qaweb.core.lists import as_id, paginate, pagination_params
+from qaweb.core.permissions import ADMIN, QA_OFFICER, get_or_403, roles_required
+from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.organisation.services import team_options
+
+bp = Blueprint("case_audits", __name__, url_prefix="/case-audits")
+ERRORS = (services.CaseAuditError,)
+
+
+def _month(year: int, month: int) -> date:
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        abort(404)
+    return date(year, month, 1)
+
+
+def _month_choices(blank=None):
+    """This month, the next and the last 12, newest first, as "YYYY-MM"."""
+    this = today_london().replace(day=1)
+    months = [services.add_months(this, n) for n in range(1, -13, -1)]
+    return choices(((m.strftime("%Y-%m"), services.month_label(m)) for m in months), blank=blank)
+
+
+def _parse_month(value: str) -> date | None:
+    try:
+        year, month = (int(p) for p in value.split("-"))
+        return date(year, month, 1)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+# -- the list --------------------------------------------------------------------------------
+
+
+def _filtered(filters):
+    stmt = select(CaseAudit).where(CaseAudit.status != "swapped")
+    condition = services.list_condition(current_user)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if month := _parse_month(filters.get("month")):
+        stmt = stmt.where(CaseAudit.month == month)
+    if filters.get("team"):
+        stmt = stmt.where(CaseAudit.team_id == int(filters["team"]))
+    if filters.get("status"):
+        stmt = stmt.where(CaseAudit.status == filters["status"])
+    return stmt.order_by(CaseAudit.month.desc(), CaseAudit.due_on, CaseAudit.id)
+
+
+@bp.get("/")
+@login_required
+def index():
+    form = AuditFilterForm()
+    form.month.choices = _month_choices(blank="Any month")
+    form.team.choices = choices(team_options(), blank="Any team")
+    filters = form.cleaned()
+    pagination = paginate(_filtered(filters))
+    this_month = today_london().replace(day=1)
+    return render(
+        "case_audits/index.html",
+        block="results",
+        form=form,
+        pagination=pagination,
+        pager=pagination_params(pagination, ".index", form.active_args()),
+        today=today_london(),
+        can_manage=services.can_manage(current_user),
+        this_month=this_month,
+        next_month=services.add_months(this_month, 1),
+        month_label=services.month_label,
+    )
+
+
+# -- the case list ---------------------------------------------------------------------------
+
+
+@bp.route("/cases/import", methods=["GET", "POST"])
+@roles_required(QA_OFFICER)
+def import_cases():
+    form = CaseImportForm()
+    form.month.choices = _month_choices()
+    if request.method == "GET":
+        form.month.data = today_london().replace(day=1).strftime("%Y-%m")
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            data = spreadsheets.read_upload(upload, case_import.LIMITS)
+            staged = case_import.stage(
+                _parse_month(form.month.data), upload.filename, data, current_user
+            )
+        except case_import.ImportFileError as error:
+            form.file.errors.append(str(error))
+        else:
+            db.session.commit()
+            return redirect(url_for(".import_preview", import_id=staged.id))
+    return render_template("case_audits/import.html", form=form, headers=case_import.HEADERS)
+
+
+@bp.route("/cases/import/<int:import_id>", methods=["GET", "POST"])
+@roles_required(QA_OFFICER)
+def import_preview(import_id):
+    staged = db.get_or_404(CaseImport, import_id)
+    form = ConfirmImportForm()
+    if form.validate_on_submit() and staged.applied_at is None:
+        totals = case_import.apply(staged)
+        db.session.commit()
+        if staged.applied_at:
+            flash(
+                f"Cases imported for {services.month_label(staged.month)}: {totals['new']} "
+                f"added, {totals['update']} updated, {totals['unchanged']} unchanged.",
+                "success",
+            )
+            return redirect(url_for(".sample", year=staged.month.year, month=staged.month.month))
+    rows = staged.rows
+    return render_template(
+        "case_audits/import_preview.html",
+        staged=staged,
+        rows=rows,
+        problem_rows=[r for r in rows if r["problems"]],
+        totals=case_import.totals(rows),
+        form=form,
+        month_label=services.month_label(staged.month),
+    )
+
+
+# -- the sample ------------------------------------------------------------------------------
+
+
+def _sample_for(month: date) -> CaseSample | None:
+    return db.session.scalar(select(CaseSample).where(CaseSample.month == month))
+
+
+@bp.route("/months/<int:year>/<int:month>", methods=["GET", "POST"])
+@roles_required(QA_OFFICER)
+def sample(year, month):
+    first = _month(year, month)
+    existing = _sample_for(first)
+    listed = db.session.scalar(
+        select(db.func.count()).select_from(CaseFile).where(CaseFile.listed_month == first)
+    )
+    if request.method == "GET":
+        form = DrawForm(
+            per_team=existing.per_team if existing else services.per_team(),
+            rules=services.rules_text(existing.rules) if existing else "",
+            version=existing.version if existing else "",
+        )
+    else:
+        form = DrawForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            rules = services.parse_rules(form.rules.data or "")
+        except services.CaseAuditError as error:
+            form.rules.errors.append(str(error))
+        else:
+
+            def apply():
+                services.draw(first, form.per_team.data, rules, current_user, form.seed.data)
+
+            if existing is None:
+                try:
+                    apply()
+                    db.session.commit()
+                except services.CaseAuditError as error:
+                    db.session.rollback()
+                    problem = str(error)
+            else:
+                problem = save_versioned(db.session, existing, form, apply, ERRORS)
+            if problem is None:
+                flash(f"Sample drawn for {services.month_label(first)}.", "success")
+                return redirect(url_for(".sample", year=year, month=month))
+    existing = _sample_for(first)
+    return render_template(
+        "case_audits/sample.html",
+        form=form,
+        problem=problem,
+        sample=existing,
+        lines=_lines(existing),
+        listed=listed,
+        month=first,
+        month_label=services.month_label(first),
+    )
+
+
+def _lines(sample):
+    if sample is None:
+        return []
+    return sorted(sample.audits, key=lambda a: (a.team.name.lower(), a.case.case_number))
+
+
+@bp.route("/lines/<int:line_id>/swap", methods=["GET", "POST"])
+@roles_required(QA_OFFICER)
+def swap(line_id):
+    line = db.get_or_404(CaseAudit, line_id)
+    if line.sample is None:
+        abort(404)
+    form = SwapForm(version=line.version)
+    problem = None
+    if line.status != SAMPLED or line.sample.is_allocated:
+        problem = "Only a case in a sample not yet allocated can be swapped out"
+    elif form.validate_on_submit():
+        made = []
+        problem = save_versioned(
+            db.session,
+            line,
+            form,
+            lambda: made.append(services.swap(line, form.reason.data)),
+            ERRORS,
+        )
+        if problem is None:
+            month = line.sample.month
+            if made and made[0] is not None:
+                flash(
+                    f"Case {line.case.case_number} swapped out for case "
+                    f"{made[0].case.case_number}.",
+                    "success",
+                )
+            else:
+                flash(
+                    f"Case {line.case.case_number} swapped out: {line.team.name} has no other "
+                    "case to sample this month.",
+                    "success",
+                )
+            return redirect(url_for(".sample", year=month.year, month=month.month))
+    return render_template("case_audits/swap.html", line=line, form=form, problem=problem)
+
+
+# -- allocation ------------------------------------------------------------------------------
+
+
+@bp.route("/months/<int:year>/<int:month>/allocate", methods=["GET", "POST"])
+@roles_required(QA_OFFICER)
+def allocate(year, month):
+    first = _month(year, month)
+    sample = _sample_for(first)
+    if sample is None:
+        flash(f"Draw the sample for {services.month_label(first)} first.", "error")
+        return redirect(url_for(".sample", year=year, month=month))
+    pool = services.auditor_pool()
+    by_id = {p.id: p for p in pool}
+    lines = [a for a in _lines(sample) if a.status == SAMPLED]
+    form = AllocateForm(version=sample.version)
+    proposal = services.propose(sample)
+    chosen = {line.id: proposal.get(line.id) for line in lines}
+    problems: dict[int, str] = {}
+    problem = None
+    if request.method == "POST":
+        for line in lines:
+            picked = as_id(request.form.get(f"auditor-{line.id}"))
+            chosen[line.id] = by_id.get(picked) if picked else None
+            if picked and picked not in by_id:
+                problems[line.id] = "Choose someone from the auditor pool"
+        if form.validate_on_submit() and not problems:
+
+            def apply():
+                try:
+                    services.allocate(sample, chosen, today_london())
+                except services.AllocationRefused as refused:
+                    problems.update(refused.problems)
+                    raise
+
+            problem = save_versioned(db.session, sample, form, apply, ERRORS)
+            if problem is None:
+                flash(
+                    f"{len(lines)} audits allocated for {services.month_label(first)}: each "
+                    "auditor sees theirs in My work.",
+                    "success",
+                )
+                return redirect(url_for(".index", month=first.strftime("%Y-%m")))
+            # A refusal rolled back: the lines and pool are read again for the page.
+            sample = _sample_for(first)
+            lines = [a for a in _lines(sample) if a.status == SAMPLED]
+    refusals = {line.id: {p.id: services.refusal(p, line) for p in pool} for line in lines}
+    error_list = [
+        {
+            "text": f"Case {line.case.case_number}: {problems[line.id]}",
+            "href": f"#auditor-{line.id}",
+        }
+        for line in lines
+        if line.id in problems
+    ]
+    if problem and not error_list:
+        error_list = [{"text": str(problem)}]
+    return render_template(
+        "case_audits/allocate.html",
+        form=form,
+        sample=sample,
+        lines=lines,
+        pool=pool,
+        chosen=chosen,
+        problems=problems,
+        refusals=refusals,
+        error_list=error_list,
+        problem=problem if problem and getattr(problem, "stale", False) else None,
+        month=first,
+        month_label=services.month_label(first),
+        allocated_on=services.allocation_date(first, today_london()),
+        due_on=services.due_date(services.allocation_date(first, today_london())),
+        load=services.audits_this_month(first),
+    )
+
+
+# -- one audit -------------------------------------------------------------------------------
+
+
+@bp.get("/audits/<int:audit_id>")
+@login_required
+def audit(audit_id):
+    item = get_or_403(CaseAudit, audit_id, services.can_view)
+    if item.status in (SAMPLED, "swapped") and not services.can_manage(current_user):
+        abort(403)
+    return render_template(
+        "case_audits/audit.html",
+        audit=item,
+        today=today_london(),
+        history=history_for(db.session, item) if services.can_manage(current_user) else [],
+        month_label=services.month_label(item.month),
+    )
+
+
+# -- settings --------------------------------------------------------------------------------
+
+SETTING_KEYS = tuple(k for k in DEFAULTS if k.startswith("case_audit_"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@roles_required(QA_OFFICER, ADMIN)
+def settings():
+    anchor = db.session.scalar(select(Setting).where(Setting.key == "case_audit_per_team"))
+    if request.method == "GET":
+        form = SettingsForm(
+            version=getattr(anchor, "version", ""),
+            **{key: get_setting(key) for key in SETTING_KEYS},
+        )
+    else:
+        form = SettingsForm()
+    problem = None
+    if form.validate_on_submit():
+
+        def apply():
+            for key in SETTING_KEYS:
+                value = form[key].data
+                if key == "case_audit_auditor_roles":
+                    value = ";".join(r.strip() for r in value.split(";") if r.strip())
+                set_setting(key, str(value).strip())
+
+        if anchor is None:
+            apply()
+            db.session.commit()
+        else:
+            problem = save_versioned(db.session, anchor, form, apply)
+        if problem is None:
+            flash("Case-file audit settings saved.", "success")
+            return redirect(url_for(".settings"))
+    return render_template("case_audits/settings.html", form=form, problem=problem)
