@@ -173,6 +173,11 @@ EXPECTED = {
     # An audit of a case in another area, by another auditor, not yet completed.
     "case_audits.audit": ("GET", {"qa_officer"}),
     "case_audits.settings": ("GET", {"qa_officer", "admin"}),
+    "case_audits.start": ("POST", {"qa_officer"}),  # the auditor, or the QA team
+    "case_audits.record": ("GET", {"qa_officer"}),
+    "case_audits.complete": ("POST", {"qa_officer"}),
+    "case_audits.new_action": ("GET", {"qa_officer"}),
+    "case_audits.respond": ("POST", set()),  # only the practitioner, once completed
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }

@@ -564,3 +564,246 @@ def test_case_audit_pages_do_not_query_per_row(client, council, page):
     # The allocation page also reads the pool, this month's load and each timescale setting.
     budget = {"list": 14, "sample": 14, "allocate": 20}[page]
     assert counts[1] <= budget, f"{page}: {counts[1]} statements"
+
+
+# -- the audit -------------------------------------------------------------------------------
+
+CASE_TOOL = """
+tool: {key}
+kind: case_file_audit
+name: {name}
+version: 1
+overall_grade: true
+sections:
+  - key: planning
+    title: Planning
+    questions:
+      - {{key: plan_clear, label: "Is the plan clear?", kind: yes_partly_no, required: true}}
+      - {{key: plan_grade, label: "Grade the planning", kind: grade, required: true}}
+"""
+
+
+def load_tool(key="test_case_tool", name="Case-file audit"):
+    from qaweb.tools.services import load_text
+
+    version, _ = load_text(CASE_TOOL.format(key=key, name=name), publish=True)
+    db.session.commit()
+    return version
+
+
+def test_the_current_case_file_tool_is_the_setting_or_the_latest_published(app):
+    from datetime import timedelta
+
+    from qaweb.tools.services import current_version
+
+    first = load_tool("first_tool", "First council's tool")
+    second = load_tool("second_tool", "Second council's tool")
+    # Published a day apart: the later one is current, whatever the ids or names.
+    first.published_at = second.published_at + timedelta(days=1)
+    db.session.commit()
+    assert current_version("case_file_audit") == first
+    assert current_version("case_file_audit", "second_tool") == second
+    assert current_version("case_file_audit", "no_such_tool") == first
+    assert current_version("family_feedback") is None
+    set_setting("case_audit_tool", "second_tool")
+    db.session.commit()
+    assert services.current_tool() == second
+
+
+def allocated_audit(council, auditor="sam"):
+    case = add_case("N1", council["north"], council["pat"], case_type="Child protection")
+    audit = CaseAudit(
+        case_id=case.id,
+        month=THIS_MONTH,
+        team_id=council["north"].id,
+        practitioner_id=council["pat"].id,
+        auditor_id=council[auditor].id,
+        status=ALLOCATED,
+        allocated_on=THIS_MONTH,
+        due_on=services.add_months(THIS_MONTH, 1),
+    )
+    db.session.add(audit)
+    db.session.commit()
+    return audit
+
+
+def fill_tool(client, audit, grade_label):
+    from werkzeug.datastructures import MultiDict
+
+    from qaweb.core import grading
+    from qaweb.tools.models import Response
+
+    levels = {level.label: level.id for level in grading.levels()}
+    response = db.session.get(Response, audit.response_id)
+    data = MultiDict(
+        [
+            ("q_plan_clear", "Yes"),
+            ("q_plan_grade", levels["Good"]),
+            ("overall_grade", levels[grade_label]),
+            ("overall_rationale", "See the rationale"),
+            ("action", "complete"),
+            ("version", response.version),
+        ]
+    )
+    result = client.post(f"/responses/{audit.response_id}", data=data)
+    assert result.status_code == 302, result.get_data(as_text=True)[:2000]
+
+
+RECORD = {
+    "sources_read": "Visits 3/1, 17/1, 31/1; child protection plan; supervision 12/1",
+    "child_feedback": "given",
+    "child_said": "I like my social worker; she listens",
+    "family_feedback": "declined",
+    "family_feedback_reason": "Mother did not want to speak to another worker",
+    "conversation_on": ["2", "1", "2026"],
+    "reflections": "Reflected on drift in the core group",
+    "judgement": "The plan is good in this case",
+    "action_taken": "as a result of weekly core groups",
+    "impact": "leading to the child attending school every day",
+}
+
+
+def run_audit(client, council, grade_label):
+    audit = allocated_audit(council)
+    load_tool()
+    sign_in(client, council["sam"])
+    url = f"/case-audits/audits/{audit.id}"
+    assert client.post(f"{url}/start", data={"version": audit.version}).status_code == 302
+    db.session.expire_all()
+    audit = db.session.get(CaseAudit, audit.id)
+    assert audit.status == "in_progress" and audit.response_id
+    # Completing before anything is recorded is refused with what is missing.
+    client.post(f"{url}/complete", data={"version": audit.version})
+    page = plain(text(client.get(url)))
+    assert "Before completing, complete the case-file audit form; record the sources read" in page
+    fill_tool(client, audit, grade_label)
+    db.session.expire_all()
+    audit = db.session.get(CaseAudit, audit.id)
+    response = client.post(f"{url}/record", data={**RECORD, "version": audit.version})
+    assert response.status_code == 302
+    db.session.expire_all()
+    audit = db.session.get(CaseAudit, audit.id)
+    assert audit.child_feedback == "given" and audit.conversation_on == date(2026, 1, 2)
+    response = client.post(f"{url}/complete", data={"version": audit.version})
+    assert response.status_code == 302
+    flashed = plain(text(client.get(url)))
+    client.post("/sign-out")
+    db.session.expire_all()
+    return db.session.get(CaseAudit, audit.id), flashed
+
+
+def test_an_audit_from_start_to_sharing_and_the_practitioners_response(client, council):
+    audit, page = run_audit(client, council, "Good")
+    assert "Audit completed and shared" in page
+    assert audit.status == COMPLETED and audit.grade.label == "Good"
+    assert audit.completed_on == today_london()
+    assert services.follow_ups(audit) == []
+    url = f"/case-audits/audits/{audit.id}"
+
+    # Shared with the practitioner, who responds.
+    sign_in(client, council["pat"])
+    assert "Audit of case N1 (Pat Ash)" in plain(text(client.get("/")))
+    page = plain(text(client.get(url)))
+    assert "I like my social worker; she listens" in page
+    assert "Declined: Mother did not want to speak to another worker" in page
+    response = client.post(
+        f"{url}/respond", data={"response": "Thank you: I will", "version": audit.version}
+    )
+    assert response.status_code == 302
+    assert "Thank you: I will" in plain(text(client.get(url)))
+    assert client.get(f"/responses/{audit.response_id}").status_code == 200
+    client.post("/sign-out")
+
+    # Another practitioner in the same team: 403, on the audit and its form.
+    sign_in(client, council["pip"])
+    assert client.get(url).status_code == 403
+    assert client.get(f"/responses/{audit.response_id}").status_code == 403
+    assert client.post(f"{url}/respond", data={"response": "x"}).status_code == 403
+    client.post("/sign-out")
+
+    # The line manager (also the team manager) and the area's service manager read it.
+    sign_in(client, council["nora"])
+    assert "Case-file audit to read" in plain(text(client.get("/")))
+    assert client.get(url).status_code == 200
+    client.post("/sign-out")
+    sign_in(client, council["vic"])
+    assert client.get(url).status_code == 200
+
+
+def test_an_inadequate_grade_notifies_managers_and_allocates_a_reaudit_and_dip_sample(
+    client, council
+):
+    audit, page = run_audit(client, council, "Inadequate")
+    today = today_london()
+    reaudit, dip = services.follow_ups(audit)
+    assert (reaudit.kind, dip.kind) == ("reaudit", "dip_sample")
+    assert reaudit.allocated_on == services.add_months(today, 1)
+    assert dip.allocated_on == services.add_months(today, 3)
+    # Wokingham's default: due one calendar month after allocation.
+    assert reaudit.due_on == services.add_months(reaudit.allocated_on, 1)
+    assert dip.due_on == services.add_months(dip.allocated_on, 1)
+    assert {reaudit.auditor_id, dip.auditor_id} == {council["sam"].id}
+    assert reaudit.case_id == audit.case_id and reaudit.follow_up_of_id == audit.id
+    assert "Graded Inadequate: the team manager and service manager are told today" in page
+    for manager in ("nora", "vic"):
+        sign_in(client, council[manager])
+        home = plain(text(client.get("/")))
+        assert "Inadequate case-file audit" in home, manager
+        client.post("/sign-out")
+    # The team manager of another team is not told.
+    sign_in(client, council["sam"])
+    home = plain(text(client.get("/")))
+    assert "Inadequate case-file audit" not in home
+    assert "Re-audit" in home, "the re-audit is in the auditor's My work"
+
+
+def test_feedback_not_obtained_needs_its_reason(client, council):
+    audit = allocated_audit(council)
+    load_tool()
+    sign_in(client, council["sam"])
+    url = f"/case-audits/audits/{audit.id}"
+    client.post(f"{url}/start", data={"version": audit.version})
+    db.session.expire_all()
+    audit = db.session.get(CaseAudit, audit.id)
+    fill_tool(client, audit, "Good")
+    db.session.expire_all()
+    audit = db.session.get(CaseAudit, audit.id)
+    client.post(
+        f"{url}/record",
+        data={**RECORD, "child_feedback": "not_possible", "version": audit.version},
+    )
+    client.post(f"{url}/complete", data={"version": audit.version + 1})
+    page = plain(text(client.get(url)))
+    assert "give the reason the child's feedback was not obtained" in page
+    db.session.expire_all()
+    assert db.session.get(CaseAudit, audit.id).status == "in_progress"
+
+
+def test_a_stale_record_save_is_refused_and_keeps_what_was_typed(client, council):
+    audit = allocated_audit(council)
+    load_tool()
+    sign_in(client, council["sam"])
+    url = f"/case-audits/audits/{audit.id}"
+    client.post(f"{url}/start", data={"version": audit.version})
+    db.session.expire_all()
+    audit = db.session.get(CaseAudit, audit.id)
+    old = audit.version
+    assert client.post(f"{url}/record", data={**RECORD, "version": old}).status_code == 302
+    page = text(
+        client.post(f"{url}/record", data={**RECORD, "reflections": "Mine", "version": old})
+    )
+    assert "There is a problem" in page
+    assert "Mine" in page
+    db.session.expire_all()
+    assert db.session.get(CaseAudit, audit.id).reflections == RECORD["reflections"]
+
+
+def test_nobody_but_the_auditor_or_qa_works_on_an_audit(client, council):
+    audit = allocated_audit(council)
+    load_tool()
+    url = f"/case-audits/audits/{audit.id}"
+    for person in ("pat", "nora", "vic"):
+        sign_in(client, council[person])
+        assert client.post(f"{url}/start", data={"version": audit.version}).status_code == 403
+        assert client.get(f"{url}/record").status_code == 403
+        client.post("/sign-out")

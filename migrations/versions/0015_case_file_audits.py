@@ -2,7 +2,7 @@
 
 Revision ID: 0015_case_file_audits
 Revises: 0010_complaint_calendar
-Create Date: 2026-11-30 23:49:39.607976
+Create Date: 2026-11-30 23:53:47.728263
 
 """
 
@@ -97,7 +97,23 @@ def upgrade():
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("swap_reason", sa.Text(), nullable=False),
         sa.Column("response_id", sa.Integer(), nullable=True),
+        sa.Column("sources_read", sa.Text(), nullable=False),
+        sa.Column("child_feedback", sa.String(length=16), nullable=False),
+        sa.Column("child_feedback_reason", sa.Text(), nullable=False),
+        sa.Column("child_said", sa.Text(), nullable=False),
+        sa.Column("family_feedback", sa.String(length=16), nullable=False),
+        sa.Column("family_feedback_reason", sa.Text(), nullable=False),
+        sa.Column("family_said", sa.Text(), nullable=False),
+        sa.Column("conversation_on", sa.Date(), nullable=True),
+        sa.Column("reflections", sa.Text(), nullable=False),
+        sa.Column("judgement", sa.Text(), nullable=False),
+        sa.Column("action_taken", sa.Text(), nullable=False),
+        sa.Column("impact", sa.Text(), nullable=False),
+        sa.Column("grade_level_id", sa.Integer(), nullable=True),
         sa.Column("completed_at", sa.DateTime(), nullable=True),
+        sa.Column("completed_on", sa.Date(), nullable=True),
+        sa.Column("practitioner_response", sa.Text(), nullable=False),
+        sa.Column("responded_at", sa.DateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
@@ -111,6 +127,11 @@ def upgrade():
             ["follow_up_of_id"],
             ["case_audit.id"],
             name=op.f("fk_case_audit_follow_up_of_id_case_audit"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["grade_level_id"],
+            ["grade_level.id"],
+            name=op.f("fk_case_audit_grade_level_id_grade_level"),
         ),
         sa.ForeignKeyConstraint(
             ["practitioner_id"], ["user.id"], name=op.f("fk_case_audit_practitioner_id_user")

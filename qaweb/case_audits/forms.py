@@ -4,9 +4,11 @@ from wtforms.validators import NumberRange, Optional
 
 from qaweb.case_audits.models import STATUSES
 from qaweb.core.forms import (
+    DateField,
     FileField,
     HiddenField,
     MaxLength,
+    RadioField,
     Required,
     SelectField,
     StringField,
@@ -141,6 +143,11 @@ class SettingsForm(FlaskForm):
         "Months after an Inadequate audit to dip sample the case",
         validators=[Required("Enter a number"), NumberRange(1, 36, "Enter 1 to 36")],
     )
+    case_audit_tool = SelectField(
+        "Case-file audit tool",
+        description="The tool new audits use. Audits already started keep their own version",
+        default="",
+    )
     submit = SubmitField("Save settings")
 
     def validate_case_audit_auditor_roles(self, field):
@@ -152,3 +159,88 @@ class SettingsForm(FlaskForm):
             raise ValidationError("Unknown role: " + ", ".join(unknown))
         if not names:
             raise ValidationError("Enter at least one role")
+
+
+FEEDBACK_CHOICES = [
+    ("given", "Given"),
+    ("declined", "Declined"),
+    ("not_possible", "Not possible"),
+]
+
+
+class RecordForm(FlaskForm):
+    """What the auditor records beside the tool: sources, the child's and family's
+    feedback, the conversation with the lead practitioner and the rationale (Wokingham §2
+    audit method and Appendix C)."""
+
+    version = HiddenField()
+    sources_read = TextAreaField(
+        "Sources read",
+        description="For example the last three visits, the plan, supervision records, "
+        "the chronology: give their dates",
+        validators=[MaxLength(5000, "Sources read")],
+    )
+    child_feedback = RadioField(
+        "The child's feedback", choices=choices(FEEDBACK_CHOICES), validators=[Optional()]
+    )
+    child_feedback_reason = TextAreaField(
+        "Why the child's feedback was not obtained", validators=[MaxLength(2000, "Reason")]
+    )
+    child_said = TextAreaField(
+        "What the child said", validators=[MaxLength(5000, "What the child said")]
+    )
+    family_feedback = RadioField(
+        "The parents' or carers' feedback",
+        choices=choices(FEEDBACK_CHOICES),
+        validators=[Optional()],
+    )
+    family_feedback_reason = TextAreaField(
+        "Why the parents' or carers' feedback was not obtained",
+        validators=[MaxLength(2000, "Reason")],
+    )
+    family_said = TextAreaField(
+        "What the parents or carers said",
+        validators=[MaxLength(5000, "What the parents or carers said")],
+    )
+    conversation_on = DateField(
+        "Date of the conversation with the lead practitioner",
+        description="For example, 27 3 2027",
+        validators=[Optional()],
+    )
+    reflections = TextAreaField(
+        "Reflections from the conversation",
+        validators=[MaxLength(5000, "Reflections")],
+    )
+    judgement = TextAreaField(
+        "Your judgement",
+        description="For example: the plan is good in this case",
+        validators=[MaxLength(3000, "Your judgement")],
+    )
+    action_taken = TextAreaField(
+        "The action taken",
+        description="as a result of..., due to..., because...",
+        validators=[MaxLength(3000, "The action taken")],
+    )
+    impact = TextAreaField(
+        "The impact for the child",
+        description="leading to..., so..., meaning that...",
+        validators=[MaxLength(3000, "The impact for the child")],
+    )
+    submit = SubmitField("Save")
+
+    def validate_conversation_on(self, field):
+        from wtforms.validators import ValidationError
+
+        from qaweb.core.timefmt import today_london
+
+        if field.data and field.data > today_london():
+            raise ValidationError("The date of the conversation must be today or in the past")
+
+
+class RespondForm(FlaskForm):
+    version = HiddenField()
+    response = TextAreaField(
+        "Your response to the audit",
+        validators=[Required("Enter your response"), MaxLength(5000, "Your response")],
+    )
+    submit = SubmitField("Send your response")

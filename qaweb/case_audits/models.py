@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned, utcnow
+from qaweb.core.grading import GradeLevel
 from qaweb.core.history import Tracked
 from qaweb.organisation.models import Team, User
+from qaweb.tools.models import Response
 
 SAMPLED = "sampled"
 SWAPPED = "swapped"
@@ -35,6 +37,10 @@ SAMPLE = "sample"
 REAUDIT = "reaudit"
 DIP_SAMPLE = "dip_sample"
 KINDS = {SAMPLE: "Monthly sample", REAUDIT: "Re-audit", DIP_SAMPLE: "Dip sample"}
+
+#: Whether the child's, and the parents' or carers', feedback was obtained.
+GIVEN = "given"
+FEEDBACK = {GIVEN: "Given", "declined": "Declined", "not_possible": "Not possible"}
 
 
 class CaseFile(Tracked, Timestamped, Base):
@@ -125,7 +131,25 @@ class CaseAudit(Tracked, Versioned, Timestamped, Base):
     due_on: Mapped[date | None]
     swap_reason: Mapped[str] = mapped_column(sa.Text, default="")
     response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qa_response.id"))
+    # What the auditor records beside the tool (Wokingham §2 audit method, Appendix C).
+    sources_read: Mapped[str] = mapped_column(sa.Text, default="")
+    child_feedback: Mapped[str] = mapped_column(sa.String(16), default="")
+    child_feedback_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    child_said: Mapped[str] = mapped_column(sa.Text, default="")
+    family_feedback: Mapped[str] = mapped_column(sa.String(16), default="")
+    family_feedback_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    family_said: Mapped[str] = mapped_column(sa.Text, default="")
+    conversation_on: Mapped[date | None]
+    reflections: Mapped[str] = mapped_column(sa.Text, default="")
+    judgement: Mapped[str] = mapped_column(sa.Text, default="")
+    action_taken: Mapped[str] = mapped_column(sa.Text, default="")
+    impact: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The overall grade given on the tool, copied when the audit is completed (reports).
+    grade_level_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grade_level.id"))
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_on: Mapped[date | None]
+    practitioner_response: Mapped[str] = mapped_column(sa.Text, default="")
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sample: Mapped[CaseSample | None] = relationship(back_populates="audits")
     case: Mapped[CaseFile] = relationship(lazy="joined")
@@ -133,6 +157,8 @@ class CaseAudit(Tracked, Versioned, Timestamped, Base):
     practitioner: Mapped[User] = relationship(foreign_keys=[practitioner_id], lazy="joined")
     auditor: Mapped[User | None] = relationship(foreign_keys=[auditor_id], lazy="joined")
     follow_up_of: Mapped["CaseAudit | None"] = relationship(remote_side=[id])
+    response: Mapped[Response | None] = relationship()
+    grade: Mapped[GradeLevel | None] = relationship(lazy="joined")
 
     @property
     def reference(self) -> str:
@@ -145,6 +171,14 @@ class CaseAudit(Tracked, Versioned, Timestamped, Base):
     @property
     def kind_label(self) -> str:
         return KINDS[self.kind]
+
+    @property
+    def child_feedback_label(self) -> str:
+        return FEEDBACK.get(self.child_feedback, "Not recorded")
+
+    @property
+    def family_feedback_label(self) -> str:
+        return FEEDBACK.get(self.family_feedback, "Not recorded")
 
     @property
     def is_open(self) -> bool:

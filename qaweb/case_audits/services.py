@@ -106,6 +106,12 @@ def due_date(allocated_on: date) -> date:
     return add_months(allocated_on, amount)
 
 
+def action_due_date(raised_on: date) -> date:
+    """The due date a new action from an audit starts with: the council's working days to
+    complete actions (Halton: 5 working days) after ``raised_on``."""
+    return add_working_days(raised_on, _number("case_audit_days_for_actions", 20, 1, 365))
+
+
 def allocation_date(month: date, today: date) -> date:
     """The month's allocation day, or today when allocating after it."""
     day = date(month.year, month.month, allocation_day())
@@ -457,3 +463,179 @@ def list_condition(user: User):
             CaseAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area))
         )
     return and_(or_(*conditions), CaseAudit.status.not_in([SAMPLED, SWAPPED]))
+
+
+# -- the audit -------------------------------------------------------------------------------
+
+
+def is_auditor(user: User, audit: CaseAudit) -> bool:
+    return audit.auditor_id == user.id
+
+
+def can_work_on(user: User, audit: CaseAudit) -> bool:
+    """Record the audit: its auditor (or the QA team) while it is open; never the
+    practitioner whose case it is."""
+    return (
+        audit.is_open
+        and user.id != audit.practitioner_id
+        and (is_auditor(user, audit) or has_any_role(user, QA_OFFICER))
+    )
+
+
+def can_respond(user: User, audit: CaseAudit) -> bool:
+    """The practitioner adds their response to the completed audit."""
+    return audit.status == COMPLETED and user.id == audit.practitioner_id
+
+
+def current_tool():
+    """The case-file audit tool version new audits use: the council's setting, else the rule
+    in the tools package (``qaweb.tools.services.current_version``)."""
+    from qaweb.tools.services import current_version
+
+    version = current_version("case_file_audit", get_setting("case_audit_tool").strip())
+    if version is None:
+        raise CaseAuditError(
+            "There is no published case-file audit tool: an administrator must publish one"
+        )
+    return version
+
+
+def start(audit: CaseAudit, by: User) -> None:
+    """Begin the audit: a form on the current case-file tool. Raises CaseAuditError unless
+    the audit is allocated and not started."""
+    from qaweb.case_audits.models import IN_PROGRESS
+    from qaweb.tools.models import Response
+
+    if audit.status != ALLOCATED:
+        raise CaseAuditError("This audit has already started")
+    version = current_tool()
+    response = Response(
+        tool_version=version, subject_type="case_audit", subject_id=audit.id, created_by_id=by.id
+    )
+    db.session.add(response)
+    db.session.flush()
+    audit.response_id = response.id
+    audit.status = IN_PROGRESS
+
+
+def overall_grade(audit: CaseAudit):
+    """The overall grade given on the audit's tool form (a GradeLevel), or None."""
+    from qaweb.core.grading import GradeLevel
+    from qaweb.tools.models import Answer
+    from qaweb.tools.schema import OVERALL, OVERALL_GRADE
+
+    if audit.response_id is None:
+        return None
+    return db.session.scalar(
+        select(GradeLevel)
+        .join(Answer, Answer.grade_level_id == GradeLevel.id)
+        .where(
+            Answer.response_id == audit.response_id,
+            Answer.section_key == OVERALL,
+            Answer.question_key == OVERALL_GRADE,
+        )
+    )
+
+
+def lowest_level_id() -> int | None:
+    """The id of the scale's lowest active level (Inadequate on the default scale)."""
+    from qaweb.core import grading
+
+    levels = grading.levels()
+    return levels[-1].id if levels else None
+
+
+def is_lowest(level) -> bool:
+    """True for the scale's lowest active level (Inadequate on the default scale)."""
+    return level is not None and level.id == lowest_level_id()
+
+
+def missing_for_completion(audit: CaseAudit) -> list[str]:
+    """What is still to record before the audit can be completed, in the words of the page."""
+    from qaweb.case_audits.models import GIVEN
+
+    missing = []
+    if audit.response is None or not audit.response.is_completed:
+        missing.append("complete the case-file audit form")
+    if not audit.sources_read.strip():
+        missing.append("record the sources read")
+    for who, status, reason, said in (
+        ("child's", audit.child_feedback, audit.child_feedback_reason, audit.child_said),
+        (
+            "parents' or carers'",
+            audit.family_feedback,
+            audit.family_feedback_reason,
+            audit.family_said,
+        ),
+    ):
+        if not status:
+            missing.append(f"record whether the {who} feedback was obtained")
+        elif status == GIVEN and not said.strip():
+            missing.append(f"record what was said in the {who} feedback")
+        elif status != GIVEN and not reason.strip():
+            missing.append(f"give the reason the {who} feedback was not obtained")
+    if audit.conversation_on is None or not audit.reflections.strip():
+        missing.append("record the conversation with the lead practitioner")
+    if not (audit.judgement.strip() and audit.action_taken.strip() and audit.impact.strip()):
+        missing.append("give the judgement, the action taken and the impact for the child")
+    return missing
+
+
+def complete(audit: CaseAudit, today: date) -> list[CaseAudit]:
+    """Complete the audit and share it. Raises CaseAuditError listing what is missing.
+
+    Copies the overall grade from the tool form. An overall grade at the bottom of the
+    scale (Inadequate) gets a re-audit after ``follow_up_months()[0]`` months and a dip
+    sample after ``[1]`` (Halton QA framework, audit review process), each a new audit of
+    the same case allocated to the same auditor and linked to this one. Returns them.
+    """
+    from qaweb.case_audits.models import DIP_SAMPLE, IN_PROGRESS, REAUDIT
+
+    if audit.status != IN_PROGRESS:
+        raise CaseAuditError("Only an audit in progress can be completed")
+    missing = missing_for_completion(audit)
+    if missing:
+        raise CaseAuditError("Before completing, " + "; ".join(missing) + ".")
+    level = overall_grade(audit)
+    audit.grade_level_id = level.id if level else None
+    audit.grade = level
+    audit.status = COMPLETED
+    audit.completed_at = utcnow()
+    audit.completed_on = today
+    made = []
+    if is_lowest(level):
+        reaudit, dip = follow_up_months()
+        for kind, months in ((REAUDIT, reaudit), (DIP_SAMPLE, dip)):
+            allocated_on = add_months(today, months)
+            follow_up = CaseAudit(
+                case_id=audit.case_id,
+                month=allocated_on.replace(day=1),
+                kind=kind,
+                chosen_by=f"Follows up {audit.reference}, graded {level.label}",
+                follow_up_of_id=audit.id,
+                status=ALLOCATED,
+                team_id=audit.team_id,
+                practitioner_id=audit.practitioner_id,
+                auditor_id=audit.auditor_id,
+                allocated_on=allocated_on,
+                due_on=due_date(allocated_on),
+            )
+            db.session.add(follow_up)
+            made.append(follow_up)
+    db.session.flush()
+    return made
+
+
+def respond(audit: CaseAudit, by: User, text: str) -> None:
+    if not can_respond(by, audit):
+        raise CaseAuditError("Only the practitioner can respond to the completed audit")
+    audit.practitioner_response = text.strip()
+    audit.responded_at = utcnow()
+
+
+def follow_ups(audit: CaseAudit) -> list[CaseAudit]:
+    return list(
+        db.session.scalars(
+            select(CaseAudit).where(CaseAudit.follow_up_of_id == audit.id).order_by(CaseAudit.id)
+        )
+    )

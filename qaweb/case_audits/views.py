@@ -11,13 +11,22 @@ from qaweb.case_audits.forms import (
     CaseImportForm,
     ConfirmImportForm,
     DrawForm,
+    RecordForm,
+    RespondForm,
     SettingsForm,
     SwapForm,
 )
-from qaweb.case_audits.models import SAMPLED, CaseAudit, CaseFile, CaseImport, CaseSample
+from qaweb.case_audits.models import (
+    IN_PROGRESS,
+    SAMPLED,
+    CaseAudit,
+    CaseFile,
+    CaseImport,
+    CaseSample,
+)
 from qaweb.core import spreadsheets
 from qaweb.core.forms import choices
-from qaweb.core.history import history_for, save_versioned
+from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import ADMIN, QA_OFFICER, get_or_403, roles_required
@@ -323,18 +332,167 @@ def allocate(year, month):
 # -- one audit -------------------------------------------------------------------------------
 
 
+def _audit(audit_id, check=services.can_view):
+    item = get_or_403(CaseAudit, audit_id, check)
+    if item.status in (SAMPLED, "swapped") and not services.can_manage(current_user):
+        abort(403)
+    return item
+
+
 @bp.get("/audits/<int:audit_id>")
 @login_required
 def audit(audit_id):
-    item = get_or_403(CaseAudit, audit_id, services.can_view)
-    if item.status in (SAMPLED, "swapped") and not services.can_manage(current_user):
-        abort(403)
+    from qaweb.actions.models import Action
+
+    item = _audit(audit_id)
+    manager = services.can_manage(current_user) or services.is_auditor(current_user, item)
     return render_template(
         "case_audits/audit.html",
         audit=item,
         today=today_london(),
-        history=history_for(db.session, item) if services.can_manage(current_user) else [],
+        history=history_for(db.session, item) if manager else [],
         month_label=services.month_label(item.month),
+        can_work_on=services.can_work_on(current_user, item),
+        can_respond=services.can_respond(current_user, item),
+        missing=services.missing_for_completion(item) if item.status == IN_PROGRESS else [],
+        follow_ups=services.follow_ups(item),
+        actions=list(
+            db.session.scalars(
+                select(Action)
+                .where(Action.source_type == "case_audit", Action.source_id == item.id)
+                .order_by(Action.due_on, Action.id)
+            )
+        ),
+        respond_form=RespondForm(version=item.version),
+    )
+
+
+def _step(audit_id, change, done):
+    item = _audit(audit_id, services.can_work_on)
+    problem = guarded_save(
+        db.session, item, request.form.get("version"), lambda: change(item), ERRORS
+    )
+    flash(problem or done, "error" if problem else "success")
+    return redirect(url_for(".audit", audit_id=item.id))
+
+
+@bp.post("/audits/<int:audit_id>/start")
+@login_required
+def start(audit_id):
+    return _step(
+        audit_id,
+        lambda a: services.start(a, current_user),
+        "Audit started: fill in the form a section at a time and record the feedback.",
+    )
+
+
+@bp.post("/audits/<int:audit_id>/complete")
+@login_required
+def complete(audit_id):
+    made = []
+
+    def change(item):
+        made.extend(services.complete(item, today_london()))
+
+    item = _audit(audit_id, services.can_work_on)
+    problem = guarded_save(
+        db.session, item, request.form.get("version"), lambda: change(item), ERRORS
+    )
+    if problem:
+        flash(problem, "error")
+    elif made:
+        flash(
+            f"Audit completed and shared. Graded {item.grade.label}: the team manager and "
+            f"service manager are told today, and a re-audit ({made[0].due_on:%-d %B %Y}) and "
+            f"a dip sample ({made[1].due_on:%-d %B %Y}) are allocated.",
+            "success",
+        )
+    else:
+        flash(
+            "Audit completed and shared with the practitioner, their line manager and team "
+            "manager.",
+            "success",
+        )
+    return redirect(url_for(".audit", audit_id=item.id))
+
+
+RECORD_FIELDS = (
+    "sources_read",
+    "child_feedback",
+    "child_feedback_reason",
+    "child_said",
+    "family_feedback",
+    "family_feedback_reason",
+    "family_said",
+    "conversation_on",
+    "reflections",
+    "judgement",
+    "action_taken",
+    "impact",
+)
+
+
+@bp.route("/audits/<int:audit_id>/record", methods=["GET", "POST"])
+@login_required
+def record(audit_id):
+    item = _audit(audit_id, services.can_work_on)
+    form = RecordForm(obj=item)
+    problem = None
+    if form.validate_on_submit():
+
+        def apply():
+            for name in RECORD_FIELDS:
+                value = getattr(form, name).data
+                setattr(
+                    item,
+                    name,
+                    value if value is not None else ("" if name != "conversation_on" else None),
+                )
+
+        problem = save_versioned(db.session, item, form, apply, ERRORS)
+        if problem is None:
+            flash("Saved.", "success")
+            return redirect(url_for(".audit", audit_id=item.id))
+    return render_template("case_audits/record.html", audit=item, form=form, problem=problem)
+
+
+@bp.route("/audits/<int:audit_id>/respond", methods=["POST"])
+@login_required
+def respond(audit_id):
+    item = _audit(audit_id, services.can_respond)
+    form = RespondForm()
+    problem = None
+    if form.validate_on_submit():
+        problem = save_versioned(
+            db.session,
+            item,
+            form,
+            lambda: services.respond(item, current_user, form.response.data),
+            ERRORS,
+        )
+        if problem is None:
+            flash("Your response is added to the audit.", "success")
+            return redirect(url_for(".audit", audit_id=item.id))
+    else:
+        problem = next(iter(form.errors.values()))[0]
+    flash(str(problem), "error")
+    return redirect(url_for(".audit", audit_id=item.id) + "#response")
+
+
+@bp.route("/audits/<int:audit_id>/actions/new", methods=["GET", "POST"])
+@login_required
+def new_action(audit_id):
+    from qaweb.actions.views import raise_page
+
+    item = _audit(audit_id, services.can_work_on)
+    return raise_page(
+        source_type="case_audit",
+        source_id=item.id,
+        source_label=f"{item.reference}, case {item.case.case_number}",
+        back_url=url_for(".audit", audit_id=item.id),
+        caption=f"{item.reference} · case-file audit of case {item.case.case_number}",
+        default_owner=item.practitioner,
+        default_due_on=services.action_due_date(today_london()),
     )
 
 
@@ -354,6 +512,17 @@ def settings():
         )
     else:
         form = SettingsForm()
+    from qaweb.tools.models import Tool
+
+    form.case_audit_tool.choices = choices(
+        (
+            (t.key, f"{t.name} ({t.council})" if t.council else t.name)
+            for t in db.session.scalars(
+                select(Tool).where(Tool.kind == "case_file_audit").order_by(Tool.name)
+            )
+        ),
+        blank="The case-file audit tool published most recently",
+    )
     problem = None
     if form.validate_on_submit():
 

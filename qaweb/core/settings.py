@@ -25,6 +25,7 @@ DEFAULTS: dict[str, str] = {
     "case_audit_exclusion_months": "12",
     "case_audit_reaudit_months": "1",
     "case_audit_dip_sample_months": "3",
+    "case_audit_tool": "",
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -83,6 +84,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "case_audit_dip_sample_months": (
         "Months after an Inadequate audit to dip sample the case",
         "Halton dip samples three months after",
+    ),
+    "case_audit_tool": (
+        "Case-file audit tool",
+        "Empty: the case-file audit tool published most recently",
     ),
 }
 #: The name of each setting as people read it (history, pages): never its key.
