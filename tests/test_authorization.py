@@ -178,6 +178,10 @@ EXPECTED = {
     "case_audits.complete": ("POST", {"qa_officer"}),
     "case_audits.new_action": ("GET", {"qa_officer"}),
     "case_audits.respond": ("POST", set()),  # only the practitioner, once completed
+    # A service manager's own area; a team manager's own team's summary.
+    "case_audits.report": ("GET", {"qa_officer", "service_manager"}),
+    "case_audits.workbook": ("GET", {"qa_officer", "service_manager"}),
+    "case_audits.summary": ("GET", {"qa_officer", "service_manager", "team_manager"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }

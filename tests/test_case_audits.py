@@ -807,3 +807,149 @@ def test_nobody_but_the_auditor_or_qa_works_on_an_audit(client, council):
         assert client.post(f"{url}/start", data={"version": audit.version}).status_code == 403
         assert client.get(f"{url}/record").status_code == 403
         client.post("/sign-out")
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def graded(council, number, team, practitioner, month, grade_label, status=COMPLETED, due=None):
+    from qaweb.core import grading
+
+    levels = {level.label: level for level in grading.levels()}
+    case = add_case(number, council[team], council[practitioner], month=month)
+    audit = CaseAudit(
+        case_id=case.id,
+        month=month,
+        team_id=council[team].id,
+        practitioner_id=council[practitioner].id,
+        auditor_id=council["vic"].id,
+        status=status,
+        allocated_on=month,
+        due_on=due or services.add_months(month, 1),
+        grade_level_id=levels[grade_label].id if grade_label else None,
+        completed_on=month if status == COMPLETED else None,
+        child_feedback="given" if status == COMPLETED else "",
+    )
+    db.session.add(audit)
+    db.session.commit()
+    return audit
+
+
+@pytest.fixture
+def graded_year(council):
+    """This month: North 3 allocated (Good, Good, Inadequate completed), South 3 (Outstanding
+    and Requires improvement completed, one open and overdue). A year before: North Good,
+    South Good and Requires improvement."""
+    year_before = services.add_months(THIS_MONTH, -12)
+    made = [
+        graded(council, "N1", "north", "pat", THIS_MONTH, "Good"),
+        graded(council, "N2", "north", "pat", THIS_MONTH, "Good"),
+        graded(council, "N3", "north", "pip", THIS_MONTH, "Inadequate"),
+        graded(council, "S1", "south", "sue", THIS_MONTH, "Outstanding"),
+        graded(council, "S2", "south", "sue", THIS_MONTH, "Requires improvement"),
+        graded(
+            council,
+            "S3",
+            "south",
+            "sue",
+            THIS_MONTH,
+            None,
+            status=ALLOCATED,
+            due=date(2000, 1, 1),
+        ),
+        graded(council, "OLD1", "north", "pat", year_before, "Good"),
+        graded(council, "OLD2", "south", "sue", year_before, "Good"),
+        graded(council, "OLD3", "south", "sue", year_before, "Requires improvement"),
+    ]
+    return made
+
+
+def test_percentages_round_half_up():
+    from qaweb.case_audits.reports import percent
+
+    assert percent(1, 8) == 13  # 12.5
+    assert percent(1, 40) == 3  # 2.5 (Python's round would give 2)
+    assert percent(2, 3) == 67
+    assert percent(0, 0) == 0
+
+
+def test_report_figures_match_a_hand_count(client, council, graded_year):
+    sign_in(client, council["qa"])
+    month = MONTH_VALUE
+    page = plain(text(client.get(f"/case-audits/reports?start={month}&end={month}")))
+    # 5 of 6 completed = 83.3% -> 83%; one overdue.
+    assert "5 of 6 audits completed (83%), 1 overdue" in page
+    # Grades this month beside a year before: Outstanding 1 (20%) / 0 (0%); Good 2 (40%) /
+    # 2 (67%); Requires improvement 1 (20%) / 1 (33%); Inadequate 1 (20%) / 0 (0%).
+    assert "Outstanding 1 (20%) 0 (0%)" in page
+    assert "Good 2 (40%) 2 (67%)" in page
+    assert "Requires improvement 1 (20%) 1 (33%)" in page
+    assert "Inadequate 1 (20%) 0 (0%)" in page
+    # Per month and team: North 3 of 3 (100%), South 2 of 3 (67%), 1 overdue.
+    assert "North 3 3 (100%) 0" in page
+    assert "South 3 2 (67%) 1" in page
+    # Per team: North Good or better 2 of 3 = 67%; South 1 of 2 = 50%.
+    assert "North Children's Social Care 0 2 0 1 67%" in page
+    assert "South Children's Social Care 1 0 1 0 50%" in page
+    # The tracker lists the Inadequate audit, no re-audit allocated.
+    assert "Case N3" in page and "None allocated" in page
+
+
+def test_the_workbook_reads_back_with_the_reports_figures(client, council, graded_year):
+    from openpyxl import load_workbook
+
+    sign_in(client, council["qa"])
+    month = MONTH_VALUE
+    response = client.get(f"/case-audits/reports/workbook.xlsx?start={month}&end={month}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == [
+        "Completion",
+        "Grades",
+        "Grades per team",
+        "Grades per question",
+        "Inadequate tracker",
+        "Summary",
+    ]
+    completion = [list(r) for r in book["Completion"].iter_rows(values_only=True)]
+    label = services.month_label(THIS_MONTH)
+    assert completion[1:] == [[label, "North", 3, 3, 0, 100], [label, "South", 3, 2, 1, 67]]
+    grades_sheet = [list(r) for r in book["Grades"].iter_rows(values_only=True)]
+    assert grades_sheet[1:] == [
+        ["Outstanding", 1, 0, 20, 0],
+        ["Good", 2, 2, 40, 67],
+        ["Requires improvement", 1, 1, 20, 33],
+        ["Inadequate", 1, 0, 20, 0],
+    ]
+    assert len(book["Grades"]._charts) == 1, "a native Excel chart of the grades"
+    tracker = [list(r) for r in book["Inadequate tracker"].iter_rows(values_only=True)]
+    assert tracker[1][1:3] == ["N3", "North"]
+    summary = dict(book["Summary"].iter_rows(values_only=True))
+    assert summary["Audits completed"] == 5 and summary["Completed %"] == 83
+
+
+def test_service_managers_see_their_areas_report_and_practitioners_none(
+    client, council, graded_year, make_area, make_team, make_user
+):
+    elsewhere = make_user("service_manager", team=make_team("Far", area=make_area("Other")))
+    sign_in(client, elsewhere)
+    page = plain(text(client.get(f"/case-audits/reports?start={MONTH_VALUE}&end={MONTH_VALUE}")))
+    assert "0 of 0 audits completed" in page
+    client.post("/sign-out")
+    sign_in(client, council["vic"])
+    page = plain(text(client.get(f"/case-audits/reports?start={MONTH_VALUE}&end={MONTH_VALUE}")))
+    assert "5 of 6 audits completed (83%)" in page
+    client.post("/sign-out")
+    sign_in(client, council["pat"])
+    assert client.get("/case-audits/reports").status_code == 403
+    assert client.get("/case-audits/summary").status_code == 403
+
+
+def test_the_team_managers_monthly_summary_shows_only_their_team(client, council, graded_year):
+    sign_in(client, council["sam"])
+    north = council["north"].id
+    page = plain(text(client.get(f"/case-audits/summary?month={MONTH_VALUE}&team={north}")))
+    assert "South, " + services.month_label(THIS_MONTH) in page, "another team falls back"
+    assert "2 of 3 audits completed" in page
+    assert "The child was heard in 2 and the parents or carers in 0" in page
+    assert "Case S1" in page and "Case N1" not in page

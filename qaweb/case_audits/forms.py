@@ -244,3 +244,14 @@ class RespondForm(FlaskForm):
         validators=[Required("Enter your response"), MaxLength(5000, "Your response")],
     )
     submit = SubmitField("Send your response")
+
+
+class ReportFilterForm(FilterForm):
+    start = SelectField("From", default="")
+    end = SelectField("To", default="")
+    area = SelectField("Service area", default="")
+
+
+class SummaryFilterForm(FilterForm):
+    month = SelectField("Month", default="")
+    team = SelectField("Team", default="")

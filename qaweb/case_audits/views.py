@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from qaweb.case_audits import case_import, services
+from qaweb.case_audits import case_import, reports, services
 from qaweb.case_audits.forms import (
     AllocateForm,
     AuditFilterForm,
@@ -12,8 +12,10 @@ from qaweb.case_audits.forms import (
     ConfirmImportForm,
     DrawForm,
     RecordForm,
+    ReportFilterForm,
     RespondForm,
     SettingsForm,
+    SummaryFilterForm,
     SwapForm,
 )
 from qaweb.case_audits.models import (
@@ -25,14 +27,24 @@ from qaweb.case_audits.models import (
     CaseSample,
 )
 from qaweb.core import spreadsheets
+from qaweb.core.excel import send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import as_id, paginate, pagination_params
-from qaweb.core.permissions import ADMIN, QA_OFFICER, get_or_403, roles_required
+from qaweb.core.permissions import (
+    ADMIN,
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    TEAM_MANAGER,
+    get_or_403,
+    has_any_role,
+    roles_required,
+)
 from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea, Team
 from qaweb.organisation.services import team_options
 
 bp = Blueprint("case_audits", __name__, url_prefix="/case-audits")
@@ -94,6 +106,8 @@ def index():
         pager=pagination_params(pagination, ".index", form.active_args()),
         today=today_london(),
         can_manage=services.can_manage(current_user),
+        can_report=has_any_role(current_user, QA_OFFICER, SERVICE_MANAGER),
+        can_summarise=has_any_role(current_user, QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER),
         this_month=this_month,
         next_month=services.add_months(this_month, 1),
         month_label=services.month_label,
@@ -542,3 +556,132 @@ def settings():
             flash("Case-file audit settings saved.", "success")
             return redirect(url_for(".settings"))
     return render_template("case_audits/settings.html", form=form, problem=problem)
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+
+def _report_months():
+    this = today_london().replace(day=1)
+    return [services.add_months(this, -n) for n in range(0, 36)]
+
+
+def _can_report() -> bool:
+    return has_any_role(current_user, QA_OFFICER, SERVICE_MANAGER)
+
+
+def _report_filters():
+    """The period (default: the 12 months to this one) and the area: a service manager's
+    own, the QA team's choice."""
+    if not _can_report():
+        abort(403)
+    form = ReportFilterForm()
+    months = _report_months()
+    month_choices = choices((m.strftime("%Y-%m"), services.month_label(m)) for m in months)
+    form.start.choices = month_choices
+    form.end.choices = month_choices
+    areas = list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+    if has_any_role(current_user, QA_OFFICER):
+        form.area.choices = choices(((a.id, a.name) for a in areas), blank="All service areas")
+    else:
+        mine = current_user.team.service_area_id if current_user.team else None
+        form.area.choices = choices((a.id, a.name) for a in areas if a.id == mine)
+        if mine is None:
+            abort(403)
+        form.area.data = str(mine)
+    filters = form.cleaned()
+    end = _parse_month(filters.get("end")) or months[0]
+    start = _parse_month(filters.get("start")) or services.add_months(end, -11)
+    if start > end:
+        start, end = end, start
+    form.start.data, form.end.data = start.strftime("%Y-%m"), end.strftime("%Y-%m")
+    area_id = as_id(form.area.data)
+    return form, reports.Period(start, end), area_id
+
+
+@bp.get("/reports")
+@login_required
+def report():
+    form, period, area_id = _report_filters()
+    today = today_london()
+    rows = reports.completion(period, today, area_id)
+    now = reports.grades(period, area_id)
+    before = reports.grades(period.year_before(), area_id)
+    return render(
+        "case_audits/report.html",
+        block="results",
+        form=form,
+        period=period,
+        rows=rows,
+        total=reports.totals(rows),
+        grades=list(zip(now, before, strict=True)),
+        per_team=reports.grades_per_team(period, area_id),
+        levels=[g["label"] for g in now],
+        sections=reports.section_grades(period, area_id),
+        tracker=reports.tracker_rows(reports.inadequate(period, area_id)),
+        workbook_url=url_for(".workbook", **form.active_args()),
+    )
+
+
+@bp.get("/reports/workbook.xlsx")
+@login_required
+def workbook():
+    form, period, area_id = _report_filters()
+    columns, rows, sheets, summary = reports.workbook_parts(period, today_london(), area_id)
+    return send_workbook(
+        f"case-file-audits-{period.start:%Y-%m}-to-{period.end:%Y-%m}.xlsx",
+        "Completion",
+        columns,
+        rows,
+        summary=summary,
+        sheets=sheets,
+    )
+
+
+def _summary_teams():
+    """The teams whose summary the person may read: the QA team all; a service manager
+    their area's; a team manager their own."""
+    stmt = select(Team).order_by(Team.name)
+    if has_any_role(current_user, QA_OFFICER):
+        return list(db.session.scalars(stmt))
+    teams = []
+    if has_any_role(current_user, SERVICE_MANAGER) and current_user.team:
+        teams += db.session.scalars(
+            stmt.where(Team.service_area_id == current_user.team.service_area_id)
+        )
+    if has_any_role(current_user, TEAM_MANAGER) and current_user.team:
+        teams.append(current_user.team)
+    return sorted({t.id: t for t in teams}.values(), key=lambda t: t.name.lower())
+
+
+@bp.get("/summary")
+@login_required
+def summary():
+    teams = _summary_teams()
+    if not teams:
+        abort(403)
+    form = SummaryFilterForm()
+    months = _report_months()
+    form.month.choices = choices((m.strftime("%Y-%m"), services.month_label(m)) for m in months)
+    form.team.choices = choices((t.id, t.name) for t in teams)
+    filters = form.cleaned()
+    month = _parse_month(filters.get("month")) or months[0]
+    team = next((t for t in teams if t.id == as_id(filters.get("team"))), teams[0])
+    form.month.data, form.team.data = month.strftime("%Y-%m"), str(team.id)
+    audits = reports.team_summary(team.id, month)
+    completed = [a for a in audits if a.status == "completed"]
+    period = reports.Period(month, month)
+    return render(
+        "case_audits/summary.html",
+        block="results",
+        form=form,
+        team=team,
+        month_label=services.month_label(month),
+        audits=audits,
+        completed=completed,
+        grades=reports.grades(period, team_id=team.id),
+        child_heard=sum(1 for a in completed if a.child_feedback == "given"),
+        family_heard=sum(1 for a in completed if a.family_feedback == "given"),
+        percent=reports.percent,
+        today=today_london(),
+    )
