@@ -4,6 +4,7 @@ from wtforms.validators import NumberRange, Optional
 
 from qaweb.case_audits.models import STATUSES
 from qaweb.core.forms import (
+    CheckboxesField,
     DateField,
     FileField,
     HiddenField,
@@ -11,7 +12,6 @@ from qaweb.core.forms import (
     RadioField,
     Required,
     SelectField,
-    StringField,
     SubmitField,
     TextAreaField,
     WholeNumberField,
@@ -122,10 +122,11 @@ class SettingsForm(FlaskForm):
         "Working days to complete an audit's actions",
         validators=[Required("Enter a number"), NumberRange(1, 365, "Enter 1 to 365")],
     )
-    case_audit_auditor_roles = StringField(
+    case_audit_auditor_roles = CheckboxesField(
         "Roles in the auditor pool",
-        description="Separated by semicolons: " + "; ".join(ROLES),
-        validators=[Required("Enter at least one role"), MaxLength(300, "Roles")],
+        description="Everyone holding one of these roles can be allocated audits",
+        choices=choices(ROLES.items()),
+        validators=[Required("Select at least one role")],
     )
     case_audit_exclude_own_team = SelectField(
         "Auditors never audit their own team's cases",
@@ -149,16 +150,6 @@ class SettingsForm(FlaskForm):
         default="",
     )
     submit = SubmitField("Save settings")
-
-    def validate_case_audit_auditor_roles(self, field):
-        from wtforms.validators import ValidationError
-
-        names = [r.strip() for r in (field.data or "").split(";") if r.strip()]
-        unknown = [n for n in names if n not in ROLES]
-        if unknown:
-            raise ValidationError("Unknown role: " + ", ".join(unknown))
-        if not names:
-            raise ValidationError("Enter at least one role")
 
 
 FEEDBACK_CHOICES = [

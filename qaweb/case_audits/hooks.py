@@ -78,7 +78,7 @@ def shared_with_me(user, limit):
     if has_any_role(user, SERVICE_MANAGER) and user.team:
         conditions.append(
             and_(
-                CaseAudit.grade_level_id == services.lowest_level_id(),
+                CaseAudit.grade_level_id == services.lowest_level_query(),
                 CaseAudit.team_id.in_(
                     select(Team.id).where(Team.service_area_id == user.team.service_area_id)
                 ),
@@ -91,14 +91,15 @@ def shared_with_me(user, limit):
         or_(*conditions),
     )
     items = []
-    found = list(db.session.scalars(stmt.order_by(CaseAudit.completed_on.desc()).limit(limit)))
-    lowest_id = services.lowest_level_id() if found else None
-    for a in found:
-        inadequate = a.grade_level_id is not None and a.grade_level_id == lowest_id
+    flagged = stmt.add_columns(
+        func.coalesce(CaseAudit.grade_level_id == services.lowest_level_query(), False)
+    )
+    found = db.session.execute(flagged.order_by(CaseAudit.completed_on.desc()).limit(limit))
+    for a, inadequate in found.unique().all():
         items.append(
             mywork.WorkItem(
                 kind=f"{a.grade.label} case-file audit"
-                if inadequate
+                if inadequate and a.grade
                 else "Case-file audit to read",
                 title=f"Audit of case {a.case.case_number} ({a.practitioner.name})",
                 url=url_for("case_audits.audit", audit_id=a.id),
@@ -106,7 +107,7 @@ def shared_with_me(user, limit):
                 detail=f"{a.reference} · {a.team.name}"
                 + (f" · graded {a.grade.label}" if a.grade else "")
                 + (" · add your response" if a.practitioner_id == user.id else ""),
-                overdue=inadequate,
+                overdue=bool(inadequate),
             )
         )
     return items, _total(stmt, items, limit)

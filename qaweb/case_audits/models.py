@@ -153,7 +153,7 @@ class CaseAudit(Tracked, Versioned, Timestamped, Base):
 
     sample: Mapped[CaseSample | None] = relationship(back_populates="audits")
     case: Mapped[CaseFile] = relationship(lazy="joined")
-    team: Mapped[Team] = relationship()
+    team: Mapped[Team] = relationship(lazy="joined")
     practitioner: Mapped[User] = relationship(foreign_keys=[practitioner_id], lazy="joined")
     auditor: Mapped[User | None] = relationship(foreign_keys=[auditor_id], lazy="joined")
     follow_up_of: Mapped["CaseAudit | None"] = relationship(remote_side=[id])

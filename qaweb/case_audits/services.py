@@ -545,6 +545,20 @@ def lowest_level_id() -> int | None:
     return levels[-1].id if levels else None
 
 
+def lowest_level_query():
+    """The lowest active level's id as a scalar subquery (for conditions and columns in the
+    same statement as the audits)."""
+    from qaweb.core.grading import GradeLevel
+
+    return (
+        select(GradeLevel.id)
+        .where(GradeLevel.active)
+        .order_by(GradeLevel.position.desc(), GradeLevel.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def is_lowest(level) -> bool:
     """True for the scale's lowest active level (Inadequate on the default scale)."""
     return level is not None and level.id == lowest_level_id()

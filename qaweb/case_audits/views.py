@@ -369,7 +369,13 @@ def audit(audit_id):
         can_work_on=services.can_work_on(current_user, item),
         can_respond=services.can_respond(current_user, item),
         missing=services.missing_for_completion(item) if item.status == IN_PROGRESS else [],
-        follow_ups=services.follow_ups(item),
+        original_readable=bool(
+            item.follow_up_of and services.can_view(current_user, item.follow_up_of)
+        ),
+        follow_ups=[
+            (f, services.can_view(current_user, f) and f.status not in (SAMPLED, "swapped"))
+            for f in services.follow_ups(item)
+        ],
         actions=list(
             db.session.scalars(
                 select(Action)
@@ -520,10 +526,9 @@ SETTING_KEYS = tuple(k for k in DEFAULTS if k.startswith("case_audit_"))
 def settings():
     anchor = db.session.scalar(select(Setting).where(Setting.key == "case_audit_per_team"))
     if request.method == "GET":
-        form = SettingsForm(
-            version=getattr(anchor, "version", ""),
-            **{key: get_setting(key) for key in SETTING_KEYS},
-        )
+        values = {key: get_setting(key) for key in SETTING_KEYS}
+        values["case_audit_auditor_roles"] = services.auditor_roles()
+        form = SettingsForm(version=getattr(anchor, "version", ""), **values)
     else:
         form = SettingsForm()
     from qaweb.tools.models import Tool
@@ -544,7 +549,7 @@ def settings():
             for key in SETTING_KEYS:
                 value = form[key].data
                 if key == "case_audit_auditor_roles":
-                    value = ";".join(r.strip() for r in value.split(";") if r.strip())
+                    value = ";".join(value)
                 set_setting(key, str(value).strip())
 
         if anchor is None:
