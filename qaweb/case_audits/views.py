@@ -220,6 +220,7 @@ def sample(year, month):
         sample=existing,
         lines=_lines(existing),
         listed=listed,
+        exclusion_months=services.exclusion_months(),
         month=first,
         month_label=services.month_label(first),
     )
@@ -496,7 +497,7 @@ def respond(audit_id):
     else:
         problem = next(iter(form.errors.values()))[0]
     flash(str(problem), "error")
-    return redirect(url_for(".audit", audit_id=item.id) + "#response")
+    return redirect(url_for(".audit", audit_id=item.id) + "#practitioner-response")
 
 
 @bp.route("/audits/<int:audit_id>/actions/new", methods=["GET", "POST"])
