@@ -277,7 +277,8 @@ def _case_audits(owner, auditor):
     allocate, and an allocated audit by ``auditor``."""
     from qaweb.case_audits.models import ALLOCATED, CaseAudit, CaseFile, CaseImport, CaseSample
 
-    month = date(2026, 11, 1)
+    # Months no demo council's sample uses (the fuzz walk loads the demo as well).
+    month = date(2030, 6, 1)
     case = CaseFile(
         case_number="W-1",
         case_type="child in need",
@@ -298,19 +299,19 @@ def _case_audits(owner, auditor):
     )
     audit = CaseAudit(
         case_id=case.id,
-        month=date(2026, 10, 1),
+        month=date(2030, 5, 1),
         team_id=owner.team_id,
         practitioner_id=owner.id,
         auditor_id=auditor.id,
         status=ALLOCATED,
-        due_on=date(2026, 11, 1),
+        due_on=date(2030, 6, 1),
     )
     db.session.add_all([line, audit])
     db.session.flush()
     return {
         "case_audits:import_id": staged.id,
-        "case_audits:year": 2026,
-        "case_audits:month": 11,
+        "case_audits:year": 2030,
+        "case_audits:month": 6,
         "line_id": line.id,
         "case_audits:audit_id": audit.id,
     }
