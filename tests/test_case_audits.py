@@ -891,8 +891,9 @@ def test_report_figures_match_a_hand_count(client, council, graded_year):
     # Per team: North Good or better 2 of 3 = 67%; South 1 of 2 = 50%.
     assert "North Children's Social Care 0 2 0 1 67%" in page
     assert "South Children's Social Care 1 0 1 0 50%" in page
-    # The tracker lists the Inadequate audit, no re-audit allocated.
+    # The tracker lists the Inadequate audit, no re-audit allocated; S1 is worth sharing.
     assert "Case N3" in page and "None allocated" in page
+    assert "Outstanding practice worth sharing Case S1 , South, Sue Cedar" in page
 
 
 def test_the_workbook_reads_back_with_the_reports_figures(client, council, graded_year):
@@ -909,6 +910,7 @@ def test_the_workbook_reads_back_with_the_reports_figures(client, council, grade
         "Grades per team",
         "Grades per question",
         "Inadequate tracker",
+        "Outstanding practice",
         "Summary",
     ]
     completion = [list(r) for r in book["Completion"].iter_rows(values_only=True)]
@@ -924,6 +926,8 @@ def test_the_workbook_reads_back_with_the_reports_figures(client, council, grade
     assert len(book["Grades"]._charts) == 1, "a native Excel chart of the grades"
     tracker = [list(r) for r in book["Inadequate tracker"].iter_rows(values_only=True)]
     assert tracker[1][1:3] == ["N3", "North"]
+    shared = [list(r) for r in book["Outstanding practice"].iter_rows(values_only=True)]
+    assert [row[1] for row in shared[1:]] == ["S1"]
     summary = dict(book["Summary"].iter_rows(values_only=True))
     assert summary["Audits completed"] == 5 and summary["Completed %"] == 83
 

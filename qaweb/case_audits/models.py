@@ -108,7 +108,12 @@ class CaseAudit(Tracked, Versioned, Timestamped, Base):
     """One case in a month's sample, then its audit against the council's case-file tool."""
 
     __tablename__ = "case_audit"
-    __history_values__ = {"status": STATUSES, "kind": KINDS}
+    __history_values__ = {
+        "status": STATUSES,
+        "kind": KINDS,
+        "child_feedback": FEEDBACK,
+        "family_feedback": FEEDBACK,
+    }
     __table_args__ = (
         sa.Index("ix_case_audit_month_team", "month", "team_id"),
         sa.Index("ix_case_audit_auditor_status", "auditor_id", "status"),

@@ -236,6 +236,32 @@ def inadequate(period: Period, area_id: int | None = None) -> list[CaseAudit]:
     )
 
 
+def outstanding(period: Period, area_id: int | None = None) -> list[CaseAudit]:
+    """Audits graded at the top of the scale in the period (practice worth sharing), newest
+    first."""
+    from qaweb.core.grading import GradeLevel
+
+    best = (
+        select(GradeLevel.id)
+        .where(GradeLevel.active)
+        .order_by(GradeLevel.position, GradeLevel.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return list(
+        db.session.scalars(
+            select(CaseAudit)
+            .where(
+                period.condition(),
+                _scope(area_id),
+                CaseAudit.status == COMPLETED,
+                CaseAudit.grade_level_id == best,
+            )
+            .order_by(CaseAudit.completed_on.desc(), CaseAudit.id)
+        )
+    )
+
+
 def tracker_rows(audits: list[CaseAudit]) -> list[dict]:
     """For each Inadequate audit: its actions (open, total) and the re-audit's result."""
     from qaweb.actions.models import Action
@@ -370,6 +396,28 @@ def workbook_parts(period: Period, today: date, area_id: int | None = None):
                     r["reaudit_result"],
                 )
                 for r in tracker_rows(inadequate(period, area_id))
+            ],
+        ),
+        Sheet(
+            "Outstanding practice",
+            [
+                Column("Audit", 12),
+                Column("Case", 14),
+                Column("Team", 24),
+                Column("Practitioner", 24),
+                Column("Completed", 12, "date"),
+                Column("Judgement, action and impact", 80),
+            ],
+            [
+                (
+                    a.reference,
+                    a.case.case_number,
+                    a.team.name,
+                    a.practitioner.name,
+                    a.completed_on,
+                    " ".join(p for p in (a.judgement, a.action_taken, a.impact) if p),
+                )
+                for a in outstanding(period, area_id)
             ],
         ),
     ]

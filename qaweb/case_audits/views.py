@@ -625,6 +625,7 @@ def report():
         levels=[g["label"] for g in now],
         sections=reports.section_grades(period, area_id),
         tracker=reports.tracker_rows(reports.inadequate(period, area_id)),
+        outstanding=reports.outstanding(period, area_id),
         workbook_url=url_for(".workbook", **form.active_args()),
     )
 
