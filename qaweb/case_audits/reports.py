@@ -18,11 +18,22 @@ from qaweb.case_audits.models import (
     SAMPLED,
     CaseAudit,
 )
-from qaweb.case_audits.services import add_months, lowest_level_id, month_label
+from qaweb.case_audits.services import add_months, month_label
 from qaweb.core import grading
 from qaweb.core.excel import BarChart, Column, Sheet
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team
+
+
+def _scale():
+    """The whole grading scale, best first, read once per request (a report asks often)."""
+    from flask import g, has_app_context
+
+    if not has_app_context():
+        return grading.levels(include_inactive=True)
+    if "_case_audit_scale" not in g:
+        g._case_audit_scale = grading.levels(include_inactive=True)
+    return g._case_audit_scale
 
 
 def percent(part: int, whole: int) -> int:
@@ -128,13 +139,13 @@ def grades(period: Period, area_id: int | None = None, team_id: int | None = Non
             "count": counts.get(level.id, 0),
             "percent": percent(counts.get(level.id, 0), whole),
         }
-        for level in grading.levels(include_inactive=True)
+        for level in _scale()
     ]
 
 
 def grades_per_team(period: Period, area_id: int | None = None) -> list[dict]:
     """Per service area and team: completed audits per overall grade (a list in scale order)."""
-    levels = grading.levels(include_inactive=True)
+    levels = _scale()
     rows = db.session.execute(
         select(ServiceArea.name, Team.name, CaseAudit.grade_level_id, func.count())
         .join(Team, Team.id == CaseAudit.team_id)
@@ -219,9 +230,8 @@ def section_grades(period: Period, area_id: int | None = None) -> list[dict]:
 
 def inadequate(period: Period, area_id: int | None = None) -> list[CaseAudit]:
     """Audits graded at the bottom of the scale in the period, oldest first."""
-    lowest = lowest_level_id()
-    if lowest is None:
-        return []
+    from qaweb.case_audits.services import lowest_level_query
+
     return list(
         db.session.scalars(
             select(CaseAudit)
@@ -229,7 +239,7 @@ def inadequate(period: Period, area_id: int | None = None) -> list[CaseAudit]:
                 period.condition(),
                 _scope(area_id),
                 CaseAudit.status == COMPLETED,
-                CaseAudit.grade_level_id == lowest,
+                CaseAudit.grade_level_id == lowest_level_query(),
             )
             .order_by(CaseAudit.completed_on, CaseAudit.id)
         )
