@@ -672,8 +672,16 @@ def summary():
     form.month.choices = choices((m.strftime("%Y-%m"), services.month_label(m)) for m in months)
     form.team.choices = choices((t.id, t.name) for t in teams)
     filters = form.cleaned()
-    month = _parse_month(filters.get("month")) or months[0]
     team = next((t for t in teams if t.id == as_id(filters.get("team"))), teams[0])
+    # Without a month chosen: the team's latest month with audits (the summary to read now).
+    month = _parse_month(filters.get("month")) or (
+        db.session.scalar(
+            select(db.func.max(CaseAudit.month)).where(
+                CaseAudit.team_id == team.id, CaseAudit.month <= months[0]
+            )
+        )
+        or months[0]
+    )
     form.month.data, form.team.data = month.strftime("%Y-%m"), str(team.id)
     audits = reports.team_summary(team.id, month)
     completed = [a for a in audits if a.status == "completed"]
