@@ -693,6 +693,7 @@ def summary():
         team=team,
         month_label=services.month_label(month),
         audits=audits,
+        readable={a.id for a in audits if services.can_view(current_user, a)},
         completed=completed,
         grades=reports.grades(period, team_id=team.id),
         child_heard=sum(1 for a in completed if a.child_feedback == "given"),
