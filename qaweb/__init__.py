@@ -104,6 +104,8 @@ def register_blueprints(app: Flask) -> None:
     from qaweb.actions.services import register_my_work
     from qaweb.actions.views import bp as actions_bp
     from qaweb.auth.views import bp as auth_bp
+    from qaweb.case_audits import hooks as case_audits_hooks
+    from qaweb.case_audits.views import bp as case_audits_bp
     from qaweb.complaints import hooks as complaints_hooks
     from qaweb.complaints.views import bp as complaints_bp
     from qaweb.home.views import bp as home_bp
@@ -126,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
         practice_week_bp,
         thematic_bp,
         complaints_bp,
+        case_audits_bp,
         organisation_bp,
         tools_bp,
         responses_bp,
@@ -137,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     practice_week_hooks.register()
     thematic_hooks.register()
     complaints_hooks.register()
+    case_audits_hooks.register()
 
 
 def register_errorhandlers(app: Flask) -> None:

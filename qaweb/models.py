@@ -2,6 +2,7 @@
 
 from qaweb.actions.models import Action
 from qaweb.auth.models import SignInFailure
+from qaweb.case_audits.models import CaseAudit, CaseFile, CaseImport, CaseSample
 from qaweb.complaints.log_import import ComplaintImport
 from qaweb.complaints.models import (
     CategoryOption,
@@ -37,6 +38,10 @@ from qaweb.tools.models import Answer, Response, Tool, ToolVersion
 __all__ = [
     "Action",
     "Answer",
+    "CaseAudit",
+    "CaseFile",
+    "CaseImport",
+    "CaseSample",
     "CategoryOption",
     "ChangeLog",
     "ClosureDay",

@@ -194,6 +194,24 @@ EXPECTED = {
     "practice_week.book": ("POST", EVERYONE),
     "practice_week.leave": ("POST", EVERYONE),
     "practice_week.session_invite": ("GET", EVERYONE),
+    "case_audits.index": ("GET", EVERYONE),  # each sees the audits that concern them
+    "case_audits.import_cases": ("GET", {"qa_officer"}),
+    "case_audits.import_preview": ("GET", {"qa_officer"}),
+    "case_audits.sample": ("GET", {"qa_officer"}),
+    "case_audits.swap": ("GET", {"qa_officer"}),
+    "case_audits.allocate": ("GET", {"qa_officer"}),
+    # An audit of a case in another area, by another auditor, not yet completed.
+    "case_audits.audit": ("GET", {"qa_officer"}),
+    "case_audits.settings": ("GET", {"qa_officer", "admin"}),
+    "case_audits.start": ("POST", {"qa_officer"}),  # the auditor, or the QA team
+    "case_audits.record": ("GET", {"qa_officer"}),
+    "case_audits.complete": ("POST", {"qa_officer"}),
+    "case_audits.new_action": ("GET", {"qa_officer"}),
+    "case_audits.respond": ("POST", set()),  # only the practitioner, once completed
+    # A service manager's own area; a team manager's own team's summary.
+    "case_audits.report": ("GET", {"qa_officer", "service_manager"}),
+    "case_audits.workbook": ("GET", {"qa_officer", "service_manager"}),
+    "case_audits.summary": ("GET", {"qa_officer", "service_manager", "team_manager"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }
@@ -268,6 +286,7 @@ def records(app, make_user, make_team, make_action):
     db.session.add(log)
     practice = _practice_week(owner, make_user, make_team)
     db.session.add(_council_template())
+    case_audits = _case_audits(owner, auditor)
     db.session.commit()
     # The observation's meeting requests, sent to the development mailbox (files).
     from qaweb.core.notify import OutboxMessage
@@ -302,6 +321,52 @@ def records(app, make_user, make_team, make_action):
         "number": version.number,
         "scope": "all",
         **practice,
+        **case_audits,
+    }
+
+
+def _case_audits(owner, auditor):
+    """A case of ``owner``'s, a staged case list, next month's sample with one case still to
+    allocate, and an allocated audit by ``auditor``."""
+    from qaweb.case_audits.models import ALLOCATED, CaseAudit, CaseFile, CaseImport, CaseSample
+
+    # Months no demo council's sample uses (the fuzz walk loads the demo as well).
+    month = date(2030, 6, 1)
+    case = CaseFile(
+        case_number="W-1",
+        case_type="child in need",
+        team_id=owner.team_id,
+        practitioner_id=owner.id,
+        listed_month=month,
+    )
+    staged = CaseImport(month=month, filename="cases.csv", rows=[])
+    sample = CaseSample(month=month, seed=1, per_team=1)
+    db.session.add_all([case, staged, sample])
+    db.session.flush()
+    line = CaseAudit(
+        sample_id=sample.id,
+        case_id=case.id,
+        month=month,
+        team_id=owner.team_id,
+        practitioner_id=owner.id,
+    )
+    audit = CaseAudit(
+        case_id=case.id,
+        month=date(2030, 5, 1),
+        team_id=owner.team_id,
+        practitioner_id=owner.id,
+        auditor_id=auditor.id,
+        status=ALLOCATED,
+        due_on=date(2030, 6, 1),
+    )
+    db.session.add_all([line, audit])
+    db.session.flush()
+    return {
+        "case_audits:import_id": staged.id,
+        "case_audits:year": 2030,
+        "case_audits:month": 6,
+        "line_id": line.id,
+        "case_audits:audit_id": audit.id,
     }
 
 

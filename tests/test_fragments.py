@@ -131,6 +131,9 @@ def test_every_list_fragment_renders_rows_in_every_state(app, client, demo):
         ("complaints/index.html", "results"): "/complaints/",
         ("complaints/report.html", "results"): "/complaints/report",
         ("thematic/index.html", "results"): "/thematic/",
+        ("case_audits/index.html", "results"): "/case-audits/",
+        ("case_audits/report.html", "results"): "/case-audits/reports",
+        ("case_audits/summary.html", "results"): "/case-audits/summary",
     }
     seen: dict[tuple, str] = {}
     for key, url in lists.items():
@@ -170,6 +173,9 @@ def test_every_list_fragment_renders_rows_in_every_state(app, client, demo):
     actions = seen[("actions/list.html", "results")]
     assert "Overdue" in actions and "Completed" in actions and "Cancelled" in actions
     assert "Deactivated" in seen[("organisation/users.html", "results")]
+    case_audits = seen[("case_audits/index.html", "results")]
+    assert "Overdue" in case_audits and "Completed" in case_audits and "In progress" in case_audits
+    assert "Inadequate" in seen[("case_audits/report.html", "results")]
 
     # With short pages, each list draws its pagination (a macro too) in the fragment.
     app.config["PAGE_SIZE"] = 2
@@ -179,6 +185,7 @@ def test_every_list_fragment_renders_rows_in_every_state(app, client, demo):
         "organisation/users.html",
         "complaints/index.html",
         "thematic/index.html",
+        "case_audits/index.html",
     ):
         url = lists[(key, "results")]
         assert "govuk-pagination" in fragment(client, url + "?page=2"), url

@@ -27,6 +27,9 @@ LISTS = {
     "complaints/index.html": "/complaints/?status=open",
     "complaints/report.html": "/complaints/report",
     "thematic/index.html": "/thematic/",
+    "case_audits/index.html": "/case-audits/?status=",
+    "case_audits/report.html": "/case-audits/reports",
+    "case_audits/summary.html": "/case-audits/summary",
 }
 HX = {"HX-Request": "true"}
 RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}

@@ -101,6 +101,10 @@ BUDGET_FOR = {
     # self-assessment.
     "Complaints annual report": 25,
     "Practice week report workbook": 25,
+    # Completion, grades now and a year before, per team, per question, the Inadequate
+    # tracker (its actions and re-audits): one grouped count each, plus the scale.
+    "Case-file audit report": 25,
+    "Case-file audit workbook": 25,
     # The week page also asks whether the person has anything for "add your week" (one
     # EXISTS), so the feed link is never offered for an empty calendar.
     "Practice week page": 13,

@@ -346,12 +346,23 @@ def reopen(action_id):
     return _confirmed_change(action_id, services.reopen, "reopened")
 
 
-def raise_page(*, source_type, source_id, source_label, back_url, caption, default_owner=None):
+def raise_page(
+    *,
+    source_type,
+    source_id,
+    source_label,
+    back_url,
+    caption,
+    default_owner=None,
+    default_due_on=None,
+):
     """The "Add an action" page any module's record uses: the action goes into the tracker,
-    linked back to the record."""
+    linked back to the record. ``default_due_on`` is the date the form starts with (a
+    module's timescale for its actions), if any."""
     from qaweb.actions.forms import RaiseForm
 
-    form = RaiseForm(owner=str(default_owner.id) if default_owner else "")
+    defaults = {"due_on": default_due_on} if default_due_on else {}
+    form = RaiseForm(owner=str(default_owner.id) if default_owner else "", **defaults)
     form.owner.choices = choices((p.id, p.label) for p in _owners())
     if form.validate_on_submit():
         if (repeat := submissions.repeat_of(db.session, form)) is not None:

@@ -19,6 +19,19 @@ DEFAULTS: dict[str, str] = {
     "complaint_stage2_target_days": "",
     "complaint_reminder_days": "3",
     "action_reminder_days": "3",
+    # Case-file audits (Wokingham's values: QA framework §2; Halton's are in the README).
+    "case_audit_per_team": "2",
+    "case_audit_allocation_day": "1",
+    "case_audit_time_to_complete": "1",
+    "case_audit_completion_unit": "months",
+    "case_audit_days_to_moderate": "14",
+    "case_audit_days_for_actions": "20",
+    "case_audit_auditor_roles": "team_manager;service_manager",
+    "case_audit_exclude_own_team": "yes",
+    "case_audit_exclusion_months": "12",
+    "case_audit_reaudit_months": "1",
+    "case_audit_dip_sample_months": "3",
+    "case_audit_tool": "",
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -49,6 +62,54 @@ LABELS: dict[str, tuple[str, str]] = {
     "action_reminder_days": (
         "Action reminder (days before an action is due)",
         "The action's owner is emailed once",
+    ),
+    "case_audit_per_team": (
+        "Cases sampled per team each month",
+        "Chosen at random, after any rules such as every case of a type",
+    ),
+    "case_audit_allocation_day": (
+        "Day of the month audits are allocated",
+        "Wokingham allocates on the 1st, Halton on the 7th",
+    ),
+    "case_audit_time_to_complete": (
+        "Time to complete an audit",
+        "A number, counted in the unit below",
+    ),
+    "case_audit_completion_unit": (
+        "Counted in",
+        "Calendar months, calendar days or working days",
+    ),
+    "case_audit_days_to_moderate": (
+        "Days to moderate a completed audit",
+        "Calendar days after the audit is completed",
+    ),
+    "case_audit_days_for_actions": (
+        "Working days to complete an audit's actions",
+        "The due date each new action from an audit starts with",
+    ),
+    "case_audit_auditor_roles": (
+        "Roles in the auditor pool",
+        "Separated by semicolons, for example team_manager;service_manager",
+    ),
+    "case_audit_exclude_own_team": (
+        "Auditors never audit their own team's cases",
+        "Yes or No",
+    ),
+    "case_audit_exclusion_months": (
+        "Months before a case can be sampled again",
+        "Cases audited in this many months are left out of the sample",
+    ),
+    "case_audit_reaudit_months": (
+        "Months after an Inadequate audit to re-audit the case",
+        "Halton re-audits one month after",
+    ),
+    "case_audit_dip_sample_months": (
+        "Months after an Inadequate audit to dip sample the case",
+        "Halton dip samples three months after",
+    ),
+    "case_audit_tool": (
+        "Case-file audit tool",
+        "Empty: the case-file audit tool published most recently",
     ),
 }
 #: The name of each setting as people read it (history, pages): never its key.

@@ -248,6 +248,7 @@ def read_table(
     what: str = "file",
     limits: Limits | None = None,
     aliases: dict[str, str] | None = None,
+    refuse_header=None,
 ) -> tuple[set[str], list[tuple[int, dict]]]:
     """The known columns present, and each non-empty row as (row number, {header: value}).
 
@@ -261,6 +262,10 @@ def read_table(
     aliases maps "date received" to it; the keys of ``headers`` must then be header keys
     themselves. Two columns that mean the same header are refused (which one holds the data
     would be a guess).
+
+    ``refuse_header`` (a header as the
+    file spells it -> a message, or None) refuses the whole file for a column it must not
+    hold (a child's name in a case list, say), before any row is read.
     """
 
     def heading_key(heading) -> str:
@@ -299,6 +304,11 @@ def read_table(
                 header = [heading_key(h) for h in raw[: last + 1]]
                 if aliases is not None:
                     _refuse_repeated(header, raw, headers)
+                if refuse_header is not None:
+                    for title in raw[: last + 1]:
+                        message = refuse_header(cell_text(title))
+                        if message:
+                            raise SpreadsheetError(message)
                 missing = [headers[h] for h in required if h not in header]
                 if missing:
                     raise SpreadsheetError(

@@ -45,6 +45,12 @@ NAVIGATION: list[NavItem] = [
         prefix="/supervision",
     ),
     NavItem(
+        "Case-file audits",
+        "case_audits.index",
+        (TEAM_MANAGER, SERVICE_MANAGER, QA_OFFICER),
+        prefix="/case-audits",
+    ),
+    NavItem(
         "Practice weeks",
         "practice_week.index",
         prefix="/practice-weeks",

@@ -16,7 +16,7 @@ from qaweb.core import permissions as p
 from qaweb.core.db import utcnow
 from qaweb.core.settings import set_setting
 from qaweb.core.timefmt import today_london
-from qaweb.demo import practice_weeks
+from qaweb.demo import case_audits, practice_weeks
 from qaweb.demo import scale as scale_data
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
@@ -315,17 +315,21 @@ def build(scale: int = 1) -> dict[str, int]:
         team_manager_id=demo_ids["team.manager"] + offset,
     )
     db.session.commit()
-    grown = scale_data.grow(
-        scale_data.Council(
-            rng=random.Random(2026 * scale),
-            scale=scale,
-            today=today,
-            now=now,
-            people=people,
-            teams=teams,
-            qa_officer_id=qa_officer_id,
-        )
+    council = scale_data.Council(
+        rng=random.Random(2026 * scale),
+        scale=scale,
+        today=today,
+        now=now,
+        people=people,
+        teams=teams,
+        qa_officer_id=qa_officer_id,
     )
+    case_audit_counts = case_audits.build(
+        council, {key: value + offset for key, value in demo_ids.items()}
+    )
+    db.session.commit()
+    council.counts = {}
+    grown = scale_data.grow(council)
     # Rows inserted with explicit ids (staff, and the history above) leave PostgreSQL's
     # sequences behind: move them on so the next record saved gets a free id.
     scale_data.sync_sequences()
@@ -341,6 +345,7 @@ def build(scale: int = 1) -> dict[str, int]:
         "staff": len(people),
         "actions": len(action_rows),
     }
+    counts.update(case_audit_counts)
     for name, added in grown.items():
         counts[name] = counts.get(name, 0) + added
     from qaweb.tools.models import Answer

@@ -223,3 +223,30 @@ def tools() -> list[Tool]:
 
 def starter_files(council: str) -> list[Path]:
     return sorted((STARTER / council).glob("*.yaml"))
+
+
+def current_version(kind: str, key: str = "") -> ToolVersion | None:
+    """The tool version new records of ``kind`` are made with (the one rule for it).
+
+    When ``key`` names a tool of that kind (a council's setting, as several councils' tools
+    may be loaded), that tool's newest published version; otherwise the version published
+    most recently among all tools of that kind (the tool the council last put into use).
+    None when no tool of that kind has a published version. Never chosen by id or name.
+    """
+    found = [
+        v
+        for v in db.session.scalars(
+            select(ToolVersion)
+            .join(Tool, Tool.id == ToolVersion.tool_id)
+            .where(Tool.kind == kind, ToolVersion.status == PUBLISHED)
+        )
+    ]
+    if key:
+        chosen = [v for v in found if v.tool.key == key]
+        if chosen:
+            return max(chosen, key=lambda v: v.number)
+    return max(
+        found,
+        key=lambda v: (v.published_at or v.created_at, v.number),
+        default=None,
+    )

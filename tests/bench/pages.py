@@ -178,6 +178,31 @@ def supervision_targets(ctx: Context) -> list[Target]:
     ]
 
 
+def case_audit_targets(ctx: Context) -> list[Target]:
+    return [
+        *list_page("Case-file audits", "/case-audits/", "qa.officer", f"team={ctx.team_id}"),
+        Target("Case-file audit report", "report", "/case-audits/reports", "qa.officer"),
+        Target(
+            "Case-file audit team summary",
+            "report",
+            f"/case-audits/summary?team={ctx.team_id}",
+            "qa.officer",
+        ),
+        Target("Case-file audit sample", "report", _this_month_sample(), "qa.officer"),
+        Target(
+            "Case-file audit workbook", "export", "/case-audits/reports/workbook.xlsx", "qa.officer"
+        ),
+        Target("My work (team manager)", "mywork", "/", "team.manager"),
+    ]
+
+
+def _this_month_sample() -> str:
+    from qaweb.core.timefmt import today_london
+
+    today = today_london()
+    return f"/case-audits/months/{today.year}/{today.month}"
+
+
 def thematic_targets(ctx: Context) -> list[Target]:
     return [
         *list_page("Thematic audits", "/thematic/", "qa.officer", "status=closed", deep=False),
@@ -270,6 +295,7 @@ MODULES = [
     notifications_targets,
     tools_targets,
     supervision_targets,
+    case_audit_targets,
     thematic_targets,
     complaints_targets,
     observation_targets,
@@ -288,6 +314,8 @@ LOAD_PAGES = [
     ("qa.officer", "/supervision/"),
     ("qa.officer", "/supervision/coverage"),
     ("qa.officer", "/thematic/"),
+    ("qa.officer", "/case-audits/"),
+    ("qa.officer", "/case-audits/reports"),
     ("complaints", "/complaints/"),
     ("complaints", "/complaints/?status=all&page=5"),
     ("complaints", "/complaints/compliments"),

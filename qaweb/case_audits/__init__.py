@@ -1,0 +1,1 @@
+"""Case-file audits: the monthly reflective-practice audit programme."""
