@@ -905,25 +905,27 @@ def test_the_workbook_reads_back_with_the_reports_figures(client, council, grade
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
     assert book.sheetnames == [
+        "About",
+        "Summary",
         "Completion",
         "Grades",
+        "Grades %",
         "Grades per team",
         "Grades per question",
         "Inadequate tracker",
         "Outstanding practice",
-        "Summary",
     ]
     completion = [list(r) for r in book["Completion"].iter_rows(values_only=True)]
     label = services.month_label(THIS_MONTH)
     assert completion[1:] == [[label, "North", 3, 3, 0, 100], [label, "South", 3, 2, 1, 67]]
     grades_sheet = [list(r) for r in book["Grades"].iter_rows(values_only=True)]
-    assert grades_sheet[1:] == [
-        ["Outstanding", 1, 0, 20, 0],
-        ["Good", 2, 2, 40, 67],
-        ["Requires improvement", 1, 1, 20, 33],
-        ["Inadequate", 1, 0, 20, 0],
-    ]
-    assert len(book["Grades"]._charts) == 1, "a native Excel chart of the grades"
+    assert grades_sheet[0][1:] == ["Outstanding", "Good", "Requires improvement", "Inadequate"]
+    assert [row[1:] for row in grades_sheet[1:3]] == [[1, 2, 1, 1], [0, 2, 1, 0]]
+    shares = [list(r) for r in book["Grades %"].iter_rows(values_only=True)]
+    assert [row[1:] for row in shares[1:3]] == [[20, 40, 20, 20], [0, 67, 33, 0]]
+    (chart,) = book["Grades"]._charts  # a native Excel chart of the grades
+    fills = [s.spPr.solidFill.srgbClr for s in chart.series]
+    assert fills == ["00703C", "28A197", "FFDD00", "D4351C"]  # the scale's colours, best first
     tracker = [list(r) for r in book["Inadequate tracker"].iter_rows(values_only=True)]
     assert tracker[1][1:3] == ["N3", "North"]
     shared = [list(r) for r in book["Outstanding practice"].iter_rows(values_only=True)]

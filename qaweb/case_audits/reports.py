@@ -20,6 +20,7 @@ from qaweb.case_audits.models import (
 )
 from qaweb.case_audits.services import add_months, month_label
 from qaweb.core import grading
+from qaweb.core.grading import CHART_COLOURS
 from qaweb.core.excel import BarChart, Column, Sheet
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team
@@ -342,6 +343,11 @@ COMPLETION_COLUMNS = [
 ]
 
 
+def chart_colours_for(rows: list[dict]) -> list[str]:
+    """The chart fill (``#RRGGBB``) of each grade row of ``grades``, in the scale's order."""
+    return [CHART_COLOURS.get(r["colour"], CHART_COLOURS["grey"]) for r in rows]
+
+
 def workbook_parts(period: Period, today: date, area_id: int | None = None):
     """(columns, rows, sheets, summary) for ``send_workbook``: completion per month and team,
     grades beside the year before (with a native bar chart), grades per team, per section,
@@ -352,18 +358,26 @@ def workbook_parts(period: Period, today: date, area_id: int | None = None):
     sheets = [
         Sheet(
             "Grades",
+            [Column("Period", 40)] + [Column(label, 14, "number") for label in levels],
             [
-                Column("Grade", 24),
-                Column(period.label[:40], 14, "number"),
-                Column(period.year_before().label[:40], 14, "number"),
-                Column("This period %", 14, "number"),
-                Column("Year before %", 14, "number"),
+                (period.label, *[g["count"] for g in now]),
+                (period.year_before().label, *[b["count"] for b in before]),
             ],
+            # One series per grade in the scale's own colours and order; both periods plotted.
+            chart=BarChart(
+                "Overall grades beside the year before",
+                value_title="Audits",
+                category_title="Period",
+                colours=chart_colours_for(now),
+            ),
+        ),
+        Sheet(
+            "Grades %",
+            [Column("Period", 40)] + [Column(f"{label} %", 14, "number") for label in levels],
             [
-                (g["label"], g["count"], b["count"], g["percent"], b["percent"])
-                for g, b in zip(now, before, strict=True)
+                (period.label, *[g["percent"] for g in now]),
+                (period.year_before().label, *[b["percent"] for b in before]),
             ],
-            chart=BarChart("Overall grades beside the year before", series=2),
         ),
         Sheet(
             "Grades per team",

@@ -27,7 +27,7 @@ from qaweb.case_audits.models import (
     CaseSample,
 )
 from qaweb.core import spreadsheets
-from qaweb.core.excel import send_workbook
+from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import render
@@ -642,6 +642,7 @@ def workbook():
         rows,
         summary=summary,
         sheets=sheets,
+        about=About("Case-file audits", period=period.label, filters=form.labels()),
     )
 
 

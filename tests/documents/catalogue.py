@@ -48,6 +48,7 @@ ENDPOINTS = {
     "complaints.import_template",
     "organisation.import_template",
     "notifications.outbox_export",
+    "case_audits.workbook",
     "practice_week.person_calendar",
     "practice_week.records_export",
     "practice_week.report_workbook",
@@ -208,11 +209,18 @@ DOCUMENTS = [
         (1, 7),  # seen: 5
     ),
     Document(
+        "case-file-audits",
+        "qa.officer",
+        lambda ids: "/case-audits/reports/workbook.xlsx",
+        "xlsx",
+        (1, 20),  # seen: 15
+    ),
+    Document(
         "email-outbox",
         "admin",
         lambda ids: "/admin/outbox/export.xlsx",
         "xlsx",
-        (1, 60),
+        (1, 15),  # seen: 11
     ),
     Document(
         "staff",
