@@ -20,8 +20,8 @@ from qaweb.case_audits.models import (
 )
 from qaweb.case_audits.services import add_months, month_label
 from qaweb.core import grading
-from qaweb.core.grading import CHART_COLOURS
 from qaweb.core.excel import BarChart, Column, Sheet
+from qaweb.core.grading import CHART_COLOURS
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team
 
