@@ -6,7 +6,6 @@ year's; Bedford reports per team per month; Shropshire tracks Inadequate audits)
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import and_, case, func, select
 
@@ -22,6 +21,7 @@ from qaweb.case_audits.services import add_months, month_label
 from qaweb.core import grading
 from qaweb.core.excel import BarChart, Column, Sheet
 from qaweb.core.grading import CHART_COLOURS
+from qaweb.core.percentages import percent as rounded_percent
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team
 
@@ -38,10 +38,9 @@ def _scale():
 
 
 def percent(part: int, whole: int) -> int:
-    """``part`` of ``whole`` as a whole percentage, halves rounded up (2.5 -> 3), 0 of 0 is 0."""
-    if not whole:
-        return 0
-    return int((Decimal(100 * part) / Decimal(whole)).quantize(Decimal(1), ROUND_HALF_UP))
+    """``part`` of ``whole`` as a whole percentage rounded half up (``core.percentages``);
+    0 of 0 is shown as 0 in these tables."""
+    return rounded_percent(part, whole) or 0
 
 
 @dataclass(frozen=True)
