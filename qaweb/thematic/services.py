@@ -7,6 +7,7 @@ from datetime import date
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
+from qaweb.core import signoff
 from qaweb.core.db import utcnow
 from qaweb.core.permissions import (
     ADMIN,
@@ -130,31 +131,26 @@ def submit(audit: ThematicAudit, by) -> TermsVersion:
     if missing:
         raise ThematicError("Before submitting, add " + ", ".join(missing) + ".")
     version = TermsVersion(
-        audit=audit,
-        number=len(audit.versions) + 1,
-        terms=dict(audit.terms),
-        submitted_at=utcnow(),
-        submitted_by_id=by.id,
-        decision="pending",
+        audit=audit, number=signoff.next_number(audit.versions), terms=dict(audit.terms)
     )
     db.session.add(version)
+    signoff.stamp_submitted(version, by)
     audit.status = SUBMITTED
     db.session.flush()
     return version
 
 
 def decide(audit: ThematicAudit, by, approve: bool, comments: str) -> None:
-    version = audit.pending_version
-    if audit.status != SUBMITTED or version is None:
-        raise ThematicError("There are no terms of reference waiting for the QA Board.")
-    if not approve and not comments.strip():
-        raise ThematicError("Say what needs to change when returning the terms.")
-    if version.submitted_by_id == by.id:
-        raise ThematicError("Someone else on the QA Board must decide on terms you submitted.")
-    version.decision = APPROVED if approve else "returned"
-    version.decided_at = utcnow()
-    version.decided_by_id = by.id
-    version.comments = comments.strip()
+    """Approve the terms waiting for the QA Board, or return them with comments (the shared
+    sign-off rules, core/signoff.py); approved terms let the audit start, returned ones go
+    back to draft."""
+    waiting = "There are no terms of reference waiting for the QA Board."
+    if audit.status != SUBMITTED:
+        raise ThematicError(waiting)
+    try:
+        signoff.decide(audit.pending_version, by, approve, comments, what="terms", waiting=waiting)
+    except signoff.SignoffError as error:
+        raise ThematicError(str(error)) from error
     audit.status = APPROVED if approve else DRAFT
 
 
