@@ -1,7 +1,7 @@
 """Councils' years: April to March unless a setting says otherwise."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 
 def year_for(day: date, start_month: int = 4) -> int:
@@ -64,6 +64,14 @@ class Period:
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
+
+    def instants(self) -> tuple[datetime, datetime]:
+        """The first and last instants of the period's London days, for timestamp columns."""
+        from qaweb.core.timefmt import LONDON
+
+        first = datetime.combine(self.start, time.min, LONDON)
+        last = datetime.combine(self.end + timedelta(days=1), time.min, LONDON)
+        return first, last - timedelta(microseconds=1)
 
 
 def _add_months(day: date, months: int) -> date:

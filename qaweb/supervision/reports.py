@@ -8,7 +8,9 @@ from qaweb.actions.models import STATUSES as ACTION_STATUSES
 from qaweb.actions.models import Action
 from qaweb.core import grading
 from qaweb.core.excel import BarChart, Column, Sheet
+from qaweb.core.summaries import Count, area_in, overall_grades
 from qaweb.core.timefmt import today_london
+from qaweb.core.years import Period
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.supervision import services
@@ -281,3 +283,65 @@ def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
         [(t["supervisor"], t["strengths"], t["development"]) for t in themes(year, area_id)],
     )
     return [grade_sheet, theme_sheet, action_sheet]
+
+
+@dataclass(frozen=True)
+class SupervisionSummary:
+    """Supervision audits in a period: ``due`` (due in the period, not cancelled), of them
+    ``completed`` and ``overdue`` (open and past due today), ``completed_in_period``
+    (finished in the period whatever their due date) and the ``grades`` of those (overall
+    grade, best first)."""
+
+    due: int
+    completed: int
+    overdue: int
+    completed_in_period: int
+    grades: tuple[Count, ...]
+
+
+def summary(period: Period, area_id: int | None = None) -> SupervisionSummary:
+    """Supervision-audit figures for ``period`` and one service area (None: the council):
+    two grouped queries and the grade count. Coverage is the share of audits due that were
+    completed (seed 000, Supervision audits: every supervisor audited each year)."""
+    today = today_london()
+    first, last = period.instants()
+    in_area = area_in(SupervisionAudit.team_id, area_id)
+    due, completed, overdue = db.session.execute(
+        select(
+            func.count(),
+            func.count(case((SupervisionAudit.status == COMPLETED, 1))),
+            func.count(
+                case(
+                    (
+                        SupervisionAudit.status.in_(OPEN_STATUSES)
+                        & (SupervisionAudit.due_on < today),
+                        1,
+                    )
+                )
+            ),
+        ).where(
+            SupervisionAudit.due_on.between(period.start, period.end),
+            SupervisionAudit.status != CANCELLED,
+            in_area,
+        )
+    ).one()
+    finished = select(SupervisionAudit.response_id).where(
+        SupervisionAudit.status == COMPLETED,
+        SupervisionAudit.completed_at.between(first, last),
+        SupervisionAudit.response_id.is_not(None),
+        in_area,
+    )
+    in_period = db.session.scalar(
+        select(func.count()).where(
+            SupervisionAudit.status == COMPLETED,
+            SupervisionAudit.completed_at.between(first, last),
+            in_area,
+        )
+    )
+    return SupervisionSummary(
+        due=due,
+        completed=completed,
+        overdue=overdue,
+        completed_in_period=in_period or 0,
+        grades=overall_grades(tool_reports.grade_distribution(finished)),
+    )
