@@ -182,6 +182,16 @@ EXPECTED = {
     "practice_week.book": ("POST", EVERYONE),
     "practice_week.leave": ("POST", EVERYONE),
     "practice_week.session_invite": ("GET", EVERYONE),
+    # The QA report: the QA team writes it, the Board signs it off; a service manager reads
+    # their own area's (the walk's report is the whole council's).
+    "qa_report.index": ("GET", {"qa_officer", "qa_board", "service_manager"}),
+    "qa_report.start": ("POST", {"qa_officer"}),
+    "qa_report.report": ("GET", {"qa_officer", "qa_board"}),
+    "qa_report.analysis": ("GET", {"qa_officer"}),
+    "qa_report.submit": ("POST", {"qa_officer"}),
+    "qa_report.decision": ("GET", {"qa_board"}),
+    "qa_report.docx": ("GET", {"qa_officer", "qa_board"}),
+    "qa_report.workbook": ("GET", {"qa_officer", "qa_board"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }
@@ -256,6 +266,7 @@ def records(app, make_user, make_team, make_action):
     db.session.add(log)
     practice = _practice_week(owner, make_user, make_team)
     db.session.add(_council_template())
+    qa_report = _qa_report()
     db.session.commit()
     return {
         "action_id": action.id,
@@ -276,8 +287,30 @@ def records(app, make_user, make_team, make_action):
         "complaints:kind": "complaints",
         "number": version.number,
         "scope": "all",
+        "report_id": qa_report.id,
+        "key": "supervision",
         **practice,
     }
+
+
+def _qa_report():
+    """The whole council's QA report for a quarter, with the QA Board."""
+    from qaweb.qa_report.models import QAReport, QAReportVersion
+
+    report = QAReport(
+        start_on=date(2026, 7, 1),
+        end_on=date(2026, 9, 30),
+        status="submitted",
+        narrative={"actions": {"learned": "Fewer overdue"}},
+    )
+    db.session.add(report)
+    db.session.flush()
+    db.session.add(
+        QAReportVersion(
+            report_id=report.id, number=1, narrative=report.narrative, submitted_at=utcnow()
+        )
+    )
+    return report
 
 
 def _council_template():

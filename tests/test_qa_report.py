@@ -93,12 +93,15 @@ def world(app, make_area, make_team, make_user):
                 due_on=due,
                 status=status,
                 completed_at=at(completed_on) if completed_on else None,
+                reflective_on=completed_on,
                 response_id=graded(level) if level else None,
             )
         )
 
-    # Supervision. Q2 council: due 3 (S1-S3), completed 2 (67%), overdue 1, completed in
-    # the quarter 2, Good or better 1 of 2 (50%). Children in Need: due 2, completed 1.
+    # Supervision, audit year 2026. Q2 council: planned 4 (all but S4), completed by the end
+    # of September 3 (S1, S3, S5: 75%), overdue 1 (S2), completed in the quarter 2 (S1,
+    # S3), Good or better 1 of 2 (50%). Q1: completed by June 1 (S5: 25%). Children in
+    # Need: planned 3, completed by September 2 (67%).
     sup(brambles, date(2026, 8, 10), "completed", date(2026, 8, 5), good)  # S1
     sup(brambles, date(2026, 9, 1), "planned")  # S2, overdue now
     sup(conifers, date(2026, 7, 20), "completed", date(2026, 7, 15), ri)  # S3
@@ -249,10 +252,10 @@ def rows(section):
 def test_each_section_is_counted_across_the_modules(world):
     built = by_key(sections.build(Q2, None))
     sup = rows(built["supervision"])
-    assert sup["Audits due"] == (3, 1, 0)
-    assert sup["Completed (of those due)"] == (2, 1, 0)
-    assert sup["Coverage"] == (67, 100, None)  # 2 of 3 is 66.7, rounded half up
-    assert sup["Overdue (of those due)"] == (1, 0, 0)
+    assert sup["Audits planned in the audit year"] == (4, 4, 0)
+    assert sup["Completed by the end of the period"] == (3, 1, 0)
+    assert sup["Coverage, year to date"] == (75, 25, None)
+    assert sup["Overdue now"] == (1, 1, 0)
     assert sup["Completed in the period"] == (2, 1, 0)
     assert sup["Graded Good or better"] == (50, 100, None)
     pw = rows(built["practice_week"])
@@ -303,8 +306,8 @@ def test_each_section_is_counted_across_the_modules(world):
 
 def test_one_service_area_counts_only_its_own(world):
     built = by_key(sections.build(Q2, world["cin"].id))
-    assert rows(built["supervision"])["Audits due"][0] == 2
-    assert rows(built["supervision"])["Coverage"][0] == 50
+    assert rows(built["supervision"])["Audits planned in the audit year"][0] == 3
+    assert rows(built["supervision"])["Coverage, year to date"][0] == 67  # 2 of 3, half up
     assert rows(built["practice_week"])["Observations planned (target)"][0] == 2
     assert rows(built["complaints"])["Complaints received"][0] == 1
     assert rows(built["complaints"])["Compliments received"][0] == 1
@@ -315,7 +318,7 @@ def test_twelve_months_compare_with_the_twelve_before(world):
     year = months_from(date(2026, 4, 1), 12)
     assert year.previous() == months_from(date(2025, 4, 1), 12)
     sup = rows(by_key(sections.build(year, None))["supervision"])
-    assert sup["Audits due"] == (4, 0, 0)
+    assert sup["Audits planned in the audit year"] == (4, 0, 0)
 
 
 def test_a_module_with_nothing_says_so_and_case_file_audits_are_not_in_qaweb(client, world):
@@ -466,14 +469,21 @@ def test_the_board_paper_and_workbook_read_back(client, world):
     assert "Families waited for call-backs." in text
     footer = section.footer.paragraphs[0]._p.xml
     assert "PAGE" in footer and "NUMPAGES" in footer
-    supervision = next(t for t in paper.tables if t.rows[1].cells[0].text == "Audits due")
-    assert [c.text for c in supervision.rows[3].cells] == ["Coverage", "67%", "100%", "–"]
+    supervision = next(
+        t for t in paper.tables if t.rows[1].cells[0].text == "Audits planned in the audit year"
+    )
+    assert [c.text for c in supervision.rows[3].cells] == [
+        "Coverage, year to date",
+        "75%",
+        "25%",
+        "–",
+    ]
     assert len(paper.inline_shapes) >= 4  # a chart for each section with figures to draw
     response = client.get(f"/qa-report/{report.id}.xlsx")
     book = load_workbook(io.BytesIO(response.data))
     sheet = book["Figures"]
     found = {(r[0], r[1]): r[2:] for r in sheet.iter_rows(min_row=2, values_only=True)}
-    assert found[("Supervision audits", "Coverage (%)")] == (67, 100, None)
+    assert found[("Supervision audits", "Coverage, year to date (%)")] == (75, 25, None)
     assert found[("Complaints and compliments", "Compliments received")] == (2, 0, 0)
     assert "Learning themes" in book.sheetnames
     assert book["Learning themes"]._charts  # a native chart
@@ -483,12 +493,18 @@ def test_the_board_paper_and_workbook_read_back(client, world):
 def test_who_may_see_write_and_decide(client, world):
     council = _start(client, world)
     area = _start(client, world, world["eh"].id)
+    own = _start(client, world, world["cin"].id)
     client.post("/sign-out")
     sign_in(client, world["sm"])  # Children in Need's service manager
+    assert client.get(f"/qa-report/{own.id}").status_code == 200
+    assert client.get(f"/qa-report/{own.id}.xlsx").status_code == 200
+    assert client.get(f"/qa-report/{own.id}/sections/actions").status_code == 403
     assert client.get(f"/qa-report/{council.id}").status_code == 403
     assert client.get(f"/qa-report/{area.id}").status_code == 403
     page = client.get("/qa-report/?start=2026-07&length=quarter&area=" + str(world["eh"].id))
-    text = page.get_data(as_text=True)
+    # Another area asked for: their own area's report is opened instead.
+    assert page.headers["Location"].endswith(f"/qa-report/{own.id}")
+    text = client.get("/qa-report/?start=2026-04&length=quarter").get_data(as_text=True)
     assert "Children in Need" in text and "Start writing the report" not in text
     assert client.post("/qa-report/start", data={"start": "2026-07"}).status_code == 403
     client.post("/sign-out")

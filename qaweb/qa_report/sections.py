@@ -89,10 +89,10 @@ def supervision(period: Period, area_id: int | None) -> Figures:
     s = summary(period, area_id)
     return Figures(
         rows=(
-            Row("Audits due", s.due),
-            Row("Completed (of those due)", s.completed),
-            Row("Coverage", percent(s.completed, s.due), "%"),
-            Row("Overdue (of those due)", s.overdue),
+            Row("Audits planned in the audit year", s.planned),
+            Row("Completed by the end of the period", s.completed_by_end),
+            Row("Coverage, year to date", percent(s.completed_by_end, s.planned), "%"),
+            Row("Overdue now", s.overdue),
             Row("Completed in the period", s.completed_in_period),
             Row("Graded Good or better", _good_or_better(s.grades), "%"),
         ),

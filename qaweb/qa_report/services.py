@@ -62,7 +62,8 @@ def area_for(user, wanted: int | None) -> int | None:
 def can_view(user, report: QAReport | None = None) -> bool:
     if report is None or chooses_area(user):
         return can_view_reports(user)
-    return has_any_role(user, SERVICE_MANAGER) and report.service_area_id == _own_area(user)
+    own = _own_area(user)
+    return has_any_role(user, SERVICE_MANAGER) and own is not None and report.service_area_id == own
 
 
 def can_write(user, report: QAReport | None = None) -> bool:

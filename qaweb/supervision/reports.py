@@ -287,29 +287,34 @@ def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
 
 @dataclass(frozen=True)
 class SupervisionSummary:
-    """Supervision audits in a period: ``due`` (due in the period, not cancelled), of them
-    ``completed`` and ``overdue`` (open and past due today), ``completed_in_period``
-    (finished in the period whatever their due date) and the ``grades`` of those (overall
-    grade, best first)."""
+    """Supervision audits seen from a period: the audit ``year`` the period ends in; that
+    year's audits ``planned`` (not cancelled), of them ``completed_by_end`` (reflective
+    session held by the period's end) and ``overdue`` (open and past due today);
+    ``completed_in_period`` (reflective session held in the period) and the overall
+    ``grades`` of those, best first."""
 
-    due: int
-    completed: int
+    year: int
+    planned: int
+    completed_by_end: int
     overdue: int
     completed_in_period: int
     grades: tuple[Count, ...]
 
 
 def summary(period: Period, area_id: int | None = None) -> SupervisionSummary:
-    """Supervision-audit figures for ``period`` and one service area (None: the council):
-    two grouped queries and the grade count. Coverage is the share of audits due that were
-    completed (seed 000, Supervision audits: every supervisor audited each year)."""
+    """Supervision-audit figures for ``period`` and one service area (None: the council).
+    Audits run over an audit year (seed 000, Supervision audits: every supervisor audited
+    each year), so coverage is the year to date: the audits of the year the period ends in
+    completed by its end. An audit counts as completed on the day of its reflective session,
+    the last step. Two grouped queries and the grade count."""
     today = today_london()
-    first, last = period.instants()
+    year = services.year_for(period.end)
     in_area = area_in(SupervisionAudit.team_id, area_id)
-    due, completed, overdue = db.session.execute(
+    held = SupervisionAudit.status == COMPLETED
+    planned, completed, overdue = db.session.execute(
         select(
             func.count(),
-            func.count(case((SupervisionAudit.status == COMPLETED, 1))),
+            func.count(case((held & (SupervisionAudit.reflective_on <= period.end), 1))),
             func.count(
                 case(
                     (
@@ -319,29 +324,21 @@ def summary(period: Period, area_id: int | None = None) -> SupervisionSummary:
                     )
                 )
             ),
-        ).where(
-            SupervisionAudit.due_on.between(period.start, period.end),
-            SupervisionAudit.status != CANCELLED,
-            in_area,
-        )
+        ).where(SupervisionAudit.year == year, SupervisionAudit.status != CANCELLED, in_area)
     ).one()
-    finished = select(SupervisionAudit.response_id).where(
-        SupervisionAudit.status == COMPLETED,
-        SupervisionAudit.completed_at.between(first, last),
-        SupervisionAudit.response_id.is_not(None),
+    in_period = (
+        held,
+        SupervisionAudit.reflective_on.between(period.start, period.end),
         in_area,
     )
-    in_period = db.session.scalar(
-        select(func.count()).where(
-            SupervisionAudit.status == COMPLETED,
-            SupervisionAudit.completed_at.between(first, last),
-            in_area,
-        )
+    finished = select(SupervisionAudit.response_id).where(
+        *in_period, SupervisionAudit.response_id.is_not(None)
     )
     return SupervisionSummary(
-        due=due,
-        completed=completed,
+        year=year,
+        planned=planned,
+        completed_by_end=completed,
         overdue=overdue,
-        completed_in_period=in_period or 0,
+        completed_in_period=db.session.scalar(select(func.count()).where(*in_period)) or 0,
         grades=overall_grades(tool_reports.grade_distribution(finished)),
     )
