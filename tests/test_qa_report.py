@@ -433,6 +433,9 @@ def test_analysis_is_written_submitted_returned_and_signed_off_with_versions(cli
     assert [(v.number, v.decision) for v in report.versions] == [(1, "returned"), (2, "approved")]
     assert report.versions[0].narrative["supervision"]["learned"] == "Coverage fell to two thirds."
     assert report.versions[1].narrative["supervision"]["learned"] == "Two teams lost managers."
+    page = client.get(url).get_data(as_text=True)
+    assert "The analysis as version 1 was submitted" in page
+    assert "Coverage fell to two thirds." in page and "Say why coverage fell." in page
 
 
 def test_the_submitter_on_the_board_cannot_sign_off_their_own_report(world):

@@ -56,6 +56,13 @@ class Period:
                 return f"{quarter_label(year, quarter)} ({year}-{str(year + 1)[2:]})"
         return f"{self.start:%B %Y} to {self.end:%B %Y}"
 
+    @property
+    def short_label(self) -> str:
+        """For a table's column: "Jul to Sep 2026", "Apr 2026 to Mar 2027"."""
+        if self.start.year == self.end.year:
+            return f"{self.start:%b} to {self.end:%b %Y}"
+        return f"{self.start:%b %Y} to {self.end:%b %Y}"
+
     def previous(self) -> "Period":
         return months_from(_add_months(self.start, -self.months), self.months)
 

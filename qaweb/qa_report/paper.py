@@ -18,7 +18,7 @@ def _value(value, suffix: str) -> str:
 
 def heads(report: QAReport) -> tuple[str, str, str]:
     period = report.period
-    return (period.label, period.previous().label, period.year_before().label)
+    return (period.short_label, period.previous().short_label, period.year_before().short_label)
 
 
 def chart_png(title: str, counts) -> bytes | None:

@@ -79,8 +79,9 @@ def _page(report, period, area_id):
         if area
         else ("All service areas" if area_id is None else "No service area"),
         sections=sections.build(period, area_id),
-        heads=(period.label, period.previous().label, period.year_before().label),
+        heads=(period.short_label, period.previous().short_label, period.year_before().short_label),
         parts=PARTS,
+        titles=sections.TITLES,
         can_write=report is not None
         and services.can_write(current_user, report)
         and report.status == "draft",
