@@ -336,7 +336,9 @@ def test_a_module_can_provide_the_case_file_audit_section(world):
     try:
         sections.provide(
             "case_audits",
-            lambda period, area: sections.Figures(rows=(sections.Row("Audits completed", 7),)),
+            lambda period, area, details: sections.Figures(
+                rows=(sections.Row("Audits completed", 7),)
+            ),
         )
         built = by_key(sections.build(Q2, None))
         assert rows(built["case_audits"])["Audits completed"] == (7, 7, 7)

@@ -649,16 +649,19 @@ class ComplaintsSummary:
     learning: tuple[str, ...]
 
 
-def summary(period: years.Period, area_id: int | None = None) -> ComplaintsSummary:
+def summary(
+    period: years.Period, area_id: int | None = None, learning: bool = True
+) -> ComplaintsSummary:
     """Headline complaints and compliments figures for ``period`` and one service area
     (None: the council): one grouped query for the counts, one for the categories, one for
-    the compliments and two for the learning (Children Act 1989 Representations Procedure
+    the compliments and two for the learning (left empty with ``learning=False``, for a
+    period a report only compares with) (Children Act 1989 Representations Procedure
     (England) Regulations 2006, the annual report's headline figures)."""
     from qaweb.complaints.annual import _learning
 
     in_area = _area_condition(Complaint.service_area_id, area_id)
     closed = Complaint.closed_on.between(period.start, period.end)
-    received, closed_count, learning, practice, policy = db.session.execute(
+    received, closed_count, learned, practice, policy = db.session.execute(
         select(
             func.count().filter(Complaint.received_on.between(period.start, period.end)),
             func.count().filter(closed),
@@ -684,10 +687,10 @@ def summary(period: years.Period, area_id: int | None = None) -> ComplaintsSumma
     return ComplaintsSummary(
         received=received,
         closed=closed_count,
-        with_learning=learning,
+        with_learning=learned,
         practice_change=practice,
         policy_change=policy,
         compliments=compliments or 0,
         categories=tuple(Count(name, n) for name, n in categories),
-        learning=tuple(_learning(period.start, period.end, area_id)),
+        learning=tuple(_learning(period.start, period.end, area_id)) if learning else (),
     )

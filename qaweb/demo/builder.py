@@ -482,9 +482,9 @@ def _qa_report(today, qa_officer_id) -> None:
         report,
         "supervision",
         {
-            "learned": "Most supervisors due an audit had one, and reflective sessions were "
-            "held within a month. Case direction is recorded well; the child's lived "
-            "experience is recorded less often.",
+            "learned": "Coverage for the year is behind plan: most audits are booked for the "
+            "second half of the year. The audits completed find case direction recorded "
+            "well and the child's lived experience recorded less often.",
             "so_what": "Where supervision does not ask what life is like for the child, plans "
             "drift towards tasks for adults.",
             "next": "Team managers add a prompt on the child's day to the supervision template; "

@@ -24,8 +24,8 @@ def heads(report: QAReport) -> tuple[str, str, str]:
 def chart_png(title: str, counts) -> bytes | None:
     """A horizontal bar chart of (label, count) as a PNG, or None when there is nothing to
     draw. matplotlib's object interface (no pyplot), so it is safe in a web worker."""
-    counts = [c for c in counts if c.count]
-    if not counts:
+    counts = list(counts)
+    if not any(c.count for c in counts):
         return None
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -56,10 +56,7 @@ def docx_bytes(report: QAReport, sections: list[SectionReport], downloaded_by: s
     purpose = FOR_DECISION if report.status == SUBMITTED else FOR_INFORMATION
     version = report.versions[-1].number if report.versions else None
     word.status_line(
-        purpose,
-        report.reference,
-        report.status_label,
-        f"version {version}" if version else "draft",
+        purpose, report.reference, report.status_label, f"version {version}" if version else ""
     )
     word.paragraph(f"Service area: {report.scope_label}")
     word.paragraph(

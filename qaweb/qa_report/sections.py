@@ -62,12 +62,14 @@ SECTIONS = (
 TITLES = {s.key: s.title for s in SECTIONS}
 THEMES = "themes"
 
-_providers: dict[str, Callable[[Period, int | None], Figures]] = {}
+_providers: dict[str, Callable[..., Figures]] = {}
 
 
-def provide(key: str, provider: Callable[[Period, int | None], Figures]) -> None:
-    """Register ``provider(period, area_id) -> Figures`` for section ``key`` (a module
-    calls this from its hooks; case-file audits will)."""
+def provide(key: str, provider: Callable[..., Figures]) -> None:
+    """Register ``provider(period, area_id, details) -> Figures`` for section ``key`` (a
+    module calls this from its hooks; case-file audits will). ``details`` is False for the
+    periods the report only compares with: their rows are read, their lists may be left
+    out."""
     if key not in TITLES or key == THEMES:
         raise KeyError(f"No report section {key!r}")
     _providers[key] = provider
@@ -83,7 +85,7 @@ def _good_or_better(grades: tuple[Count, ...]) -> int | None:
     return percent(sum(g.count for g in grades[:2]), sum(g.count for g in grades))
 
 
-def supervision(period: Period, area_id: int | None) -> Figures:
+def supervision(period: Period, area_id: int | None, details: bool = True) -> Figures:
     from qaweb.supervision.reports import summary
 
     s = summary(period, area_id)
@@ -101,7 +103,7 @@ def supervision(period: Period, area_id: int | None) -> Figures:
     )
 
 
-def practice_week(period: Period, area_id: int | None) -> Figures:
+def practice_week(period: Period, area_id: int | None, details: bool = True) -> Figures:
     from qaweb.practice_week.reports import summary
 
     s = summary(period, area_id)
@@ -125,7 +127,7 @@ def practice_week(period: Period, area_id: int | None) -> Figures:
     )
 
 
-def thematic(period: Period, area_id: int | None) -> Figures:
+def thematic(period: Period, area_id: int | None, details: bool = True) -> Figures:
     from qaweb.thematic.services import summary
 
     s = summary(period, area_id)
@@ -150,10 +152,10 @@ def thematic(period: Period, area_id: int | None) -> Figures:
     )
 
 
-def complaints(period: Period, area_id: int | None) -> Figures:
+def complaints(period: Period, area_id: int | None, details: bool = True) -> Figures:
     from qaweb.complaints.reports import summary
 
-    s = summary(period, area_id)
+    s = summary(period, area_id, learning=details)
     return Figures(
         rows=(
             Row("Complaints received", s.received),
@@ -171,7 +173,7 @@ def complaints(period: Period, area_id: int | None) -> Figures:
     )
 
 
-def actions(period: Period, area_id: int | None) -> Figures:
+def actions(period: Period, area_id: int | None, details: bool = True) -> Figures:
     from qaweb.actions.services import summary
 
     s = summary(period, area_id)
@@ -304,14 +306,14 @@ def build(period: Period, area_id: int | None) -> list[SectionReport]:
         if make is None:
             out.append(SectionReport(section, None))
             continue
-        current = make(period, area_id)
+        current = make(period, area_id, True)
         current_figures.append(current)
         out.append(
             SectionReport(
                 section,
                 current,
-                make(period.previous(), area_id),
-                make(period.year_before(), area_id),
+                make(period.previous(), area_id, False),
+                make(period.year_before(), area_id, False),
             )
         )
     return out
