@@ -358,6 +358,16 @@ def test_bad_periods_are_refused_with_a_message(client, world):
     )
 
 
+def test_a_report_for_an_area_that_is_not_there_is_refused(client, world):
+    sign_in(client, world["qa"])
+    response = client.post(
+        "/qa-report/start", data={"start": "2026-07", "length": "quarter", "area": "999999"}
+    )
+    assert response.status_code == 302
+    assert "Choose a service area from the list" in client.get("/qa-report/").get_data(as_text=True)
+    assert db.session.scalar(select(QAReport)) is None
+
+
 def _start(client, world, area=None):
     sign_in(client, world["qa"])
     data = {"start": "2026-07", "length": "quarter"}

@@ -63,7 +63,11 @@ def start():
     if period is None:
         flash(problem, "error")
         return redirect(url_for(".index"))
-    report = services.start(period, _wanted_area(), current_user)
+    area_id = _wanted_area()
+    if area_id is not None and db.session.get(ServiceArea, area_id) is None:
+        flash("Choose a service area from the list", "error")
+        return redirect(url_for(".index"))
+    report = services.start(period, area_id, current_user)
     db.session.commit()
     return redirect(url_for(".report", report_id=report.id))
 
