@@ -511,6 +511,7 @@ def test_who_may_see_write_and_decide(client, world):
     own = _start(client, world, world["cin"].id)
     client.post("/sign-out")
     sign_in(client, world["sm"])  # Children in Need's service manager
+    assert "Quality assurance report for the QA Board" in client.get("/").get_data(as_text=True)
     assert client.get(f"/qa-report/{own.id}").status_code == 200
     assert client.get(f"/qa-report/{own.id}.xlsx").status_code == 200
     assert client.get(f"/qa-report/{own.id}/sections/actions").status_code == 403
@@ -525,6 +526,7 @@ def test_who_may_see_write_and_decide(client, world):
     client.post("/sign-out")
     for role in ("tm", "pract"):
         sign_in(client, world[role])
+        assert "Quality assurance report" not in client.get("/").get_data(as_text=True)
         assert client.get("/qa-report/").status_code == 403
         assert client.get(f"/qa-report/{council.id}.docx").status_code == 403
         client.post("/sign-out")

@@ -69,12 +69,6 @@ NAVIGATION: list[NavItem] = [
         prefix="/complaints/report",
         hidden_for=(COMPLAINTS_OFFICER, ADMIN, SERVICE_MANAGER),
     ),
-    NavItem(
-        "QA report",
-        "qa_report.index",
-        (QA_OFFICER, QA_BOARD, SERVICE_MANAGER),
-        prefix="/qa-report",
-    ),
     NavItem("Admin", "organisation.index", (ADMIN,), prefix="/admin"),
 ]
 

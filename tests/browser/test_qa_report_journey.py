@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 def test_officer_writes_and_submits_and_the_board_signs_off(page, check_page):
     sign_in_as(page, "qa.officer")
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.get_by_role("link", name="QA report").first.click()
+    page.get_by_role("link", name="Quality assurance report for the QA Board").click()
     expect(page.get_by_role("heading", name="Quality assurance report")).to_be_visible()
     check_page(page, "qa-report-index")
     page.get_by_role("button", name="Open the report").click()
