@@ -113,6 +113,7 @@ def register_blueprints(app: Flask) -> None:
     from qaweb.organisation.views import bp as organisation_bp
     from qaweb.practice_week import hooks as practice_week_hooks
     from qaweb.practice_week.views import bp as practice_week_bp
+    from qaweb.qa_report.views import bp as qa_report_bp
     from qaweb.supervision import hooks as supervision_hooks
     from qaweb.supervision.views import bp as supervision_bp
     from qaweb.thematic import hooks as thematic_hooks
@@ -129,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
         thematic_bp,
         complaints_bp,
         case_audits_bp,
+        qa_report_bp,
         organisation_bp,
         tools_bp,
         responses_bp,

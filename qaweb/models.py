@@ -31,6 +31,7 @@ from qaweb.practice_week.models import (
     ScheduleImport,
     SessionBooking,
 )
+from qaweb.qa_report.models import QAReport, QAReportVersion
 from qaweb.supervision.models import FeedbackRequest, SupervisionAudit
 from qaweb.thematic.models import Finding, TermsVersion, ThematicAudit, Theme
 from qaweb.tools.models import Answer, Response, Tool, ToolVersion
@@ -71,6 +72,8 @@ __all__ = [
     "PracticeWeek",
     "ScheduleImport",
     "SessionBooking",
+    "QAReport",
+    "QAReportVersion",
     "Response",
     "Tool",
     "ToolVersion",

@@ -212,6 +212,16 @@ EXPECTED = {
     "case_audits.report": ("GET", {"qa_officer", "service_manager"}),
     "case_audits.workbook": ("GET", {"qa_officer", "service_manager"}),
     "case_audits.summary": ("GET", {"qa_officer", "service_manager", "team_manager"}),
+    # The QA report: the QA team writes it, the Board signs it off; a service manager reads
+    # their own area's (the walk's report is the whole council's).
+    "qa_report.index": ("GET", {"qa_officer", "qa_board", "service_manager"}),
+    "qa_report.start": ("POST", {"qa_officer"}),
+    "qa_report.report": ("GET", {"qa_officer", "qa_board"}),
+    "qa_report.analysis": ("GET", {"qa_officer"}),
+    "qa_report.submit": ("POST", {"qa_officer"}),
+    "qa_report.decision": ("GET", {"qa_board"}),
+    "qa_report.docx": ("GET", {"qa_officer", "qa_board"}),
+    "qa_report.workbook": ("GET", {"qa_officer", "qa_board"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
 }
@@ -287,6 +297,7 @@ def records(app, make_user, make_team, make_action):
     practice = _practice_week(owner, make_user, make_team)
     db.session.add(_council_template())
     case_audits = _case_audits(owner, auditor)
+    qa_report = _qa_report()
     db.session.commit()
     # The observation's meeting requests, sent to the development mailbox (files).
     from qaweb.core.notify import OutboxMessage
@@ -320,6 +331,8 @@ def records(app, make_user, make_team, make_action):
         "complaints:kind": "complaints",
         "number": version.number,
         "scope": "all",
+        "report_id": qa_report.id,
+        "key": "supervision",
         **practice,
         **case_audits,
     }
@@ -368,6 +381,26 @@ def _case_audits(owner, auditor):
         "line_id": line.id,
         "case_audits:audit_id": audit.id,
     }
+
+
+def _qa_report():
+    """The whole council's QA report for a quarter, with the QA Board."""
+    from qaweb.qa_report.models import QAReport, QAReportVersion
+
+    report = QAReport(
+        start_on=date(2026, 7, 1),
+        end_on=date(2026, 9, 30),
+        status="submitted",
+        narrative={"actions": {"learned": "Fewer overdue"}},
+    )
+    db.session.add(report)
+    db.session.flush()
+    db.session.add(
+        QAReportVersion(
+            report_id=report.id, number=1, narrative=report.narrative, submitted_at=utcnow()
+        )
+    )
+    return report
 
 
 def _council_template():

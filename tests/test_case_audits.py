@@ -959,3 +959,27 @@ def test_the_team_managers_monthly_summary_shows_only_their_team(client, council
     assert "2 of 3 audits completed" in page
     assert "The child was heard in 2 and the parents or carers in 0" in page
     assert "Case S1" in page and "Case N1" not in page
+
+
+def test_the_qa_boards_report_reads_the_programme_through_its_summary(council, graded_year):
+    from qaweb.case_audits.reports import summary
+    from qaweb.core.years import months_from
+    from qaweb.qa_report import sections
+
+    month = months_from(THIS_MONTH, 1)
+    s = summary(month)
+    # Six allocated this month, five completed; S3 open past its due date.
+    assert (s.allocated, s.completed, s.overdue, s.inadequate) == (6, 5, 1, 1)
+    assert [(g.label, g.count) for g in s.grades] == [
+        ("Outstanding", 1),
+        ("Good", 2),
+        ("Requires improvement", 1),
+        ("Inadequate", 1),
+    ]
+    assert summary(month, council["area"].id) == s  # both teams are in the one area
+    elsewhere = summary(month, council["area"].id + 1000)
+    assert (elsewhere.allocated, elsewhere.completed, elsewhere.overdue) == (0, 0, 0)
+    built = {r.key: r for r in sections.build(month, None)}
+    rows = {row.label: row.value for row in built["case_audits"].current.rows}
+    # Good or better: 3 of 5 = 60%.
+    assert rows["Audits completed"] == 5 and rows["Graded Good or better"] == 60

@@ -109,6 +109,13 @@ BUDGET_FOR = {
     # EXISTS), so the feed link is never offered for an empty calendar.
     "Practice week page": 13,
     "Practice week page (practitioner)": 13,
+    # The QA report reads each module's summary (a few grouped counts each) for three
+    # periods: the period, the one before and the same one last year; then the themes.
+    "QA report (quarter)": 80,
+    "QA report (service area)": 80,
+    "QA report (12 months)": 80,
+    "QA report paper": 80,
+    "QA report workbook": 80,
 }
 # The week the benchmark reports on has a week before it at scale 2, whose figures are read
 # (one statement) for the comparison; the everyday demo's past week is its first.

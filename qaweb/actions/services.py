@@ -411,3 +411,114 @@ def register_my_work() -> None:
             lambda u: url_for("actions.listing", scope="all", status="completed"),
         )
     )
+
+
+# -- the quarterly QA report ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceFigures:
+    """One row of the actions summary: a source module (or team) and its counts."""
+
+    label: str
+    raised: int
+    completed: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class OldestOverdue:
+    reference: str
+    description: str
+    source: str
+    team: str
+    due_on: date
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class ActionsSummary:
+    """Actions for a period: ``raised`` (created in it), ``completed`` and ``verified``
+    (in it), ``overdue`` (of those raised in it, open and past due today, so periods
+    compare), each by source module
+    (``by_source``) and by team (``by_team``, most overdue first), and the ``oldest``
+    overdue action (or None). Cancelled actions count nowhere."""
+
+    raised: int
+    completed: int
+    overdue: int
+    verified: int
+    by_source: tuple[SourceFigures, ...]
+    by_team: tuple[SourceFigures, ...]
+    oldest: OldestOverdue | None
+
+
+def summary(period, area_id: int | None = None, today: date | None = None) -> ActionsSummary:
+    """The actions tracker's figures for ``period`` (a core.years.Period) and one service
+    area's teams (None: every action): two grouped queries and one for the oldest overdue
+    action (open and past due today, whenever raised). DESIGN: every action is tracked to
+    completion; overdue is computed, never stored."""
+    from qaweb.core import sources
+    from qaweb.core.summaries import area_in
+    from qaweb.extensions import db
+
+    today = today or today_london()
+    first, last = period.instants()
+    overdue = (Action.status == OPEN) & (Action.due_on < today)
+    counts = (
+        func.count().filter(Action.created_at.between(first, last)),
+        func.count().filter(
+            Action.status == COMPLETED, Action.completed_on.between(period.start, period.end)
+        ),
+        func.count().filter(overdue, Action.created_at.between(first, last)),
+        func.count().filter(Action.verified_at.between(first, last)),
+    )
+    live = (Action.status != CANCELLED, area_in(Action.team_id, area_id))
+    by_source = db.session.execute(
+        select(Action.source_type, *counts).where(*live).group_by(Action.source_type)
+    ).all()
+    by_team = db.session.execute(
+        select(func.coalesce(Team.name, "No team"), *counts[:3])
+        .select_from(Action)
+        .outerjoin(Team, Team.id == Action.team_id)
+        .where(*live)
+        .group_by(Team.name)
+    ).all()
+    oldest = db.session.execute(
+        select(Action, Team.name)
+        .outerjoin(Team, Team.id == Action.team_id)
+        .where(*live, overdue)
+        .order_by(Action.due_on, Action.id)
+        .limit(1)
+    ).first()
+    source_rows = tuple(
+        sorted(
+            (SourceFigures(sources.get(s).label, r, c, o) for s, r, c, o, _v in by_source),
+            key=lambda f: f.label,
+        )
+    )
+    return ActionsSummary(
+        raised=sum(f.raised for f in source_rows),
+        completed=sum(f.completed for f in source_rows),
+        overdue=sum(f.overdue for f in source_rows),
+        verified=sum(row[4] for row in by_source),
+        by_source=tuple(f for f in source_rows if f.raised or f.completed or f.overdue),
+        by_team=tuple(
+            f
+            for f in sorted(
+                (SourceFigures(name, r, c, o) for name, r, c, o in by_team),
+                key=lambda f: (-f.overdue, f.label),
+            )
+            if f.raised or f.completed or f.overdue
+        ),
+        oldest=OldestOverdue(
+            oldest[0].reference,
+            oldest[0].description,
+            oldest[0].source.label,
+            oldest[1] or "No team",
+            oldest[0].due_on,
+            (today - oldest[0].due_on).days,
+        )
+        if oldest
+        else None,
+    )

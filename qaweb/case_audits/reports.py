@@ -7,7 +7,7 @@ year's; Bedford reports per team per month; Shropshire tracks Inadequate audits)
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from qaweb.case_audits.models import (
     COMPLETED,
@@ -22,6 +22,7 @@ from qaweb.core import grading
 from qaweb.core.excel import BarChart, Column, Sheet
 from qaweb.core.grading import CHART_COLOURS
 from qaweb.core.percentages import percent as rounded_percent
+from qaweb.core.summaries import Count
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team
 
@@ -457,3 +458,57 @@ def workbook_parts(period: Period, today: date, area_id: int | None = None):
         ("Overdue", total["overdue"]),
     ]
     return COMPLETION_COLUMNS, table, sheets, summary
+
+
+# -- the QA Board's report -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseAuditSummary:
+    """Case-file audits in a period (``core.years.Period``): audits ``allocated`` (allocated
+    on a day in the period), ``completed`` in it, those ``overdue`` at its end (allocated,
+    due before the end and not completed by then), ``inadequate`` among the completed, and
+    the completed audits' overall ``grades`` in the scale's order, best first."""
+
+    allocated: int
+    completed: int
+    overdue: int
+    inadequate: int
+    grades: tuple[Count, ...]
+
+
+def summary(period, area_id: int | None = None) -> CaseAuditSummary:
+    """The case-file audit programme's headline figures for ``period`` and one service area
+    (None: the council), for the QA Board's quarterly report (seed 000 §2 and Governance):
+    two grouped queries."""
+    in_period = CaseAudit.allocated_on.between(period.start, period.end)
+    done = CaseAudit.completed_on.between(period.start, period.end)
+    late = and_(
+        CaseAudit.due_on < period.end,
+        CaseAudit.allocated_on <= period.end,
+        or_(CaseAudit.completed_on.is_(None), CaseAudit.completed_on > period.end),
+    )
+    scope = _scope(area_id)
+    allocated, completed, overdue = db.session.execute(
+        select(
+            func.count().filter(in_period),
+            func.count().filter(done, CaseAudit.status == COMPLETED),
+            func.count().filter(late),
+        ).where(scope)
+    ).one()
+    by_level = dict(
+        db.session.execute(
+            select(CaseAudit.grade_level_id, func.count())
+            .where(scope, done, CaseAudit.status == COMPLETED)
+            .group_by(CaseAudit.grade_level_id)
+        ).all()
+    )
+    levels = _scale()
+    grades = tuple(Count(level.label, by_level.get(level.id, 0)) for level in levels)
+    return CaseAuditSummary(
+        allocated=allocated,
+        completed=completed,
+        overdue=overdue,
+        inadequate=grades[-1].count if grades else 0,
+        grades=grades,
+    )

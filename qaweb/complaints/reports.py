@@ -2,6 +2,7 @@
 quarter last year (a year's beside the year before). No personal data: counts and
 percentages only."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -29,6 +30,7 @@ from qaweb.complaints.models import (
 from qaweb.core import years
 from qaweb.core.excel import About, BarChart, Column, Sheet, Table
 from qaweb.core.percentages import mean, percent
+from qaweb.core.summaries import Count
 from qaweb.core.timefmt import LONDON
 from qaweb.core.workdays import Calendar
 from qaweb.extensions import db
@@ -720,3 +722,68 @@ def workbook(data: dict):
         )
     sheets = [Sheet(name, tables=tables) for name, tables in groups.items()]
     return columns, key_figures, sheets
+
+
+@dataclass(frozen=True)
+class ComplaintsSummary:
+    """Complaints and compliments in a period: complaints ``received`` and ``closed``; of
+    the closed, those with learning recorded and those that changed practice or policy;
+    ``compliments`` received; the complaints' ``categories`` (most often first) and the
+    ``learning`` recorded on the closed complaints (names and numbers removed, see
+    ``annual._learning``)."""
+
+    received: int
+    closed: int
+    with_learning: int
+    practice_change: int
+    policy_change: int
+    compliments: int
+    categories: tuple[Count, ...]
+    learning: tuple[str, ...]
+
+
+def summary(
+    period: years.Period, area_id: int | None = None, learning: bool = True
+) -> ComplaintsSummary:
+    """Headline complaints and compliments figures for ``period`` and one service area
+    (None: the council): one grouped query for the counts, one for the categories, one for
+    the compliments and two for the learning (left empty with ``learning=False``, for a
+    period a report only compares with) (Children Act 1989 Representations Procedure
+    (England) Regulations 2006, the annual report's headline figures)."""
+    from qaweb.complaints.annual import _learning
+
+    in_area = _area_condition(Complaint.service_area_id, area_id)
+    closed = Complaint.closed_on.between(period.start, period.end)
+    received, closed_count, learned, practice, policy = db.session.execute(
+        select(
+            func.count().filter(Complaint.received_on.between(period.start, period.end)),
+            func.count().filter(closed),
+            func.count().filter(closed, Complaint.learning != ""),
+            func.count().filter(closed, Complaint.practice_change.is_(True)),
+            func.count().filter(closed, Complaint.policy_change.is_(True)),
+        ).where(in_area)
+    ).one()
+    compliments = db.session.scalar(
+        select(func.count()).where(
+            Compliment.received_on.between(period.start, period.end),
+            _area_condition(Compliment.service_area_id, area_id),
+        )
+    )
+    categories = db.session.execute(
+        select(CategoryOption.name, func.count())
+        .join(complaint_category, complaint_category.c.category_id == CategoryOption.id)
+        .join(Complaint, Complaint.id == complaint_category.c.complaint_id)
+        .where(Complaint.received_on.between(period.start, period.end), in_area)
+        .group_by(CategoryOption.name)
+        .order_by(func.count().desc(), CategoryOption.name)
+    ).all()
+    return ComplaintsSummary(
+        received=received,
+        closed=closed_count,
+        with_learning=learned,
+        practice_change=practice,
+        policy_change=policy,
+        compliments=compliments or 0,
+        categories=tuple(Count(name, n) for name, n in categories),
+        learning=tuple(_learning(period.start, period.end, area_id)) if learning else (),
+    )

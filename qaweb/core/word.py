@@ -462,6 +462,54 @@ class WordPaper:
         self.document.add_paragraph()
         return table
 
+    def page_break(self) -> None:
+        """Start a new page (after a title page, say)."""
+        self._flush()
+        self.document.add_page_break()
+
+    def contents(self, entries: Sequence[str], heading: str = "Contents") -> None:
+        """A table of contents (Word's TOC field over Heading 1 and 2), listing ``entries``
+        until Word updates it: the paper asks Word to update its fields when opened, so the
+        page numbers appear there."""
+        self.heading(heading, 1)
+        self._flush()
+        paragraph = self.document.add_paragraph()
+        for kind, text in (
+            ("begin", None),
+            (None, 'TOC \\o "1-2" \\h \\z \\u'),
+            ("separate", None),
+        ):
+            run = paragraph.add_run()
+            if kind:
+                element = OxmlElement("w:fldChar")
+                element.set(qn("w:fldCharType"), kind)
+            else:
+                element = OxmlElement("w:instrText")
+                element.set(qn("xml:space"), "preserve")
+                element.text = f" {text} "
+            run._r.append(element)
+        for index, entry in enumerate(entries):
+            if index:
+                paragraph.add_run().add_break()
+            paragraph.add_run(_text(entry))
+        end = OxmlElement("w:fldChar")
+        end.set(qn("w:fldCharType"), "end")
+        paragraph.add_run()._r.append(end)
+        settings = self.document.settings.element
+        if settings.find(qn("w:updateFields")) is None:
+            update = OxmlElement("w:updateFields")
+            update.set(qn("w:val"), "true")
+            settings.append(update)
+
+    def picture(self, image: bytes, description: str, width_cm: float = 16) -> None:
+        """An image (a PNG chart) as wide as ``width_cm`` (never wider than the text), with
+        ``description`` as its alternative text for screen readers."""
+        self._flush()
+        width = min(Cm(width_cm), self.text_width)
+        self.document.add_picture(io.BytesIO(image), width=width)
+        shape = self.document.inline_shapes[-1]
+        shape._inline.docPr.set("descr", _text(description))
+
     def to_bytes(self) -> bytes:
         self._pending = []  # headings with nothing under them are left out
         out = io.BytesIO()

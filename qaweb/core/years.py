@@ -1,6 +1,7 @@
 """Councils' years: April to March unless a setting says otherwise."""
 
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 
 def year_for(day: date, start_month: int = 4) -> int:
@@ -32,3 +33,65 @@ def quarter_label(year: int, quarter: int, start_month: int = 4) -> str:
     end_month = (month + 1) % 12 + 1
     end = date(start.year + (1 if end_month < month else 0), end_month, 1)
     return f"Q{quarter}: {start:%B} to {end:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: ``start`` and ``end`` dates, both included. Reports compare it
+    with ``previous()`` (the same length just before) and ``year_before()`` (the same dates
+    a year earlier), as the QA Board's quarterly report does (seed 000, Governance)."""
+
+    start: date
+    end: date
+
+    @property
+    def months(self) -> int:
+        return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+
+    @property
+    def label(self) -> str:
+        if self.months == 3:
+            year, quarter = quarter_of(self.start)
+            if self == quarter_period(year, quarter):
+                return f"{quarter_label(year, quarter)} ({year}-{str(year + 1)[2:]})"
+        return f"{self.start:%B %Y} to {self.end:%B %Y}"
+
+    @property
+    def short_label(self) -> str:
+        """For a table's column: "Jul to Sep 2026", "Apr 2026 to Mar 2027"."""
+        if self.start.year == self.end.year:
+            return f"{self.start:%b} to {self.end:%b %Y}"
+        return f"{self.start:%b %Y} to {self.end:%b %Y}"
+
+    def previous(self) -> "Period":
+        return months_from(_add_months(self.start, -self.months), self.months)
+
+    def year_before(self) -> "Period":
+        return months_from(_add_months(self.start, -12), self.months)
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+    def instants(self) -> tuple[datetime, datetime]:
+        """The first and last instants of the period's London days, for timestamp columns."""
+        from qaweb.core.timefmt import LONDON
+
+        first = datetime.combine(self.start, time.min, LONDON)
+        last = datetime.combine(self.end + timedelta(days=1), time.min, LONDON)
+        return first, last - timedelta(microseconds=1)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def months_from(first: date, months: int) -> Period:
+    """``months`` whole calendar months starting with the month of ``first``."""
+    start = date(first.year, first.month, 1)
+    return Period(start, _add_months(start, months) - timedelta(days=1))
+
+
+def quarter_period(year: int, quarter: int, start_month: int = 4) -> Period:
+    """Quarter 1 to 4 of the year starting in April ``year`` (Q1 is April to June)."""
+    return months_from(_add_months(date(year, start_month, 1), 3 * (quarter - 1)), 3)

@@ -334,6 +334,8 @@ def build(scale: int = 1) -> dict[str, int]:
     # sequences behind: move them on so the next record saved gets a free id.
     scale_data.sync_sequences()
     db.session.commit()
+    _qa_report(today, qa_officer_id)
+    db.session.commit()
     counts = {
         "QA tools": len(tools),
         "supervision audits": audits,
@@ -472,6 +474,39 @@ def _supervision_year(rng, today, planner_id, demo_auditor_id) -> int:
             )
     db.session.flush()
     return len(audits)
+
+
+def _qa_report(today, qa_officer_id) -> None:
+    """Last quarter's QA report for the whole council, drafted by the QA officer with the
+    analysis of two sections written: ready to finish and submit to the QA Board."""
+    from qaweb.qa_report import services as qa_report
+
+    officer = db.session.get(User, qa_officer_id)
+    report = qa_report.start(qa_report.last_quarter(today), None, officer)
+    qa_report.save_analysis(
+        report,
+        "supervision",
+        {
+            "learned": "Coverage for the year is behind plan: most audits are booked for the "
+            "second half of the year. The audits completed find case direction recorded "
+            "well and the child's lived experience recorded less often.",
+            "so_what": "Where supervision does not ask what life is like for the child, plans "
+            "drift towards tasks for adults.",
+            "next": "Team managers add a prompt on the child's day to the supervision template; "
+            "the next quarter's audits check for it.",
+        },
+    )
+    qa_report.save_analysis(
+        report,
+        "complaints",
+        {
+            "learned": "Most complaints were about communication: calls not returned and "
+            "changes of social worker not explained.",
+            "so_what": "Families lose trust when they hear about changes late.",
+            "next": "A letter goes to families when their social worker changes; the "
+            "complaints officer reports on call-backs at the next QA Operational Group.",
+        },
+    )
 
 
 def _thematic_year(today, qa_officer_id, board_id) -> int:

@@ -10,8 +10,16 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
+    from qaweb.qa_report.services import can_view_reports
+
     items, summary = work_for(current_user)
-    return render_template("home/index.html", items=items, summary=summary, today=today_london())
+    return render_template(
+        "home/index.html",
+        items=items,
+        summary=summary,
+        today=today_london(),
+        qa_report=can_view_reports(current_user),
+    )
 
 
 @bp.get("/health")

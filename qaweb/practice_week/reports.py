@@ -10,7 +10,9 @@ from qaweb.actions.models import COMPLETED as ACTION_COMPLETED
 from qaweb.actions.models import OPEN as ACTION_OPEN
 from qaweb.actions.models import Action
 from qaweb.core.permissions import ROLES
+from qaweb.core.summaries import Count, area_in, overall_grades
 from qaweb.core.timefmt import today_london
+from qaweb.core.years import Period
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.practice_week.models import (
@@ -286,3 +288,74 @@ def feedback_label(key: str) -> str:
 
 
 FEEDBACK_KEYS = (GIVEN, DECLINED, NOT_APPROPRIATE)
+
+
+@dataclass(frozen=True)
+class PracticeWeekSummary:
+    """The practice weeks starting in a period: their ``themes_of_weeks`` (each week's
+    theme), observations ``planned`` (scheduled, completed or not held: the target) and
+    ``completed``; of the completed, those with family and child feedback given; the
+    overall ``grades`` (best first) and the learning ``themes`` recorded, most often first."""
+
+    weeks: tuple[str, ...]
+    planned: int
+    completed: int
+    family_given: int
+    child_given: int
+    grades: tuple[Count, ...]
+    themes: tuple[Count, ...]
+
+
+def summary(period: Period, area_id: int | None = None) -> PracticeWeekSummary:
+    """Practice-week figures for the weeks starting in ``period``, for the observations of
+    one service area's teams (None: every observation). Four grouped queries (seed 000,
+    Practice weeks: observations against the target, family and child feedback, themes)."""
+    weeks = tuple(
+        db.session.scalars(
+            select(PracticeWeek.theme)
+            .where(PracticeWeek.starts_on.between(period.start, period.end))
+            .order_by(PracticeWeek.starts_on)
+        )
+    )
+    in_scope = and_(
+        Observation.week_id.in_(
+            select(PracticeWeek.id).where(PracticeWeek.starts_on.between(period.start, period.end))
+        ),
+        area_in(Observation.team_id, area_id),
+    )
+    planned, completed, family, child = db.session.execute(
+        select(
+            func.count(case((Observation.status.in_((SCHEDULED, COMPLETED, NOT_HELD)), 1))),
+            func.count(case((Observation.status == COMPLETED, 1))),
+            func.count(
+                case(
+                    ((Observation.status == COMPLETED) & (Observation.family_feedback == GIVEN), 1)
+                )
+            ),
+            func.count(
+                case(((Observation.status == COMPLETED) & (Observation.child_feedback == GIVEN), 1))
+            ),
+        ).where(in_scope)
+    ).one()
+    responses = (
+        select(Observation.response_id)
+        .join(Response, Response.id == Observation.response_id)
+        .where(in_scope, Observation.status == COMPLETED, Response.status == RESPONSE_COMPLETED)
+    )
+    themes = db.session.execute(
+        select(LearningTheme.name, func.count())
+        .join(observation_theme, observation_theme.c.theme_id == LearningTheme.id)
+        .join(Observation, Observation.id == observation_theme.c.observation_id)
+        .where(in_scope, Observation.status == COMPLETED)
+        .group_by(LearningTheme.name)
+        .order_by(func.count().desc(), LearningTheme.name)
+    ).all()
+    return PracticeWeekSummary(
+        weeks=weeks,
+        planned=planned,
+        completed=completed,
+        family_given=family,
+        child_given=child,
+        grades=overall_grades(tool_reports.grade_distribution(responses)),
+        themes=tuple(Count(name, n) for name, n in themes),
+    )

@@ -8,7 +8,9 @@ from qaweb.actions.models import STATUSES as ACTION_STATUSES
 from qaweb.actions.models import Action
 from qaweb.core import grading
 from qaweb.core.excel import BarChart, Column, Sheet
+from qaweb.core.summaries import Count, area_in, overall_grades
 from qaweb.core.timefmt import today_london
+from qaweb.core.years import Period
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.supervision import services
@@ -285,3 +287,62 @@ def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
         [(t["supervisor"], t["strengths"], t["development"]) for t in themes(year, area_id)],
     )
     return [grade_sheet, theme_sheet, action_sheet]
+
+
+@dataclass(frozen=True)
+class SupervisionSummary:
+    """Supervision audits seen from a period: the audit ``year`` the period ends in; that
+    year's audits ``planned`` (not cancelled), of them ``completed_by_end`` (reflective
+    session held by the period's end) and ``overdue`` (open and past due today);
+    ``completed_in_period`` (reflective session held in the period) and the overall
+    ``grades`` of those, best first."""
+
+    year: int
+    planned: int
+    completed_by_end: int
+    overdue: int
+    completed_in_period: int
+    grades: tuple[Count, ...]
+
+
+def summary(period: Period, area_id: int | None = None) -> SupervisionSummary:
+    """Supervision-audit figures for ``period`` and one service area (None: the council).
+    Audits run over an audit year (seed 000, Supervision audits: every supervisor audited
+    each year), so coverage is the year to date: the audits of the year the period ends in
+    completed by its end. An audit counts as completed on the day of its reflective session,
+    the last step. Two grouped queries and the grade count."""
+    today = today_london()
+    year = services.year_for(period.end)
+    in_area = area_in(SupervisionAudit.team_id, area_id)
+    held = SupervisionAudit.status == COMPLETED
+    planned, completed, overdue = db.session.execute(
+        select(
+            func.count(),
+            func.count(case((held & (SupervisionAudit.reflective_on <= period.end), 1))),
+            func.count(
+                case(
+                    (
+                        SupervisionAudit.status.in_(OPEN_STATUSES)
+                        & (SupervisionAudit.due_on < today),
+                        1,
+                    )
+                )
+            ),
+        ).where(SupervisionAudit.year == year, SupervisionAudit.status != CANCELLED, in_area)
+    ).one()
+    in_period = (
+        held,
+        SupervisionAudit.reflective_on.between(period.start, period.end),
+        in_area,
+    )
+    finished = select(SupervisionAudit.response_id).where(
+        *in_period, SupervisionAudit.response_id.is_not(None)
+    )
+    return SupervisionSummary(
+        year=year,
+        planned=planned,
+        completed_by_end=completed,
+        overdue=overdue,
+        completed_in_period=db.session.scalar(select(func.count()).where(*in_period)) or 0,
+        grades=overall_grades(tool_reports.grade_distribution(finished)),
+    )

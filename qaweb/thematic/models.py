@@ -3,6 +3,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from qaweb.core import signoff
 from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned
 from qaweb.core.history import Tracked
 from qaweb.organisation.models import User
@@ -24,11 +25,7 @@ STATUSES = {
     CLOSED: "Closed",
 }
 
-DECISIONS = {
-    "pending": "Waiting",
-    "approved": "Approved",
-    "returned": "Returned",
-}
+DECISIONS = signoff.DECISIONS
 
 PROMPTS = {
     "core_audits": "Core-audit findings",
@@ -139,13 +136,11 @@ class ThematicAudit(Tracked, Versioned, Timestamped, Base):
 
     @property
     def approved_version(self) -> "TermsVersion | None":
-        approved = [v for v in self.versions if v.decision == APPROVED]
-        return approved[-1] if approved else None
+        return signoff.approved(self.versions)
 
     @property
     def pending_version(self) -> "TermsVersion | None":
-        pending = [v for v in self.versions if v.decision == "pending"]
-        return pending[-1] if pending else None
+        return signoff.pending(self.versions)
 
     def __str__(self):
         return self.title

@@ -5,8 +5,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from qaweb.core import signoff
 from qaweb.core.db import utcnow
 from qaweb.core.notify import absolute_url, notify
 from qaweb.core.permissions import (
@@ -16,7 +17,9 @@ from qaweb.core.permissions import (
     SERVICE_MANAGER,
     has_any_role,
 )
+from qaweb.core.summaries import Count
 from qaweb.core.word import FOR_DECISION, FOR_INFORMATION
+from qaweb.core.years import Period, quarter_of
 from qaweb.extensions import db
 from qaweb.organisation.models import User, UserRole
 from qaweb.thematic.models import (
@@ -132,14 +135,10 @@ def submit(audit: ThematicAudit, by) -> TermsVersion:
     if missing:
         raise ThematicError("Before submitting, add " + ", ".join(missing) + ".")
     version = TermsVersion(
-        audit=audit,
-        number=len(audit.versions) + 1,
-        terms=dict(audit.terms),
-        submitted_at=utcnow(),
-        submitted_by_id=by.id,
-        decision="pending",
+        audit=audit, number=signoff.next_number(audit.versions), terms=dict(audit.terms)
     )
     db.session.add(version)
+    signoff.stamp_submitted(version, by)
     audit.status = SUBMITTED
     db.session.flush()
     board = db.session.scalars(
@@ -161,17 +160,17 @@ def submit(audit: ThematicAudit, by) -> TermsVersion:
 
 
 def decide(audit: ThematicAudit, by, approve: bool, comments: str) -> None:
+    """Approve the terms waiting for the QA Board, or return them with comments (the shared
+    sign-off rules, core/signoff.py); approved terms let the audit start, returned ones go
+    back to draft."""
+    waiting = "There are no terms of reference waiting for the QA Board."
+    if audit.status != SUBMITTED:
+        raise ThematicError(waiting)
     version = audit.pending_version
-    if audit.status != SUBMITTED or version is None:
-        raise ThematicError("There are no terms of reference waiting for the QA Board.")
-    if not approve and not comments.strip():
-        raise ThematicError("Say what needs to change when returning the terms.")
-    if version.submitted_by_id == by.id:
-        raise ThematicError("Someone else on the QA Board must decide on terms you submitted.")
-    version.decision = APPROVED if approve else "returned"
-    version.decided_at = utcnow()
-    version.decided_by_id = by.id
-    version.comments = comments.strip()
+    try:
+        signoff.decide(version, by, approve, comments, what="terms", waiting=waiting)
+    except signoff.SignoffError as error:
+        raise ThematicError(str(error)) from error
     audit.status = APPROVED if approve else DRAFT
     decision = "approved" if approve else "returned"
     notify(
@@ -353,3 +352,76 @@ def paper(audit: ThematicAudit) -> Paper:
     if shown is None:
         return Paper(audit.terms or {}, None, purpose, tuple(parts))
     return Paper(shown.terms, shown.number, purpose, tuple(parts))
+
+
+@dataclass(frozen=True)
+class ThematicSummary:
+    """Thematic audits in a period: ``planned`` (on the forward plan for a quarter starting
+    in the period), ``signed_off`` (terms approved by the QA Board in the period),
+    ``closed`` (reported and closed in the period); the findings of the audits closed, by
+    kind (``findings``: kind label and count), the ``recommendations`` and ``key_themes``
+    (texts, a recommendation with its audit's title) and the ``themes`` the closed audits
+    looked at (the council's theme list, with how many audits)."""
+
+    planned: int
+    signed_off: int
+    closed: int
+    findings: tuple[Count, ...]
+    recommendations: tuple[str, ...]
+    key_themes: tuple[str, ...]
+    themes: tuple[Count, ...]
+
+
+def summary(period: Period, area_id: int | None = None) -> ThematicSummary:
+    """Thematic-audit figures for ``period``. Thematic audits are council-wide (their scope
+    is written in the terms), so ``area_id`` does not narrow them. Three grouped queries
+    and one for the closed audits' findings (seed 000, Thematic audits)."""
+    first, last = period.instants()
+    start_year, start_quarter = quarter_of(period.start)
+    end_year, end_quarter = quarter_of(period.end)
+    key = ThematicAudit.plan_year * 4 + ThematicAudit.quarter
+    planned = db.session.scalar(
+        select(func.count()).where(
+            key.between(start_year * 4 + start_quarter, end_year * 4 + end_quarter)
+        )
+    )
+    signed_off = db.session.scalar(
+        select(func.count(TermsVersion.audit_id.distinct())).where(
+            TermsVersion.decision == APPROVED, TermsVersion.decided_at.between(first, last)
+        )
+    )
+    closed = select(ThematicAudit.id).where(
+        ThematicAudit.status == CLOSED, ThematicAudit.closed_at.between(first, last)
+    )
+    closed_count = db.session.scalar(select(func.count()).select_from(closed.subquery()))
+    rows = db.session.execute(
+        select(Finding.kind, Finding.text, ThematicAudit.title)
+        .join(ThematicAudit, ThematicAudit.id == Finding.audit_id)
+        .where(Finding.audit_id.in_(closed), Finding.withdrawn.is_(False))
+        .order_by(ThematicAudit.closed_at, Finding.position, Finding.id)
+    ).all()
+    by_kind: dict[str, int] = {}
+    for kind, _text, _title in rows:
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+    return ThematicSummary(
+        planned=planned or 0,
+        signed_off=signed_off or 0,
+        closed=closed_count or 0,
+        findings=tuple(
+            Count(label, by_kind[kind]) for kind, label in FINDING_KINDS.items() if kind in by_kind
+        ),
+        recommendations=tuple(
+            f"{text} ({title})" for kind, text, title in rows if kind == "recommendation"
+        ),
+        key_themes=tuple(text for kind, text, _title in rows if kind == "theme"),
+        themes=tuple(
+            Count(name, n)
+            for name, n in db.session.execute(
+                select(Theme.name, func.count())
+                .join(ThematicAudit, ThematicAudit.theme_id == Theme.id)
+                .where(ThematicAudit.id.in_(closed))
+                .group_by(Theme.name)
+                .order_by(func.count().desc(), Theme.name)
+            )
+        ),
+    )

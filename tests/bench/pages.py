@@ -244,6 +244,32 @@ def complaints_targets(ctx: Context) -> list[Target]:
     ]
 
 
+def qa_report_targets(ctx: Context) -> list[Target]:
+    """The QA Board's report: last quarter's (the demo's draft), a service area's figures,
+    12 months, and the Word paper and workbook."""
+    from qaweb.qa_report.models import QAReport
+
+    report_id = db.session.scalar(select(func.max(QAReport.id)))
+    return [
+        Target("QA reports", "list", "/qa-report/", "qa.officer"),
+        Target("QA report (quarter)", "report", f"/qa-report/{report_id}", "qa.officer"),
+        Target(
+            "QA report (service area)",
+            "report",
+            f"/qa-report/?start={ctx.last_year}-07&length=quarter&area={ctx.area_id}",
+            "qa.officer",
+        ),
+        Target(
+            "QA report (12 months)",
+            "report",
+            f"/qa-report/?start={ctx.last_year}-04&length=12",
+            "qa.board",
+        ),
+        Target("QA report paper", "report", f"/qa-report/{report_id}.docx", "qa.officer"),
+        Target("QA report workbook", "export", f"/qa-report/{report_id}.xlsx", "qa.officer"),
+    ]
+
+
 def observation_targets(ctx: Context) -> list[Target]:
     """Practice weeks: the weeks, the schedule board (the largest past week, and this week's),
     coverage, the week's report, and the three exports; My work for an observer."""
@@ -299,6 +325,7 @@ MODULES = [
     thematic_targets,
     complaints_targets,
     observation_targets,
+    qa_report_targets,
 ]
 
 

@@ -1,0 +1,337 @@
+"""The report's sections, each read from its module through that module's public
+``summary(period, area_id)`` (never its tables), and the registry a module uses to provide
+a section it owns.
+
+A section's figures are a ``Figures``: the rows compared with the previous period and the
+same period last year, a chart (label and count), lists and tables for the period itself,
+and the learning themes the module recorded (for the ranked themes section). A section
+with no provider (a module a council has switched off, say) says so instead."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from qaweb.core.percentages import percent
+from qaweb.core.summaries import Count
+from qaweb.core.timefmt import format_date
+from qaweb.core.years import Period
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    value: int | None
+    suffix: str = ""  # "%" for a percentage
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One section's figures for one period (see the module docstring)."""
+
+    rows: tuple[Row, ...]
+    chart_title: str = ""
+    chart: tuple[Count, ...] = ()
+    lists: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    tables: tuple[Table, ...] = ()
+    themes: tuple[Count, ...] = ()
+    source: str = ""  # where the themes came from, as a reader names it
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    missing: str  # what the section says when no module provides it
+
+
+SECTIONS = (
+    Section("case_audits", "Case-file audits", "Case-file audits are not recorded in qaweb."),
+    Section("supervision", "Supervision audits", "Supervision audits are not recorded."),
+    Section("practice_week", "Practice weeks", "Practice weeks are not recorded."),
+    Section("thematic", "Thematic audits", "Thematic audits are not recorded."),
+    Section("complaints", "Complaints and compliments", "Complaints are not recorded."),
+    Section("actions", "Actions", "Actions are not recorded."),
+    Section("themes", "Learning themes across QA activity", ""),
+)
+TITLES = {s.key: s.title for s in SECTIONS}
+THEMES = "themes"
+
+_providers: dict[str, Callable[..., Figures]] = {}
+
+
+def provide(key: str, provider: Callable[..., Figures]) -> None:
+    """Register ``provider(period, area_id, details) -> Figures`` for section ``key`` (a
+    module calls this from its hooks; case-file audits will). ``details`` is False for the
+    periods the report only compares with: their rows are read, their lists may be left
+    out."""
+    if key not in TITLES or key == THEMES:
+        raise KeyError(f"No report section {key!r}")
+    _providers[key] = provider
+
+
+def provider(key: str):
+    """The provider of section ``key``, or None when no module provides it."""
+    return _providers.get(key)
+
+
+def _good_or_better(grades: tuple[Count, ...]) -> int | None:
+    """The share graded in the top two levels of the scale (Outstanding, Good)."""
+    return percent(sum(g.count for g in grades[:2]), sum(g.count for g in grades))
+
+
+def supervision(period: Period, area_id: int | None, details: bool = True) -> Figures:
+    from qaweb.supervision.reports import summary
+
+    s = summary(period, area_id)
+    return Figures(
+        rows=(
+            Row("Audits planned in the audit year", s.planned),
+            Row("Completed by the end of the period", s.completed_by_end),
+            Row("Coverage, year to date", percent(s.completed_by_end, s.planned), "%"),
+            Row("Overdue now", s.overdue),
+            Row("Completed in the period", s.completed_in_period),
+            Row("Graded Good or better", _good_or_better(s.grades), "%"),
+        ),
+        chart_title="Overall grades of the audits completed",
+        chart=s.grades,
+    )
+
+
+def practice_week(period: Period, area_id: int | None, details: bool = True) -> Figures:
+    from qaweb.practice_week.reports import summary
+
+    s = summary(period, area_id)
+    return Figures(
+        rows=(
+            Row("Practice weeks", len(s.weeks)),
+            Row("Observations planned (target)", s.planned),
+            Row("Observations completed", s.completed),
+            Row("Completed against target", percent(s.completed, s.planned), "%"),
+            Row("Family feedback given", s.family_given),
+            Row("Family feedback (of completed)", percent(s.family_given, s.completed), "%"),
+            Row("Child feedback given", s.child_given),
+            Row("Child feedback (of completed)", percent(s.child_given, s.completed), "%"),
+            Row("Graded Good or better", _good_or_better(s.grades), "%"),
+        ),
+        chart_title="Overall grades of the observations",
+        chart=s.grades,
+        lists=(("Practice weeks in the period", s.weeks),) if s.weeks else (),
+        themes=s.themes,
+        source="Practice-week observations",
+    )
+
+
+def thematic(period: Period, area_id: int | None, details: bool = True) -> Figures:
+    from qaweb.thematic.services import summary
+
+    s = summary(period, area_id)
+    lists = []
+    if s.key_themes:
+        lists.append(("Key themes found", s.key_themes))
+    if s.recommendations:
+        lists.append(("Recommendations", s.recommendations))
+    return Figures(
+        rows=(
+            Row("On the forward plan", s.planned),
+            Row("Terms signed off by the QA Board", s.signed_off),
+            Row("Closed with findings", s.closed),
+            Row("Findings recorded", sum(f.count for f in s.findings)),
+            Row("Recommendations", len(s.recommendations)),
+        ),
+        chart_title="Findings of the audits closed",
+        chart=s.findings,
+        lists=tuple(lists),
+        themes=s.themes,
+        source="Thematic audits",
+    )
+
+
+def complaints(period: Period, area_id: int | None, details: bool = True) -> Figures:
+    from qaweb.complaints.reports import summary
+
+    s = summary(period, area_id, learning=details)
+    return Figures(
+        rows=(
+            Row("Complaints received", s.received),
+            Row("Complaints closed", s.closed),
+            Row("Closed with learning recorded", s.with_learning),
+            Row("Closed with a change to practice", s.practice_change),
+            Row("Closed with a change to policy", s.policy_change),
+            Row("Compliments received", s.compliments),
+        ),
+        chart_title="What the complaints were about",
+        chart=s.categories,
+        lists=(("Learning from complaints closed", s.learning),) if s.learning else (),
+        themes=s.categories,
+        source="Complaints",
+    )
+
+
+def actions(period: Period, area_id: int | None, details: bool = True) -> Figures:
+    from qaweb.actions.services import summary
+
+    s = summary(period, area_id)
+    lists = ()
+    if s.oldest:
+        o = s.oldest
+        lists = (
+            (
+                "The oldest overdue action",
+                (
+                    f"{o.reference}: {o.description} ({o.source}, {o.team}; due "
+                    f"{format_date(o.due_on)}, {o.days_overdue} days overdue)",
+                ),
+            ),
+        )
+    headers = ("Raised", "Completed", "Overdue")
+    return Figures(
+        rows=(
+            Row("Raised", s.raised),
+            Row("Completed", s.completed),
+            Row("Verified by the QA team", s.verified),
+            Row("Overdue (of those raised)", s.overdue),
+        ),
+        chart_title="Actions raised by where they came from",
+        chart=tuple(Count(f.label, f.raised) for f in s.by_source),
+        lists=lists,
+        tables=(
+            Table(
+                "By where they came from",
+                ("Source", *headers),
+                tuple((f.label, f.raised, f.completed, f.overdue) for f in s.by_source),
+            ),
+            Table(
+                "By team",
+                ("Team", *headers),
+                tuple((f.label, f.raised, f.completed, f.overdue) for f in s.by_team),
+            ),
+        ),
+    )
+
+
+def case_audits(period: Period, area_id: int | None, details: bool = True) -> Figures:
+    from qaweb.case_audits.reports import summary
+
+    s = summary(period, area_id)
+    return Figures(
+        rows=(
+            Row("Audits allocated", s.allocated),
+            Row("Audits completed", s.completed),
+            Row("Overdue at the end of the period", s.overdue),
+            Row("Graded Good or better", _good_or_better(s.grades), "%"),
+            Row("Graded Inadequate", s.inadequate),
+        ),
+        chart_title="Overall grades of the audits completed",
+        chart=s.grades,
+    )
+
+
+for _key, _function in (
+    ("case_audits", case_audits),
+    ("supervision", supervision),
+    ("practice_week", practice_week),
+    ("thematic", thematic),
+    ("complaints", complaints),
+    ("actions", actions),
+):
+    provide(_key, _function)
+
+
+@dataclass(frozen=True)
+class RankedTheme:
+    name: str
+    count: int
+    sources: tuple[tuple[str, int], ...]
+
+    @property
+    def where(self) -> str:
+        return ", ".join(f"{source} ({n})" for source, n in self.sources)
+
+
+def rank_themes(figures: list[Figures]) -> tuple[RankedTheme, ...]:
+    """Every module's learning themes as one ranking: the same name (any case) from several
+    modules is one theme, counted across them, most recorded first, then by name."""
+    merged: dict[str, dict] = {}
+    for f in figures:
+        for theme in f.themes:
+            entry = merged.setdefault(theme.label.casefold(), {"name": theme.label, "sources": {}})
+            entry["sources"][f.source] = entry["sources"].get(f.source, 0) + theme.count
+    ranked = [
+        RankedTheme(
+            e["name"],
+            sum(e["sources"].values()),
+            tuple(sorted(e["sources"].items(), key=lambda kv: (-kv[1], kv[0]))),
+        )
+        for e in merged.values()
+    ]
+    return tuple(sorted(ranked, key=lambda t: (-t.count, t.name.casefold())))
+
+
+@dataclass
+class SectionReport:
+    """A section of the report: its figures for the period, the previous period and the
+    same period last year (None when no module provides it), and the comparison rows
+    (label, this period, previous, last year, suffix)."""
+
+    section: Section
+    current: Figures | None
+    previous: Figures | None = None
+    last_year: Figures | None = None
+    ranked: tuple[RankedTheme, ...] = field(default_factory=tuple)
+
+    @property
+    def key(self) -> str:
+        return self.section.key
+
+    @property
+    def title(self) -> str:
+        return self.section.title
+
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded in any of the three periods (every count 0, no percentage)."""
+        figures = [f for f in (self.current, self.previous, self.last_year) if f is not None]
+        return not any(row.value for f in figures for row in f.rows)
+
+    @property
+    def comparison(self) -> list[tuple]:
+        if self.current is None:
+            return []
+        out = []
+        for i, row in enumerate(self.current.rows):
+            prev = self.previous.rows[i].value if self.previous else None
+            last = self.last_year.rows[i].value if self.last_year else None
+            out.append((row.label, row.value, prev, last, row.suffix))
+        return out
+
+
+def build(period: Period, area_id: int | None) -> list[SectionReport]:
+    """Every section for ``period`` and service area ``area_id`` (None: the council), each
+    beside the previous period and the same period a year before."""
+    out = []
+    current_figures = []
+    for section in SECTIONS:
+        if section.key == THEMES:
+            out.append(SectionReport(section, None, ranked=rank_themes(current_figures)))
+            continue
+        make = provider(section.key)
+        if make is None:
+            out.append(SectionReport(section, None))
+            continue
+        current = make(period, area_id, True)
+        current_figures.append(current)
+        out.append(
+            SectionReport(
+                section,
+                current,
+                make(period.previous(), area_id, False),
+                make(period.year_before(), area_id, False),
+            )
+        )
+    return out

@@ -1,0 +1,207 @@
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from qaweb.core.excel import send_workbook
+from qaweb.core.history import guarded_save, history_for, save_versioned
+from qaweb.core.permissions import QA_BOARD, QA_OFFICER, SERVICE_MANAGER, get_or_403, roles_required
+from qaweb.extensions import db
+from qaweb.organisation.models import ServiceArea
+from qaweb.qa_report import paper, sections, services
+from qaweb.qa_report.forms import AnalysisForm, DecisionForm
+from qaweb.qa_report.models import PARTS, QAReport
+
+bp = Blueprint("qa_report", __name__, url_prefix="/qa-report")
+ERRORS = (services.ReportError,)
+READERS = (QA_OFFICER, QA_BOARD, SERVICE_MANAGER)
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _report(report_id, check=services.can_view):
+    return get_or_403(QAReport, report_id, check)
+
+
+def _areas():
+    return list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+
+
+def _wanted_area():
+    raw = request.values.get("area", "")
+    return int(raw) if raw.isdigit() else None
+
+
+@bp.get("/")
+@roles_required(*READERS)
+def index():
+    """Choose a period (and area): the saved report for it, or its figures to start one."""
+    start, length = request.args.get("start"), request.args.get("length", services.QUARTER)
+    default = services.last_quarter()
+    problem = None
+    if start is not None:
+        period, problem = services.period_from(start, length)
+        if period is not None:
+            area_id = services.area_for(current_user, _wanted_area())
+            report = services.find(period, area_id)
+            if report is not None:
+                return redirect(url_for(".report", report_id=report.id))
+            return _page(None, period, area_id)
+    return render_template(
+        "qa_report/index.html",
+        reports=services.reports_for(current_user),
+        areas=_areas() if services.chooses_area(current_user) else [],
+        start=start or f"{default.start:%Y-%m}",
+        length=length,
+        area_id=_wanted_area(),
+        problem=problem,
+    )
+
+
+@bp.post("/start")
+@roles_required(QA_OFFICER)
+def start():
+    period, problem = services.period_from(request.form.get("start"), request.form.get("length"))
+    if period is None:
+        flash(problem, "error")
+        return redirect(url_for(".index"))
+    area_id = _wanted_area()
+    if area_id is not None and db.session.get(ServiceArea, area_id) is None:
+        flash("Choose a service area from the list", "error")
+        return redirect(url_for(".index"))
+    report = services.start(period, area_id, current_user)
+    db.session.commit()
+    return redirect(url_for(".report", report_id=report.id))
+
+
+def _page(report, period, area_id):
+    area = db.session.get(ServiceArea, area_id) if area_id else None
+    return render_template(
+        "qa_report/report.html",
+        report=report,
+        period=period,
+        area_id=area_id,
+        scope=area.name
+        if area
+        else ("All service areas" if area_id is None else "No service area"),
+        sections=sections.build(period, area_id),
+        heads=(period.short_label, period.previous().short_label, period.year_before().short_label),
+        parts=PARTS,
+        titles=sections.TITLES,
+        can_write=report is not None
+        and services.can_write(current_user, report)
+        and report.status == "draft",
+        can_start=report is None and services.can_write(current_user),
+        can_decide=report is not None
+        and services.can_decide(current_user, report)
+        and report.status == "submitted",
+        history=history_for(db.session, report) if report else [],
+    )
+
+
+@bp.get("/<int:report_id>")
+@roles_required(*READERS)
+def report(report_id):
+    item = _report(report_id)
+    return _page(item, item.period, item.service_area_id)
+
+
+@bp.route("/<int:report_id>/sections/<key>", methods=["GET", "POST"])
+@roles_required(QA_OFFICER)
+def analysis(report_id, key):
+    item = _report(report_id, services.can_write)
+    if key not in sections.TITLES:
+        abort(404)
+    stored = (item.narrative or {}).get(key) or {}
+
+    def current():
+        db.session.refresh(item)
+        return AnalysisForm(formdata=None, data={**((item.narrative or {}).get(key) or {})})
+
+    form = AnalysisForm(data={**stored, "version": item.version})
+    problem = None
+    if form.validate_on_submit():
+        problem = save_versioned(
+            db.session,
+            item,
+            form,
+            lambda: services.save_analysis(item, key, {k: getattr(form, k).data for k in PARTS}),
+            ERRORS,
+            current=current,
+        )
+        if problem is None:
+            flash(f"Analysis of {sections.TITLES[key].lower()} saved.", "success")
+            return redirect(url_for(".report", report_id=item.id, _anchor=f"section-{key}"))
+    return render_template(
+        "qa_report/analysis.html",
+        report=item,
+        key=key,
+        title=sections.TITLES[key],
+        form=form,
+        problem=problem,
+    )
+
+
+@bp.post("/<int:report_id>/submit")
+@roles_required(QA_OFFICER)
+def submit(report_id):
+    item = _report(report_id, services.can_write)
+    problem = guarded_save(
+        db.session,
+        item,
+        request.form.get("version"),
+        lambda: services.submit(item, current_user),
+        ERRORS,
+    )
+    flash(problem or "Report submitted to the QA Board.", "error" if problem else "success")
+    return redirect(url_for(".report", report_id=item.id))
+
+
+@bp.route("/<int:report_id>/decision", methods=["GET", "POST"])
+@roles_required(QA_BOARD)
+def decision(report_id):
+    item = _report(report_id, services.can_decide)
+    form = DecisionForm()
+    problem = None
+    if form.validate_on_submit():
+        approve = form.decision.data == "approve"
+        problem = guarded_save(
+            db.session,
+            item,
+            request.form.get("version"),
+            lambda: services.decide(item, current_user, approve, form.comments.data or ""),
+            ERRORS,
+        )
+        if problem is None:
+            flash(
+                "Report signed off." if approve else "Report returned to the QA team.",
+                "success",
+            )
+            return redirect(url_for(".report", report_id=item.id))
+    return render_template(
+        "qa_report/decision.html",
+        report=item,
+        form=form,
+        problem=problem,
+        pending=services.pending_version(item),
+    )
+
+
+@bp.get("/<int:report_id>.docx")
+@roles_required(*READERS)
+def docx(report_id):
+    item = _report(report_id)
+    body = paper.docx_bytes(
+        item, sections.build(item.period, item.service_area_id), current_user.name
+    )
+    response = Response(body, mimetype=DOCX)
+    response.headers["Content-Disposition"] = f'attachment; filename="{item.reference}.docx"'
+    return response
+
+
+@bp.get("/<int:report_id>.xlsx")
+@roles_required(*READERS)
+def workbook(report_id):
+    item = _report(report_id)
+    return send_workbook(
+        f"{item.reference}.xlsx",
+        **paper.workbook(item, sections.build(item.period, item.service_area_id)),
+    )
