@@ -223,3 +223,42 @@ def tools() -> list[Tool]:
 
 def starter_files(council: str) -> list[Path]:
     return sorted((STARTER / council).glob("*.yaml"))
+
+
+# -- for the modules that use tools -------------------------------------------------------------
+
+
+def published_versions(kind: str) -> list[ToolVersion]:
+    """The current published version of each tool of ``kind`` (a ``models.KINDS`` key),
+    by tool name: the choices a module offers when a person picks the tool."""
+    return [
+        tool.current
+        for tool in db.session.scalars(select(Tool).where(Tool.kind == kind).order_by(Tool.name))
+        if tool.current is not None
+    ]
+
+
+def current_version(kind: str) -> ToolVersion | None:
+    """The published tool of ``kind`` new records are made with: the newest published
+    version of the first tool of that kind, by name, that has one (the first of
+    ``published_versions``, so a page's default choice and the version used when none was
+    chosen are the same). None when no tool of the kind is published; the caller says so
+    in its own words."""
+    return next(iter(published_versions(kind)), None)
+
+
+def start_response(version: ToolVersion, subject_type: str, subject_id: int | None, by):
+    """A new, empty form (``Response``) on ``version`` for the record ``subject_type`` /
+    ``subject_id`` (the id may be set later, once the record has one), started by ``by``
+    (a User). Added and flushed, so it has an id; the caller commits."""
+    from qaweb.tools.models import Response
+
+    response = Response(
+        tool_version=version,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        created_by_id=by.id,
+    )
+    db.session.add(response)
+    db.session.flush()
+    return response
