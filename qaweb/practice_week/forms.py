@@ -129,11 +129,11 @@ class MaterialForm(OnceForm):
 
 
 class ObservationForm(TimedForm, OnceForm, VersionedForm):
-    observer_id = SelectField("Observer")
-    practitioner_id = SelectField(
+    observer_id = IdSelectField("Observer")
+    practitioner_id = IdSelectField(
         "Practitioner observed", validators=[Required("Select the practitioner observed")]
     )
-    meeting_type_id = SelectField(
+    meeting_type_id = IdSelectField(
         "Meeting type", validators=[Required("Select the type of meeting")]
     )
     is_virtual = BooleanField("Virtual meeting")

@@ -94,11 +94,11 @@ def _set_choices(form, offering=False, current=None):
 
 
 def _booking(form) -> services.Booking:
-    observer = db.session.get(User, int(form.observer_id.data)) if form.observer_id.data else None
+    observer = db.session.get(User, form.observer_id.data) if form.observer_id.data else None
     return services.Booking(
         observer=observer,
-        practitioner=db.session.get(User, int(form.practitioner_id.data)),
-        meeting_type_id=int(form.meeting_type_id.data),
+        practitioner=db.session.get(User, form.practitioner_id.data),
+        meeting_type_id=form.meeting_type_id.data,
         starts_at=services.at_london(form.day.data, services.parse_time(form.starts.data)),
         ends_at=services.at_london(form.day.data, services.parse_time(form.ends.data)),
         place=form.place.data or "",
@@ -115,9 +115,9 @@ def _form_for(observation: Observation) -> ObservationForm:
         formdata=None,
         data={
             "version": observation.version,
-            "observer_id": str(observation.observer_id or ""),
-            "practitioner_id": str(observation.practitioner_id),
-            "meeting_type_id": str(observation.meeting_type_id),
+            "observer_id": observation.observer_id,
+            "practitioner_id": observation.practitioner_id,
+            "meeting_type_id": observation.meeting_type_id,
             "day": starts.date(),
             "starts": services.format_time(observation.starts_at),
             "ends": services.format_time(observation.ends_at),
@@ -132,7 +132,7 @@ def _form_for(observation: Observation) -> ObservationForm:
 
 def _offered(field) -> bool:
     """Whether the select's value is one it offers (a crafted id is not)."""
-    return field.data in {str(c.value) for c in field.choices if c.value}
+    return field.data in {int(c.value) for c in field.choices if c.value}
 
 
 def _clashes_for(week, form, exclude_id=None):
@@ -235,9 +235,10 @@ def offer(week_id):
     form = ObservationForm(data={"day": week.starts_on} if request.method == "GET" else None)
     _set_choices(form, offering=True)
     if request.method == "POST":
-        form.observer_id.data = ""  # offering never chooses the observer
+        form.observer_id.data = None  # offering never chooses the observer
+        posted = request.form.get("practitioner_id", "")
         allowed = {str(c.value) for c in form.practitioner_id.choices}
-        forbid_unless(not form.practitioner_id.data or form.practitioner_id.data in allowed)
+        forbid_unless(not posted or posted in allowed)
     return _schedule_page(week, form, offering=True)
 
 
@@ -250,7 +251,7 @@ def check_clashes(week_id):
     offering = not services.can_organise(current_user)
     _set_choices(form, offering=offering)
     if offering:
-        form.observer_id.data = ""  # a team manager checks their own practitioner only
+        form.observer_id.data = None  # a team manager checks their own practitioner only
     found = _clashes_for(week, form, as_id(request.args.get("exclude")))
     return render_template("practice_week/_clashes.html", clashes=found, checked=True)
 
