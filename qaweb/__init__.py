@@ -8,6 +8,22 @@ from qaweb.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: The feature packages, in the order of the service navigation: each has ``init_app(app)``.
+FEATURES = (
+    "home",
+    "auth",
+    "actions",
+    "supervision",
+    "case_audits",
+    "practice_week",
+    "thematic",
+    "complaints",
+    "qa_report",
+    "organisation",
+    "tools",
+    "notifications",
+)
+
 
 def create_app(config_overrides: dict | None = None) -> Flask:
     app = Flask(
@@ -100,49 +116,15 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    import qaweb.models  # noqa: F401  (every model, for the metadata)
-    from qaweb.actions.services import register_my_work
-    from qaweb.actions.views import bp as actions_bp
-    from qaweb.auth.views import bp as auth_bp
-    from qaweb.case_audits import hooks as case_audits_hooks
-    from qaweb.case_audits.views import bp as case_audits_bp
-    from qaweb.complaints import hooks as complaints_hooks
-    from qaweb.complaints.views import bp as complaints_bp
-    from qaweb.home.views import bp as home_bp
-    from qaweb.notifications.views import bp as notifications_bp
-    from qaweb.organisation.views import bp as organisation_bp
-    from qaweb.practice_week import hooks as practice_week_hooks
-    from qaweb.practice_week.views import bp as practice_week_bp
-    from qaweb.qa_report.views import bp as qa_report_bp
-    from qaweb.supervision import hooks as supervision_hooks
-    from qaweb.supervision.views import bp as supervision_bp
-    from qaweb.thematic import hooks as thematic_hooks
-    from qaweb.thematic.views import bp as thematic_bp
-    from qaweb.tools.response_views import bp as responses_bp
-    from qaweb.tools.views import bp as tools_bp
+    """Each feature in FEATURES registers itself: ``qaweb.<feature>.init_app(app)`` adds its
+    blueprint(s), My work items, action sources, form subjects, navigation entries and
+    commands (see README, "Adding a feature")."""
+    import importlib
 
-    for bp in (
-        home_bp,
-        auth_bp,
-        actions_bp,
-        supervision_bp,
-        practice_week_bp,
-        thematic_bp,
-        complaints_bp,
-        case_audits_bp,
-        qa_report_bp,
-        organisation_bp,
-        tools_bp,
-        responses_bp,
-        notifications_bp,
-    ):
-        app.register_blueprint(bp)
-    register_my_work()
-    supervision_hooks.register()
-    practice_week_hooks.register()
-    thematic_hooks.register()
-    complaints_hooks.register()
-    case_audits_hooks.register()
+    import qaweb.models  # noqa: F401  (every model, for the metadata)
+
+    for name in FEATURES:
+        importlib.import_module(f"qaweb.{name}").init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -164,14 +146,9 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from qaweb.auth.commands import users_cli
+    """Commands that belong to no one feature (features add theirs in ``init_app``)."""
     from qaweb.core.backup import register as register_backup_commands
     from qaweb.demo.commands import seed
-    from qaweb.notifications.commands import notify_cli
-    from qaweb.tools.commands import tools_cli
 
     app.cli.add_command(seed)
-    app.cli.add_command(tools_cli)
     register_backup_commands(app)
-    app.cli.add_command(users_cli)
-    app.cli.add_command(notify_cli)

@@ -893,12 +893,12 @@ def test_setting_up_a_week_checks_the_dates_and_opens_it(client, pw):
     refused = client.post("/practice-weeks/new", data=data).get_data(as_text=True)
     assert "The last day must be the same as or after the first day" in refused
     assert "Select the observation tool" in refused
-    from qaweb.practice_week.services import published_versions
+    from qaweb.tools.services import current_version
 
     data.update(
         ends_on=["12", "3", "2027"],
-        observation_tool_id=str(published_versions("practice_observation")[0].id),
-        family_tool_id=str(published_versions("family_feedback")[0].id),
+        observation_tool_id=str(current_version("practice_observation").id),
+        family_tool_id=str(current_version("family_feedback").id),
         target_roles=["service_manager", "team_manager"],
     )
     assert client.post("/practice-weeks/new", data=data).status_code == 302
@@ -1136,3 +1136,63 @@ def test_an_online_sessions_joining_link_is_a_link_and_a_virtual_place_is_said_o
     for place, shown in [("Teams", "Virtual (Teams)"), ("virtual", "Virtual"), ("", "Virtual")]:
         observation.place = place
         assert observation.where == shown
+
+
+def test_the_list_condition_and_the_record_rule_agree(pw, make_team, make_user):
+    """Who sees an observation in lists (services.list_condition, SQL) is who may open it
+    (services.can_view): the two halves of one rule, checked on each person and record."""
+    from qaweb.organisation.models import Team
+
+    brambles = db.session.scalar(select(Team).where(Team.name == "Brambles"))
+    sam = make_user("service_manager", team=make_team("Area office", area=brambles.service_area))
+    monday = pw["monday"]
+    pat_seen = book(pw, pw["helen"], pw["pat"], (9, 0), (10, 0))
+    cal_seen = book(pw, pw["harry"], pw["cal"], (11, 0), (12, 0))
+    pia_seen = book(pw, pw["helen"], pw["pia"], (9, 0), (10, 0), day=monday + timedelta(days=1))
+    db.session.commit()
+    everyone = {pat_seen.id, cal_seen.id, pia_seen.id}
+    expected = {
+        "olive": everyone,
+        "helen": {pat_seen.id, pia_seen.id},
+        "harry": {cal_seen.id},
+        "tara": {pat_seen.id, pia_seen.id},
+        "ctm": {cal_seen.id},
+        "pat": {pat_seen.id},
+        "cal": {cal_seen.id},
+        "sam": {pat_seen.id, pia_seen.id},
+    }
+    people = {**{k: pw[k] for k in expected if k != "sam"}, "sam": sam}
+    observations = db.session.scalars(select(Observation)).all()
+    for key, person in people.items():
+        condition = services.list_condition(person)
+        stmt = select(Observation.id)
+        listed = set(db.session.scalars(stmt if condition is None else stmt.where(condition)))
+        allowed = {o.id for o in observations if services.can_view(person, o)}
+        assert listed == allowed == expected[key], key
+
+
+def test_a_stale_status_step_is_refused_naming_who_moved_it_and_the_next_press_works(
+    client, pw, make_user
+):
+    """A state-change button (core.steps.take_step) pressed on a page someone else has moved
+    on since: refused with who changed it, nothing changed; pressed again from the page
+    now showing the current version, it works."""
+    week = pw["week"]
+    loaded = week.version
+    other = make_user("organiser", first_name="Omar", last_name="Grant")
+    sign_in(client, other)
+    client.post(f"/practice-weeks/{week.id}/status", data={"to": "close", "version": loaded})
+    db.session.refresh(week)
+    assert week.status == "closed"
+    sign_in(client, pw["olive"])
+    page = client.post(
+        f"/practice-weeks/{week.id}/status",
+        data={"to": "reopen", "version": loaded},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "Omar Grant changed this record at" in page
+    db.session.refresh(week)
+    assert week.status == "closed"
+    client.post(f"/practice-weeks/{week.id}/status", data={"to": "reopen", "version": week.version})
+    db.session.refresh(week)
+    assert week.status == "open"

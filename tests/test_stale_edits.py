@@ -213,8 +213,7 @@ def _action(ctx):
 
 def _week(ctx):
     from qaweb.practice_week.models import PracticeWeek
-    from qaweb.practice_week.services import published_versions
-    from qaweb.tools.services import load_files
+    from qaweb.tools.services import current_version, load_files
 
     load_files(
         [STARTER / "practice_observation.yaml", STARTER / "family_feedback.yaml"], publish=True
@@ -227,8 +226,8 @@ def _week(ctx):
         ends_on=monday + timedelta(days=4),
         status="open",
         target_roles=["observer"],
-        observation_tool_id=published_versions("practice_observation")[0].id,
-        family_tool_id=published_versions("family_feedback")[0].id,
+        observation_tool_id=current_version("practice_observation").id,
+        family_tool_id=current_version("family_feedback").id,
     )
     db.session.add(week)
     db.session.commit()
@@ -804,6 +803,8 @@ def _versioned_form_classes() -> set[str]:
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
+        if cls.__module__ == "qaweb.core.forms":
+            continue  # the shared bases (VersionedForm), not a page's form
         if cls.__module__.startswith("qaweb.") and hasattr(cls, "version"):
             module = cls.__module__.removeprefix("qaweb.").removesuffix(".forms")
             found.add(f"{module}.{cls.__name__}")

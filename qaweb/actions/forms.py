@@ -1,23 +1,22 @@
-from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
-
 from qaweb.actions.models import STATUSES
 from qaweb.core import sources
 from qaweb.core.forms import (
     BooleanField,
     DateField,
-    HiddenField,
+    IdSelectField,
     MaxLength,
+    NotInFuture,
     OnceForm,
     Required,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
+    VersionedForm,
     choices,
+    reason_form,
 )
 from qaweb.core.lists import FilterForm
-from qaweb.core.timefmt import today_london
 
 
 class ActionFilterForm(FilterForm):
@@ -45,8 +44,7 @@ class ActionFilterForm(FilterForm):
         )
 
 
-class ActionForm(OnceForm):
-    version = HiddenField()
+class ActionForm(OnceForm, VersionedForm):
     source_type = SelectField(
         "Raised at", validators=[Required("Select where the action was raised")]
     )
@@ -59,7 +57,7 @@ class ActionForm(OnceForm):
         "What needs to be done",
         validators=[Required("Enter what needs to be done"), MaxLength(2000, "The action")],
     )
-    owner = SelectField("Owner", validators=[Required("Select who owns the action")])
+    owner = IdSelectField("Owner", validators=[Required("Select who owns the action")])
     due_on = DateField(
         "Due date",
         description="For example, 27 3 2027",
@@ -74,10 +72,13 @@ class ActionForm(OnceForm):
         )
 
 
-class CompleteForm(FlaskForm):
-    version = HiddenField()
+class CompleteForm(VersionedForm):
     completed_on = DateField(
-        "Date completed", validators=[Required("Enter the date the action was completed")]
+        "Date completed",
+        validators=[
+            Required("Enter the date the action was completed"),
+            NotInFuture("Date completed"),
+        ],
     )
     evidence = TextAreaField(
         "Evidence of completion",
@@ -89,24 +90,16 @@ class CompleteForm(FlaskForm):
     )
     submit = SubmitField("Mark as completed")
 
-    def validate_completed_on(self, field):
-        if field.data and field.data > today_london():
-            raise ValidationError("Date completed must be today or in the past")
+
+CancelForm = reason_form(
+    "Why is this action being cancelled?",
+    "Enter why the action is being cancelled",
+    submit="Cancel action",
+)
 
 
-class CancelForm(FlaskForm):
-    version = HiddenField()
-    reason = TextAreaField(
-        "Why is this action being cancelled?",
-        validators=[Required("Enter why the action is being cancelled"), MaxLength(2000, "Reason")],
-    )
-    submit = SubmitField("Cancel action")
-
-
-class ConfirmForm(FlaskForm):
+class ConfirmForm(VersionedForm):
     """A bare button with a CSRF token and the version the page was showing."""
-
-    version = HiddenField()
 
 
 class RaiseForm(OnceForm):
@@ -116,6 +109,6 @@ class RaiseForm(OnceForm):
         "What needs to be done",
         validators=[Required("Enter what needs to be done"), MaxLength(2000, "The action")],
     )
-    owner = SelectField("Owner", validators=[Required("Select who owns the action")])
+    owner = IdSelectField("Owner", validators=[Required("Select who owns the action")])
     due_on = DateField("Due date", validators=[Required("Enter the due date")])
     submit = SubmitField("Add the action")

@@ -10,7 +10,14 @@ from sqlalchemy.orm import defaultload
 from qaweb.actions.models import CANCELLED, COMPLETED, OPEN, Action
 from qaweb.core.db import utcnow
 from qaweb.core.lists import as_id, contains
-from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
+from qaweb.core.permissions import (
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    TEAM_MANAGER,
+    has_any_role,
+    managed_teams_conditions,
+    manages_team,
+)
 from qaweb.core.timefmt import format_date, today_london
 from qaweb.organisation.models import Team, User
 
@@ -28,17 +35,16 @@ class ActionError(Exception):
 # -- permissions -------------------------------------------------------------------------
 
 
-def _area_id(user: User) -> int | None:
-    return user.team.service_area_id if user.team else None
-
-
 def manages_team_of(user: User, action: Action) -> bool:
-    """A team manager of the action's team, or a service manager of its service area."""
-    if action.team is None:
-        return False
-    if has_any_role(user, TEAM_MANAGER) and user.team_id == action.team_id:
-        return True
-    return has_any_role(user, SERVICE_MANAGER) and _area_id(user) == action.team.service_area_id
+    """A team manager of the action's team, or a service manager of its service area.
+    The list's side of this rule: ``team_scope_condition`` (a test checks they agree)."""
+    return manages_team(user, action.team)
+
+
+def team_scope_condition(user: User):
+    """SQL: the actions ``manages_team_of`` allows ``user`` (the "team" scope)."""
+    conditions = managed_teams_conditions(user, Action.team_id)
+    return or_(*conditions) if conditions else false()
 
 
 def can_view(user: User, action: Action) -> bool:
@@ -87,15 +93,7 @@ def scope_condition(user: User, scope: str):
     if scope == "mine":
         return Action.owner_id == user.id
     if scope == "team":
-        conditions = []
-        if has_any_role(user, TEAM_MANAGER) and user.team_id:
-            conditions.append(Action.team_id == user.team_id)
-        area = _area_id(user)
-        if has_any_role(user, SERVICE_MANAGER) and area:
-            conditions.append(
-                Action.team_id.in_(select(Team.id).where(Team.service_area_id == area))
-            )
-        return or_(*conditions) if conditions else false()
+        return team_scope_condition(user)
     return None  # all
 
 
@@ -521,4 +519,21 @@ def summary(period, area_id: int | None = None, today: date | None = None) -> Ac
         )
         if oldest
         else None,
+    )
+
+
+# -- for the modules actions come from ----------------------------------------------------------
+
+
+def actions_for(source_type: str, source_id: int) -> list[Action]:
+    """The actions raised from one record (``source_type``, a ``core.sources`` key, and the
+    record's id), soonest due first (then in the order raised)."""
+    from qaweb.extensions import db
+
+    return list(
+        db.session.scalars(
+            select(Action)
+            .where(Action.source_type == source_type, Action.source_id == source_id)
+            .order_by(Action.due_on, Action.id)
+        )
     )

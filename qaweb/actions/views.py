@@ -17,7 +17,7 @@ from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import hx_redirect, is_htmx, render
 from qaweb.core.lists import as_id, paginate, pagination_params
-from qaweb.core.permissions import get_or_403
+from qaweb.core.permissions import forbid_unless, get_or_403, requires
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
@@ -114,8 +114,7 @@ def index():
 @bp.get(f"/{SCOPE}")
 @login_required
 def listing(scope):
-    if not services.can_use_scope(current_user, scope):
-        abort(403)
+    forbid_unless(services.can_use_scope(current_user, scope))
     filters = _Filters(scope)
     form = filters.form
     args = form.active_args()
@@ -159,8 +158,7 @@ def listing(scope):
 @bp.get(f"/{SCOPE}/export.xlsx")
 @login_required
 def export(scope):
-    if not services.can_use_scope(current_user, scope):
-        abort(403)
+    forbid_unless(services.can_use_scope(current_user, scope))
     filters = _Filters(scope)
     if not filters.ok:
         # The list page says what is wrong with the Owner filter and offers the people it means.
@@ -182,16 +180,14 @@ def _owners():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def new():
-    if not services.can_manage(current_user):
-        abort(403)
     form = ActionForm()
     form.set_choices(_owners())
     if form.validate_on_submit():
         if (repeat := submissions.repeat_of(db.session, form)) is not None:
             return repeat
-        owner = db.session.get(User, int(form.owner.data))
+        owner = db.session.get(User, form.owner.data)
         action = services.raise_action(
             source_type=form.source_type.data,
             source_label=form.source_label.data,
@@ -238,12 +234,12 @@ def edit(action_id):
     form = ActionForm(obj=action)
     form.set_choices(_owners())
     if request.method == "GET":
-        form.owner.data = str(action.owner_id)
+        form.owner.data = action.owner_id
     problem = None
     if form.validate_on_submit():
 
         def apply():
-            owner = db.session.get(User, int(form.owner.data))
+            owner = db.session.get(User, form.owner.data)
             new_owner = owner.id != action.owner_id
             if new_owner:
                 action.owner = owner
@@ -266,8 +262,7 @@ def edit(action_id):
 @login_required
 def complete(action_id):
     action = get_or_403(Action, action_id, services.can_view)
-    if not services.may_complete(current_user, action):
-        abort(403)
+    forbid_unless(services.may_complete(current_user, action))
     if action.status != "open":
         flash(f"Action {action.reference} is already {action.status_label.lower()}.", "info")
         return hx_redirect(url_for(".detail", action_id=action.id))
@@ -362,12 +357,12 @@ def raise_page(
     from qaweb.actions.forms import RaiseForm
 
     defaults = {"due_on": default_due_on} if default_due_on else {}
-    form = RaiseForm(owner=str(default_owner.id) if default_owner else "", **defaults)
+    form = RaiseForm(owner=default_owner.id if default_owner else None, **defaults)
     form.owner.choices = choices((p.id, p.label) for p in _owners())
     if form.validate_on_submit():
         if (repeat := submissions.repeat_of(db.session, form)) is not None:
             return repeat
-        owner = db.session.get(User, int(form.owner.data))
+        owner = db.session.get(User, form.owner.data)
         action = services.raise_action(
             source_type=source_type,
             source_id=source_id,

@@ -37,6 +37,7 @@ from qaweb.core.permissions import (
     QA_OFFICER,
     SERVICE_MANAGER,
     TEAM_MANAGER,
+    forbid_unless,
     get_or_403,
     has_any_role,
     roles_required,
@@ -349,8 +350,7 @@ def allocate(year, month):
 
 def _audit(audit_id, check=services.can_view):
     item = get_or_403(CaseAudit, audit_id, check)
-    if item.status in (SAMPLED, "swapped") and not services.can_manage(current_user):
-        abort(403)
+    forbid_unless(item.status not in (SAMPLED, "swapped") or services.can_manage(current_user))
     return item
 
 
@@ -579,8 +579,7 @@ def _can_report() -> bool:
 def _report_filters():
     """The period (default: the 12 months to this one) and the area: a service manager's
     own, the QA team's choice."""
-    if not _can_report():
-        abort(403)
+    forbid_unless(_can_report())
     form = ReportFilterForm()
     months = _report_months()
     month_choices = choices((m.strftime("%Y-%m"), services.month_label(m)) for m in months)
@@ -592,8 +591,7 @@ def _report_filters():
     else:
         mine = current_user.team.service_area_id if current_user.team else None
         form.area.choices = choices((a.id, a.name) for a in areas if a.id == mine)
-        if mine is None:
-            abort(403)
+        forbid_unless(mine is not None)
         form.area.data = str(mine)
     filters = form.cleaned()
     end = _parse_month(filters.get("end")) or months[0]
@@ -666,8 +664,7 @@ def _summary_teams():
 @login_required
 def summary():
     teams = _summary_teams()
-    if not teams:
-        abort(403)
+    forbid_unless(bool(teams))
     form = SummaryFilterForm()
     months = _report_months()
     form.month.choices = choices((m.strftime("%Y-%m"), services.month_label(m)) for m in months)

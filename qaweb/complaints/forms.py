@@ -20,7 +20,9 @@ from qaweb.core.forms import (
     FileField,
     HiddenField,
     IdentifierField,
+    IdSelectField,
     MaxLength,
+    NotInFuture,
     OnceForm,
     RadioField,
     Required,
@@ -28,28 +30,20 @@ from qaweb.core.forms import (
     StringField,
     SubmitField,
     TextAreaField,
+    VersionedForm,
     choices,
+    reason_form,
 )
 from qaweb.core.lists import FilterForm
-from qaweb.core.timefmt import today_london
 from qaweb.organisation.forms import AreaAndTeam
 
 
-def _not_future(label):
-    def check(form, field):
-        if field.data and field.data > today_london():
-            raise ValidationError(f"{label} must be today or in the past")
-
-    return check
-
-
-class ComplaintForm(AreaAndTeam, OnceForm):
-    version = HiddenField()
+class ComplaintForm(AreaAndTeam, OnceForm, VersionedForm):
     received_on = DateField(
         "Date received",
         validators=[
             Required("Enter the date the complaint was received"),
-            _not_future("Date received"),
+            NotInFuture("Date received"),
         ],
     )
     received_how = SelectField(
@@ -76,8 +70,8 @@ class ComplaintForm(AreaAndTeam, OnceForm):
         description="The case number only, never a child's name",
         validators=[MaxLength(40, "Case reference")],
     )
-    service_area_id = SelectField("Service area", default="")
-    team_id = SelectField("Team", default="")
+    service_area_id = IdSelectField("Service area")
+    team_id = IdSelectField("Team")
     staff_involved = StringField(
         "Staff involved (optional)", validators=[MaxLength(500, "Staff involved")]
     )
@@ -106,12 +100,11 @@ class ComplaintForm(AreaAndTeam, OnceForm):
             raise ValidationError("Enter the case reference (a number), not a name")
 
 
-class StageForm(FlaskForm):
-    version = HiddenField()
-    acknowledged_on = DateField("Acknowledged on", validators=[_not_future("Acknowledged on")])
-    panel_on = DateField("Review panel met on", validators=[_not_future("Review panel date")])
-    report_on = DateField("Panel report received on", validators=[_not_future("Panel report date")])
-    responded_on = DateField("Response sent on", validators=[_not_future("Response date")])
+class StageForm(VersionedForm):
+    acknowledged_on = DateField("Acknowledged on", validators=[NotInFuture("Acknowledged on")])
+    panel_on = DateField("Review panel met on", validators=[NotInFuture("Review panel date")])
+    report_on = DateField("Panel report received on", validators=[NotInFuture("Panel report date")])
+    responded_on = DateField("Response sent on", validators=[NotInFuture("Response date")])
     outcome = SelectField(
         "Outcome", choices=choices(OUTCOMES.items(), blank="Not decided yet"), default=""
     )
@@ -125,7 +118,7 @@ class StageForm(FlaskForm):
         choices=choices(OMBUDSMAN_DECISIONS.items(), blank="No decision yet"),
         default="",
     )
-    handler_id = SelectField("Handled by", default="")
+    handler_id = IdSelectField("Handled by")
     submit = SubmitField("Save the stage")
 
     def validate_responded_on(self, field):
@@ -133,22 +126,20 @@ class StageForm(FlaskForm):
             raise ValidationError("Select the outcome of the stage with its response")
 
 
-class ExtendForm(FlaskForm):
-    version = HiddenField()
-    reason = TextAreaField(
-        "Reason for the extension",
-        validators=[Required("Enter the reason for the extension"), MaxLength(2000, "Reason")],
-    )
-    submit = SubmitField("Extend the deadline")
+ExtendForm = reason_form(
+    "Reason for the extension",
+    "Enter the reason for the extension",
+    submit="Extend the deadline",
+    name="ExtendForm",
+)
 
 
-class EscalateForm(FlaskForm):
-    version = HiddenField()
+class EscalateForm(VersionedForm):
     started_on = DateField(
         "Date the request was received",
         validators=[
             Required("Enter the date the request was received"),
-            _not_future("Date of the request"),
+            NotInFuture("Date of the request"),
         ],
     )
     late_reason = TextAreaField(
@@ -156,31 +147,28 @@ class EscalateForm(FlaskForm):
         description="Only if the request came after the time allowed",
         validators=[MaxLength(2000, "Reason")],
     )
-    handler_id = SelectField("Handled by", default="")
+    handler_id = IdSelectField("Handled by")
     submit = SubmitField("Escalate")
 
 
-class CloseForm(FlaskForm):
-    version = HiddenField()
+class CloseForm(VersionedForm):
     closed_on = DateField(
-        "Date closed", validators=[Required("Enter the date closed"), _not_future("Date closed")]
+        "Date closed", validators=[Required("Enter the date closed"), NotInFuture("Date closed")]
     )
     submit = SubmitField("Close the complaint")
 
 
-class LearningForm(FlaskForm):
-    version = HiddenField()
+class LearningForm(VersionedForm):
     learning = TextAreaField("What was learned", validators=[MaxLength(10000, "Learning")])
     practice_change = BooleanField("Practice will change")
     policy_change = BooleanField("Policy will change")
     submit = SubmitField("Save the learning")
 
 
-class NotAcceptedForm(FlaskForm):
-    version = HiddenField()
+class NotAcceptedForm(VersionedForm):
     not_accepted_on = DateField(
         "Date decided",
-        validators=[Required("Enter the date it was decided"), _not_future("Date decided")],
+        validators=[Required("Enter the date it was decided"), NotInFuture("Date decided")],
     )
     not_accepted_reason = RadioField(
         "Why the complaint was not accepted",
@@ -199,8 +187,7 @@ class NotAcceptedForm(FlaskForm):
             raise ValidationError("Enter the reason the complaint was not accepted")
 
 
-class SelfAssessmentForm(FlaskForm):
-    version = HiddenField()
+class SelfAssessmentForm(VersionedForm):
     text = TextAreaField(
         "Self-assessment",
         description=(
@@ -215,7 +202,7 @@ class SelfAssessmentForm(FlaskForm):
 class ComplimentForm(AreaAndTeam, OnceForm):
     received_on = DateField(
         "Date received",
-        validators=[Required("Enter the date received"), _not_future("Date received")],
+        validators=[Required("Enter the date received"), NotInFuture("Date received")],
     )
     source = SelectField(
         "From",
@@ -228,8 +215,8 @@ class ComplimentForm(AreaAndTeam, OnceForm):
         default="external",
         validators=[Required("Select external or internal")],
     )
-    service_area_id = SelectField("Service area", default="")
-    team_id = SelectField("Team", default="")
+    service_area_id = IdSelectField("Service area")
+    team_id = IdSelectField("Team")
     staff_named = StringField("Staff named", validators=[MaxLength(500, "Staff named")])
     valued = TextAreaField(
         "What was valued",
@@ -238,7 +225,7 @@ class ComplimentForm(AreaAndTeam, OnceForm):
     )
     themes = CheckboxesField("Themes")
     consent_to_share = BooleanField("They agreed it can be shared")
-    shared_on = DateField("Shared with the team on", validators=[_not_future("Shared on")])
+    shared_on = DateField("Shared with the team on", validators=[NotInFuture("Shared on")])
     submit = SubmitField("Save the compliment")
 
 
@@ -311,15 +298,13 @@ class NewComplaintForm(NewPointsMixin, ComplaintForm):
     pass
 
 
-class MovePointForm(FlaskForm):
+class MovePointForm(VersionedForm):
     """ "Move up" / "Move down" on the points page: a button, under the complaint's version."""
 
-    version = HiddenField()
     direction = HiddenField()
 
 
-class PointForm(FlaskForm):
-    version = HiddenField()
+class PointForm(VersionedForm):
     text = TextAreaField(
         "Point of complaint",
         validators=[Required("Enter the point of complaint"), MaxLength(2000, "A point")],
@@ -327,8 +312,7 @@ class PointForm(FlaskForm):
     submit = SubmitField("Save the point")
 
 
-class NewPointForm(FlaskForm):
-    version = HiddenField()
+class NewPointForm(VersionedForm):
     text = TextAreaField(
         "Add a point",
         validators=[Required("Enter the point of complaint"), MaxLength(2000, "A point")],
@@ -389,10 +373,9 @@ def stage_form_class(stage):
     return type("StageForm", (StageForm,), fields)
 
 
-class StagePeopleForm(FlaskForm):
+class StagePeopleForm(VersionedForm):
     """Stage 2's people and dates, or the Stage 3 panel (the template shows the stage's)."""
 
-    version = HiddenField()
     investigating_officer = StringField(
         "Investigating officer", validators=[MaxLength(200, "Investigating officer")]
     )
@@ -403,7 +386,7 @@ class StagePeopleForm(FlaskForm):
     )
     investigating_officer_on = DateField(
         "Date the investigating officer was appointed",
-        validators=[_not_future("Date the investigating officer was appointed")],
+        validators=[NotInFuture("Date the investigating officer was appointed")],
     )
     independent_person = StringField(
         "Independent person", validators=[MaxLength(200, "Independent person")]
@@ -415,18 +398,18 @@ class StagePeopleForm(FlaskForm):
     )
     independent_person_on = DateField(
         "Date the independent person was appointed",
-        validators=[_not_future("Date the independent person was appointed")],
+        validators=[NotInFuture("Date the independent person was appointed")],
     )
     statement_agreed_on = DateField(
         "Date the statement of complaint was agreed",
-        validators=[_not_future("Date the statement of complaint was agreed")],
+        validators=[NotInFuture("Date the statement of complaint was agreed")],
     )
     adjudicating_officer = StringField(
         "Adjudicating officer", validators=[MaxLength(200, "Adjudicating officer")]
     )
     adjudicated_on = DateField(
         "Date of the adjudicating officer's response",
-        validators=[_not_future("Date of the adjudicating officer's response")],
+        validators=[NotInFuture("Date of the adjudicating officer's response")],
     )
     panel_chair = StringField("Chair of the panel", validators=[MaxLength(200, "Chair")])
     panel_members = TextAreaField(

@@ -2,28 +2,23 @@
 columns' meanings. Complaints officers and administrators only (the rows hold
 complainants' names)."""
 
-from flask import abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from qaweb.complaints import log_columns, log_import, services
+from qaweb.complaints.blueprint import bp
 from qaweb.complaints.forms import ConfirmLogImportForm, LogImportForm
-from qaweb.complaints.views import bp
 from qaweb.core import spreadsheets
 from qaweb.core.db import is_unique_violation
 from qaweb.core.import_template import send_import_template
+from qaweb.core.permissions import requires
 from qaweb.extensions import db
 
 
-def _importers_only():
-    if not services.sees_personal_data(current_user):
-        abort(403)
-
-
 @bp.route("/import", methods=["GET", "POST"])
-@login_required
+@requires(services.sees_personal_data)
 def import_log():
-    _importers_only()
     form = LogImportForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -39,9 +34,8 @@ def import_log():
 
 
 @bp.route("/import/<int:import_id>", methods=["GET", "POST"])
-@login_required
+@requires(services.sees_personal_data)
 def import_preview(import_id):
-    _importers_only()
     staged = db.get_or_404(log_import.ComplaintImport, import_id)
     form = ConfirmLogImportForm()
     problem = None
@@ -85,9 +79,8 @@ def import_preview(import_id):
 
 
 @bp.get("/import/template-<any(complaints, compliments):kind>.xlsx")
-@login_required
+@requires(services.sees_personal_data)
 def import_template(kind):
-    _importers_only()
     return send_import_template(
         f"{kind}-log-template.xlsx",
         log_import.KINDS[kind],
@@ -100,9 +93,8 @@ def import_template(kind):
 
 
 @bp.get("/import/columns")
-@login_required
+@requires(services.sees_personal_data)
 def import_columns():
-    _importers_only()
     return render_template(
         "complaints/import_columns.html",
         fields=log_columns.FIELDS,

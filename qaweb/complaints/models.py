@@ -3,7 +3,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned, utcnow
+from qaweb.core.db import Base, CouncilList, Timestamped, UTCDateTime, Versioned, utcnow
 from qaweb.core.history import Tracked
 from qaweb.organisation.models import ServiceArea, Team, User
 
@@ -96,26 +96,12 @@ compliment_theme = sa.Table(
 )
 
 
-class CategoryOption(Tracked, Timestamped, Base):
+class CategoryOption(CouncilList, Tracked, Timestamped, Base):
     __tablename__ = "complaint_category_option"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
 
-    def __str__(self):
-        return self.name
-
-
-class ComplimentThemeOption(Tracked, Timestamped, Base):
+class ComplimentThemeOption(CouncilList, Tracked, Timestamped, Base):
     __tablename__ = "compliment_theme_option"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
-
-    def __str__(self):
-        return self.name
 
 
 class Complaint(Tracked, Versioned, Timestamped, Base):

@@ -6,6 +6,7 @@ from flask_login import login_required
 from sqlalchemy.exc import IntegrityError
 
 from qaweb.complaints import links, points, services
+from qaweb.complaints.blueprint import ERRORS, _manage_only, _stage, bp
 from qaweb.complaints.forms import (
     LinkForm,
     MovePointForm,
@@ -14,9 +15,9 @@ from qaweb.complaints.forms import (
     StagePeopleForm,
 )
 from qaweb.complaints.models import LINK_REASONS, Complaint, ComplaintPoint
-from qaweb.complaints.views import ERRORS, _manage_only, _stage, bp
 from qaweb.core.history import save_versioned
 from qaweb.core.lists import as_id
+from qaweb.core.permissions import requires
 from qaweb.core.text import clean_identifier
 from qaweb.extensions import db
 
@@ -82,10 +83,9 @@ def _point(complaint, raw) -> ComplaintPoint:
 
 
 @bp.route("/points/<int:point_id>", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def point(point_id):
     """Change the words of one point (its number stays)."""
-    _manage_only()
     item = db.get_or_404(ComplaintPoint, point_id)
     complaint = item.complaint
     form = PointForm(obj=item)

@@ -20,6 +20,7 @@ from qaweb.core.permissions import (
     QA_OFFICER,
     SERVICE_MANAGER,
     has_any_role,
+    service_area_of,
 )
 from qaweb.core.references import next_number
 from qaweb.core.timefmt import format_date, today_london
@@ -53,16 +54,12 @@ def sees_personal_data(user) -> bool:
     return has_any_role(user, COMPLAINTS_OFFICER, ADMIN)
 
 
-def _area(user):
-    return user.team.service_area_id if user.team else None
-
-
 def can_view(user, complaint: Complaint | None = None) -> bool:
     if has_any_role(user, COMPLAINTS_OFFICER, ADMIN):
         return True
     if not has_any_role(user, SERVICE_MANAGER):
         return False
-    return complaint is None or complaint.service_area_id == _area(user)
+    return complaint is None or complaint.service_area_id == service_area_of(user)
 
 
 def can_view_reports(user) -> bool:
@@ -79,13 +76,13 @@ def report_area(user, wanted: int | None) -> int | None:
     area is forced, not merely defaulted."""
     if has_any_role(user, COMPLAINTS_OFFICER, ADMIN, QA_OFFICER):
         return wanted
-    return _area(user) or -1
+    return service_area_of(user) or -1
 
 
 def list_condition(user):
     if has_any_role(user, COMPLAINTS_OFFICER, ADMIN):
         return None
-    return Complaint.service_area_id == (_area(user) or -1)
+    return Complaint.service_area_id == (service_area_of(user) or -1)
 
 
 # -- references ------------------------------------------------------------------------------

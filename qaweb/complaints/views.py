@@ -1,11 +1,12 @@
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from qaweb.actions.models import Action
+from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
 from qaweb.complaints import annual, exports, links, points, reports, services
+from qaweb.complaints.blueprint import ERRORS, _manage_only, _stage, bp
 from qaweb.complaints.forms import (
     CloseForm,
     ComplaintFilterForm,
@@ -45,15 +46,13 @@ from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import add_named, as_id, paginate, pagination_params, toggle_active
-from qaweb.core.permissions import get_or_403
+from qaweb.core.permissions import forbid_unless, get_or_403, requires, service_area_of
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.organisation.services import person_choices
 
-bp = Blueprint("complaints", __name__, url_prefix="/complaints")
-ERRORS = (services.ComplaintError, points.PointError)
 LABELS = {
     "point_outcomes": POINT_OUTCOMES,
     "kinds": PERSON_KINDS,
@@ -67,20 +66,6 @@ LABELS = {
     "not_accepted": NOT_ACCEPTED,
     "decisions": OMBUDSMAN_DECISIONS,
 }
-
-
-@bp.after_request
-def _not_kept(response):
-    """Complainants' names and contact details are on these pages (and in their exports):
-    neither the browser nor anything between may keep a copy (a shared PC's back button, a
-    proxy's cache)."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _manage_only():
-    if not services.can_manage(current_user):
-        abort(403)
 
 
 def _areas():
@@ -152,10 +137,8 @@ def _filtered(filters):
 
 
 @bp.get("/")
-@login_required
+@requires(services.can_view)
 def index():
-    if not services.can_view(current_user):
-        abort(403)
     form, filters = _filters()
     pagination = paginate(_filtered(filters))
     args = form.active_args()
@@ -174,10 +157,8 @@ def index():
 
 
 @bp.get("/export.xlsx")
-@login_required
+@requires(services.can_view)
 def export():
-    if not services.can_view(current_user):
-        abort(403)
     form, filters = _filters()
     personal = services.sees_personal_data(current_user)
     return send_workbook(
@@ -207,8 +188,8 @@ def _complaint_form(complaint=None, formdata=None, form_class=ComplaintForm):
         )
     )
     if complaint is not None and formdata is None:
-        form.service_area_id.data = str(complaint.service_area_id or "")
-        form.team_id.data = str(complaint.team_id or "")
+        form.service_area_id.data = complaint.service_area_id
+        form.team_id.data = complaint.team_id
         form.categories.data = [str(c.id) for c in complaint.categories]
     return form
 
@@ -230,10 +211,8 @@ def _apply(complaint, form):
     ):
         value = getattr(form, name).data
         setattr(complaint, name, value if value is not None else "")
-    complaint.service_area_id = (
-        int(form.service_area_id.data) if form.service_area_id.data else None
-    )
-    complaint.team_id = int(form.team_id.data) if form.team_id.data else None
+    complaint.service_area_id = form.service_area_id.data
+    complaint.team_id = form.team_id.data
     wanted = {int(i) for i in form.categories.data}
     complaint.set_categories(
         list(db.session.scalars(select(CategoryOption).where(CategoryOption.id.in_(wanted))))
@@ -241,9 +220,8 @@ def _apply(complaint, form):
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def new():
-    _manage_only()
     form = _complaint_form(
         formdata=request.form if request.method == "POST" else None,
         form_class=NewComplaintForm,
@@ -270,9 +248,8 @@ def new():
 
 
 @bp.route("/<int:complaint_id>/edit", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def edit(complaint_id):
-    _manage_only()
     complaint = db.get_or_404(Complaint, complaint_id)
     form = _complaint_form(complaint, request.form if request.method == "POST" else None)
     problem = None
@@ -290,13 +267,7 @@ def edit(complaint_id):
 @login_required
 def complaint(complaint_id):
     complaint = get_or_403(Complaint, complaint_id, services.can_view)
-    actions = list(
-        db.session.scalars(
-            select(Action).where(
-                Action.source_type == "complaint", Action.source_id == complaint.id
-            )
-        )
-    )
+    actions = actions_for("complaint", complaint.id)
     return render_template(
         "complaints/complaint.html",
         complaint=complaint,
@@ -312,15 +283,6 @@ def complaint(complaint_id):
     )
 
 
-def _stage(complaint_id, number):
-    _manage_only()
-    complaint = db.get_or_404(Complaint, complaint_id)
-    stage = next((s for s in complaint.stages if s.stage == number), None)
-    if stage is None:
-        abort(404)
-    return complaint, stage
-
-
 @bp.route("/<int:complaint_id>/stages/<int:number>", methods=["GET", "POST"])
 @login_required
 def stage(complaint_id, number):
@@ -331,7 +293,7 @@ def stage(complaint_id, number):
         form.outcome.data = ""  # the stage's outcome is the points' (not a choice here)
     form.handler_id.choices = person_choices(User.active, blank="")
     if request.method == "GET":
-        form.handler_id.data = str(stage.handler_id or "")
+        form.handler_id.data = stage.handler_id
         if point_ids:
             for point in complaint.points:
                 form[f"point_{point.id}"].data = stage.outcome_of(point)
@@ -356,7 +318,7 @@ def stage(complaint_id, number):
                 )
             if stage.stage == 4:
                 stage.ombudsman_decision = form.ombudsman_decision.data or ""
-            stage.handler_id = int(form.handler_id.data) if form.handler_id.data else None
+            stage.handler_id = form.handler_id.data
             if point_ids:
                 points.set_point_outcomes(
                     stage,
@@ -401,15 +363,14 @@ def extend(complaint_id, number):
 
 
 @bp.route("/<int:complaint_id>/escalate", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def escalate(complaint_id):
-    _manage_only()
     complaint = db.get_or_404(Complaint, complaint_id)
     form = EscalateForm(version=complaint.version)
     form.handler_id.choices = person_choices(User.active, blank="")
     problem = None
     if form.validate_on_submit():
-        handler = db.session.get(User, int(form.handler_id.data)) if form.handler_id.data else None
+        handler = db.session.get(User, form.handler_id.data) if form.handler_id.data else None
         problem = save_versioned(
             db.session,
             complaint,
@@ -428,9 +389,8 @@ def escalate(complaint_id):
 
 
 @bp.route("/<int:complaint_id>/close", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def close(complaint_id):
-    _manage_only()
     complaint = db.get_or_404(Complaint, complaint_id)
     form = CloseForm(version=complaint.version, closed_on=today_london())
     problem = None
@@ -449,11 +409,10 @@ def close(complaint_id):
 
 
 @bp.route("/<int:complaint_id>/not-accepted", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def not_accepted(complaint_id):
     """Record that the complaint is not accepted under the procedure, and why (counted in
     the annual report); it closes on the day decided."""
-    _manage_only()
     complaint = db.get_or_404(Complaint, complaint_id)
     form = NotAcceptedForm(obj=complaint)
     if request.method == "GET" and not complaint.not_accepted_on:
@@ -479,9 +438,8 @@ def not_accepted(complaint_id):
 
 
 @bp.route("/<int:complaint_id>/learning", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def learning(complaint_id):
-    _manage_only()
     complaint = db.get_or_404(Complaint, complaint_id)
     form = LearningForm(obj=complaint)
     problem = None
@@ -502,9 +460,8 @@ def learning(complaint_id):
 
 
 @bp.route("/<int:complaint_id>/actions/new", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def new_action(complaint_id):
-    _manage_only()
     complaint = db.get_or_404(Complaint, complaint_id)
     return raise_page(
         source_type="complaint",
@@ -519,10 +476,8 @@ def new_action(complaint_id):
 
 
 @bp.route("/compliments", methods=["GET", "POST"])
-@login_required
+@requires(services.can_view)
 def compliments():
-    if not services.can_view(current_user):
-        abort(403)
     form = ComplimentForm()
     form.service_area_id.choices = choices(((a.id, a.name) for a in _areas()), blank="")
     form.team_id.choices = choices(((t.id, t.name) for t in _teams()), blank="")
@@ -545,10 +500,8 @@ def compliments():
                 received_on=form.received_on.data,
                 source=form.source.data,
                 external=form.external.data == "external",
-                service_area_id=int(form.service_area_id.data)
-                if form.service_area_id.data
-                else None,
-                team_id=int(form.team_id.data) if form.team_id.data else None,
+                service_area_id=form.service_area_id.data,
+                team_id=form.team_id.data,
                 staff_named=form.staff_named.data or "",
                 valued=form.valued.data,
                 consent_to_share=form.consent_to_share.data,
@@ -562,7 +515,7 @@ def compliments():
             return redirect(url_for(".compliments"))
     stmt = select(Compliment).order_by(Compliment.received_on.desc(), Compliment.id.desc())
     if not services.sees_personal_data(current_user) and not services.can_manage(current_user):
-        area = current_user.team.service_area_id if current_user.team else -1
+        area = service_area_of(current_user) or -1
         stmt = stmt.where(Compliment.service_area_id == area)
     pagination = paginate(stmt)
     return render_template(
@@ -592,11 +545,6 @@ def _period():
     return year, quarter
 
 
-def _reports_only():
-    if not services.can_view_reports(current_user):
-        abort(403)
-
-
 def _report_area() -> int | None:
     """The service area the report covers: the one asked for (``area``), or a service
     manager's own whatever was asked (``services.report_area``)."""
@@ -613,9 +561,8 @@ def _report_links(year, quarter, area_id):
 
 
 @bp.get("/report")
-@login_required
+@requires(services.can_view_reports)
 def report():
-    _reports_only()
     year, quarter = _period()
     area_id = _report_area()
     data = reports.build(year, quarter, area_id)
@@ -638,9 +585,8 @@ def report():
 
 
 @bp.get("/report.xlsx")
-@login_required
+@requires(services.can_view_reports)
 def report_workbook():
-    _reports_only()
     year, quarter = _period()
     data = reports.build(year, quarter, _report_area())
     columns, rows, sheets = reports.workbook(data)
@@ -655,11 +601,10 @@ def report_workbook():
 
 
 @bp.get("/report/annual.docx")
-@login_required
+@requires(services.can_view_reports)
 def annual_report():
     """The annual report as a Word paper for the financial year ``year`` (and ``area``):
     counts, the learning with names taken out, and the officer's self-assessment."""
-    _reports_only()
     year, _quarter = _period()
     body = annual.docx_bytes(
         annual.figures(year, _report_area()),
@@ -677,11 +622,10 @@ def annual_report():
 
 
 @bp.route("/report/self-assessment", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage)
 def self_assessment():
     """The complaints officer's self-assessment for a financial year's annual report: one
     text per year, saved with its history (a stale copy is refused, nothing typed lost)."""
-    _manage_only()
     year, _quarter = _period()
     record = db.session.scalar(select(SelfAssessment).where(SelfAssessment.year == year))
     form = SelfAssessmentForm(obj=record)
@@ -783,8 +727,7 @@ def settings():
     from qaweb.core.settings import get_setting, set_setting
     from qaweb.core.workdays import BANK_HOLIDAY, CLOSURE, ClosureDay, calendar_ends
 
-    if not has_any_role(current_user, COMPLAINTS_OFFICER, ADMIN):
-        abort(403)
+    forbid_unless(has_any_role(current_user, COMPLAINTS_OFFICER, ADMIN))
     models = {"category": CategoryOption, "theme": ComplimentThemeOption}
     entry_form = ListEntryForm(prefix="entry")
     closure_form = ClosureDayForm(prefix="closure")
@@ -864,7 +807,3 @@ def settings():
         calendar_ends=ends,
         calendar_warning=ends - today_london() < timedelta(days=365),
     )
-
-
-# The record and import pages' routes are on bp too.
-from qaweb.complaints import import_views, record_views  # noqa: E402, F401

@@ -66,6 +66,20 @@ class Timestamped:
     )
 
 
+class CouncilList:
+    """An entry of a list the council keeps (meeting types, learning themes, complaint
+    categories, compliment themes, thematic-audit themes): a unique name (at most 120
+    characters), offered while ``active``; never deleted, so records keep their entry.
+    Added and switched on or off with ``core.lists.add_named`` and ``toggle_active``."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def __str__(self):
+        return self.name
+
+
 #: How long a write waits for another to finish before giving up (SQLite), in milliseconds.
 #: A save takes tens of milliseconds, so a queue of people saving at once clears well inside it.
 SQLITE_BUSY_TIMEOUT_MS = 15000

@@ -1,6 +1,7 @@
 """Form fields with GOV.UK widgets and GOV.UK-style error messages."""
 
 import re
+import sys
 from datetime import date
 
 import wtforms
@@ -35,6 +36,7 @@ __all__ = [
     "TextAreaField",
     "PasswordField",
     "SelectField",
+    "IdSelectField",
     "RadioField",
     "CheckboxesField",
     "BooleanField",
@@ -48,6 +50,9 @@ __all__ = [
     "MaxLength",
     "choices",
     "OnceForm",
+    "VersionedForm",
+    "NotInFuture",
+    "reason_form",
 ]
 
 
@@ -259,6 +264,30 @@ class SelectField(wtforms.SelectField):
         _only_offered(super().pre_validate, form)
 
 
+def _id_or_none(value):
+    """A posted or stored record id as an int; None for the blank option."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(text)
+    return int(text)
+
+
+class IdSelectField(SelectField):
+    """A choice of one record by its id: ``data`` is the chosen id (int) or None when the
+    blank option is chosen. Set it with an id (``form.team_id.data = user.team_id``) and
+    read it as one; choices are ``choices(((record.id, label), ...), blank=...)``.
+    Anything posted that is not an offered id: "Select one of the options".
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs["coerce"] = _id_or_none
+        super().__init__(label, validators, **kwargs)
+
+
 class RadioField(wtforms.RadioField):
     widget = GovRadioInput()
 
@@ -360,6 +389,56 @@ class DateField(wtforms.Field):
             self.data = date(year, month, day)
         except (ValueError, OverflowError):
             raise ValueError(f"{name} must be a real date") from None
+
+
+class NotInFuture:
+    """The date, if given, is today or earlier (London time): "{name} must be today or in
+    the past"."""
+
+    def __init__(self, name: str):
+        self.message = f"{name} must be today or in the past"
+
+    def __call__(self, form, field):
+        from qaweb.core.timefmt import today_london
+
+        if field.data and field.data > today_london():
+            raise ValidationError(self.message)
+
+
+# -- versioned edits ---------------------------------------------------------------------------
+
+
+class VersionedForm(FlaskForm):
+    """A form that changes a versioned record: it carries the version the page was showing
+    (``{{ form.version }}`` in the template), read by ``qaweb.core.history.save_versioned``
+    and ``core.steps`` to refuse a stale save."""
+
+    version = HiddenField()
+
+
+def reason_form(
+    question: str,
+    missing: str,
+    maximum: int = 2000,
+    submit: str | None = None,
+    name: str = "CancelForm",
+) -> type[VersionedForm]:
+    """A versioned form asking why (cancel, withdraw, extend): ``reason``, required
+    (``missing`` is the message when empty) and at most ``maximum`` characters, with an
+    optional submit button labelled ``submit``. The class is called ``name`` and belongs
+    to the calling module (as ``collections.namedtuple`` does), so it reads as that
+    feature's form in tracebacks and in the stale-edit cases."""
+
+    class ReasonForm(VersionedForm):
+        reason = TextAreaField(
+            question, validators=[Required(missing), MaxLength(maximum, "Reason")]
+        )
+
+    if submit is not None:
+        ReasonForm.submit = SubmitField(submit)
+    ReasonForm.__name__ = ReasonForm.__qualname__ = name
+    ReasonForm.__module__ = sys._getframe(1).f_globals.get("__name__", __name__)
+    return ReasonForm
 
 
 # -- create forms save once ------------------------------------------------------------------

@@ -5,18 +5,13 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup, escape
 
 from qaweb.core import labels
 from qaweb.core.permissions import (
-    ADMIN,
-    COMPLAINTS_OFFICER,
-    QA_BOARD,
     QA_OFFICER,
-    SERVICE_MANAGER,
-    TEAM_MANAGER,
     has_any_role,
 )
 from qaweb.core.timefmt import format_date, format_datetime, format_span, format_time
@@ -35,48 +30,10 @@ class NavItem:
     hidden_for: tuple[str, ...] = ()
 
 
-NAVIGATION: list[NavItem] = [
-    NavItem("My work", "home.index", prefix="/"),
-    NavItem("Actions", "actions.listing", values=(("scope", "mine"),), prefix="/actions"),
-    NavItem(
-        "Supervision audits",
-        "supervision.index",
-        (TEAM_MANAGER, SERVICE_MANAGER, QA_OFFICER),
-        prefix="/supervision",
-    ),
-    NavItem(
-        "Case-file audits",
-        "case_audits.index",
-        (TEAM_MANAGER, SERVICE_MANAGER, QA_OFFICER),
-        prefix="/case-audits",
-    ),
-    NavItem(
-        "Practice weeks",
-        "practice_week.index",
-        prefix="/practice-weeks",
-    ),
-    NavItem(
-        "Thematic audits",
-        "thematic.index",
-        (QA_OFFICER, QA_BOARD, SERVICE_MANAGER),
-        prefix="/thematic",
-    ),
-    NavItem(
-        "Complaints",
-        "complaints.index",
-        (COMPLAINTS_OFFICER, ADMIN, SERVICE_MANAGER),
-        prefix="/complaints",
-    ),
-    # The QA team reads the complaints report (counts only), not the complaints themselves.
-    NavItem(
-        "Complaints report",
-        "complaints.report",
-        (QA_OFFICER,),
-        prefix="/complaints/report",
-        hidden_for=(COMPLAINTS_OFFICER, ADMIN, SERVICE_MANAGER),
-    ),
-    NavItem("Admin", "organisation.index", (ADMIN,), prefix="/admin"),
-]
+def add_navigation(app, item: NavItem) -> None:
+    """Add ``item`` to the service navigation of ``app`` (after the items added before it:
+    features add theirs from their ``init_app``, in the order of ``qaweb.FEATURES``)."""
+    app.extensions.setdefault("qaweb.navigation", []).append(item)
 
 
 def navigation_for(user) -> list[dict]:
@@ -84,7 +41,7 @@ def navigation_for(user) -> list[dict]:
         return []
     items = []
     path = request.path
-    for item in NAVIGATION:
+    for item in current_app.extensions.get("qaweb.navigation", ()):
         if item.roles and not has_any_role(user, *item.roles):
             continue
         if item.hidden_for and has_any_role(user, *item.hidden_for):

@@ -24,6 +24,7 @@ from qaweb.practice_week.models import (
     PracticeWeek,
     observation_theme,
 )
+from qaweb.tools.services import current_version
 
 REFLECTIONS = [
     "The practitioner felt the meeting kept the child at the centre and would use the same "
@@ -47,7 +48,7 @@ def _people(*roles, exclude_roles=()):
 
 
 def _tool(kind):
-    return services.published_versions(kind)[0]
+    return current_version(kind)
 
 
 def build(
@@ -188,7 +189,7 @@ def build(
 
 
 def _record(rng, observation, observer, levels, themes, theme_rows):
-    from qaweb.demo.builder import _complete_response
+    from qaweb.demo.data import complete_response as _complete_response
 
     response = services.start_record(observation, observer)
     db.session.flush()

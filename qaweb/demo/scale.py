@@ -103,7 +103,7 @@ class CompletedForms:
     with explicit ids so the module's records can point at them before they are inserted."""
 
     def __init__(self, council: Council, levels):
-        from qaweb.demo.builder import _answers_for  # builder imports this module
+        from qaweb.demo.data import answers_for as _answers_for
         from qaweb.tools.models import Response
 
         self._answers_for = _answers_for
@@ -173,7 +173,7 @@ def _at(day: date) -> datetime:
 
 def grow_actions(council: Council) -> None:
     from qaweb.actions.models import CANCELLED, COMPLETED, OPEN, Action
-    from qaweb.demo.builder import ACTIONS, MEETINGS
+    from qaweb.demo.data import ACTIONS, MEETINGS
 
     rng, today = council.rng, council.today
     sources = list(MEETINGS)
@@ -225,7 +225,7 @@ def grow_actions(council: Council) -> None:
 
 def grow_supervision(council: Council) -> None:
     from qaweb.core import grading
-    from qaweb.demo.builder import DEMO_NOTES
+    from qaweb.demo.data import DEMO_NOTES
     from qaweb.supervision import services as sup
     from qaweb.supervision.models import ANSWERED, COMPLETED, FeedbackRequest, SupervisionAudit
 
@@ -350,7 +350,7 @@ def grow_complaints(council: Council) -> None:
     )
     from qaweb.complaints.services import compute_due
     from qaweb.core.workdays import add_working_days
-    from qaweb.demo.builder import FIRST, LAST
+    from qaweb.demo.data import FIRST, LAST
 
     rng, today, now = council.rng, council.today, council.now
     categories = list(db.session.scalars(select(CategoryOption.id).order_by(CategoryOption.id)))
@@ -520,7 +520,7 @@ def grow_observations(council: Council) -> None:
     from qaweb.actions.models import Action
     from qaweb.core import grading
     from qaweb.core.permissions import SERVICE_MANAGER, TEAM_MANAGER
-    from qaweb.demo.builder import DEMO_ROLES, DOMAIN
+    from qaweb.demo.data import DEMO_ROLES, DOMAIN
     from qaweb.demo.practice_weeks import REFLECTIONS, SLOTS
     from qaweb.practice_week import services as pw
     from qaweb.practice_week.models import (
@@ -542,11 +542,12 @@ def grow_observations(council: Council) -> None:
         SessionBooking,
         observation_theme,
     )
+    from qaweb.tools.services import current_version
 
     rng, today, now = council.rng, council.today, council.now
     wanted = OBSERVATIONS_PER_STEP * council.steps
-    observation_tool = pw.published_versions("practice_observation")[0]
-    family_tool = pw.published_versions("family_feedback")[0]
+    observation_tool = current_version("practice_observation")
+    family_tool = current_version("family_feedback")
     meeting_types = list(db.session.scalars(select(MeetingType.id).order_by(MeetingType.id)))
     themes = list(db.session.scalars(select(LearningTheme.id).order_by(LearningTheme.id)))
 

@@ -10,7 +10,7 @@ from qaweb.core.forms import (
     CheckboxesField,
     Email,
     FileField,
-    HiddenField,
+    IdSelectField,
     MaxLength,
     OnceForm,
     PasswordField,
@@ -18,6 +18,7 @@ from qaweb.core.forms import (
     SelectField,
     StringField,
     SubmitField,
+    VersionedForm,
     choices,
 )
 from qaweb.core.lists import FilterForm, as_id
@@ -58,7 +59,7 @@ class AreaAndTeam:
         if self.service_area_id.errors:
             return  # the area is not one offered: that field says so
         if not self.service_area_id.data:
-            self.service_area_id.data = str(team.service_area_id)
+            self.service_area_id.data = team.service_area_id
             return
         area_id = as_id(self.service_area_id.data)
         if area_id is None:
@@ -72,8 +73,7 @@ class AreaAndTeam:
             )
 
 
-class ServiceAreaForm(OnceForm):
-    version = HiddenField()
+class ServiceAreaForm(OnceForm, VersionedForm):
     name = StringField(
         "Name",
         description="For example, Referral and Assessment",
@@ -83,15 +83,14 @@ class ServiceAreaForm(OnceForm):
     submit = SubmitField("Save service area")
 
 
-class TeamForm(OnceForm):
-    version = HiddenField()
+class TeamForm(OnceForm, VersionedForm):
     name = StringField(
         "Name", validators=[Required("Enter the name of the team"), MaxLength(120, "Name")]
     )
-    service_area_id = SelectField(
+    service_area_id = IdSelectField(
         "Service area", validators=[Required("Select the service area the team belongs to")]
     )
-    paired_team_id = SelectField(
+    paired_team_id = IdSelectField(
         "Paired team for supervision audits",
         description="This team's managers audit the supervision of the paired team's supervisors",
     )
@@ -109,12 +108,11 @@ class TeamForm(OnceForm):
         )
 
     def validate_paired_team_id(self, field):
-        if field.data and self.team_id and as_id(field.data) == self.team_id:
+        if field.data and self.team_id and field.data == self.team_id:
             raise ValidationError("A team cannot be paired with itself")
 
 
-class UserForm(OnceForm):
-    version = HiddenField()
+class UserForm(OnceForm, VersionedForm):
     first_name = StringField(
         "First name", validators=[Required("Enter the first name"), MaxLength(100, "First name")]
     )
@@ -126,8 +124,8 @@ class UserForm(OnceForm):
         validators=[Required("Enter the email address"), Email(), MaxLength(254, "Email address")],
     )
     job_title = StringField("Job title", validators=[MaxLength(200, "Job title")])
-    team_id = SelectField("Team")
-    line_manager_id = SelectField("Line manager")
+    team_id = IdSelectField("Team")
+    line_manager_id = IdSelectField("Line manager")
     roles = CheckboxesField(
         "Roles",
         description="Select all that apply",
@@ -191,8 +189,7 @@ class ConfirmImportForm(FlaskForm):
     submit = SubmitField("Import staff")
 
 
-class SettingsForm(FlaskForm):
-    version = HiddenField()
+class SettingsForm(VersionedForm):
     council_name = StringField(
         "Council name",
         description="Shown in the header of every page, for example Wokingham Borough Council",

@@ -114,8 +114,8 @@ def save_team(team: Team, form) -> Team:
         Team, Team.name, form.name.data, team.id, "There is already a team with this name"
     )
     team.name = form.name.data
-    team.service_area_id = int(form.service_area_id.data)
-    team.paired_team_id = int(form.paired_team_id.data) if form.paired_team_id.data else None
+    team.service_area_id = form.service_area_id.data
+    team.paired_team_id = form.paired_team_id.data
     team.active = form.active.data
     db.session.add(team)
     db.session.flush()
@@ -129,8 +129,8 @@ def save_user(user: User, form, password_method: str) -> User:
     user.first_name = form.first_name.data
     user.last_name = form.last_name.data
     user.job_title = form.job_title.data or ""
-    user.team_id = int(form.team_id.data) if form.team_id.data else None
-    user.line_manager_id = int(form.line_manager_id.data) if form.line_manager_id.data else None
+    user.team_id = form.team_id.data
+    user.line_manager_id = form.line_manager_id.data
     user.active = form.active.data
     user.roles = set(form.roles.data)
     if form.new_password.data:

@@ -142,8 +142,8 @@ def team_form(team_id=None):
 
     form = make_form()
     if request.method == "GET" and team.id:
-        form.service_area_id.data = str(team.service_area_id)
-        form.paired_team_id.data = str(team.paired_team_id or "")
+        form.service_area_id.data = team.service_area_id
+        form.paired_team_id.data = team.paired_team_id
     problem = None
     if form.validate_on_submit():
         if team.id is None and (repeat := submissions.repeat_of(db.session, form)) is not None:
@@ -230,8 +230,8 @@ def user_form(user_id=None):
         return form
 
     def load_current(form):
-        form.team_id.data = str(user.team_id or "")
-        form.line_manager_id.data = str(user.line_manager_id or "")
+        form.team_id.data = user.team_id
+        form.line_manager_id.data = user.line_manager_id
         form.roles.data = sorted(user.roles)
 
     form = make_form()

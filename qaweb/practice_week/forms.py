@@ -8,8 +8,8 @@ from qaweb.core.forms import (
     CheckboxesField,
     DateField,
     FileField,
-    HiddenField,
     IdentifierField,
+    IdSelectField,
     MaxLength,
     OnceForm,
     RadioField,
@@ -17,8 +17,10 @@ from qaweb.core.forms import (
     SelectField,
     StringField,
     TextAreaField,
+    VersionedForm,
     WholeNumberField,
     choices,
+    reason_form,
 )
 from qaweb.core.lists import FilterForm
 from qaweb.core.permissions import ROLES
@@ -79,18 +81,17 @@ class TimedForm(FlaskForm):
                 return
 
 
-class WeekForm(OnceForm):
-    version = HiddenField()
+class WeekForm(OnceForm, VersionedForm):
     theme = StringField(
         "Theme", validators=[Required("Enter the theme of the week"), MaxLength(200, "Theme")]
     )
     starts_on = DateField("First day", validators=[Required("Enter the first day of the week")])
     ends_on = DateField("Last day", validators=[Required("Enter the last day of the week")])
     description = TextAreaField("Description", validators=[MaxLength(5000, "Description")])
-    observation_tool_id = SelectField(
+    observation_tool_id = IdSelectField(
         "Observation tool", validators=[Required("Select the observation tool")]
     )
-    family_tool_id = SelectField(
+    family_tool_id = IdSelectField(
         "Family feedback tool", validators=[Required("Select the family feedback tool")]
     )
     target_roles = CheckboxesField(
@@ -127,13 +128,12 @@ class MaterialForm(OnceForm):
     upload = FileField("Or upload a file")
 
 
-class ObservationForm(TimedForm, OnceForm):
-    version = HiddenField()
-    observer_id = SelectField("Observer")
-    practitioner_id = SelectField(
+class ObservationForm(TimedForm, OnceForm, VersionedForm):
+    observer_id = IdSelectField("Observer")
+    practitioner_id = IdSelectField(
         "Practitioner observed", validators=[Required("Select the practitioner observed")]
     )
-    meeting_type_id = SelectField(
+    meeting_type_id = IdSelectField(
         "Meeting type", validators=[Required("Select the type of meeting")]
     )
     is_virtual = BooleanField("Virtual meeting")
@@ -165,16 +165,10 @@ class ObservationForm(TimedForm, OnceForm):
             raise ValidationError("Enter where the meeting is, or tick virtual meeting")
 
 
-class CancelForm(FlaskForm):
-    version = HiddenField()
-    reason = TextAreaField(
-        "Why is it cancelled?",
-        validators=[Required("Enter why it is cancelled"), MaxLength(1000, "Reason")],
-    )
+CancelForm = reason_form("Why is it cancelled?", "Enter why it is cancelled", 1000)
 
 
-class NotHeldForm(FlaskForm):
-    version = HiddenField()
+class NotHeldForm(VersionedForm):
     reason = RadioField(
         "Why did it not take place?",
         choices=choices(NOT_HELD_REASONS.items()),
@@ -187,8 +181,7 @@ class NotHeldForm(FlaskForm):
             raise ValidationError("Say why the observation did not take place")
 
 
-class FeedbackChoiceForm(FlaskForm):
-    version = HiddenField()
+class FeedbackChoiceForm(VersionedForm):
     family_feedback = RadioField("The family's feedback", choices=choices(FEEDBACK_CHOICES.items()))
     child_feedback = RadioField("The child's feedback", choices=choices(FEEDBACK_CHOICES.items()))
 
@@ -197,8 +190,7 @@ class FeedbackChoiceForm(FlaskForm):
             raise ValidationError("Select whether the family or the child gave feedback")
 
 
-class ReflectionsForm(FlaskForm):
-    version = HiddenField()
+class ReflectionsForm(VersionedForm):
     reflections = TextAreaField(
         "The practitioner's reflections",
         validators=[
@@ -209,12 +201,11 @@ class ReflectionsForm(FlaskForm):
     themes = CheckboxesField("Learning themes")
 
 
-class SessionForm(TimedForm, OnceForm):
-    version = HiddenField()
+class SessionForm(TimedForm, OnceForm, VersionedForm):
     title = StringField("Title", validators=[Required("Enter the title"), MaxLength(200, "Title")])
     description = TextAreaField("Description", validators=[MaxLength(2000, "Description")])
     presenters = StringField("Presenters", validators=[MaxLength(300, "Presenters")])
-    facilitator_id = SelectField("Facilitator")
+    facilitator_id = IdSelectField("Facilitator")
     place = StringField("Place", validators=[MaxLength(200, "Place")])
     link = StringField("Joining link", validators=[MaxLength(500, "Joining link"), _link])
     capacity = WholeNumberField(

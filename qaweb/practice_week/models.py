@@ -3,7 +3,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
-from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned, utcnow
+from qaweb.core.db import Base, CouncilList, Timestamped, UTCDateTime, Versioned, utcnow
 from qaweb.core.history import Tracked
 from qaweb.organisation.models import Team, User
 from qaweb.tools.models import Response, ToolVersion
@@ -123,30 +123,16 @@ class LearningMaterial(Tracked, Timestamped, Base):
         return self.title
 
 
-class MeetingType(Tracked, Timestamped, Base):
+class MeetingType(CouncilList, Tracked, Timestamped, Base):
     """The kinds of meeting observed: a list the council keeps."""
 
     __tablename__ = "meeting_type"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
 
-    def __str__(self):
-        return self.name
-
-
-class LearningTheme(Tracked, Timestamped, Base):
+class LearningTheme(CouncilList, Tracked, Timestamped, Base):
     """Learning themes an observer can tag a record with: a list the council keeps."""
 
     __tablename__ = "learning_theme"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
-
-    def __str__(self):
-        return self.name
 
 
 observation_theme = sa.Table(

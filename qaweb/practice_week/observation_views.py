@@ -7,12 +7,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from qaweb.actions.models import Action
+from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
 from qaweb.core import spreadsheets, submissions
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, save_versioned
+from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.import_template import send_import_template
 from qaweb.core.lists import as_id, paginate, pagination_params
@@ -20,13 +20,17 @@ from qaweb.core.permissions import (
     OBSERVER,
     SERVICE_MANAGER,
     TEAM_MANAGER,
+    forbid_unless,
     get_or_403,
+    requires,
 )
+from qaweb.core.steps import take_step
 from qaweb.core.timefmt import format_date, format_time, to_london, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.services import person_options, team_options
 from qaweb.practice_week import calendar, exports, importer, services
+from qaweb.practice_week.blueprint import ERRORS, bp, load_week
 from qaweb.practice_week.forms import (
     BoardFilterForm,
     CancelForm,
@@ -45,7 +49,6 @@ from qaweb.practice_week.models import (
     Observation,
     ScheduleImport,
 )
-from qaweb.practice_week.views import ERRORS, bp, load_week, organiser_only
 
 OBSERVER_ROLES = (OBSERVER, SERVICE_MANAGER, TEAM_MANAGER)
 
@@ -92,11 +95,11 @@ def _set_choices(form, offering=False, current=None):
 
 
 def _booking(form) -> services.Booking:
-    observer = db.session.get(User, int(form.observer_id.data)) if form.observer_id.data else None
+    observer = db.session.get(User, form.observer_id.data) if form.observer_id.data else None
     return services.Booking(
         observer=observer,
-        practitioner=db.session.get(User, int(form.practitioner_id.data)),
-        meeting_type_id=int(form.meeting_type_id.data),
+        practitioner=db.session.get(User, form.practitioner_id.data),
+        meeting_type_id=form.meeting_type_id.data,
         starts_at=services.at_london(form.day.data, services.parse_time(form.starts.data)),
         ends_at=services.at_london(form.day.data, services.parse_time(form.ends.data)),
         place=form.place.data or "",
@@ -113,9 +116,9 @@ def _form_for(observation: Observation) -> ObservationForm:
         formdata=None,
         data={
             "version": observation.version,
-            "observer_id": str(observation.observer_id or ""),
-            "practitioner_id": str(observation.practitioner_id),
-            "meeting_type_id": str(observation.meeting_type_id),
+            "observer_id": observation.observer_id,
+            "practitioner_id": observation.practitioner_id,
+            "meeting_type_id": observation.meeting_type_id,
             "day": starts.date(),
             "starts": services.format_time(observation.starts_at),
             "ends": services.format_time(observation.ends_at),
@@ -130,7 +133,7 @@ def _form_for(observation: Observation) -> ObservationForm:
 
 def _offered(field) -> bool:
     """Whether the select's value is one it offers (a crafted id is not)."""
-    return field.data in {str(c.value) for c in field.choices if c.value}
+    return field.data in {int(c.value) for c in field.choices if c.value}
 
 
 def _clashes_for(week, form, exclude_id=None):
@@ -218,9 +221,8 @@ def _booked_message(observation, changed=False):
 
 
 @bp.route("/<int:week_id>/observations/new", methods=["GET", "POST"])
-@login_required
+@requires(services.can_organise)
 def schedule(week_id):
-    organiser_only()
     week = load_week(week_id)
     form = ObservationForm(data={"day": week.starts_on} if request.method == "GET" else None)
     _set_choices(form)
@@ -228,33 +230,29 @@ def schedule(week_id):
 
 
 @bp.route("/<int:week_id>/offer", methods=["GET", "POST"])
-@login_required
+@requires(services.can_offer)
 def offer(week_id):
-    if not services.can_offer(current_user):
-        abort(403)
     week = load_week(week_id)
     form = ObservationForm(data={"day": week.starts_on} if request.method == "GET" else None)
     _set_choices(form, offering=True)
     if request.method == "POST":
-        form.observer_id.data = ""  # offering never chooses the observer
+        form.observer_id.data = None  # offering never chooses the observer
+        posted = request.form.get("practitioner_id", "")
         allowed = {str(c.value) for c in form.practitioner_id.choices}
-        if form.practitioner_id.data and form.practitioner_id.data not in allowed:
-            abort(403)
+        forbid_unless(not posted or posted in allowed)
     return _schedule_page(week, form, offering=True)
 
 
 @bp.post("/<int:week_id>/observations/check")
-@login_required
+@requires(services.can_offer)
 def check_clashes(week_id):
     """The clash panel for the values typed so far (htmx, as the form changes)."""
-    if not services.can_offer(current_user):
-        abort(403)
     week = load_week(week_id)
     form = ObservationForm()
     offering = not services.can_organise(current_user)
     _set_choices(form, offering=offering)
     if offering:
-        form.observer_id.data = ""  # a team manager checks their own practitioner only
+        form.observer_id.data = None  # a team manager checks their own practitioner only
     found = _clashes_for(week, form, as_id(request.args.get("exclude")))
     return render_template("practice_week/_clashes.html", clashes=found, checked=True)
 
@@ -337,9 +335,8 @@ BOARD_PAGE_SIZE = 150
 
 
 @bp.get("/<int:week_id>/board")
-@login_required
+@requires(services.can_organise)
 def board(week_id):
-    organiser_only()
     week = load_week(week_id)
     form, stmt = _board_filters(week)
     # Meetings waiting for an observer are few and listed apart; the rest, by time, in pages.
@@ -394,9 +391,8 @@ def _board_filters(week):
 
 
 @bp.get("/<int:week_id>/schedule.xlsx")
-@login_required
+@requires(services.can_organise)
 def schedule_export(week_id):
-    organiser_only()
     week = load_week(week_id)
     form, stmt = _board_filters(week)
     return send_workbook(
@@ -428,17 +424,7 @@ def observation(observation_id):
             "child_feedback": observation.child_feedback or None,
         }
     )
-    actions = (
-        list(
-            db.session.scalars(
-                select(Action)
-                .where(Action.source_type == "observation", Action.source_id == observation.id)
-                .order_by(Action.due_on)
-            )
-        )
-        if sees_record
-        else []
-    )
+    actions = actions_for("observation", observation.id) if sees_record else []
     return render_template(
         "practice_week/observation.html",
         observation=observation,
@@ -509,11 +495,8 @@ def not_held(observation_id):
 
 def _step(observation_id, change, done, anchor=""):
     observation = _observation(observation_id, services.can_record)
-    problem = guarded_save(
-        db.session, observation, request.form.get("version"), lambda: change(observation), ERRORS
-    )
-    flash(problem or done, "error" if problem else "success")
-    return redirect(url_for(".observation", observation_id=observation.id) + anchor)
+    back = url_for(".observation", observation_id=observation.id) + anchor
+    return take_step(observation, lambda: change(observation), done, back, ERRORS)
 
 
 @bp.post("/observations/<int:observation_id>/start")
@@ -643,8 +626,7 @@ def person_calendar(week_id):
     page saying there is nothing to add: never an empty calendar."""
     week = load_week(week_id)
     person_id = as_id(request.args.get("person")) or current_user.id
-    if person_id != current_user.id and not services.can_organise(current_user):
-        abort(403)
+    forbid_unless(person_id == current_user.id or services.can_organise(current_user))
     person = db.get_or_404(User, person_id)
     observations, week_sessions = calendar.person_week(week, person)
     if not observations and not week_sessions:
@@ -667,9 +649,8 @@ def person_calendar(week_id):
 
 
 @bp.route("/<int:week_id>/import", methods=["GET", "POST"])
-@login_required
+@requires(services.can_organise)
 def import_schedule(week_id):
-    organiser_only()
     week = load_week(week_id)
     form = ImportForm()
     problem = None
@@ -700,9 +681,8 @@ def import_schedule(week_id):
 
 
 @bp.route("/imports/<int:import_id>", methods=["GET", "POST"])
-@login_required
+@requires(services.can_organise)
 def import_preview(import_id):
-    organiser_only()
     pending = db.get_or_404(ScheduleImport, import_id)
     week = load_week(pending.week_id)
     problem = None
@@ -733,9 +713,8 @@ def import_preview(import_id):
 
 
 @bp.get("/import-template.xlsx")
-@login_required
+@requires(services.can_organise)
 def import_template():
-    organiser_only()
     return send_import_template(
         "practice-week-schedule-template.xlsx",
         "Schedule",

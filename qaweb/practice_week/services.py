@@ -10,9 +10,10 @@ from qaweb.core.db import utcnow
 from qaweb.core.permissions import (
     ORGANISER,
     QA_OFFICER,
-    SERVICE_MANAGER,
     TEAM_MANAGER,
     has_any_role,
+    managed_teams_conditions,
+    manages_team,
 )
 from qaweb.core.timefmt import LONDON, format_span, format_time, to_london  # noqa: F401
 from qaweb.extensions import db
@@ -38,7 +39,8 @@ from qaweb.practice_week.models import (
     PracticeWeek,
     SessionBooking,
 )
-from qaweb.tools.models import Response, Tool, ToolVersion
+from qaweb.tools import services as tool_services
+from qaweb.tools.models import Response, ToolVersion
 
 
 class PracticeWeekError(Exception):
@@ -67,12 +69,7 @@ def _manages(user, observation: Observation) -> bool:
     practitioner = observation.practitioner
     if practitioner.line_manager_id == user.id:
         return True
-    team = observation.team or practitioner.team
-    if team is None or user.team is None:
-        return False
-    if has_any_role(user, TEAM_MANAGER) and user.team_id == team.id:
-        return True
-    return has_any_role(user, SERVICE_MANAGER) and user.team.service_area_id == team.service_area_id
+    return manages_team(user, observation.team or practitioner.team)
 
 
 def can_view(user, observation: Observation) -> bool:
@@ -114,16 +111,7 @@ def list_condition(user):
         Observation.offered_by_id == user.id,
         Observation.practitioner_id.in_(select(User.id).where(User.line_manager_id == user.id)),
     ]
-    if user.team_id and has_any_role(user, TEAM_MANAGER):
-        conditions.append(Observation.team_id == user.team_id)
-    if user.team and has_any_role(user, SERVICE_MANAGER):
-        from qaweb.organisation.models import Team
-
-        conditions.append(
-            Observation.team_id.in_(
-                select(Team.id).where(Team.service_area_id == user.team.service_area_id)
-            )
-        )
+    conditions += managed_teams_conditions(user, Observation.team_id)
     return or_(*conditions)
 
 
@@ -160,16 +148,8 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 # -- tools --------------------------------------------------------------------------------------
 
 
-def published_versions(kind: str) -> list[ToolVersion]:
-    return [
-        tool.current
-        for tool in db.session.scalars(select(Tool).where(Tool.kind == kind).order_by(Tool.name))
-        if tool.current is not None
-    ]
-
-
 def observation_tool(week: PracticeWeek) -> ToolVersion:
-    version = week.observation_tool or next(iter(published_versions("practice_observation")), None)
+    version = week.observation_tool or tool_services.current_version("practice_observation")
     if version is None:
         raise PracticeWeekError(
             "There is no published practice-observation tool: an administrator must publish one"
@@ -178,7 +158,7 @@ def observation_tool(week: PracticeWeek) -> ToolVersion:
 
 
 def family_tool(week: PracticeWeek) -> ToolVersion:
-    version = week.family_tool or next(iter(published_versions("family_feedback")), None)
+    version = week.family_tool or tool_services.current_version("family_feedback")
     if version is None:
         raise PracticeWeekError(
             "There is no published family-feedback tool: an administrator must publish one"
@@ -571,15 +551,9 @@ def start_record(observation: Observation, by: User) -> Response:
     if observation.status != SCHEDULED:
         raise PracticeWeekError("Only a scheduled observation can be recorded.")
     if observation.response is None:
-        response = Response(
-            tool_version=observation_tool(observation.week),
-            subject_type="observation",
-            subject_id=observation.id,
-            created_by_id=by.id,
+        observation.response = tool_services.start_response(
+            observation_tool(observation.week), "observation", observation.id, by
         )
-        db.session.add(response)
-        db.session.flush()
-        observation.response = response
     return observation.response
 
 
@@ -596,14 +570,9 @@ def set_feedback(observation: Observation, whose: str, choice: str, by: User) ->
         # shown with this observation.
         setattr(observation, attr, None)
     elif getattr(observation, attr) is None:
-        response = Response(
-            tool_version=family_tool(observation.week),
-            subject_type=f"observation_{whose}",
-            subject_id=observation.id,
-            created_by_id=by.id,
+        response = tool_services.start_response(
+            family_tool(observation.week), f"observation_{whose}", observation.id, by
         )
-        db.session.add(response)
-        db.session.flush()
         setattr(observation, attr, response)
 
 

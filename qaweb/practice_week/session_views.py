@@ -6,18 +6,18 @@ from flask_login import current_user, login_required
 from qaweb.core import submissions
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import is_htmx
-from qaweb.core.permissions import get_or_403
+from qaweb.core.permissions import get_or_403, requires
 from qaweb.core.timefmt import to_london
 from qaweb.extensions import db
 from qaweb.organisation.models import User
 from qaweb.organisation.services import person_choices
 from qaweb.practice_week import calendar, services, sessions
+from qaweb.practice_week.blueprint import ERRORS, bp, load_week
 from qaweb.practice_week.forms import CancelForm, SessionForm
 from qaweb.practice_week.models import (
     SESSION_CANCELLED,
     LearningSession,
 )
-from qaweb.practice_week.views import ERRORS, bp, load_week, organiser_only
 
 
 def _session(session_id) -> LearningSession:
@@ -41,7 +41,7 @@ def _fill(session: LearningSession, form: SessionForm) -> bool:
     session.title = form.title.data
     session.description = form.description.data or ""
     session.presenters = form.presenters.data or ""
-    session.facilitator_id = int(form.facilitator_id.data) if form.facilitator_id.data else None
+    session.facilitator_id = form.facilitator_id.data
     session.starts_at, session.ends_at = starts, ends
     session.place = form.place.data or ""
     session.link = form.link.data or ""
@@ -50,9 +50,8 @@ def _fill(session: LearningSession, form: SessionForm) -> bool:
 
 
 @bp.route("/<int:week_id>/sessions/new", methods=["GET", "POST"])
-@login_required
+@requires(services.can_organise)
 def new_session(week_id):
-    organiser_only()
     week = load_week(week_id)
     form = SessionForm(
         data={"day": week.starts_on, "capacity": 30} if request.method == "GET" else None
@@ -73,9 +72,8 @@ def new_session(week_id):
 
 
 @bp.route("/sessions/<int:session_id>/edit", methods=["GET", "POST"])
-@login_required
+@requires(services.can_organise)
 def edit_session(session_id):
-    organiser_only()
     session = _session(session_id)
     if request.method == "GET":
         starts = to_london(session.starts_at)
@@ -197,9 +195,8 @@ def leave(session_id):
 
 
 @bp.route("/sessions/<int:session_id>/cancel", methods=["GET", "POST"])
-@login_required
+@requires(services.can_organise)
 def cancel_session(session_id):
-    organiser_only()
     session = _session(session_id)
     form = CancelForm(version=session.version)
     problem = None

@@ -1,20 +1,22 @@
 """Practice weeks: the weeks, their learning materials, coverage and the week's report."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from qaweb.core import submissions
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, save_versioned
+from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import add_named, toggle_active
-from qaweb.core.permissions import get_or_403
+from qaweb.core.permissions import requires
+from qaweb.core.steps import take_step
 from qaweb.core.timefmt import format_date, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea
 from qaweb.practice_week import calendar, exports, reports, services, sessions
+from qaweb.practice_week.blueprint import ERRORS, bp, load_week
 from qaweb.practice_week.forms import MaterialForm, NameForm, WeekForm
 from qaweb.practice_week.models import (
     PLANNING,
@@ -25,19 +27,9 @@ from qaweb.practice_week.models import (
     Observation,
     PracticeWeek,
 )
+from qaweb.tools import services as tool_services
 
-bp = Blueprint("practice_week", __name__, url_prefix="/practice-weeks")
-ERRORS = (services.PracticeWeekError,)
 MAX_UPLOAD = 10 * 1024 * 1024
-
-
-def organiser_only():
-    if not services.can_organise(current_user):
-        abort(403)
-
-
-def load_week(week_id) -> PracticeWeek:
-    return get_or_403(PracticeWeek, week_id, services.can_see_week)
 
 
 # -- the weeks ------------------------------------------------------------------------------
@@ -71,14 +63,14 @@ def _tool_choices(form):
     form.observation_tool_id.choices = choices(
         (
             (v.id, f"{v.tool.name} (version {v.number})")
-            for v in services.published_versions("practice_observation")
+            for v in tool_services.published_versions("practice_observation")
         ),
         blank="",
     )
     form.family_tool_id.choices = choices(
         (
             (v.id, f"{v.tool.name} (version {v.number})")
-            for v in services.published_versions("family_feedback")
+            for v in tool_services.published_versions("family_feedback")
         ),
         blank="",
     )
@@ -89,8 +81,8 @@ def _fill_week(week: PracticeWeek, form: WeekForm) -> None:
     week.starts_on = form.starts_on.data
     week.ends_on = form.ends_on.data
     week.description = form.description.data or ""
-    week.observation_tool_id = int(form.observation_tool_id.data)
-    week.family_tool_id = int(form.family_tool_id.data)
+    week.observation_tool_id = form.observation_tool_id.data
+    week.family_tool_id = form.family_tool_id.data
     week.target_roles = list(form.target_roles.data or [])
     week.target_per_observer = form.target_per_observer.data
     week.max_per_practitioner = form.max_per_practitioner.data
@@ -98,9 +90,8 @@ def _fill_week(week: PracticeWeek, form: WeekForm) -> None:
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@login_required
+@requires(services.can_organise)
 def new_week():
-    organiser_only()
     form = WeekForm(
         data={
             "target_roles": ["service_manager", "team_manager"],
@@ -112,10 +103,12 @@ def new_week():
     )
     _tool_choices(form)
     if request.method == "GET":
-        versions = [c.value for c in form.observation_tool_id.choices if c.value]
-        families = [c.value for c in form.family_tool_id.choices if c.value]
-        form.observation_tool_id.data = versions[0] if versions else ""
-        form.family_tool_id.data = families[0] if families else ""
+        for field, kind in (
+            (form.observation_tool_id, "practice_observation"),
+            (form.family_tool_id, "family_feedback"),
+        ):
+            version = tool_services.current_version(kind)
+            field.data = version.id if version else None
     if form.validate_on_submit():
         if (repeat := submissions.repeat_of(db.session, form)) is not None:
             return repeat
@@ -161,16 +154,15 @@ def week(week_id):
 
 
 @bp.route("/<int:week_id>/edit", methods=["GET", "POST"])
-@login_required
+@requires(services.can_organise)
 def edit_week(week_id):
-    organiser_only()
     week = load_week(week_id)
     form = WeekForm(obj=week)
     _tool_choices(form)
     problem = None
     if request.method == "GET":
-        form.observation_tool_id.data = str(week.observation_tool_id or "")
-        form.family_tool_id.data = str(week.family_tool_id or "")
+        form.observation_tool_id.data = week.observation_tool_id
+        form.family_tool_id.data = week.family_tool_id
     if form.validate_on_submit():
         problem = save_versioned(db.session, week, form, lambda: _fill_week(week, form), ERRORS)
         if problem is None:
@@ -187,28 +179,22 @@ STATUS_CHANGES = {
 
 
 @bp.post("/<int:week_id>/status")
-@login_required
+@requires(services.can_organise)
 def change_status(week_id):
-    organiser_only()
     week = load_week(week_id)
     change, done = STATUS_CHANGES.get(request.form.get("to", ""), (None, None))
     if change is None:
         flash("Choose open, close or reopen.", "error")
         return redirect(url_for(".week", week_id=week.id))
-    problem = guarded_save(
-        db.session, week, request.form.get("version"), lambda: change(week), ERRORS
-    )
-    flash(problem or done, "error" if problem else "success")
-    return redirect(url_for(".week", week_id=week.id))
+    return take_step(week, lambda: change(week), done, url_for(".week", week_id=week.id), ERRORS)
 
 
 # -- learning materials -----------------------------------------------------------------------
 
 
 @bp.post("/<int:week_id>/materials")
-@login_required
+@requires(services.can_organise)
 def add_material(week_id):
-    organiser_only()
     week = load_week(week_id)
     form = MaterialForm()
     upload = request.files.get(form.upload.name)
@@ -269,9 +255,8 @@ def download_material(material_id):
 
 
 @bp.post("/materials/<int:material_id>/withdraw")
-@login_required
+@requires(services.can_organise)
 def withdraw_material(material_id):
-    organiser_only()
     material = db.get_or_404(LearningMaterial, material_id)
     material.withdrawn = True
     db.session.commit()
@@ -285,9 +270,8 @@ LISTS = {"meeting_type": (MeetingType, "meeting type"), "theme": (LearningTheme,
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@login_required
+@requires(services.can_organise)
 def settings():
-    organiser_only()
     forms = {key: NameForm(prefix=key) for key in LISTS}
     if request.method == "POST":
         key = request.form.get("list", "")
@@ -321,9 +305,8 @@ def _areas():
 
 
 @bp.get("/<int:week_id>/coverage")
-@login_required
+@requires(services.can_organise)
 def coverage(week_id):
-    organiser_only()
     week = load_week(week_id)
     areas = _areas()
     area_id = request.args.get("area", type=int)
@@ -345,9 +328,8 @@ def coverage(week_id):
 
 
 @bp.get("/<int:week_id>/report")
-@login_required
+@requires(services.can_organise)
 def report(week_id):
-    organiser_only()
     week = load_week(week_id)
     previous = services.previous_week(week)
     return render_template(
@@ -366,18 +348,16 @@ def report(week_id):
 
 
 @bp.get("/<int:week_id>/report.xlsx")
-@login_required
+@requires(services.can_organise)
 def report_workbook(week_id):
-    organiser_only()
     week = load_week(week_id)
     args, kwargs = exports.report_workbook(week)
     return send_workbook(f"practice-week-{week.starts_on.isoformat()}-report.xlsx", *args, **kwargs)
 
 
 @bp.get("/<int:week_id>/records.xlsx")
-@login_required
+@requires(services.can_organise)
 def records_export(week_id):
-    organiser_only()
     week = load_week(week_id)
     return send_workbook(
         f"practice-week-{week.starts_on.isoformat()}-records.xlsx",
@@ -389,6 +369,3 @@ def records_export(week_id):
             period=f"{format_date(week.starts_on)} to {format_date(week.ends_on)}",
         ),
     )
-
-
-from qaweb.practice_week import observation_views, session_views  # noqa: E402,F401

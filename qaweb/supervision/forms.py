@@ -8,13 +8,16 @@ from qaweb.core.forms import (
     DateField,
     HiddenField,
     MaxLength,
+    NotInFuture,
     Required,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
+    VersionedForm,
     WholeNumberField,
     choices,
+    reason_form,
 )
 from qaweb.core.lists import FilterForm
 from qaweb.core.timefmt import today_london
@@ -53,10 +56,10 @@ class PlanForm(FlaskForm):
     submit = SubmitField("Confirm the plan")
 
 
-class DetailsForm(FlaskForm):
-    version = HiddenField()
+class DetailsForm(VersionedForm):
     audited_on = DateField(
-        "Date of the audit", validators=[Required("Enter the date of the audit")]
+        "Date of the audit",
+        validators=[Required("Enter the date of the audit"), NotInFuture("Date of the audit")],
     )
     files_reviewed = WholeNumberField(
         "Supervision files reviewed",
@@ -84,10 +87,6 @@ class DetailsForm(FlaskForm):
     )
     submit = SubmitField("Save the audit details")
 
-    def validate_audited_on(self, field):
-        if field.data and field.data > today_london():
-            raise ValidationError("Date of the audit must be today or in the past")
-
     def validate_observation_notes(self, field):
         if field.data and not self.observed_on.data:
             raise ValidationError("Enter the date of the observed session, or remove the notes")
@@ -108,11 +107,13 @@ class FeedbackForm(FlaskForm):
             raise ValidationError("Reply by must be today or in the future")
 
 
-class ReflectiveForm(FlaskForm):
-    version = HiddenField()
+class ReflectiveForm(VersionedForm):
     reflective_on = DateField(
         "Date of the reflective session",
-        validators=[Required("Enter the date of the reflective session")],
+        validators=[
+            Required("Enter the date of the reflective session"),
+            NotInFuture("Date of the reflective session"),
+        ],
     )
     reflective_notes = TextAreaField(
         "Notes of the session",
@@ -122,18 +123,12 @@ class ReflectiveForm(FlaskForm):
     )
     submit = SubmitField("Record the session and complete the audit")
 
-    def validate_reflective_on(self, field):
-        if field.data and field.data > today_london():
-            raise ValidationError("Date of the reflective session must be today or in the past")
 
-
-class CancelForm(FlaskForm):
-    version = HiddenField()
-    reason = TextAreaField(
-        "Why is this audit being cancelled?",
-        validators=[Required("Enter why the audit is being cancelled"), MaxLength(2000, "Reason")],
-    )
-    submit = SubmitField("Cancel the audit")
+CancelForm = reason_form(
+    "Why is this audit being cancelled?",
+    "Enter why the audit is being cancelled",
+    submit="Cancel the audit",
+)
 
 
 class CoverageFilterForm(FilterForm):

@@ -8,7 +8,14 @@ from sqlalchemy import and_, func, or_, select
 from qaweb.core import labels, years
 from qaweb.core.db import utcnow
 from qaweb.core.notify import absolute_url, notify
-from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
+from qaweb.core.permissions import (
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    TEAM_MANAGER,
+    has_any_role,
+    managed_teams_conditions,
+    manages_area,
+)
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import format_date, today_london
 from qaweb.extensions import db
@@ -27,7 +34,7 @@ from qaweb.supervision.models import (
     FeedbackRequest,
     SupervisionAudit,
 )
-from qaweb.tools.models import Response, Tool
+from qaweb.tools import services as tool_services
 
 
 def feedback_asked():
@@ -311,23 +318,13 @@ def confirm_line(
 # -- permissions ---------------------------------------------------------------------------
 
 
-def _area_of(user: User) -> int | None:
-    return user.team.service_area_id if user.team else None
-
-
 def is_supervisor(user: User, audit: SupervisionAudit) -> bool:
     """The person audited: whatever else their roles allow, only the finished audit."""
     return audit.supervisor_id == user.id
 
 
 def manages_area_of(user: User, audit: SupervisionAudit) -> bool:
-    team = audit.supervisor.team
-    return bool(
-        not is_supervisor(user, audit)
-        and has_any_role(user, SERVICE_MANAGER)
-        and team
-        and _area_of(user) == team.service_area_id
-    )
+    return not is_supervisor(user, audit) and manages_area(user, audit.supervisor.team)
 
 
 def can_plan(user: User) -> bool:
@@ -394,11 +391,7 @@ def list_condition(user: User):
         SupervisionAudit.auditor_id == user.id,
         and_(SupervisionAudit.supervisor_id == user.id, SupervisionAudit.status == COMPLETED),
     ]
-    area = _area_of(user)
-    if has_any_role(user, SERVICE_MANAGER) and area:
-        conditions.append(
-            SupervisionAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area))
-        )
+    conditions += managed_teams_conditions(user, SupervisionAudit.team_id, team_managers=False)
     return and_(or_(*conditions), ~own_unfinished)
 
 
@@ -413,10 +406,10 @@ def current_tool_or_none(kind: str):
 
 
 def current_tool(kind: str):
-    tools = db.session.scalars(select(Tool).where(Tool.kind == kind).order_by(Tool.id))
-    for tool in tools:
-        if tool.current:
-            return tool.current
+    """``tools.services.current_version(kind)``; SupervisionError when none is published."""
+    version = tool_services.current_version(kind)
+    if version is not None:
+        return version
     name = labels.label(kind, "qa_tool.kind").lower()
     raise SupervisionError(f"There is no published {name} tool: an administrator must publish one")
 
@@ -425,14 +418,7 @@ def start(audit: SupervisionAudit, by: User) -> None:
     if audit.status != PLANNED:
         raise SupervisionError("This audit has already started.")
     version = current_tool("supervision_audit")
-    response = Response(
-        tool_version=version,
-        subject_type="supervision_audit",
-        subject_id=audit.id,
-        created_by_id=by.id,
-    )
-    db.session.add(response)
-    db.session.flush()
+    response = tool_services.start_response(version, "supervision_audit", audit.id, by)
     audit.response_id = response.id
     audit.status = IN_PROGRESS
 
@@ -449,11 +435,7 @@ def request_feedback(audit: SupervisionAudit, supervisees: list[User], due_on: d
             raise SupervisionError(f"{person.name} is not supervised by {audit.supervisor.name}")
         if person.id in asked:
             continue
-        response = Response(
-            tool_version=version, subject_type="supervisee_feedback", created_by_id=person.id
-        )
-        db.session.add(response)
-        db.session.flush()
+        response = tool_services.start_response(version, "supervisee_feedback", None, person)
         request = FeedbackRequest(
             audit=audit,
             supervisee_id=person.id,
@@ -482,11 +464,7 @@ def record_conversation(audit: SupervisionAudit, by: User) -> FeedbackRequest:
     if audit.status not in (IN_PROGRESS, AWAITING_FEEDBACK):
         raise SupervisionError("Feedback can be recorded while the audit is in progress.")
     version = current_tool("supervisee_feedback")
-    response = Response(
-        tool_version=version, subject_type="supervisee_feedback", created_by_id=by.id
-    )
-    db.session.add(response)
-    db.session.flush()
+    response = tool_services.start_response(version, "supervisee_feedback", None, by)
     request = FeedbackRequest(
         audit=audit,
         supervisee_id=None,

@@ -6,10 +6,19 @@ from sqlalchemy.orm import joinedload, lazyload, load_only
 from qaweb.actions.views import raise_page
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, save_versioned
+from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import contains, paginate, pagination_params
-from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, get_or_403, has_any_role
+from qaweb.core.permissions import (
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    forbid_unless,
+    get_or_403,
+    has_any_role,
+    requires,
+    service_area_of,
+)
+from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
@@ -134,14 +143,12 @@ def _plan_area():
     """A service manager plans for their own area; the QA team for everyone."""
     if has_any_role(current_user, QA_OFFICER):
         return None
-    return current_user.team.service_area_id if current_user.team else -1
+    return service_area_of(current_user) or -1
 
 
 @bp.route("/plan", methods=["GET", "POST"])
-@login_required
+@requires(services.can_plan)
 def plan():
-    if not services.can_plan(current_user):
-        abort(403)
     year = _chosen_year(request.values.get("year"))
     lines = services.propose_plan(year, _plan_area())
     supervisors = list(
@@ -282,24 +289,16 @@ def audit(audit_id):
 
 
 def _actions_for(audit):
-    from qaweb.actions.models import Action
+    from qaweb.actions.services import actions_for
 
-    return list(
-        db.session.scalars(
-            select(Action)
-            .where(Action.source_type == "supervision_audit", Action.source_id == audit.id)
-            .order_by(Action.due_on)
-        )
-    )
+    return actions_for("supervision_audit", audit.id)
 
 
 def _step(audit_id, change, done):
     audit = _audit(audit_id, services.can_work_on)
-    problem = guarded_save(
-        db.session, audit, request.form.get("version"), lambda: change(audit), ERRORS
+    return take_step(
+        audit, lambda: change(audit), done, url_for(".audit", audit_id=audit.id), ERRORS
     )
-    flash(problem or done, "error" if problem else "success")
-    return redirect(url_for(".audit", audit_id=audit.id))
 
 
 @bp.post("/audits/<int:audit_id>/start")
@@ -478,7 +477,7 @@ def _coverage_filters():
     form.year.choices = _year_choices()
     areas = list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
     if not has_any_role(current_user, QA_OFFICER):
-        mine = current_user.team.service_area_id if current_user.team else None
+        mine = service_area_of(current_user)
         areas = [a for a in areas if a.id == mine]
         form.area.choices = choices((a.id, a.name) for a in areas)
         if not form.area.data and areas:
@@ -489,8 +488,7 @@ def _coverage_filters():
     year = _chosen_year(filters.get("year"))
     form.year.data = str(year)
     area_id = int(filters["area"]) if filters.get("area") else None
-    if not has_any_role(current_user, QA_OFFICER) and area_id is None:
-        abort(403)
+    forbid_unless(has_any_role(current_user, QA_OFFICER) or area_id is not None)
     return form, year, area_id
 
 
@@ -501,8 +499,7 @@ def _can_see_coverage():
 @bp.get("/coverage")
 @login_required
 def coverage():
-    if not _can_see_coverage():
-        abort(403)
+    forbid_unless(_can_see_coverage())
     form, year, area_id = _coverage_filters()
     rows = reports.coverage(year, area_id)
     return render(
@@ -521,8 +518,7 @@ def coverage():
 @bp.get("/coverage/report.xlsx")
 @login_required
 def annual_report():
-    if not _can_see_coverage():
-        abort(403)
+    forbid_unless(_can_see_coverage())
     form, year, area_id = _coverage_filters()
     rows = reports.coverage(year, area_id)
     return send_workbook(

@@ -5,7 +5,7 @@ from wtforms.validators import ValidationError
 from qaweb.core.forms import (
     CheckboxesField,
     DateField,
-    HiddenField,
+    IdSelectField,
     MaxLength,
     OnceForm,
     RadioField,
@@ -14,6 +14,7 @@ from qaweb.core.forms import (
     StringField,
     SubmitField,
     TextAreaField,
+    VersionedForm,
     WholeNumberField,
     choices,
 )
@@ -24,10 +25,9 @@ from qaweb.thematic.models import FINDING_KINDS, METHODS, PROMPTS, SAMPLE_METHOD
 MAX_LINES = 20
 
 
-class TermsForm(FlaskForm):
-    version = HiddenField()
+class TermsForm(VersionedForm):
     title = StringField("Title", validators=[Required("Enter a title"), MaxLength(200, "Title")])
-    theme_id = SelectField("Theme", default="")
+    theme_id = IdSelectField("Theme")
     context = TextAreaField(
         "Why this audit, and why now",
         description="The context, and what the QA Operational Group wants to know",
@@ -106,7 +106,7 @@ class TermsForm(FlaskForm):
 class PlanEntryForm(OnceForm):
     title = StringField("Title", validators=[Required("Enter a title"), MaxLength(200, "Title")])
     quarter = SelectField("Quarter", validators=[Required("Select the quarter")])
-    theme_id = SelectField("Theme", default="")
+    theme_id = IdSelectField("Theme")
     submit = SubmitField("Add to the forward plan")
 
 

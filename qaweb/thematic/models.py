@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaweb.core import signoff
-from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned
+from qaweb.core.db import Base, CouncilList, Timestamped, UTCDateTime, Versioned
 from qaweb.core.history import Tracked
 from qaweb.organisation.models import User
 
@@ -84,17 +84,10 @@ TERMS_FIELDS = {
 }
 
 
-class Theme(Tracked, Versioned, Timestamped, Base):
+class Theme(CouncilList, Tracked, Versioned, Timestamped, Base):
     """A subject thematic audits look at; the council keeps the list."""
 
     __tablename__ = "thematic_theme"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
-    active: Mapped[bool] = mapped_column(default=True)
-
-    def __str__(self):
-        return self.name
 
 
 class ThematicAudit(Tracked, Versioned, Timestamped, Base):

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from qaweb.actions.models import Action
+from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
 from qaweb.core import submissions, years
 from qaweb.core.excel import About, Column, send_workbook
@@ -13,7 +13,8 @@ from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
 from qaweb.core.lists import add_named, contains, paginate, pagination_params, toggle_active
-from qaweb.core.permissions import get_or_403
+from qaweb.core.permissions import forbid_unless, get_or_403, requires
+from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
@@ -77,10 +78,8 @@ def _filtered(filters):
 
 
 @bp.get("/")
-@login_required
+@requires(services.can_view)
 def index():
-    if not services.can_view(current_user):
-        abort(403)
     form, filters = _filters()
     pagination = paginate(_filtered(filters))
     args = form.active_args()
@@ -97,10 +96,8 @@ def index():
 
 
 @bp.get("/export.xlsx")
-@login_required
+@requires(services.can_view)
 def export():
-    if not services.can_view(current_user):
-        abort(403)
     form, filters = _filters()
     rows = (
         (
@@ -138,10 +135,8 @@ def export():
 
 
 @bp.route("/plan", methods=["GET", "POST"])
-@login_required
+@requires(services.can_view)
 def plan():
-    if not services.can_view(current_user):
-        abort(403)
     try:
         year = int(request.values.get("year", _this_year()))
     except ValueError:
@@ -154,12 +149,11 @@ def plan():
     )
     form.theme_id.choices = choices(((t.id, t.name) for t in services.themes()), blank="")
     if request.method == "POST":
-        if not services.can_edit(current_user):
-            abort(403)
+        forbid_unless(services.can_edit(current_user))
         if form.validate_on_submit():
             if (repeat := submissions.repeat_of(db.session, form)) is not None:
                 return repeat
-            theme = db.session.get(Theme, int(form.theme_id.data)) if form.theme_id.data else None
+            theme = db.session.get(Theme, form.theme_id.data) if form.theme_id.data else None
             audit = services.add_to_plan(form.title.data, year, int(form.quarter.data), theme)
             submissions.saved(db.session, form, url_for(".plan", year=year))
             db.session.commit()
@@ -196,13 +190,7 @@ def plan():
 
 
 def _actions(audit):
-    return list(
-        db.session.scalars(
-            select(Action)
-            .where(Action.source_type == "thematic_audit", Action.source_id == audit.id)
-            .order_by(Action.due_on)
-        )
-    )
+    return actions_for("thematic_audit", audit.id)
 
 
 @bp.get("/<int:audit_id>")
@@ -275,7 +263,7 @@ def _terms_from(form, options) -> dict:
         wanted = {int(i) for i in ids}
         return [str(x) for x in items if x.id in wanted]
 
-    theme = db.session.get(Theme, int(form.theme_id.data)) if form.theme_id.data else None
+    theme = db.session.get(Theme, form.theme_id.data) if form.theme_id.data else None
     tool = next((v for v in options["tools"] if str(v.id) == form.tool_version_id.data), None)
     lead = next((p for p in options["people"] if str(p.id) == form.lead_id.data), None)
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
@@ -385,11 +373,9 @@ def terms(audit_id):
 
 def _step(audit_id, check, change, done):
     audit = _audit(audit_id, check)
-    problem = guarded_save(
-        db.session, audit, request.form.get("version"), lambda: change(audit), ERRORS
+    return take_step(
+        audit, lambda: change(audit), done, url_for(".audit", audit_id=audit.id), ERRORS
     )
-    flash(problem or done, "error" if problem else "success")
-    return redirect(url_for(".audit", audit_id=audit.id))
 
 
 @bp.post("/<int:audit_id>/submit")
@@ -590,10 +576,8 @@ def workbook(audit_id):
 
 
 @bp.route("/themes", methods=["GET", "POST"])
-@login_required
+@requires(services.can_manage_themes)
 def themes():
-    if not services.can_manage_themes(current_user):
-        abort(403)
     if request.method == "POST" and request.form.get("toggle"):
         theme = toggle_active(Theme, request.form["toggle"])
         db.session.commit()

@@ -9,6 +9,7 @@ from qaweb.core.forms import (
     SelectField,
     StringField,
     SubmitField,
+    VersionedForm,
     choices,
 )
 from qaweb.core.grading import COLOURS
@@ -39,8 +40,7 @@ class LevelForm(FlaskForm):
     colour = SelectField("Colour", choices=choices(COLOURS.items()))
 
 
-class GradingScaleForm(FlaskForm):
-    version = HiddenField()
+class GradingScaleForm(VersionedForm):
     levels = FieldList(FormField(LevelForm), min_entries=0)
     new_label = StringField(
         "Add a level",

@@ -225,28 +225,56 @@ def starter_files(council: str) -> list[Path]:
     return sorted((STARTER / council).glob("*.yaml"))
 
 
+# -- for the modules that use tools -------------------------------------------------------------
+
+
+def _published_on(version: ToolVersion):
+    return (version.published_at or version.created_at, version.number)
+
+
+def published_versions(kind: str) -> list[ToolVersion]:
+    """The current published version of each tool of ``kind`` (a ``models.KINDS`` key), the
+    one published most recently first: the choices a module offers when a person picks the
+    tool, led by ``current_version``'s choice."""
+    return sorted(
+        (
+            tool.current
+            for tool in db.session.scalars(select(Tool).where(Tool.kind == kind))
+            if tool.current is not None
+        ),
+        key=_published_on,
+        reverse=True,
+    )
+
+
 def current_version(kind: str, key: str = "") -> ToolVersion | None:
     """The tool version new records of ``kind`` are made with (the one rule for it).
 
     When ``key`` names a tool of that kind (a council's setting, as several councils' tools
-    may be loaded), that tool's newest published version; otherwise the version published
-    most recently among all tools of that kind (the tool the council last put into use).
-    None when no tool of that kind has a published version. Never chosen by id or name.
-    """
-    found = [
-        v
-        for v in db.session.scalars(
-            select(ToolVersion)
-            .join(Tool, Tool.id == ToolVersion.tool_id)
-            .where(Tool.kind == kind, ToolVersion.status == PUBLISHED)
-        )
-    ]
+    may be loaded), that tool's newest published version; otherwise the current version of
+    the tool of that kind published most recently (the tool the council last put into use).
+    None when no tool of that kind has a published version (the caller says so in its own
+    words). Never chosen by id or name order."""
+    versions = published_versions(kind)
     if key:
-        chosen = [v for v in found if v.tool.key == key]
+        chosen = [v for v in versions if v.tool.key == key]
         if chosen:
-            return max(chosen, key=lambda v: v.number)
-    return max(
-        found,
-        key=lambda v: (v.published_at or v.created_at, v.number),
-        default=None,
+            return chosen[0]
+    return next(iter(versions), None)
+
+
+def start_response(version: ToolVersion, subject_type: str, subject_id: int | None, by):
+    """A new, empty form (``Response``) on ``version`` for the record ``subject_type`` /
+    ``subject_id`` (the id may be set later, once the record has one), started by ``by``
+    (a User). Added and flushed, so it has an id; the caller commits."""
+    from qaweb.tools.models import Response
+
+    response = Response(
+        tool_version=version,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        created_by_id=by.id,
     )
+    db.session.add(response)
+    db.session.flush()
+    return response
