@@ -106,6 +106,12 @@ def test_the_example_log_previews_its_clocks_then_imports(client, officer, counc
     assert count(Complaint) == 7
     late = by_legacy("OLD-2025-002")
     assert re.fullmatch(r"CMP-2025-\d{4}", late.reference)
+    # The export carries the old reference beside the new one.
+    exported_file = client.get("/complaints/export.xlsx?status=all").data
+    export = load_workbook(io.BytesIO(exported_file))["Complaints"]
+    header, *exported = list(export.iter_rows(values_only=True))
+    old = header.index("Old reference")
+    assert next(r for r in exported if r[0] == late.reference)[old] == "OLD-2025-002"
     # The team given without its area: the area follows the team.
     assert late.team_id == council["Oaks"].id
     assert late.service_area_id == council["cinp"].id

@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased
 from qaweb.complaints.models import (
     COMPLAINANTS,
     HOW,
+    NOT_ACCEPTED,
     STAGES,
     CategoryOption,
     Complaint,
@@ -21,6 +22,7 @@ from qaweb.organisation.models import ServiceArea, Team
 def columns(personal: bool) -> list[Column]:
     cols = [
         Column("Reference", 15),
+        Column("Old reference", 15),
         Column("Received", 12, "date"),
         Column("How", 10),
         Column("Who complained", 26),
@@ -35,6 +37,10 @@ def columns(personal: bool) -> list[Column]:
         Column("Current stage", 26),
         Column("Due", 12, "date"),
         Column("Closed", 12, "date"),
+        Column("Advocate offered", 10),
+        Column("Advocate used", 10),
+        Column("Not accepted", 12, "date"),
+        Column("Why not accepted", 40),
         Column("Summary", 60),
     ]
 
@@ -73,6 +79,11 @@ def rows(filtered_stmt, personal: bool):
             current.responded_on,
             Complaint.closed_on,
             Complaint.summary,
+            Complaint.legacy_reference,
+            Complaint.advocate_offered,
+            Complaint.advocate_used,
+            Complaint.not_accepted_on,
+            Complaint.not_accepted_reason,
         )
         .join(ids, ids.c.id == Complaint.id)
         .outerjoin(ServiceArea, ServiceArea.id == Complaint.service_area_id)
@@ -87,6 +98,7 @@ def rows(filtered_stmt, personal: bool):
     for r in db.session.execute(stmt):
         row = [
             r.reference,
+            r.legacy_reference or "",
             r.received_on,
             HOW.get(r.received_how, ""),
             COMPLAINANTS.get(r.complainant_type, ""),
@@ -101,6 +113,10 @@ def rows(filtered_stmt, personal: bool):
             STAGES[r.stage] if r.stage else "",
             r.due_on if r.stage and not r.responded_on else None,
             r.closed_on,
+            "Yes" if r.advocate_offered else "No",
+            "Yes" if r.advocate_used else "No",
+            r.not_accepted_on,
+            NOT_ACCEPTED.get(r.not_accepted_reason, "") if r.not_accepted_reason else "",
             r.summary,
         ]
         yield row
