@@ -569,3 +569,39 @@ def test_the_councils_own_target_is_shown_beside_the_statutory_deadline(client, 
     item = home.split(complaint.reference)[1][:600]
     assert "16 November 2026" in item or "16 Nov 2026" in item
     assert "council&#39;s own target 12 November 2026" in item
+
+
+def test_a_complaint_from_the_old_log_without_a_name_can_be_edited_without_inventing_one(
+    client, officer, make_area, make_team
+):
+    area = make_area("Children in Need")
+    team = make_team("Brambles", area=area)
+    complaint = log(area=area, team=team, name="")
+    complaint.legacy_reference = "LOG-0001"
+    complaint.categories = list(db.session.scalars(select(CategoryOption).limit(1)))
+    db.session.commit()
+    sign_in(client, officer)
+    form = client.get(f"/complaints/{complaint.id}/edit").get_data(as_text=True)
+    assert "optional: not in the old log" in form
+    data = {
+        "version": complaint.version,
+        "received_on": day(complaint.received_on),
+        "received_how": "email",
+        "complainant_type": "parent",
+        "complainant_name": "",
+        "service_area_id": area.id,
+        "team_id": team.id,
+        "categories": [c.id for c in complaint.categories],
+        "summary": "Invented: the summary corrected",
+        "procedure": "statutory",
+    }
+    response = client.post(f"/complaints/{complaint.id}/edit", data=data)
+    assert response.status_code == 302, errors(response.get_data(as_text=True))
+    db.session.expire_all()
+    assert complaint.summary == "Invented: the summary corrected" and complaint.complainant_name == ""
+    # A complaint logged in qaweb still needs its complainant's name.
+    logged = log(area=area, team=team)
+    page = client.post(
+        f"/complaints/{logged.id}/edit", data={**data, "version": logged.version}
+    ).get_data(as_text=True)
+    assert errors(page) == ["Enter the complainant&#39;s name"]

@@ -42,7 +42,7 @@ from qaweb.complaints.models import (
 )
 from qaweb.core import submissions, years
 from qaweb.core.excel import About, send_workbook
-from qaweb.core.forms import choices
+from qaweb.core.forms import MaxLength, choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import add_named, as_id, paginate, pagination_params, toggle_active
@@ -181,6 +181,11 @@ def _complaint_form(complaint=None, formdata=None, form_class=ComplaintForm):
     )
     form.service_area_id.choices = choices(((a.id, a.name) for a in _areas()), blank="")
     form.team_id.choices = choices(((t.id, t.name) for t in _teams()), blank="")
+    if complaint is not None and complaint.legacy_reference and not complaint.complainant_name:
+        # Brought in from an old log without a name: editing it must not mean inventing one.
+        form.complainant_name.validators = [MaxLength(200, "Name")]
+        form.complainant_name.flags.required = False
+        form.complainant_name.label.text = "Complainant's name (optional: not in the old log)"
     form.categories.choices = choices(
         (c.id, c.name)
         for c in db.session.scalars(
