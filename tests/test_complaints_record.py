@@ -598,7 +598,8 @@ def test_a_complaint_from_the_old_log_without_a_name_can_be_edited_without_inven
     response = client.post(f"/complaints/{complaint.id}/edit", data=data)
     assert response.status_code == 302, errors(response.get_data(as_text=True))
     db.session.expire_all()
-    assert complaint.summary == "Invented: the summary corrected" and complaint.complainant_name == ""
+    assert complaint.summary == "Invented: the summary corrected"
+    assert complaint.complainant_name == ""
     # A complaint logged in qaweb still needs its complainant's name.
     logged = log(area=area, team=team)
     page = client.post(
