@@ -959,3 +959,36 @@ def test_the_team_managers_monthly_summary_shows_only_their_team(client, council
     assert "2 of 3 audits completed" in page
     assert "The child was heard in 2 and the parents or carers in 0" in page
     assert "Case S1" in page and "Case N1" not in page
+
+
+def test_an_audits_history_names_its_sample_by_month(client, council):
+    add_case("N1", council["north"], council["pat"])
+    sample = services.draw(THIS_MONTH, 1, [], council["qa"], seed=4)
+    db.session.commit()
+    audit = sample.audits[0]
+    sign_in(client, council["qa"])
+    page = plain(text(client.get(f"/case-audits/audits/{audit.id}")))
+    month = f"{THIS_MONTH:%B} {THIS_MONTH.year}"
+    assert f"Sample: Sample for {month}" in page
+    assert "object at 0x" not in page
+
+
+def test_every_record_a_history_can_point_at_has_a_readable_name():
+    """History shows a changed link by the linked record's str(): a class without __str__
+    would print as '<... object at 0x...>'."""
+    from qaweb.core.db import Base
+    from qaweb.core.history import Tracked
+
+    mappers = list(Base.registry.mappers)
+    nameless = set()
+    for mapper in mappers:
+        if not issubclass(mapper.class_, Tracked):
+            continue
+        for column in mapper.local_table.columns:
+            for fk in column.foreign_keys:
+                for target in mappers:
+                    if target.local_table is fk.column.table and (
+                        target.class_.__str__ is object.__str__
+                    ):
+                        nameless.add(f"{mapper.class_.__name__}.{column.key}")
+    assert nameless == set()
