@@ -992,3 +992,16 @@ def test_every_record_a_history_can_point_at_has_a_readable_name():
                     ):
                         nameless.add(f"{mapper.class_.__name__}.{column.key}")
     assert nameless == set()
+
+
+def test_an_inadequate_audit_completed_today_is_not_shown_as_overdue(client, council):
+    """The managers and the practitioner are told of an Inadequate audit the day it is
+    completed: nothing of theirs is late, so My work shows no Overdue tag beside it."""
+    audit, _ = run_audit(client, council, "Inadequate")
+    for person in ("nora", "pat"):
+        sign_in(client, council[person])
+        home = text(client.get("/"))
+        row = next(r for r in home.split("<tr") if "Audit of case N1" in r)
+        assert "Inadequate case-file audit" in plain(row), person
+        assert "Overdue" not in plain(row), person
+        client.post("/sign-out")
