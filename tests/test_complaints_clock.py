@@ -216,6 +216,10 @@ def test_stage_two_from_an_unanswered_stage_one(client, officer, on_30_november_
     assert due(complaint) == date(2026, 10, 15)
     page = client.get(f"/complaints/{complaint.id}").get_data(as_text=True)
     assert f'href="/complaints/{complaint.id}/escalate"' in page  # out of time: offered
+    form = client.get(f"/complaints/{complaint.id}/escalate").get_data(as_text=True)
+    # Said of a stage still open, not of one closed unanswered.
+    assert "Stage 1: local resolution has not been answered (the response was due" in form
+    assert "15 October 2026)" in form and "was not answered" not in form
 
     def escalate(day, reason=""):
         db.session.refresh(complaint)
