@@ -970,6 +970,7 @@ def test_an_audits_history_names_its_sample_by_month(client, council):
     page = plain(text(client.get(f"/case-audits/audits/{audit.id}")))
     month = f"{THIS_MONTH:%B} {THIS_MONTH.year}"
     assert f"Sample: Sample for {month}" in page
+    assert f"Month: {month}" in page  # the month, not its first day
     assert "object at 0x" not in page
 
 
