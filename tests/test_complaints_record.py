@@ -569,3 +569,20 @@ def test_the_councils_own_target_is_shown_beside_the_statutory_deadline(client, 
     item = home.split(complaint.reference)[1][:600]
     assert "16 November 2026" in item or "16 Nov 2026" in item
     assert "council&#39;s own target 12 November 2026" in item
+
+
+def test_a_complaint_imported_from_the_old_log_is_linked_by_its_old_reference(client, officer):
+    """The list's search finds an imported complaint by its old log reference; linking by
+    that reference (any case, spaces ignored) finds it too."""
+    old = log(name="Dee Ashworth")
+    old.legacy_reference = "OLD-2025-001"
+    db.session.commit()
+    new = log(name="Lee Ashworth")
+    sign_in(client, officer)
+    url = f"/complaints/{new.id}/links"
+    response = client.post(url, data={"reference": " old-2025-001 ", "reason": "family"})
+    assert response.status_code == 302
+    section = page_of(client, new).split('id="linked"')[1].split("<h2")[0]
+    assert f"{old.reference}</a> (Same family)" in section
+    page = client.post(url, data={"reference": "OLD-2025-999", "reason": "family"})
+    assert "There is no complaint OLD-2025-999" in " ".join(errors(page.get_data(as_text=True)))
