@@ -983,3 +983,50 @@ def test_the_qa_boards_report_reads_the_programme_through_its_summary(council, g
     rows = {row.label: row.value for row in built["case_audits"].current.rows}
     # Good or better: 3 of 5 = 60%.
     assert rows["Audits completed"] == 5 and rows["Graded Good or better"] == 60
+
+
+def test_an_audits_history_names_its_sample_by_month(client, council):
+    add_case("N1", council["north"], council["pat"])
+    sample = services.draw(THIS_MONTH, 1, [], council["qa"], seed=4)
+    db.session.commit()
+    audit = sample.audits[0]
+    sign_in(client, council["qa"])
+    page = plain(text(client.get(f"/case-audits/audits/{audit.id}")))
+    month = f"{THIS_MONTH:%B} {THIS_MONTH.year}"
+    assert f"Sample: Sample for {month}" in page
+    assert f"Month: {month}" in page  # the month, not its first day
+    assert "object at 0x" not in page
+
+
+def test_every_record_a_history_can_point_at_has_a_readable_name():
+    """History shows a changed link by the linked record's str(): a class without __str__
+    would print as '<... object at 0x...>'."""
+    from qaweb.core.db import Base
+    from qaweb.core.history import Tracked
+
+    mappers = list(Base.registry.mappers)
+    nameless = set()
+    for mapper in mappers:
+        if not issubclass(mapper.class_, Tracked):
+            continue
+        for column in mapper.local_table.columns:
+            for fk in column.foreign_keys:
+                for target in mappers:
+                    if target.local_table is fk.column.table and (
+                        target.class_.__str__ is object.__str__
+                    ):
+                        nameless.add(f"{mapper.class_.__name__}.{column.key}")
+    assert nameless == set()
+
+
+def test_an_inadequate_audit_completed_today_is_not_shown_as_overdue(client, council):
+    """The managers and the practitioner are told of an Inadequate audit the day it is
+    completed: nothing of theirs is late, so My work shows no Overdue tag beside it."""
+    audit, _ = run_audit(client, council, "Inadequate")
+    for person in ("nora", "pat"):
+        sign_in(client, council[person])
+        home = text(client.get("/"))
+        row = next(r for r in home.split("<tr") if "Audit of case N1" in r)
+        assert "Inadequate case-file audit" in plain(row), person
+        assert "Overdue" not in plain(row), person
+        client.post("/sign-out")

@@ -216,6 +216,10 @@ def test_stage_two_from_an_unanswered_stage_one(client, officer, on_30_november_
     assert due(complaint) == date(2026, 10, 15)
     page = client.get(f"/complaints/{complaint.id}").get_data(as_text=True)
     assert f'href="/complaints/{complaint.id}/escalate"' in page  # out of time: offered
+    form = client.get(f"/complaints/{complaint.id}/escalate").get_data(as_text=True)
+    # Said of a stage still open, not of one closed unanswered.
+    assert "Stage 1: local resolution has not been answered (the response was due" in form
+    assert "15 October 2026)" in form and "was not answered" not in form
 
     def escalate(day, reason=""):
         db.session.refresh(complaint)
@@ -360,3 +364,23 @@ def test_the_days_the_regulation_names_stay_off_after_the_bundled_calendar_ends(
     assert add_working_days(date(2030, 4, 18), 1, statutory=True) == date(2030, 4, 22)
     # Christmas 2029: Tue 25 and Wed 26 December are off; Mon 24 + 1 is Thu 27.
     assert add_working_days(date(2029, 12, 24), 1, statutory=True) == date(2029, 12, 27)
+
+
+def test_one_working_day_is_written_in_the_singular_everywhere(
+    client, officer, on_30_november_2026
+):
+    """Received Tue 17 Nov 2026: 18-20 (3), 23-27 (8), 30 Nov (9), 1 Dec (10): due Tue 1 Dec,
+    one working day left on Mon 30 Nov. Received Fri 13 Nov: due Fri 27 Nov, one working
+    day overdue on 30 Nov."""
+    sign_in(client, officer)
+    soon = log(date(2026, 11, 17))
+    late = log(date(2026, 11, 13), name="Alex Testperson")
+    assert due(soon) == date(2026, 12, 1) and due(late) == date(2026, 11, 27)
+    page = client.get(f"/complaints/{soon.id}").get_data(as_text=True)
+    assert "(1 working day left)" in page
+    listed = _row(client.get("/complaints/").get_data(as_text=True), soon.reference)
+    assert "1 working day left" in listed and "working days" not in listed
+    home = client.get("/").get_data(as_text=True)
+    assert "1 working day left" in _row(home, f"{soon.reference}: Stage 1")
+    assert "1 working day overdue" in _row(home, f"{late.reference}: Stage 1")
+    assert "1 working days" not in home

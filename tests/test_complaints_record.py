@@ -606,3 +606,20 @@ def test_a_complaint_from_the_old_log_without_a_name_can_be_edited_without_inven
         f"/complaints/{logged.id}/edit", data={**data, "version": logged.version}
     ).get_data(as_text=True)
     assert errors(page) == ["Enter the complainant&#39;s name"]
+
+
+def test_a_complaint_imported_from_the_old_log_is_linked_by_its_old_reference(client, officer):
+    """The list's search finds an imported complaint by its old log reference; linking by
+    that reference (any case, spaces ignored) finds it too."""
+    old = log(name="Dee Ashworth")
+    old.legacy_reference = "OLD-2025-001"
+    db.session.commit()
+    new = log(name="Lee Ashworth")
+    sign_in(client, officer)
+    url = f"/complaints/{new.id}/links"
+    response = client.post(url, data={"reference": " old-2025-001 ", "reason": "family"})
+    assert response.status_code == 302
+    section = page_of(client, new).split('id="linked"')[1].split("<h2")[0]
+    assert f"{old.reference}</a> (Same family)" in section
+    page = client.post(url, data={"reference": "OLD-2025-999", "reason": "family"})
+    assert "There is no complaint OLD-2025-999" in " ".join(errors(page.get_data(as_text=True)))

@@ -477,3 +477,39 @@ def test_an_area_that_is_not_there_counts_nothing(client, council, make_user):
         "Not accepted": [0, 0, 0],
     }
     assert client.get("/complaints/report/annual.docx?year=2026&area=999999").status_code == 200
+
+
+def test_annual_learning_keeps_ordinary_words_of_a_note_in_the_name_field(app):
+    """A complaint whose name field says "Name held in the old log" takes no ordinary word
+    ("the", "old", "log") out of every lesson; names are still taken out, a name typed in
+    lower case too."""
+    from datetime import date
+
+    from qaweb.complaints import services
+    from qaweb.complaints.models import Complaint
+
+    for name, learning in (
+        ("Name held in the old log", "Shared at the team meeting."),
+        ("jo bloggs", "Jo Bloggs was called back the same day."),
+        ("Kim Lee", "Meeting changes agreed with the family first; Kim Lee thanked."),
+    ):
+        complaint = Complaint(
+            received_on=date(2025, 5, 1),
+            received_how="email",
+            complainant_type="parent",
+            complainant_name=name,
+            complainant_contact="",
+            child_reference="",
+            summary="Invented",
+            procedure="statutory",
+        )
+        services.open_complaint(complaint, None)
+        complaint.closed_on = date(2025, 6, 2)
+        complaint.learning = learning
+    db.session.commit()
+    lessons = annual._learning(date(2025, 4, 1), date(2026, 3, 31), None)
+    assert lessons == [
+        "Shared at the team meeting.",
+        "[removed] was called back the same day.",
+        "Meeting changes agreed with the family first; [removed] thanked.",
+    ]

@@ -107,7 +107,8 @@ def shared_with_me(user, limit):
                 detail=f"{a.reference} · {a.team.name}"
                 + (f" · graded {a.grade.label}" if a.grade else "")
                 + (" · add your response" if a.practitioner_id == user.id else ""),
-                overdue=bool(inadequate),
+                # Completed, so never overdue: the kind names an Inadequate grade.
+                overdue=False,
             )
         )
     return items, _total(stmt, items, limit)

@@ -4,6 +4,7 @@ Source: Wokingham QA framework §2 (reflective practice core audits, allocated m
 Halton QA framework (004: monthly collaborative audits, re-audit and dip sample).
 """
 
+import calendar
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -102,6 +103,9 @@ class CaseSample(Tracked, Versioned, Timestamped, Base):
     @property
     def is_allocated(self) -> bool:
         return self.allocated_at is not None
+
+    def __str__(self):
+        return f"Sample for {calendar.month_name[self.month.month]} {self.month.year}"
 
 
 class CaseAudit(Tracked, Versioned, Timestamped, Base):

@@ -59,6 +59,19 @@ def _redactor(names: set[str]):
     return redact
 
 
+def _name_words(name: str) -> set[str]:
+    """The words of a complainant's name to take out of the learning text: its capitalised
+    words ("Jo", "Bloggs"), never the ordinary words of a note typed in the name field
+    ("Name held in the old log" gives "Name", not "the" or "old"). A name typed all in
+    lower case gives each word, and the whole name, as typed and capitalised ("jo bloggs":
+    jo, Jo, bloggs, Bloggs, Jo Bloggs)."""
+    words = name.split()
+    if any(word[:1].isupper() for word in words):
+        return {word for word in words if word[:1].isupper()}
+    capitalised = [word[:1].upper() + word[1:] for word in words]
+    return {*words, *capitalised, " ".join(capitalised)}
+
+
 def _learning(start, end, area_id) -> list[str]:
     """The learning recorded on complaints closed between ``start`` and ``end`` (oldest
     first; a text recorded on several complaints once, with their number), with every
@@ -86,7 +99,7 @@ def _learning(start, end, area_id) -> list[str]:
     # does not depend on the data (tests/test_queries.py).
     names: set[str] = set()
     for _learning_text, name, contact, child, staff in rows:
-        names.update(name.split())
+        names.update(_name_words(name))
         names.add(name.strip())
         names.update(line.strip() for line in contact.splitlines())
         names.add(child.strip())

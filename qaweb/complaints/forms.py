@@ -423,7 +423,7 @@ class StagePeopleForm(VersionedForm):
 class LinkForm(FlaskForm):
     reference = StringField(
         "Reference of the complaint to link",
-        description="For example, CMP-2026-0012",
+        description="For example, CMP-2026-0012, or its reference in an imported old log",
         validators=[Required("Enter the reference of the complaint to link, like CMP-2026-0012")],
     )
     reason = RadioField(

@@ -7,6 +7,7 @@ from sqlalchemy.orm import aliased, contains_eager
 from qaweb.complaints import services
 from qaweb.complaints.models import STAGES, Complaint, ComplaintStage
 from qaweb.core import mywork, sources
+from qaweb.core.templating import working_days
 from qaweb.core.timefmt import format_date, today_london
 from qaweb.core.workdays import working_days_between
 from qaweb.extensions import db
@@ -44,7 +45,7 @@ def _waiting(stage, today) -> mywork.WorkItem:
         url=url_for("complaints.complaint", complaint_id=stage.complaint_id),
         due_on=stage.due_on,
         detail=("Due within 3 working days · " if soon else "")
-        + (f"{left} working days left" if left >= 0 else f"{-left} working days overdue")
+        + (working_days(left) if left >= 0 else working_days(-left, "overdue"))
         + _target_note(stage),
         overdue=stage.due_on < today,
     )

@@ -2,7 +2,7 @@
 other's pages. A link is one row a pair (lower id first), so it reads the same both ways and
 cannot be made twice; unlinking keeps the row (nothing a person does deletes a record)."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from qaweb.complaints.models import LINK_REASONS, Complaint, ComplaintLink
 from qaweb.core.db import utcnow
@@ -33,8 +33,9 @@ def links_of(complaint: Complaint) -> list[ComplaintLink]:
 
 
 def link(complaint: Complaint, reference: str, reason: str) -> ComplaintLink:
-    """Link ``complaint`` to the complaint with ``reference`` (CMP-YYYY-NNNN, any case, spaces
-    ignored) for ``reason`` (a ``LINK_REASONS`` key). A link unlinked before is made again.
+    """Link ``complaint`` to the complaint with ``reference`` (CMP-YYYY-NNNN, or the reference
+    it had in the old log it was imported from; any case, spaces ignored) for ``reason`` (a
+    ``LINK_REASONS`` key). A link unlinked before is made again.
     Raises LinkError: no such reference, the complaint itself, already linked, no reason."""
     if reason not in LINK_REASONS:
         raise LinkError("Select why the complaints are linked")
@@ -42,6 +43,12 @@ def link(complaint: Complaint, reference: str, reason: str) -> ComplaintLink:
     if not wanted:
         raise LinkError("Enter the reference of the complaint to link, like CMP-2026-0012")
     other = db.session.scalar(select(Complaint).where(Complaint.reference == wanted))
+    if other is None:  # the old log's reference, as the list's search finds it
+        other = db.session.scalar(
+            select(Complaint).where(
+                func.upper(func.replace(Complaint.legacy_reference, " ", "")) == wanted
+            )
+        )
     if other is None:
         raise LinkError(f"There is no complaint {wanted}: check the reference")
     if other.id == complaint.id:

@@ -257,6 +257,9 @@ class ComplaintStage(Tracked, Versioned, Timestamped, Base):
     def label(self) -> str:
         return STAGES[self.stage]
 
+    def __str__(self):
+        return self.label
+
 
 class ComplaintPoint(Tracked, Versioned, Timestamped, Base):
     """One numbered point of the statement of complaint (Ombudsman guidance: each point is

@@ -166,6 +166,10 @@ def _shown(value, field: str = "") -> str:
         return ", ".join(label(v, field or "roles") for v in value)
     if isinstance(value, str) and len(value) >= 10 and value[4] == "-" and value[7] == "-":
         try:
+            if len(value) == 10 and (field == "month" or field.endswith("_month")):
+                # A month stored as its first day (case-file audit months): "December 2026".
+                day = date.fromisoformat(value)
+                return f"{day:%B} {day.year}"
             if len(value) == 10:
                 return format_date(date.fromisoformat(value))
             return format_datetime(datetime.fromisoformat(value))

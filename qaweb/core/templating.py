@@ -147,6 +147,12 @@ def format_count(value):
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
 
+def working_days(count: int, when: str = "left") -> str:
+    """A count of working days as a sentence ends: "1 working day left", "3 working days
+    overdue". ``when`` is the word after it ("left" or "overdue")."""
+    return f"{count} working {'day' if count == 1 else 'days'} {when}"
+
+
 def multiline(text) -> Markup:
     """Text typed in a textarea as people wrote it: escaped, each line break kept as <br>.
 
@@ -220,6 +226,7 @@ def register(app):
     app.add_template_filter(multiline, "multiline")
     app.add_template_global(table_region)
     app.add_template_filter(format_count, "number")
+    app.add_template_filter(working_days, "working_days")
     app.add_template_filter(labels.label, "label")
     app.add_template_filter(format_date, "date")
     app.add_template_filter(format_datetime, "datetime")
