@@ -347,6 +347,15 @@ def _response(ctx):
     return response
 
 
+def _qa_report(ctx):
+    """A draft of the QA Board's report for last quarter."""
+    from qaweb.qa_report import services
+
+    report = services.start(services.last_quarter(), None, ctx["me"])
+    db.session.commit()
+    return report
+
+
 TOOL = """\
 tool: stale_edit_audit
 kind: case_file_audit
@@ -364,6 +373,16 @@ sections:
 
 
 CASES = [
+    Case(
+        "qa-report-analysis",
+        ("qa_officer",),
+        _qa_report,
+        "/qa-report/{id}/sections/complaints",
+        "learned",
+        "so_what",
+        saved=lambda r: (r.narrative or {}).get("complaints", {}).get("learned"),
+        forms=("qa_report.AnalysisForm",),
+    ),
     Case(
         "case-audit-record",
         ("team_manager",),

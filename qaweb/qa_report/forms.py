@@ -2,12 +2,12 @@ from flask_wtf import FlaskForm
 from wtforms.validators import ValidationError
 
 from qaweb.core.forms import (
-    HiddenField,
     MaxLength,
     RadioField,
     Required,
     SubmitField,
     TextAreaField,
+    VersionedForm,
     choices,
 )
 from qaweb.qa_report.models import PARTS
@@ -19,10 +19,9 @@ HINTS = {
 }
 
 
-class AnalysisForm(FlaskForm):
+class AnalysisForm(VersionedForm):
     """One section's analysis: what we learned, so what, what changes next."""
 
-    version = HiddenField()
     learned = TextAreaField(
         PARTS["learned"],
         description=HINTS["learned"],

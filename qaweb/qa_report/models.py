@@ -29,7 +29,9 @@ class QAReport(Tracked, Versioned, Timestamped, Base):
 
     __tablename__ = "qa_report"
     __history_values__ = {"status": STATUSES}
-    __history_skip__ = frozenset({"narrative"})
+    # The analysis is long text kept per section: a change is logged (so a stale save names
+    # who saved first), its words are not copied into the log.
+    __history_hidden__ = frozenset({"narrative"})
     __table_args__ = (sa.Index("ix_qa_report_period", "start_on", "end_on", "service_area_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,7 +75,9 @@ class QAReportVersion(SignoffVersion, Tracked, Base):
 
     __tablename__ = "qa_report_version"
     __history_values__ = {"decision": DECISIONS}
-    __history_skip__ = frozenset({"narrative"})
+    # The analysis is long text kept per section: a change is logged (so a stale save names
+    # who saved first), its words are not copied into the log.
+    __history_hidden__ = frozenset({"narrative"})
     __table_args__ = (sa.UniqueConstraint("report_id", "number", name="report_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -8,5 +8,5 @@ def init_app(app) -> None:
     from qaweb.supervision.views import bp
 
     roles = (TEAM_MANAGER, SERVICE_MANAGER, QA_OFFICER)
-    nav = NavItem("Supervision audits", "supervision.index", roles, prefix="/supervision")
+    nav = NavItem("Supervision", "supervision.index", roles, prefix="/supervision")
     add_feature(app, bp, hooks=hooks.register, navigation=[nav])

@@ -8,5 +8,5 @@ def init_app(app) -> None:
     from qaweb.thematic.views import bp
 
     roles = (QA_OFFICER, QA_BOARD, SERVICE_MANAGER)
-    nav = NavItem("Thematic audits", "thematic.index", roles, prefix="/thematic")
+    nav = NavItem("Thematic", "thematic.index", roles, prefix="/thematic")
     add_feature(app, bp, hooks=hooks.register, navigation=[nav])

@@ -49,6 +49,8 @@ ENDPOINTS = {
     "organisation.import_template",
     "notifications.outbox_export",
     "case_audits.workbook",
+    "qa_report.docx",
+    "qa_report.workbook",
     "practice_week.person_calendar",
     "practice_week.records_export",
     "practice_week.report_workbook",
@@ -94,6 +96,13 @@ DOCUMENTS = [
         "docx",
         (1, 1),  # seen: 1
         on_template=True,
+    ),
+    Document(
+        "qa-board-report-paper",
+        "qa.officer",
+        lambda ids: f"/qa-report/{ids['qa_report']}.docx",
+        "docx",
+        (1, 10),  # seen: 7
     ),
     Document(
         "complaints-annual-report-paper",
@@ -207,6 +216,13 @@ DOCUMENTS = [
         lambda ids: "/actions/all/export.xlsx",
         "xlsx",
         (1, 7),  # seen: 5
+    ),
+    Document(
+        "qa-board-report-workbook",
+        "qa.officer",
+        lambda ids: f"/qa-report/{ids['qa_report']}.xlsx",
+        "xlsx",
+        (1, 11),  # seen: 8
     ),
     Document(
         "case-file-audits",

@@ -51,6 +51,7 @@ def demo_ids() -> dict:
     from qaweb.core import years
     from qaweb.core.timefmt import today_london
     from qaweb.practice_week.models import LearningSession, Observation, PracticeWeek
+    from qaweb.qa_report.models import QAReport
     from qaweb.thematic.models import Finding, ThematicAudit
 
     audits = db.session.scalars(select(ThematicAudit).order_by(ThematicAudit.id)).all()
@@ -96,6 +97,7 @@ def demo_ids() -> dict:
         "session": session.id,
         "year": year,
         "quarter": quarter,
+        "qa_report": db.session.scalar(select(QAReport.id).order_by(QAReport.id)),
     }
 
 
