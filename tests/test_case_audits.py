@@ -21,8 +21,9 @@ from qaweb.case_audits.models import (
     CaseFile,
     CaseSample,
 )
+from qaweb.core.notify import OutboxMessage
 from qaweb.core.settings import set_setting
-from qaweb.core.timefmt import today_london
+from qaweb.core.timefmt import format_date, today_london
 from qaweb.extensions import db
 
 
@@ -438,6 +439,16 @@ def test_confirmed_allocation_sets_due_dates_and_fills_my_work(client, council):
     assert n1.status == ALLOCATED and n1.auditor_id == council["sam"].id
     assert n1.allocated_on == allocated_on
     assert n1.due_on == services.add_months(allocated_on, 1)
+    # Each auditor is emailed their audit (queued in the outbox with the allocation).
+    mail = {
+        (m.recipient_id, m.subject)
+        for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "case_audit"))
+    }
+    assert (
+        council["sam"].id,
+        f"Case-file audit for you to do: case N1, due {format_date(n1.due_on)}",
+    ) in mail
+    assert {recipient for recipient, _ in mail} == {council["sam"].id, council["nora"].id}
 
     client.post("/sign-out")
     sign_in(client, council["sam"])
@@ -745,6 +756,16 @@ def test_an_inadequate_grade_notifies_managers_and_allocates_a_reaudit_and_dip_s
     assert {reaudit.auditor_id, dip.auditor_id} == {council["sam"].id}
     assert reaudit.case_id == audit.case_id and reaudit.follow_up_of_id == audit.id
     assert "Graded Inadequate: the team manager and service manager are told today" in page
+    # ... by email too, the same day: the team's manager and the area's service manager only.
+    told = db.session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "case_audit",
+            OutboxMessage.subject.startswith("Case-file audit graded Inadequate"),
+        )
+    ).all()
+    assert {m.recipient_id for m in told} == {council["nora"].id, council["vic"].id}
+    assert all(audit.case.case_number in m.subject for m in told)
+    assert "A re-audit of the case is allocated for" in told[0].body_text
     for manager in ("nora", "vic"):
         sign_in(client, council[manager])
         home = plain(text(client.get("/")))

@@ -25,8 +25,10 @@ from qaweb.case_audits.models import (
     CaseSample,
 )
 from qaweb.core.db import utcnow
+from qaweb.core.notify import absolute_url, notify
 from qaweb.core.permissions import QA_OFFICER, ROLES, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
 from qaweb.core.settings import get_setting
+from qaweb.core.timefmt import format_date
 from qaweb.core.workdays import add_working_days
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User, UserRole
@@ -406,7 +408,40 @@ def allocate(sample: CaseSample, chosen: dict[int, User | None], today: date) ->
         line.due_on = due_on
     sample.allocated_at = utcnow()
     db.session.flush()
+    for line in lines:
+        notify(
+            "case_audit",
+            [line.auditor],
+            f"Case-file audit for you to do: case {line.case.case_number}, due "
+            f"{format_date(line.due_on)}",
+            "case_audit_allocated",
+            {"audit": line},
+            key=f"case_audit:{line.id}:allocated",
+            link=absolute_url("case_audits.audit", audit_id=line.id),
+        )
     return len(lines)
+
+
+def managers_told_of_inadequate(audit: CaseAudit) -> list[User]:
+    """The case's team managers and its service area's service managers (active), who are
+    told of an Inadequate grade the same day (Halton QA framework, audit review process)."""
+    area_id = audit.team.service_area_id
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole, UserRole.user_id == User.id)
+            .join(Team, Team.id == User.team_id)
+            .where(
+                User.active,
+                or_(
+                    and_(UserRole.role == TEAM_MANAGER, User.team_id == audit.team_id),
+                    and_(UserRole.role == SERVICE_MANAGER, Team.service_area_id == area_id),
+                ),
+            )
+            .distinct()
+            .order_by(User.last_name, User.first_name)
+        )
+    )
 
 
 # -- who sees what ---------------------------------------------------------------------------
@@ -637,6 +672,16 @@ def complete(audit: CaseAudit, today: date) -> list[CaseAudit]:
             db.session.add(follow_up)
             made.append(follow_up)
     db.session.flush()
+    if made:
+        notify(
+            "case_audit",
+            managers_told_of_inadequate(audit),
+            f"Case-file audit graded {level.label}: case {audit.case.case_number}",
+            "case_audit_inadequate",
+            {"audit": audit, "follow_ups": made},
+            key=f"case_audit:{audit.id}:inadequate",
+            link=absolute_url("case_audits.audit", audit_id=audit.id),
+        )
     return made
 
 

@@ -66,6 +66,10 @@ KINDS: dict[str, Kind] = {
         "Supervision audits",
         "Feedback asked of you, audits allocated to you, your audit completed",
     ),
+    "case_audit": Kind(
+        "Case-file audits",
+        "Audits allocated to you, and an audit in your team or area graded Inadequate",
+    ),
     "thematic": Kind(
         "Thematic audits",
         "Terms of reference submitted for sign-off, returned or approved",
