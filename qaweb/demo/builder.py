@@ -287,6 +287,8 @@ def build(scale: int = 1) -> dict[str, int]:
     db.session.commit()
     _qa_report(today, qa_officer_id)
     db.session.commit()
+    moderation_counts = _moderation(today, qa_officer_id)
+    db.session.commit()
     counts = {
         "QA tools": len(tools),
         "supervision audits": audits,
@@ -299,6 +301,7 @@ def build(scale: int = 1) -> dict[str, int]:
         "actions": len(action_rows),
     }
     counts.update(case_audit_counts)
+    counts.update(moderation_counts)
     for name, added in grown.items():
         counts[name] = counts.get(name, 0) + added
     from qaweb.tools.models import Answer
@@ -354,6 +357,25 @@ def _supervision_year(rng, today, planner_id, demo_auditor_id) -> int:
             )
     db.session.flush()
     return len(audits)
+
+
+def _moderation(today, qa_officer_id) -> dict[str, int]:
+    """A year of moderation samples: each past month's completed audits, drawn with the
+    council's share, every Inadequate audit and each auditor's first audit."""
+    from qaweb.case_audits.services import add_months
+    from qaweb.moderation import services
+    from qaweb.organisation.models import User
+
+    officer = db.session.get(User, qa_officer_id)
+    rules = services.parse_rules("every Inadequate\nfirst 1")
+    this_month = today.replace(day=1)
+    lines = 0
+    for back in range(12, 0, -1):
+        month = add_months(this_month, -back)
+        if services.completed_count(month):
+            sample = services.draw(month, services.default_share(), rules, officer, 2026 + back)
+            lines += len(sample.lines)
+    return {"moderation lines": lines}
 
 
 def _qa_report(today, qa_officer_id) -> None:

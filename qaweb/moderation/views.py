@@ -1,0 +1,140 @@
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from qaweb.case_audits.services import add_months, month_label
+from qaweb.core.history import save_versioned
+from qaweb.core.permissions import get_or_403, requires
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.moderation import services
+from qaweb.moderation.forms import DrawForm, SwapForm
+from qaweb.moderation.models import SELECTED, ModerationLine, ModerationSample
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+ERRORS = (services.ModerationError,)
+
+
+def _month(year: int, month: int) -> date:
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        abort(404)
+    return date(year, month, 1)
+
+
+@bp.get("/")
+@requires(services.can_draw)
+def index():
+    """The last 12 months: audits completed and audits drawn for moderation."""
+    this = today_london().replace(day=1)
+    months = [add_months(this, -n) for n in range(12)]
+    overview = services.months_overview(months)
+    low, high = services.target()
+    rows = [
+        {
+            "month": m,
+            "label": month_label(m),
+            "completed": overview[m][0],
+            "drawn": overview[m][1],
+        }
+        for m in months
+    ]
+    return render_template("moderation/index.html", rows=rows, low=low, high=high)
+
+
+def _sample_for(month: date) -> ModerationSample | None:
+    return db.session.scalar(select(ModerationSample).where(ModerationSample.month == month))
+
+
+def _lines(sample):
+    if sample is None:
+        return []
+    return sorted(
+        sample.lines,
+        key=lambda line: (line.status != SELECTED, line.audit.team.name.lower(), line.audit.id),
+    )
+
+
+@bp.route("/months/<int:year>/<int:month>", methods=["GET", "POST"])
+@requires(services.can_draw)
+def sample(year, month):
+    first = _month(year, month)
+    existing = _sample_for(first)
+    if request.method == "GET":
+        form = DrawForm(
+            share=existing.share if existing else services.default_share(),
+            rules=services.rules_text(existing.rules) if existing else services.DEFAULT_RULES,
+            version=existing.version if existing else "",
+        )
+    else:
+        form = DrawForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            rules = services.parse_rules(form.rules.data or "")
+        except services.ModerationError as error:
+            form.rules.errors.append(str(error))
+        else:
+
+            def apply():
+                services.draw(first, form.share.data, rules, current_user, form.seed.data)
+
+            if existing is None:
+                try:
+                    apply()
+                    db.session.commit()
+                except services.ModerationError as error:
+                    db.session.rollback()
+                    problem = str(error)
+            else:
+                problem = save_versioned(db.session, existing, form, apply, ERRORS)
+            if problem is None:
+                flash(f"Moderation sample drawn for {month_label(first)}.", "success")
+                return redirect(url_for(".sample", year=year, month=month))
+    existing = _sample_for(first)
+    completed = services.completed_count(first)
+    return render_template(
+        "moderation/sample.html",
+        form=form,
+        problem=problem,
+        sample=existing,
+        lines=_lines(existing),
+        share=services.share_drawn(existing, completed),
+        month=first,
+        month_label=month_label(first),
+    )
+
+
+@bp.route("/lines/<int:line_id>/swap", methods=["GET", "POST"])
+@requires(services.can_draw)
+def swap(line_id):
+    line = get_or_403(ModerationLine, line_id)
+    form = SwapForm(version=line.version)
+    problem = None
+    if line.status != SELECTED:
+        problem = "Only an audit still in the sample can be swapped out"
+    elif form.validate_on_submit():
+        made = []
+        problem = save_versioned(
+            db.session,
+            line,
+            form,
+            lambda: made.append(services.swap(line, form.reason.data)),
+            ERRORS,
+        )
+        if problem is None:
+            month = line.sample.month
+            if made and made[0] is not None:
+                flash(
+                    f"{line.audit.reference} swapped out for {made[0].audit.reference}.",
+                    "success",
+                )
+            else:
+                flash(
+                    f"{line.audit.reference} swapped out: no other audit completed in "
+                    f"{month_label(month)} is left to moderate.",
+                    "success",
+                )
+            return redirect(url_for(".sample", year=month.year, month=month.month))
+    return render_template("moderation/swap.html", line=line, form=form, problem=problem)
