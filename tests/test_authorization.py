@@ -216,6 +216,12 @@ EXPECTED = {
     "moderation.index": ("GET", {"qa_officer"}),
     "moderation.sample": ("GET", {"qa_officer"}),
     "moderation.swap": ("GET", {"qa_officer"}),
+    # A line with no moderator named: the QA team reads it and names the moderator; only
+    # the named moderator starts and submits.
+    "moderation.line": ("GET", {"qa_officer"}),
+    "moderation.assign": ("POST", {"qa_officer"}),
+    "moderation.start": ("POST", set()),
+    "moderation.submit": ("POST", set()),
     # The QA report: the QA team writes it, the Board signs it off; a service manager reads
     # their own area's (the walk's report is the whole council's).
     "qa_report.index": ("GET", {"qa_officer", "qa_board", "service_manager"}),

@@ -1,6 +1,7 @@
 from wtforms.validators import NumberRange, Optional
 
 from qaweb.core.forms import (
+    IdSelectField,
     MaxLength,
     Required,
     SubmitField,
@@ -41,3 +42,12 @@ class SwapForm(VersionedForm):
         validators=[Required("Enter why the audit is swapped out"), MaxLength(1000, "Reason")],
     )
     submit = SubmitField("Swap the audit out")
+
+
+class ModeratorForm(VersionedForm):
+    moderator = IdSelectField("Moderator", validators=[Required("Select the moderator")])
+    submit = SubmitField("Name the moderator")
+
+
+class StepForm(VersionedForm):
+    pass

@@ -3,14 +3,16 @@
 Source: Wokingham QA framework §2 (Moderation Panel: 20-30% of each month's completed audits).
 """
 
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaweb.case_audits.models import CaseAudit
-from qaweb.core.db import Base, Timestamped, Versioned
+from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned
 from qaweb.core.history import Tracked
+from qaweb.organisation.models import User
+from qaweb.tools.models import Response
 
 SELECTED = "selected"
 SWAPPED = "swapped"
@@ -52,9 +54,17 @@ class ModerationLine(Tracked, Versioned, Timestamped, Base):
     chosen_by: Mapped[str] = mapped_column(sa.String(120), default="")
     status: Mapped[str] = mapped_column(sa.String(16), default=SELECTED)
     swap_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Who grades the case again, blind to the auditor's grades until they submit.
+    moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    #: The moderator's form, on the same tool version as the audit's.
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qa_response.id"))
+    #: When the moderator submitted their grades (then both are shown side by side).
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     sample: Mapped[ModerationSample] = relationship(back_populates="lines")
     audit: Mapped[CaseAudit] = relationship(lazy="joined")
+    moderator: Mapped[User | None] = relationship(lazy="joined")
+    response: Mapped[Response | None] = relationship()
 
     @property
     def status_label(self) -> str:

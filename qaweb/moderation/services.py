@@ -227,6 +227,8 @@ def swap(line: ModerationLine, reason: str) -> ModerationLine | None:
     other audit is left. Raises ModerationError without a reason or for a swapped line."""
     if line.status != SELECTED:
         raise ModerationError("Only an audit still in the sample can be swapped out")
+    if line.response_id is not None:
+        raise ModerationError("The moderator has started grading: the audit stays in")
     if not reason.strip():
         raise ModerationError("Give the reason for swapping the audit out")
     sample = line.sample
@@ -316,3 +318,178 @@ def months_overview(months: list[date]) -> dict[date, tuple[int, int]]:
         ).all()
     )
     return {m: (done.get(m.strftime("%Y-%m"), 0), drawn.get(m, 0)) for m in months}
+
+
+# -- independent (blind) grading -------------------------------------------------------------
+
+
+def refusal(moderator: User, line: ModerationLine) -> str | None:
+    """Why ``moderator`` may not moderate ``line``'s audit, or None.
+
+    Refused: a line swapped out; an audit without a form; the practitioner; anyone who
+    audited the same case (this audit or another); the practitioner's line manager
+    (independence: Wokingham §2, the panel judges the auditor's grading, not its own).
+    """
+    audit = line.audit
+    if line.status != SELECTED:
+        return "Only an audit still in the moderation sample can be moderated"
+    if audit.response_id is None:
+        return f"{audit.reference} has no audit form to moderate"
+    if moderator.id == audit.practitioner_id:
+        return f"{moderator.name} is the practitioner in case {audit.case.case_number}"
+    audited = db.session.scalar(
+        select(func.count())
+        .select_from(CaseAudit)
+        .where(CaseAudit.case_id == audit.case_id, CaseAudit.auditor_id == moderator.id)
+    )
+    if audited:
+        return (
+            f"{moderator.name} audited case {audit.case.case_number}, so cannot moderate its audit"
+        )
+    if audit.practitioner.line_manager_id == moderator.id:
+        return (
+            f"{moderator.name} is the line manager of {audit.practitioner.name}, the "
+            "practitioner in the case"
+        )
+    return None
+
+
+def assign(line: ModerationLine, moderator: User) -> None:
+    """Name the moderator. Raises ModerationError with ``refusal``'s reason, or once the
+    moderator has started grading."""
+    if line.response_id is not None:
+        raise ModerationError("The moderator has started grading: the moderator stays")
+    why = refusal(moderator, line)
+    if why:
+        raise ModerationError(why)
+    line.moderator_id = moderator.id
+
+
+def start(line: ModerationLine, user: User):
+    """The moderator starts their own form on the audit's tool version (never the current
+    one: grades on different versions cannot be compared). Returns the form."""
+    from qaweb.tools.services import start_response
+
+    if line.moderator_id != user.id:
+        raise ModerationError("Only the named moderator can grade this audit")
+    why = refusal(user, line)
+    if why:
+        raise ModerationError(why)
+    if line.response_id is None:
+        line.response = start_response(
+            line.audit.response.tool_version, "moderation", line.id, user
+        )
+        line.response_id = line.response.id
+    return line.response
+
+
+def submit(line: ModerationLine, user: User) -> None:
+    """The moderator submits their grades; only then are the auditor's shown beside them.
+
+    Refused: someone else; a form not completed; a form on a different tool version from the
+    audit's (the grades would not be comparable); submitted already.
+    """
+    if line.moderator_id != user.id:
+        raise ModerationError("Only the named moderator can submit this moderation")
+    if line.moderated_at is not None:
+        raise ModerationError("This moderation has been submitted already")
+    response = line.response
+    if response is None or not response.is_completed:
+        raise ModerationError("Complete the moderation form before submitting it")
+    theirs = line.audit.response.tool_version
+    if response.tool_version_id != theirs.id:
+        raise ModerationError(
+            f"The moderation was graded on version {response.tool_version.number} of the tool "
+            f"but the audit on version {theirs.number}: grade it again on version "
+            f"{theirs.number}"
+        )
+    from qaweb.core.db import utcnow
+
+    line.moderated_at = utcnow()
+
+
+def blinded(user: User, audit: CaseAudit) -> bool:
+    """True while ``user`` is moderating ``audit`` and has not submitted: they may not read
+    the auditor's grades (double entry, as research data systems do)."""
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(ModerationLine)
+            .where(
+                ModerationLine.audit_id == audit.id,
+                ModerationLine.moderator_id == user.id,
+                ModerationLine.status == SELECTED,
+                ModerationLine.moderated_at.is_(None),
+            )
+        )
+    )
+
+
+def is_moderator(user: User, line: ModerationLine) -> bool:
+    return line.moderator_id == user.id
+
+
+def can_view_line(user: User, line: ModerationLine) -> bool:
+    """The QA team and the named moderator."""
+    return can_draw(user) or line.moderator_id == user.id
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One graded question (or a section's grade, or the overall grade) side by side.
+    ``difference`` is the moderator's position minus the auditor's on the scale (position 1
+    is the best, so a positive difference means the moderator graded lower); None when
+    either left it ungraded."""
+
+    label: str
+    auditor: object
+    moderator: object
+
+    @property
+    def difference(self) -> int | None:
+        if self.auditor is None or self.moderator is None:
+            return None
+        return self.moderator.position - self.auditor.position
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.difference)
+
+
+def comparison(line: ModerationLine) -> list[tuple[str, list[Compared]]]:
+    """[(section title, [Compared, ...]), ...] in the tool's order, the overall grade last:
+    every graded answer of the auditor's and the moderator's forms, from one query over the
+    answer rows of both."""
+    from qaweb.core.grading import GradeLevel
+    from qaweb.tools.models import Answer
+    from qaweb.tools.schema import OVERALL, OVERALL_GRADE, SECTION_GRADE
+
+    theirs, ours = line.audit.response_id, line.response_id
+    grades = {g.id: g for g in db.session.scalars(select(GradeLevel))}
+    found: dict[tuple[str, str], dict[int, int]] = {}
+    for response_id, section, question, grade_id in db.session.execute(
+        select(
+            Answer.response_id, Answer.section_key, Answer.question_key, Answer.grade_level_id
+        ).where(Answer.response_id.in_([theirs, ours]), Answer.grade_level_id.is_not(None))
+    ):
+        found.setdefault((section, question), {})[response_id] = grade_id
+
+    def pair(section, question, label):
+        got = found.get((section, question), {})
+        return Compared(label, grades.get(got.get(theirs)), grades.get(got.get(ours)))
+
+    definition = line.audit.response.tool_version.definition
+    out = []
+    for section in definition.get("sections", []):
+        rows = [
+            pair(section["key"], q["key"], q["label"])
+            for q in section.get("questions", [])
+            if (section["key"], q["key"]) in found
+        ]
+        if (section["key"], SECTION_GRADE) in found:
+            rows.append(pair(section["key"], SECTION_GRADE, "Section grade"))
+        if rows:
+            out.append((section["title"], rows))
+    if (OVERALL, OVERALL_GRADE) in found:
+        out.append(("Overall", [pair(OVERALL, OVERALL_GRADE, "Overall grade")]))
+    return out

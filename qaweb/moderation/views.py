@@ -1,17 +1,20 @@
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from qaweb.case_audits.services import add_months, month_label
 from qaweb.core.history import save_versioned
 from qaweb.core.permissions import get_or_403, requires
+from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.moderation import services
-from qaweb.moderation.forms import DrawForm, SwapForm
+from qaweb.moderation.forms import DrawForm, ModeratorForm, StepForm, SwapForm
 from qaweb.moderation.models import SELECTED, ModerationLine, ModerationSample
+from qaweb.organisation.models import User
+from qaweb.organisation.services import person_choices
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 ERRORS = (services.ModerationError,)
@@ -138,3 +141,88 @@ def swap(line_id):
                 )
             return redirect(url_for(".sample", year=month.year, month=month.month))
     return render_template("moderation/swap.html", line=line, form=form, problem=problem)
+
+
+# -- independent (blind) grading -------------------------------------------------------------
+
+
+def _moderator_form(line, formdata=None):
+    form = ModeratorForm(formdata=formdata, version=line.version)
+    form.moderator.choices = person_choices(User.active, blank="Select")
+    if formdata is None:
+        form.moderator.data = line.moderator_id
+    return form
+
+
+@bp.get("/lines/<int:line_id>")
+@login_required
+def line(line_id):
+    item = get_or_403(ModerationLine, line_id, services.can_view_line)
+    return _line_page(item)
+
+
+def _line_page(item, form=None, problem=None):
+    audit = item.audit
+    moderator = item.moderator_id == current_user.id
+    # Blind: the moderator sees the auditor's grades only once their own are submitted.
+    compare = item.moderated_at is not None and item.response_id is not None
+    return render_template(
+        "moderation/line.html",
+        line=item,
+        audit=audit,
+        is_moderator=moderator,
+        can_assign=services.can_draw(current_user) and item.response_id is None,
+        form=form or _moderator_form(item),
+        problem=problem,
+        step=StepForm(version=item.version),
+        sections=services.comparison(item) if compare else [],
+        month_label=month_label(item.sample.month),
+    )
+
+
+@bp.post("/lines/<int:line_id>/moderator")
+@requires(services.can_draw)
+def assign(line_id):
+    item = get_or_403(ModerationLine, line_id)
+    form = _moderator_form(item, request.form)
+    problem = None
+    if form.validate_on_submit():
+        chosen = db.session.get(User, form.moderator.data)
+        problem = save_versioned(
+            db.session, item, form, lambda: services.assign(item, chosen), ERRORS
+        )
+        if problem is None:
+            flash(f"{chosen.name} will moderate {item.audit.reference}.", "success")
+            return redirect(url_for(".line", line_id=item.id))
+    return _line_page(item, form, problem), 200
+
+
+@bp.post("/lines/<int:line_id>/start")
+@login_required
+def start(line_id):
+    item = get_or_403(ModerationLine, line_id, services.is_moderator)
+    made = []
+    back = url_for(".line", line_id=item.id)
+    result = take_step(
+        item,
+        lambda: made.append(services.start(item, current_user)),
+        "Moderation started: grade the case on the audit's form, without the auditor's grades.",
+        back,
+        ERRORS,
+    )
+    if made:
+        return redirect(url_for("responses.show", response_id=made[0].id))
+    return result
+
+
+@bp.post("/lines/<int:line_id>/submit")
+@login_required
+def submit(line_id):
+    item = get_or_403(ModerationLine, line_id, services.is_moderator)
+    return take_step(
+        item,
+        lambda: services.submit(item, current_user),
+        "Moderation submitted: the auditor's grades are now shown beside yours.",
+        url_for(".line", line_id=item.id),
+        ERRORS,
+    )
