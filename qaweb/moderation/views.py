@@ -226,3 +226,26 @@ def submit(line_id):
         url_for(".line", line_id=item.id),
         ERRORS,
     )
+
+
+# -- agreement figures -----------------------------------------------------------------------
+
+PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
+
+
+@bp.get("/agreement")
+@requires(services.can_draw)
+def agreement():
+    from qaweb.moderation import agreement as figures
+
+    period = request.args.get("period", "month")
+    if period not in PERIODS:
+        period = "month"
+    return render_template(
+        "moderation/agreement.html",
+        report=figures.report(period),
+        period=period,
+        periods=PERIODS,
+        generous=figures.GENEROUS,
+        min_pairs=figures.MIN_PAIRS,
+    )

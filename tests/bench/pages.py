@@ -210,6 +210,10 @@ def moderation_targets(ctx: Context) -> list[Target]:
     last = add_months(today_london().replace(day=1), -1)
     return [
         Target("Moderation", "list", "/moderation/", "qa.officer"),
+        Target("Grade agreement", "report", "/moderation/agreement", "qa.officer"),
+        Target(
+            "Grade agreement by year", "report", "/moderation/agreement?period=year", "qa.officer"
+        ),
         Target(
             "Moderation sample",
             "report",
