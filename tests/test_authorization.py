@@ -223,6 +223,7 @@ EXPECTED = {
     "moderation.start": ("POST", set()),
     "moderation.submit": ("POST", set()),
     "moderation.agreement": ("GET", {"qa_officer"}),
+    "moderation.agreement_workbook": ("GET", {"qa_officer"}),
     # The QA report: the QA team writes it, the Board signs it off; a service manager reads
     # their own area's (the walk's report is the whole council's).
     "qa_report.index": ("GET", {"qa_officer", "qa_board", "service_manager"}),

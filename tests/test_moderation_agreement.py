@@ -129,3 +129,39 @@ def test_agreement_page(client, moderated):  # noqa: F811 (the imported fixture)
 def test_every_period_shows(client, moderated, period):  # noqa: F811 (the imported fixture)
     sign_in(client, moderated["qa"])
     assert client.get(f"/moderation/agreement?period={period}").status_code == 200
+
+
+def test_workbook_reads_back(client, moderated):  # noqa: F811 (the imported fixture)
+    import io
+
+    from openpyxl import load_workbook
+
+    add_moderation(
+        moderated["line"],
+        moderated["mo"],
+        [
+            ("planning", "plan_grade", "Requires improvement"),
+            ("voice", "voice_grade", "Good"),
+            ("overall", "overall_grade", "Inadequate"),
+        ],
+    )
+    sign_in(client, moderated["qa"])
+    response = client.get("/moderation/agreement/workbook.xlsx?period=quarter")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    rows = [list(r) for r in book["Agreement"].iter_rows(values_only=True)]
+    assert rows[1] == ["2026 Q3", 3, 33, 67, 0, 2, 0, 1, None]
+    by_auditor = [list(r) for r in book["By auditor"].iter_rows(values_only=True)]
+    assert by_auditor[1][:4] == ["Ann Auditor", 3, 33, 67]
+    grades = [list(r) for r in book["Grades before and after"].iter_rows(values_only=True)]
+    assert grades[0] == [
+        "Overall grades",
+        "Outstanding",
+        "Good",
+        "Requires improvement",
+        "Inadequate",
+    ]
+    assert grades[1] == ["Given by the auditors", 0, 1, 0, 0]
+    assert grades[2] == ["After moderation", 0, 0, 0, 1]
+    assert book["Grades before and after"]._charts  # a native chart
+    assert book["Agreement over time"]._charts

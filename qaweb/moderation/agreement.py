@@ -140,9 +140,9 @@ def scale_places() -> dict[int, int]:
     return {g.position: n for n, g in enumerate(levels(), start=1)}
 
 
-def grouped(group) -> dict:
-    """{group value: Cells} for ``group``."""
-    places = scale_places()
+def grouped(group, places: dict[int, int] | None = None) -> dict:
+    """{group value: Cells} for ``group``; ``places`` as ``scale_places`` (read when None)."""
+    places = scale_places() if places is None else places
     out: dict = {}
     for key, a, m, count in cell_rows(group):
         if a in places and m in places:
@@ -164,14 +164,15 @@ def report(period: str = "month") -> dict:
     teams and questions by name. Five grouped queries in all."""
     from qaweb.organisation.models import Team, User
 
-    k = len(levels())
-    by_month = grouped(ModerationSample.month)
+    places = scale_places()
+    k = len(places)
+    by_month = grouped(ModerationSample.month, places)
     periods: dict[str, Counter] = {}
     for month, cells in sorted(by_month.items()):
         periods.setdefault(period_of(month, period), Counter()).update(cells)
-    auditors = grouped(CaseAudit.auditor_id)
-    teams = grouped(CaseAudit.team_id)
-    questions = grouped(lambda answer: answer.section_key + ":" + answer.question_key)
+    auditors = grouped(CaseAudit.auditor_id, places)
+    teams = grouped(CaseAudit.team_id, places)
+    questions = grouped(lambda answer: answer.section_key + ":" + answer.question_key, places)
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(auditors)))}
     team_names = {t.id: t.name for t in db.session.scalars(select(Team).where(Team.id.in_(teams)))}
     return {
@@ -223,3 +224,105 @@ def question_labels() -> list[tuple[str, str]]:
             )
     seen.setdefault(f"{OVERALL}:{OVERALL_GRADE}", "Overall grade")
     return list(seen.items())
+
+
+def _row(label, a: Agreement):
+    return (
+        label,
+        a.pairs,
+        a.exact,
+        a.within_one,
+        a.kappa if a.kappa is not None else "Not enough variation",
+        a.lower,
+        a.higher,
+        a.mean_signed,
+        "Yes" if a.generous else "",
+    )
+
+
+def grades_before_after() -> list[tuple[str, int, int]]:
+    """[(grade, overall grades the auditors gave, overall grades after moderation)] over
+    the submitted moderations, best grade first (two grouped queries)."""
+    from qaweb.tools.schema import OVERALL, OVERALL_GRADE
+
+    counts = {"auditor": Counter(), "moderator": Counter()}
+    for who, response in (
+        ("auditor", CaseAudit.response_id),
+        ("moderator", ModerationLine.response_id),
+    ):
+        stmt = (
+            select(Answer.grade_level_id, func.count())
+            .select_from(ModerationLine)
+            .join(CaseAudit, CaseAudit.id == ModerationLine.audit_id)
+            .join(Answer, Answer.response_id == response)
+            .where(
+                ModerationLine.status == SELECTED,
+                ModerationLine.moderated_at.is_not(None),
+                Answer.section_key == OVERALL,
+                Answer.question_key == OVERALL_GRADE,
+            )
+            .group_by(Answer.grade_level_id)
+        )
+        counts[who].update(dict(db.session.execute(stmt).all()))
+    return [(g.label, counts["auditor"][g.id], counts["moderator"][g.id]) for g in levels()]
+
+
+def workbook_parts(period: str):
+    """(columns, rows, sheets) for ``send_workbook``: agreement over time (with a native
+    chart of exact and within-one agreement), by auditor (flag), team and question, and the
+    overall grades before and after moderation (a chart in the scale's colours)."""
+    from qaweb.core.excel import BarChart, Column, Sheet
+    from qaweb.core.grading import chart_colours
+
+    data = report(period)
+
+    def columns(first):
+        return [
+            Column(first, 40),
+            Column("Pairs", 8, "number"),
+            Column("Exact agreement %", 12, "number"),
+            Column("Within one grade %", 12, "number"),
+            Column("Weighted kappa", 14),
+            Column("Changed down", 10, "number"),
+            Column("Changed up", 10, "number"),
+            Column("Mean difference (grades)", 14, "number"),
+            Column("Grades above the panel's", 12),
+        ]
+
+    before_after = grades_before_after()
+    sheets = [
+        Sheet(
+            "Agreement over time",
+            [
+                Column(period.capitalize(), 14),
+                Column("Exact agreement %", 14, "number"),
+                Column("Within one grade %", 14, "number"),
+            ],
+            [(label, a.exact, a.within_one) for label, a in data["periods"]],
+            chart=BarChart(
+                "Agreement between auditors and moderators",
+                value_title="Per cent of pairs",
+                category_title=period.capitalize(),
+            ),
+        ),
+        Sheet("By auditor", columns("Auditor"), [_row(*r) for r in data["auditors"]]),
+        Sheet("By team", columns("Team"), [_row(*r) for r in data["teams"]]),
+        Sheet("By question", columns("Question"), [_row(*r) for r in data["questions"]]),
+        Sheet(
+            "Grades before and after",
+            [Column("Overall grades", 24)]
+            + [Column(label, 14, "number") for label, _, _ in before_after],
+            [
+                ("Given by the auditors", *[before for _, before, _ in before_after]),
+                ("After moderation", *[after for _, _, after in before_after]),
+            ],
+            # One series per grade, in the scale's own colours and order.
+            chart=BarChart(
+                "Overall grades before and after moderation",
+                value_title="Audits",
+                category_title="Overall grades",
+                colours=chart_colours(),
+            ),
+        ),
+    ]
+    return columns(period.capitalize()), [_row(*r) for r in data["periods"]], sheets

@@ -249,3 +249,34 @@ def agreement():
         generous=figures.GENEROUS,
         min_pairs=figures.MIN_PAIRS,
     )
+
+
+@bp.get("/agreement/workbook.xlsx")
+@requires(services.can_draw)
+def agreement_workbook():
+    from qaweb.core.excel import About, send_workbook
+    from qaweb.moderation import agreement as figures
+
+    period = request.args.get("period", "month")
+    if period not in PERIODS:
+        period = "month"
+    columns, rows, sheets = figures.workbook_parts(period)
+    return send_workbook(
+        f"grade-agreement-by-{period}.xlsx",
+        "Agreement",
+        columns,
+        rows,
+        sheets=sheets,
+        about=About(
+            "Grade agreement between auditors and moderators",
+            filters=[("Figures by", PERIODS[period])],
+            notes=(
+                "Each pair is one graded question in a submitted moderation: the auditor's "
+                "grade and the moderator's.",
+                "Weighted kappa: Cohen's kappa with linear weights; 'Not enough variation' "
+                "when fewer than 2 pairs or every pair has the same single grade.",
+                "Mean difference: the moderator's grade minus the auditor's in grades; above "
+                "0 the auditor grades more generously than the panel.",
+            ),
+        ),
+    )

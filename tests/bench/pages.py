@@ -215,6 +215,12 @@ def moderation_targets(ctx: Context) -> list[Target]:
             "Grade agreement by year", "report", "/moderation/agreement?period=year", "qa.officer"
         ),
         Target(
+            "Grade agreement workbook",
+            "export",
+            "/moderation/agreement/workbook.xlsx",
+            "qa.officer",
+        ),
+        Target(
             "Moderation sample",
             "report",
             f"/moderation/months/{last.year}/{last.month}",

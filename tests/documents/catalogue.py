@@ -49,6 +49,7 @@ ENDPOINTS = {
     "organisation.import_template",
     "notifications.outbox_export",
     "case_audits.workbook",
+    "moderation.agreement_workbook",
     "practice_week.person_calendar",
     "practice_week.records_export",
     "practice_week.report_workbook",
@@ -214,6 +215,13 @@ DOCUMENTS = [
         lambda ids: "/case-audits/reports/workbook.xlsx",
         "xlsx",
         (1, 20),  # seen: 15
+    ),
+    Document(
+        "grade-agreement",
+        "qa.officer",
+        lambda ids: "/moderation/agreement/workbook.xlsx?period=quarter",
+        "xlsx",
+        (1, 20),
     ),
     Document(
         "email-outbox",
