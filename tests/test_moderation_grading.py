@@ -277,3 +277,25 @@ def test_stale_moderator_choice_is_refused(client, moderated):
     assert "while you were editing it" in page
     db.session.expire_all()
     assert db.session.scalar(select(ModerationLine.moderator_id)) == moderated["mo"].id
+
+
+def test_moderation_due_within_the_council_days_of_completion(client, moderated):
+    from qaweb.core.db import utcnow
+    from qaweb.core.settings import set_setting
+
+    line = moderated["line"]
+    # Completed 10 September 2026; 14 calendar days by default: due 24 September.
+    assert services.due_on(line) == date(2026, 9, 24)
+    assert not services.is_overdue(line, date(2026, 9, 24))
+    assert services.is_overdue(line, date(2026, 9, 25))
+    sign_in(client, moderated["qa"])
+    page = plain(text(client.get(f"/moderation/lines/{line.id}")))
+    assert "Moderation due 24 September 2026 Overdue" in page
+    sample = plain(text(client.get("/moderation/months/2026/9")))
+    assert "24 September 2026 Overdue" in sample
+    set_setting("case_audit_days_to_moderate", "10")  # Halton: 10 days
+    db.session.commit()
+    assert services.due_on(line) == date(2026, 9, 20)
+    line.moderated_at = utcnow()
+    db.session.commit()
+    assert not services.is_overdue(line, date(2026, 12, 1))

@@ -8,7 +8,7 @@ wants to see) and Halton QA framework (004).
 import math
 import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -52,6 +52,29 @@ def target() -> tuple[int, int]:
     low = _percent_setting("moderation_target_min", 20)
     high = _percent_setting("moderation_target_max", 30)
     return (low, high) if low <= high else (20, 30)
+
+
+def days_to_moderate() -> int:
+    """Calendar days from an audit's completion to its moderation (setting
+    case_audit_days_to_moderate, default 14: Wokingham §2 moderates within 2 weeks)."""
+    try:
+        value = int(get_setting("case_audit_days_to_moderate"))
+    except ValueError:
+        return 14
+    return value if 1 <= value <= 365 else 14
+
+
+def due_on(line: ModerationLine) -> date | None:
+    """When ``line``'s moderation is due: the audit's completion date plus
+    ``days_to_moderate`` calendar days (None without a completion date)."""
+    done = line.audit.completed_on
+    return None if done is None else done + timedelta(days=days_to_moderate())
+
+
+def is_overdue(line: ModerationLine, today: date) -> bool:
+    """Due before ``today`` and not yet submitted by the moderator."""
+    due = due_on(line)
+    return line.status == SELECTED and line.moderated_at is None and due is not None and due < today
 
 
 # -- rules -----------------------------------------------------------------------------------

@@ -104,6 +104,8 @@ def sample(year, month):
         sample=existing,
         lines=_lines(existing),
         share=services.share_drawn(existing, completed),
+        due={line.id: services.due_on(line) for line in _lines(existing)},
+        overdue={line.id for line in _lines(existing) if services.is_overdue(line, today_london())},
         month=first,
         month_label=month_label(first),
     )
@@ -176,6 +178,8 @@ def _line_page(item, form=None, problem=None):
         problem=problem,
         step=StepForm(version=item.version),
         sections=services.comparison(item) if compare else [],
+        due_on=services.due_on(item),
+        overdue=services.is_overdue(item, today_london()),
         month_label=month_label(item.sample.month),
     )
 
