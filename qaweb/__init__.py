@@ -15,6 +15,7 @@ FEATURES = (
     "actions",
     "supervision",
     "case_audits",
+    "moderation",
     "practice_week",
     "thematic",
     "complaints",

@@ -19,6 +19,7 @@ from qaweb.core.references import ReferenceCounter
 from qaweb.core.settings import Setting
 from qaweb.core.submissions import FormSubmission
 from qaweb.core.workdays import ClosureDay
+from qaweb.moderation.models import ModerationLine, ModerationSample
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.staff_import import StaffImport
 from qaweb.practice_week.models import (
@@ -63,6 +64,8 @@ __all__ = [
     "ThematicAudit",
     "SupervisionAudit",
     "GradeLevel",
+    "ModerationLine",
+    "ModerationSample",
     "ReferenceCounter",
     "LearningMaterial",
     "LearningSession",

@@ -212,6 +212,18 @@ EXPECTED = {
     "case_audits.report": ("GET", {"qa_officer", "service_manager"}),
     "case_audits.workbook": ("GET", {"qa_officer", "service_manager"}),
     "case_audits.summary": ("GET", {"qa_officer", "service_manager", "team_manager"}),
+    # Moderation: the QA team draws the month's moderation sample and swaps its lines.
+    "moderation.index": ("GET", {"qa_officer"}),
+    "moderation.sample": ("GET", {"qa_officer"}),
+    "moderation.swap": ("GET", {"qa_officer"}),
+    # A line with no moderator named: the QA team reads it and names the moderator; only
+    # the named moderator starts and submits.
+    "moderation.line": ("GET", {"qa_officer"}),
+    "moderation.assign": ("POST", {"qa_officer"}),
+    "moderation.start": ("POST", set()),
+    "moderation.submit": ("POST", set()),
+    "moderation.agreement": ("GET", {"qa_officer"}),
+    "moderation.agreement_workbook": ("GET", {"qa_officer"}),
     # The QA report: the QA team writes it, the Board signs it off; a service manager reads
     # their own area's (the walk's report is the whole council's).
     "qa_report.index": ("GET", {"qa_officer", "qa_board", "service_manager"}),
@@ -374,13 +386,28 @@ def _case_audits(owner, auditor):
     )
     db.session.add_all([line, audit])
     db.session.flush()
+    moderation = _moderation(audit)
     return {
+        **moderation,
         "case_audits:import_id": staged.id,
         "case_audits:year": 2030,
         "case_audits:month": 6,
         "line_id": line.id,
         "case_audits:audit_id": audit.id,
     }
+
+
+def _moderation(audit):
+    """A moderation sample for a month no demo council uses, holding ``audit``."""
+    from qaweb.moderation.models import ModerationLine, ModerationSample
+
+    sample = ModerationSample(month=date(2030, 7, 1), seed=1, share=25)
+    db.session.add(sample)
+    db.session.flush()
+    line = ModerationLine(sample_id=sample.id, audit_id=audit.id, chosen_by="Random")
+    db.session.add(line)
+    db.session.flush()
+    return {"moderation:year": 2030, "moderation:month": 7, "moderation:line_id": line.id}
 
 
 def _qa_report():

@@ -105,6 +105,9 @@ BUDGET_FOR = {
     # tracker (its actions and re-audits): one grouped count each, plus the scale.
     "Case-file audit report": 25,
     "Case-file audit workbook": 25,
+    # Grouped pair counts per month, auditor, team and question, the question labels, the
+    # names, and the overall grades before and after moderation.
+    "Grade agreement workbook": 20,
     # The week page also asks whether the person has anything for "add your week" (one
     # EXISTS), so the feed link is never offered for an empty calendar.
     "Practice week page": 13,

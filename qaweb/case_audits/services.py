@@ -467,6 +467,11 @@ def shared_with(user: User, audit: CaseAudit) -> bool:
 
 
 def can_view(user: User, audit: CaseAudit) -> bool:
+    if audit.status == COMPLETED and audit.auditor_id != user.id:
+        from qaweb.moderation.services import blinded
+
+        if blinded(user, audit):  # moderating it: not until their own grades are in
+            return False
     if has_any_role(user, QA_OFFICER) or audit.auditor_id == user.id:
         return True
     if has_any_role(user, SERVICE_MANAGER) and audit.team.service_area_id == _area_of(user):

@@ -32,6 +32,10 @@ DEFAULTS: dict[str, str] = {
     "case_audit_reaudit_months": "1",
     "case_audit_dip_sample_months": "3",
     "case_audit_tool": "",
+    # Moderation of case-file audits (Wokingham §2: 20-30% of each month's completed audits).
+    "moderation_share": "25",
+    "moderation_target_min": "20",
+    "moderation_target_max": "30",
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -110,6 +114,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "case_audit_tool": (
         "Case-file audit tool",
         "Empty: the case-file audit tool published most recently",
+    ),
+    "moderation_share": (
+        "Share of each month's completed audits moderated (per cent)",
+        "Drawn at random after the rules, such as every Inadequate audit",
+    ),
+    "moderation_target_min": (
+        "Lowest share of audits the council aims to moderate (per cent)",
+        "Wokingham moderates 20-30% of each month's completed audits",
+    ),
+    "moderation_target_max": (
+        "Highest share of audits the council aims to moderate (per cent)",
+        "Wokingham moderates 20-30% of each month's completed audits",
     ),
 }
 #: The name of each setting as people read it (history, pages): never its key.

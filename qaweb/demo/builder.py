@@ -5,7 +5,7 @@ Modelled on Wokingham's Children's Services. People are fictional. Bulk inserts 
 """
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select
@@ -287,6 +287,8 @@ def build(scale: int = 1) -> dict[str, int]:
     db.session.commit()
     _qa_report(today, qa_officer_id)
     db.session.commit()
+    moderation_counts = _moderation(today, qa_officer_id)
+    db.session.commit()
     counts = {
         "QA tools": len(tools),
         "supervision audits": audits,
@@ -299,6 +301,7 @@ def build(scale: int = 1) -> dict[str, int]:
         "actions": len(action_rows),
     }
     counts.update(case_audit_counts)
+    counts.update(moderation_counts)
     for name, added in grown.items():
         counts[name] = counts.get(name, 0) + added
     from qaweb.tools.models import Answer
@@ -354,6 +357,87 @@ def _supervision_year(rng, today, planner_id, demo_auditor_id) -> int:
             )
     db.session.flush()
     return len(audits)
+
+
+def _moderation(today, qa_officer_id) -> dict[str, int]:
+    """A year of moderation samples: each past month's completed audits, drawn with the
+    council's share, every Inadequate audit and each auditor's first audit."""
+    from qaweb.case_audits.services import add_months
+    from qaweb.moderation import services
+    from qaweb.organisation.models import User
+
+    officer = db.session.get(User, qa_officer_id)
+    rules = services.parse_rules("every Inadequate\nfirst 1")
+    this_month = today.replace(day=1)
+    rng = random.Random(18)
+    lines = moderated = 0
+    for back in range(12, 0, -1):
+        month = add_months(this_month, -back)
+        if services.completed_count(month):
+            sample = services.draw(month, services.default_share(), rules, officer, 2026 + back)
+            lines += len(sample.lines)
+            if back > 1:  # last month's sample is left to moderate
+                moderated += sum(_moderate(rng, line) for line in sample.lines)
+    return {"moderation lines": lines, "moderations": moderated}
+
+
+def _moderate(rng, line) -> int:
+    """Grade ``line``'s audit again as a moderator would: most grades agree, some a grade
+    lower (auditors are often generous), a few a grade higher. Returns 1 when graded."""
+    from qaweb.core import grading
+    from qaweb.core.db import utcnow
+    from qaweb.moderation import services
+    from qaweb.organisation.models import User, UserRole
+    from qaweb.tools.models import COMPLETED as FORM_DONE
+    from qaweb.tools.models import Answer
+
+    audit = line.audit
+    if audit.response_id is None:
+        return 0
+    pool = db.session.scalars(
+        select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == "service_manager", User.active)
+        .order_by(User.id)
+    ).all()
+    fit = [u for u in pool if services.refusal(u, line) is None]
+    if not fit:
+        return 0
+    moderator = rng.choice(fit)
+    services.assign(line, moderator)
+    response = services.start(line, moderator)
+    scale = [g.id for g in grading.levels()]
+    last = len(scale) - 1
+    generous = rng.random() < 0.3  # this auditor runs above the panel more often
+    for answer in audit.response.answers:
+        if answer.grade_level_id is None:
+            continue
+        if answer.grade_level_id not in scale:
+            continue
+        position = scale.index(answer.grade_level_id)
+        roll = rng.random()
+        if roll < (0.3 if generous else 0.12):
+            position = min(last, position + 1)
+        elif roll > 0.95:
+            position = max(0, position - 1)
+        db.session.add(
+            Answer(
+                response_id=response.id,
+                section_key=answer.section_key,
+                question_key=answer.question_key,
+                grade_level_id=scale[position],
+            )
+        )
+    # Moderated within the panel's fortnight of the audit's completion, mostly.
+    done = datetime.combine(
+        audit.completed_on + timedelta(days=rng.randint(2, 16)), time(14), tzinfo=UTC
+    )
+    response.status = FORM_DONE
+    response.completed_at = min(done, utcnow())
+    response.completed_by_id = moderator.id
+    line.moderated_at = response.completed_at
+    db.session.flush()
+    return 1
 
 
 def _qa_report(today, qa_officer_id) -> None:

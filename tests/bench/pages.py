@@ -203,6 +203,32 @@ def _this_month_sample() -> str:
     return f"/case-audits/months/{today.year}/{today.month}"
 
 
+def moderation_targets(ctx: Context) -> list[Target]:
+    from qaweb.case_audits.services import add_months
+    from qaweb.core.timefmt import today_london
+
+    last = add_months(today_london().replace(day=1), -1)
+    return [
+        Target("Moderation", "list", "/moderation/", "qa.officer"),
+        Target("Grade agreement", "report", "/moderation/agreement", "qa.officer"),
+        Target(
+            "Grade agreement by year", "report", "/moderation/agreement?period=year", "qa.officer"
+        ),
+        Target(
+            "Grade agreement workbook",
+            "export",
+            "/moderation/agreement/workbook.xlsx",
+            "qa.officer",
+        ),
+        Target(
+            "Moderation sample",
+            "report",
+            f"/moderation/months/{last.year}/{last.month}",
+            "qa.officer",
+        ),
+    ]
+
+
 def thematic_targets(ctx: Context) -> list[Target]:
     return [
         *list_page("Thematic audits", "/thematic/", "qa.officer", "status=closed", deep=False),
@@ -322,6 +348,7 @@ MODULES = [
     tools_targets,
     supervision_targets,
     case_audit_targets,
+    moderation_targets,
     thematic_targets,
     complaints_targets,
     observation_targets,

@@ -51,6 +51,7 @@ ENDPOINTS = {
     "case_audits.workbook",
     "qa_report.docx",
     "qa_report.workbook",
+    "moderation.agreement_workbook",
     "practice_week.person_calendar",
     "practice_week.records_export",
     "practice_week.report_workbook",
@@ -230,6 +231,13 @@ DOCUMENTS = [
         lambda ids: "/case-audits/reports/workbook.xlsx",
         "xlsx",
         (1, 20),  # seen: 15
+    ),
+    Document(
+        "grade-agreement",
+        "qa.officer",
+        lambda ids: "/moderation/agreement/workbook.xlsx?period=quarter",
+        "xlsx",
+        (1, 20),
     ),
     Document(
         "email-outbox",

@@ -1,0 +1,286 @@
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from qaweb.case_audits.services import add_months, month_label
+from qaweb.core.history import save_versioned
+from qaweb.core.permissions import get_or_403, requires
+from qaweb.core.steps import take_step
+from qaweb.core.timefmt import today_london
+from qaweb.extensions import db
+from qaweb.moderation import services
+from qaweb.moderation.forms import DrawForm, ModeratorForm, StepForm, SwapForm
+from qaweb.moderation.models import SELECTED, ModerationLine, ModerationSample
+from qaweb.organisation.models import User
+from qaweb.organisation.services import person_choices
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+ERRORS = (services.ModerationError,)
+
+
+def _month(year: int, month: int) -> date:
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        abort(404)
+    return date(year, month, 1)
+
+
+@bp.get("/")
+@requires(services.can_draw)
+def index():
+    """The last 12 months: audits completed and audits drawn for moderation."""
+    this = today_london().replace(day=1)
+    months = [add_months(this, -n) for n in range(12)]
+    overview = services.months_overview(months)
+    low, high = services.target()
+    rows = [
+        {
+            "month": m,
+            "label": month_label(m),
+            "completed": overview[m][0],
+            "drawn": overview[m][1],
+        }
+        for m in months
+    ]
+    return render_template("moderation/index.html", rows=rows, low=low, high=high)
+
+
+def _sample_for(month: date) -> ModerationSample | None:
+    return db.session.scalar(select(ModerationSample).where(ModerationSample.month == month))
+
+
+def _lines(sample):
+    if sample is None:
+        return []
+    return sorted(
+        sample.lines,
+        key=lambda line: (line.status != SELECTED, line.audit.team.name.lower(), line.audit.id),
+    )
+
+
+@bp.route("/months/<int:year>/<int:month>", methods=["GET", "POST"])
+@requires(services.can_draw)
+def sample(year, month):
+    first = _month(year, month)
+    existing = _sample_for(first)
+    if request.method == "GET":
+        form = DrawForm(
+            share=existing.share if existing else services.default_share(),
+            rules=services.rules_text(existing.rules) if existing else services.DEFAULT_RULES,
+            version=existing.version if existing else "",
+        )
+    else:
+        form = DrawForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            rules = services.parse_rules(form.rules.data or "")
+        except services.ModerationError as error:
+            form.rules.errors.append(str(error))
+        else:
+
+            def apply():
+                services.draw(first, form.share.data, rules, current_user, form.seed.data)
+
+            if existing is None:
+                try:
+                    apply()
+                    db.session.commit()
+                except services.ModerationError as error:
+                    db.session.rollback()
+                    problem = str(error)
+            else:
+                problem = save_versioned(db.session, existing, form, apply, ERRORS)
+            if problem is None:
+                flash(f"Moderation sample drawn for {month_label(first)}.", "success")
+                return redirect(url_for(".sample", year=year, month=month))
+    existing = _sample_for(first)
+    completed = services.completed_count(first)
+    return render_template(
+        "moderation/sample.html",
+        form=form,
+        problem=problem,
+        sample=existing,
+        lines=_lines(existing),
+        share=services.share_drawn(existing, completed),
+        due={line.id: services.due_on(line) for line in _lines(existing)},
+        overdue={line.id for line in _lines(existing) if services.is_overdue(line, today_london())},
+        month=first,
+        month_label=month_label(first),
+    )
+
+
+@bp.route("/lines/<int:line_id>/swap", methods=["GET", "POST"])
+@requires(services.can_draw)
+def swap(line_id):
+    line = get_or_403(ModerationLine, line_id)
+    form = SwapForm(version=line.version)
+    problem = None
+    if line.status != SELECTED:
+        problem = "Only an audit still in the sample can be swapped out"
+    elif form.validate_on_submit():
+        made = []
+        problem = save_versioned(
+            db.session,
+            line,
+            form,
+            lambda: made.append(services.swap(line, form.reason.data)),
+            ERRORS,
+        )
+        if problem is None:
+            month = line.sample.month
+            if made and made[0] is not None:
+                flash(
+                    f"{line.audit.reference} swapped out for {made[0].audit.reference}.",
+                    "success",
+                )
+            else:
+                flash(
+                    f"{line.audit.reference} swapped out: no other audit completed in "
+                    f"{month_label(month)} is left to moderate.",
+                    "success",
+                )
+            return redirect(url_for(".sample", year=month.year, month=month.month))
+    return render_template("moderation/swap.html", line=line, form=form, problem=problem)
+
+
+# -- independent (blind) grading -------------------------------------------------------------
+
+
+def _moderator_form(line, formdata=None):
+    form = ModeratorForm(formdata=formdata, version=line.version)
+    form.moderator.choices = person_choices(User.active, blank="Select")
+    if formdata is None:
+        form.moderator.data = line.moderator_id
+    return form
+
+
+@bp.get("/lines/<int:line_id>")
+@login_required
+def line(line_id):
+    item = get_or_403(ModerationLine, line_id, services.can_view_line)
+    return _line_page(item)
+
+
+def _line_page(item, form=None, problem=None):
+    audit = item.audit
+    moderator = item.moderator_id == current_user.id
+    # Blind: the moderator sees the auditor's grades only once their own are submitted.
+    compare = item.moderated_at is not None and item.response_id is not None
+    return render_template(
+        "moderation/line.html",
+        line=item,
+        audit=audit,
+        is_moderator=moderator,
+        can_assign=services.can_draw(current_user) and item.response_id is None,
+        form=form or _moderator_form(item),
+        problem=problem,
+        step=StepForm(version=item.version),
+        sections=services.comparison(item) if compare else [],
+        due_on=services.due_on(item),
+        overdue=services.is_overdue(item, today_london()),
+        month_label=month_label(item.sample.month),
+    )
+
+
+@bp.post("/lines/<int:line_id>/moderator")
+@requires(services.can_draw)
+def assign(line_id):
+    item = get_or_403(ModerationLine, line_id)
+    form = _moderator_form(item, request.form)
+    problem = None
+    if form.validate_on_submit():
+        chosen = db.session.get(User, form.moderator.data)
+        problem = save_versioned(
+            db.session, item, form, lambda: services.assign(item, chosen), ERRORS
+        )
+        if problem is None:
+            flash(f"{chosen.name} will moderate {item.audit.reference}.", "success")
+            return redirect(url_for(".line", line_id=item.id))
+    return _line_page(item, form, problem), 200
+
+
+@bp.post("/lines/<int:line_id>/start")
+@login_required
+def start(line_id):
+    item = get_or_403(ModerationLine, line_id, services.is_moderator)
+    made = []
+    back = url_for(".line", line_id=item.id)
+    result = take_step(
+        item,
+        lambda: made.append(services.start(item, current_user)),
+        "Moderation started: grade the case on the audit's form, without the auditor's grades.",
+        back,
+        ERRORS,
+    )
+    if made:
+        return redirect(url_for("responses.show", response_id=made[0].id))
+    return result
+
+
+@bp.post("/lines/<int:line_id>/submit")
+@login_required
+def submit(line_id):
+    item = get_or_403(ModerationLine, line_id, services.is_moderator)
+    return take_step(
+        item,
+        lambda: services.submit(item, current_user),
+        "Moderation submitted: the auditor's grades are now shown beside yours.",
+        url_for(".line", line_id=item.id),
+        ERRORS,
+    )
+
+
+# -- agreement figures -----------------------------------------------------------------------
+
+PERIODS = {"month": "Month", "quarter": "Quarter", "year": "Year"}
+
+
+@bp.get("/agreement")
+@requires(services.can_draw)
+def agreement():
+    from qaweb.moderation import agreement as figures
+
+    period = request.args.get("period", "month")
+    if period not in PERIODS:
+        period = "month"
+    return render_template(
+        "moderation/agreement.html",
+        report=figures.report(period),
+        period=period,
+        periods=PERIODS,
+        generous=figures.GENEROUS,
+        min_pairs=figures.MIN_PAIRS,
+    )
+
+
+@bp.get("/agreement/workbook.xlsx")
+@requires(services.can_draw)
+def agreement_workbook():
+    from qaweb.core.excel import About, send_workbook
+    from qaweb.moderation import agreement as figures
+
+    period = request.args.get("period", "month")
+    if period not in PERIODS:
+        period = "month"
+    columns, rows, sheets = figures.workbook_parts(period)
+    return send_workbook(
+        f"grade-agreement-by-{period}.xlsx",
+        "Agreement",
+        columns,
+        rows,
+        sheets=sheets,
+        about=About(
+            "Grade agreement between auditors and moderators",
+            filters=[("Figures by", PERIODS[period])],
+            notes=(
+                "Each pair is one graded question in a submitted moderation: the auditor's "
+                "grade and the moderator's.",
+                "Weighted kappa: Cohen's kappa with linear weights; 'Not enough variation' "
+                "when fewer than 2 pairs or every pair has the same single grade.",
+                "Mean difference: the moderator's grade minus the auditor's in grades; above "
+                "0 the auditor grades more generously than the panel.",
+            ),
+        ),
+    )
