@@ -39,6 +39,9 @@ class ModerationSample(Tracked, Versioned, Timestamped, Base):
         back_populates="sample", order_by="ModerationLine.id", lazy="selectin"
     )
 
+    def __str__(self):
+        return f"Moderation sample for {self.month:%B %Y}"
+
 
 class ModerationLine(Tracked, Versioned, Timestamped, Base):
     """One completed audit in a month's moderation sample (or swapped out of it)."""
