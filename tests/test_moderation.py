@@ -153,6 +153,8 @@ def test_swap_keeps_the_line_with_its_reason(app, council, month_of_audits):
 
 def test_draw_page_shows_share_against_target(client, council, month_of_audits):
     sign_in(client, council["qa"])
+    # The QA team reaches moderation from the case-file audits page.
+    assert 'href="/moderation/"' in text(client.get("/case-audits/"))
     page = text(client.get("/moderation/months/2026/9"))
     assert "12 case-file audits were completed in September 2026" in plain(page)
     response = client.post(
