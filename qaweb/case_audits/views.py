@@ -29,7 +29,12 @@ from qaweb.case_audits.models import (
 from qaweb.core import spreadsheets
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, save_versioned
+from qaweb.core.history import (
+    create_or_save_versioned,
+    guarded_save,
+    history_for,
+    save_versioned,
+)
 from qaweb.core.htmx import render
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import (
@@ -201,15 +206,7 @@ def sample(year, month):
             def apply():
                 services.draw(first, form.per_team.data, rules, current_user, form.seed.data)
 
-            if existing is None:
-                try:
-                    apply()
-                    db.session.commit()
-                except services.CaseAuditError as error:
-                    db.session.rollback()
-                    problem = str(error)
-            else:
-                problem = save_versioned(db.session, existing, form, apply, ERRORS)
+            problem = create_or_save_versioned(db.session, existing, form, apply, ERRORS)
             if problem is None:
                 flash(f"Sample drawn for {services.month_label(first)}.", "success")
                 return redirect(url_for(".sample", year=year, month=month))

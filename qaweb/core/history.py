@@ -404,6 +404,22 @@ def save_versioned(db_session, record, form, apply, expected=(), current=None, d
     return refusal
 
 
+def create_or_save_versioned(db_session, record, form, apply, expected=()):
+    """For a page that makes its record the first time and changes it after (a month's
+    sample, say): with no ``record`` yet, run ``apply`` and commit, an ``expected`` error
+    rolled back (nothing half-saved) and returned as its message (str); with one, as
+    ``save_versioned`` (a stale copy refused, the Refusal returned). None when saved."""
+    if record is not None:
+        return save_versioned(db_session, record, form, apply, expected)
+    try:
+        apply()
+        db_session.commit()
+    except expected as error:
+        db_session.rollback()
+        return str(error)
+    return None
+
+
 def form_differences(typed, stored) -> dict[str, str]:
     """Field label -> stored value, for each field where the stored record (``stored``, a
     form loaded from it) differs from what was typed (``typed``): what someone else saved,

@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from qaweb.case_audits.services import add_months, month_label
-from qaweb.core.history import save_versioned
+from qaweb.core.history import create_or_save_versioned, save_versioned
 from qaweb.core.permissions import get_or_403, requires
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
@@ -83,15 +83,7 @@ def sample(year, month):
             def apply():
                 services.draw(first, form.share.data, rules, current_user, form.seed.data)
 
-            if existing is None:
-                try:
-                    apply()
-                    db.session.commit()
-                except services.ModerationError as error:
-                    db.session.rollback()
-                    problem = str(error)
-            else:
-                problem = save_versioned(db.session, existing, form, apply, ERRORS)
+            problem = create_or_save_versioned(db.session, existing, form, apply, ERRORS)
             if problem is None:
                 flash(f"Moderation sample drawn for {month_label(first)}.", "success")
                 return redirect(url_for(".sample", year=year, month=month))
