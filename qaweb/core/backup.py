@@ -132,6 +132,9 @@ def _libpq(url: sa.engine.URL) -> tuple[str, dict]:
 
 
 def pg_commands(url: sa.engine.URL, path: Path) -> dict[str, list[str]]:
+    """The pg_dump and pg_restore command lines for database ``url`` and the backup file ``path``:
+    {"backup": [...], "restore": [...]}, each a list of arguments for ``subprocess.run`` (the custom
+    format, no owners; a restore cleans first and runs in one transaction)."""
     conninfo, _ = _libpq(url)
     return {
         "backup": ["pg_dump", "--format=custom", "--no-owner", f"--file={path}", conninfo],

@@ -29,6 +29,8 @@ class UTCDateTime(sa.types.TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
+        """An aware datetime as a naive UTC one for the column (None stays None); raises ValueError
+        for a naive datetime, which could be any time zone."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -36,12 +38,16 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
+        """The column's naive UTC value as an aware UTC datetime (None stays None)."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC)
 
 
 class Base(DeclarativeBase):
+    """The declarative base of every model, with the constraint naming convention
+    (``NAMING_CONVENTION``) that keeps Alembic's diffs the same on SQLite and PostgreSQL."""
+
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
@@ -60,6 +66,8 @@ class Versioned:
 
 
 class Timestamped:
+    """Mixin: ``created_at`` and ``updated_at``, aware UTC datetimes set by the database session."""
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False

@@ -145,6 +145,11 @@ def _refuse_unchecked_commit(session):
 
 
 def register(app):
+    """Bind the error pages to ``app``: an expired form token or a signed-out session answers
+    with the same form and the posted values (never a reload), an HTTP error with its GOV.UK
+    error page (``MESSAGES``; 400 for one without a page of its own), any other exception
+    with the 500 page, and a database outage with "service unavailable"
+    (``register_database_errors``)."""
     from qaweb.extensions import db, login_manager
 
     login_manager.unauthorized_handler(signed_out)
@@ -267,6 +272,9 @@ def _typed_text() -> list[tuple[str, str]]:
 
 
 def register_database_errors(app, unexpected) -> None:
+    """Answer a lost or refused database connection (``database_problem``) with the "service
+    unavailable" page, 503, keeping the typed text on it; any other database error goes to
+    ``unexpected`` (the 500 handler)."""
     from sqlalchemy.exc import InterfaceError, OperationalError
 
     def database_error(error):

@@ -95,6 +95,8 @@ class Required:
         self.message = message
 
     def __call__(self, form, field):
+        """Stop validation with the message when the field is empty (blank text, no choice, an
+        unticked box); a message from reading the input is kept instead."""
         data = field.data
         if isinstance(data, str):
             data = data.strip()
@@ -106,12 +108,15 @@ class Required:
 
 
 class Email:
+    """The text, if given, is an email address: "Enter an email address in the correct format"."""
+
     def __init__(
         self, message="Enter an email address in the correct format, like name@example.org"
     ):
         self.message = message
 
     def __call__(self, form, field):
+        """Raise ValidationError when the text is not an email address (``EMAIL_PATTERN``)."""
         if field.data and not EMAIL_PATTERN.match(field.data.strip()):
             raise ValidationError(self.message)
 
@@ -125,6 +130,7 @@ class MaxLength:
         self.message = f"{name} must be {maximum} characters or fewer"
 
     def __call__(self, form, field):
+        """Raise ValidationError when the text has more than ``maximum`` characters."""
         if field.data and len(with_lf_line_breaks(field.data)) > self.maximum:
             raise ValidationError(self.message)
 
@@ -169,6 +175,8 @@ class StringField(wtforms.StringField):
     identifier = False
 
     def process_formdata(self, valuelist):
+        """Read the posted text cleaned (``clean_text``, or ``clean_identifier`` for identifiers and
+        emails) and stripped; raises ValueError ("... must be on one line") for a line break."""
         identifier = self.identifier or any(isinstance(v, Email) for v in self.validators)
         # Word's line and page breaks (vertical tab, form feed) in one line read as spaces.
         valuelist = _cleaned(valuelist, lambda v: v.replace("\x0b", " ").replace("\x0c", " "))
@@ -189,17 +197,20 @@ class IdentifierField(StringField):
 
 
 class TextAreaField(wtforms.TextAreaField):
-    """Text of several lines, cleaned where it enters: line breaks as ``\\n`` (a Windows
+    r"""Text of several lines, cleaned where it enters: line breaks as ``\n`` (a Windows
     CRLF counts as one character), Word's vertical tabs and form feeds as line breaks, no
     other control characters (qaweb.core.text.clean_text)."""
 
     widget = LimitedTextArea()
 
     def process_formdata(self, valuelist):
+        """Read the posted text cleaned (``clean_text``)."""
         super().process_formdata(_cleaned(valuelist, clean_text))
 
 
 class PasswordField(wtforms.PasswordField):
+    """A password input in the GOV.UK style."""
+
     widget = GovPasswordInput()
 
 
@@ -251,6 +262,9 @@ def _only_offered(pre_validate, form):
 
 
 class SelectField(wtforms.SelectField):
+    """A GOV.UK select; a value that is not one of the options is refused with "Select one of the
+    options"."""
+
     widget = LongGovSelect()
 
     def __init__(self, label=None, validators=None, **kwargs):
@@ -259,6 +273,7 @@ class SelectField(wtforms.SelectField):
         super().__init__(label, validators, **kwargs)
 
     def pre_validate(self, form):
+        """Refuse a value that is not offered; nothing chosen is left to Required."""
         if self.data in (None, ""):
             return  # nothing chosen: Required says so in its own words, if it is required
         _only_offered(super().pre_validate, form)
@@ -289,6 +304,9 @@ class IdSelectField(SelectField):
 
 
 class RadioField(wtforms.RadioField):
+    """GOV.UK radios; a value that is not one of the options is refused with "Select one of the
+    options"."""
+
     widget = GovRadioInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
@@ -296,12 +314,15 @@ class RadioField(wtforms.RadioField):
         super().__init__(label, validators, **kwargs)
 
     def pre_validate(self, form):
+        """Refuse a value that is not offered; nothing chosen is left to Required."""
         if self.data in (None, ""):
             return
         _only_offered(super().pre_validate, form)
 
 
 class CheckboxesField(wtforms.SelectMultipleField):
+    """GOV.UK checkboxes for a list of values, each one of the options."""
+
     widget = GovCheckboxesInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
@@ -309,6 +330,7 @@ class CheckboxesField(wtforms.SelectMultipleField):
         super().__init__(label, validators, **kwargs)
 
     def pre_validate(self, form):
+        """Stop validation with "Select only the options shown" when a value is not offered."""
         try:
             super().pre_validate(form)
         except ValidationError:
@@ -316,18 +338,26 @@ class CheckboxesField(wtforms.SelectMultipleField):
 
 
 class BooleanField(wtforms.BooleanField):
+    """One GOV.UK checkbox."""
+
     widget = GovCheckboxInput()
 
 
 class FileField(wtforms.FileField):
+    """A GOV.UK file upload."""
+
     widget = GovFileInput()
 
 
 class HiddenField(wtforms.HiddenField):
+    """A hidden input."""
+
     pass
 
 
 class SubmitField(wtforms.SubmitField):
+    """A GOV.UK button."""
+
     widget = GovSubmitInput()
 
 
@@ -340,6 +370,8 @@ class WholeNumberField(wtforms.IntegerField):
     widget = GovTextInput()
 
     def process_formdata(self, valuelist):
+        """Read the posted text as an int (None for empty); raises ValueError ("... must be a whole
+        number, like 4") for anything else and for a number beyond ``MAX_ID``."""
         if valuelist and not str(valuelist[0]).strip():
             self.data = None
             return
@@ -364,6 +396,9 @@ class DateField(wtforms.Field):
         return self.data.strftime("%d %m %Y") if self.data else ""
 
     def process_formdata(self, valuelist):
+        """Read the day, month and year boxes into a ``date`` (None when all are empty); raises
+        ValueError ("... must include a month", "... must be a real date") for a part missing, a
+        date that does not exist or a year outside 1900 to 2200."""
         if not valuelist:
             self.raw_data = None  # the GOV.UK widget then shows the stored value
             return
@@ -399,6 +434,7 @@ class NotInFuture:
         self.message = f"{name} must be today or in the past"
 
     def __call__(self, form, field):
+        """Raise ValidationError when the date is after today in London."""
         from qaweb.core.timefmt import today_london
 
         if field.data and field.data > today_london():

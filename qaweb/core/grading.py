@@ -41,6 +41,7 @@ class GradeLevel(Tracked, Versioned, Timestamped, Base):
 
     @property
     def tag_class(self) -> str:
+        """The GOV.UK tag modifier class for the level's colour, e.g. ``govuk-tag--green``."""
         return f"govuk-tag--{self.colour}"
 
     def __str__(self):
@@ -62,6 +63,7 @@ def levels(include_inactive: bool = False) -> list[GradeLevel]:
 
 
 def labels() -> list[str]:
+    """The labels of the active grade levels, best first (``levels``)."""
     return [level.label for level in levels()]
 
 

@@ -23,6 +23,10 @@ SKIP_FIELDS = {"version", "created_at", "updated_at"}
 
 
 class ChangeLog(Base):
+    """One entry of the change log: who (``changed_by_name`` kept when the person is deleted)
+    created, changed or deleted which record, when (UTC), and ``changes`` as {field: [before,
+    after]}."""
+
     __tablename__ = "change_log"
     __table_args__ = (sa.Index("ix_change_log_record", "record_type", "record_id", "id"),)
 
@@ -71,6 +75,7 @@ def stale_message(last_change: ChangeLog | None) -> str:
 
 
 def last_change(db_session, record) -> ChangeLog | None:
+    """The newest change-log entry of ``record`` (a Tracked model instance), or None."""
     return db_session.scalar(
         select(ChangeLog)
         .where(
@@ -109,14 +114,20 @@ def history_for(db_session, record) -> list[ChangeLog]:
     return entries
 
 
-def _add_display(db_session, record, entries) -> None:
-    table = record.__table__
-    referenced = {}  # field -> mapped class of the table it points at
+def _referenced(table) -> dict:
+    """{field: mapped class of the table it points at} for ``table``'s foreign keys."""
+    referenced = {}
     for column in table.columns:
         for fk in column.foreign_keys:
             for mapper in Base.registry.mappers:
                 if mapper.local_table is fk.column.table:
                     referenced[column.key] = mapper.class_
+    return referenced
+
+
+def _add_display(db_session, record, entries) -> None:
+    table = record.__table__
+    referenced = _referenced(table)
     wanted: dict = {}
     for entry in entries:
         for field, values in entry.changes.items():

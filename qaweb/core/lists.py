@@ -30,6 +30,8 @@ class FilterForm(FlaskForm):
     """A GET form of list filters: no CSRF token, values from the query string."""
 
     class Meta:
+        """No CSRF token: a filter form is a GET that changes nothing."""
+
         csrf = False
 
     def __init__(self, *args, **kwargs):
@@ -92,6 +94,7 @@ class FilterForm(FlaskForm):
 
 
 def page_number() -> int:
+    """The ``page`` query argument as a page number from 1 to ``MAX_PAGE``; 1 for anything else."""
     try:
         return min(max(1, int(request.args.get("page", 1))), MAX_PAGE)
     except ValueError:
@@ -118,6 +121,8 @@ class _Pagination(SelectPagination):
 
 
 def paginate(statement, per_page: int | None = None):
+    """A page of ``statement`` (a select): page ``page_number()``, ``per_page`` rows (the app's
+    PAGE_SIZE by default); a page past the end is empty, never a 404."""
     per_page = per_page or current_app.config["PAGE_SIZE"]
     return _Pagination(
         select=statement,

@@ -7,6 +7,9 @@ from datetime import date
 
 @dataclass(frozen=True)
 class WorkItem:
+    """One thing on a person's My work page: its ``kind`` (the source's name), title, link, the date
+    it is due (None: no date) and whether that date has passed."""
+
     kind: str
     title: str
     url: str
@@ -28,6 +31,7 @@ _sources: list[WorkSource] = []
 
 
 def register(source: WorkSource) -> None:
+    """Add ``source`` to My work (once: a second registration under the same name is ignored)."""
     if all(s.name != source.name for s in _sources):
         _sources.append(source)
 

@@ -40,6 +40,9 @@ CHOICES = {
 
 @dataclass(frozen=True)
 class Kind:
+    """A kind of message a person can choose how to get: its label and hint on the preferences page,
+    the choices offered (straight away, in the daily digest, off) and the default."""
+
     label: str
     hint: str
     choices: tuple[str, ...] = (IMMEDIATELY, DIGEST, OFF)
@@ -142,14 +145,17 @@ class OutboxMessage(Base):
 
     @property
     def status_label(self) -> str:
+        """The status as the outbox page words it (``STATUSES``)."""
         return STATUSES.get(self.status, self.status)
 
     @property
     def kind_label(self) -> str:
+        """The kind as a person sees it (``KINDS`` or ``SYSTEM_KINDS``)."""
         kind = KINDS.get(self.kind)
         return kind.label if kind else SYSTEM_KINDS.get(self.kind, self.kind)
 
     def attachment_list(self) -> list[dict]:
+        """The attachments as a list of {"filename", "mimetype", "content"} dicts."""
         return json.loads(self.attachments or "[]")
 
 
@@ -181,11 +187,14 @@ DEFAULT_DIGEST_HOUR = 8
 
 @dataclass(frozen=True)
 class Attachment:
+    """A text attachment (a calendar file): its file name, MIME type and content."""
+
     filename: str
     mimetype: str  # e.g. 'text/calendar; method=REQUEST'
     content: str
 
     def as_dict(self) -> dict:
+        """The attachment as stored on the outbox row: {"filename", "mimetype", "content"}."""
         return {"filename": self.filename, "mimetype": self.mimetype, "content": self.content}
 
 
@@ -268,6 +277,7 @@ def absolute_url(endpoint: str, **values) -> str:
 
 
 def council_name() -> str:
+    """The council's name, from the settings."""
     from qaweb.core.settings import get_setting
 
     return get_setting("council_name")
@@ -285,6 +295,9 @@ def render_message(template: str, context: dict) -> tuple[str, str]:
 
 
 def html_body(text: str, link: str, council: str) -> str:
+    """The HTML body of an email in the GOV.UK email style: ``text`` split into paragraphs at blank
+    lines (line breaks kept), the paragraph that is just ``link`` as a link, and the ``council``'s
+    name at the top; every piece of text escaped."""
     paragraphs = [p.strip() for p in text.strip().split("\n\n") if p.strip()]
     parts = []
     for paragraph in paragraphs:

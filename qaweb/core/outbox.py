@@ -104,12 +104,14 @@ class FileTransport:
         self.directory = Path(directory)
 
     def send(self, row: OutboxMessage) -> None:
+        """Write the message as an .eml file into the directory (named by time and row id)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%d-%H%M%S")
         path = self.directory / f"{stamp}-{row.id:06d}.eml"
         path.write_bytes(bytes(email_message(row)))
 
     def close(self) -> None:
+        """Nothing to close."""
         pass
 
 
@@ -145,6 +147,9 @@ class SmtpTransport:
         return smtp
 
     def send(self, row: OutboxMessage) -> None:
+        """Send the message over the batch's connection (opened on first use); raises
+        TemporaryFailure for a 4xx reply or a lost connection (tried again later) and
+        PermanentFailure for a 5xx reply."""
         if self.connection is None:
             self.connection = self._connect()
         try:
@@ -167,6 +172,7 @@ class SmtpTransport:
         raise PermanentFailure(message) from error
 
     def close(self) -> None:
+        """Quit the connection if one is open; a connection already gone is ignored."""
         if self.connection is not None:
             try:
                 self.connection.quit()
@@ -191,6 +197,8 @@ class NotifyTransport:
         self.reply_to_id = config.get("NOTIFY_REPLY_TO_ID") or None
 
     def send(self, row: OutboxMessage) -> None:
+        """Send the message through GOV.UK Notify; raises TemporaryFailure for 429 and 5xx answers
+        (tried again later) and PermanentFailure for the others."""
         from notifications_python_client.errors import HTTPError
 
         try:
@@ -208,10 +216,13 @@ class NotifyTransport:
             raise PermanentFailure(text) from error
 
     def close(self) -> None:
+        """Nothing to close."""
         pass
 
 
 def make_transport():
+    """The transport the configuration names (``MAIL_TRANSPORT``: "smtp", "notify", or files in
+    ``mail_directory()`` otherwise)."""
     config = current_app.config
     name = config["MAIL_TRANSPORT"]
     if name == "smtp":
@@ -222,6 +233,7 @@ def make_transport():
 
 
 def mail_directory() -> Path:
+    """Where the file transport writes: ``MAIL_DIRECTORY``, else ``<instance>/mail``."""
     return Path(
         current_app.config.get("MAIL_DIRECTORY") or Path(current_app.instance_path) / "mail"
     )

@@ -46,6 +46,7 @@ ROLE_HINTS: dict[str, str] = {
 
 
 def has_any_role(user, *roles: str) -> bool:
+    """True if ``user`` is signed in, active and holds at least one of ``roles`` (role names)."""
     return bool(user and user.is_authenticated and user.active and user.has_any_role(*roles))
 
 

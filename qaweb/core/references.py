@@ -18,6 +18,9 @@ NO_YEAR = 0
 
 
 class ReferenceCounter(Base):
+    """The last number given for one kind of reference (``name``) in one ``year`` (``NO_YEAR`` for
+    counters that never start again)."""
+
     __tablename__ = "reference_counter"
 
     name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)

@@ -39,6 +39,8 @@ HSTS = "max-age=31536000"
 
 
 def add_security_headers(response):
+    """``response`` with the security headers (``HEADERS``) set where a view did not set them, and
+    HSTS on HTTPS requests."""
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if request.is_secure:
@@ -47,4 +49,5 @@ def add_security_headers(response):
 
 
 def register(app: Flask) -> None:
+    """Add the security headers to every response of ``app``."""
     app.after_request(add_security_headers)

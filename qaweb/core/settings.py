@@ -133,6 +133,8 @@ NAMES: dict[str, str] = {key: label for key, (label, _) in LABELS.items()}
 
 
 class Setting(Tracked, Versioned, Base):
+    """One council setting (``key`` one of ``NAMES``), stored as text and tracked in the history."""
+
     __tablename__ = "setting"
     __history_values__ = {"key": NAMES}
 
@@ -150,6 +152,8 @@ def _cache() -> dict[str, str]:
 
 
 def get_setting(key: str) -> str:
+    """The value of setting ``key`` as text: the stored one, else its default (``DEFAULTS``), else
+    "". Read once per request."""
     cache = _cache()
     if key not in cache:
         value = db.session.scalar(select(Setting.value).where(Setting.key == key))
@@ -158,6 +162,8 @@ def get_setting(key: str) -> str:
 
 
 def set_setting(key: str, value: str) -> Setting:
+    """Store ``value`` for setting ``key`` (adding the row the first time) and flush; returns the
+    Setting. The request's cached value is dropped."""
     setting = db.session.scalar(select(Setting).where(Setting.key == key))
     if setting is None:
         setting = Setting(key=key, value=value)

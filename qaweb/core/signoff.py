@@ -37,14 +37,18 @@ class SignoffVersion:
 
     @declared_attr
     def submitted_by_id(cls) -> Mapped[int | None]:  # noqa: N805
+        """Who sent this version to the Board (a user id)."""
         return mapped_column(sa.ForeignKey("user.id"))
 
     @declared_attr
     def decided_by_id(cls) -> Mapped[int | None]:  # noqa: N805
+        """Who recorded the Board's decision (a user id)."""
         return mapped_column(sa.ForeignKey("user.id"))
 
     @property
     def decision_label(self) -> str:
+        """The decision as the page words it (``DECISIONS``): "Waiting for a decision",
+        "Approved"..."""
         return DECISIONS.get(self.decision, self.decision)
 
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SourceType:
+    """A kind of source an action can come from (a complaint, a meeting of the QA Board...): its
+    key, its label and, when it is a record in qaweb, the URL of a record from its id."""
+
     key: str
     label: str
     #: (source_id) -> URL of the record, for kinds backed by a record in qaweb.
@@ -21,10 +24,13 @@ _types: dict[str, SourceType] = {}
 
 
 def register(source: SourceType) -> None:
+    """Add or replace the source kind ``source.key``."""
     _types[source.key] = source
 
 
 def get(key: str) -> SourceType:
+    """The source kind ``key``; an unknown key (a module since removed) gets a label made from
+    it."""
     return _types.get(key) or SourceType(key, key.replace("_", " ").capitalize())
 
 
@@ -46,6 +52,7 @@ LABELS: Mapping[str, str] = _Labels()
 
 
 def all_types() -> list[SourceType]:
+    """Every registered source kind, by label."""
     return sorted(_types.values(), key=lambda s: s.label)
 
 

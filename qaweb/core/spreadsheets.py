@@ -57,25 +57,30 @@ class Limits:
     max_text: int = 20_000_000
 
     def file_message(self) -> str:
+        """The refusal for a file larger than ``max_file`` bytes."""
         size = xlsx_checks.size_text(self.max_file)
         return f"The file is larger than {size}. Split it into smaller files"
 
     def rows_message(self) -> str:
+        """The refusal for a sheet of more than ``max_rows`` rows."""
         return f"The file has more than {self.max_rows:,} rows. Split it into smaller files"
 
     def columns_message(self) -> str:
+        """The refusal for a sheet of more than ``max_columns`` columns."""
         return (
             f"The file has more than {self.max_columns:,} columns. "
             "Delete the columns qaweb does not use"
         )
 
     def cells_message(self) -> str:
+        """The refusal for a sheet of more than ``max_cells`` cells."""
         return (
             f"The file has more than {self.max_cells:,} cells. "
             "Delete the columns qaweb does not use, or split it into smaller files"
         )
 
     def cell_message(self) -> str:
+        """The refusal for a cell of more than ``max_cell`` characters."""
         return (
             f"A cell in the file has more than {self.max_cell:,} characters. "
             "Shorten it and upload the file again"
@@ -116,6 +121,8 @@ def header_key(text: str) -> str:
 
 
 def cell_text(value) -> str:
+    """A cell's value as stripped text: "" for an empty cell, a whole-number float without ".0"
+    (Excel stores 7 as 7.0)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -239,6 +246,48 @@ def _refuse_repeated(header: list[str], raw, headers: dict[str, str]) -> None:
         seen[key] = cell_text(heading)
 
 
+def _source_rows(filename: str, data: bytes, headers, limits: Limits, heading_key, what: str):
+    """The raw rows of a .csv or .xlsx file (an iterator of cell lists); SpreadsheetError for
+    a file over ``limits.max_file`` bytes or of another type."""
+    if len(data) > limits.max_file:
+        raise SpreadsheetError(limits.file_message())
+    name = filename.lower()
+    if name.endswith(".csv"):
+        return _csv_rows(data, headers, limits, heading_key)
+    if name.endswith(".xlsx"):
+        return _xlsx_rows(data, limits)
+    raise SpreadsheetError(f"The {what} must be an .xlsx or .csv file")
+
+
+def _last_filled(raw: list, number: int, limits: Limits) -> int:
+    """The index of the last non-empty cell of row ``number`` (-1 for a blank row);
+    SpreadsheetError when the row passes the limits on rows, columns or cell length."""
+    if number > limits.max_rows + 1 + limits.max_blank_rows:
+        raise SpreadsheetError(limits.rows_message())
+    last = max((i for i, c in enumerate(raw) if cell_text(c)), default=-1)
+    if last < 0:
+        return last
+    if last >= limits.max_columns:
+        raise SpreadsheetError(limits.columns_message())
+    if any(isinstance(c, str) and len(c) > limits.max_cell for c in raw):
+        raise SpreadsheetError(limits.cell_message())
+    return last
+
+
+def _check_header(titles: list, header: list[str], headers, required, refuse_header) -> None:
+    """Refuse the heading row: a column ``refuse_header`` names, or a required one missing."""
+    if refuse_header is not None:
+        for title in titles:
+            message = refuse_header(cell_text(title))
+            if message:
+                raise SpreadsheetError(message)
+    missing = [headers[h] for h in required if h not in header]
+    if missing:
+        raise SpreadsheetError(
+            "The first row must name the columns. Missing: " + ", ".join(missing)
+        )
+
+
 def read_table(
     filename: str,
     data: bytes,
@@ -276,44 +325,21 @@ def read_table(
 
     if limits is None:
         limits = Limits(max_rows=max_rows or 1000)
-    if len(data) > limits.max_file:
-        raise SpreadsheetError(limits.file_message())
-    name = filename.lower()
-    if name.endswith(".csv"):
-        source = _csv_rows(data, headers, limits, heading_key)
-    elif name.endswith(".xlsx"):
-        source = _xlsx_rows(data, limits)
-    else:
-        raise SpreadsheetError(f"The {what} must be an .xlsx or .csv file")
+    source = _source_rows(filename, data, headers, limits, heading_key, what)
 
     header: list[str] | None = None
     rows: list[tuple[int, dict]] = []
     number = text_size = 0
     try:
         for number, raw in enumerate(source, start=1):
-            if number > limits.max_rows + 1 + limits.max_blank_rows:
-                raise SpreadsheetError(limits.rows_message())
-            last = max((i for i, c in enumerate(raw) if cell_text(c)), default=-1)
+            last = _last_filled(raw, number, limits)
             if last < 0:
                 continue
-            if last >= limits.max_columns:
-                raise SpreadsheetError(limits.columns_message())
-            if any(isinstance(c, str) and len(c) > limits.max_cell for c in raw):
-                raise SpreadsheetError(limits.cell_message())
             if header is None:
                 header = [heading_key(h) for h in raw[: last + 1]]
                 if aliases is not None:
                     _refuse_repeated(header, raw, headers)
-                if refuse_header is not None:
-                    for title in raw[: last + 1]:
-                        message = refuse_header(cell_text(title))
-                        if message:
-                            raise SpreadsheetError(message)
-                missing = [headers[h] for h in required if h not in header]
-                if missing:
-                    raise SpreadsheetError(
-                        "The first row must name the columns. Missing: " + ", ".join(missing)
-                    )
+                _check_header(raw[: last + 1], header, headers, required, refuse_header)
                 continue
             if len(rows) >= limits.max_rows:
                 raise SpreadsheetError(limits.rows_message())

@@ -35,6 +35,8 @@ ALREADY_SAVED = (
 
 
 class FormSubmission(Base):
+    """A claimed one-time form key: who posted it, when (UTC) and where the record it made is."""
+
     __tablename__ = "form_submission"
     __table_args__ = (sa.Index("ix_form_submission_created_at", "created_at"),)
 

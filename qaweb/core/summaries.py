@@ -12,6 +12,8 @@ from sqlalchemy import select
 
 @dataclass(frozen=True)
 class Count:
+    """One labelled count in a summary (a category and how many complaints had it, say)."""
+
     label: str
     count: int
 

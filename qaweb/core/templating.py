@@ -19,6 +19,10 @@ from qaweb.core.timefmt import format_date, format_datetime, format_span, format
 
 @dataclass(frozen=True)
 class NavItem:
+    """One entry of the service navigation: its label, endpoint and arguments, the roles that see it
+    (empty: everyone signed in), the URL prefix that marks it current and the roles it is hidden
+    from."""
+
     label: str
     endpoint: str
     #: Roles that may use it; empty means everyone signed in.
@@ -37,6 +41,8 @@ def add_navigation(app, item: NavItem) -> None:
 
 
 def navigation_for(user) -> list[dict]:
+    """The service navigation for ``user`` as GOV.UK header items ({"text", "href", "active"}),
+    empty when signed out."""
     if not user.is_authenticated:
         return []
     items = []
@@ -209,6 +215,7 @@ class TemplateMacro:
         self._name = name
 
     def __call__(self, *args, **kwargs):
+        """The macro's output for these arguments (the template is loaded on first use)."""
         return getattr(self._macros, self._name)(*args, **kwargs)
 
 
@@ -221,6 +228,8 @@ def register_macros(env) -> None:
 
 
 def register(app):
+    """Add the macros, filters (``number``, ``working_days``, ``date``...) and globals every
+    template uses to ``app``'s Jinja environment."""
     register_macros(app.jinja_env)
     app.add_template_global(form_errors)
     app.add_template_filter(multiline, "multiline")

@@ -1,4 +1,4 @@
-"""Text cleaning: once where text enters (form fields), and again in every writer.
+r"""Text cleaning: once where text enters (form fields), and again in every writer.
 
 People paste from Word and Outlook: vertical tabs (Word's manual line break), form feeds
 (page breaks), NULs, zero-width spaces and direction marks come with the text. XML 1.0
@@ -6,7 +6,7 @@ People paste from Word and Outlook: vertical tabs (Word's manual line break), fo
 invisible character in an email address or case reference makes two identical-looking
 values differ. So:
 
-- ``clean_text`` is applied by every text field: line breaks become ``\\n``, other control
+- ``clean_text`` is applied by every text field: line breaks become ``\n``, other control
   characters go, except tab.
 - ``clean_identifier`` is applied to identifiers (email addresses, references, case
   numbers): as ``clean_text``, and zero-width and direction-control characters go too.
@@ -28,7 +28,7 @@ _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2
 
 
 def clean_text(value: str) -> str:
-    """``value`` with line breaks as ``\\n`` and no control characters but tab and ``\\n``.
+    r"""``value`` with line breaks as ``\n`` and no control characters but tab and ``\n``.
 
     A vertical tab or form feed (Word's line and page breaks) becomes a line break, as the
     writer meant; anything else invisible is removed.
@@ -46,8 +46,8 @@ def clean_identifier(value: str) -> str:
 
 
 def printable(value):
-    """Stored text made safe for any writer (.docx, .xlsx, .ics, HTML): line breaks as
-    ``\\n``, no control characters but tab. Values that are not text pass through."""
+    r"""Stored text made safe for any writer (.docx, .xlsx, .ics, HTML): line breaks as
+    ``\n``, no control characters but tab. Values that are not text pass through."""
     if not isinstance(value, str):
         return value
     return clean_text(value)

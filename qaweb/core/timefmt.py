@@ -7,6 +7,7 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def to_london(value: datetime) -> datetime:
+    """An aware datetime in Europe/London time."""
     return value.astimezone(LONDON)
 
 
@@ -44,6 +45,7 @@ def format_span(starts_at: datetime, ends_at: datetime) -> str:
 
 
 def today_london() -> date:
+    """Today's date in London (what "today" means to a person using qaweb)."""
     from qaweb.core.db import utcnow
 
     return to_london(utcnow()).date()

@@ -175,7 +175,7 @@ NEEDED_STYLES = (
 
 
 def _names(names: Sequence[str]) -> str:
-    """ "A", "A and B", "A, B and C"."""
+    """The names joined as "A", "A and B" or "A, B and C"."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -393,6 +393,8 @@ class WordPaper:
         self._pending = []
 
     def paragraph(self, text, style: str | None = None):
+        """Add a paragraph of cleaned ``text`` in ``style`` (the body style for None), writing any
+        heading waiting for it first; returns the python-docx paragraph."""
         self._flush()
         return self.document.add_paragraph(_text(text), style=style)
 
@@ -408,6 +410,7 @@ class WordPaper:
         return self.paragraph(text, style=BULLET_STYLES[level])
 
     def numbered(self, text, level: int = 1):
+        """Add a numbered paragraph at list ``level`` (1 to the depth of ``NUMBER_STYLES``)."""
         return self.paragraph(text, style=NUMBER_STYLES[level])
 
     def status_line(self, purpose: str, *parts):
@@ -511,6 +514,7 @@ class WordPaper:
         shape._inline.docPr.set("descr", _text(description))
 
     def to_bytes(self) -> bytes:
+        """The .docx file as bytes; headings with nothing under them are left out."""
         self._pending = []  # headings with nothing under them are left out
         out = io.BytesIO()
         self.document.save(out)

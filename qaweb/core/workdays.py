@@ -144,12 +144,16 @@ class Calendar:
         self._table = _working_day_table(closure_days(statutory))
 
     def add(self, start: date, days: int) -> date:
+        """The date ``days`` working days after ``start`` on this calendar, as ``add_working_days``
+        counts it."""
         if not (0 < days <= 250 and _in_table(start)):
             return add_working_days(start, days, statutory=self.statutory)
         table = self._table
         return date.fromordinal(table[bisect_right(table, start.toordinal()) + days - 1])
 
     def between(self, start: date, end: date) -> int:
+        """Working days from ``start`` (not counted) to ``end`` (counted), as
+        ``working_days_between`` counts them on this calendar."""
         if end < start or not _in_table(start, end):
             return working_days_between(start, end, statutory=self.statutory)
         table = self._table

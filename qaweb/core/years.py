@@ -10,11 +10,14 @@ def year_for(day: date, start_month: int = 4) -> int:
 
 
 def year_bounds(year: int, start_month: int = 4) -> tuple[date, date]:
+    """The first and last day of the year starting in ``start_month`` of ``year`` (the financial
+    year, April to March, by default)."""
     first = date(year, start_month, 1)
     return first, date(year + 1, start_month, 1) - timedelta(days=1)
 
 
 def year_label(year: int, start_month: int = 4) -> str:
+    """The year as "April 2026 to March 2027"."""
     first, last = year_bounds(year, start_month)
     return f"{first:%B %Y} to {last:%B %Y}"
 
@@ -27,6 +30,7 @@ def quarter_of(day: date, start_month: int = 4) -> tuple[int, int]:
 
 
 def quarter_label(year: int, quarter: int, start_month: int = 4) -> str:
+    """Quarter 1 to 4 of the year as "Q3: October to December 2026"."""
     first = date(year, start_month, 1)
     month = (start_month - 1 + (quarter - 1) * 3) % 12 + 1
     start = date(first.year + (1 if month < start_month else 0), month, 1)
@@ -46,10 +50,13 @@ class Period:
 
     @property
     def months(self) -> int:
+        """The number of calendar months the period spans."""
         return (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
 
     @property
     def label(self) -> str:
+        """The period as people read it: "Q3: October to December 2026 (2026-27)" for a quarter
+        of the financial year, else "May 2026 to July 2026"."""
         if self.months == 3:
             year, quarter = quarter_of(self.start)
             if self == quarter_period(year, quarter):
@@ -64,12 +71,15 @@ class Period:
         return f"{self.start:%b %Y} to {self.end:%b %Y}"
 
     def previous(self) -> "Period":
+        """The period of the same length just before this one."""
         return months_from(_add_months(self.start, -self.months), self.months)
 
     def year_before(self) -> "Period":
+        """The same months one year earlier."""
         return months_from(_add_months(self.start, -12), self.months)
 
     def contains(self, day: date) -> bool:
+        """True if ``day`` falls in the period (both ends included)."""
         return self.start <= day <= self.end
 
     def instants(self) -> tuple[datetime, datetime]:
