@@ -271,8 +271,8 @@ def test_imported_late_responses_count_late_in_the_report_and_overdue_list(clien
 
     def percent_in_time(year, quarter):
         data = reports.build(year, quarter)
-        (section,) = [s for s in data["sections"] if s["title"].startswith("Responded to within")]
-        return dict(section["rows"])["Stage 1: local resolution"][0]
+        (section,) = [s for s in data.sections if s.title.startswith("Responded to within")]
+        return dict(section.rows)["Stage 1: local resolution"][0]
 
     # January to March 2026: Stage 1 answered on 9 January (due the 7th: late) and on
     # 28 January (extended, due 2 February: in time) -> 1 of 2, 50%.

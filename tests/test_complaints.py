@@ -181,12 +181,12 @@ def test_report_figures_against_a_hand_count(client, officer, area_team):
     )
     db.session.commit()
     data = reports.build(2026, 3)
-    sections = {s["title"]: dict(s["rows"]) for s in data["sections"]}
+    sections = {s.title: dict(s.rows) for s in data.sections}
     assert sections["Complaints received and closed"]["Received"] == [3, 1, 2]
     assert sections["Responded to within timescale (%)"]["Stage 1: local resolution"][0] == 50
     assert sections["Outcomes at Stage 1"] == {"Upheld": [1, 0, 0], "Not upheld": [1, 0, 0]}
     assert sections["Compliments by who gave them (external)"] == {"Parent or carer": [1, 0, 0]}
-    assert data["headings"][1].startswith("Q2") and data["headings"][2].endswith("2025")
+    assert data.headings[1].startswith("Q2") and data.headings[2].endswith("2025")
 
     sign_in(client, officer)
     page = client.get("/complaints/report?year=2026&quarter=3").get_data(as_text=True)
@@ -294,8 +294,8 @@ def test_year_report_every_table_against_a_hand_count(client, officer, area_team
 
     data = reports.build(2026, 0)
     # A year is compared with the year before (no third, identical column).
-    assert data["headings"] == ["April 2026 to March 2027", "April 2025 to March 2026"]
-    sections = {s["title"]: s["rows"] for s in data["sections"]}
+    assert data.headings == ["April 2026 to March 2027", "April 2025 to March 2026"]
+    sections = {s.title: s.rows for s in data.sections}
     assert sections["Complaints received and closed"] == [
         ("Received", [2, 2]),
         ("Closed", [2, 1]),
@@ -376,7 +376,7 @@ def test_year_report_every_table_against_a_hand_count(client, officer, area_team
     page = client.get("/complaints/report?year=2026&quarter=0").get_data(as_text=True)
     assert "April 2026 to March 2027" in page and "34.0" in page and "50%" in page
     # A quarter with nothing in it: counts of nought, no percentages, no empty rows.
-    quiet = {s["title"]: s["rows"] for s in reports.build(2030, 2)["sections"]}
+    quiet = {s.title: s.rows for s in reports.build(2030, 2).sections}
     assert quiet["Complaints received and closed"] == [
         ("Received", [0, 0, 0]),
         ("Closed", [0, 0, 0]),

@@ -350,7 +350,7 @@ def test_the_report_times_each_complaint_on_its_own_calendar(officer):
         stage.responded_on, stage.outcome = date(2027, 1, 11), "upheld"
     db.session.commit()
     period = (date(2027, 1, 1), date(2027, 3, 31))
-    responded, percent_in_time, _ = reports._timeliness([period])["overall"][1][0]
+    responded, percent_in_time, _ = reports._timeliness([period]).overall[1][0]
     assert (responded, percent_in_time) == (2, 50)
 
 

@@ -325,16 +325,14 @@ def test_points_counted_by_stage_and_outcome_in_the_report(client, officer):
     }
     # 2026-27 quarter 3 is October to December 2026.
     data = reports.build(2026, 3)
-    rows = dict(next(s for s in data["sections"] if s["title"] == "Points of complaint")["rows"])
+    rows = dict(next(s for s in data.sections if s.title == "Points of complaint").rows)
     assert rows["Stage 1: complaints answered point by point"][0] == 2
     assert rows["Stage 1: points answered"][0] == 5
     assert rows["Stage 1: points upheld"][0] == 2
     assert rows["Stage 1: points partially upheld"][0] == 0
     assert rows["Stage 1: points not upheld"][0] == 2
     assert rows["Stage 1: points unable to determine"][0] == 1
-    outcomes = dict(
-        next(s for s in data["sections"] if s["title"] == "Outcomes at Stage 1")["rows"]
-    )
+    outcomes = dict(next(s for s in data.sections if s.title == "Outcomes at Stage 1").rows)
     assert outcomes == {"Partially upheld": [1, 0, 0], "Not upheld": [1, 0, 0]}
     sign_in(client, officer)
     page = client.get("/complaints/report?year=2026&quarter=3").get_data(as_text=True)

@@ -129,7 +129,7 @@ def council(make_area, make_team, make_user):
 
 
 def _sections(data):
-    return {s["title"]: dict(s["rows"]) for s in data["sections"]}
+    return data.tables()
 
 
 def test_quarter_report_against_a_hand_count(council):

@@ -8,6 +8,7 @@ complaints with names, contact details and case references taken out, and the co
 officer's self-assessment (written for publication)."""
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
@@ -117,14 +118,41 @@ def _learning(start, end, area_id) -> list[str]:
     return [text if n == 1 else f"{text} ({n} complaints)" for text, n in counted.items()]
 
 
-def figures(year: int, area_id: int | None = None) -> dict:
+@dataclass(frozen=True)
+class YoungPeople:
+    """Complaints made by children and young people themselves in the year: ``received``,
+    and of those the ones offered and the ones that used an advocate."""
+
+    received: int
+    offered: int
+    used: int
+
+
+@dataclass(frozen=True)
+class AnnualFigures:
+    """The annual report's figures (``figures``): the financial ``year`` (its starting
+    year), the complaints report for it (``data``), that report's tables by title
+    (``sections``: {title: {row: [this year, last year]}}), the reasons complaints were not
+    accepted with their counts (most first), advocacy for children and young people, the
+    learning text and the self-assessment ("" when not written)."""
+
+    year: int
+    data: reports.ComplaintsReport
+    sections: dict[str, dict[str, list]]
+    not_accepted: list[tuple[str, int]]
+    young: YoungPeople
+    learning: list[str]
+    self_assessment: str
+
+
+def figures(year: int, area_id: int | None = None) -> AnnualFigures:
     """The annual report's figures for the financial year starting in April ``year``, for
     one service area (``area_id``) or the whole council (None): the complaints report's
     year beside the year before (``reports.build``), plus the reasons complaints were not
     accepted, advocacy for children and young people, the learning text and the
     self-assessment. Counts only; see ``_learning`` for the text."""
     data = reports.build(year, 0, area_id)
-    start, end = data["period"]["start"], data["period"]["end"]
+    start, end = data.period.start, data.period.end
     in_area = reports._area_condition(Complaint.service_area_id, area_id)
     not_accepted = db.session.execute(
         select(Complaint.not_accepted_reason, func.count())
@@ -140,17 +168,17 @@ def figures(year: int, area_id: int | None = None) -> dict:
         ).where(Complaint.received_on.between(start, end), young, in_area)
     ).one()
     assessment = db.session.scalar(select(SelfAssessment.text).where(SelfAssessment.year == year))
-    return {
-        "year": year,
-        "data": data,
-        "sections": {s["title"]: dict(s["rows"]) for s in data["sections"]},
-        "not_accepted": sorted(
+    return AnnualFigures(
+        year=year,
+        data=data,
+        sections=data.tables(),
+        not_accepted=sorted(
             ((NOT_ACCEPTED.get(k, k), n) for k, n in not_accepted), key=lambda r: (-r[1], r[0])
         ),
-        "young": {"received": advocacy[0], "offered": advocacy[1], "used": advocacy[2]},
-        "learning": _learning(start, end, area_id),
-        "self_assessment": assessment or "",
-    }
+        young=YoungPeople(received=advocacy[0], offered=advocacy[1], used=advocacy[2]),
+        learning=_learning(start, end, area_id),
+        self_assessment=assessment or "",
+    )
 
 
 def _count_table(word: WordPaper, rows: dict, heading: str, total: int | None = None):
@@ -169,20 +197,18 @@ def _count_table(word: WordPaper, rows: dict, heading: str, total: int | None = 
         word.table(headers, body)
 
 
-def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
+def docx_bytes(f: AnnualFigures, council: str, downloaded_by: str) -> bytes:
     """The annual report as a .docx (``core.word.WordPaper``): numbers by stage and outcome,
     timeliness per stage, who complained, representations by children and young people,
     advocacy, how complaints arrived, learning and service improvements, complaints not
     accepted and why, the Ombudsman, compliments, and the self-assessment."""
-    data, s = f["data"], f["sections"]
-    year_label = years.year_label(f["year"])
-    area = data["area"]["name"] or (
-        "All service areas" if data["area"]["id"] is None else "No service area"
-    )
+    data, s = f.data, f.sections
+    year_label = years.year_label(f.year)
+    area = data.area.label
     title = f"Complaints and compliments annual report {year_label}"
     word = WordPaper(title, council, downloaded_by, subject="Complaints annual report")
     word.heading(title, level=0)
-    word.status_line(FOR_INFORMATION, area, f"compared with {data['headings'][1]}")
+    word.status_line(FOR_INFORMATION, area, f"compared with {data.headings[1]}")
     word.paragraph(
         "Representations and complaints about children's social care under the Children Act "
         "1989 Representations Procedure (England) Regulations 2006, and compliments. No "
@@ -243,7 +269,7 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
     _count_table(word, s["How complaints arrived"], "How complaints arrived")
 
     word.heading("Children and young people", level=1)
-    young = f["young"]
+    young = f.young
     children = _first(who, COMPLAINANTS["child"])
     leavers = _first(who, COMPLAINANTS["care_leaver"])
     word.table(
@@ -251,7 +277,7 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
         [
             [COMPLAINANTS["child"], children],
             [COMPLAINANTS["care_leaver"], leavers],
-            ["In all", young["received"]],
+            ["In all", young.received],
         ],
     )
     word.heading("Advocacy", level=1)
@@ -259,8 +285,8 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
     word.table(
         ["", "All complainants", "Children and young people"],
         [
-            ["Advocate offered", _first(advocacy, "Advocate offered"), young["offered"]],
-            ["Advocate used", _first(advocacy, "Advocate used"), young["used"]],
+            ["Advocate offered", _first(advocacy, "Advocate offered"), young.offered],
+            ["Advocate used", _first(advocacy, "Advocate used"), young.used],
         ],
     )
 
@@ -270,14 +296,14 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
         ["", "This year", "Last year"],
         [[name, *values] for name, values in learning.items()],
     )
-    if f["learning"]:
+    if f.learning:
         word.heading("What was learned", level=2)
-        for text in f["learning"]:
+        for text in f.learning:
             word.bullet(text)
 
     word.heading("Complaints not accepted", level=1)
-    if f["not_accepted"]:
-        word.table(["Reason", "Complaints"], f["not_accepted"])
+    if f.not_accepted:
+        word.table(["Reason", "Complaints"], f.not_accepted)
     else:
         word.paragraph("Every complaint received was accepted under the procedure.")
 
@@ -301,5 +327,5 @@ def docx_bytes(f: dict, council: str, downloaded_by: str) -> bytes:
     _count_table(word, s["Compliments by theme (external)"], "What was valued")
 
     word.heading("Self-assessment", level=1)
-    word.paragraphs(f["self_assessment"] or "The self-assessment has not been written yet.")
+    word.paragraphs(f.self_assessment or "The self-assessment has not been written yet.")
     return word.to_bytes()

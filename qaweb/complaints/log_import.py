@@ -315,6 +315,45 @@ def _stage_text(number: int, stage, due: date, current: bool) -> str:
     return f"{head}: open" + (", overdue" if due < today_london() else "")
 
 
+def _check_stage_dates(r: _Row, number: int, stage) -> None:
+    """A stage's response, panel and panel report dates are not before it started, and the
+    report not before the panel met."""
+    prefix, started = f"stage {number} ", stage.started_on
+    label = "the received date" if number == 1 else f"the Stage {number} request date"
+    for key, value in (
+        ("response date", stage.responded_on),
+        ("panel date", stage.panel_on),
+        ("panel report date", stage.report_on),
+    ):
+        if value and value < started:
+            r.problem(
+                prefix + key,
+                f"{format_date(value)} is before {label} ({format_date(started)})",
+            )
+    if stage.report_on and stage.panel_on and stage.report_on < stage.panel_on:
+        r.problem(prefix + "panel report date", "is before the panel met")
+
+
+def _check_closed(r: _Row, stages: list) -> date | None:
+    """The row's closed date; a complaint closes only after its last stage's response."""
+    closed = r.date("closed date")
+    if closed and stages:
+        last = stages[-1]
+        if not last.responded_on:
+            r.problem(
+                "closed date",
+                f"Stage {last.stage} has no response: give its response date, or leave "
+                "Closed date empty (the complaint stays open)",
+            )
+        elif closed < last.responded_on:
+            r.problem(
+                "closed date",
+                f"{format_date(closed)} is before the Stage {last.stage} response "
+                f"({format_date(last.responded_on)})",
+            )
+    return closed
+
+
 def _check_complaint(row: _Row) -> dict:
     """The complaint the row describes (dates, choices, ids, stages), its problems in
     ``row.problems``. The procedure's rules are those of services (escalate, update_stage,
@@ -375,19 +414,7 @@ def _check_complaint(row: _Row) -> dict:
             r.problem(prefix + "response date", "missing: give the date of the response")
         if started is None:  # received date missing or wrong: said already
             break
-        label = "the received date" if number == 1 else f"the Stage {number} request date"
-        for key, value in (
-            ("response date", stage.responded_on),
-            ("panel date", stage.panel_on),
-            ("panel report date", stage.report_on),
-        ):
-            if value and value < started:
-                r.problem(
-                    prefix + key,
-                    f"{format_date(value)} is before {label} ({format_date(started)})",
-                )
-        if stage.report_on and stage.panel_on and stage.report_on < stage.panel_on:
-            r.problem(prefix + "panel report date", "is before the panel met")
+        _check_stage_dates(r, number, stage)
         if number > 1 and started < received:
             r.problem(
                 request_key,
@@ -399,22 +426,7 @@ def _check_complaint(row: _Row) -> dict:
         stages.append(stage)
         previous, previous_due = stage, due
         summary.append((number, stage, due))
-    closed = r.date("closed date")
-    if closed and stages:
-        last = stages[-1]
-        if not last.responded_on:
-            r.problem(
-                "closed date",
-                f"Stage {last.stage} has no response: give its response date, or leave "
-                "Closed date empty (the complaint stays open)",
-            )
-        elif closed < last.responded_on:
-            r.problem(
-                "closed date",
-                f"{format_date(closed)} is before the Stage {last.stage} response "
-                f"({format_date(last.responded_on)})",
-            )
-    plan["closed_on"] = closed
+    plan["closed_on"] = _check_closed(r, stages)
     plan["stages"] = stages
     plan["clocks"] = [
         _stage_text(n, s, due, n == len(summary)) for n, s, due in summary if due is not None

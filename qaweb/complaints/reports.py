@@ -37,6 +37,76 @@ from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 
 
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The period a report is for: its heading ("Q3: October to December 2026 (2026-27)"),
+    first and last day, and the slug its files are named by ("2026-q3", "2026-year")."""
+
+    label: str
+    start: date
+    end: date
+    slug: str
+
+
+@dataclass(frozen=True)
+class ReportArea:
+    """The service area a report counts: ``id`` None for the whole council; ``name`` None
+    for the whole council and for an id that names no area (which counts nothing)."""
+
+    id: int | None
+    name: str | None
+
+    @property
+    def label(self) -> str:
+        """The area's name, "All service areas" or "No service area"."""
+        return self.name or ("All service areas" if self.id is None else "No service area")
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    """One table of the report: ``rows`` as [(name, [value per period or column])], each
+    value a count, a percentage (``suffix`` "%"), working days or None (nothing to divide);
+    ``chart`` False for tables drawn without bars; ``columns`` the headings of a table
+    whose columns are not the periods (None: the report's headings)."""
+
+    title: str
+    rows: list[tuple[str, list]]
+    chart: bool = True
+    suffix: str = ""
+    columns: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class ComplaintsReport:
+    """The complaints and compliments report (``build``): its period, service area, the
+    headings of the periods compared (this one first) and its tables in reading order."""
+
+    period: ReportPeriod
+    area: ReportArea
+    headings: list[str]
+    sections: list[ReportSection]
+
+    def tables(self) -> dict[str, dict[str, list]]:
+        """{section title: {row name: values}}, for reading a figure by name."""
+        return {s.title: dict(s.rows) for s in self.sections}
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    """The clocks of the stages responded to in each period (``_timeliness``).
+
+    - ``overall``: {stage: [(responded, % within time, mean working days) per period]};
+    - ``split``: {stage: [[within the normal limit, within an agreed extension, late] per
+      period]} for Stages 1 and 2;
+    - ``by_team`` and ``by_area``: {(stage, name): [responded, within time, working days]}
+      for the first period only."""
+
+    overall: dict[int, list[tuple]]
+    split: dict[int, list[list[int]]]
+    by_team: dict[tuple[int, str], list[int]]
+    by_area: dict[tuple[int, str], list[int]]
+
+
 def bounds(year: int, quarter: int) -> tuple[date, date]:
     """A financial quarter (1 to 4) or, with quarter 0, the whole year."""
     first, last = years.year_bounds(year)
@@ -51,10 +121,14 @@ def bounds(year: int, quarter: int) -> tuple[date, date]:
 
 
 def label(year: int, quarter: int) -> str:
+    """The heading of a period: "April 2026 to March 2027" for a year (quarter 0), else "Q3: October
+    to December 2026"."""
     return years.year_label(year) if quarter == 0 else years.quarter_label(year, quarter)
 
 
 def previous(year: int, quarter: int) -> tuple[int, int]:
+    """The (year, quarter) before this one: the previous quarter (Q1's is last year's Q4), or for a
+    year (quarter 0) the year before."""
     if quarter == 0:
         return year - 1, 0
     return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
@@ -109,8 +183,10 @@ def _area_condition(column, area_id):
     return column == area_id if area_id is not None else sa.true()
 
 
-def _timeliness(periods, area_id=None):
-    """The clocks of the stages responded to in each period, from one grouped statement:
+def _timeliness(periods, area_id=None) -> Timeliness:
+    """The clocks of the stages responded to in each period, from one grouped statement.
+
+    A Timeliness:
 
     - ``overall``: {stage: [(responded, within time, working days in all) per period]} for
       stages 1 to 3;
@@ -180,18 +256,18 @@ def _timeliness(periods, area_id=None):
                         row[0] += count
                         row[1] += count if in_time else 0
                         row[2] += count * days
-    return {
-        "overall": {
+    return Timeliness(
+        overall={
             number: [
                 (responded, percent(in_time, responded), mean(days, responded))
                 for responded, in_time, days in per_period
             ]
             for number, per_period in sums.items()
         },
-        "split": split,
-        "by_team": by_team,
-        "by_area": by_area,
-    }
+        split=split,
+        by_team=by_team,
+        by_area=by_area,
+    )
 
 
 def _points_rows(periods, in_area=None) -> list[tuple[str, list[int]]]:
@@ -268,7 +344,7 @@ def _timescale_rows(table: dict) -> list:
     ]
 
 
-def build(year: int, quarter: int, area_id: int | None = None) -> dict:
+def build(year: int, quarter: int, area_id: int | None = None) -> ComplaintsReport:
     """The report's figures for a quarter beside the previous one and the same one a year
     before (a year, quarter 0, beside the year before): one grouped query per table (or per
     few tables that read the same rows), each counting every period at once.
@@ -287,9 +363,7 @@ def build(year: int, quarter: int, area_id: int | None = None) -> dict:
     in_area = _area_condition(Complaint.service_area_id, area_id)
 
     def section(title, rows, chart=True, suffix="", columns=None):
-        sections.append(
-            {"title": title, "rows": rows, "chart": chart, "suffix": suffix, "columns": columns}
-        )
+        sections.append(ReportSection(title, rows, chart, suffix, columns))
 
     # Received, closed, closed with learning recorded and with what changed, advocacy and
     # complaints not accepted: one pass.
@@ -417,7 +491,7 @@ def build(year: int, quarter: int, area_id: int | None = None) -> dict:
     )
 
     timeliness = _timeliness(periods, area_id)
-    overall = timeliness["overall"]
+    overall = timeliness.overall
     section(
         "Responded to within timescale (%)",
         [(STAGES[n], [r[1] for r in overall[n]]) for n in (1, 2, 3)],
@@ -428,7 +502,7 @@ def build(year: int, quarter: int, area_id: int | None = None) -> dict:
         [(STAGES[n], [r[2] for r in overall[n]]) for n in (1, 2, 3)],
     )
     for number, (normal, longest) in services.LIMITS.items():
-        split = timeliness["split"][number]
+        split = timeliness.split[number]
         section(
             f"Stage {number} responses: in time and late",
             [
@@ -444,13 +518,13 @@ def build(year: int, quarter: int, area_id: int | None = None) -> dict:
         )
     section(
         "Timescales by service area",
-        _timescale_rows(timeliness["by_area"]),
+        _timescale_rows(timeliness.by_area),
         chart=False,
         columns=TIMESCALE_COLUMNS,
     )
     section(
         "Timescales by team",
-        _timescale_rows(timeliness["by_team"]),
+        _timescale_rows(timeliness.by_team),
         chart=False,
         columns=TIMESCALE_COLUMNS,
     )
@@ -575,17 +649,17 @@ def build(year: int, quarter: int, area_id: int | None = None) -> dict:
     # An area that is not there (an old link, a typed address) names none and counts nothing.
     area = db.session.get(ServiceArea, area_id) if area_id and area_id > 0 else None
     area_name = area.name if area is not None else None
-    return {
-        "period": {
-            "label": headings[0],
-            "start": start,
-            "end": end,
-            "slug": f"{year}-{'year' if quarter == 0 else 'q' + str(quarter)}",
-        },
-        "area": {"id": area_id, "name": area_name if area_id is not None else None},
-        "headings": headings,
-        "sections": sections,
-    }
+    return ComplaintsReport(
+        period=ReportPeriod(
+            label=headings[0],
+            start=start,
+            end=end,
+            slug=f"{year}-{'year' if quarter == 0 else 'q' + str(quarter)}",
+        ),
+        area=ReportArea(id=area_id, name=area_name if area_id is not None else None),
+        headings=headings,
+        sections=sections,
+    )
 
 
 #: The report's sheets after the key figures: its tables grouped by topic, in the order the
@@ -644,9 +718,9 @@ def _first_column(title: str) -> str:
     return "Figure"
 
 
-def _value_title(section: dict) -> str:
-    title = section["title"]
-    if section["suffix"] == "%" or title.endswith("(%)"):
+def _value_title(section: ReportSection) -> str:
+    title = section.title
+    if section.suffix == "%" or title.endswith("(%)"):
         return "Per cent"
     if "working days" in title:
         return "Working days"
@@ -657,12 +731,10 @@ def _value_title(section: dict) -> str:
     return "Complaints"
 
 
-def about(data: dict) -> About:
+def about(data: ComplaintsReport) -> About:
     """What the workbook's About sheet says: the period and what it is compared with."""
-    heads = data["headings"]
-    area = data["area"]["name"] or (
-        "All service areas" if data["area"]["id"] is None else "No service area"
-    )
+    heads = data.headings
+    area = data.area.label
     return About(
         "Complaints and compliments report",
         period=heads[0],
@@ -677,14 +749,15 @@ def about(data: dict) -> About:
     )
 
 
-def workbook(data: dict):
+def workbook(data: ComplaintsReport) -> tuple[list[Column], list[tuple], list[Sheet]]:
     """The key figures, then a sheet per topic (``SHEET_GROUPS``) holding its tables, each
-    with a native chart plotting every period compared; counts only."""
-    heads = data["headings"]
+    with a native chart plotting every period compared; counts only. Returns the key
+    figures' columns and rows and the topic sheets, for ``core.excel``."""
+    heads = data.headings
     columns = [Column("Figure", 44), *[Column(h, 16, "number") for h in heads]]
     # The headline of each topic: what came in and went out, how much was answered in time,
     # how much went further, and how many thanked the service.
-    sections = {section["title"]: dict(section["rows"]) for section in data["sections"]}
+    sections = data.tables()
     key_figures = [
         (f"Complaints {name.lower()}", *values)
         for name, values in sections.get("Complaints received and closed", {}).items()
@@ -700,22 +773,22 @@ def workbook(data: dict):
         ("Compliments (external)", *[sum(v[i] for v in compliments) for i in range(len(heads))])
     )
     groups: dict[str, list[Table]] = {}
-    for s in data["sections"]:
-        rows = [(name, *values) for name, values in s["rows"]]
+    for s in data.sections:
+        rows = [(name, *values) for name, values in s.rows]
         chart = None
-        if s["chart"]:
+        if s.chart:
             chart = BarChart(
-                s["title"],
+                s.title,
                 height_cm=min(15, max(6, 4.4 + 0.18 * len(rows) * len(heads))),
                 width_cm=15,
                 value_title=_value_title(s),
                 counts=_value_title(s) not in ("Per cent", "Working days"),
             )
-        values = s["columns"] or heads
-        groups.setdefault(_group(s["title"]), []).append(
+        values = s.columns or heads
+        groups.setdefault(_group(s.title), []).append(
             Table(
-                s["title"],
-                [Column(_first_column(s["title"]), 44), *[Column(h, 18, "number") for h in values]],
+                s.title,
+                [Column(_first_column(s.title), 44), *[Column(h, 18, "number") for h in values]],
                 rows or [("None in these periods", *[None] * len(values))],
                 chart=chart if rows else None,
             )

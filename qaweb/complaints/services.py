@@ -46,6 +46,7 @@ class ComplaintError(Exception):
 
 
 def can_manage(user) -> bool:
+    """True for complaints officers: they record complaints, stages and compliments."""
     return has_any_role(user, COMPLAINTS_OFFICER)
 
 
@@ -55,6 +56,8 @@ def sees_personal_data(user) -> bool:
 
 
 def can_view(user, complaint: Complaint | None = None) -> bool:
+    """True for complaints officers and administrators; for a service manager, true for the list and
+    for a ``complaint`` of their own service area."""
     if has_any_role(user, COMPLAINTS_OFFICER, ADMIN):
         return True
     if not has_any_role(user, SERVICE_MANAGER):
@@ -80,6 +83,8 @@ def report_area(user, wanted: int | None) -> int | None:
 
 
 def list_condition(user):
+    """The SQL condition on Complaint for the complaints ``user`` may list (None: all of them), the
+    list-page twin of ``can_view``; a service manager with no area sees none."""
     if has_any_role(user, COMPLAINTS_OFFICER, ADMIN):
         return None
     return Complaint.service_area_id == (service_area_of(user) or -1)
@@ -109,6 +114,10 @@ def next_references(year: int, count: int) -> list[str]:
 
 @dataclass
 class Clock:
+    """A stage's clock as the page shows it: the date of its next deadline (None: no clock),
+    ``what`` falls due then ("Response due", "Panel to meet by"...), working days left (None once
+    responded to) and whether the date has passed."""
+
     due_on: date | None
     what: str
     days_left: int | None
@@ -153,6 +162,10 @@ def compute_due(stage: ComplaintStage, add=None) -> tuple[date | None, str]:
 
 
 def clock(stage: ComplaintStage, today: date | None = None) -> Clock:
+    """The stage's Clock on ``today`` (London's today by default): the deadline from ``compute_due``
+    and the working days left on the complaint's calendar (the 2006 Regulations, SI 2006/1738, for
+    the children's procedure; see ``is_statutory``). A complaint not accepted owes no response and
+    has no clock."""
     today = today or today_london()
     if stage.complaint.not_accepted_reason:
         return Clock(None, "", None, False)  # not accepted: no response is owed
@@ -204,6 +217,8 @@ def recompute_open_due_dates() -> int:
 
 
 def within_timescale(stage: ComplaintStage, add=None) -> bool | None:
+    """Whether the stage was responded to by its deadline (``compute_due``; ``add`` as there); None
+    while not responded to or for a stage without a clock."""
     due, _ = compute_due(stage, add)
     if not stage.responded_on or due is None:
         return None
@@ -255,6 +270,10 @@ def update_stage(stage: ComplaintStage) -> None:
 
 
 def extend(stage: ComplaintStage, reason: str) -> None:
+    """Extend a Stage 1 or Stage 2 response to the longest the procedure allows (20 and 65 working
+    days: the 2006 Regulations, SI 2006/1738, regulations 14 and 17) and recompute the due date.
+    Raises ComplaintError for Stage 3 or the Ombudsman, a second extension, a stage already
+    responded to or an empty ``reason``."""
     if stage.stage not in LIMITS:
         raise ComplaintError(f"{STAGES[stage.stage]} has no extension in the procedure")
     if stage.extended:
@@ -317,6 +336,8 @@ def escalate(
 
 
 def close(complaint: Complaint, closed_on: date) -> None:
+    """Close ``complaint`` on ``closed_on``. Raises ComplaintError while Stages 1 to 3 wait for a
+    response, or for a date before the last response."""
     current = complaint.current_stage
     if current and not current.responded_on and current.stage < 4:
         raise ComplaintError("Record the response to the current stage before closing")

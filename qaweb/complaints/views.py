@@ -596,7 +596,7 @@ def report_workbook():
     data = reports.build(year, quarter, _report_area())
     columns, rows, sheets = reports.workbook(data)
     return send_workbook(
-        f"complaints-report-{data['period']['slug']}.xlsx",
+        f"complaints-report-{data.period.slug}.xlsx",
         "Key figures",
         columns,
         rows,
