@@ -808,22 +808,22 @@ def test_the_weeks_report_matches_a_hand_count(client, pw):
     db.session.commit()
 
     figures = reports.figures(pw["week"])
-    assert figures["planned"] == 4 and figures["completed"] == 3
-    assert figures["completion_rate"] == 75.0
-    assert figures["family_given_rate"] == 66.7
-    assert figures["good_or_better"] == 66.7
-    assert figures["actions"] == {"raised": 1, "done": 0, "overdue": 0}
+    assert figures.planned == 4 and figures.completed == 3
+    assert figures.completion_rate == 75.0
+    assert figures.family_given_rate == 66.7
+    assert figures.good_or_better == 66.7
+    assert figures.actions == reports.ActionCounts(raised=1, done=0, overdue=0)
     assert reports.themes_ranked(pw["week"]) == [(themes[0].name, 2), (themes[1].name, 1)]
     family = reports.feedback_summary(pw["week"], "family")
-    outcome = next(f for f in family if f["question"].startswith("Do you understand the outcome"))
+    outcome = next(f for f in family if f.question.startswith("Do you understand the outcome"))
     # In the scale's order, with the answer nobody gave shown as 0.
-    assert [(s.label, s.count, s.percent) for s in outcome["shares"]] == [
+    assert [(s.label, s.count, s.percent) for s in outcome.shares] == [
         ("Yes", 1, 50.0),
         ("Partly", 0, 0.0),
         ("No", 1, 50.0),
     ]
     progress = reports.observers(pw["week"])
-    assert (progress["expected"], progress["met"]) == (2, 2)
+    assert (progress.expected, progress.met) == (2, 2)
 
     sign_in(client, pw["olive"])
     page = client.get(f"/practice-weeks/{pw['week'].id}/report").get_data(as_text=True)

@@ -216,7 +216,7 @@ def report_workbook(week: PracticeWeek):
         headings.append(f"{previous.theme} ({previous.starts_on:%b %Y})")
 
     def pair(key):
-        return [_rate(this[key])] + ([_rate(before[key])] if before else [])
+        return [_rate(getattr(this, key))] + ([_rate(getattr(before, key))] if before else [])
 
     summary_rows = [
         ("Observations planned", *pair("planned")),
@@ -227,8 +227,8 @@ def report_workbook(week: PracticeWeek):
         ("Graded Good or better (%)", *pair("good_or_better")),
         (
             "Actions raised",
-            this["actions"]["raised"],
-            *([before["actions"]["raised"]] if before else []),
+            this.actions.raised,
+            *([before.actions.raised] if before else []),
         ),
     ]
     figures_columns = [Column("Measure", 42), *[Column(h, 28, "number") for h in headings]]
@@ -259,14 +259,14 @@ def report_workbook(week: PracticeWeek):
     grades = Sheet(
         "Grades",
         [Column("Overall grade", 26), Column("Observations", 14, "number")],
-        [(s.label, s.count) for s in this["grades"]],
+        [(s.label, s.count) for s in this.grades],
         chart=BarChart(
             "Overall grades of completed observations",
             value_title="Observations",
             # Each grade's bar in the scale's own colour, best first as in the table.
             point_colours=[
                 grading.CHART_COLOURS.get(s.colour, grading.CHART_COLOURS["grey"])
-                for s in this["grades"]
+                for s in this.grades
             ],
         ),
     )
@@ -288,9 +288,9 @@ def report_workbook(week: PracticeWeek):
                     Column("Per cent", 10, "number"),
                 ],
                 [
-                    (item["question"], share.label, share.count, share.percent)
+                    (item.question, share.label, share.count, share.percent)
                     for item in reports.feedback_summary(week, whose)
-                    for share in item["shares"]
+                    for share in item.shares
                 ],
             )
         )

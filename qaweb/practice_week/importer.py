@@ -79,6 +79,46 @@ def read(filename: str, data: bytes) -> list[tuple[int, dict]]:
     return table
 
 
+def _when(values: dict, problems: list[str]) -> tuple:
+    """The row's day, start and end times (None for each that is wrong, said in
+    ``problems``; the end None too when it is not after the start)."""
+    try:
+        day = _date(values["date"])
+    except ValueError:
+        day = None
+        problems.append("The date must be a real date, like 3/11/2026")
+    try:
+        starts = _time(values["start time"])
+        ends = _time(values["end time"])
+    except ValueError:
+        starts = ends = None
+        problems.append("Start and end times must be times, like 9:30am or 14:00")
+    if starts and ends and ends <= starts:
+        problems.append("The end time must be after the start time")
+        ends = None
+    return day, starts, ends
+
+
+def _check_details(text: dict[str, str], problems: list[str]) -> None:
+    """Add to ``problems`` what is wrong with the row's place, case reference (a case
+    number, never a name), Yes/No answers and text lengths."""
+    virtual = text["virtual"].lower() in YES
+    if text["virtual"].lower() not in YES | NO:
+        problems.append("Virtual must be Yes or No")
+    if not text["place"] and not virtual:
+        problems.append("Enter the place, or Yes under Virtual")
+    reference = text["case reference"]
+    if not reference:
+        problems.append("Enter the case reference")
+    elif not CASE_REFERENCE.match(reference) or not any(c.isdigit() for c in reference):
+        problems.append("The case reference must be the case number, never a name")
+    if text["family agreed"].lower() not in YES | NO:
+        problems.append("Family agreed must be Yes or No")
+    for key, limit in (("place", 200), ("case reference", 40), ("notes", 2000)):
+        if len(text[key]) > limit:
+            problems.append(f"{HEADERS[key]} must be {limit} characters or fewer")
+
+
 def check(week: PracticeWeek, table: list[tuple[int, dict]]) -> list[dict]:
     """Each row with what it would book and its problems (an empty list if none)."""
     emails = {
@@ -118,36 +158,11 @@ def check(week: PracticeWeek, table: list[tuple[int, dict]]) -> list[dict]:
                 if text["meeting type"]
                 else "Enter the meeting type"
             )
-        try:
-            day = _date(values["date"])
-        except ValueError:
-            day = None
-            problems.append("The date must be a real date, like 3/11/2026")
-        try:
-            starts = _time(values["start time"])
-            ends = _time(values["end time"])
-        except ValueError:
-            starts = ends = None
-            problems.append("Start and end times must be times, like 9:30am or 14:00")
-        if starts and ends and ends <= starts:
-            problems.append("The end time must be after the start time")
-            ends = None
+        day, starts, ends = _when(values, problems)
+        _check_details(text, problems)
         virtual = text["virtual"].lower() in YES
-        if text["virtual"].lower() not in YES | NO:
-            problems.append("Virtual must be Yes or No")
-        if not text["place"] and not virtual:
-            problems.append("Enter the place, or Yes under Virtual")
         reference = text["case reference"]
-        if not reference:
-            problems.append("Enter the case reference")
-        elif not CASE_REFERENCE.match(reference) or not any(c.isdigit() for c in reference):
-            problems.append("The case reference must be the case number, never a name")
         agreed = text["family agreed"].lower()
-        if agreed not in YES | NO:
-            problems.append("Family agreed must be Yes or No")
-        for key, limit in (("place", 200), ("case reference", 40), ("notes", 2000)):
-            if len(text[key]) > limit:
-                problems.append(f"{HEADERS[key]} must be {limit} characters or fewer")
         if practitioner is not None and day and starts and ends:
             slot = services.Slot(
                 week,

@@ -42,6 +42,9 @@ CHOICE_KINDS = {"yes_partly_no", "agree_scale", "single_choice", "multiple_choic
 
 @dataclass
 class CoverageRow:
+    """One team's line of the coverage table: its service area and team names (the team id None for
+    the "No team" and total lines) and ``counts`` as {observation status: count}."""
+
     area: str
     team: str
     team_id: int | None
@@ -49,6 +52,7 @@ class CoverageRow:
 
     @property
     def planned(self) -> int:
+        """Observations counting towards the target: scheduled, completed or not held."""
         return self.counts[SCHEDULED] + self.counts[COMPLETED] + self.counts[NOT_HELD]
 
 
@@ -75,6 +79,7 @@ def coverage(week: PracticeWeek, area_id: int | None = None) -> list[CoverageRow
 
 
 def totals(rows: list[CoverageRow]) -> CoverageRow:
+    """The "All teams" line: each status's count summed over ``rows``."""
     total = CoverageRow("", "All teams", None)
     for row in rows:
         for status, count in row.counts.items():
@@ -84,14 +89,75 @@ def totals(rows: list[CoverageRow]) -> CoverageRow:
 
 @dataclass(frozen=True)
 class ObserverProgress:
+    """One observer short of the week's target: name, team, observations planned and
+    completed."""
+
     name: str
     team: str
     planned: int
     completed: int
 
 
-def observers(week: PracticeWeek) -> dict:
-    """Who is expected to observe and how far each has got; observers with none completed."""
+@dataclass(frozen=True)
+class ObserverTargets:
+    """How the week's observers stand against its target (``observers``): people
+    ``expected`` to observe (those holding the week's target ``roles``, by label) and how
+    many ``met`` the ``target`` (observations each); ``behind`` lists the expected ones
+    short of it and anyone else who observes with none completed."""
+
+    expected: int
+    met: int
+    target: int
+    roles: list[str]
+    behind: list[ObserverProgress]
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    """Actions raised from a week's observations (cancelled ones left out): raised, done
+    (completed) and overdue (open past their due date, London's today)."""
+
+    raised: int
+    done: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """A week's key figures (``figures``). Counts: observations per status (``by_status``,
+    every status of ``STATUS_ORDER``), ``planned`` (scheduled, completed or not held),
+    ``completed`` and ``graded``; ``feedback`` as {"family" | "child": {feedback choice:
+    count}} over the completed ones. Rates are per cent to one decimal place, None when
+    there is nothing to divide by: completion of the planned, family and child feedback
+    given of the completed, Good or better of the graded. ``grades``: the overall grades'
+    shares, best first (``tools.reports.Share``)."""
+
+    by_status: dict[str, int]
+    planned: int
+    completed: int
+    completion_rate: float | None
+    feedback: dict[str, dict[str, int]]
+    family_given_rate: float | None
+    child_given_rate: float | None
+    graded: int
+    good_or_better: float | None
+    grades: list[tool_reports.Share]
+    actions: ActionCounts
+
+
+@dataclass(frozen=True)
+class FeedbackQuestion:
+    """One choice question of the feedback forms: its label, each answer's share (the
+    scale's order, answers nobody gave as 0) and how many answered it."""
+
+    question: str
+    shares: list[tool_reports.Share]
+    answered: int
+
+
+def observers(week: PracticeWeek) -> ObserverTargets:
+    """Who is expected to observe and how far each has got; observers with none completed
+    (the week's target per observer, ``PracticeWeek.target_per_observer``)."""
     per = (
         select(
             Observation.observer_id.label("uid"),
@@ -126,13 +192,13 @@ def observers(week: PracticeWeek) -> dict:
         for u, planned, completed, is_expected in people
         if (is_expected and completed < target) or (not is_expected and completed == 0)
     ]
-    return {
-        "expected": len(expected),
-        "met": len(met),
-        "target": target,
-        "roles": [ROLES[r] for r in week.target_roles or [] if r in ROLES],
-        "behind": behind,
-    }
+    return ObserverTargets(
+        expected=len(expected),
+        met=len(met),
+        target=target,
+        roles=[ROLES[r] for r in week.target_roles or [] if r in ROLES],
+        behind=behind,
+    )
 
 
 def _week_observations(week_id: int):
@@ -152,8 +218,10 @@ def _completed_responses(week_id: int, column, feedback=None):
     return stmt if feedback is None else stmt.where(feedback == GIVEN)
 
 
-def figures(week: PracticeWeek) -> dict:
-    """The key figures of a week, for the report and for comparing one week with another."""
+def figures(week: PracticeWeek) -> WeekFigures:
+    """The key figures of a week, for the report and for comparing one week with another
+    (five grouped statements). Good or better is the two best overall grades of the tool's
+    scale (the practice-week observation tool's overall grade)."""
     by_status = dict(
         db.session.execute(
             select(Observation.status, func.count())
@@ -190,19 +258,19 @@ def figures(week: PracticeWeek) -> dict:
             Action.status != ACTION_CANCELLED,
         )
     ).one()
-    return {
-        "by_status": {s: by_status.get(s, 0) for s in STATUS_ORDER},
-        "planned": planned,
-        "completed": completed,
-        "completion_rate": _percent(completed, planned),
-        "feedback": feedback,
-        "family_given_rate": _percent(feedback["family"].get(GIVEN, 0), completed),
-        "child_given_rate": _percent(feedback["child"].get(GIVEN, 0), completed),
-        "graded": graded,
-        "good_or_better": _percent(good_or_better, graded),
-        "grades": overall,
-        "actions": {"raised": actions[0], "done": actions[1], "overdue": actions[2]},
-    }
+    return WeekFigures(
+        by_status={s: by_status.get(s, 0) for s in STATUS_ORDER},
+        planned=planned,
+        completed=completed,
+        completion_rate=_percent(completed, planned),
+        feedback=feedback,
+        family_given_rate=_percent(feedback["family"].get(GIVEN, 0), completed),
+        child_given_rate=_percent(feedback["child"].get(GIVEN, 0), completed),
+        graded=graded,
+        good_or_better=_percent(good_or_better, graded),
+        grades=overall,
+        actions=ActionCounts(raised=actions[0], done=actions[1], overdue=actions[2]),
+    )
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -210,6 +278,8 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def not_held_reasons(week: PracticeWeek) -> list[tuple[str, int]]:
+    """Why the week's observations did not take place: [(reason label, count)], most often first
+    ("Not given" for none recorded)."""
     rows = db.session.execute(
         select(Observation.not_held_reason, func.count())
         .where(Observation.week_id == week.id, Observation.status == NOT_HELD)
@@ -220,6 +290,8 @@ def not_held_reasons(week: PracticeWeek) -> list[tuple[str, int]]:
 
 
 def themes_ranked(week: PracticeWeek) -> list[tuple[str, int]]:
+    """The learning themes recorded on the week's completed observations: [(theme name,
+    observations)], most often first, then by name."""
     return [
         (name, count)
         for name, count in db.session.execute(
@@ -233,9 +305,10 @@ def themes_ranked(week: PracticeWeek) -> list[tuple[str, int]]:
     ]
 
 
-def feedback_summary(week: PracticeWeek, whose: str) -> list[dict]:
+def feedback_summary(week: PracticeWeek, whose: str) -> list[FeedbackQuestion]:
     """Each choice question of the family-feedback forms given, with its answers and
-    percentages (Worcestershire's table), counted in one grouped query."""
+    percentages (Worcestershire's table), counted in one grouped query. ``whose``: "family"
+    or "child"; empty when no form of that kind was completed."""
     from qaweb.tools.models import Answer, ToolVersion
 
     column = getattr(Observation, f"{whose}_response_id")
@@ -273,9 +346,7 @@ def feedback_summary(week: PracticeWeek, whose: str) -> list[dict]:
                     )
                     for text in labels
                 ]
-                summary.append(
-                    {"question": question["label"], "shares": shares, "answered": answered}
-                )
+                summary.append(FeedbackQuestion(question["label"], shares, answered))
     return summary
 
 
@@ -284,6 +355,8 @@ def _sum(shares) -> int:
 
 
 def feedback_label(key: str) -> str:
+    """A feedback choice ("given", "declined", ...) as the report words it; "Not recorded" for
+    none."""
     return FEEDBACK_CHOICES.get(key, "Not recorded")
 
 

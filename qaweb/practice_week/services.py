@@ -51,10 +51,12 @@ class PracticeWeekError(Exception):
 
 
 def can_organise(user) -> bool:
+    """True for practice-week organisers and QA officers: they plan weeks and book observations."""
     return has_any_role(user, ORGANISER, QA_OFFICER)
 
 
 def can_see_week(user, week: PracticeWeek) -> bool:
+    """True when ``week`` is open or closed, or while being planned for its organisers."""
     return week.status != PLANNING or can_organise(user)
 
 
@@ -94,10 +96,12 @@ def can_view_record(user, observation: Observation) -> bool:
 
 
 def can_record(user, observation: Observation) -> bool:
+    """True for the observer of a scheduled observation: they record it."""
     return observation.observer_id == user.id and observation.status == SCHEDULED
 
 
 def can_reschedule(user, observation: Observation) -> bool:
+    """True for organisers while the observation is still to happen (requested or scheduled)."""
     return can_organise(user) and observation.status in (REQUESTED, SCHEDULED)
 
 
@@ -141,6 +145,8 @@ def at_london(day: date, clock: time) -> datetime:
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The first instant of London ``day`` and of the day after, as aware datetimes (a half-open
+    range for timestamp columns; 23 or 25 hours on the clock-change days)."""
     start = at_london(day, time(0))
     return start, at_london(day + timedelta(days=1), time(0))
 
@@ -149,6 +155,8 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def observation_tool(week: PracticeWeek) -> ToolVersion:
+    """The observation tool ``week`` uses: the version it was opened with, else the published
+    practice-observation tool. Raises PracticeWeekError when there is none."""
     version = week.observation_tool or tool_services.current_version("practice_observation")
     if version is None:
         raise PracticeWeekError(
@@ -158,6 +166,8 @@ def observation_tool(week: PracticeWeek) -> ToolVersion:
 
 
 def family_tool(week: PracticeWeek) -> ToolVersion:
+    """The family-feedback tool ``week`` uses: the version it was opened with, else the published
+    one. Raises PracticeWeekError when there is none."""
     version = week.family_tool or tool_services.current_version("family_feedback")
     if version is None:
         raise PracticeWeekError(
@@ -182,6 +192,8 @@ def target_text(week: PracticeWeek) -> str:
 
 
 def check_week(week: PracticeWeek) -> None:
+    """Raise PracticeWeekError when the week ends before it starts or lasts more than 4 weeks (28
+    calendar days)."""
     if week.ends_on < week.starts_on:
         raise PracticeWeekError("The last day must be the same as or after the first day")
     if (week.ends_on - week.starts_on).days > 27:
@@ -189,24 +201,30 @@ def check_week(week: PracticeWeek) -> None:
 
 
 def open_week(week: PracticeWeek) -> None:
+    """Open a week being planned, so people see it and book into it. Raises PracticeWeekError for a
+    week in any other state."""
     if week.status != PLANNING:
         raise PracticeWeekError("Only a week being planned can be opened.")
     week.status = OPEN
 
 
 def close_week(week: PracticeWeek) -> None:
+    """Close an open week (no more bookings). Raises PracticeWeekError for a week not open."""
     if week.status != OPEN:
         raise PracticeWeekError("Only an open week can be closed.")
     week.status = CLOSED
 
 
 def reopen_week(week: PracticeWeek) -> None:
+    """Open a closed week again. Raises PracticeWeekError for a week not closed."""
     if week.status != CLOSED:
         raise PracticeWeekError("Only a closed week can be reopened.")
     week.status = OPEN
 
 
 def previous_week(week: PracticeWeek) -> PracticeWeek | None:
+    """The latest week starting before ``week`` that was opened (the one its report compares with),
+    or None."""
     return db.session.scalar(
         select(PracticeWeek)
         .where(PracticeWeek.starts_on < week.starts_on, PracticeWeek.status != PLANNING)
@@ -224,6 +242,9 @@ MAX_FILE_CLASHES = 3
 
 @dataclass(frozen=True)
 class Clash:
+    """One reason a booking clashes: its message, and ``hard`` for a clash that refuses the booking
+    (soft ones need a reason to go ahead)."""
+
     message: str
     hard: bool
 
@@ -254,6 +275,65 @@ def _role_words(observation: Observation, person_id: int) -> str:
     if observation.observer is not None:
         return f"being observed by {observation.observer.name}"
     return "offered to be observed"
+
+
+def _file_clashes(slot: Slot, people: list[User]) -> list[Clash]:
+    """Hard clashes with earlier rows of the same file (``slot.earlier``)."""
+    # Name the first few and count the rest, so a file whose rows all clash with each other
+    # gives each row a few lines, not one line per earlier row (the staged import would grow
+    # with the square of the rows).
+    found: list[Clash] = []
+    named = more = 0
+    for earlier in slot.earlier:
+        if not _overlaps(earlier.starts_at, earlier.ends_at, slot.starts_at, slot.ends_at):
+            continue
+        for person in people:
+            if person.id in {earlier.practitioner.id, earlier.observer and earlier.observer.id}:
+                if named >= MAX_FILE_CLASHES:
+                    more += 1
+                    continue
+                named += 1
+                found.append(
+                    Clash(
+                        f"{person.name} is also booked on {earlier.label} of this file from "
+                        f"{format_span(earlier.starts_at, earlier.ends_at)}",
+                        hard=True,
+                    )
+                )
+    if more:
+        found.append(
+            Clash(
+                f"… and {more:,} more bookings on other rows of this file at the same time",
+                hard=True,
+            )
+        )
+    return found
+
+
+def _practitioner_limit(slot: Slot) -> list[Clash]:
+    """A soft clash when the practitioner already has the week's most observations
+    (``max_per_practitioner``, counting earlier rows of the same file)."""
+    limit = slot.week.max_per_practitioner
+    stmt = select(func.count()).where(
+        Observation.week_id == slot.week.id,
+        Observation.practitioner_id == slot.practitioner.id,
+        Observation.status.in_(BOOKED_STATUSES),
+    )
+    if slot.exclude_id:
+        stmt = stmt.where(Observation.id != slot.exclude_id)
+    already = (db.session.scalar(stmt) or 0) + sum(
+        1 for e in slot.earlier if e.practitioner.id == slot.practitioner.id
+    )
+    if already < limit:
+        return []
+    times = "once" if already == 1 else f"{already} times"
+    return [
+        Clash(
+            f"{slot.practitioner.name} is already observed {times} this week "
+            f"(the week allows {limit})",
+            hard=False,
+        )
+    ]
 
 
 def clashes(slot: Slot) -> list[Clash]:
@@ -294,53 +374,8 @@ def clashes(slot: Slot) -> list[Clash]:
                 hard=True,
             )
         )
-    # Rows of the same file: name the first few and count the rest, so a file whose rows all
-    # clash with each other gives each row a few lines, not one line per earlier row (the
-    # staged import would grow with the square of the rows).
-    named = more = 0
-    for earlier in slot.earlier:
-        if not _overlaps(earlier.starts_at, earlier.ends_at, slot.starts_at, slot.ends_at):
-            continue
-        for person in people:
-            if person.id in {earlier.practitioner.id, earlier.observer and earlier.observer.id}:
-                if named >= MAX_FILE_CLASHES:
-                    more += 1
-                    continue
-                named += 1
-                found.append(
-                    Clash(
-                        f"{person.name} is also booked on {earlier.label} of this file from "
-                        f"{format_span(earlier.starts_at, earlier.ends_at)}",
-                        hard=True,
-                    )
-                )
-    if more:
-        found.append(
-            Clash(
-                f"… and {more:,} more bookings on other rows of this file at the same time",
-                hard=True,
-            )
-        )
-    limit = slot.week.max_per_practitioner
-    stmt = select(func.count()).where(
-        Observation.week_id == slot.week.id,
-        Observation.practitioner_id == slot.practitioner.id,
-        Observation.status.in_(BOOKED_STATUSES),
-    )
-    if slot.exclude_id:
-        stmt = stmt.where(Observation.id != slot.exclude_id)
-    already = (db.session.scalar(stmt) or 0) + sum(
-        1 for e in slot.earlier if e.practitioner.id == slot.practitioner.id
-    )
-    if already >= limit:
-        times = "once" if already == 1 else f"{already} times"
-        found.append(
-            Clash(
-                f"{slot.practitioner.name} is already observed {times} this week "
-                f"(the week allows {limit})",
-                hard=False,
-            )
-        )
+    found += _file_clashes(slot, people)
+    found += _practitioner_limit(slot)
     first, last = slot.week.starts_on, slot.week.ends_on
     day = to_london(slot.starts_at).date()
     if not first <= day <= last:
@@ -380,6 +415,8 @@ def sessions_overlapping(person_ids, starts_at, ends_at, exclude_session_id=None
 
 
 class ClashRefused(PracticeWeekError):
+    """A booking refused for its ``clashes``: a hard one, or soft ones without a reason."""
+
     def __init__(self, found: list[Clash]):
         self.clashes = found
         hard = [c for c in found if c.hard]
@@ -447,6 +484,8 @@ def _apply(observation: Observation, booking: Booking) -> bool:
 
 
 def slot_for(week, booking: Booking, exclude_id=None) -> Slot:
+    """The Slot ``booking`` asks for in ``week``, leaving out observation ``exclude_id`` (the one
+    being changed) from the clash checks."""
     return Slot(
         week,
         booking.observer,
@@ -475,6 +514,10 @@ def schedule(week: PracticeWeek, booking: Booking, by: User, override_reason: st
 
 
 def reschedule(observation: Observation, booking: Booking, by: User, override_reason: str = ""):
+    """Change an observation still to happen to ``booking``: assigning an observer schedules a
+    requested one, removing the observer makes it requested again; a change of time, place or people
+    sends the updated meeting request. Raises PracticeWeekError for an observation that happened or
+    was cancelled or a week not open, and ClashRefused as ``check_slot``."""
     if observation.status not in (REQUESTED, SCHEDULED):
         raise PracticeWeekError("Only an observation still to happen can be changed.")
     _check_open(observation.week)
@@ -515,6 +558,8 @@ def _send_changes(observation: Observation, old_observer, was_requested: bool) -
 
 
 def cancel(observation: Observation, reason: str) -> None:
+    """Cancel an observation still to happen, with ``reason``; the people of a scheduled one get the
+    meeting cancelled. Raises PracticeWeekError otherwise."""
     if observation.status not in (REQUESTED, SCHEDULED):
         raise PracticeWeekError("Only an observation still to happen can be cancelled.")
     was_scheduled = observation.status == SCHEDULED
@@ -532,6 +577,8 @@ def cancel(observation: Observation, reason: str) -> None:
 
 
 def did_not_take_place(observation: Observation, reason: str, detail: str) -> None:
+    """Record that a scheduled observation did not take place: ``reason`` one of
+    ``NOT_HELD_REASONS``, ``detail`` required for "other". Raises PracticeWeekError otherwise."""
     if observation.status != SCHEDULED:
         raise PracticeWeekError("Only a scheduled observation can be marked as not taking place.")
     if reason not in NOT_HELD_REASONS:
@@ -548,6 +595,8 @@ def did_not_take_place(observation: Observation, reason: str, detail: str) -> No
 
 
 def start_record(observation: Observation, by: User) -> Response:
+    """The observation's form response, started on the week's observation tool the first time.
+    Raises PracticeWeekError for an observation not scheduled (and as ``observation_tool``)."""
     if observation.status != SCHEDULED:
         raise PracticeWeekError("Only a scheduled observation can be recorded.")
     if observation.response is None:
@@ -577,6 +626,8 @@ def set_feedback(observation: Observation, whose: str, choice: str, by: User) ->
 
 
 def save_reflections(observation: Observation, reflections: str, theme_ids: list[int]) -> None:
+    """Save the practitioner's reflections and the learning themes (``theme_ids``, ids of
+    LearningTheme; unknown ids are ignored). Raises PracticeWeekError unless scheduled."""
     if observation.status != SCHEDULED:
         raise PracticeWeekError("Only an observation being recorded can be changed.")
     observation.reflections = reflections.strip()
@@ -588,6 +639,8 @@ def save_reflections(observation: Observation, reflections: str, theme_ids: list
 
 
 def missing_for_completion(observation: Observation) -> list[str]:
+    """What is still to do before the observation can be completed, as phrases for "Before
+    completing, ...": the form, the reflections, and each feedback choice and form given."""
     missing = []
     if observation.response is None or not observation.response.is_completed:
         missing.append("complete the observation form")
@@ -604,6 +657,8 @@ def missing_for_completion(observation: Observation) -> list[str]:
 
 
 def complete(observation: Observation) -> None:
+    """Complete a scheduled observation. Raises PracticeWeekError when it is not scheduled or
+    something is missing (``missing_for_completion``)."""
     if observation.status != SCHEDULED:
         raise PracticeWeekError("Only a scheduled observation can be completed.")
     missing = missing_for_completion(observation)
@@ -617,4 +672,6 @@ def complete(observation: Observation) -> None:
 
 
 def open_for_observer(user_id: int):
+    """The SQL condition on Observation for the scheduled observations ``user_id`` is to observe (My
+    work)."""
     return and_(Observation.observer_id == user_id, Observation.status == SCHEDULED)
