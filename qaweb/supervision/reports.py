@@ -27,6 +27,10 @@ from qaweb.tools import reports as tool_reports
 
 @dataclass
 class CoverageRow:
+    """One team's line of the supervision coverage table: supervisors (people who line-manage
+    someone), audits planned, completed and overdue in the year, feedback asked and answered, and
+    how many supervisors have an audit planned (``audited_supervisors``)."""
+
     area: str
     team: str
     team_id: int
@@ -41,10 +45,14 @@ class CoverageRow:
 
     @property
     def unaudited(self) -> int:
+        """Supervisors with no audit planned this year (the framework's aim is one each year:
+        Wokingham, seeds/000 §6)."""
         return max(self.supervisors - self.audited_supervisors, 0)
 
     @property
     def response_rate(self) -> float | None:
+        """Supervisee feedback answered, as a whole per cent of that asked; None when none was
+        asked."""
         if not self.feedback_asked:
             return None
         return round(100 * self.feedback_answered / self.feedback_asked)
@@ -112,6 +120,7 @@ def coverage(year: int, area_id: int | None = None) -> list[CoverageRow]:
 
 
 def totals(rows: list[CoverageRow]) -> CoverageRow:
+    """The "All teams" line: each count summed over ``rows``."""
     total = CoverageRow(area="", team="All teams", team_id=0)
     for r in rows:
         for name in (
@@ -128,6 +137,8 @@ def totals(rows: list[CoverageRow]) -> CoverageRow:
 
 
 def completed_responses(year: int, area_id: int | None = None):
+    """A SELECT of the form-response ids of the audits completed in ``year`` (one service area's
+    teams, or all for None), for ``tools.reports`` to count."""
     stmt = select(SupervisionAudit.response_id).where(
         SupervisionAudit.year == year,
         SupervisionAudit.status == COMPLETED,
@@ -140,8 +151,30 @@ def completed_responses(year: int, area_id: int | None = None):
     return stmt
 
 
-def grades(year: int, area_id: int | None = None) -> list[dict]:
-    """Overall grade and each section's grade across the year's completed audits."""
+@dataclass(frozen=True)
+class GradeRow:
+    """One graded part of the supervision audit tool (the overall grade or a section's)
+    and each grade level's share of the year's completed audits, best first."""
+
+    title: str
+    shares: list[tool_reports.Share]
+
+
+@dataclass(frozen=True)
+class AuditThemes:
+    """What one completed audit wrote: the supervisor's name, the strengths and the areas
+    for development."""
+
+    supervisor: str
+    strengths: str
+    development: str
+
+
+def grades(year: int, area_id: int | None = None) -> list[GradeRow]:
+    """Overall grade and each section's grade across the completed audits of the year
+    starting in ``year`` (the council's audit year, ``services.year_bounds``), for one
+    service area or all (None); the overall grade first, then the sections by key, titled
+    as the published supervision audit tool titles them."""
     distribution = tool_reports.grade_distribution(completed_responses(year, area_id))
     version = services.current_tool_or_none("supervision_audit")
     titles = {"overall": "Overall grade"}
@@ -153,12 +186,13 @@ def grades(year: int, area_id: int | None = None) -> list[dict]:
     ):
         if question not in ("section_grade", "overall_grade"):
             continue
-        result.append({"title": titles.get(section, section), "shares": shares})
+        result.append(GradeRow(titles.get(section, section), shares))
     return result
 
 
-def themes(year: int, area_id: int | None = None) -> list[dict]:
-    """Strengths and areas for development written in the year's completed audits."""
+def themes(year: int, area_id: int | None = None) -> list[AuditThemes]:
+    """Strengths and areas for development written in the year's completed audits (one
+    service area or all), in the order the reflective conversations were held."""
     stmt = (
         select(
             User.first_name,
@@ -174,11 +208,7 @@ def themes(year: int, area_id: int | None = None) -> list[dict]:
             SupervisionAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area_id))
         )
     return [
-        {
-            "supervisor": f"{first} {last}".strip(),
-            "strengths": strengths,
-            "development": development,
-        }
+        AuditThemes(f"{first} {last}".strip(), strengths, development)
         for first, last, strengths, development in db.session.execute(
             stmt.order_by(SupervisionAudit.reflective_on, SupervisionAudit.id)
         )
@@ -200,6 +230,7 @@ COVERAGE_COLUMNS = [
 
 
 def coverage_rows(rows):
+    """The coverage lines as workbook rows, in ``COVERAGE_COLUMNS`` order."""
     for r in rows:
         yield (
             r.area,
@@ -216,6 +247,9 @@ def coverage_rows(rows):
 
 
 def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
+    """The annual workbook's sheets for the year starting in ``year`` (one service area or all):
+    coverage by team, the grades (a stacked chart in the scale's colours) and the strengths and
+    areas for development written. Counts and the audits' own text only."""
     levels = grading.levels(include_inactive=True)
     grade_rows = grades(year, area_id)
 
@@ -234,7 +268,7 @@ def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
     grade_sheet = Sheet(
         "Grades",
         [Column("Section", 40), *[Column(level.label, 14, "number") for level in levels]],
-        [(g["title"], *[s.count for s in g["shares"]]) for g in grade_rows],
+        [(g.title, *[s.count for s in g.shares]) for g in grade_rows],
         chart=chart,
     )
     audit_ids = select(SupervisionAudit.id).where(SupervisionAudit.year == year)
@@ -284,7 +318,7 @@ def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
     theme_sheet = Sheet(
         "Themes",
         [Column("Supervisor", 26), Column("Strengths", 70), Column("Areas for development", 70)],
-        [(t["supervisor"], t["strengths"], t["development"]) for t in themes(year, area_id)],
+        [(t.supervisor, t.strengths, t.development) for t in themes(year, area_id)],
     )
     return [grade_sheet, theme_sheet, action_sheet]
 

@@ -55,6 +55,8 @@ class SupervisionError(Exception):
 
 
 def start_month() -> int:
+    """The month (1 to 12) the supervision audit year starts in, from the council's settings; April
+    (4) when the setting is not a month."""
     try:
         month = int(get_setting("supervision_year_start_month"))
     except ValueError:
@@ -63,14 +65,17 @@ def start_month() -> int:
 
 
 def year_for(day: date) -> int:
+    """The audit year (its starting calendar year) that ``day`` falls in."""
     return years.year_for(day, start_month())
 
 
 def year_bounds(year: int) -> tuple[date, date]:
+    """The first and last day of the audit year starting in ``year`` (``start_month``)."""
     return years.year_bounds(year, start_month())
 
 
 def year_label(year: int) -> str:
+    """The audit year as "April 2026 to March 2027"."""
     return years.year_label(year, start_month())
 
 
@@ -81,6 +86,8 @@ def year_labels(chosen) -> dict[int, str]:
 
 
 def feedback_threshold() -> int:
+    """How many supervisees' feedback answers the audit page needs before it shows them
+    combined (the council's setting, at least 1; 3 when the setting is not a number)."""
     try:
         return max(1, int(get_setting("supervisee_feedback_threshold")))
     except ValueError:
@@ -97,6 +104,7 @@ def supervisors_stmt():
 
 
 def supervisees_of(supervisor: User) -> list[User]:
+    """The active people ``supervisor`` line-manages, by surname."""
     return list(
         db.session.scalars(
             select(User)
@@ -134,6 +142,10 @@ def audited_in_year(year: int) -> dict[int, int]:
 
 @dataclass
 class PlanLine:
+    """One line of a proposed plan: the auditor, the supervisor proposed (None: no one suitable
+    left), whether they audit within the ``team`` or the ``service``, a note saying why, and the
+    other ``candidates`` the planner could choose."""
+
     auditor: User
     supervisor: User | None
     kind: str  # "team" or "service"
@@ -142,6 +154,8 @@ class PlanLine:
 
 
 def auditors(area_id: int | None = None) -> list[User]:
+    """The active team managers and service managers (those who audit supervision: Wokingham,
+    seeds/000 §6), of one service area's teams or all, by surname."""
     stmt = (
         select(User)
         .join(UserRole, UserRole.user_id == User.id)
@@ -324,14 +338,19 @@ def is_supervisor(user: User, audit: SupervisionAudit) -> bool:
 
 
 def manages_area_of(user: User, audit: SupervisionAudit) -> bool:
+    """True when ``user`` manages the service area of the audited supervisor's team (and is not that
+    supervisor)."""
     return not is_supervisor(user, audit) and manages_area(user, audit.supervisor.team)
 
 
 def can_plan(user: User) -> bool:
+    """True for QA officers and service managers: they plan the year's audits."""
     return has_any_role(user, QA_OFFICER, SERVICE_MANAGER)
 
 
 def can_view(user: User, audit: SupervisionAudit) -> bool:
+    """Who sees an audit: QA officers, its auditor and the area's managers at any time; the
+    supervisor and their line manager once it is completed."""
     if is_supervisor(user, audit):
         return audit.status == COMPLETED
     if has_any_role(user, QA_OFFICER) or audit.auditor_id == user.id:
@@ -355,6 +374,8 @@ def can_work_on(user: User, audit: SupervisionAudit) -> bool:
 
 
 def can_cancel(user: User, audit: SupervisionAudit) -> bool:
+    """True while the audit is open, for its auditor, QA officers and the area's managers (never the
+    supervisor audited)."""
     return (
         audit.is_open
         and not is_supervisor(user, audit)
@@ -399,6 +420,7 @@ def list_condition(user: User):
 
 
 def current_tool_or_none(kind: str):
+    """The published tool of ``kind`` (``current_tool``), or None when none is published."""
     try:
         return current_tool(kind)
     except SupervisionError:
@@ -415,6 +437,8 @@ def current_tool(kind: str):
 
 
 def start(audit: SupervisionAudit, by: User) -> None:
+    """Start a planned audit on the published supervision audit tool (a new form response). Raises
+    SupervisionError when the audit has started already or no tool is published."""
     if audit.status != PLANNED:
         raise SupervisionError("This audit has already started.")
     version = current_tool("supervision_audit")
@@ -480,6 +504,7 @@ def record_conversation(audit: SupervisionAudit, by: User) -> FeedbackRequest:
 
 
 def outstanding_feedback(audit: SupervisionAudit) -> list[FeedbackRequest]:
+    """The audit's feedback requests still awaited."""
     return [f for f in audit.feedback if f.status == REQUESTED]
 
 
@@ -508,6 +533,8 @@ def finish_audit(audit: SupervisionAudit) -> None:
 
 
 def feedback_answered(request: FeedbackRequest) -> None:
+    """Mark ``request`` answered (now, UTC); the last answer makes the audit ready for the
+    reflective session (Wokingham, seeds/000 §6)."""
     request.status = ANSWERED
     request.answered_at = utcnow()
     audit = request.audit
@@ -516,6 +543,9 @@ def feedback_answered(request: FeedbackRequest) -> None:
 
 
 def record_reflective(audit: SupervisionAudit, held_on: date, notes: str) -> None:
+    """Record the reflective session with the supervisor (``held_on``, ``notes``), which completes
+    the audit and tells the supervisor (Wokingham, seeds/000 §6: the session closes the audit).
+    Raises SupervisionError before the audit and the feedback are done."""
     if audit.status != READY_FOR_REFLECTIVE:
         raise SupervisionError(
             "The reflective session comes after the audit and the supervisees' feedback."
@@ -536,6 +566,8 @@ def record_reflective(audit: SupervisionAudit, held_on: date, notes: str) -> Non
 
 
 def cancel(audit: SupervisionAudit, reason: str) -> None:
+    """Cancel an open audit with ``reason``; feedback still awaited is withdrawn. Raises
+    SupervisionError for an audit already completed or cancelled."""
     if not audit.is_open:
         raise SupervisionError(f"This audit is already {audit.status_label.lower()}.")
     audit.status = CANCELLED
@@ -545,8 +577,10 @@ def cancel(audit: SupervisionAudit, reason: str) -> None:
 
 
 def answered_feedback(audit: SupervisionAudit) -> list[FeedbackRequest]:
+    """The audit's feedback requests answered."""
     return [f for f in audit.feedback if f.status == ANSWERED]
 
 
 def open_audits_filter():
+    """The SQL condition on SupervisionAudit for audits not completed or cancelled."""
     return SupervisionAudit.status.in_(OPEN_STATUSES)
