@@ -48,6 +48,8 @@ def team_scope_condition(user: User):
 
 
 def can_view(user: User, action: Action) -> bool:
+    """Who sees an action: QA officers, its owner, who raised it, the owner's line manager and the
+    managers of the owner's team."""
     return (
         has_any_role(user, QA_OFFICER)
         or action.owner_id == user.id
@@ -67,6 +69,7 @@ def may_complete(user: User, action: Action) -> bool:
 
 
 def can_complete(user: User, action: Action) -> bool:
+    """True while the action is open, for the people who may complete it (``may_complete``)."""
     return action.status == OPEN and may_complete(user, action)
 
 
@@ -76,6 +79,8 @@ def can_manage(user: User, action: Action | None = None) -> bool:
 
 
 def can_use_scope(user: User, scope: str) -> bool:
+    """Whether ``user`` may list the actions of ``scope``: "mine" everyone, "team" team and service
+    managers, "all" QA officers; anything else no one."""
     if scope == "mine":
         return True
     if scope == "team":
@@ -113,6 +118,7 @@ class StaffMatch:
 
     @property
     def description(self) -> str:
+        """Job title and team, and "no longer active" for someone who left, joined by commas."""
         parts = [p for p in (self.job_title, self.team) if p]
         if not self.active:
             parts.append("no longer active")
@@ -293,6 +299,8 @@ def tell_owner(action: Action, by: User | None) -> int:
 
 
 def complete(action: Action, by: User, completed_on: date, evidence: str) -> None:
+    """Complete an open action on ``completed_on`` (today or earlier, London) with the ``evidence``
+    of what was done. Raises ActionError otherwise."""
     if action.status != OPEN:
         raise ActionError(f"This action is already {action.status_label.lower()}.")
     if completed_on > today_london():
@@ -304,6 +312,8 @@ def complete(action: Action, by: User, completed_on: date, evidence: str) -> Non
 
 
 def verify(action: Action, by: User) -> None:
+    """Record that the QA team checked a completed action's evidence (``by``, now UTC). Raises
+    ActionError for an action not completed or already verified."""
     if action.status != COMPLETED:
         raise ActionError("Only a completed action can be verified.")
     if action.verified_by_id:
@@ -313,6 +323,7 @@ def verify(action: Action, by: User) -> None:
 
 
 def cancel(action: Action, reason: str) -> None:
+    """Cancel an open action with ``reason``. Raises ActionError for one not open."""
     if action.status != OPEN:
         raise ActionError(f"This action is already {action.status_label.lower()}.")
     action.status = CANCELLED
@@ -393,6 +404,8 @@ def actions_to_verify(user: User, limit: int):
 
 
 def register_my_work() -> None:
+    """Add the actions' My work sources: each person's open actions, and for the QA team the
+    completed actions waiting to be verified."""
     from flask import url_for
 
     from qaweb.core import mywork
@@ -426,6 +439,9 @@ class SourceFigures:
 
 @dataclass(frozen=True)
 class OldestOverdue:
+    """The overdue action open longest: its reference, description, source and team labels, due
+    date, and calendar days overdue."""
+
     reference: str
     description: str
     source: str

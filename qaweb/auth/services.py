@@ -14,6 +14,8 @@ from qaweb.organisation.models import User
 
 
 def normalise_email(email: str) -> str:
+    """An email address as accounts are looked up by it: stripped and in lower case ("" for
+    None)."""
     return (email or "").strip().lower()
 
 
@@ -26,6 +28,7 @@ class Throttle:
     until: datetime
 
     def seconds_left(self, now: datetime) -> int:
+        """Whole seconds from ``now`` until the next attempt may be made, at least 1."""
         return max(1, math.ceil((self.until - now).total_seconds()))
 
 

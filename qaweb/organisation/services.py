@@ -15,6 +15,7 @@ class DuplicateError(Exception):
 
 
 def teams(active_only: bool = False) -> list[Team]:
+    """Every team (or the active ones only), by name."""
     stmt = select(Team).order_by(Team.name)
     if active_only:
         stmt = stmt.where(Team.active)
@@ -30,6 +31,7 @@ def team_options(*conditions) -> list[tuple[int, str]]:
 
 
 def service_areas() -> list[ServiceArea]:
+    """Every service area, by name."""
     return list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
 
 
@@ -43,6 +45,8 @@ def person_label(first_name: str, last_name: str, team: str | None = None) -> st
 
 @dataclass(frozen=True)
 class PersonOption:
+    """A person as a drop-down offers them: id, name, job title and the label shown."""
+
     id: int
     name: str
     job_title: str
@@ -84,6 +88,8 @@ def person_choices(*conditions, blank: str | None = None, exclude_id: int | None
 
 
 def ensure_unique(model, column, value, record_id=None, message="") -> None:
+    """Raise DuplicateError(``message``) when another ``model`` record (not ``record_id``) already
+    has ``value`` in ``column``, compared stripped and ignoring case."""
     value = value.strip()
     # SQLite's lower() folds only ASCII letters: match the exact value too, so a name in
     # another script ("Île") is found here rather than by the unique constraint (a 500).
@@ -95,6 +101,8 @@ def ensure_unique(model, column, value, record_id=None, message="") -> None:
 
 
 def save_service_area(area: ServiceArea, form) -> ServiceArea:
+    """Copy the form's name and active flag onto ``area`` and flush. Raises DuplicateError for a
+    name another area has."""
     ensure_unique(
         ServiceArea,
         ServiceArea.name,
@@ -110,6 +118,8 @@ def save_service_area(area: ServiceArea, form) -> ServiceArea:
 
 
 def save_team(team: Team, form) -> Team:
+    """Copy the form's name, service area, paired team and active flag onto ``team`` and flush.
+    Raises DuplicateError for a name another team has."""
     ensure_unique(
         Team, Team.name, form.name.data, team.id, "There is already a team with this name"
     )
@@ -123,6 +133,9 @@ def save_team(team: Team, form) -> Team:
 
 
 def save_user(user: User, form, password_method: str) -> User:
+    """Copy the form onto ``user`` (email in lower case, roles, and a new password hashed with
+    ``password_method`` when one is typed) and flush. Raises DuplicateError for an email someone
+    else has."""
     email = form.email.data.strip().lower()
     ensure_unique(User, User.email, email, user.id, "Someone already has this email address")
     user.email = email
@@ -141,6 +154,9 @@ def save_user(user: User, form, password_method: str) -> User:
 
 
 def people_filtered(filters: dict):
+    """The SELECT of people the staff list shows for ``filters`` ({"status": "active" (the default),
+    "inactive" or anything for all; "team": a team id; "role"; "q": text in the name, email or job
+    title}), by surname."""
     stmt = select(User)
     status = filters.get("status") or "active"
     if status == "active":

@@ -139,6 +139,42 @@ def _role_names(text: str) -> tuple[set[str], list[str]]:
     return found, unknown
 
 
+def _check_email(typed: str, counts: dict[str, int], problems: list[str]) -> None:
+    """Add to ``problems`` an email missing, not an email address, or in the file twice."""
+    email = typed.lower()
+    if not email:
+        problems.append("Email is missing")
+    elif not EMAIL_PATTERN.match(email) or not spreadsheets.is_plain_identifier(email):
+        problems.append(f"Email '{typed}' is not a valid email address")
+    elif counts[email] > 1:
+        problems.append(f"Email {typed} appears more than once in the file")
+
+
+def _active(text: str, problems: list[str]) -> bool:
+    """The Active column: Yes (or empty) True, No False; anything else is a problem."""
+    if text and text.lower() in NO:
+        return False
+    if text and text.lower() not in YES:
+        problems.append(f"Active must be Yes or No, not '{text}'")
+    return True
+
+
+def _outcome(r: dict, team, roles, active: bool, user: User | None) -> tuple[str, list[str]]:
+    """What importing the row would do ("new", "update" or "unchanged") and, for an update,
+    the labels of the fields it changes."""
+    if user is None:
+        return "new", []
+    wanted = _wanted(r, team, roles, active, user)
+    changed = [
+        label for label, (old, new) in wanted.items() if old != new and label != "Line manager"
+    ]
+    manager = r["line manager email"].lower()
+    old_manager = user.line_manager.email.lower() if user.line_manager else ""
+    if r.get("has_line_manager", True) and manager != old_manager:
+        changed.append("Line manager")
+    return ("update" if changed else "unchanged"), changed
+
+
 def check(rows: list[dict]) -> list[dict]:
     """Each row with its problems and what importing it would do (new, update, unchanged)."""
     emails = [r["email"].lower() for r in rows]
@@ -165,12 +201,7 @@ def check(rows: list[dict]) -> list[dict]:
     for r in rows:
         problems = []
         email = r["email"].lower()
-        if not email:
-            problems.append("Email is missing")
-        elif not EMAIL_PATTERN.match(email) or not spreadsheets.is_plain_identifier(email):
-            problems.append(f"Email '{r['email']}' is not a valid email address")
-        elif counts[email] > 1:
-            problems.append(f"Email {r['email']} appears more than once in the file")
+        _check_email(r["email"], counts, problems)
         for key in ("first name", "last name"):
             if not r[key]:
                 problems.append(f"{HEADERS[key]} is missing")
@@ -190,28 +221,8 @@ def check(rows: list[dict]) -> list[dict]:
         roles, unknown = _role_names(r["roles"])
         if unknown:
             problems.append("Unknown role: " + ", ".join(unknown))
-        active = True
-        if r["active"]:
-            if r["active"].lower() in YES:
-                active = True
-            elif r["active"].lower() in NO:
-                active = False
-            else:
-                problems.append(f"Active must be Yes or No, not '{r['active']}'")
-
-        outcome, changed = "new", []
-        user = existing.get(email)
-        if user is not None:
-            wanted = _wanted(r, team, roles, active, user)
-            changed = [
-                label
-                for label, (old, new) in wanted.items()
-                if old != new and label != "Line manager"
-            ]
-            old_manager = user.line_manager.email.lower() if user.line_manager else ""
-            if r.get("has_line_manager", True) and manager != old_manager:
-                changed.append("Line manager")
-            outcome = "update" if changed else "unchanged"
+        active = _active(r["active"], problems)
+        outcome, changed = _outcome(r, team, roles, active, existing.get(email))
         checked.append({**r, "problems": problems, "outcome": outcome, "changed": changed})
     return checked
 

@@ -50,6 +50,7 @@ class ThematicError(Exception):
 
 
 def can_view(user, audit=None) -> bool:
+    """True for QA officers, the QA Board and service managers."""
     return has_any_role(user, QA_OFFICER, QA_BOARD, SERVICE_MANAGER)
 
 
@@ -84,6 +85,8 @@ def themes(active_only=True) -> list[Theme]:
 
 
 def add_to_plan(title: str, plan_year: int, quarter: int, theme: Theme | None) -> ThematicAudit:
+    """A new audit in the forward plan for ``quarter`` (1 to 4) of financial year ``plan_year``,
+    with empty terms of reference; added to the session, not flushed."""
     audit = ThematicAudit(
         title=title.strip(),
         plan_year=plan_year,
@@ -116,6 +119,9 @@ def _date(value):
 
 
 def missing_for_submission(terms: dict) -> list[str]:
+    """What the terms of reference still lack before the QA Board can sign them off, as phrases for
+    "Before submitting, add ...": the why-now context, a line of enquiry, the methodology, the lead
+    and the timescales (Wokingham, seeds/000 §3)."""
     needed = {
         "context": "why the audit is being done and why now",
         "lines": "at least one key line of enquiry",
@@ -129,6 +135,10 @@ def missing_for_submission(terms: dict) -> list[str]:
 
 
 def submit(audit: ThematicAudit, by) -> TermsVersion:
+    """Send the draft terms to the QA Board: a new numbered TermsVersion, the audit waiting for the
+    Board's decision, and each active Board member but ``by`` told (Wokingham, seeds/000 §3: the
+    Board signs off terms of reference). Raises ThematicError for terms not in draft or incomplete
+    (``missing_for_submission``)."""
     if audit.status != DRAFT:
         raise ThematicError("Only draft terms of reference can be submitted to the QA Board.")
     missing = missing_for_submission(audit.terms)
@@ -206,6 +216,8 @@ def advance(audit: ThematicAudit) -> None:
 
 
 def add_finding(audit: ThematicAudit, kind: str, text: str, evidence: str) -> Finding:
+    """A new finding of ``kind`` (one of ``FINDING_KINDS``) at the end of the audit's list. Raises
+    ThematicError before fieldwork starts or for an unknown kind."""
     if audit.status not in (IN_PROGRESS, REPORTING):
         raise ThematicError("Findings are recorded once the audit is under way.")
     if kind not in FINDING_KINDS:

@@ -11,6 +11,9 @@ from qaweb.tools.models import Answer
 
 @dataclass(frozen=True)
 class Share:
+    """One grade level's or answer's share: its label, count, per cent (one decimal place) and the
+    GOV.UK tag colour of a grade level."""
+
     label: str
     count: int
     percent: float

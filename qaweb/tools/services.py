@@ -105,12 +105,16 @@ def load_files(paths, *, publish: bool = False, by=None) -> list[tuple[str, Tool
 
 
 class FilesRefused(Exception):
+    """Tool files that cannot be loaded: ``problems`` as {file name: [Problem]}."""
+
     def __init__(self, problems: dict[str, list[Problem]]):
         self.problems = problems
         super().__init__(f"{len(problems)} files have problems")
 
 
 def publish_version(version: ToolVersion, by=None) -> None:
+    """Publish a draft version (now, UTC, by ``by``): new responses start on it. Raises ToolRefused
+    for a version already published."""
     if version.is_published:
         raise ToolRefused(f"Version {version.number} is already published.")
     version.status = PUBLISHED
@@ -218,10 +222,12 @@ def compare(old: dict, new: dict) -> dict:
 
 
 def tools() -> list[Tool]:
+    """Every tool, by kind and name."""
     return list(db.session.scalars(select(Tool).order_by(Tool.kind, Tool.name)))
 
 
 def starter_files(council: str) -> list[Path]:
+    """The starter tool files (YAML) bundled for ``council`` (a folder name under ``STARTER``)."""
     return sorted((STARTER / council).glob("*.yaml"))
 
 
