@@ -410,10 +410,10 @@ def test_moved_lines_are_marked_in_the_comparison():
         {"lines": ["A", "B", "C"], "context": "Same  words"},
         {"lines": ["B", "A", "C"], "context": "Same words"},
     )
-    lines = next(r for r in rows if r["label"] == "Key lines of enquiry")
-    context = next(r for r in rows if r["label"] == "Why this audit, and why now")
-    assert lines["changed"] and "<del>" in lines["old"] and "<ins>" in lines["new"]
-    assert not context["changed"]
+    lines = next(r for r in rows if r.label == "Key lines of enquiry")
+    context = next(r for r in rows if r.label == "Why this audit, and why now")
+    assert lines.changed and "<del>" in lines.old and "<ins>" in lines.new
+    assert not context.changed
 
 
 def test_finding_errors_are_shown_and_themes_are_safe(client, people):

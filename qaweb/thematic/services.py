@@ -271,8 +271,21 @@ def readable(terms: dict) -> dict[str, str | list[str]]:
     return out
 
 
-def diff(old: dict, new: dict) -> list[dict]:
-    """Each field side by side, with what was removed and added marked."""
+@dataclass(frozen=True)
+class TermsChange:
+    """One field of the terms of reference in two versions: its label, the old and new text
+    as HTML (removed words or lines in <del>, added ones in <ins>, the rest escaped), and
+    whether it changed beyond spacing."""
+
+    label: str
+    old: Markup
+    new: Markup
+    changed: bool
+
+
+def diff(old: dict, new: dict) -> list[TermsChange]:
+    """Each field of two versions' terms (``TermsVersion.terms`` dicts) side by side, with
+    what was removed and added marked, in ``TERMS_FIELDS`` order."""
     a, b = readable(old), readable(new)
     rows = []
     for label in TERMS_FIELDS.values():
@@ -284,7 +297,7 @@ def diff(old: dict, new: dict) -> list[dict]:
         else:
             old_html, new_html = _word_diff(before or "", after or "")
             changed = " ".join((before or "").split()) != " ".join((after or "").split())
-        rows.append({"label": label, "old": old_html, "new": new_html, "changed": changed})
+        rows.append(TermsChange(label, old_html, new_html, changed))
     return rows
 
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -173,8 +174,34 @@ def to_yaml(definition: dict) -> str:
     return yaml.safe_dump(clean(definition), sort_keys=False, allow_unicode=True, width=90)
 
 
-def compare(old: dict, new: dict) -> dict:
-    """What changed between two definitions: sections and questions added, removed, changed."""
+@dataclass(frozen=True)
+class Change:
+    """One section or question in both definitions: its ``old`` and ``new`` definition
+    (dicts as the tool file has them) and the ``fields`` that differ."""
+
+    old: dict
+    new: dict
+    fields: list[str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What changed between two versions of a tool (``compare``): sections and questions
+    added, removed and changed (definition dicts, or Change for a changed one; questions
+    in the new version's order) and whether the overall grade was turned on or off."""
+
+    sections_added: list[dict]
+    sections_removed: list[dict]
+    sections_changed: list[Change]
+    questions_added: list[dict]
+    questions_removed: list[dict]
+    questions_changed: list[Change]
+    overall_changed: bool
+
+
+def compare(old: dict, new: dict) -> Comparison:
+    """What changed between two definitions (``ToolVersion.definition`` dicts): sections
+    and questions added, removed, changed."""
 
     def questions(definition):
         return {
@@ -194,7 +221,7 @@ def compare(old: dict, new: dict) -> dict:
             if old_q[key].get(f) != new_q[key].get(f)
         ]
         if fields:
-            changed_questions.append({"old": old_q[key], "new": new_q[key], "fields": fields})
+            changed_questions.append(Change(old_q[key], new_q[key], fields))
     changed_sections = []
     for key in old_sections.keys() & new_sections.keys():
         fields = [
@@ -203,22 +230,20 @@ def compare(old: dict, new: dict) -> dict:
             if old_sections[key].get(f) != new_sections[key].get(f)
         ]
         if fields:
-            changed_sections.append(
-                {"old": old_sections[key], "new": new_sections[key], "fields": fields}
-            )
+            changed_sections.append(Change(old_sections[key], new_sections[key], fields))
     order = [q["key"] for s in new.get("sections", []) for q in s["questions"]]
-    return {
-        "sections_added": [new_sections[k] for k in new_sections if k not in old_sections],
-        "sections_removed": [old_sections[k] for k in old_sections if k not in new_sections],
-        "sections_changed": changed_sections,
-        "questions_added": [new_q[k] for k in order if k not in old_q],
-        "questions_removed": [old_q[k] for k in old_q if k not in new_q],
-        "questions_changed": sorted(
+    return Comparison(
+        sections_added=[new_sections[k] for k in new_sections if k not in old_sections],
+        sections_removed=[old_sections[k] for k in old_sections if k not in new_sections],
+        sections_changed=changed_sections,
+        questions_added=[new_q[k] for k in order if k not in old_q],
+        questions_removed=[old_q[k] for k in old_q if k not in new_q],
+        questions_changed=sorted(
             changed_questions,
-            key=lambda c: order.index(c["new"]["key"]) if c["new"]["key"] in order else 0,
+            key=lambda c: order.index(c.new["key"]) if c.new["key"] in order else 0,
         ),
-        "overall_changed": old.get("overall_grade") != new.get("overall_grade"),
-    }
+        overall_changed=old.get("overall_grade") != new.get("overall_grade"),
+    )
 
 
 def tools() -> list[Tool]:
