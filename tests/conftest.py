@@ -3,6 +3,7 @@ a sign-in helper, factories, and a database that rolls back after each test."""
 
 import itertools
 import os
+import shutil
 import uuid
 from datetime import timedelta
 
@@ -46,16 +47,22 @@ def scratch_database():
     """Make empty databases for the run and drop them at the end: name -> URL."""
     made = []
 
-    def make(engine_name: str, tmp_dir) -> str:
+    def make(engine_name: str, tmp_dir, template: str | None = None) -> str:
+        """A new database; a copy of the database at URL ``template`` when given (nothing
+        may be connected to it)."""
         if engine_name == "sqlite":
-            return f"sqlite:///{tmp_dir / f'qaweb-{uuid.uuid4().hex[:8]}.sqlite'}"
+            path = tmp_dir / f"qaweb-{uuid.uuid4().hex[:8]}.sqlite"
+            if template is not None:
+                shutil.copyfile(sa.engine.make_url(template).database, path)
+            return f"sqlite:///{path}"
         admin = pg_admin_url()
         if admin is None:
             pytest.skip(f"PostgreSQL lane: set {PG_ENV} to run it")
         name = f"qaweb_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        copy = f' TEMPLATE "{sa.engine.make_url(template).database}"' if template else ""
         engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{copy}')
         engine.dispose()
         made.append(name)
         return sa.engine.make_url(admin).set(database=name).render_as_string(hide_password=False)
@@ -68,6 +75,50 @@ def scratch_database():
             for name in made:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_database(scratch_database, tmp_path_factory):
+    """The demo council, seeded once per run for each engine and scale and then copied for
+    each caller (a file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), so
+    the statement budgets and the page walk do not each seed their own:
+    ``demo_database("sqlite", scale=2)`` -> the URL of a new copy of its own."""
+    from qaweb.demo import builder
+
+    seeded: dict[tuple[str, int], str] = {}
+
+    def make(engine_name: str, scale: int = 1) -> str:
+        if (engine_name, scale) not in seeded:
+            url = scratch_database(engine_name, tmp_path_factory.mktemp("demo-seed"))
+            app = make_app(url)
+            with app.app_context():
+                upgrade()
+                builder.build(scale=scale)
+                db.session.commit()
+                db.session.remove()
+                db.engine.dispose()  # SQLite folds its write-ahead log into the file
+            seeded[engine_name, scale] = url
+        template = seeded[engine_name, scale]
+        return scratch_database(engine_name, tmp_path_factory.mktemp("demo"), template=template)
+
+    return make
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo_council_app(request, demo_database):
+    """The app on a copy of the demo council (seeded once per run), for one test module.
+
+    A module whose tests read the demo makes it its ``_app``, so ``app`` (each test rolled
+    back), ``client`` and the factories work on the demo without seeding it again::
+
+        @pytest.fixture(scope="module")
+        def _app(demo_council_app):
+            return demo_council_app
+    """
+    app = make_app(demo_database(request.param))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

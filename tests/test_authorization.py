@@ -238,6 +238,15 @@ EXPECTED = {
     "responses.save": ("POST", set()),  # only the person filling it in
 }
 
+# POST: a route that takes a form is walked again with an empty one. Who may post is who may
+# open it (EXPECTED), except for the endpoints here: endpoint -> roles allowed to post.
+POST_EXPECTED: dict[str, set | str] = {
+    # Everyone who reads the plan or the compliments may open them; only the team that keeps
+    # them adds to them.
+    "thematic.plan": {"qa_officer"},
+    "complaints.compliments": {"complaints_officer"},
+}
+
 # Scoped lists: which roles may open each scope.
 SCOPES = {"mine": EVERYONE, "team": {"team_manager", "service_manager"}, "all": {"qa_officer"}}
 
@@ -571,3 +580,67 @@ def test_action_list_scopes(client, make_user, role, scope):
     export = client.get(f"/actions/{scope}/export.xlsx")
     export.close()
     assert export.status_code == status
+
+
+def post_allowed(endpoint):
+    """Who may post to ``endpoint``: POST_EXPECTED's entry, else who may open it."""
+    return POST_EXPECTED.get(endpoint, EXPECTED[endpoint][1])
+
+
+def snapshot():
+    """Every table's rows, for telling whether a request changed anything: name -> rows."""
+    tables = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(db.select(table).order_by(*table.primary_key.columns))
+        tables[table.name] = [tuple(map(repr, row)) for row in rows]
+    return tables
+
+
+def test_every_post_expectation_names_a_route_that_takes_a_post():
+    from support import make_app
+
+    app = make_app("sqlite://")
+    posts = {r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods}
+    assert set(POST_EXPECTED) <= posts, sorted(set(POST_EXPECTED) - posts)
+
+
+@pytest.mark.parametrize("role", [ANON, *ROLES])
+def test_each_form_posted_empty_by_each_role(app, client, make_user, records, role):
+    """Every route that takes a POST, posted with an empty form: someone not allowed is
+    refused (403; signed out, 401) and nothing in the database changes; someone allowed is
+    answered (the form with its errors, or a redirect), never refused and never an error."""
+    if role != ANON:
+        sign_in(client, make_user(role, team=None))
+    rules = sorted(
+        (r for r in app.url_map.iter_rules() if "POST" in r.methods and r.endpoint != "static"),
+        key=lambda r: r.rule,
+    )
+    # auth.sign_out would end the session (covered in test_auth).
+    rules = [r for r in rules if r.endpoint != "auth.sign_out"]
+
+    def allowed(rule):
+        roles = post_allowed(rule.endpoint)
+        return roles == PUBLIC or role in roles
+
+    failures = []
+    refused = [r for r in rules if not allowed(r)]
+    before = snapshot()
+    for rule in refused:
+        url = url_for_rule(app, rule, records)
+        response = client.post(url, data={})
+        status, location = response.status_code, response.headers.get("Location", "")
+        response.close()
+        if status != (401 if role == ANON else 403):
+            failures.append(f"POST {url}: {status} {location}, expected a refusal")
+    after = snapshot()
+    changed = sorted(name for name in before if before[name] != after[name])
+    if changed:
+        failures.append(f"refused posts changed tables: {changed}")
+    for rule in (r for r in rules if allowed(r)):
+        url = url_for_rule(app, rule, records)
+        response = client.post(url, data={})
+        status, location = response.status_code, response.headers.get("Location", "")
+        response.close()
+        if status >= 500 or status in (401, 403) or "/sign-in" in location:
+            failures.append(f"POST {url}: {status} {location}, expected an answer")
+    assert not failures, f"{role}:\n" + "\n".join(failures)

@@ -413,14 +413,14 @@ def test_lists_and_closure_days_are_the_councils(client, officer):
     assert "Bank holidays are known up to 26 December 2028" in page
     client.post(
         "/complaints/settings",
-        data={"what": "entry", "entry-list": "category", "entry-name": "Transport"},
+        data={"what": "add", "list": "category", "category-name": "Transport"},
     )
     assert db.session.scalar(select(CategoryOption).where(CategoryOption.name == "Transport"))
     page = client.post(
         "/complaints/settings",
-        data={"what": "entry", "entry-list": "category", "entry-name": "delay"},
+        data={"what": "add", "list": "category", "category-name": "delay"},
     ).get_data(as_text=True)
-    assert "That is already on the list" in page
+    assert "There is already a complaint category called delay" in page
     client.post(
         "/complaints/settings",
         data={

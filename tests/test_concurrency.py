@@ -116,7 +116,7 @@ def test_two_people_adding_the_same_category_get_already_on_the_list(live):
         "officer",
         lambda c, i: c.post(
             "/complaints/settings",
-            data={"what": "entry", "entry-list": "category", "entry-name": "Transport"},
+            data={"what": "add", "list": "category", "category-name": "Transport"},
         ),
     )
     statuses = _statuses(responses)

@@ -117,10 +117,11 @@ def test_chart_plots_every_compared_column_in_given_colours(app):
 
 
 @pytest.fixture
-def demo(app, runner):
-    result = runner.invoke(args=["seed", "demo"])
-    assert result.exit_code == 0, result.output
-    return app
+def demo(demo_council_app):
+    """The app on a copy of the demo council (seeded once per run), read by this module's
+    workbook tests: every workbook has rows."""
+    with demo_council_app.app_context():
+        yield demo_council_app
 
 
 def _name(login):

@@ -33,13 +33,18 @@ def block_call_sites() -> set[tuple[str, str]]:
     return found
 
 
+@pytest.fixture(scope="module")
+def _app(demo_council_app):
+    """This module's tests run on a copy of the demo council (seeded once per run)."""
+    return demo_council_app
+
+
 @pytest.fixture
-def demo(app, client, runner, make_user, make_team):
-    """The demo council, and a client signed in as someone with every role."""
+def demo(app, client, make_user, make_team):
+    """The demo council (the module's database), and a client signed in as someone with
+    every role."""
     from support import sign_in
 
-    result = runner.invoke(args=["seed", "demo"])
-    assert result.exit_code == 0, result.output
     user = make_user(*ROLES, team=make_team("Fragment Team"))
     overdue_complaint()
     overdue_audit(make_user)

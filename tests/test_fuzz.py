@@ -272,15 +272,15 @@ def fuzz_form(client, tally, form):
     run()
 
 
-@pytest.fixture
-def demo_council(app, runner):
-    """The demo council: records in every state, linked from the list pages."""
-    result = runner.invoke(args=["seed", "demo"])
-    assert result.exit_code == 0, result.output
+@pytest.fixture(scope="module")
+def _app(demo_council_app):
+    """The demo council (records in every state, linked from the list pages): this
+    module's tests run on a copy of it, seeded once per run."""
+    return demo_council_app
 
 
 @pytest.fixture
-def fuzzer(app, client, demo_council, make_user, make_team, records):  # noqa: F811
+def fuzzer(app, client, make_user, make_team, records):  # noqa: F811
     """Signed in as someone with every role, who also observes an observation of their own;
     the demo council loaded, and the records every route's ids name."""
     from qaweb.core.timefmt import today_london

@@ -19,7 +19,6 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 from support import make_app, sign_in
 from test_authorization import EXPECTED, records, url_for_rule  # noqa: F401 (a fixture)
 
@@ -87,15 +86,11 @@ def _codes_pattern():
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def demo_app(request, scratch_database, tmp_path_factory):
+def demo_app(request, demo_database):
     from qaweb.demo import builder
 
-    url = scratch_database(request.param, tmp_path_factory.mktemp("demo"))
-    app = make_app(url)
+    app = make_app(demo_database(request.param))
     with app.app_context():
-        upgrade()
-        builder.build(scale=1)
-        db.session.commit()
         people = {label: email for label, email, _ in builder.demo_sign_ins()}
         staff = db.session.execute(sa.select(User.first_name, User.last_name)).all()
     app.demo_names = {f"{first} {last}" for first, last in staff}

@@ -945,12 +945,12 @@ def test_the_council_keeps_its_meeting_types(client, pw):
     sign_in(client, pw["olive"])
     added = client.post(
         "/practice-weeks/settings",
-        data={"list": "meeting_type", "meeting_type-name": "Strategy meeting"},
+        data={"what": "add", "list": "meeting_type", "meeting_type-name": "Strategy meeting"},
     )
     assert added.status_code == 302
     again = client.post(
         "/practice-weeks/settings",
-        data={"list": "meeting_type", "meeting_type-name": "strategy MEETING"},
+        data={"what": "add", "list": "meeting_type", "meeting_type-name": "strategy MEETING"},
     )
     assert "There is already a meeting type called strategy MEETING" in again.get_data(as_text=True)
 

@@ -6,7 +6,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import event
 from support import make_app, sign_in
 
@@ -129,18 +128,14 @@ ONE_PAGE_AT_SCALE_2 = {"Actions: mine [deep page]", "Practice week board [deep p
 COMPARED_WITH_EARLIER = {"Practice week report", "Practice week report workbook"}
 
 
-def _demo_counts(scratch_database, engine_name, tmp_path, scale):
-    """Seed the demo at ``scale`` into a new database; statements per benchmarked URL."""
+def _demo_counts(demo_database, engine_name, scale):
+    """A copy of the demo at ``scale`` (seeded once per run); statements per benchmarked URL."""
     from qaweb.demo import builder
 
     pages = _bench_pages()
-    tmp_path.mkdir()
-    app = make_app(scratch_database(engine_name, tmp_path))
+    app = make_app(demo_database(engine_name, scale))
     counts = {}
     with app.app_context():
-        upgrade()
-        builder.build(scale=scale)
-        db.session.remove()
         ctx = pages.context()
         busy = db.session.get(User, ctx.busy_user_id).email
         targets = pages.all_targets(ctx)
@@ -171,11 +166,11 @@ def _demo_counts(scratch_database, engine_name, tmp_path, scale):
 
 
 @pytest.mark.parametrize("engine_name", ["sqlite", "postgresql"])
-def test_every_benchmarked_page_keeps_its_statement_count(scratch_database, tmp_path, engine_name):
+def test_every_benchmarked_page_keeps_its_statement_count(demo_database, engine_name):
     """The same number of statements for the everyday demo and for one with twice the
     records, within a fixed budget: a query per row cannot come back unnoticed."""
-    small = _demo_counts(scratch_database, engine_name, tmp_path / "small", scale=1)
-    large = _demo_counts(scratch_database, engine_name, tmp_path / "large", scale=2)
+    small = _demo_counts(demo_database, engine_name, scale=1)
+    large = _demo_counts(demo_database, engine_name, scale=2)
     problems = []
     for name, (kind, user, many) in large.items():
         if many is None:

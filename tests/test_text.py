@@ -273,9 +273,13 @@ def test_a_name_in_another_script_given_twice_is_refused_not_a_500(client, make_
     from qaweb.thematic.models import Theme
 
     sign_in(client, make_user("admin", "qa_officer"))
-    for url, model in (("/admin/service-areas/new", ServiceArea), ("/thematic/themes", Theme)):
+    forms = (
+        ("/admin/service-areas/new", ServiceArea, {"name": name, "active": "y"}),
+        ("/thematic/themes", Theme, {"what": "add", "list": "theme", "theme-name": name}),
+    )
+    for url, model, data in forms:
         for attempt in range(2):
-            page = client.post(url, data={"name": name, "active": "y"})
+            page = client.post(url, data=data)
             assert page.status_code == (302 if attempt == 0 else 200), url
         assert "There is already a" in page.get_data(as_text=True)
         assert db.session.scalar(select(func.count()).where(model.name == name)) == 1

@@ -424,9 +424,18 @@ def test_finding_errors_are_shown_and_themes_are_safe(client, people):
     page = client.post(f"/thematic/{audit.id}/findings", data={"kind": "", "text": "Drift"})
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "Select the kind of finding" in text and "Drift" in text
-    assert client.post("/thematic/themes", data={"toggle": "²"}).status_code == 404
-    response = client.post("/thematic/themes", data={"name": "C%"}, follow_redirects=True)
-    assert "Theme C% added" in response.get_data(as_text=True)
+    assert (
+        client.post(
+            "/thematic/themes", data={"what": "toggle", "list": "theme", "item": "²"}
+        ).status_code
+        == 404
+    )
+    response = client.post(
+        "/thematic/themes",
+        data={"what": "add", "list": "theme", "theme-name": "C%"},
+        follow_redirects=True,
+    )
+    assert "Theme “C%” added" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

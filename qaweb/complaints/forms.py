@@ -248,17 +248,6 @@ class ComplaintFilterForm(FilterForm):
     overdue = BooleanField("Only overdue")
 
 
-class ListEntryForm(FlaskForm):
-    list = RadioField(
-        "Add to",
-        choices=choices([("category", "Complaint categories"), ("theme", "Compliment themes")]),
-        default="category",
-        validators=[Required("Select the list")],
-    )
-    name = StringField("Name", validators=[Required("Enter the name"), MaxLength(120, "Name")])
-    submit = SubmitField("Add")
-
-
 class ClosureDayForm(FlaskForm):
     kind = RadioField(
         "Which list",

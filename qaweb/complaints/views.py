@@ -41,11 +41,12 @@ from qaweb.complaints.models import (
     SelfAssessment,
 )
 from qaweb.core import submissions, years
+from qaweb.core.council_lists import KeptList, entries, entry_form, handle_post
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import MaxLength, choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import add_named, as_id, paginate, pagination_params, toggle_active
+from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import forbid_unless, get_or_403, requires, service_area_of
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
@@ -721,20 +722,25 @@ def _moved(day, moved: int | None) -> str:
     )
 
 
+LISTS = [
+    KeptList("category", CategoryOption, "complaint category", "Complaint categories"),
+    KeptList("theme", ComplimentThemeOption, "compliment theme", "Compliment themes"),
+]
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @login_required
 def settings():
     """Categories, compliment themes and closure days: the lists the council keeps."""
     from datetime import timedelta
 
-    from qaweb.complaints.forms import ClosureDayForm, ListEntryForm, TargetsForm
+    from qaweb.complaints.forms import ClosureDayForm, TargetsForm
     from qaweb.core.permissions import ADMIN, COMPLAINTS_OFFICER, has_any_role
     from qaweb.core.settings import get_setting, set_setting
     from qaweb.core.workdays import BANK_HOLIDAY, CLOSURE, ClosureDay, calendar_ends
 
     forbid_unless(has_any_role(current_user, COMPLAINTS_OFFICER, ADMIN))
-    models = {"category": CategoryOption, "theme": ComplimentThemeOption}
-    entry_form = ListEntryForm(prefix="entry")
+    forms = {kept.key: entry_form(kept) for kept in LISTS}
     closure_form = ClosureDayForm(prefix="closure")
     targets_form = TargetsForm(
         prefix="targets",
@@ -745,20 +751,14 @@ def settings():
         },
     )
     if request.method == "POST":
+        if done := handle_post(LISTS, forms, url_for(".settings")):
+            return done
         what = request.form.get("what")
         if what == "targets" and targets_form.validate_on_submit():
             for n, key in services.TARGET_SETTINGS.items():
                 set_setting(key, (targets_form[f"stage{n}"].data or "").strip())
             db.session.commit()
             flash("The council's own targets are saved.", "success")
-            return redirect(url_for(".settings"))
-        if what == "toggle":
-            model = models.get(request.form.get("list"))
-            if model is None:
-                abort(404)
-            item = toggle_active(model, request.form.get("item", ""))
-            db.session.commit()
-            flash(f"{item.name} is {'offered' if item.active else 'no longer offered'}.", "success")
             return redirect(url_for(".settings"))
         if what == "move":
             # A day on the wrong list (say a bank holiday recorded as a closure day before the
@@ -772,14 +772,6 @@ def settings():
             moved = _save_calendar_day()
             flash(_moved(day, moved), "success")
             return redirect(url_for(".settings"))
-        if what == "entry" and entry_form.validate_on_submit():
-            model = models[entry_form.list.data]
-            entry = add_named(
-                model, entry_form.name.data, entry_form.name, "That is already on the list"
-            )
-            if entry is not None:
-                flash(f"{entry.name} added.", "success")
-                return redirect(url_for(".settings"))
         if what == "closure" and closure_form.validate_on_submit():
             day, kind = closure_form.day.data, closure_form.kind.data
             existing = db.session.scalar(select(ClosureDay).where(ClosureDay.day == day))
@@ -800,13 +792,11 @@ def settings():
     days = list(db.session.scalars(select(ClosureDay).order_by(ClosureDay.day.desc())))
     return render_template(
         "complaints/settings.html",
-        entry_form=entry_form,
+        lists=LISTS,
+        forms=forms,
+        entries=entries(LISTS),
         closure_form=closure_form,
         targets_form=targets_form,
-        categories=list(db.session.scalars(select(CategoryOption).order_by(CategoryOption.name))),
-        themes=list(
-            db.session.scalars(select(ComplimentThemeOption).order_by(ComplimentThemeOption.name))
-        ),
         closures=[d for d in days if d.kind != BANK_HOLIDAY],
         bank_holidays=[d for d in days if d.kind == BANK_HOLIDAY],
         calendar_ends=ends,

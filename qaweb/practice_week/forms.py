@@ -222,10 +222,6 @@ class ImportForm(FlaskForm):
     upload = FileField("Schedule (.xlsx)")
 
 
-class NameForm(FlaskForm):
-    name = StringField("Name", validators=[Required("Enter a name"), MaxLength(120, "Name")])
-
-
 class BoardFilterForm(FilterForm):
     area = SelectField("Service area")
     team = SelectField("Team")

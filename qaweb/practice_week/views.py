@@ -5,11 +5,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from qaweb.core import submissions
+from qaweb.core.council_lists import KeptList, entries, entry_form, handle_post
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import add_named, toggle_active
 from qaweb.core.permissions import requires
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import format_date, today_london
@@ -17,7 +17,7 @@ from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea
 from qaweb.practice_week import calendar, exports, reports, services, sessions
 from qaweb.practice_week.blueprint import ERRORS, bp, load_week
-from qaweb.practice_week.forms import MaterialForm, NameForm, WeekForm
+from qaweb.practice_week.forms import MaterialForm, WeekForm
 from qaweb.practice_week.models import (
     PLANNING,
     LearningMaterial,
@@ -266,35 +266,33 @@ def withdraw_material(material_id):
 
 # -- the lists the council keeps ---------------------------------------------------------------
 
-LISTS = {"meeting_type": (MeetingType, "meeting type"), "theme": (LearningTheme, "learning theme")}
+LISTS = [
+    KeptList(
+        "meeting_type",
+        MeetingType,
+        "meeting type",
+        "Meeting types",
+        "The kinds of meeting observed",
+    ),
+    KeptList(
+        "theme",
+        LearningTheme,
+        "learning theme",
+        "Learning themes",
+        "What observers tag a record with; counted in the week's report",
+    ),
+]
 
 
 @bp.route("/settings", methods=["GET", "POST"])
 @requires(services.can_organise)
 def settings():
-    forms = {key: NameForm(prefix=key) for key in LISTS}
-    if request.method == "POST":
-        key = request.form.get("list", "")
-        if key not in LISTS:
-            abort(400)
-        model, label = LISTS[key]
-        if request.form.get("what") == "toggle":
-            entry = toggle_active(model, request.form.get("item", ""))
-            db.session.commit()
-            shown = "offered again" if entry.active else "no longer offered"
-            flash(f"“{entry.name}” is {shown}.", "success")
-            return redirect(url_for(".settings"))
-        form = forms[key]
-        if form.validate_on_submit():
-            message = f"There is already a {label} called {form.name.data}"
-            if add_named(model, form.name.data, form.name, message) is not None:
-                flash(f"{label.capitalize()} “{form.name.data}” added.", "success")
-                return redirect(url_for(".settings"))
-    lists = {
-        key: list(db.session.scalars(select(model).order_by(model.name)))
-        for key, (model, _) in LISTS.items()
-    }
-    return render_template("practice_week/settings.html", forms=forms, lists=lists)
+    forms = {kept.key: entry_form(kept) for kept in LISTS}
+    if request.method == "POST" and (done := handle_post(LISTS, forms, url_for(".settings"))):
+        return done
+    return render_template(
+        "practice_week/settings.html", lists=LISTS, forms=forms, entries=entries(LISTS)
+    )
 
 
 # -- coverage and the week's report -----------------------------------------------------------

@@ -143,13 +143,6 @@ class FindingForm(OnceForm):
     submit = SubmitField("Add the finding")
 
 
-class ThemeForm(FlaskForm):
-    name = StringField(
-        "New theme", validators=[Required("Enter the theme"), MaxLength(120, "Theme")]
-    )
-    submit = SubmitField("Add the theme")
-
-
 class ThematicFilterForm(FilterForm):
     q = StringField("Search", description="Words in the title")
     year = SelectField("Plan year", default="")

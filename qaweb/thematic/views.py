@@ -8,11 +8,12 @@ from werkzeug.datastructures import MultiDict
 from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
 from qaweb.core import submissions, years
+from qaweb.core.council_lists import KeptList, entries, entry_form, handle_post
 from qaweb.core.excel import About, Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
-from qaweb.core.lists import add_named, contains, paginate, pagination_params, toggle_active
+from qaweb.core.lists import contains, paginate, pagination_params
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
@@ -27,7 +28,6 @@ from qaweb.thematic.forms import (
     PlanEntryForm,
     TermsForm,
     ThematicFilterForm,
-    ThemeForm,
 )
 from qaweb.thematic.models import FINDING_KINDS, ThematicAudit, Theme
 from qaweb.tools.models import PUBLISHED, ToolVersion
@@ -575,25 +575,21 @@ def workbook(audit_id):
 # -- themes ----------------------------------------------------------------------------------
 
 
+THEMES = KeptList(
+    "theme", Theme, "theme", "Themes", "The subjects thematic audits are chosen from."
+)
+
+
 @bp.route("/themes", methods=["GET", "POST"])
 @requires(services.can_manage_themes)
 def themes():
-    if request.method == "POST" and request.form.get("toggle"):
-        theme = toggle_active(Theme, request.form["toggle"])
-        db.session.commit()
-        flash(f"{theme.name} is {'in use' if theme.active else 'no longer offered'}.", "success")
-        return redirect(url_for(".themes"))
-    form = ThemeForm()
-    if form.validate_on_submit():
-        theme = add_named(
-            Theme, form.name.data, form.name, "There is already a theme with this name"
-        )
-        if theme is not None:
-            flash(f"Theme {theme.name} added.", "success")
-            return redirect(url_for(".themes"))
+    forms = {THEMES.key: entry_form(THEMES)}
+    if request.method == "POST" and (done := handle_post([THEMES], forms, url_for(".themes"))):
+        return done
     return render_template(
         "thematic/themes.html",
-        form=form,
-        themes=services.themes(active_only=False),
+        kept=THEMES,
+        form=forms[THEMES.key],
+        themes=entries([THEMES])[THEMES.key],
         can_view=services.can_view(current_user),
     )
