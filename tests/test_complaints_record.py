@@ -339,7 +339,7 @@ def test_points_counted_by_stage_and_outcome_in_the_report(client, officer):
     assert "Points of complaint" in page and "Stage 1: points unable to determine" in page
     workbook = client.get("/complaints/report.xlsx?year=2026&quarter=3")
     book = load_workbook(io.BytesIO(workbook.data))
-    sheet = book["Outcomes and the Ombudsman"]  # the points table beside the outcomes
+    sheet = book["Timescales and outcomes"]  # the points table under the outcomes
     values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[0]}
     assert values["Stage 1: points answered"] == 5
     assert values["Stage 1: points not upheld"] == 2

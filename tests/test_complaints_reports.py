@@ -206,7 +206,7 @@ def test_the_area_filter_and_a_service_manager_forced_to_their_area(
     assert about["Filter: Service area"] == "North"
     key = {r[0]: r[1] for r in book["Key figures"].iter_rows(min_row=2, values_only=True)}
     assert key["Complaints received"] == 5
-    timescales = next(ws for ws in book if ws.title.startswith("Timescales by team"))
+    timescales = book["Timescales and outcomes"]
     rows = [r for r in timescales.iter_rows(values_only=True) if any(v is not None for v in r)]
     team_header = rows.index(("Stage: team", *reports.TIMESCALE_COLUMNS))
     assert rows[team_header + 1] == ("Stage 1: Brambles", 5, 5, 0, 100, 7)

@@ -35,6 +35,39 @@ def test_demo_council(runner):
         assert role_label in result.output
     assert "qa.officer@demo-council.example" in result.output
 
+    # Case-file audit samples come from casework teams only: none from the QA teams.
+    from qaweb.case_audits.models import CaseAudit, CaseFile
+    from qaweb.complaints.models import Complaint, ComplaintStage
+
+    audited_areas = set(
+        db.session.scalars(
+            select(ServiceArea.name)
+            .join(Team, Team.service_area_id == ServiceArea.id)
+            .join(CaseAudit, CaseAudit.team_id == Team.id)
+            .distinct()
+        )
+    )
+    listed_areas = set(
+        db.session.scalars(
+            select(ServiceArea.name)
+            .join(Team, Team.service_area_id == ServiceArea.id)
+            .join(CaseFile, CaseFile.team_id == Team.id)
+            .distinct()
+        )
+    )
+    assert "Quality Assurance and Safeguarding" not in audited_areas | listed_areas
+    assert len(audited_areas) == 5
+    # Some upheld complaints have learning actions in the shared tracker, done and open.
+    learning = db.session.execute(
+        select(Action.status, ComplaintStage.outcome, Complaint.learning)
+        .join(Complaint, Complaint.id == Action.source_id)
+        .join(ComplaintStage, ComplaintStage.complaint_id == Complaint.id)
+        .where(Action.source_type == "complaint", ComplaintStage.stage == 1)
+    ).all()
+    assert len(learning) >= 3
+    assert all(outcome in ("upheld", "partly_upheld") and text for _, outcome, text in learning)
+    assert {status for status, _, _ in learning} >= {"open", "completed"}
+
     # Loading again into a database that has people is refused, or skipped with --if-empty.
     again = runner.invoke(args=["seed", "demo"])
     assert again.exit_code != 0 and "already has people" in again.output

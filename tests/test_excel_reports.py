@@ -177,9 +177,15 @@ def test_complaints_report_plots_every_period_and_prints_on_few_sheets(demo):
         assert len(chart.series) == 3
         assert [s.tx.strRef.f.split("!")[1][:2] for s in chart.series] == ["$B", "$C", "$D"]
     received = book["Complaints received"]
-    # A4 at a scale that fits one page wide, with page breaks between the tables.
-    assert received.page_setup.paperSize == 9 and 10 <= received.page_setup.scale <= 100
-    assert received.page_setup.orientation == "landscape"
+    # A4 at a scale that fits one page wide (portrait: the stacked tables fill its height,
+    # the text kept readable), page breaks between tables, and the print area ending where
+    # the charts beside the tables end.
+    assert received.page_setup.paperSize == 9 and 60 <= received.page_setup.scale <= 100
+    assert received.page_setup.orientation == "portrait"
+    assert received.print_area.startswith("'Complaints received'!$A$1:")
+    for sheet in book.worksheets[2:]:
+        for chart in sheet._charts:  # beside its table, never over it
+            assert chart.anchor._from.col >= 4, sheet.title
 
 
 def test_supervision_chart_uses_the_scale_colours_in_its_order(demo):

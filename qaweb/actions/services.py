@@ -4,7 +4,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, case, false, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import defaultload
 
 from qaweb.actions.models import CANCELLED, COMPLETED, OPEN, Action
@@ -36,27 +36,46 @@ class ActionError(Exception):
 
 
 def manages_team_of(user: User, action: Action) -> bool:
-    """A team manager of the action's team, or a service manager of its service area.
-    The list's side of this rule: ``team_scope_condition`` (a test checks they agree)."""
+    """A team manager of the action's team, or a service manager of its service area."""
     return manages_team(user, action.team)
 
 
+def in_team_scope(user: User, action: Action) -> bool:
+    """The "team" scope's record rule: an action of a team ``user`` manages, or owned by
+    someone they line-manage. The list's side: ``team_scope_condition``, just below."""
+    return manages_team_of(user, action) or action.owner.line_manager_id == user.id
+
+
 def team_scope_condition(user: User):
-    """SQL: the actions ``manages_team_of`` allows ``user`` (the "team" scope)."""
+    """SQL: the actions ``in_team_scope`` allows ``user`` (the "team" scope)."""
     conditions = managed_teams_conditions(user, Action.team_id)
-    return or_(*conditions) if conditions else false()
+    conditions.append(Action.owner_id.in_(select(User.id).where(User.line_manager_id == user.id)))
+    return or_(*conditions)
 
 
 def can_view(user: User, action: Action) -> bool:
-    """Who sees an action: QA officers, its owner, who raised it, the owner's line manager and the
-    managers of the owner's team."""
+    """Open the action: the QA team; its owner and whoever raised it (the "mine" scope); the
+    owner's line manager and the managers of its team (the "team" scope). The lists' side of
+    this rule is ``view_condition`` (a test checks they agree for every role)."""
     return (
         has_any_role(user, QA_OFFICER)
         or action.owner_id == user.id
         or action.raised_by_id == user.id
-        or action.owner.line_manager_id == user.id
-        or manages_team_of(user, action)
+        or in_team_scope(user, action)
     )
+
+
+def view_condition(user: User):
+    """SQL: the actions ``can_view`` lets ``user`` open, which the scopes they may use list
+    between them (None: all of them)."""
+    if has_any_role(user, QA_OFFICER):
+        return None
+    return or_(mine_condition(user), team_scope_condition(user))
+
+
+def mine_condition(user: User):
+    """SQL: the "mine" scope, the actions ``user`` owns or raised."""
+    return or_(Action.owner_id == user.id, Action.raised_by_id == user.id)
 
 
 def may_complete(user: User, action: Action) -> bool:
@@ -78,13 +97,27 @@ def can_manage(user: User, action: Action | None = None) -> bool:
     return has_any_role(user, QA_OFFICER)
 
 
+def line_manages_anyone(user: User) -> bool:
+    """Whether anyone has ``user`` as their line manager (one query, remembered on the
+    person for the rest of the request): they may use the "team" scope for their actions."""
+    from qaweb.extensions import db
+
+    known = getattr(user, "_line_manages_anyone", None)
+    if known is None:
+        known = bool(
+            db.session.scalar(select(User.id).where(User.line_manager_id == user.id).limit(1))
+        )
+        user._line_manages_anyone = known
+    return known
+
+
 def can_use_scope(user: User, scope: str) -> bool:
     """Whether ``user`` may list the actions of ``scope``: "mine" everyone, "team" team and service
     managers, "all" QA officers; anything else no one."""
     if scope == "mine":
         return True
     if scope == "team":
-        return has_any_role(user, TEAM_MANAGER, SERVICE_MANAGER)
+        return has_any_role(user, TEAM_MANAGER, SERVICE_MANAGER) or line_manages_anyone(user)
     if scope == "all":
         return has_any_role(user, QA_OFFICER)
     return False
@@ -96,7 +129,7 @@ def can_use_scope(user: User, scope: str) -> bool:
 def scope_condition(user: User, scope: str):
     """The SQL condition for the actions a scope shows ``user``."""
     if scope == "mine":
-        return Action.owner_id == user.id
+        return mine_condition(user)
     if scope == "team":
         return team_scope_condition(user)
     return None  # all

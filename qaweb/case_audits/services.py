@@ -466,21 +466,41 @@ def shared_with(user: User, audit: CaseAudit) -> bool:
     return user.team_id == audit.team_id and has_any_role(user, TEAM_MANAGER)
 
 
-def can_view(user: User, audit: CaseAudit) -> bool:
-    if audit.status == COMPLETED and audit.auditor_id != user.id:
-        from qaweb.moderation.services import blinded
-
-        if blinded(user, audit):  # moderating it: not until their own grades are in
-            return False
-    if has_any_role(user, QA_OFFICER) or audit.auditor_id == user.id:
+def can_view(user: User, audit: CaseAudit, blinded_ids: set[int] | None = None) -> bool:
+    """Open the audit: the QA team, any; its auditor and the service manager of its team's
+    area, once it is allocated; the practitioner, their line manager and the team's manager,
+    once it is completed (``shared_with``). A moderator not yet done grading a completed
+    audit may not read it (``moderation.services.blinded``): that is the one query, asked
+    only when everything else allows it, and not at all with ``blinded_ids`` (from
+    ``blinded_among``, for a list). The list's side of this rule is ``list_condition``, just
+    below (a test checks they agree for every role)."""
+    if not _may_open(user, audit):
+        return False
+    if audit.status != COMPLETED or audit.auditor_id == user.id:
         return True
-    if has_any_role(user, SERVICE_MANAGER) and audit.team.service_area_id == _area_of(user):
+    if blinded_ids is not None:
+        return audit.id not in blinded_ids
+    from qaweb.moderation.services import blinded
+
+    return not blinded(user, audit)
+
+
+def _may_open(user: User, audit: CaseAudit) -> bool:
+    if has_any_role(user, QA_OFFICER):
+        return True
+    if audit.status in (SAMPLED, SWAPPED):
+        return False  # drawn, not yet anyone's to audit
+    if audit.auditor_id == user.id:
+        return True
+    area = _area_of(user)
+    if has_any_role(user, SERVICE_MANAGER) and area and audit.team.service_area_id == area:
         return True
     return shared_with(user, audit)
 
 
 def list_condition(user: User):
-    """The audits a person's list shows (None: all of them)."""
+    """SQL: the audits ``can_view`` lets ``user`` open, which their list shows (None: all of
+    them). A moderator's list (the QA team's) also shows the audits they are moderating."""
     if has_any_role(user, QA_OFFICER):
         return None
     conditions = [
@@ -503,6 +523,29 @@ def list_condition(user: User):
             CaseAudit.team_id.in_(select(Team.id).where(Team.service_area_id == area))
         )
     return and_(or_(*conditions), CaseAudit.status.not_in([SAMPLED, SWAPPED]))
+
+
+def blinded_among(user: User, audits) -> set[int]:
+    """The ids among ``audits`` (loaded CaseAudits) that ``user`` may not read while they
+    moderate them, found in one query (none without a completed audit): the rule of
+    ``moderation.services.blinded`` for a list at once (a test checks they agree), for
+    ``can_view``'s ``blinded_ids``."""
+    from qaweb.moderation.models import SELECTED as MODERATING
+    from qaweb.moderation.models import ModerationLine
+
+    ids = [a.id for a in audits if a.status == COMPLETED and a.auditor_id != user.id]
+    if not ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(ModerationLine.audit_id).where(
+                ModerationLine.audit_id.in_(ids),
+                ModerationLine.moderator_id == user.id,
+                ModerationLine.status == MODERATING,
+                ModerationLine.moderated_at.is_(None),
+            )
+        )
+    )
 
 
 # -- the audit -------------------------------------------------------------------------------

@@ -680,6 +680,7 @@ def summary():
     form.month.data, form.team.data = month.strftime("%Y-%m"), str(team.id)
     audits = reports.team_summary(team.id, month)
     completed = [a for a in audits if a.status == "completed"]
+    blinded = services.blinded_among(current_user, audits)  # one query for the whole list
     period = reports.Period(month, month)
     return render(
         "case_audits/summary.html",
@@ -688,7 +689,7 @@ def summary():
         team=team,
         month_label=services.month_label(month),
         audits=audits,
-        readable={a.id for a in audits if services.can_view(current_user, a)},
+        readable={a.id for a in audits if services.can_view(current_user, a, blinded)},
         completed=completed,
         grades=reports.grades(period, team_id=team.id),
         child_heard=sum(1 for a in completed if a.child_feedback == "given"),

@@ -2,7 +2,7 @@
 quarter last year (a year's beside the year before). No personal data: counts and
 percentages only."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -85,6 +85,8 @@ class ComplaintsReport:
     area: ReportArea
     headings: list[str]
     sections: list[ReportSection]
+    #: The same periods named short for the workbook's narrow columns.
+    short_headings: list[str] = field(default_factory=list)
 
     def tables(self) -> dict[str, dict[str, list]]:
         """{section title: {row name: values}}, for reading a figure by name."""
@@ -658,6 +660,11 @@ def build(year: int, quarter: int, area_id: int | None = None) -> ComplaintsRepo
         ),
         area=ReportArea(id=area_id, name=area_name if area_id is not None else None),
         headings=headings,
+        # For the workbook's narrow period columns: "Q3 Oct to Dec 2026", "Apr 2025 to Mar 2026".
+        short_headings=[
+            (f"Q{q} " if q else "") + years.Period(*bounds(y, q)).short_label
+            for y, q in periods_named
+        ],
         sections=sections,
     )
 
@@ -677,8 +684,9 @@ SHEET_GROUPS = (
             "Advocacy",
         ),
     ),
+    # Four topics, each a page of the quarter's report: it prints in a handful of pages.
     (
-        "Stages and timeliness",
+        "Responses and timeliness",
         (
             "Stages started",
             "Stages responded to",
@@ -686,10 +694,14 @@ SHEET_GROUPS = (
             "Average working days to respond",
             "Escalation",
             "Stage 1 handled by",
+            "Stage 1 responses",
+            "Stage 2 responses",
         ),
     ),
-    ("Timescales by team and area", ("Stage 1 responses", "Stage 2 responses", "Timescales by")),
-    ("Outcomes and the Ombudsman", ("Outcomes at", "Points of complaint", "Ombudsman")),
+    (
+        "Timescales and outcomes",
+        ("Timescales by", "Outcomes at", "Points of complaint", "Ombudsman"),
+    ),
     ("Learning and compliments", ("Learning and actions", "Compliments")),
 )
 
@@ -773,22 +785,23 @@ def workbook(data: ComplaintsReport) -> tuple[list[Column], list[tuple], list[Sh
         ("Compliments (external)", *[sum(v[i] for v in compliments) for i in range(len(heads))])
     )
     groups: dict[str, list[Table]] = {}
+    short = data.short_headings or heads
     for s in data.sections:
         rows = [(name, *values) for name, values in s.rows]
         chart = None
         if s.chart:
             chart = BarChart(
                 s.title,
-                height_cm=min(15, max(6, 4.4 + 0.18 * len(rows) * len(heads))),
-                width_cm=15,
+                height_cm=15,  # at most: sized to its bars (excel.chart_height_cm)
+                width_cm=11,
                 value_title=_value_title(s),
                 counts=_value_title(s) not in ("Per cent", "Working days"),
             )
-        values = s.columns or heads
+        values = s.columns or short
         groups.setdefault(_group(s.title), []).append(
             Table(
                 s.title,
-                [Column(_first_column(s.title), 44), *[Column(h, 18, "number") for h in values]],
+                [Column(_first_column(s.title), 36), *[Column(h, 12, "number") for h in values]],
                 rows or [("None in these periods", *[None] * len(values))],
                 chart=chart if rows else None,
             )

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import contains_eager
 
 from qaweb.complaints.models import (
@@ -56,13 +56,27 @@ def sees_personal_data(user) -> bool:
 
 
 def can_view(user, complaint: Complaint | None = None) -> bool:
-    """True for complaints officers and administrators; for a service manager, true for the list and
-    for a ``complaint`` of their own service area."""
+    """The complaints pages (``complaint`` None) or one complaint: the complaints officer and
+    administrators, any; a service manager, their own service area's (none without one).
+    The list's side of this rule is ``list_condition``, just below (a test checks they agree
+    for every role)."""
     if has_any_role(user, COMPLAINTS_OFFICER, ADMIN):
         return True
     if not has_any_role(user, SERVICE_MANAGER):
         return False
-    return complaint is None or complaint.service_area_id == service_area_of(user)
+    if complaint is None:
+        return True
+    area = service_area_of(user)
+    return area is not None and complaint.service_area_id == area
+
+
+def list_condition(user):
+    """SQL: the complaints ``can_view`` lets ``user`` open (None: all of them)."""
+    if has_any_role(user, COMPLAINTS_OFFICER, ADMIN):
+        return None
+    if not has_any_role(user, SERVICE_MANAGER):
+        return false()
+    return Complaint.service_area_id == (service_area_of(user) or -1)
 
 
 def can_view_reports(user) -> bool:
@@ -80,14 +94,6 @@ def report_area(user, wanted: int | None) -> int | None:
     if has_any_role(user, COMPLAINTS_OFFICER, ADMIN, QA_OFFICER):
         return wanted
     return service_area_of(user) or -1
-
-
-def list_condition(user):
-    """The SQL condition on Complaint for the complaints ``user`` may list (None: all of them), the
-    list-page twin of ``can_view``; a service manager with no area sees none."""
-    if has_any_role(user, COMPLAINTS_OFFICER, ADMIN):
-        return None
-    return Complaint.service_area_id == (service_area_of(user) or -1)
 
 
 # -- references ------------------------------------------------------------------------------

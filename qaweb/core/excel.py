@@ -32,7 +32,7 @@ import math
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import chain, islice
@@ -68,11 +68,12 @@ MIN_CAP = 40
 #: The workbook's font: Arial 10, the usual council document font, whose metrics every
 #: spreadsheet program has (LibreOffice's Liberation Sans matches it; a missing Calibri is
 #: replaced by a wider font, which cut off columns and charts when printed).
+DEFAULT_COLUMN_PX = 64  # a column left at its default width
 FONT = {"font_name": "Arial", "font_size": 10, "font_scheme": False}
 BOOK_OPTIONS = {
     "default_format_properties": FONT,
     "default_row_height": 17,  # pixels: Arial 10's row
-    "default_column_width": 64,
+    "default_column_width": DEFAULT_COLUMN_PX,
     "strings_to_formulas": False,
     "strings_to_numbers": False,
     "strings_to_urls": False,
@@ -388,11 +389,37 @@ def _page_px(landscape: bool) -> tuple[float, float]:
     return width - 96, height - 1.5 * 96 - 24
 
 
+#: A chart beside a report table: its title, legend, value axis and its title take about
+#: this much height (cm); each category then takes room for its bars (one per series), never
+#: less than a line of its 8-point label. The chart is as tall as its table where that is
+#: more, so the two read side by side and the sheet wastes no height; never below the least.
+CHART_CHROME_CM = 2.4
+BAR_CM = 0.12
+CATEGORY_MIN_CM = 0.38
+CHART_MIN_CM = 3.6
+#: A report sheet of several tables prints portrait (tall stacked tables fill a portrait
+#: page best) when that keeps its text at least this scale; otherwise landscape.
+PORTRAIT_MIN_SCALE = 0.6
+
+
+def chart_height_cm(spec: BarChart, categories: int, series: int, beside_cm: float = 0) -> float:
+    """The height (cm) of a chart of ``categories`` rows of ``series`` bars each, beside a
+    table ``beside_cm`` tall: as tall as its bars need (``CATEGORY_MIN_CM`` a category at
+    least) or as the table, whichever is more, and at least ``CHART_MIN_CM``; at most the
+    spec's ``height_cm``."""
+    bars = 1 if spec.stacked else max(series, 1)
+    each = max(CATEGORY_MIN_CM, bars * BAR_CM)
+    need = max(CHART_MIN_CM, beside_cm, CHART_CHROME_CM + max(categories, 1) * each)
+    return min(max(spec.height_cm, CHART_MIN_CM), need)
+
+
 def _write_tables(book, formats, name, tables: Sequence[Table], about):
     """Several titled tables one under another, each chart beside its table and as tall as
-    its bars need. Printed one page wide at a fixed scale, with a page break before any
-    table (and chart) that would otherwise be cut across two pages (Excel ignores manual
-    breaks when "fit to" is set, so the scale is worked out here)."""
+    its bars need (``chart_height_cm``). Printed one page wide at a fixed scale, portrait
+    unless that makes the text too small (``PORTRAIT_MIN_SCALE``), with a page break before
+    any table (and chart) that would otherwise be cut across two pages (Excel ignores manual
+    breaks when "fit to" is set, so the scale is worked out here), and the print area the
+    tables and charts take."""
     sheet = book.add_worksheet(name)
     width = max((len(t.columns) for t in tables), default=1)
     widths = [MIN_WIDTH] * width
@@ -401,13 +428,26 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
             widths[index] = max(widths[index], value)
     for index, value in enumerate(widths):
         sheet.set_column(index, index, value)
-    chart_px = max(
-        (t.chart.width_cm * PIXELS_PER_CM + 24 for t in tables if t.chart is not None), default=0
+
+    def columns_px(count: int) -> float:
+        return sum(widths[:count]) * PRINT_PIXELS_PER_CHAR + 5 * count
+
+    def chart_px(table: Table) -> float:
+        return table.chart.width_cm * PIXELS_PER_CM + 24 if table.chart and table.rows else 0
+
+    # Each chart beside its own table's columns: a wide table without a chart (say a
+    # timescales table) sits under narrower ones with theirs, and the sheet is only as wide
+    # as the widest of them (and a margin for the chart's frame and the programs' rounding,
+    # so no sliver spills onto a page).
+    content_px = 48 + max(
+        (columns_px(len(t.columns)) + chart_px(t) for t in tables), default=columns_px(width)
     )
-    # The chart's frame and the programs' rounding: a margin, so no sliver spills onto a page.
-    content_px = sum(widths) * PRINT_PIXELS_PER_CHAR + 5 * len(widths) + chart_px + 48
-    landscape = content_px / PIXELS_PER_CHAR > PORTRAIT_WIDTH
-    page_width, page_height = _page_px(landscape)
+    right_px = max((columns_px(len(t.columns)) + chart_px(t) for t in tables), default=0)
+    landscape = page_width = None
+    for landscape in (False, True):
+        page_width, page_height = _page_px(landscape)
+        if page_width / content_px >= PORTRAIT_MIN_SCALE:
+            break
     scale = min(1.0, page_width / content_px)
     room = page_height / scale  # pixels of sheet per printed page
     row_px = LINE_HEIGHT * 4 / 3
@@ -418,8 +458,13 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
         )
         count = len(table.rows)
         block_px = row_px * (2 + header_lines + count)
-        if table.chart is not None and count:
-            block_px = max(block_px, table.chart.height_cm * PIXELS_PER_CM + row_px + 8)
+        chart = table.chart if count else None
+        if chart is not None:
+            series = len(table.columns) - 1 if chart.series is None else chart.series
+            beside_cm = (block_px - row_px - 8) / PIXELS_PER_CM  # the table under the title
+            height = chart_height_cm(chart, count, series, beside_cm)
+            chart = replace(chart, height_cm=height)
+            block_px = max(block_px, chart.height_cm * PIXELS_PER_CM + 12)
         if used_px and used_px + block_px > room:
             breaks.append(r)
             used_px = 0.0
@@ -433,19 +478,20 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
             if len(row) != len(table.columns):
                 raise ValueError(f"{table.title}: a row has {len(row)} values")
             _write_row(sheet, formats, top + offset, row, widths)
-        if table.chart is not None and count:
+        if chart is not None:
             largest = max(
                 (v for row in table.rows for v in row[1:] if isinstance(v, int | float)), default=0
             )
             _add_chart(
                 book,
                 sheet,
-                table.chart,
+                chart,
                 table.columns,
                 count,
                 first_row=top,
-                at=(r, width),
+                at=(r, len(table.columns)),
                 largest=largest,
+                label_chars=max(len(_shown(row[0])) for row in table.rows),
             )
         rows_used = math.ceil(block_px / row_px) - (header_lines - 1)
         r += rows_used
@@ -454,6 +500,10 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
     if landscape:
         sheet.set_landscape()
     sheet.set_print_scale(max(10, math.floor(scale * 100)))
+    # The tables and the charts beside them (default-width columns), and nothing further.
+    extra_px = max(0.0, right_px - columns_px(width)) + 16
+    last_column = width - 1 + (math.ceil(extra_px / DEFAULT_COLUMN_PX) if right_px else 0)
+    sheet.print_area(0, 0, max(r - 1, 0), last_column)
     if breaks:
         sheet.set_h_pagebreaks(breaks)
     return sheet
@@ -461,6 +511,32 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
 
 def _fill(colour):
     return {"fill": {"color": colour}, "border": {"color": "#FFFFFF"}}
+
+
+#: A chart's fixed parts, in centimetres: the title above the plot; below it the value
+#: axis's numbers and title, and the legend's line; beside it the category axis's title, and
+#: an 8-point label's width per character.
+PLOT_TOP_CM = 0.85
+PLOT_BOTTOM_CM = 1.15
+LEGEND_CM = 0.5
+PLOT_LEFT_CM = 0.75
+LABEL_CHAR_CM = 0.16
+LABEL_SHARE = 0.6
+
+
+def _plot_layout(spec: BarChart, label_chars: int, legend: bool) -> dict:
+    """The plot area's position and size as fractions of the chart (as Excel stores a
+    manual layout): under the title, over the value axis (and legend), right of the
+    category labels (at most ``LABEL_SHARE`` of the chart's width; longer labels wrap)."""
+    width, height = spec.width_cm, spec.height_cm
+    left = min(PLOT_LEFT_CM + LABEL_CHAR_CM * label_chars, width * LABEL_SHARE)
+    bottom = PLOT_BOTTOM_CM + (LEGEND_CM if legend else 0)
+    return {
+        "x": round(left / width, 3),
+        "y": round(PLOT_TOP_CM / height, 3),
+        "width": round((width - left - 0.4) / width, 3),
+        "height": round(max(height - PLOT_TOP_CM - bottom, 0.5) / height, 3),
+    }
 
 
 def _add_chart(
@@ -472,7 +548,12 @@ def _add_chart(
     first_row=0,
     at=None,
     largest=None,
+    label_chars=None,
 ):
+    """A bar chart of ``count`` rows from ``first_row`` (the header) on ``sheet``, at ``at``
+    (row, column; default beside the table). Given ``label_chars`` (the longest category
+    label), its plot area is laid out in centimetres (``_plot_layout``), so a short chart's
+    bars and labels get the room rather than the white space around them."""
     chart = book.add_chart({"type": "bar", **({"subtype": "stacked"} if spec.stacked else {})})
     name = sheet.get_name()
     series = len(columns) - 1 if spec.series is None else spec.series
@@ -491,7 +572,7 @@ def _add_chart(
                 _fill(spec.point_colours[i % len(spec.point_colours)]) for i in range(count)
             ]
         chart.add_series(options)
-    chart.set_title({"name": spec.title, "name_font": {"size": 11, "bold": True}})
+    chart.set_title({"name": spec.title, "name_font": {"size": 10, "bold": True}})
     # A bar chart's y axis holds the categories: reversed, the first row is at the top as in
     # the table, and the value axis (crossing at the last category) stays at the foot.
     chart.set_y_axis(
@@ -518,10 +599,13 @@ def _add_chart(
     if series == 1 and spec.point_colours:
         chart.set_legend({"none": True})  # each bar is named on the category axis
     else:
-        chart.set_legend({"position": "bottom", "font": {"size": 8}})
+        chart.set_legend({"position": "bottom", "font": {"size": 7}})
     chart.set_size(
         {"width": spec.width_cm * PIXELS_PER_CM, "height": spec.height_cm * PIXELS_PER_CM}
     )
+    if label_chars is not None:
+        legend = not (series == 1 and spec.point_colours)
+        chart.set_plotarea({"layout": _plot_layout(spec, label_chars, legend)})
     row, col = at or (1, len(columns))
     sheet.insert_chart(row, col, chart, {"x_offset": 16, "y_offset": 4})
 

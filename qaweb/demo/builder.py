@@ -788,6 +788,68 @@ def _complaints_for_the_annual_report(today, teams, categories) -> None:
     db.session.flush()
 
 
+#: What an upheld complaint taught, and the action that puts it right in the shared tracker.
+COMPLAINT_LEARNING = [
+    (
+        "Visits are rearranged with the family before they are cancelled.",
+        "Agree a way to tell families of a changed visit the same day, and brief the team",
+    ),
+    (
+        "Calls are returned within two working days, or a colleague rings back.",
+        "Set up cover for calls when a worker is away, and add it to the team's induction",
+    ),
+    (
+        "Families see the assessment's analysis before it is finalised.",
+        "Share the draft assessment with the family and record their views on it",
+    ),
+]
+
+
+def _learning_actions(upheld, today) -> None:
+    """Every other upheld (or partly upheld) complaint closed at Stage 1 gets learning and
+    an action in the shared tracker for its team's manager, raised by the complaints
+    officer: done where the complaint closed long enough ago, open (some overdue) after."""
+    officer_id = db.session.scalar(
+        select(UserRole.user_id).where(UserRole.role == p.COMPLAINTS_OFFICER).limit(1)
+    )
+    managers = {}
+    for user_id, team_id in db.session.execute(
+        select(User.id, User.team_id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == p.TEAM_MANAGER)
+        .order_by(User.id)
+    ):
+        managers.setdefault(team_id, user_id)
+    db.session.flush()
+    for n, complaint in enumerate(upheld[::2]):
+        owner_id = managers.get(complaint.team_id)
+        if owner_id is None:
+            continue  # a team with no manager: its learning is in the record alone
+        learning, action = COMPLAINT_LEARNING[n % len(COMPLAINT_LEARNING)]
+        complaint.learning = learning
+        complaint.practice_change = True
+        due_on = complaint.closed_on + timedelta(days=28)
+        done = due_on < today - timedelta(days=14)
+        db.session.add(
+            Action(
+                source_type="complaint",
+                source_id=complaint.id,
+                source_label=complaint.reference,
+                description=action,
+                owner_id=owner_id,
+                team_id=complaint.team_id,
+                due_on=due_on,
+                status=COMPLETED if done else OPEN,
+                completed_on=due_on - timedelta(days=3) if done else None,
+                completed_by_id=owner_id if done else None,
+                evidence="Briefed at the team meeting; the new way is in the team's guide."
+                if done
+                else "",
+                raised_by_id=officer_id,
+            )
+        )
+
+
 def _complaints_year(rng, today) -> int:
     """Eighteen months of complaints at every stage, and compliments, with made-up names."""
     from qaweb.complaints import services as complaints
@@ -823,6 +885,7 @@ def _complaints_year(rng, today) -> int:
         "Information was shared without consent.",
     ]
     count = 0
+    upheld = []  # closed at Stage 1, upheld in whole or part: they get learning actions
     for n in range(40):
         received = today - timedelta(days=rng.randint(1, 540))
         team = rng.choice(teams)
@@ -871,6 +934,9 @@ def _complaints_year(rng, today) -> int:
             complaint.learning = "Shared at the team meeting." if n % 3 == 0 else ""
             complaint.practice_change = n % 6 == 0
             complaint.policy_change = n % 12 == 0
+            if stage.outcome in ("upheld", "partly_upheld"):
+                upheld.append(complaint)
+    _learning_actions(upheld, today)
     _complaints_for_the_annual_report(today, teams, categories)
     count += 2
     count += _complaint_records(rng, today, teams, categories)

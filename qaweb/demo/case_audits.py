@@ -10,6 +10,7 @@ import random
 from datetime import timedelta
 
 from qaweb.demo import scale as scale_data
+from qaweb.demo.data import NOT_CASEWORK_AREAS
 from qaweb.extensions import db
 
 CASES_PER_TEAM = 16
@@ -77,7 +78,12 @@ def build(council: scale_data.Council, demo_ids: dict[str, int]) -> dict[str, in
         for p in council.people
         if roles.get(p["id"], set()) & {TEAM_MANAGER, SERVICE_MANAGER} and p["team_id"]
     ]
-    teams = [t for t in council.teams if t.id in practitioners]
+    # Casework teams only: the quality assurance teams hold no children's cases to audit.
+    teams = [
+        t
+        for t in council.teams
+        if t.id in practitioners and t.service_area.name not in NOT_CASEWORK_AREAS
+    ]
 
     # -- this month's case list --
     case_id = scale_data.next_id(CaseFile)

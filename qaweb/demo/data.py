@@ -28,6 +28,9 @@ AREAS = {
         "Complaints and Customer Feedback",
     ],
 }
+#: The service areas whose teams hold no children's cases (they review, audit and answer
+#: complaints): case-file audit samples are drawn from every other area's teams.
+NOT_CASEWORK_AREAS = {"Quality Assurance and Safeguarding"}
 
 FIRST = (
     "Aisha Ben Chloe Daniel Ella Farah George Hannah Imran Jade Kofi Laura Mohammed Nadia "

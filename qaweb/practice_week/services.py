@@ -106,7 +106,8 @@ def can_reschedule(user, observation: Observation) -> bool:
 
 
 def list_condition(user):
-    """Which observations a person sees in lists (None: all of them)."""
+    """SQL: the observations ``can_view`` lets ``user`` open, which their lists show (None:
+    all of them); a test checks the two agree for every role."""
     if can_organise(user):
         return None
     conditions = [
@@ -116,6 +117,15 @@ def list_condition(user):
         Observation.practitioner_id.in_(select(User.id).where(User.line_manager_id == user.id)),
     ]
     conditions += managed_teams_conditions(user, Observation.team_id)
+    # No team on the observation: the practitioner's team, as ``_manages`` reads it.
+    by_person = managed_teams_conditions(user, User.team_id)
+    if by_person:
+        conditions.append(
+            and_(
+                Observation.team_id.is_(None),
+                Observation.practitioner_id.in_(select(User.id).where(or_(*by_person))),
+            )
+        )
     return or_(*conditions)
 
 

@@ -5,7 +5,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned
 from qaweb.core.history import Tracked
-from qaweb.organisation.models import User
+from qaweb.organisation.models import Team, User
 from qaweb.tools.models import Response
 
 PLANNED = "planned"
@@ -70,6 +70,8 @@ class SupervisionAudit(Tracked, Versioned, Timestamped, Base):
 
     supervisor: Mapped[User] = relationship(foreign_keys=[supervisor_id], lazy="joined")
     auditor: Mapped[User] = relationship(foreign_keys=[auditor_id], lazy="joined")
+    #: The supervisor's team when the audit was planned: whose service manager oversees it.
+    team: Mapped[Team | None] = relationship(lazy="joined")
     response: Mapped[Response | None] = relationship()
     feedback: Mapped[list["FeedbackRequest"]] = relationship(
         back_populates="audit", order_by="FeedbackRequest.id", lazy="selectin"

@@ -338,9 +338,9 @@ def is_supervisor(user: User, audit: SupervisionAudit) -> bool:
 
 
 def manages_area_of(user: User, audit: SupervisionAudit) -> bool:
-    """True when ``user`` manages the service area of the audited supervisor's team (and is not that
-    supervisor)."""
-    return not is_supervisor(user, audit) and manages_area(user, audit.supervisor.team)
+    """A service manager of the area of the audit's team (the supervisor's team when it was
+    planned, as the list's ``team_id`` condition reads it)."""
+    return not is_supervisor(user, audit) and manages_area(user, audit.team)
 
 
 def can_plan(user: User) -> bool:
@@ -349,19 +349,39 @@ def can_plan(user: User) -> bool:
 
 
 def can_view(user: User, audit: SupervisionAudit) -> bool:
-    """Who sees an audit: QA officers, its auditor and the area's managers at any time; the
-    supervisor and their line manager once it is completed."""
+    """Open the audit: the QA team and its auditor; the service manager of its team's area;
+    the supervisor and their line manager once it is completed, never the supervisor before.
+    The list's side of this rule is ``list_condition``, just below (a test checks they agree
+    for every role). Reads only the loaded audit and person: no query."""
     if is_supervisor(user, audit):
         return audit.status == COMPLETED
     if has_any_role(user, QA_OFFICER) or audit.auditor_id == user.id:
         return True
     if manages_area_of(user, audit):
         return True
-    # The supervisor, and their line manager, see it once it is completed.
-    return audit.status == COMPLETED and user.id in (
-        audit.supervisor_id,
-        audit.supervisor.line_manager_id,
+    return audit.status == COMPLETED and audit.supervisor.line_manager_id == user.id
+
+
+def list_condition(user: User):
+    """SQL: the audits ``can_view`` lets ``user`` open, which their list shows; never their
+    own until it is completed."""
+    own_unfinished = and_(
+        SupervisionAudit.supervisor_id == user.id, SupervisionAudit.status != COMPLETED
     )
+    if has_any_role(user, QA_OFFICER):
+        return ~own_unfinished
+    conditions = [
+        SupervisionAudit.auditor_id == user.id,
+        and_(SupervisionAudit.supervisor_id == user.id, SupervisionAudit.status == COMPLETED),
+        and_(
+            SupervisionAudit.status == COMPLETED,
+            SupervisionAudit.supervisor_id.in_(
+                select(User.id).where(User.line_manager_id == user.id)
+            ),
+        ),
+    ]
+    conditions += managed_teams_conditions(user, SupervisionAudit.team_id, team_managers=False)
+    return and_(or_(*conditions), ~own_unfinished)
 
 
 def can_work_on(user: User, audit: SupervisionAudit) -> bool:
@@ -399,21 +419,6 @@ def can_see_history(user: User, audit: SupervisionAudit) -> bool:
     return not is_supervisor(user, audit) and (
         sees_each_feedback(user, audit) or manages_area_of(user, audit)
     )
-
-
-def list_condition(user: User):
-    """The audits a person's list shows: never their own until it is completed."""
-    own_unfinished = and_(
-        SupervisionAudit.supervisor_id == user.id, SupervisionAudit.status != COMPLETED
-    )
-    if has_any_role(user, QA_OFFICER):
-        return ~own_unfinished
-    conditions = [
-        SupervisionAudit.auditor_id == user.id,
-        and_(SupervisionAudit.supervisor_id == user.id, SupervisionAudit.status == COMPLETED),
-    ]
-    conditions += managed_teams_conditions(user, SupervisionAudit.team_id, team_managers=False)
-    return and_(or_(*conditions), ~own_unfinished)
 
 
 # -- the steps -----------------------------------------------------------------------------
