@@ -1,15 +1,11 @@
 """Case-file audits: the case list import, the month's sample and its allocation."""
 
-import csv
-import html
 import io
-import re
 from datetime import date
 
 import pytest
-from openpyxl import Workbook
 from sqlalchemy import func, select
-from support import sign_in
+from support import csv_bytes, error_summary, plain, sign_in, text, xlsx_bytes
 
 from qaweb.case_audits import services
 from qaweb.case_audits.models import (
@@ -25,34 +21,6 @@ from qaweb.core.notify import OutboxMessage
 from qaweb.core.settings import set_setting
 from qaweb.core.timefmt import format_date, today_london
 from qaweb.extensions import db
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def plain(page: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
-
-
-def error_summary(page: str) -> str:
-    match = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S)
-    return plain(match.group(0)) if match else ""
-
-
-def csv_bytes(rows) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(rows) -> bytes:
-    workbook = Workbook()
-    for row in rows:
-        workbook.active.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
 
 
 def count(model) -> int:

@@ -1,7 +1,6 @@
 """Bringing in the old complaints and compliments log: template, preview, refusal, clocks,
 idempotence (qaweb.complaints.log_import)."""
 
-import html
 import io
 import re
 from datetime import date, datetime
@@ -11,7 +10,7 @@ import crafted
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
-from support import sign_in
+from support import sign_in, words
 
 from qaweb.complaints import reports
 from qaweb.complaints.log_columns import COMPLAINT_FIELDS
@@ -48,12 +47,6 @@ def officer(client, make_user, council):
     return user
 
 
-def text(response) -> str:
-    """The page's words, without tags (what a person reads)."""
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
-
-
 def upload(client, filename, data, kind="complaints"):
     return client.post(
         "/complaints/import",
@@ -83,7 +76,7 @@ def by_legacy(ref) -> Complaint:
 def test_the_example_log_previews_its_clocks_then_imports(client, officer, council):
     data = example()
     assert data.startswith(b"\xef\xbb\xbf") and b";" in data and b"\r\n" in data
-    page = text(upload(client, "complaints-log-2025-26.csv", data))
+    page = words(upload(client, "complaints-log-2025-26.csv", data))
     assert "Check the complaints log" in page
     assert "7 rows: 7 new, 0 already imported (left as they are)." in page
     # Received Friday 19 December 2025: ten working days skip Christmas Day, Boxing Day and
@@ -101,7 +94,7 @@ def test_the_example_log_previews_its_clocks_then_imports(client, officer, counc
     assert "Stage 1 from 16 March 2026, due 30 March 2026: open, overdue" in page
     assert count(Complaint) == 0  # nothing saved before the confirmation
 
-    page = text(confirm(client))
+    page = words(confirm(client))
     assert "Log imported: 7 complaints added, 0 already imported left as they were." in page
     assert count(Complaint) == 7
     late = by_legacy("OLD-2025-002")
@@ -148,17 +141,17 @@ def test_the_example_log_previews_its_clocks_then_imports(client, officer, counc
 def test_the_list_finds_an_imported_complaint_by_its_old_reference(client, officer):
     upload(client, "log.csv", example())
     confirm(client)
-    page = text(client.get("/complaints/?status=all&q=OLD-2025-003"))
+    page = words(client.get("/complaints/?status=all&q=OLD-2025-003"))
     assert "1 complaint" in page
     complaint = by_legacy("OLD-2025-003")
     assert complaint.reference in page
-    page = text(client.get(f"/complaints/{complaint.id}"))
+    page = words(client.get(f"/complaints/{complaint.id}"))
     assert "Old reference OLD-2025-003 (imported from the old log)" in page
     # Imported without the complainant's name: said so, no stray separator in the list.
     nameless = by_legacy("OLD-2025-002")
-    page = text(client.get("/complaints/?status=all&q=OLD-2025-002"))
+    page = words(client.get("/complaints/?status=all&q=OLD-2025-002"))
     assert f"{nameless.reference} Foster carer · Oaks" in page
-    page = text(client.get(f"/complaints/{nameless.id}"))
+    page = words(client.get(f"/complaints/{nameless.id}"))
     assert "Complainant Not recorded" in page
 
 
@@ -167,12 +160,12 @@ def test_importing_the_same_file_again_creates_nothing(client, officer):
     confirm(client)
     made = {c.legacy_reference: c.reference for c in db.session.scalars(select(Complaint))}
     stages = count(ComplaintStage)
-    page = text(upload(client, "log.csv", example()))
+    page = words(upload(client, "log.csv", example()))
     assert "7 rows: 0 new, 7 already imported (left as they are)." in page
     assert f"Already imported as {made['OLD-2025-002']}: left as it is" in page
     assert "Every row is already in qaweb: there is nothing to import." in page
     assert "Import the rows" not in page
-    page = text(confirm(client))  # posted anyway (a second tab, say)
+    page = words(confirm(client))  # posted anyway (a second tab, say)
     assert count(Complaint) == 7 and count(ComplaintStage) == stages
     assert {c.legacy_reference: c.reference for c in db.session.scalars(select(Complaint))} == made
 
@@ -202,7 +195,7 @@ BAD_ROWS = [
 
 def test_every_problem_is_named_by_row_and_column_and_nothing_is_saved(client, officer):
     data = "\r\n".join([HEADER, *BAD_ROWS]).encode()
-    page = text(upload(client, "bad.csv", data))
+    page = words(upload(client, "bad.csv", data))
     assert "8 rows: 1 new, 0 already imported (left as they are), 7 with problems" in page
     assert "7 rows have problems: nothing has been imported" in page
     expected = {
@@ -259,7 +252,7 @@ def test_the_preview_of_a_good_file_is_checked_again_when_confirmed(client, offi
     upload(client, "log.csv", example())
     council["Oaks"].name = "Oak Tree"
     db.session.commit()
-    page = text(confirm(client))
+    page = words(confirm(client))
     assert "Row 3: Team: 'Oaks' is not a team in qaweb: add it first" in page
     assert count(Complaint) == 0
 
@@ -280,7 +273,7 @@ def test_imported_late_responses_count_late_in_the_report_and_overdue_list(clien
     # April to June 2025: 17 April (due 23 April) and 13 June (due 16 June): both in time.
     assert percent_in_time(2025, 1) == 100
     # Stage 1 of the complaint received 16 March 2026 was due 30 March and never answered.
-    page = text(client.get("/complaints/?status=open&overdue=y"))
+    page = words(client.get("/complaints/?status=open&overdue=y"))
     assert "1 complaint" in page
     assert by_legacy("OLD-2025-005").reference in page
 
@@ -344,7 +337,7 @@ def test_the_template_has_headers_instructions_and_drop_downs(client, officer, c
 
 
 def test_the_columns_page_lists_every_column_and_its_meaning(client, officer):
-    page = text(client.get("/complaints/import/columns"))
+    page = words(client.get("/complaints/import/columns"))
     for f in COMPLAINT_FIELDS:
         assert f.title in page and f.meaning in page
     assert "What was valued" in page
@@ -383,7 +376,7 @@ def test_an_xlsx_with_date_cells_and_other_headings_is_read(client, officer, cou
     )
     out = io.BytesIO()
     book.save(out)
-    page = text(upload(client, "log.xlsx", out.getvalue()))
+    page = words(upload(client, "log.xlsx", out.getvalue()))
     # Received Monday 30 March 2026: Good Friday (3 April) and Easter Monday (6 April) are
     # not working days, so the tenth is Wednesday 15 April: answered on the day, in time.
     assert "Stage 1 from 30 March 2026, due 15 April 2026: answered 15 April 2026, in time" in page
@@ -396,9 +389,9 @@ def test_an_xlsx_with_date_cells_and_other_headings_is_read(client, officer, cou
 
 
 def test_a_file_missing_a_column_or_naming_one_twice_is_refused(client, officer):
-    page = text(upload(client, "log.csv", b"Old reference,Received date\r\nA,01/01/2025\r\n"))
+    page = words(upload(client, "log.csv", b"Old reference,Received date\r\nA,01/01/2025\r\n"))
     assert "Missing: Received how, Complainant type, Summary" in page
-    page = text(
+    page = words(
         upload(
             client,
             "log.csv",
@@ -406,22 +399,22 @@ def test_a_file_missing_a_column_or_naming_one_twice_is_refused(client, officer)
         )
     )
     assert "Two columns mean Old reference: 'Old reference' and 'Ref'" in page
-    page = text(upload(client, "log.txt", b"hello"))
+    page = words(upload(client, "log.txt", b"hello"))
     assert "The log must be an .xlsx or .csv file" in page
     assert count(ComplaintImport) == 0
 
 
 def test_a_crafted_workbook_is_refused_with_its_limit(client, officer):
-    page = text(upload(client, "log.xlsx", crafted.far_row(1_048_576)))
+    page = words(upload(client, "log.xlsx", crafted.far_row(1_048_576)))
     assert "The file has more than 2,000 rows" in page
     assert count(ComplaintImport) == 0
 
 
 def test_compliments_import_once(client, officer, council):
     data = (FIELD / "compliments-log-2025-26.csv").read_bytes()
-    page = text(upload(client, "compliments.csv", data, kind="compliments"))
+    page = words(upload(client, "compliments.csv", data, kind="compliments"))
     assert "Check the compliments log" in page and "2 rows: 2 new" in page
-    page = text(confirm(client))
+    page = words(confirm(client))
     assert "Log imported: 2 compliments added" in page
     court = db.session.scalar(
         select(Compliment).where(Compliment.legacy_reference == "CPL-2025-02")
@@ -435,7 +428,7 @@ def test_compliments_import_once(client, officer, council):
         select(Compliment).where(Compliment.legacy_reference == "CPL-2025-01")
     )
     assert parent.service_area_id == council["cinp"].id and parent.external
-    page = text(upload(client, "compliments.csv", data, kind="compliments"))
+    page = words(upload(client, "compliments.csv", data, kind="compliments"))
     assert "2 rows: 0 new, 2 already imported" in page
     confirm(client)
     assert count(Compliment) == 2
@@ -457,7 +450,7 @@ def test_only_complaints_officers_and_administrators_import(client, make_user, r
 
 def test_an_administrator_may_import(client, make_user, council):
     sign_in(client, make_user("admin"))
-    page = text(upload(client, "log.csv", example()))
+    page = words(upload(client, "log.csv", example()))
     assert "7 rows: 7 new" in page
 
 
@@ -528,7 +521,7 @@ def test_invisible_characters_and_a_team_no_longer_in_use_still_match(client, of
     row = (
         "ZW-1;\u200b01/07/2025;Email\u200b;Parent;;;Wil\u200blows;Delay\u2060;Late visit" + ";" * 17
     )
-    page = text(upload(client, "log.csv", "\r\n".join([HEADER, row]).encode()))
+    page = words(upload(client, "log.csv", "\r\n".join([HEADER, row]).encode()))
     assert "1 row: 1 new" in page
     template = load_workbook(
         io.BytesIO(client.get("/complaints/import/template-complaints.xlsx").data)

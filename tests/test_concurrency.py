@@ -13,6 +13,7 @@ from datetime import date
 import pytest
 from live_support import complaint_data, count, make_live_app, signed_in_client
 from sqlalchemy import func, select
+from support import hidden_value
 
 from qaweb.actions.models import Action
 from qaweb.complaints.models import CategoryOption, Complaint, Compliment
@@ -134,14 +135,7 @@ def test_two_people_adding_the_same_category_get_already_on_the_list(live):
 
 def _form_key(client, url):
     """The one-time key the form carries, as a browser would post it back."""
-    import re
-
-    page = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="form_key"[^>]*value="([^"]+)"', page) or re.search(
-        r'value="([^"]+)"[^>]*name="form_key"', page
-    )
-    assert match, "the form carries no one-time key"
-    return match.group(1)
+    return hidden_value(client.get(url).get_data(as_text=True), "form_key")
 
 
 @pytest.mark.parametrize("at_once", [False, True], ids=["one-after-other", "at-once"])

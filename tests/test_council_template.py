@@ -3,14 +3,13 @@ paper, downloadable and removable (issue 15, "The council's template")."""
 
 import html
 import io
-import re
 import zipfile
 
 import docx
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
-from support import sign_in
+from support import error_summary, sign_in
 
 from qaweb.core import council_template
 from qaweb.core.council_template import CouncilTemplate
@@ -84,11 +83,6 @@ def upload(client, data: bytes, filename="Brackenfield paper.docx"):
 
 def page_text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
-
-
-def error_summary(page: str) -> str:
-    match = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S)
-    return " ".join(re.sub(r"<[^>]+>", " ", match.group(0)).split()) if match else ""
 
 
 def paper(client, audit):

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import pytest
 from sqlalchemy import select
-from test_fuzz import page_forms
+from support import page_forms
 
 from qaweb.core.permissions import ROLES
 from qaweb.extensions import db

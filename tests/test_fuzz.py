@@ -14,13 +14,12 @@ repeatable; the number of examples per form and per route keeps it to about a mi
 import re
 from collections import Counter
 from datetime import time, timedelta
-from html.parser import HTMLParser
 from urllib.parse import urlencode, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from support import sign_in
+from support import page_forms, sign_in
 from test_authorization import records, url_for_rule  # noqa: F401  (the records fixture)
 
 from qaweb.core.permissions import ROLES
@@ -94,70 +93,6 @@ fuzz_text = st.one_of(
     st.integers().map(str),
     st.integers(min_value=2**31, max_value=2**80).map(str),
 )
-
-
-class FormParser(HTMLParser):
-    """The forms of a page: action, method and their named fields with example values."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms = []
-        self.form = None
-        self.select = None
-        self.textarea = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self.form = {
-                "action": a.get("action") or "",
-                "method": (a.get("method") or "get").lower(),
-                "fields": [],
-            }
-            self.forms.append(self.form)
-            return
-        if self.form is None:
-            return
-        name = a.get("name")
-        if tag == "input" and name and a.get("type") != "file":
-            kind = a.get("type", "text")
-            if kind in ("checkbox", "radio"):
-                self._add(name, kind, [a.get("value", "on")])
-            elif kind == "submit":
-                self._add(name, kind, [a.get("value", "")])
-            else:
-                self._add(name, kind, [a.get("value", "")])
-        elif tag == "button" and name:
-            self._add(name, "submit", [a.get("value", "")])
-        elif tag == "select" and name:
-            self.select = self._add(name, "select", [])
-        elif tag == "option" and self.select is not None:
-            self.select["values"].append(a.get("value", ""))
-        elif tag == "textarea" and name:
-            self.textarea = self._add(name, "textarea", [""])
-
-    def handle_data(self, data):
-        if self.textarea is not None:
-            self.textarea["values"][0] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.form = None
-        elif tag == "select":
-            self.select = None
-        elif tag == "textarea":
-            self.textarea = None
-
-    def _add(self, name, kind, values):
-        field = {"name": name, "kind": kind, "values": values}
-        self.form["fields"].append(field)
-        return field
-
-
-def page_forms(html: str) -> list[dict]:
-    parser = FormParser()
-    parser.feed(html)
-    return parser.forms
 
 
 def query_names(html: str) -> set[str]:

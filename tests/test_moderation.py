@@ -1,12 +1,10 @@
 """Moderation: the month's moderation sample drawn from completed case-file audits."""
 
-import html
-import re
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
-from support import sign_in
+from support import plain, sign_in, text
 
 from qaweb.case_audits.models import ALLOCATED, COMPLETED, CaseAudit, CaseFile
 from qaweb.core.grading import levels
@@ -16,14 +14,6 @@ from qaweb.moderation import services
 from qaweb.moderation.models import SELECTED, SWAPPED, ModerationLine, ModerationSample
 
 MONTH = date(2026, 9, 1)
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def plain(page: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
 
 
 @pytest.fixture

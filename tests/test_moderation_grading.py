@@ -1,12 +1,10 @@
 """Moderation: independent (blind) grading on the audit's tool version, then side by side."""
 
-import html
-import re
 from datetime import date
 
 import pytest
 from sqlalchemy import select
-from support import sign_in
+from support import plain, sign_in, text
 from werkzeug.datastructures import MultiDict
 
 from qaweb.case_audits.models import COMPLETED, CaseAudit, CaseFile
@@ -35,14 +33,6 @@ sections:
     questions:
       - {{key: voice_grade, label: "Grade the child's voice", kind: grade, required: true}}
 """
-
-
-def text(response) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-def plain(page: str) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
 
 
 def grade(label):

@@ -1,14 +1,22 @@
 """Organisation admin: service areas, teams, people, staff import and export, settings."""
 
-import csv
-import html
 import io
 import re
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select
-from support import PASSWORD, sign_in
+from support import (
+    PASSWORD,
+    csv_bytes,
+    error_summary,
+    error_summary_html,
+    hidden_value,
+    plain,
+    sign_in,
+    text,
+    xlsx_bytes,
+)
 
 from qaweb.core.history import ChangeLog
 from qaweb.core.permissions import ADMIN, ROLES
@@ -41,25 +49,10 @@ def admin(signed_in):
 # -- reading pages -----------------------------------------------------------------------
 
 
-def text(response) -> str:
-    """The page as a person reads it (entities such as &#39; turned back into characters)."""
-    return html.unescape(response.get_data(as_text=True))
-
-
-def plain(page: str) -> str:
-    """The page's words, without markup."""
-    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
-
-
 def page_title(page: str) -> str:
     match = re.search(r"<title[^>]*>(.*?)</title>", page, re.S)
     assert match, "page has no <title>"
     return " ".join(match.group(1).split())
-
-
-def error_summary(page: str) -> str:
-    match = re.search(r'<div class="govuk-error-summary".*?</ul>', page, re.S)
-    return match.group(0) if match else ""
 
 
 def nav_labels(page: str) -> list[str]:
@@ -78,13 +71,6 @@ def table_row(page: str, containing: str) -> str:
         if containing in plain:
             return plain
     raise AssertionError(f"no table row mentions {containing!r}")
-
-
-def hidden_version(page: str) -> str:
-    field = re.search(r'<input[^>]*name="version"[^>]*>', page)
-    assert field, "form has no version field"
-    value = re.search(r'value="([^"]*)"', field.group(0))
-    return value.group(1) if value else ""
 
 
 def history_section(page: str) -> str:
@@ -268,8 +254,8 @@ def test_team_without_a_name_is_refused_in_the_govuk_way(client, admin, make_are
     page = text(response)
     assert page_title(page).startswith("Error: ")
     assert page_title(page) == "Error: Add a team - qaweb"
-    assert "Enter the name of the team" in error_summary(page)
-    assert 'href="#name"' in error_summary(page), "the summary links to the field"
+    assert "Enter the name of the team" in error_summary_html(page)
+    assert 'href="#name"' in error_summary_html(page), "the summary links to the field"
     assert "govuk-form-group--error" in page
     assert count(Team) == before
 
@@ -295,7 +281,7 @@ def test_a_team_cannot_be_paired_with_itself(client, admin, make_team):
     assert response.status_code == 200
     page = text(response)
     assert page_title(page).startswith("Error: ")
-    summary = error_summary(page)
+    summary = error_summary_html(page)
     assert 'href="#paired_team_id"' in summary
     # The app's own message, "A team cannot be paired with itself", is raised but never shown:
     # the field's first error, "Select one of the options", is the one displayed.
@@ -313,7 +299,7 @@ def test_a_team_cannot_take_another_teams_name_whatever_the_case(client, admin, 
     assert response.status_code == 200
     page = text(response)
     assert page_title(page).startswith("Error: ")
-    assert "There is already a team with this name" in error_summary(page)
+    assert "There is already a team with this name" in error_summary_html(page)
     assert count(Team) == before
     assert (
         db.session.scalar(select(func.count()).where(func.lower(Team.name) == "fostering north"))
@@ -336,7 +322,7 @@ def test_person_with_a_badly_formed_email_is_refused(client, admin):
     assert response.status_code == 200
     page = text(response)
     assert page_title(page).startswith("Error: ")
-    assert "Enter an email address in the correct format" in error_summary(page)
+    assert "Enter an email address in the correct format" in error_summary_html(page)
     assert count(User) == before
 
 
@@ -344,7 +330,7 @@ def test_person_without_a_role_is_refused(client, admin):
     before = count(User)
     response = client.post("/admin/users/new", data=new_user_data(roles=None))
     assert response.status_code == 200
-    assert "Select at least one role" in error_summary(text(response))
+    assert "Select at least one role" in error_summary_html(text(response))
     assert count(User) == before
 
 
@@ -355,7 +341,7 @@ def test_two_people_cannot_share_an_email(client, admin, make_user):
     assert response.status_code == 200
     page = text(response)
     assert page_title(page).startswith("Error: ")
-    assert "Someone already has this email address" in error_summary(page)
+    assert "Someone already has this email address" in error_summary_html(page)
     assert count(User) == before
 
     # Changing someone else's email to it is refused as well.
@@ -375,7 +361,7 @@ def test_a_stale_team_edit_is_refused_and_keeps_the_other_change(
 ):
     team = make_team("Fostering North")
     form_page = text(client.get(f"/admin/teams/{team.id}/edit"))
-    loaded_version = hidden_version(form_page)
+    loaded_version = hidden_value(form_page, "version")
     assert loaded_version == str(team.version)
 
     # Meanwhile a second administrator renames the team.
@@ -385,7 +371,9 @@ def test_a_stale_team_edit_is_refused_and_keeps_the_other_change(
     other_form = text(other.get(f"/admin/teams/{team.id}/edit"))
     response = other.post(
         f"/admin/teams/{team.id}/edit",
-        data=team_data("Fostering East", team.service_area, version=hidden_version(other_form)),
+        data=team_data(
+            "Fostering East", team.service_area, version=hidden_value(other_form, "version")
+        ),
     )
     assert response.status_code == 302
 
@@ -397,7 +385,7 @@ def test_a_stale_team_edit_is_refused_and_keeps_the_other_change(
     assert response.status_code == 200
     page = text(response)
     assert page_title(page) == "Error: Change team - qaweb"
-    summary = error_summary(page)
+    summary = error_summary_html(page)
     assert "Bola Second changed this record" in summary
     assert "have not been saved" in summary
     assert team_named("Fostering East") is not None
@@ -405,8 +393,8 @@ def test_a_stale_team_edit_is_refused_and_keeps_the_other_change(
     # The form keeps what this administrator typed, shows what the other saved, and carries
     # the current version, so saving again is possible.
     assert 'value="Fostering West"' in page and "Fostering East" in page
-    assert hidden_version(page) == str(team_named("Fostering East").version)
-    assert hidden_version(page) != loaded_version
+    assert hidden_value(page, "version") == str(team_named("Fostering East").version)
+    assert hidden_value(page, "version") != loaded_version
 
 
 def test_a_change_of_roles_alone_makes_an_older_form_stale(client, admin, new_client, make_user):
@@ -426,7 +414,7 @@ def test_a_change_of_roles_alone_makes_an_older_form_stale(client, admin, new_cl
         f"/admin/users/{person.id}/edit", data={**loaded, "job_title": "Senior Social Worker"}
     )
     assert response.status_code == 200
-    assert "Bola Second changed this record" in error_summary(text(response))
+    assert "Bola Second changed this record" in error_summary_html(text(response))
     saved = user_by_email(person.email)
     assert saved.roles == {"practitioner", "team_manager"}, "the other change is kept"
     assert saved.job_title == "Social Worker"
@@ -456,7 +444,7 @@ def test_a_deactivated_person_cannot_sign_in(client, admin, new_client, make_use
     response = theirs.post("/sign-in", data={"email": person.email, "password": PASSWORD})
     assert response.status_code == 200
     page = text(response)
-    assert "This account has been deactivated" in error_summary(page)
+    assert "This account has been deactivated" in error_summary_html(page)
     assert page_title(page) == "Error: Sign in - qaweb"
     assert theirs.get("/").status_code == 302, "they are still signed out"
 
@@ -499,22 +487,6 @@ def upload(client, filename: str, data: bytes):
     )
 
 
-def csv_bytes(rows) -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def xlsx_bytes(rows) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
-
-
 def test_staff_import_lists_every_problem_and_imports_nothing(client, admin, make_team):
     make_team("Fostering North")
     data = csv_bytes(
@@ -535,7 +507,7 @@ def test_staff_import_lists_every_problem_and_imports_nothing(client, admin, mak
     page = text(client.get(preview_url))
 
     assert page_title(page).startswith("Error: ")
-    summary = error_summary(page)
+    summary = error_summary_html(page)
     assert "5 rows have problems: nothing has been imported" in summary
     assert "Row 2: Email is missing" in summary
     assert "Row 3: Team 'Nowhere Team' is not a team in qaweb: add it first" in summary
@@ -767,14 +739,14 @@ def test_import_refuses_files_it_cannot_read(client, admin, filename, data, mess
     assert response.status_code == 200
     page = text(response)
     assert page_title(page) == "Error: Import staff - qaweb"
-    assert message in error_summary(page)
+    assert message in error_summary_html(page)
     assert count(StaffImport) == staged_before
 
 
 def test_import_without_a_file_asks_for_one(client, admin):
     response = client.post("/admin/users/import", data={}, content_type="multipart/form-data")
     assert response.status_code == 200
-    assert "Select a staff list file" in error_summary(text(response))
+    assert "Select a staff list file" in error_summary_html(text(response))
 
 
 # -- 7. who may use admin ----------------------------------------------------------------
@@ -910,7 +882,10 @@ def test_admin_changes_the_council_name_shown_in_the_header(client, admin):
     form = text(client.get("/admin/settings"))
     response = client.post(
         "/admin/settings",
-        data={"council_name": "Wokingham Borough Council", "version": hidden_version(form)},
+        data={
+            "council_name": "Wokingham Borough Council",
+            "version": hidden_value(form, "version"),
+        },
     )
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/settings")
@@ -924,7 +899,7 @@ def test_admin_changes_the_council_name_shown_in_the_header(client, admin):
     assert 'value="Wokingham Borough Council"' in form
     response = client.post(
         "/admin/settings",
-        data={"council_name": "Reading Borough Council", "version": hidden_version(form)},
+        data={"council_name": "Reading Borough Council", "version": hidden_value(form, "version")},
     )
     assert response.status_code == 302
     header = re.search(r"<header.*?</header>", text(client.get("/")), re.S).group(0)
@@ -942,4 +917,4 @@ def test_council_name_is_required(client, admin):
     assert response.status_code == 200
     page = text(response)
     assert page_title(page) == "Error: Settings - qaweb"
-    assert "Enter the council's name" in error_summary(page)
+    assert "Enter the council's name" in error_summary_html(page)

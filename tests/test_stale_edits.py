@@ -9,12 +9,11 @@ themselves, as a browser would send them, so each case only says which field is 
 import re
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from support import sign_in
+from support import form_values, page_forms, sign_in
 
 from qaweb.complaints import points as complaint_points
 from qaweb.complaints import services as complaint_services
@@ -27,74 +26,11 @@ MINE = "Invented: my own words, typed while a colleague saved"
 THEIRS = "Invented: the colleague's words, saved first"
 
 
-class _FormReader(HTMLParser):
-    """The fields of the page's post forms, as a browser would submit them."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms: list[list[tuple[str, str]]] = []
-        self._in_form = False
-        self._textarea = None
-        self._select = None
-        self._option = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form" and (a.get("method") or "").lower() == "post":
-            self._in_form = True
-            self.forms.append([])
-            return
-        if not self._in_form:
-            return
-        fields = self.forms[-1]
-        name = a.get("name")
-        if tag == "input" and name:
-            kind = (a.get("type") or "text").lower()
-            if kind in ("submit", "button", "file", "image"):
-                return
-            if kind in ("checkbox", "radio") and "checked" not in a:
-                return
-            fields.append((name, a.get("value", "on" if kind == "checkbox" else "")))
-        elif tag == "textarea" and name:
-            self._textarea = [name, ""]
-        elif tag == "select" and name:
-            self._select = {"name": name, "first": None, "chosen": None}
-        elif tag == "option" and self._select is not None:
-            value = a.get("value", "")
-            if self._select["first"] is None:
-                self._select["first"] = value
-            if "selected" in a:
-                self._select["chosen"] = value
-
-    def handle_data(self, data):
-        if self._textarea is not None:
-            self._textarea[1] += data
-
-    def handle_endtag(self, tag):
-        if not self._in_form:
-            return
-        if tag == "form":
-            self._in_form = False
-        elif tag == "textarea" and self._textarea is not None:
-            name, text = self._textarea
-            self.forms[-1].append((name, text.removeprefix("\n")))
-            self._textarea = None
-        elif tag == "select" and self._select is not None:
-            s = self._select
-            chosen = s["chosen"] if s["chosen"] is not None else s["first"]
-            self.forms[-1].append((s["name"], chosen or ""))
-            self._select = None
-
-
 def versioned_form(page: str) -> dict[str, list[str]]:
     """The post form on the page that carries a version field, field -> values."""
-    reader = _FormReader()
-    reader.feed(page)
-    for fields in reader.forms:
-        if any(name == "version" for name, _ in fields):
-            data: dict[str, list[str]] = {}
-            for name, value in fields:
-                data.setdefault(name, []).append(value)
+    for form in page_forms(page):
+        data = form_values(form)
+        if form["method"] == "post" and "version" in data:
             return data
     raise AssertionError("no post form with a version field on the page")
 

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import abort, flash, redirect, request
 from flask_wtf import FlaskForm
-from wtforms import StringField
 
-from qaweb.core.forms import MaxLength, Required
+from qaweb.core.forms import MaxLength, Required, StringField
 from qaweb.core.lists import add_named, toggle_active
 from qaweb.extensions import db
 
@@ -57,7 +56,8 @@ def entry_form(kept: KeptList) -> EntryForm:
     """The add form of ``kept``, its label and messages naming the list's entry."""
     form = EntryForm(prefix=kept.key)
     form.name.label.text = f"Add {kept.a_label}"
-    form.name.validators[0].message = f"Enter the name of the {kept.label}"
+    # The field's own validators (the class's list is shared by every form made from it).
+    form.name.validators = [Required(f"Enter the name of the {kept.label}"), MaxLength(120, "Name")]
     return form
 
 

@@ -78,7 +78,7 @@ class CouncilList:
     """An entry of a list the council keeps (meeting types, learning themes, complaint
     categories, compliment themes, thematic-audit themes): a unique name (at most 120
     characters), offered while ``active``; never deleted, so records keep their entry.
-    Added and switched on or off with ``core.lists.add_named`` and ``toggle_active``."""
+    Shown, added to and switched on or off on a settings page with ``core.council_lists``."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(120), unique=True)
