@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaweb.case_audits.models import CaseAudit
-from qaweb.core.grading import GradeLevel
 from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned
+from qaweb.core.grading import GradeLevel
 from qaweb.core.history import Tracked
 from qaweb.organisation.models import User
 from qaweb.tools.models import Response
