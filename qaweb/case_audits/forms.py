@@ -250,7 +250,7 @@ class ReportFilterForm(FilterForm):
     grades = SelectField(
         "Grades",
         default="",
-        choices=[("", "As audited"), ("moderated", "After moderation")],
+        choices=choices([("", "As audited"), ("moderated", "After moderation")]),
     )
 
 

@@ -356,7 +356,6 @@ def _audit(audit_id, check=services.can_view):
 @login_required
 def audit(audit_id):
     from qaweb.actions.models import Action
-
     from qaweb.moderation.panel import confirmed_line
     from qaweb.moderation.services import can_view_line
 

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from qaweb.case_audits.services import add_months, month_label
+from qaweb.core.forms import choices
 from qaweb.core.history import create_or_save_versioned, save_versioned
 from qaweb.core.permissions import get_or_403, requires
 from qaweb.core.steps import take_step
@@ -21,7 +22,7 @@ from qaweb.moderation.forms import (
 )
 from qaweb.moderation.models import SELECTED, ModerationLine, ModerationSample, PanelMeeting
 from qaweb.organisation.models import User
-from qaweb.organisation.services import person_choices
+from qaweb.organisation.services import person_choices, person_options
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 ERRORS = (services.ModerationError,)
@@ -328,19 +329,18 @@ def _meeting_form(meeting=None, formdata=None):
             "version": meeting.version,
         }
     form = MeetingForm(formdata=formdata, **data)
-    people = person_choices(User.active)
     form.chair.choices = person_choices(User.active, blank="Select")
-    form.members.choices = [c for c in people if c[0] != ""]
+    form.members.choices = choices((p.id, p.label) for p in person_options(User.active))
     offered = [line for line in panel.open_lines(meeting) if line.confirmed_at is None]
-    form.lines.choices = [
+    form.lines.choices = choices(
         (
-            str(line.id),
+            line.id,
             f"{line.audit.reference}: case {line.audit.case.case_number}, "
             f"{line.audit.team.name}, audited by "
             f"{line.audit.auditor.name if line.audit.auditor else 'nobody'}",
         )
         for line in offered
-    ]
+    )
     return form
 
 
@@ -413,7 +413,6 @@ def panel_meeting(meeting_id):
 
 
 def _grade_choices():
-    from qaweb.core.forms import choices
     from qaweb.core.grading import levels
 
     return choices(((g.id, g.label) for g in levels()), blank="Select")
