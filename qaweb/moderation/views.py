@@ -264,6 +264,8 @@ def agreement():
     return render_template(
         "moderation/agreement.html",
         report=figures.report(period),
+        before_after=figures.grades_before_after(),
+        agreed=dict(figures.grades_agreed()),
         period=period,
         periods=PERIODS,
         generous=figures.GENEROUS,
