@@ -481,4 +481,4 @@ def test_the_chair_and_the_moderator_see_due_and_overdue_moderations(client, at_
     home = plain(text(client.get("/")))
     assert "Moderation to grade" in home and "Grade the case blind, then submit" in home
     switch(client, at_panel["meg"])  # not a chair
-    assert "Moderations for the panel" not in plain(text(client.get("/")))
+    assert "Moderation for the panel" not in plain(text(client.get("/")))

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from flask import url_for
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from qaweb.core import mywork, sources
 from qaweb.core.db import utcnow
@@ -50,115 +50,78 @@ def _due_item(line, today, kind, detail):
     )
 
 
-def to_moderate(user, limit):
-    """The moderations named to ``user`` and not yet submitted, oldest completion first
-    (the moderation's due date follows the audit's completion)."""
-    from qaweb.case_audits.models import CaseAudit
-    from qaweb.moderation.models import SELECTED, ModerationLine
-
-    stmt = (
-        select(ModerationLine)
-        .join(CaseAudit, CaseAudit.id == ModerationLine.audit_id)
-        .where(
-            ModerationLine.moderator_id == user.id,
-            ModerationLine.status == SELECTED,
-            ModerationLine.moderated_at.is_(None),
-        )
-    )
-    today = today_london()
-    found = db.session.scalars(
-        stmt.order_by(CaseAudit.completed_on, ModerationLine.id).limit(limit)
-    )
-    items = [
-        _due_item(line, today, "Moderation to grade", "Grade the case blind, then submit")
-        for line in found
-    ]
-    return items, _total(stmt, items, limit)
-
-
-def for_the_chair(user, limit):
-    """For whoever chairs a panel meeting: every moderation the panel has not yet confirmed,
-    oldest completion first, with its due date and overdue ones marked (Wokingham §2:
-    moderated within 2 weeks; Halton: 10 working days)."""
-    from qaweb.case_audits.models import CaseAudit
-    from qaweb.moderation import panel
-    from qaweb.moderation.models import SELECTED, ModerationLine
-
-    if not panel.chairs_a_meeting(user):
-        return [], 0
-    stmt = (
-        select(ModerationLine)
-        .join(CaseAudit, CaseAudit.id == ModerationLine.audit_id)
-        .where(
-            ModerationLine.status == SELECTED,
-            ModerationLine.confirmed_at.is_(None),
-            CaseAudit.completed_on.is_not(None),
-        )
-    )
-    today = today_london()
-    items = []
-    for line in db.session.scalars(
-        stmt.order_by(CaseAudit.completed_on, ModerationLine.id).limit(limit)
-    ):
-        if line.moderated_at is None:
-            detail = "Moderator grading" if line.response_id else "Moderator to grade"
-        elif line.meeting_id is None:
-            detail = "Moderated: for the next panel"
-        else:
-            detail = f"At the panel of {line.meeting.held_on:%-d %B %Y}: to confirm"
-        items.append(_due_item(line, today, "Moderation for the panel", detail))
-    return items, _total(stmt, items, limit)
-
-
-def panel_feedback(user, limit):
-    """Moderations the panel confirmed in the last 30 days of audits ``user`` did, or in
-    their team (a team manager) or of a practitioner they manage: the panel's feedback."""
+def moderation_work(user, limit):
+    """What moderation asks of ``user``, from one statement: the moderations named to them
+    and not yet submitted; for whoever chairs a panel meeting, every moderation the panel
+    has not yet confirmed, with its due date and overdue ones marked (Wokingham §2: within
+    2 weeks; Halton: 10 working days); and the panel's confirmed moderations of the last
+    30 days of audits they did, in their team (a team manager) or of a practitioner they
+    manage (its feedback). Oldest completion first."""
     from qaweb.case_audits.models import CaseAudit
     from qaweb.core.permissions import TEAM_MANAGER, has_any_role
-    from qaweb.moderation.models import SELECTED, ModerationLine
+    from qaweb.moderation.models import SELECTED, ModerationLine, PanelMeeting
     from qaweb.organisation.models import User
 
     since = utcnow() - timedelta(days=30)
-    conditions = [
+    chairs = select(PanelMeeting.id).where(PanelMeeting.chair_id == user.id).limit(1).exists()
+    readers = [
         CaseAudit.auditor_id == user.id,
         CaseAudit.practitioner_id.in_(select(User.id).where(User.line_manager_id == user.id)),
     ]
     if has_any_role(user, TEAM_MANAGER) and user.team_id:
-        conditions.append(CaseAudit.team_id == user.team_id)
+        readers.append(CaseAudit.team_id == user.team_id)
+    grading = and_(ModerationLine.moderator_id == user.id, ModerationLine.moderated_at.is_(None))
+    for_panel = and_(
+        chairs, ModerationLine.confirmed_at.is_(None), CaseAudit.completed_on.is_not(None)
+    )
+    feedback = and_(ModerationLine.confirmed_at >= since, or_(*readers))
     stmt = (
         select(ModerationLine)
         .join(CaseAudit, CaseAudit.id == ModerationLine.audit_id)
-        .where(
-            ModerationLine.status == SELECTED,
-            ModerationLine.confirmed_at >= since,
-            or_(*conditions),
-        )
+        .where(ModerationLine.status == SELECTED, or_(grading, for_panel, feedback))
     )
-    items = [
-        mywork.WorkItem(
-            kind="Moderation feedback",
-            title=f"The panel's moderation of {line.audit.reference} "
-            f"(case {line.audit.case.case_number})",
-            url=url_for("moderation.line", line_id=line.id),
-            due_on=None,
-            detail=(f"Agreed grade {line.agreed_grade.label}" if line.agreed_grade else "Confirmed")
-            + (" · your audit" if line.audit.auditor_id == user.id else ""),
-        )
-        for line in db.session.scalars(
-            stmt.order_by(ModerationLine.confirmed_at.desc(), ModerationLine.id).limit(limit)
-        )
-    ]
+    today = today_london()
+    items = []
+    found = db.session.execute(
+        stmt.add_columns(grading, for_panel)
+        .order_by(CaseAudit.completed_on, ModerationLine.id)
+        .limit(limit)
+    )
+    for line, to_grade, to_panel in found.unique().all():
+        audit = line.audit
+        if to_grade:
+            items.append(
+                _due_item(line, today, "Moderation to grade", "Grade the case blind, then submit")
+            )
+        elif to_panel:
+            if line.moderated_at is None:
+                detail = "Moderator grading" if line.response_id else "Moderator to grade"
+            elif line.meeting_id is None:
+                detail = "Moderated: for the next panel"
+            else:
+                detail = f"At the panel of {line.meeting.held_on:%-d %B %Y}: to confirm"
+            items.append(_due_item(line, today, "Moderation for the panel", detail))
+        else:
+            items.append(
+                mywork.WorkItem(
+                    kind="Moderation feedback",
+                    title=f"The panel's moderation of {audit.reference} "
+                    f"(case {audit.case.case_number})",
+                    url=url_for("moderation.line", line_id=line.id),
+                    due_on=None,
+                    detail=(
+                        f"Agreed grade {line.agreed_grade.label}"
+                        if line.agreed_grade
+                        else "Confirmed"
+                    )
+                    + (" · your audit" if audit.auditor_id == user.id else ""),
+                )
+            )
     return items, _total(stmt, items, limit)
 
 
 def register() -> None:
-    mywork.register(mywork.WorkSource("Moderations to grade", to_moderate))
-    mywork.register(
-        mywork.WorkSource(
-            "Moderations for the panel", for_the_chair, lambda u: url_for("moderation.panels")
-        )
-    )
-    mywork.register(mywork.WorkSource("Moderation feedback", panel_feedback))
+    mywork.register(mywork.WorkSource("Moderation of case-file audits", moderation_work))
     sources.register(
         sources.SourceType(
             "moderation",
