@@ -399,6 +399,20 @@ def test_the_report_counts_grades_as_audited_or_after_moderation(client, at_pane
     assert "Grades counted: as audited (the auditor's grade)" in audited
     after = plain(text(client.get(url + "&grades=moderated")))
     assert "Grades counted: after moderation" in after
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    for query, said in (("", "as audited"), ("&grades=moderated", "after moderation")):
+        book = load_workbook(
+            BytesIO(client.get(url.replace("reports", "reports/workbook.xlsx") + query).data)
+        )
+        cells = [
+            [str(v) for v in row if v is not None]
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+        ]
+        assert ["Filter: Grades counted", said] in cells, said
     from qaweb.case_audits import reports
 
     period = reports.Period(date(2026, 9, 1), date(2026, 9, 1))

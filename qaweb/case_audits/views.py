@@ -646,7 +646,13 @@ def workbook():
         rows,
         summary=summary,
         sheets=sheets,
-        about=About("Case-file audits", period=period.label, filters=form.labels()),
+        about=About(
+            "Case-file audits",
+            period=period.label,
+            # Which grade the counts use is always said, "as audited" included.
+            filters=[f for f in form.labels() if f[0] != "Grades"]
+            + [("Grades counted", period.grades_label)],
+        ),
     )
 
 
