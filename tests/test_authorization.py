@@ -236,6 +236,15 @@ EXPECTED = {
     "qa_report.workbook": ("GET", {"qa_officer", "qa_board"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
+    # The Moderation Panel: the QA team (or a meeting's chair, no walker here) arranges
+    # meetings; the line is not moderated yet, so nobody records or confirms an outcome.
+    "moderation.panels": ("GET", {"qa_officer"}),
+    "moderation.new_panel": ("GET", {"qa_officer"}),
+    "moderation.edit_panel": ("GET", {"qa_officer"}),
+    "moderation.panel_meeting": ("GET", {"qa_officer"}),
+    "moderation.outcome": ("GET", set()),
+    "moderation.confirm": ("POST", set()),
+    "moderation.new_action": ("GET", set()),
 }
 
 # POST: a route that takes a form is walked again with an empty one. Who may post is who may
@@ -416,7 +425,17 @@ def _moderation(audit):
     line = ModerationLine(sample_id=sample.id, audit_id=audit.id, chosen_by="Random")
     db.session.add(line)
     db.session.flush()
-    return {"moderation:year": 2030, "moderation:month": 7, "moderation:line_id": line.id}
+    from qaweb.moderation.models import PanelMeeting
+
+    meeting = PanelMeeting(held_on=date(2030, 8, 1), chair_id=audit.auditor_id)
+    db.session.add(meeting)
+    db.session.flush()
+    return {
+        "moderation:year": 2030,
+        "moderation:month": 7,
+        "moderation:line_id": line.id,
+        "moderation:meeting_id": meeting.id,
+    }
 
 
 def _qa_report():

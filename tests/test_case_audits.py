@@ -475,6 +475,7 @@ def test_settings_are_saved_and_bad_roles_refused(client, council, make_user):
         "case_audit_exclusion_months": "12",
         "case_audit_reaudit_months": "1",
         "case_audit_dip_sample_months": "3",
+        "case_audit_moderation_unit": "calendar_days",
     }
     page = text(client.post("/case-audits/settings", data=form))
     assert "Select only the options shown" in error_summary(page)

@@ -163,5 +163,6 @@ def test_workbook_reads_back(client, moderated):  # noqa: F811 (the imported fix
     ]
     assert grades[1] == ["Given by the auditors", 0, 1, 0, 0]
     assert grades[2] == ["After moderation", 0, 0, 0, 1]
+    assert grades[3] == ["Agreed by the panel", 0, 0, 0, 0]  # not confirmed by a panel yet
     assert book["Grades before and after"]._charts  # a native chart
     assert book["Agreement over time"]._charts

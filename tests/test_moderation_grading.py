@@ -274,7 +274,8 @@ def test_moderation_due_within_the_council_days_of_completion(client, moderated)
     from qaweb.core.settings import set_setting
 
     line = moderated["line"]
-    # Completed 10 September 2026; 14 calendar days by default: due 24 September.
+    # Completed Thursday 10 September 2026; 10 working days by default (Halton): due
+    # Thursday 24 September.
     assert services.due_on(line) == date(2026, 9, 24)
     assert not services.is_overdue(line, date(2026, 9, 24))
     assert services.is_overdue(line, date(2026, 9, 25))
@@ -283,9 +284,16 @@ def test_moderation_due_within_the_council_days_of_completion(client, moderated)
     assert "Moderation due 24 September 2026 Overdue" in page
     sample = plain(text(client.get("/moderation/months/2026/9")))
     assert "24 September 2026 Overdue" in sample
-    set_setting("case_audit_days_to_moderate", "10")  # Halton: 10 days
+    set_setting("case_audit_moderation_unit", "calendar_days")  # 10 calendar days
     db.session.commit()
     assert services.due_on(line) == date(2026, 9, 20)
+    set_setting("case_audit_days_to_moderate", "14")  # Wokingham: 2 weeks
+    db.session.commit()
+    assert services.due_on(line) == date(2026, 9, 24)
+    # Submitted by the moderator: still due until the panel confirms the moderation.
     line.moderated_at = utcnow()
+    db.session.commit()
+    assert services.is_overdue(line, date(2026, 12, 1))
+    line.confirmed_at = utcnow()
     db.session.commit()
     assert not services.is_overdue(line, date(2026, 12, 1))

@@ -263,6 +263,80 @@ def _case_audit(ctx):
     return audit
 
 
+def _moderated_line(ctx):
+    """A case-file audit (overall Good) moderated blind (overall Good), at a panel meeting
+    chaired by ``me``: the panel's outcome to record."""
+    from test_moderation_grading import TOOL
+
+    from qaweb.case_audits.models import COMPLETED, CaseAudit, CaseFile
+    from qaweb.core.db import utcnow
+    from qaweb.core.grading import levels
+    from qaweb.moderation.models import ModerationLine, ModerationSample, PanelMeeting
+    from qaweb.tools.models import Answer
+    from qaweb.tools.services import load_text, start_response
+
+    good = next(g for g in levels() if g.label == "Good")
+    version, _ = load_text(TOOL.format(number=1), publish=True)
+    team = ctx["make_team"]()
+    practitioner = ctx["make_user"]("practitioner", team=team)
+    auditor = ctx["make_user"]("team_manager")
+    moderator = ctx["make_user"]("service_manager")
+    case = CaseFile(
+        case_number="M-1",
+        team_id=team.id,
+        practitioner_id=practitioner.id,
+        listed_month=date(2026, 9, 1),
+    )
+    db.session.add(case)
+    db.session.flush()
+    theirs = start_response(version, "case_audit", None, auditor)
+    ours = start_response(version, "moderation", None, moderator)
+    audit = CaseAudit(
+        case_id=case.id,
+        month=date(2026, 9, 1),
+        team_id=team.id,
+        practitioner_id=practitioner.id,
+        auditor_id=auditor.id,
+        status=COMPLETED,
+        response_id=theirs.id,
+        grade_level_id=good.id,
+        completed_on=date(2026, 9, 10),
+    )
+    sample = ModerationSample(month=date(2026, 9, 1), seed=1, share=25)
+    meeting = PanelMeeting(held_on=date(2026, 10, 1), chair_id=ctx["me"].id)
+    db.session.add_all([audit, sample, meeting])
+    db.session.flush()
+    for response in (theirs, ours):
+        db.session.add(
+            Answer(
+                response_id=response.id,
+                section_key="overall",
+                question_key="overall_grade",
+                grade_level_id=good.id,
+            )
+        )
+    line = ModerationLine(
+        sample_id=sample.id,
+        audit_id=audit.id,
+        moderator_id=moderator.id,
+        response_id=ours.id,
+        moderated_at=utcnow(),
+        meeting_id=meeting.id,
+    )
+    db.session.add(line)
+    db.session.commit()
+    return line
+
+
+def _panel_meeting(ctx):
+    from qaweb.moderation.models import PanelMeeting
+
+    meeting = PanelMeeting(held_on=date(2026, 10, 1), chair_id=ctx["me"].id, notes="")
+    db.session.add(meeting)
+    db.session.commit()
+    return meeting
+
+
 def _thematic(ctx):
     from qaweb.thematic import services
 
@@ -650,6 +724,26 @@ CASES = [
         "context",
         saved=lambda a: a.terms.get("context"),
         forms=("thematic.TermsForm",),
+    ),
+    Case(
+        "moderation-panel-outcome",
+        ("qa_officer",),
+        _moderated_line,
+        "/moderation/lines/{id}/outcome",
+        "development_areas",
+        "good_practice",
+        saved=lambda line: line.development_areas,
+        forms=("moderation.OutcomeForm",),
+    ),
+    Case(
+        "moderation-panel-meeting",
+        ("qa_officer",),
+        _panel_meeting,
+        "/moderation/panels/{id}/edit",
+        "notes",
+        "notes",
+        saved=lambda meeting: meeting.notes,
+        forms=("moderation.MeetingForm",),
     ),
 ]
 

@@ -115,8 +115,14 @@ class SettingsForm(FlaskForm):
     )
     case_audit_completion_unit = SelectField("Counted in", choices=choices(UNITS))
     case_audit_days_to_moderate = WholeNumberField(
-        "Calendar days to moderate a completed audit",
+        "Days to moderate a completed audit",
+        description="Halton: 10 working days; Wokingham: 2 weeks (14 calendar days)",
         validators=[Required("Enter a number"), NumberRange(1, 365, "Enter 1 to 365")],
+    )
+    case_audit_moderation_unit = SelectField(
+        "Days to moderate counted in",
+        choices=choices(UNITS[1:]),
+        validators=[Required("Select calendar days or working days")],
     )
     case_audit_days_for_actions = WholeNumberField(
         "Working days to complete an audit's actions",
@@ -241,6 +247,11 @@ class ReportFilterForm(FilterForm):
     start = SelectField("From", default="")
     end = SelectField("To", default="")
     area = SelectField("Service area", default="")
+    grades = SelectField(
+        "Grades",
+        default="",
+        choices=choices([("", "As audited"), ("moderated", "After moderation")]),
+    )
 
 
 class SummaryFilterForm(FilterForm):

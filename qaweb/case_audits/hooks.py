@@ -91,11 +91,17 @@ def shared_with_me(user, limit):
         or_(*conditions),
     )
     items = []
+    from qaweb.moderation.panel import blinded_audit_ids
+
     flagged = stmt.add_columns(
-        func.coalesce(CaseAudit.grade_level_id == services.lowest_level_query(), False)
+        func.coalesce(CaseAudit.grade_level_id == services.lowest_level_query(), False),
+        # Audits they moderate blind: no grade shown until they submit their own.
+        CaseAudit.id.in_(blinded_audit_ids(user)),
     )
     found = db.session.execute(flagged.order_by(CaseAudit.completed_on.desc()).limit(limit))
-    for a, inadequate in found.unique().all():
+    for a, inadequate, blind in found.unique().all():
+        if blind:
+            inadequate = False
         items.append(
             mywork.WorkItem(
                 kind=f"{a.grade.label} case-file audit"
@@ -105,7 +111,7 @@ def shared_with_me(user, limit):
                 url=url_for("case_audits.audit", audit_id=a.id),
                 due_on=a.completed_on,
                 detail=f"{a.reference} · {a.team.name}"
-                + (f" · graded {a.grade.label}" if a.grade else "")
+                + (f" · graded {a.grade.label}" if a.grade and not blind else "")
                 + (" · add your response" if a.practitioner_id == user.id else ""),
                 # Completed, so never overdue: the kind names an Inadequate grade.
                 overdue=False,

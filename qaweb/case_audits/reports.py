@@ -4,7 +4,7 @@ council's spreadsheet rounds them (Worcestershire publishes grade percentages be
 year's; Bedford reports per team per month; Shropshire tracks Inadequate audits).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
@@ -46,10 +46,16 @@ def percent(part: int, whole: int) -> int:
 
 @dataclass(frozen=True)
 class Period:
-    """Whole months from ``start`` to ``end`` (first days of months, inclusive)."""
+    """Whole months from ``start`` to ``end`` (first days of months, inclusive). ``hidden``:
+    ids of audits left out for the reader (those they are moderating blind, until they
+    submit: ``moderation.panel.blinded_ids``). ``moderated``: count overall grades after
+    moderation (the panel's confirmed agreed grade where there is one) instead of as audited.
+    """
 
     start: date
     end: date
+    hidden: frozenset = frozenset()
+    moderated: bool = False
 
     @property
     def label(self) -> str:
@@ -58,10 +64,35 @@ class Period:
         return f"{month_label(self.start)} to {month_label(self.end)}"
 
     def year_before(self) -> "Period":
-        return Period(add_months(self.start, -12), add_months(self.end, -12))
+        return replace(self, start=add_months(self.start, -12), end=add_months(self.end, -12))
 
     def condition(self):
-        return CaseAudit.month.between(self.start, self.end)
+        within = CaseAudit.month.between(self.start, self.end)
+        if self.hidden:
+            return and_(within, CaseAudit.id.not_in(sorted(self.hidden)))
+        return within
+
+    @property
+    def grades_label(self) -> str:
+        return "after moderation" if self.moderated else "as audited"
+
+    def grade_column(self):
+        """The overall grade counted: the auditor's, or after moderation the panel's agreed
+        grade where it confirmed one (``moderation.panel.agreed_grade_column``)."""
+        if not self.moderated:
+            return CaseAudit.grade_level_id
+        from qaweb.moderation.panel import agreed_grade_column
+
+        return agreed_grade_column()
+
+    def joined(self, stmt):
+        """``stmt`` with what ``grade_column`` reads (after moderation: the audit's
+        confirmed moderation, outer-joined)."""
+        if not self.moderated:
+            return stmt
+        from qaweb.moderation.panel import with_confirmed
+
+        return with_confirmed(stmt)
 
 
 def _scope(area_id: int | None, team_id: int | None = None):
@@ -119,17 +150,19 @@ def totals(rows: list[dict]) -> dict:
 
 
 def grades(period: Period, area_id: int | None = None, team_id: int | None = None) -> list[dict]:
-    """Completed audits per overall grade, best first: label, colour, count, percent."""
+    """Completed audits per overall grade, best first: label, colour, count, percent. The
+    grade as audited, or after moderation (``period.moderated``)."""
+    grade = period.grade_column()
     counts = dict(
         db.session.execute(
-            select(CaseAudit.grade_level_id, func.count())
+            period.joined(select(grade, func.count()).select_from(CaseAudit))
             .where(
                 period.condition(),
                 _scope(area_id, team_id),
                 CaseAudit.status == COMPLETED,
                 CaseAudit.grade_level_id.is_not(None),
             )
-            .group_by(CaseAudit.grade_level_id)
+            .group_by(grade)
         ).all()
     )
     whole = sum(counts.values())
@@ -145,10 +178,14 @@ def grades(period: Period, area_id: int | None = None, team_id: int | None = Non
 
 
 def grades_per_team(period: Period, area_id: int | None = None) -> list[dict]:
-    """Per service area and team: completed audits per overall grade (a list in scale order)."""
+    """Per service area and team: completed audits per overall grade (a list in scale order),
+    as audited or after moderation (``period.moderated``)."""
     levels = _scale()
+    grade = period.grade_column()
     rows = db.session.execute(
-        select(ServiceArea.name, Team.name, CaseAudit.grade_level_id, func.count())
+        period.joined(
+            select(ServiceArea.name, Team.name, grade, func.count()).select_from(CaseAudit)
+        )
         .join(Team, Team.id == CaseAudit.team_id)
         .join(ServiceArea, ServiceArea.id == Team.service_area_id)
         .where(
@@ -157,7 +194,7 @@ def grades_per_team(period: Period, area_id: int | None = None) -> list[dict]:
             CaseAudit.status == COMPLETED,
             CaseAudit.grade_level_id.is_not(None),
         )
-        .group_by(ServiceArea.name, Team.name, CaseAudit.grade_level_id)
+        .group_by(ServiceArea.name, Team.name, grade)
         .order_by(ServiceArea.name, Team.name)
     ).all()
     table: dict[tuple[str, str], dict[int, int]] = {}

@@ -50,6 +50,7 @@ from qaweb.core.permissions import (
 from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
+from qaweb.moderation.panel import blinded_ids
 from qaweb.organisation.models import ServiceArea, Team
 from qaweb.organisation.services import team_options
 
@@ -355,12 +356,17 @@ def _audit(audit_id, check=services.can_view):
 @login_required
 def audit(audit_id):
     from qaweb.actions.models import Action
+    from qaweb.moderation.panel import confirmed_line
+    from qaweb.moderation.services import can_view_line
 
     item = _audit(audit_id)
     manager = services.can_manage(current_user) or services.is_auditor(current_user, item)
+    moderation = confirmed_line(item) if item.status == "completed" else None
     return render_template(
         "case_audits/audit.html",
         audit=item,
+        moderation=moderation,
+        moderation_readable=bool(moderation and can_view_line(current_user, moderation)),
         today=today_london(),
         history=history_for(db.session, item) if manager else [],
         month_label=services.month_label(item.month),
@@ -597,7 +603,10 @@ def _report_filters():
         start, end = end, start
     form.start.data, form.end.data = start.strftime("%Y-%m"), end.strftime("%Y-%m")
     area_id = as_id(form.area.data)
-    return form, reports.Period(start, end), area_id
+    period = reports.Period(
+        start, end, hidden=blinded_ids(current_user), moderated=filters.get("grades") == "moderated"
+    )
+    return form, period, area_id
 
 
 @bp.get("/reports")
@@ -637,7 +646,13 @@ def workbook():
         rows,
         summary=summary,
         sheets=sheets,
-        about=About("Case-file audits", period=period.label, filters=form.labels()),
+        about=About(
+            "Case-file audits",
+            period=period.label,
+            # Which grade the counts use is always said, "as audited" included.
+            filters=[f for f in form.labels() if f[0] != "Grades"]
+            + [("Grades counted", period.grades_label)],
+        ),
     )
 
 
@@ -680,8 +695,10 @@ def summary():
     form.month.data, form.team.data = month.strftime("%Y-%m"), str(team.id)
     audits = reports.team_summary(team.id, month)
     completed = [a for a in audits if a.status == "completed"]
-    blinded = services.blinded_among(current_user, audits)  # one query for the whole list
-    period = reports.Period(month, month)
+    # Audits the reader is moderating blind: listed, their grades kept back until submitted
+    # (one query for the whole list).
+    blinded = blinded_ids(current_user)
+    period = reports.Period(month, month, hidden=blinded)
     return render(
         "case_audits/summary.html",
         block="results",
@@ -690,6 +707,7 @@ def summary():
         month_label=services.month_label(month),
         audits=audits,
         readable={a.id for a in audits if services.can_view(current_user, a, blinded)},
+        blinded=blinded,
         completed=completed,
         grades=reports.grades(period, team_id=team.id),
         child_heard=sum(1 for a in completed if a.child_feedback == "given"),

@@ -88,6 +88,10 @@ KINDS: dict[str, Kind] = {
         "Complaint stages due soon or overdue. Statutory deadlines cannot be turned off",
         (IMMEDIATELY, DIGEST),
     ),
+    "moderation": Kind(
+        "Moderation of case-file audits",
+        "The Moderation Panel's confirmed moderation of your audit, or of an audit in your team",
+    ),
 }
 #: Kinds sent whatever a person has chosen (their own password reset).
 SYSTEM_KINDS = {"password_reset": "Password reset", "digest": "Daily summary"}

@@ -24,7 +24,7 @@ DEFAULTS: dict[str, str] = {
     "case_audit_allocation_day": "1",
     "case_audit_time_to_complete": "1",
     "case_audit_completion_unit": "months",
-    "case_audit_days_to_moderate": "14",
+    "case_audit_days_to_moderate": "10",
     "case_audit_days_for_actions": "20",
     "case_audit_auditor_roles": "team_manager;service_manager",
     "case_audit_exclude_own_team": "yes",
@@ -36,6 +36,9 @@ DEFAULTS: dict[str, str] = {
     "moderation_share": "25",
     "moderation_target_min": "20",
     "moderation_target_max": "30",
+    # Moderation due within 10 working days of the audit's completion (Halton, 004);
+    # Wokingham §2 says 2 weeks (14 calendar days).
+    "case_audit_moderation_unit": "working_days",
 }
 
 LABELS: dict[str, tuple[str, str]] = {
@@ -85,7 +88,7 @@ LABELS: dict[str, tuple[str, str]] = {
     ),
     "case_audit_days_to_moderate": (
         "Days to moderate a completed audit",
-        "Calendar days after the audit is completed",
+        "Counted from the audit's completion, in the unit below",
     ),
     "case_audit_days_for_actions": (
         "Working days to complete an audit's actions",
@@ -126,6 +129,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "moderation_target_max": (
         "Highest share of audits the council aims to moderate (per cent)",
         "Wokingham moderates 20-30% of each month's completed audits",
+    ),
+    "case_audit_moderation_unit": (
+        "Days to moderate counted in",
+        "Calendar days or working days (Halton: 10 working days; Wokingham: 14 calendar days)",
     ),
 }
 #: The name of each setting as people read it (history, pages): never its key.

@@ -378,7 +378,137 @@ def _moderation(today, qa_officer_id) -> dict[str, int]:
             lines += len(sample.lines)
             if back > 1:  # last month's sample is left to moderate
                 moderated += sum(_moderate(rng, line) for line in sample.lines)
-    return {"moderation lines": lines, "moderations": moderated}
+    return {"moderation lines": lines, "moderations": moderated, **_panels(today, officer, rng)}
+
+
+REASONS = {
+    "down": (
+        "The plan has no timescales or contingency, so it cannot drive change for the child.",
+        "The child's lived experience is described by adults only; the child was not seen alone.",
+        "Risks from the father's return home are named but not analysed.",
+        "Supervision records tasks but not reflection on the child's progress.",
+    ),
+    "up": (
+        "The chronology is current and the analysis of cumulative harm is strong.",
+        "The child's wishes are recorded in their own words and shaped the plan.",
+    ),
+}
+FEEDBACK = {
+    "good_practice": (
+        "A thorough read of the whole file, with the sources listed.",
+        "Clear evidence for each grade, quoting the case record.",
+        "The conversation with the practitioner is recorded with their reflections.",
+    ),
+    "development_areas": (
+        "Weigh the plan against the child's needs, not only whether it exists.",
+        "Grade on impact for the child rather than on compliance with timescales.",
+        "Say what good would look like where a grade is Requires improvement.",
+    ),
+    "practice_comments": (
+        "Direct work with the child is creative and well recorded.",
+        "Management oversight is regular but does not test the plan.",
+        "Partner agencies' views are gathered but not analysed.",
+    ),
+}
+LEARNING = (
+    "Plans across teams lack contingency: a practice note and a workshop at practice week.",
+    "Fathers are often missing from assessments: raise at the next managers' meeting.",
+    "Chronologies are not kept up to date after transfer between teams.",
+    "Supervision records rarely show reflection on the child's lived experience.",
+)
+
+
+def _panels(today, officer, rng) -> dict[str, int]:
+    """A Moderation Panel each month for the audits moderated in the month before: chaired
+    by the Principal Social Worker with two practice consultants; the panel agrees with the
+    moderator most often, changes some grades with reasons, gives feedback and learning,
+    raises a few remedial actions. The latest meeting is still to confirm its outcomes."""
+    from qaweb.actions.services import raise_action
+    from qaweb.case_audits.services import action_due_date, add_months
+    from qaweb.moderation import panel
+    from qaweb.moderation.models import SELECTED, ModerationSample, PanelMeeting
+
+    def team_people(name, count):
+        return list(
+            db.session.scalars(
+                select(User)
+                .join(Team, Team.id == User.team_id)
+                .where(Team.name == name, User.active)
+                .order_by(User.id)
+                .limit(count)
+            )
+        )
+
+    chair = (team_people("Principal Social Worker", 1) or [officer])[0]
+    members = team_people("Impact and Inspection", 2)
+    samples = list(db.session.scalars(select(ModerationSample).order_by(ModerationSample.month)))
+    meetings = confirmed = changed = actions = 0
+    latest = max((s.month for s in samples), default=None)
+    for sample in samples:
+        lines = [
+            line
+            for line in sample.lines
+            if line.status == SELECTED and line.moderated_at is not None
+        ]
+        if not lines:
+            continue
+        held_on = min(today, add_months(sample.month, 1) + timedelta(days=19))
+        meeting = PanelMeeting(held_on=held_on, chair_id=chair.id, notes="Monthly panel.")
+        meeting.members = [m for m in members if m.id != chair.id]
+        db.session.add(meeting)
+        db.session.flush()
+        meetings += 1
+        # The sample before last month's: the newest moderated; its panel has not confirmed.
+        waiting = sample.month == add_months(latest, -1) if latest else False
+        for number, line in enumerate(lines):
+            line.meeting_id = meeting.id
+            if waiting and number % 2:
+                continue  # not discussed yet
+            db.session.flush()
+            rows = panel.section_grades(line)
+            chosen = {}
+            for row in rows:
+                agreed = row.moderator or row.auditor
+                if row.auditor and row.moderator and rng.random() < 0.3:
+                    agreed = row.auditor  # the panel sides with the auditor
+                reason = ""
+                if agreed and row.auditor and agreed.id != row.auditor.id:
+                    side = "down" if agreed.position > row.auditor.position else "up"
+                    reason = rng.choice(REASONS[side])
+                chosen[row.key] = (agreed.id if agreed else None, reason)
+            texts = {key: rng.choice(values) for key, values in FEEDBACK.items()}
+            if rng.random() < 0.35:
+                texts["learning_points"] = rng.choice(LEARNING)
+            panel.save_outcome(line, chosen, texts)
+            overall = chosen.get("overall", (None, ""))[0]
+            changed += bool(overall and overall != line.audit.grade_level_id)
+            if waiting:
+                continue
+            line.confirmed_at = datetime.combine(held_on, time(15), tzinfo=UTC)
+            line.confirmed_by_id = chair.id
+            confirmed += 1
+            if rng.random() < 0.12:
+                action = raise_action(
+                    source_type="moderation",
+                    source_id=line.id,
+                    source_label=f"Moderation of {line.audit.reference}, case "
+                    f"{line.audit.case.case_number}",
+                    description="Add a contingency plan and review it in supervision.",
+                    owner=line.audit.practitioner,
+                    due_on=action_due_date(held_on),
+                    raised_by=chair,
+                )
+                if action.due_on < today and rng.random() < 0.7:
+                    action.status = COMPLETED
+                    action.completed_on = min(today, held_on + timedelta(days=rng.randint(3, 20)))
+                actions += 1
+    db.session.flush()
+    return {
+        "panel meetings": meetings,
+        "moderations confirmed": confirmed,
+        "grades changed at panel": changed,
+        "remedial actions from moderation": actions,
+    }
 
 
 def _moderate(rng, line) -> int:

@@ -267,6 +267,23 @@ def grades_before_after() -> list[tuple[str, int, int]]:
     return [(g.label, counts["auditor"][g.id], counts["moderator"][g.id]) for g in levels()]
 
 
+def grades_agreed() -> list[tuple[str, int]]:
+    """[(grade, overall grades the Moderation Panel agreed)] over the moderations it has
+    confirmed, best grade first (one grouped query)."""
+    counts = dict(
+        db.session.execute(
+            select(ModerationLine.agreed_grade_level_id, func.count())
+            .where(
+                ModerationLine.status == SELECTED,
+                ModerationLine.confirmed_at.is_not(None),
+                ModerationLine.agreed_grade_level_id.is_not(None),
+            )
+            .group_by(ModerationLine.agreed_grade_level_id)
+        ).all()
+    )
+    return [(g.label, counts.get(g.id, 0)) for g in levels()]
+
+
 def workbook_parts(period: str):
     """(columns, rows, sheets) for ``send_workbook``: agreement over time (with a native
     chart of exact and within-one agreement), by auditor (flag), team and question, and the
@@ -290,6 +307,7 @@ def workbook_parts(period: str):
         ]
 
     before_after = grades_before_after()
+    agreed = grades_agreed()
     sheets = [
         Sheet(
             "Agreement over time",
@@ -315,6 +333,7 @@ def workbook_parts(period: str):
             [
                 ("Given by the auditors", *[before for _, before, _ in before_after]),
                 ("After moderation", *[after for _, _, after in before_after]),
+                ("Agreed by the panel", *[count for _, count in agreed]),
             ],
             # One series per grade, in the scale's own colours and order.
             chart=BarChart(

@@ -55,26 +55,45 @@ def target() -> tuple[int, int]:
 
 
 def days_to_moderate() -> int:
-    """Calendar days from an audit's completion to its moderation (setting
-    case_audit_days_to_moderate, default 14: Wokingham §2 moderates within 2 weeks)."""
+    """Days from an audit's completion to its moderation (setting
+    case_audit_days_to_moderate, default 10: Halton (004) moderates within 10 working days;
+    Wokingham §2 within 2 weeks), counted in ``moderation_unit``."""
     try:
         value = int(get_setting("case_audit_days_to_moderate"))
     except ValueError:
-        return 14
-    return value if 1 <= value <= 365 else 14
+        return 10
+    return value if 1 <= value <= 365 else 10
+
+
+def moderation_unit() -> str:
+    """ "working_days" (default, Halton) or "calendar_days" (Wokingham's 2 weeks): setting
+    case_audit_moderation_unit."""
+    unit = get_setting("case_audit_moderation_unit").strip()
+    return unit if unit in ("working_days", "calendar_days") else "working_days"
+
+
+def due_from(completed_on: date) -> date:
+    """When the moderation of an audit completed on ``completed_on`` is due: plus
+    ``days_to_moderate`` working days (council closure days and bank holidays skipped,
+    ``core.workdays``) or calendar days."""
+    from qaweb.core.workdays import add_working_days
+
+    if moderation_unit() == "working_days":
+        return add_working_days(completed_on, days_to_moderate())
+    return completed_on + timedelta(days=days_to_moderate())
 
 
 def due_on(line: ModerationLine) -> date | None:
-    """When ``line``'s moderation is due: the audit's completion date plus
-    ``days_to_moderate`` calendar days (None without a completion date)."""
+    """When ``line``'s moderation is due (``due_from`` the audit's completion date; None
+    without one)."""
     done = line.audit.completed_on
-    return None if done is None else done + timedelta(days=days_to_moderate())
+    return None if done is None else due_from(done)
 
 
 def is_overdue(line: ModerationLine, today: date) -> bool:
-    """Due before ``today`` and not yet submitted by the moderator."""
+    """Due before ``today`` and the panel has not yet confirmed the moderation."""
     due = due_on(line)
-    return line.status == SELECTED and line.moderated_at is None and due is not None and due < today
+    return line.status == SELECTED and line.confirmed_at is None and due is not None and due < today
 
 
 # -- rules -----------------------------------------------------------------------------------
@@ -453,8 +472,20 @@ def is_moderator(user: User, line: ModerationLine) -> bool:
 
 
 def can_view_line(user: User, line: ModerationLine) -> bool:
-    """The QA team and the named moderator."""
-    return can_draw(user) or line.moderator_id == user.id
+    """The QA team, the named moderator and the panel meeting's chair and members; once the
+    panel confirms, the auditor and the case's managers (``panel.receives_feedback``). The
+    audit's own auditor never before the panel confirms (they must not read the moderator's
+    grades until then)."""
+    from qaweb.moderation import panel
+
+    if line.audit.auditor_id == user.id and line.confirmed_at is None:
+        return False
+    return (
+        can_draw(user)
+        or line.moderator_id == user.id
+        or panel.member_of(user, line)
+        or panel.receives_feedback(user, line)
+    )
 
 
 @dataclass(frozen=True)

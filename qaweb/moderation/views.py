@@ -5,16 +5,24 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from qaweb.case_audits.services import add_months, month_label
+from qaweb.core.forms import choices
 from qaweb.core.history import create_or_save_versioned, save_versioned
 from qaweb.core.permissions import get_or_403, requires
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
-from qaweb.moderation import services
-from qaweb.moderation.forms import DrawForm, ModeratorForm, StepForm, SwapForm
-from qaweb.moderation.models import SELECTED, ModerationLine, ModerationSample
+from qaweb.moderation import panel, services
+from qaweb.moderation.forms import (
+    DrawForm,
+    MeetingForm,
+    ModeratorForm,
+    StepForm,
+    SwapForm,
+    outcome_form,
+)
+from qaweb.moderation.models import SELECTED, ModerationLine, ModerationSample, PanelMeeting
 from qaweb.organisation.models import User
-from qaweb.organisation.services import person_choices
+from qaweb.organisation.services import person_choices, person_options
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 ERRORS = (services.ModerationError,)
@@ -98,6 +106,7 @@ def sample(year, month):
         share=services.share_drawn(existing, completed),
         due={line.id: services.due_on(line) for line in _lines(existing)},
         overdue={line.id for line in _lines(existing) if services.is_overdue(line, today_london())},
+        blinded=panel.blinded_ids(current_user),
         month=first,
         month_label=month_label(first),
     )
@@ -160,10 +169,25 @@ def _line_page(item, form=None, problem=None):
     moderator = item.moderator_id == current_user.id
     # Blind: the moderator sees the auditor's grades only once their own are submitted.
     compare = item.moderated_at is not None and item.response_id is not None
+    from qaweb.actions.services import actions_for
+
+    at_panel = item.meeting is not None and panel.can_edit_meeting(current_user, item.meeting)
+    show_outcome = item.moderated_at is not None and (
+        item.confirmed_at is not None
+        or at_panel
+        or panel.member_of(current_user, item)
+        or services.can_draw(current_user)
+    )
     return render_template(
         "moderation/line.html",
         line=item,
         audit=audit,
+        outcome_rows=panel.section_grades(item) if show_outcome else [],
+        show_outcome=show_outcome,
+        can_record=panel.can_record_outcome(current_user, item),
+        can_raise=_can_raise(current_user, item),
+        actions=actions_for("moderation", item.id) if show_outcome else [],
+        texts=panel.TEXTS,
         is_moderator=moderator,
         can_assign=services.can_draw(current_user) and item.response_id is None,
         form=form or _moderator_form(item),
@@ -240,6 +264,8 @@ def agreement():
     return render_template(
         "moderation/agreement.html",
         report=figures.report(period),
+        before_after=figures.grades_before_after(),
+        agreed=dict(figures.grades_agreed()),
         period=period,
         periods=PERIODS,
         generous=figures.GENEROUS,
@@ -275,4 +301,210 @@ def agreement_workbook():
                 "0 the auditor grades more generously than the panel.",
             ),
         ),
+    )
+
+
+# -- the Moderation Panel ----------------------------------------------------------------------
+
+
+@bp.get("/panels")
+@requires(panel.can_arrange)
+def panels():
+    """Panel meetings, newest first, with the audits each considered and confirmed."""
+    return render_template(
+        "moderation/panels.html",
+        meetings=panel.meetings(),
+        waiting=len(panel.open_lines()),
+        can_new=panel.can_arrange(current_user),
+    )
+
+
+def _meeting_form(meeting=None, formdata=None):
+    data = {}
+    if meeting is not None and formdata is None:
+        data = {
+            "held_on": meeting.held_on,
+            "chair": meeting.chair_id,
+            "members": [str(m.id) for m in meeting.members],
+            "notes": meeting.notes,
+            "lines": [str(line.id) for line in meeting.lines if line.confirmed_at is None],
+            "version": meeting.version,
+        }
+    form = MeetingForm(formdata=formdata, **data)
+    form.chair.choices = person_choices(User.active, blank="Select")
+    form.members.choices = choices((p.id, p.label) for p in person_options(User.active))
+    offered = [line for line in panel.open_lines(meeting) if line.confirmed_at is None]
+    form.lines.choices = choices(
+        (
+            line.id,
+            f"{line.audit.reference}: case {line.audit.case.case_number}, "
+            f"{line.audit.team.name}, audited by "
+            f"{line.audit.auditor.name if line.audit.auditor else 'nobody'}",
+        )
+        for line in offered
+    )
+    return form
+
+
+def _save_meeting(meeting, form):
+    if not form.validate_on_submit():
+        return None, None
+    chair = db.session.get(User, form.chair.data)
+    members = list(
+        db.session.scalars(select(User).where(User.id.in_([int(i) for i in form.members.data])))
+    )
+    made = []
+
+    def apply():
+        made.append(
+            panel.save_meeting(
+                meeting,
+                form.held_on.data,
+                chair,
+                members,
+                form.notes.data or "",
+                [int(i) for i in form.lines.data],
+            )
+        )
+
+    problem = create_or_save_versioned(db.session, meeting, form, apply, ERRORS)
+    return problem, (made[0] if made else None)
+
+
+@bp.route("/panels/new", methods=["GET", "POST"])
+@requires(panel.can_arrange)
+def new_panel():
+    form = _meeting_form(formdata=request.form if request.method == "POST" else None)
+    if request.method == "GET":
+        form.chair.data = current_user.id
+        form.held_on.data = today_london()
+    problem, made = _save_meeting(None, form) if request.method == "POST" else (None, None)
+    if request.method == "POST" and made is not None and problem is None:
+        flash(f"Panel meeting of {made.held_on:%-d %B %Y} arranged.", "success")
+        return redirect(url_for(".panel_meeting", meeting_id=made.id))
+    return render_template("moderation/panel_form.html", form=form, problem=problem, meeting=None)
+
+
+@bp.route("/panels/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_panel(meeting_id):
+    meeting = get_or_403(PanelMeeting, meeting_id, panel.can_edit_meeting)
+    posted = request.method == "POST"
+    form = _meeting_form(meeting, request.form if posted else None)
+    problem, made = _save_meeting(meeting, form) if posted else (None, None)
+    if posted and made is not None and problem is None:
+        flash("Panel meeting saved.", "success")
+        return redirect(url_for(".panel_meeting", meeting_id=meeting.id))
+    return render_template(
+        "moderation/panel_form.html", form=form, problem=problem, meeting=meeting
+    )
+
+
+@bp.get("/panels/<int:meeting_id>")
+@login_required
+def panel_meeting(meeting_id):
+    meeting = get_or_403(PanelMeeting, meeting_id, panel.can_view_meeting)
+    today = today_london()
+    return render_template(
+        "moderation/panel.html",
+        meeting=meeting,
+        can_edit=panel.can_edit_meeting(current_user, meeting),
+        due={line.id: services.due_on(line) for line in meeting.lines},
+        overdue={line.id for line in meeting.lines if services.is_overdue(line, today)},
+    )
+
+
+def _grade_choices():
+    from qaweb.core.grading import levels
+
+    return choices(((g.id, g.label) for g in levels()), blank="Select")
+
+
+@bp.route("/lines/<int:line_id>/outcome", methods=["GET", "POST"])
+@login_required
+def outcome(line_id):
+    item = get_or_403(ModerationLine, line_id, panel.can_record_outcome)
+    rows = panel.section_grades(item)
+    if request.method == "POST":
+        form = outcome_form(rows, _grade_choices(), request.form)
+    else:
+        data = {"version": item.version}
+        for row in rows:
+            data[f"grade_{row.key}"] = (
+                row.agreed.id if row.agreed else (row.moderator.id if row.moderator else None)
+            )
+            data[f"reason_{row.key}"] = row.reason
+        for name in panel.TEXTS:
+            data[name] = getattr(item, name)
+        form = outcome_form(rows, _grade_choices(), None, **data)
+    problem = None
+    if form.validate_on_submit():
+        chosen = {
+            row.key: (form[f"grade_{row.key}"].data, form[f"reason_{row.key}"].data or "")
+            for row in rows
+        }
+        # A change from the auditor's grade needs its reason (said beside the reason box).
+        missing = {
+            key: message
+            for key, message in panel.outcome_problems(rows, chosen).items()
+            if chosen[key][0] is not None
+        }
+        for key, message in missing.items():
+            form[f"reason_{key}"].errors = [*form[f"reason_{key}"].errors, message]
+        if not missing:
+            texts = {name: form[name].data for name in panel.TEXTS}
+            problem = save_versioned(
+                db.session, item, form, lambda: panel.save_outcome(item, chosen, texts), ERRORS
+            )
+            if problem is None:
+                flash("The panel's outcome is saved. Confirm it when the panel agrees.", "success")
+                return redirect(url_for(".line", line_id=item.id) + "#outcome")
+    return render_template(
+        "moderation/outcome.html",
+        line=item,
+        audit=item.audit,
+        rows=rows,
+        form=form,
+        problem=problem,
+    )
+
+
+@bp.post("/lines/<int:line_id>/confirm")
+@login_required
+def confirm(line_id):
+    item = get_or_403(ModerationLine, line_id, panel.can_record_outcome)
+    return take_step(
+        item,
+        lambda: panel.confirm(item, current_user),
+        "The panel's moderation is confirmed: the auditor and the team manager can read it "
+        "and are emailed.",
+        url_for(".line", line_id=item.id) + "#outcome",
+        ERRORS,
+    )
+
+
+def _can_raise(user, line) -> bool:
+    return bool(
+        line.moderated_at is not None
+        and line.meeting is not None
+        and panel.can_edit_meeting(user, line.meeting)
+    )
+
+
+@bp.route("/lines/<int:line_id>/actions/new", methods=["GET", "POST"])
+@login_required
+def new_action(line_id):
+    from qaweb.actions.views import raise_page
+    from qaweb.case_audits.services import action_due_date
+
+    item = get_or_403(ModerationLine, line_id, _can_raise)
+    audit = item.audit
+    return raise_page(
+        source_type="moderation",
+        source_id=item.id,
+        source_label=f"Moderation of {audit.reference}, case {audit.case.case_number}",
+        back_url=url_for(".line", line_id=item.id) + "#outcome",
+        caption=f"Moderation of {audit.reference} · case {audit.case.case_number}",
+        default_owner=audit.practitioner,
+        default_due_on=action_due_date(today_london()),
     )

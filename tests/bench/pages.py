@@ -226,7 +226,23 @@ def moderation_targets(ctx: Context) -> list[Target]:
             f"/moderation/months/{last.year}/{last.month}",
             "qa.officer",
         ),
+        *moderation_panel_targets(ctx),
     ]
+
+
+def moderation_panel_targets(ctx: Context) -> list[Target]:
+    """The panel meetings and the latest meeting (its moderated audits, their due dates)."""
+    from qaweb.moderation.models import PanelMeeting
+
+    latest = db.session.scalar(
+        select(PanelMeeting.id).order_by(PanelMeeting.held_on.desc(), PanelMeeting.id).limit(1)
+    )
+    found = [Target("Moderation Panel meetings", "list", "/moderation/panels", "qa.officer")]
+    if latest is not None:
+        found.append(
+            Target("Moderation Panel meeting", "list", f"/moderation/panels/{latest}", "qa.officer")
+        )
+    return found
 
 
 def thematic_targets(ctx: Context) -> list[Target]:
