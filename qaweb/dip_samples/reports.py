@@ -102,11 +102,13 @@ def _area_teams(area_id: int | None):
     return select(Team.id).where(Team.service_area_id == area_id)
 
 
-def results(sample: DipSample, area_id: int | None = None) -> Results:
+def results(sample: DipSample, area_id: int | None = None, no_to: str | None = None) -> Results:
     """The results of ``sample`` (a DipSample): counts per question (in the tool's order), per
     team (by name) and overall, and the done cases answering "no" to any question, for the
-    whole council (``area_id`` None) or the teams of one service area (its id). Three
-    queries whatever the number of cases: progress, the grouped answers, the "no" rows."""
+    whole council (``area_id`` None) or the teams of one service area (its id); ``no_to``
+    (a question key) keeps the "no" list to the cases answering "no" to that question. Four
+    queries whatever the number of cases: progress, the grouped answers, the "no" rows and
+    the names of their samplers."""
     questions = sample.questions()
     labels = {q["key"]: q["label"] for q in questions}
     scope = [DipSampleCase.dip_sample_id == sample.id]
@@ -133,6 +135,7 @@ def results(sample: DipSample, area_id: int | None = None) -> Results:
         by_team.setdefault(team, Compliance(team)).add(answer, count)
         grid.setdefault((team, labels[key]), Compliance(labels[key])).add(answer, count)
         overall.add(answer, count)
+    no_filter = [DipSampleAnswer.question_key == no_to] if no_to else []
     no_rows = db.session.execute(
         select(
             DipSampleCase.id,
@@ -144,7 +147,7 @@ def results(sample: DipSample, area_id: int | None = None) -> Results:
         )
         .join(DipSampleAnswer, DipSampleAnswer.case_id == DipSampleCase.id)
         .join(Team, Team.id == DipSampleCase.team_id)
-        .where(*scope, DipSampleCase.status == DONE, DipSampleAnswer.answer == NO)
+        .where(*scope, DipSampleCase.status == DONE, DipSampleAnswer.answer == NO, *no_filter)
         .order_by(Team.name, DipSampleCase.case_number)
     ).all()
     order = {q["key"]: n for n, q in enumerate(questions)}

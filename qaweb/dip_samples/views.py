@@ -164,10 +164,16 @@ def _area():
 def results(sample_id):
     item = get_or_403(DipSample, sample_id, services.can_read_sample_results)
     area_id = _area()
+    labels = {q["key"]: q["label"] for q in item.questions()}
+    no_to = request.args.get("question", "")
+    if no_to not in labels:
+        no_to = ""
     return render_template(
         "dip_samples/results.html",
         sample=item,
-        results=reports.results(item, area_id),
+        results=reports.results(item, area_id, no_to or None),
+        keys={q["label"]: q["key"] for q in item.questions()},
+        no_to=labels.get(no_to),
         area=_area_name(area_id),
         can_raise=services.can_set_up(current_user) or area_id is not None,
     )
