@@ -180,4 +180,7 @@ def _names(user_ids) -> dict[int, str]:
 
     if not user_ids:
         return {}
-    return {u.id: u.name for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
+    rows = db.session.execute(
+        select(User.id, User.first_name, User.last_name).where(User.id.in_(user_ids))
+    )
+    return {user_id: f"{first} {last}".strip() for user_id, first, last in rows}

@@ -373,6 +373,17 @@ def save_answers(
         missing = [q for q in questions if q["key"] not in answers]
         if missing:
             raise CasesRefused([f"Answer '{q['label']}'" for q in missing])
+    before = answers_of(case)
+    labels = {q["key"]: q["label"] for q in questions}
+    changed = {
+        labels[key]: [ANSWERS.get(before.get(key)), ANSWERS.get(answers.get(key))]
+        for key in labels
+        if before.get(key) != answers.get(key)
+    }
+    if changed:
+        # The answers are rows of their own: the case's change log names each one changed,
+        # so a colleague whose save is refused sees what was answered meanwhile.
+        case.__dict__["_history_extra"] = changed
     db.session.execute(delete(DipSampleAnswer).where(DipSampleAnswer.case_id == case.id))
     if answers:
         db.session.execute(

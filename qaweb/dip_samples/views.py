@@ -48,6 +48,7 @@ def new():
     current = services.current_tool()
     if request.method == "GET" and current is not None:
         form.tool_version.data = current.id
+    line_problems: list[str] = []
     if form.validate_on_submit():
         if (repeat := submissions.repeat_of(db.session, form)) is not None:
             return repeat
@@ -71,7 +72,14 @@ def new():
             )
         except services.CasesRefused as refused:
             db.session.rollback()
-            field.errors = list(field.errors) + refused.problems
+            # Every line's problem in the error summary; the field says how many there are.
+            line_problems = refused.problems
+            count = len(line_problems)
+            field.errors = list(field.errors) + [
+                line_problems[0]
+                if count == 1
+                else f"{count} {where.lower()}s have problems: each is listed above"
+            ]
         except (services.DipSampleError, spreadsheets.SpreadsheetError) as error:
             db.session.rollback()
             field.errors = list(field.errors) + [str(error)]
@@ -82,7 +90,11 @@ def new():
             flash(f"Dip sample {sample.reference} set up with {len(lines)} cases.", "success")
             return redirect(url)
     return render_template(
-        "dip_samples/new.html", form=form, no_tool=current is None, headers=services.HEADERS
+        "dip_samples/new.html",
+        form=form,
+        no_tool=current is None,
+        headers=services.HEADERS,
+        line_problems=line_problems,
     )
 
 
@@ -271,7 +283,6 @@ def case(case_id):
                 form,
                 lambda: services.save_answers(item, answers, form.note.data or "", done=done),
                 (services.DipSampleError,),
-                current=lambda: _stored_form(item),
             )
             saved = problem is None
     if is_htmx():
