@@ -204,7 +204,7 @@ def test_the_form_asks_for_cases_and_a_period_that_ends_after_it_starts(client, 
     sign_in(client, council["quinn"])
     response = client.post(
         "/dip-samples/new",
-        data=_setup_form(tool_version=str(small.id), **{"ends_on": ["30", "10", "2026"], "title": ""}),
+        data=_setup_form(tool_version=str(small.id), ends_on=["30", "10", "2026"], title=""),
     )
     page = plain(text(response))
     assert "Enter a title" in page
