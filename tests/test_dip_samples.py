@@ -614,3 +614,31 @@ def test_results_come_from_grouped_queries(app, answered):
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(statements) <= 4, [s[:120] for s in statements]
     assert db.session.scalar(select(func.count()).select_from(DipSampleAnswer)) == 12
+
+
+def test_a_button_pressed_while_my_own_answer_is_saving_is_not_refused(client, council, small):
+    sample = _make(council, small, "B-1, Brambles")
+    case = _cases(sample)["B-1"]
+    sign_in(client, council["tom"])
+    page = client.get(f"/dip-samples/cases/{case.id}").get_data(as_text=True)
+    loaded = _version_on(page)
+    # My answer saved with htmx; its new version has not reached the page yet.
+    client.post(
+        f"/dip-samples/cases/{case.id}",
+        data={"csrf_token": _token(page), "version": loaded, "q_chronology": "yes"},
+        headers={"HX-Request": "true"},
+    )
+    response = client.post(
+        f"/dip-samples/cases/{case.id}",
+        data={
+            "csrf_token": _token(page),
+            "version": loaded,
+            "q_chronology": "yes",
+            "q_plan": "yes",
+            "q_supervision": "partly",
+            "action": "done",
+        },
+    )
+    assert response.status_code == 302, plain(text(response))
+    db.session.expire_all()
+    assert db.session.get(DipSampleCase, case.id).status == DONE

@@ -391,18 +391,28 @@ def save_answers(
             [{"case_id": case.id, "question_key": k, "answer": v} for k, v in answers.items()],
         )
     case.note = note
-    case.updated_at = utcnow()  # an answer changed moves the version on
+    if changed:
+        case.updated_at = utcnow()  # an answer changed moves the version on
     if done and case.status != DONE:
         case.status = DONE
         case.done_at = utcnow()
     db.session.flush()
 
 
-def reopen(case: DipSampleCase) -> None:
-    """A case marked done by mistake, open to answer again."""
-    case.status = TO_DO
-    case.done_at = None
-    db.session.flush()
+def only_own_saves_since(case: DipSampleCase, submitted_version, user) -> bool:
+    """True when every save of ``case`` after ``submitted_version`` (a posted version) was
+    ``user``'s own: their answers saved as they chose them, still on its way back to the
+    page when they pressed a button. Such a save is not someone else's change to refuse."""
+    from qaweb.core.history import changes_since
+
+    try:
+        behind = case.version - int(submitted_version)
+    except (TypeError, ValueError):
+        return False
+    if behind <= 0:
+        return False
+    entries = changes_since(db.session, case, submitted_version)
+    return len(entries) == behind and all(e.changed_by_id == user.id for e in entries)
 
 
 def next_to_do(case: DipSampleCase) -> DipSampleCase | None:

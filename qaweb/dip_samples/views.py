@@ -6,7 +6,7 @@ from qaweb.core import spreadsheets, submissions
 from qaweb.core.db import utcnow
 from qaweb.core.errors import FORM_EXPIRED
 from qaweb.core.forms import choices
-from qaweb.core.history import Refusal, save_versioned
+from qaweb.core.history import Refusal, posted_version, save_versioned
 from qaweb.core.htmx import is_htmx, render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
@@ -277,6 +277,8 @@ def case(case_id):
             for q in missing:
                 form[f"q_{q['key']}"].errors = [f"Answer '{q['label']}'"]
         if not missing:
+            if services.only_own_saves_since(item, posted_version(form), current_user):
+                form.version.raw_data = [str(item.version)]
             problem = save_versioned(
                 db.session,
                 item,
