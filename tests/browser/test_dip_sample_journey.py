@@ -28,7 +28,7 @@ def test_a_manager_answers_a_dip_sample_case_with_the_keyboard(page, check_page)
     page.get_by_role("link", name=re.compile("^Dip samples")).click()
     expect(page.get_by_role("heading", name="Dip samples", level=1)).to_be_visible()
     _both_widths(page, check_page, "index")
-    page.get_by_role("link", name="Set up a dip sample").click()
+    page.get_by_role("button", name="Set up a dip sample").click()
     _both_widths(page, check_page, "new")
     page.get_by_label("Title").fill("Genograms in Brambles")
     for name, (day, month, year) in (("starts_on", (1, 1, 2027)), ("ends_on", (31, 1, 2027))):
