@@ -642,3 +642,18 @@ def test_a_button_pressed_while_my_own_answer_is_saving_is_not_refused(client, c
     assert response.status_code == 302, plain(text(response))
     db.session.expire_all()
     assert db.session.get(DipSampleCase, case.id).status == DONE
+
+
+def test_the_summary_for_the_qa_report_counts_samples_ending_in_the_period(answered, council):
+    from qaweb.core.years import Period
+
+    november = reports.summary(Period(date(2026, 11, 1), date(2026, 11, 30)))
+    assert (november.samples, november.cases, november.done) == (1, 4, 3)
+    assert (november.compliance.compliant, november.compliance.counted) == (43, 7)
+    assert november.cases_with_no == 2
+    north = reports.summary(
+        Period(date(2026, 11, 1), date(2026, 11, 30)), council["brambles"].service_area_id
+    )
+    assert (north.cases, north.done, north.compliance.compliant) == (3, 2, 60)
+    october = reports.summary(Period(date(2026, 10, 1), date(2026, 10, 31)))
+    assert (october.samples, october.cases, october.compliance.compliant) == (0, 0, None)

@@ -184,3 +184,53 @@ def _names(user_ids) -> dict[int, str]:
         select(User.id, User.first_name, User.last_name).where(User.id.in_(user_ids))
     )
     return {user_id: f"{first} {last}".strip() for user_id, first, last in rows}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Dip samples whose period ends in a reporting period, for the QA Board's report:
+    how many, their cases and cases done, compliance over every answer of the done cases
+    (the rule above), and the done cases with a "no" to follow up."""
+
+    samples: int
+    cases: int
+    done: int
+    compliance: Compliance
+    cases_with_no: int
+
+
+def summary(period, area_id: int | None = None) -> Summary:
+    """``period`` (a ``core.years.Period``: ``start`` and ``end`` dates, both included) for
+    the whole council (``area_id`` None) or one service area's teams. Two grouped queries
+    whatever the number of samples and cases."""
+    scope = [DipSample.ends_on >= period.start, DipSample.ends_on <= period.end]
+    if area_id is not None:
+        scope.append(DipSampleCase.team_id.in_(_area_teams(area_id)))
+    samples, cases, done = db.session.execute(
+        select(
+            func.count(func.distinct(DipSample.id)),
+            func.count(DipSampleCase.id),
+            func.count(DipSampleCase.id).filter(DipSampleCase.status == DONE),
+        )
+        .select_from(DipSampleCase)
+        .join(DipSample, DipSample.id == DipSampleCase.dip_sample_id)
+        .where(*scope)
+    ).one()
+    rows = db.session.execute(
+        select(
+            DipSampleAnswer.answer,
+            func.count(),
+            func.count(func.distinct(DipSampleCase.id)),
+        )
+        .join(DipSampleCase, DipSampleCase.id == DipSampleAnswer.case_id)
+        .join(DipSample, DipSample.id == DipSampleCase.dip_sample_id)
+        .where(*scope, DipSampleCase.status == DONE)
+        .group_by(DipSampleAnswer.answer)
+    ).all()
+    compliance = Compliance("All questions")
+    with_no = 0
+    for answer, count, distinct_cases in rows:
+        compliance.add(answer, count)
+        if answer == NO:
+            with_no = distinct_cases
+    return Summary(samples, cases, done, compliance, with_no)
