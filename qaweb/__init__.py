@@ -23,6 +23,7 @@ FEATURES = (
     "organisation",
     "tools",
     "notifications",
+    "dip_samples",
 )
 
 

@@ -19,6 +19,7 @@ from qaweb.core.references import ReferenceCounter
 from qaweb.core.settings import Setting
 from qaweb.core.submissions import FormSubmission
 from qaweb.core.workdays import ClosureDay
+from qaweb.dip_samples.models import DipSample, DipSampleAnswer, DipSampleCase
 from qaweb.moderation.models import ModerationLine, ModerationSample
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
 from qaweb.organisation.staff_import import StaffImport
@@ -87,4 +88,7 @@ __all__ = [
     "Team",
     "User",
     "UserRole",
+    "DipSample",
+    "DipSampleAnswer",
+    "DipSampleCase",
 ]

@@ -245,6 +245,16 @@ EXPECTED = {
     "moderation.outcome": ("GET", set()),
     "moderation.confirm": ("POST", set()),
     "moderation.new_action": ("GET", set()),
+    # Dip samples: the QA team sets them up; the walk's case is in another area, sampled by
+    # someone else, so only the QA team and the QA Board (who read every result) see it.
+    "dip_samples.index": ("GET", {"qa_officer", "qa_board", "service_manager", "team_manager"}),
+    "dip_samples.new": ("GET", {"qa_officer"}),
+    "dip_samples.template": ("GET", {"qa_officer"}),
+    "dip_samples.sample": ("GET", {"qa_officer", "qa_board"}),
+    "dip_samples.results": ("GET", {"qa_officer", "qa_board"}),
+    "dip_samples.workbook": ("GET", {"qa_officer", "qa_board"}),
+    "dip_samples.case": ("GET", {"qa_officer", "qa_board"}),
+    "dip_samples.new_action": ("GET", {"qa_officer"}),
 }
 
 # POST: a route that takes a form is walked again with an empty one. Who may post is who may
@@ -327,6 +337,7 @@ def records(app, make_user, make_team, make_action):
     practice = _practice_week(owner, make_user, make_team)
     db.session.add(_council_template())
     case_audits = _case_audits(owner, auditor)
+    dip_samples = _dip_samples(owner, auditor)
     qa_report = _qa_report()
     db.session.commit()
     # The observation's meeting requests, sent to the development mailbox (files).
@@ -365,6 +376,7 @@ def records(app, make_user, make_team, make_action):
         "key": "supervision",
         **practice,
         **case_audits,
+        **dip_samples,
     }
 
 
@@ -436,6 +448,35 @@ def _moderation(audit):
         "moderation:line_id": line.id,
         "moderation:meeting_id": meeting.id,
     }
+
+
+def _dip_samples(owner, auditor):
+    """A dip sample with one case of ``owner``'s team, sampled by ``auditor``."""
+    from qaweb.dip_samples.models import DipSample, DipSampleCase
+
+    version, _ = load_text(
+        SMALL_TOOL.replace("walk_tool", "walk_dip")
+        .replace("family_feedback", "dip_sample")
+        .replace("agree_scale", "yes_partly_no"),
+        publish=True,
+    )
+    sample = DipSample(
+        title="Walk dip sample",
+        tool_version_id=version.id,
+        starts_on=date(2030, 1, 1),
+        ends_on=date(2030, 1, 31),
+    )
+    db.session.add(sample)
+    db.session.flush()
+    case = DipSampleCase(
+        dip_sample_id=sample.id,
+        case_number="W-1",
+        team_id=owner.team_id,
+        sampler_id=auditor.id,
+    )
+    db.session.add(case)
+    db.session.flush()
+    return {"dip_samples:sample_id": sample.id, "dip_samples:case_id": case.id}
 
 
 def _qa_report():

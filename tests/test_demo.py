@@ -29,8 +29,31 @@ def test_demo_council(runner):
         "practice_observation",
         "family_feedback",
         "case_file_audit",
+        "dip_sample",
     }
     assert all(t.council == "Wokingham" and t.current is not None for t in tools)
+    # Dip samples: last quarter's finished, this month's under way with the demo team
+    # manager's cases still to answer.
+    from qaweb.dip_samples.models import TO_DO, DipSample, DipSampleCase
+
+    finished, current = db.session.scalars(select(DipSample).order_by(DipSample.id)).all()
+    statuses = dict(
+        db.session.execute(
+            select(DipSampleCase.status, func.count())
+            .where(DipSampleCase.dip_sample_id == finished.id)
+            .group_by(DipSampleCase.status)
+        ).all()
+    )
+    assert list(statuses) == ["done"] and statuses["done"] >= 60
+    manager = db.session.scalar(select(User).where(User.email.startswith("team.manager@")))
+    to_do = db.session.scalar(
+        select(func.count()).where(
+            DipSampleCase.dip_sample_id == current.id,
+            DipSampleCase.sampler_id == manager.id,
+            DipSampleCase.status == TO_DO,
+        )
+    )
+    assert to_do >= 3
     for role_label in ROLES.values():
         assert role_label in result.output
     assert "qa.officer@demo-council.example" in result.output

@@ -366,6 +366,44 @@ def _qa_report(ctx):
     return report
 
 
+def _dip_sample_case(ctx):
+    """A dip-sample case of ``me``'s team, for ``me`` to answer."""
+    from qaweb.dip_samples.models import DipSample, DipSampleCase
+    from qaweb.tools import services
+
+    version, _ = services.load_text(DIP_TOOL, publish=True)
+    sample = DipSample(
+        title="Invented: chronologies",
+        tool_version_id=version.id,
+        starts_on=today_london(),
+        ends_on=today_london() + timedelta(days=30),
+    )
+    db.session.add(sample)
+    db.session.flush()
+    case = DipSampleCase(
+        dip_sample_id=sample.id,
+        case_number="S-1",
+        team_id=ctx["me"].team_id,
+        sampler_id=ctx["me"].id,
+    )
+    db.session.add(case)
+    db.session.commit()
+    return case
+
+
+DIP_TOOL = """\
+tool: stale_edit_dip
+kind: dip_sample
+name: Stale edit dip sample
+version: 1
+sections:
+  - key: file
+    title: The file
+    questions:
+      - {key: chronology, label: "Is there a chronology?", kind: yes_partly_no}
+"""
+
+
 TOOL = """\
 tool: stale_edit_audit
 kind: case_file_audit
@@ -744,6 +782,17 @@ CASES = [
         "notes",
         saved=lambda meeting: meeting.notes,
         forms=("moderation.MeetingForm",),
+    ),
+    Case(
+        "dip-sample-case",
+        ("team_manager",),
+        _dip_sample_case,
+        "/dip-samples/cases/{id}",
+        "note",
+        "note",
+        saved=lambda c: c.note,
+        other_roles=("qa_officer",),
+        forms=("dip_samples.AnswerForm",),
     ),
 ]
 

@@ -348,6 +348,7 @@ def test_every_starter_tool_loads(app):
         "practice_observation",
         "family_feedback",
         "case_file_audit",
+        "dip_sample",
     }
     for _, version, _ in results:
         assert version.question_count() > 0, version.tool.key

@@ -289,6 +289,12 @@ def build(scale: int = 1) -> dict[str, int]:
     db.session.commit()
     moderation_counts = _moderation(today, qa_officer_id)
     db.session.commit()
+    from qaweb.demo import dip_samples
+
+    dip_sample_counts = dip_samples.build(
+        today, qa_officer_id, demo_ids["team.manager"] + offset
+    )
+    db.session.commit()
     counts = {
         "QA tools": len(tools),
         "supervision audits": audits,
@@ -302,6 +308,7 @@ def build(scale: int = 1) -> dict[str, int]:
     }
     counts.update(case_audit_counts)
     counts.update(moderation_counts)
+    counts.update(dip_sample_counts)
     for name, added in grown.items():
         counts[name] = counts.get(name, 0) + added
     from qaweb.tools.models import Answer

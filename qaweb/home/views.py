@@ -10,6 +10,7 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():
+    from qaweb.dip_samples.services import can_see_list as can_see_dip_samples
     from qaweb.qa_report.services import can_view_reports
 
     items, summary = work_for(current_user)
@@ -19,6 +20,7 @@ def index():
         summary=summary,
         today=today_london(),
         qa_report=can_view_reports(current_user),
+        dip_samples=can_see_dip_samples(current_user),
     )
 
 

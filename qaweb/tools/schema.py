@@ -16,7 +16,11 @@ KINDS = {
     "practice_observation": "Practice observation",
     "family_feedback": "Family feedback",
     "case_file_audit": "Case-file audit",
+    "dip_sample": "Dip sample",
 }
+#: Kinds whose questions are all answered yes, partly or no (a dip sample's checklist, so
+#: compliance can be counted the same way for every question).
+YES_PARTLY_NO_ONLY = {"dip_sample"}
 
 QUESTION_KINDS = {
     "grade": "Grade",
@@ -325,7 +329,27 @@ def _tool(r: _Reader, root, scale_labels):
         section = _section(r, node, number, scale_labels, section_keys, question_keys)
         if section:
             tool["sections"].append(section)
+    if tool["kind"] in YES_PARTLY_NO_ONLY:
+        _yes_partly_no_only(r, tool, sections_node)
     return tool
+
+
+def _yes_partly_no_only(r: _Reader, tool, sections_node):
+    """A dip sample is a checklist: every question yes_partly_no, no grades."""
+    label = KINDS[tool["kind"]].lower()
+    if tool["overall_grade"]:
+        r.problem(sections_node, f"a {label} tool has no overall grade")
+    for section_node, section in zip(sections_node.value, tool["sections"], strict=False):
+        if section.get("grade"):
+            r.problem(section_node, f"Section '{section['key']}': a {label} has no section grades")
+        for question in section["questions"]:
+            kind = question["kind"]
+            if kind in QUESTION_KINDS and kind != "yes_partly_no":
+                r.problem(
+                    section_node,
+                    f"Question '{question['key']}': every question of a {label} is "
+                    "yes_partly_no, not " + kind,
+                )
 
 
 def _section(r: _Reader, node, number, scale_labels, section_keys, question_keys):

@@ -356,6 +356,26 @@ def observation_targets(ctx: Context) -> list[Target]:
     ]
 
 
+def dip_sample_targets(ctx: Context) -> list[Target]:
+    """The demo's finished dip sample (its first): the list, its cases, results, workbook."""
+    from sqlalchemy import select
+
+    from qaweb.dip_samples.models import DipSample
+    from qaweb.extensions import db
+
+    first = db.session.scalar(select(DipSample.id).order_by(DipSample.id).limit(1))
+    sample = f"/dip-samples/{first}"
+    return [
+        Target("Dip samples", "list", "/dip-samples/", "qa.officer"),
+        *list_page("Dip sample cases", sample, "qa.officer", "status=done"),
+        Target("Dip sample results", "report", f"{sample}/results", "qa.officer"),
+        Target(
+            "Dip sample results (service area)", "report", f"{sample}/results", "service.manager"
+        ),
+        Target("Dip sample workbook", "export", f"{sample}/results.xlsx", "qa.officer"),
+    ]
+
+
 MODULES = [
     home_targets,
     actions_targets,
@@ -369,6 +389,7 @@ MODULES = [
     complaints_targets,
     observation_targets,
     qa_report_targets,
+    dip_sample_targets,
 ]
 
 

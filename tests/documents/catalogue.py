@@ -64,6 +64,8 @@ ENDPOINTS = {
     "thematic.docx",
     "thematic.workbook",
     "thematic.export",
+    "dip_samples.workbook",
+    "dip_samples.template",
 }
 
 DOCUMENTS = [
@@ -283,6 +285,27 @@ DOCUMENTS = [
         "organiser",
         lambda ids: f"/practice-weeks/{ids['week_current']}/calendar.ics?person={ids['observer']}",
         "ics",
+    ),
+    Document(
+        "dip-sample-results",
+        "qa.officer",
+        lambda ids: f"/dip-samples/{ids['dip_sample']}/results.xlsx",
+        "xlsx",
+        (1, 20),
+    ),
+    Document(
+        "dip-sample-results-service-area",
+        "service.manager",
+        lambda ids: f"/dip-samples/{ids['dip_sample']}/results.xlsx",
+        "xlsx",
+        (1, 20),
+    ),
+    Document(
+        "dip-sample-cases-template",
+        "qa.officer",
+        lambda ids: "/dip-samples/template.xlsx",
+        "xlsx",
+        (1, 3),
     ),
 ]
 

@@ -50,6 +50,7 @@ def demo_ids() -> dict:
     from qaweb.actions.models import Action
     from qaweb.core import years
     from qaweb.core.timefmt import today_london
+    from qaweb.dip_samples.models import DipSample
     from qaweb.practice_week.models import LearningSession, Observation, PracticeWeek
     from qaweb.qa_report.models import QAReport
     from qaweb.thematic.models import Finding, ThematicAudit
@@ -98,6 +99,7 @@ def demo_ids() -> dict:
         "year": year,
         "quarter": quarter,
         "qa_report": db.session.scalar(select(QAReport.id).order_by(QAReport.id)),
+        "dip_sample": db.session.scalar(select(DipSample.id).order_by(DipSample.id)),
     }
 
 
