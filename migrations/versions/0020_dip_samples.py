@@ -1,7 +1,7 @@
 """Dip samples: the sample, its cases and one row per answer
 
 Revision ID: 0020_dip_samples
-Revises: 0018_moderation
+Revises: 0019_moderation_panel
 Create Date: 2026-12-01 03:00:00
 
 """
