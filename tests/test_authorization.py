@@ -264,6 +264,8 @@ POST_EXPECTED: dict[str, set | str] = {
     # them adds to them.
     "thematic.plan": {"qa_officer"},
     "complaints.compliments": {"complaints_officer"},
+    # The QA Board reads a dip sample case; only its sampler (and the QA team) answer it.
+    "dip_samples.case": {"qa_officer"},
 }
 
 # Scoped lists: which roles may open each scope.
