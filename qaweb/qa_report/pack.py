@@ -169,6 +169,7 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
             filters=[("Service area", scope)],
             council=get_setting("council_name"),
             made_by=name,
+            made_at=utcnow(),
         )
         return build_workbook(**contents, about=about)
 
@@ -225,6 +226,7 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
                     filters=[("Service area", _scope(sup_area))],
                     council=get_setting("council_name"),
                     made_by=name,
+                    made_at=utcnow(),
                 )
                 return build_workbook(**supervision.annual_workbook(year, sup_area), about=about)
 
@@ -255,6 +257,7 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
                 about = kwargs.pop("about", None) or About(f"Practice week report: {week.theme}")
                 about.council = about.council or get_setting("council_name")
                 about.made_by = name
+                about.made_at = utcnow()
                 return build_workbook(*args, about=about, **kwargs)
 
             parts.append(
