@@ -236,6 +236,9 @@ EXPECTED = {
     "qa_report.workbook": ("GET", {"qa_officer", "qa_board"}),
     "responses.show": ("GET", {"qa_officer"}),  # started by someone else
     "responses.save": ("POST", set()),  # only the person filling it in
+    "qa_report.request_pack": ("POST", {"qa_officer", "qa_board", "service_manager"}),
+    "qa_report.pack_job": ("GET", set()),  # only the person who asked for the pack
+    "qa_report.pack_download": ("GET", set()),  # only the person who asked for the pack
 }
 
 # Scoped lists: which roles may open each scope.
@@ -347,6 +350,7 @@ def records(app, make_user, make_team, make_action):
         "key": "supervision",
         **practice,
         **case_audits,
+        **_pack_job(owner),
     }
 
 
@@ -428,6 +432,18 @@ def _qa_report():
         )
     )
     return report
+
+
+def _pack_job(owner):
+    """An inspection evidence pack someone outside every role asked for."""
+    from qaweb.core.jobs import BackgroundJob
+
+    job = BackgroundJob(
+        kind="evidence_pack", parameters={"start": "2026-04"}, requested_by_id=owner.id
+    )
+    db.session.add(job)
+    db.session.commit()
+    return {"job_id": job.id}
 
 
 def _council_template():
