@@ -379,3 +379,16 @@ def test_starting_through_the_page_twice_opens_the_first_report(client, world):
     two = client.post("/qa-report/start", data={"start": "2026-07", "length": "quarter"})
     assert one.headers["Location"] == two.headers["Location"]
     assert pack.pack_period("2026-07")[0].end.isoformat() == "2027-06-30"
+
+
+def test_the_pack_pages_ask_the_same_statements_however_many_packs(client, world):
+    from test_queries import SIGNED_IN, statements_for
+
+    sign_in(client, world["qa"])
+    job = _job(_post_pack(client))
+    few = statements_for(client, "/qa-report/")
+    page = statements_for(client, f"/qa-report/packs/{job.id}")
+    for _ in range(6):
+        _post_pack(client)
+    assert statements_for(client, "/qa-report/") == few
+    assert statements_for(client, f"/qa-report/packs/{job.id}") == page <= 4 + SIGNED_IN
