@@ -188,7 +188,7 @@ def claim(now: datetime | None = None) -> BackgroundJob | None:
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    db.session.execute(
+    _write(
         update(BackgroundJob)
         .where(BackgroundJob.id.in_(oldest.scalar_subquery()), BackgroundJob.status == QUEUED)
         .values(
@@ -197,21 +197,30 @@ def claim(now: datetime | None = None) -> BackgroundJob | None:
             claimed_until=now + timedelta(seconds=CLAIM_SECONDS),
             started_at=now,
         )
-        .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return db.session.scalar(select(BackgroundJob).where(BackgroundJob.claimed_by == token))
+
+
+def _write(statement) -> int:
+    """Run one UPDATE in a transaction of its own and commit; returns the rows it changed.
+
+    Whatever the session was reading is finished first. On SQLite a transaction that has
+    read and then writes is refused at once ("database is locked") if anyone wrote since it
+    began, however long the busy timeout; a transaction that starts with its write waits
+    its turn instead (see core/db.py)."""
+    db.session.commit()
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    db.session.commit()
+    return result.rowcount
 
 
 def _set(job_id: int, token: str, **values) -> None:
     """Update this worker's job and commit at once (so the page sees it)."""
-    db.session.execute(
+    _write(
         update(BackgroundJob)
         .where(BackgroundJob.id == job_id, BackgroundJob.claimed_by == token)
         .values(**values)
-        .execution_options(synchronize_session=False)
     )
-    db.session.commit()
 
 
 def run(job: BackgroundJob) -> BackgroundJob:
@@ -259,14 +268,11 @@ def run(job: BackgroundJob) -> BackgroundJob:
 def release_abandoned(now: datetime | None = None) -> int:
     """Fail the running jobs whose worker stopped (claim ran out); returns how many."""
     now = now or utcnow()
-    result = db.session.execute(
+    return _write(
         update(BackgroundJob)
         .where(BackgroundJob.status == RUNNING, BackgroundJob.claimed_until < now)
         .values(status=FAILED, error=STOPPED_MESSAGE, finished_at=now, claimed_until=None)
-        .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    return result.rowcount
 
 
 def delete_expired(now: datetime | None = None) -> int:
@@ -281,12 +287,7 @@ def delete_expired(now: datetime | None = None) -> int:
     folder = files_directory()
     for job_id, relative in expired:
         (folder / relative).unlink(missing_ok=True)
-        db.session.execute(
-            update(BackgroundJob)
-            .where(BackgroundJob.id == job_id)
-            .values(result_path=None)
-            .execution_options(synchronize_session=False)
-        )
+        _write(update(BackgroundJob).where(BackgroundJob.id == job_id).values(result_path=None))
     db.session.commit()
     return len(expired)
 

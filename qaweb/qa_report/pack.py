@@ -429,3 +429,9 @@ def seen(job: jobs.BackgroundJob) -> str:
 def scope_for(user, job: jobs.BackgroundJob) -> str:
     """The service area the pack covers, as its page names it."""
     return _scope(services.area_for(user, job.parameters.get("area")))
+
+
+def label(job: jobs.BackgroundJob) -> str:
+    """The 12 months a pack covers, as its page names them ("April 2026 to March 2027")."""
+    period, _problem = pack_period(job.parameters.get("start"))
+    return period.label if period else "A period no longer accepted"

@@ -69,6 +69,7 @@ def _index(pack_problem=None, pack_start=None, **context):
         pack_start=pack_start or pack.default_start(),
         pack_problem=pack_problem,
         packs=pack.latest_jobs(current_user),
+        pack_label=pack.label,
         **{
             "start": f"{services.last_quarter().start:%Y-%m}",
             "length": services.QUARTER,
