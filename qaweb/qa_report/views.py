@@ -280,10 +280,8 @@ def pack_download(job_id):
             "error",
         )
         return redirect(url_for(".index", _anchor="pack"))
-    return send_file(
-        path,
-        mimetype="application/zip",
-        as_attachment=True,
-        download_name=job.result_name,
-        max_age=0,
+    response = send_file(
+        path, mimetype="application/zip", as_attachment=True, download_name=job.result_name
     )
+    response.headers["Cache-Control"] = "no-store"
+    return response
