@@ -320,7 +320,7 @@ def index_docx(
     word.heading(title, 0)
     word.paragraph(f"Service area: {scope}")
     word.paragraph(
-        f"Prepared for {user.name} on {format_datetime(utcnow())} from qaweb. "
+        f"Prepared for {user.name} at {format_datetime(utcnow())} from qaweb. "
         "Each file is as its own page would download it at that time."
     )
     word.heading("What is in this pack", 1)
