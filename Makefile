@@ -30,10 +30,12 @@ demo: db-upgrade
 	$(FLASK) seed demo --if-empty
 
 ## The app on the embedded SQLite database, demo council loaded, sign-ins printed, with the
-## email sender running beside it (development mail is written to instance/mail/).
+## email sender and the background-jobs worker running beside it (development mail is
+## written to instance/mail/, finished jobs' files to instance/jobs/).
 run: export QAWEB_BASE_URL ?= http://$(HOST):$(PORT)
 run: demo
-	$(FLASK) notify worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) notify worker & worker=$$!; $(FLASK) jobs worker & jobs=$$!; \
+		trap 'kill $$worker $$jobs 2>/dev/null' EXIT INT TERM; \
 		$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## The whole suite (SQLite; PostgreSQL too when QAWEB_TEST_DATABASE_URL is set; browser lane

@@ -150,7 +150,9 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Commands that belong to no one feature (features add theirs in ``init_app``)."""
     from qaweb.core.backup import register as register_backup_commands
+    from qaweb.core.jobs import register_commands as register_job_commands
     from qaweb.demo.commands import seed
 
     app.cli.add_command(seed)
     register_backup_commands(app)
+    register_job_commands(app)

@@ -155,6 +155,10 @@ def _mail_config() -> dict:
         "NOTIFY_MAX_ATTEMPTS": _int_env("QAWEB_MAIL_MAX_ATTEMPTS", 6, minimum=1),
         # `flask notify worker` sleeps this long between rounds.
         "NOTIFY_WORKER_SECONDS": _int_env("QAWEB_MAIL_WORKER_SECONDS", 30, minimum=1),
+        # Background jobs (core/jobs.py): where result files are kept (a folder every host
+        # shares; empty: instance/jobs) and how long `flask jobs worker` sleeps between looks.
+        "JOB_FILES_DIRECTORY": os.environ.get("QAWEB_JOB_FILES", ""),
+        "JOB_WORKER_SECONDS": _int_env("QAWEB_JOB_WORKER_SECONDS", 2, minimum=1),
     }
     if transport == "notify" and not (config["NOTIFY_API_KEY"] and config["NOTIFY_TEMPLATE_ID"]):
         raise ConfigError(

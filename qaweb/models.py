@@ -14,6 +14,7 @@ from qaweb.complaints.models import (
 from qaweb.core.council_template import CouncilTemplate
 from qaweb.core.grading import GradeLevel
 from qaweb.core.history import ChangeLog
+from qaweb.core.jobs import BackgroundJob
 from qaweb.core.notify import DigestHour, NotificationChoice, OutboxMessage
 from qaweb.core.references import ReferenceCounter
 from qaweb.core.settings import Setting
@@ -41,6 +42,7 @@ from qaweb.tools.models import Answer, Response, Tool, ToolVersion
 __all__ = [
     "Action",
     "Answer",
+    "BackgroundJob",
     "CaseAudit",
     "CaseFile",
     "CaseImport",

@@ -255,6 +255,9 @@ EXPECTED = {
     "dip_samples.workbook": ("GET", {"qa_officer", "qa_board"}),
     "dip_samples.case": ("GET", {"qa_officer", "qa_board"}),
     "dip_samples.new_action": ("GET", {"qa_officer"}),
+    "qa_report.request_pack": ("POST", {"qa_officer", "qa_board", "service_manager"}),
+    "qa_report.pack_job": ("GET", set()),  # only the person who asked for the pack
+    "qa_report.pack_download": ("GET", set()),  # only the person who asked for the pack
 }
 
 # POST: a route that takes a form is walked again with an empty one. Who may post is who may
@@ -379,6 +382,7 @@ def records(app, make_user, make_team, make_action):
         **practice,
         **case_audits,
         **dip_samples,
+        **_pack_job(owner),
     }
 
 
@@ -499,6 +503,18 @@ def _qa_report():
         )
     )
     return report
+
+
+def _pack_job(owner):
+    """An inspection evidence pack someone outside every role asked for."""
+    from qaweb.core.jobs import BackgroundJob
+
+    job = BackgroundJob(
+        kind="evidence_pack", parameters={"start": "2026-04"}, requested_by_id=owner.id
+    )
+    db.session.add(job)
+    db.session.commit()
+    return {"job_id": job.id}
 
 
 def _council_template():

@@ -432,3 +432,15 @@ def summary(period: Period, area_id: int | None = None) -> PracticeWeekSummary:
         grades=overall_grades(tool_reports.grade_distribution(responses)),
         themes=tuple(Count(name, n) for name, n in themes),
     )
+
+
+def weeks_in(period: Period) -> list[PracticeWeek]:
+    """The practice weeks starting in ``period`` (as ``summary`` counts them), earliest
+    first: the weeks whose reports an inspection evidence pack holds. One query."""
+    return list(
+        db.session.scalars(
+            select(PracticeWeek)
+            .where(PracticeWeek.starts_on.between(period.start, period.end))
+            .order_by(PracticeWeek.starts_on, PracticeWeek.id)
+        )
+    )

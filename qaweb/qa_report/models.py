@@ -1,7 +1,7 @@
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from qaweb.core.db import Base, Timestamped, Versioned
 from qaweb.core.history import Tracked
@@ -32,12 +32,20 @@ class QAReport(Tracked, Versioned, Timestamped, Base):
     # The analysis is long text kept per section: a change is logged (so a stale save names
     # who saved first), its words are not copied into the log.
     __history_hidden__ = frozenset({"narrative"})
-    __table_args__ = (sa.Index("ix_qa_report_period", "start_on", "end_on", "service_area_id"),)
+    # One report per period and scope: ``area_key`` is the service area's id, 0 for the
+    # whole council, because a unique constraint treats NULLs as different (PostgreSQL and
+    # SQLite alike), so two officers starting the same council-wide quarter at once would
+    # otherwise make two reports.
+    __table_args__ = (
+        sa.Index("ix_qa_report_period", "start_on", "end_on", "service_area_id"),
+        sa.UniqueConstraint("start_on", "end_on", "area_key", name="uq_qa_report_period_area"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     start_on: Mapped[date]
     end_on: Mapped[date]
     service_area_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_area.id"))
+    area_key: Mapped[int] = mapped_column(default=0, server_default="0")
     status: Mapped[str] = mapped_column(sa.String(16), default=DRAFT)
     narrative: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -46,6 +54,11 @@ class QAReport(Tracked, Versioned, Timestamped, Base):
     versions: Mapped[list["QAReportVersion"]] = relationship(
         back_populates="report", order_by="QAReportVersion.number", lazy="selectin"
     )
+
+    @validates("service_area_id")
+    def _keep_area_key(self, _key, value):
+        self.area_key = value or 0
+        return value
 
     @property
     def reference(self) -> str:

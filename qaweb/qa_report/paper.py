@@ -49,7 +49,9 @@ def chart_png(title: str, counts) -> bytes | None:
 
 def docx_bytes(report: QAReport, sections: list[SectionReport], downloaded_by: str) -> bytes:
     """The board paper: a title page, contents, then each section's comparison table, its
-    chart, its lists and tables, and the QA officer's analysis; A4 with page numbers."""
+    chart, its lists and tables, and the QA officer's analysis; A4 with page numbers. A
+    ``report`` not saved (no ``id``: the evidence pack's stand-in for a quarter nobody
+    started) says "No analysis was written" on its title page and in each section."""
     title = f"Quality assurance report: {report.period.label}"
     word = WordPaper.for_council(title, downloaded_by, subject=report.scope_label)
     word.heading(title, 0)
@@ -59,6 +61,12 @@ def docx_bytes(report: QAReport, sections: list[SectionReport], downloaded_by: s
         purpose, report.reference, report.status_label, f"version {version}" if version else ""
     )
     word.paragraph(f"Service area: {report.scope_label}")
+    unwritten = getattr(report, "id", None) is None
+    if unwritten:
+        word.paragraph(
+            "No analysis was written: no report was started for this period in qaweb, so "
+            "this paper holds its figures only."
+        )
     word.paragraph(
         "Each figure is shown beside the previous period and the same period last year. "
         "Percentages are rounded half up."
@@ -106,7 +114,10 @@ def docx_bytes(report: QAReport, sections: list[SectionReport], downloaded_by: s
                 word.heading(table.title, 2)
                 word.table(table.headers, table.rows)
         analysis = (report.narrative or {}).get(s.key) or {}
-        if any(analysis.values()):
+        if unwritten:
+            word.heading("Analysis", 2)
+            word.paragraph("No analysis was written.")
+        elif any(analysis.values()):
             word.heading("Analysis", 2)
             for key, label in PARTS.items():
                 if analysis.get(key):

@@ -6,6 +6,7 @@ quarterly report of what QA activity found and what changed because of it."""
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from qaweb.core import signoff
 from qaweb.core.permissions import QA_BOARD, QA_OFFICER, SERVICE_MANAGER, has_any_role
@@ -109,27 +110,35 @@ def find(period: Period, area_id: int | None) -> QAReport | None:
         select(QAReport).where(
             QAReport.start_on == period.start,
             QAReport.end_on == period.end,
-            QAReport.service_area_id.is_(None)
-            if area_id is None
-            else QAReport.service_area_id == area_id,
+            QAReport.area_key == (area_id or 0),
         )
     )
 
 
 def start(period: Period, area_id: int | None, by) -> QAReport:
-    """The report for ``period`` and area, started as a draft if there is none yet."""
+    """The report for ``period`` and area, started as a draft if there is none yet. Two
+    people starting the same one at once get the same report: the second insert breaks the
+    unique (period, area) constraint, is undone inside a savepoint, and the first person's
+    report is returned."""
     report = find(period, area_id)
-    if report is None:
-        report = QAReport(
-            start_on=period.start,
-            end_on=period.end,
-            service_area_id=area_id,
-            status=DRAFT,
-            narrative={},
-            created_by_id=by.id,
-        )
-        db.session.add(report)
-        db.session.flush()
+    if report is not None:
+        return report
+    report = QAReport(
+        start_on=period.start,
+        end_on=period.end,
+        service_area_id=area_id,
+        status=DRAFT,
+        narrative={},
+        created_by_id=by.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(report)
+    except IntegrityError:
+        first = find(period, area_id)
+        if first is None:
+            raise
+        return first
     return report
 
 

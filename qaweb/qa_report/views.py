@@ -1,13 +1,25 @@
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
 from qaweb.core.excel import send_workbook
 from qaweb.core.history import guarded_save, history_for, save_versioned
+from qaweb.core.htmx import is_htmx
+from qaweb.core.jobs import BackgroundJob
 from qaweb.core.permissions import QA_BOARD, QA_OFFICER, SERVICE_MANAGER, get_or_403, roles_required
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea
-from qaweb.qa_report import paper, sections, services
+from qaweb.qa_report import pack, paper, sections, services
 from qaweb.qa_report.forms import AnalysisForm, DecisionForm
 from qaweb.qa_report.models import PARTS, QAReport
 
@@ -45,14 +57,25 @@ def index():
             if report is not None:
                 return redirect(url_for(".report", report_id=report.id))
             return _page(None, period, area_id)
+    return _index(start=start or f"{default.start:%Y-%m}", length=length, problem=problem)
+
+
+def _index(pack_problem=None, pack_start=None, **context):
     return render_template(
         "qa_report/index.html",
         reports=services.reports_for(current_user),
         areas=_areas() if services.chooses_area(current_user) else [],
-        start=start or f"{default.start:%Y-%m}",
-        length=length,
         area_id=_wanted_area(),
-        problem=problem,
+        pack_start=pack_start or pack.default_start(),
+        pack_problem=pack_problem,
+        packs=pack.latest_jobs(current_user),
+        pack_label=pack.label,
+        **{
+            "start": f"{services.last_quarter().start:%Y-%m}",
+            "length": services.QUARTER,
+            "problem": None,
+            **context,
+        },
     )
 
 
@@ -205,3 +228,60 @@ def workbook(report_id):
         f"{item.reference}.xlsx",
         **paper.workbook(item, sections.build(item.period, item.service_area_id)),
     )
+
+
+# -- the inspection evidence pack (a background job, core/jobs.py) ---------------------------
+
+
+@bp.post("/packs")
+@roles_required(*READERS)
+def request_pack():
+    """Queue the pack for the 12 months chosen and open its page, which shows progress."""
+    start = request.form.get("start")
+    area_id = _wanted_area() if services.chooses_area(current_user) else None
+    if area_id is not None and db.session.get(ServiceArea, area_id) is None:
+        return _index(pack_problem="Choose a service area from the list", pack_start=start)
+    try:
+        job = pack.request_pack(current_user, start, area_id)
+    except ValueError as problem:
+        return _index(pack_problem=str(problem), pack_start=start)
+    db.session.commit()
+    return redirect(url_for(".pack_job", job_id=job.id))
+
+
+def _job(job_id):
+    return get_or_403(BackgroundJob, job_id, pack.can_see_job)
+
+
+@bp.get("/packs/<int:job_id>")
+@roles_required(*READERS)
+def pack_job(job_id):
+    """The pack's progress, then its download link. htmx polls it every 2 seconds for the
+    status alone (``seen`` is what the page shows: unchanged, nothing is swapped)."""
+    job = _job(job_id)
+    period, _problem = pack.pack_period(job.parameters.get("start"))
+    context = dict(job=job, period=period, scope=pack.scope_for(current_user, job))
+    if is_htmx():
+        if request.args.get("seen") == pack.seen(job):
+            return Response(status=204)
+        return render_template("qa_report/_pack_status.html", **context)
+    return render_template("qa_report/pack.html", **context)
+
+
+@bp.get("/packs/<int:job_id>/download")
+@roles_required(*READERS)
+def pack_download(job_id):
+    job = _job(job_id)
+    path = job.file()
+    if path is None:
+        flash(
+            "This pack is no longer kept (packs are deleted a day after they are made). "
+            "Prepare it again.",
+            "error",
+        )
+        return redirect(url_for(".index", _anchor="pack"))
+    response = send_file(
+        path, mimetype="application/zip", as_attachment=True, download_name=job.result_name
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -380,3 +380,36 @@ def summary(period: Period, area_id: int | None = None) -> SupervisionSummary:
         completed_in_period=db.session.scalar(select(func.count()).where(*in_period)) or 0,
         grades=overall_grades(tool_reports.grade_distribution(finished)),
     )
+
+
+def can_see_coverage(user) -> bool:
+    """The year's coverage and the annual workbook: the QA team (any service area) and
+    service managers (their own area, see ``coverage_area``)."""
+    from qaweb.core.permissions import QA_OFFICER, SERVICE_MANAGER, has_any_role
+
+    return has_any_role(user, QA_OFFICER, SERVICE_MANAGER)
+
+
+def coverage_area(user, wanted: int | None) -> int | None:
+    """The service area (id) the coverage covers for ``user``: ``wanted`` (None for every
+    area) for the QA team; a service manager's own area whatever was asked for (-1, which
+    matches nothing, when they have none)."""
+    from qaweb.core.permissions import QA_OFFICER, has_any_role, service_area_of
+
+    if has_any_role(user, QA_OFFICER):
+        return wanted
+    return service_area_of(user) or -1
+
+
+def annual_workbook(year: int, area_id: int | None = None) -> dict:
+    """The annual workbook of audit year ``year`` for one service area (None: all) as
+    ``core.excel.build_workbook`` keywords (title, columns, rows, totals, sheets), without
+    ``about``: coverage per team with totals, then ``annual_sheets``."""
+    rows = coverage(year, area_id)
+    return dict(
+        title="Coverage",
+        columns=COVERAGE_COLUMNS,
+        rows=coverage_rows(rows),
+        totals=list(coverage_rows([totals(rows)])),
+        sheets=annual_sheets(year, area_id),
+    )

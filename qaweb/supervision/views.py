@@ -520,14 +520,9 @@ def coverage():
 def annual_report():
     forbid_unless(_can_see_coverage())
     form, year, area_id = _coverage_filters()
-    rows = reports.coverage(year, area_id)
     return send_workbook(
         f"supervision-audits-{year}-{year + 1}.xlsx",
-        "Coverage",
-        reports.COVERAGE_COLUMNS,
-        reports.coverage_rows(rows),
-        totals=list(reports.coverage_rows([reports.totals(rows)])),
-        sheets=reports.annual_sheets(year, area_id),
+        **reports.annual_workbook(year, area_id),
         about=About(
             "Supervision audits: annual report",
             period=services.year_label(year),

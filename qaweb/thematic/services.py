@@ -450,3 +450,19 @@ def summary(period: Period, area_id: int | None = None) -> ThematicSummary:
             )
         ),
     )
+
+
+def audits_in(period: Period) -> list[ThematicAudit]:
+    """The thematic audits on the forward plan for a quarter starting in ``period`` (as
+    ``summary`` counts them ``planned``), by plan quarter then title: the audits whose
+    board papers an inspection evidence pack holds (seed 000, Thematic audits). One query."""
+    start_year, start_quarter = quarter_of(period.start)
+    end_year, end_quarter = quarter_of(period.end)
+    key = ThematicAudit.plan_year * 4 + ThematicAudit.quarter
+    return list(
+        db.session.scalars(
+            select(ThematicAudit)
+            .where(key.between(start_year * 4 + start_quarter, end_year * 4 + end_quarter))
+            .order_by(ThematicAudit.plan_year, ThematicAudit.quarter, ThematicAudit.title)
+        )
+    )

@@ -8,7 +8,8 @@ and concurrent creates (people logging complaints at the same moment) on both en
 
 Environment:
   QAWEB_BENCH_SCALE    demo scale (50)
-  QAWEB_BENCH_ONLY     comma list of parts: sqlite, postgresql, load, concurrency, crafted (all)
+  QAWEB_BENCH_ONLY     comma list of parts: sqlite, postgresql, load, concurrency, crafted,
+                       pack (all)
   QAWEB_BENCH_MATCH    only targets whose name contains this text
   QAWEB_BENCH_KINDS    only these kinds: list, deep, mywork, report, export
   QAWEB_BENCH_REPEAT   timed requests per page (20); exports use QAWEB_BENCH_EXPORT_REPEAT (3)
@@ -62,7 +63,7 @@ def env_int(name, default):
 SCALE = env_int("QAWEB_BENCH_SCALE", 50)
 REPEAT = env_int("QAWEB_BENCH_REPEAT", 20)
 EXPORT_REPEAT = env_int("QAWEB_BENCH_EXPORT_REPEAT", 3)
-PARTS = os.environ.get("QAWEB_BENCH_ONLY", "sqlite,postgresql,load,concurrency,crafted")
+PARTS = os.environ.get("QAWEB_BENCH_ONLY", "sqlite,postgresql,load,concurrency,crafted,pack")
 ONLY = set(filter(None, PARTS.split(",")))
 MATCH = os.environ.get("QAWEB_BENCH_MATCH", "")
 KINDS = set(filter(None, os.environ.get("QAWEB_BENCH_KINDS", "").split(",")))
@@ -358,6 +359,12 @@ def main() -> int:
         from crafted_files import run_crafted
 
         report["crafted"] = run_crafted()
+    if "pack" in ONLY:
+        from evidence_pack import run_pack
+
+        if not urls:
+            urls["sqlite"] = prepare("sqlite")[0]
+        report["pack"] = run_pack(urls, make_app)
     print_table(report)
     BUILD.mkdir(exist_ok=True)
     (BUILD / "bench.json").write_text(json.dumps(report, indent=1, default=str))
@@ -379,6 +386,11 @@ def print_table(report):
         print("\nWhere the missed rows' time goes (medians):")
         for row in missed:
             print(f"  {row['engine'][:6]:<6} {row['name'][:44]:<44} {reason(row)}")
+    for row in report.get("pack", []):
+        print(
+            f"Inspection evidence pack [{row['engine']}]: {row['seconds']} s, {row['files']} "
+            f"files, peak {row['peak_mb']} MB (target under 60 s)  {row['verdict']}"
+        )
     if report.get("crafted"):
         from crafted_files import print_crafted
 

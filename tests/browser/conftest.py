@@ -38,6 +38,8 @@ def live_server(tmp_path_factory):
         "QAWEB_PASSWORD_HASH": "pbkdf2:sha256:1000",
         "QAWEB_MAIL_TRANSPORT": "file",
         "QAWEB_MAIL_DIRECTORY": str(workdir / "mail"),
+        "QAWEB_JOB_FILES": str(workdir / "jobs"),
+        "QAWEB_JOB_WORKER_SECONDS": "1",
     }
     bin_dir = Path(sys.executable).parent
     flask = [str(bin_dir / "flask"), "--app", "wsgi"]
@@ -70,7 +72,15 @@ def live_server(tmp_path_factory):
     else:
         server.terminate()
         raise RuntimeError("gunicorn did not start: " + (workdir / "gunicorn.log").read_text())
+    # The background-jobs worker beside gunicorn, as `make run` starts it: the evidence pack
+    # is made by the real worker code.
+    worker_log = open(workdir / "jobs-worker.log", "w")  # noqa: SIM115
+    worker = subprocess.Popen(
+        [*flask, "jobs", "worker"], cwd=ROOT, env=env, stdout=worker_log, stderr=subprocess.STDOUT
+    )
     yield url
+    stop_server(worker)
+    worker_log.close()
     stop_server(server)
     log.close()
 
