@@ -52,6 +52,7 @@ class Section:
 
 SECTIONS = (
     Section("case_audits", "Case-file audits", "Case-file audits are not recorded in qaweb."),
+    Section("dip_samples", "Dip samples", "Dip samples are not recorded in qaweb."),
     Section("supervision", "Supervision audits", "Supervision audits are not recorded."),
     Section("practice_week", "Practice weeks", "Practice weeks are not recorded."),
     Section("thematic", "Thematic audits", "Thematic audits are not recorded."),
@@ -217,23 +218,64 @@ def actions(period: Period, area_id: int | None, details: bool = True) -> Figure
 
 def case_audits(period: Period, area_id: int | None, details: bool = True) -> Figures:
     from qaweb.case_audits.reports import summary
+    from qaweb.moderation.panel import summary as moderation_summary
 
     s = summary(period, area_id)
+    m = moderation_summary(period, area_id)
+    learning = tuple(f"{p.reference} ({p.team}): {p.text}" for p in m.learning_points)
     return Figures(
         rows=(
             Row("Audits allocated", s.allocated),
             Row("Audits completed", s.completed),
             Row("Overdue at the end of the period", s.overdue),
-            Row("Graded Good or better", _good_or_better(s.grades), "%"),
-            Row("Graded Inadequate", s.inadequate),
+            Row("Graded Good or better (as audited)", _good_or_better(s.grades), "%"),
+            Row("Graded Inadequate (as audited)", s.inadequate),
+            Row("Moderation confirmed by the panel", m.confirmed),
+            Row("Moderated share of the audits completed", percent(m.confirmed, s.completed), "%"),
+            Row("Overall grade lowered at moderation", m.changed_down),
+            Row("Overall grade raised at moderation", m.changed_up),
         ),
-        chart_title="Overall grades of the audits completed",
+        chart_title="Overall grades of the audits completed (as audited)",
         chart=s.grades,
+        lists=(("Organisational learning from moderation", learning),)
+        if details and learning
+        else (),
+    )
+
+
+def dip_samples(period: Period, area_id: int | None, details: bool = True) -> Figures:
+    """Dip samples whose period ends in ``period``: cases sampled and the compliance of the
+    done cases' answers (yes of yes, partly and no; "not applicable" left out), from
+    ``dip_samples.reports.summary``."""
+    from qaweb.dip_samples.reports import summary
+
+    s = summary(period, area_id)
+    c = s.compliance
+    return Figures(
+        rows=(
+            Row("Dip samples", s.samples),
+            Row("Cases to sample", s.cases),
+            Row("Cases sampled", s.done),
+            Row("Answers Yes (compliant)", c.compliant, "%"),
+            Row("Answers Partly", c.partly_percent, "%"),
+            Row("Answers No", c.no_percent, "%"),
+            Row("Cases with a No to follow up", s.cases_with_no),
+        ),
+        chart_title="Answers of the cases sampled",
+        chart=(
+            Count("Yes", c.yes),
+            Count("Partly", c.partly),
+            Count("No", c.no),
+            Count("Not applicable", c.not_applicable),
+        )
+        if c.counted or c.not_applicable
+        else (),
     )
 
 
 for _key, _function in (
     ("case_audits", case_audits),
+    ("dip_samples", dip_samples),
     ("supervision", supervision),
     ("practice_week", practice_week),
     ("thematic", thematic),
