@@ -108,12 +108,12 @@ def test_demo_is_deterministic_and_scales(runner):
     result = runner.invoke(args=["seed", "demo", "--scale", "3"])
     assert result.exit_code == 0, result.output
     # Two steps above the everyday demo: each module grows by its per-step volume.
-    # The meetings' actions grow with the scale; the demo's observations and case-file audits
-    # raise a few more.
+    # The meetings' actions grow with the scale; the demo's observations, case-file audits and
+    # upheld complaints raise a few more.
     meetings = db.session.scalar(
         select(func.count())
         .select_from(Action)
-        .where(Action.source_type.not_in(["observation", "case_audit", "moderation"]))
+        .where(Action.source_type.not_in(["observation", "case_audit", "moderation", "complaint"]))
     )
     assert meetings == 600 + 2 * scale.ACTIONS_PER_STEP
     # Forty logged, one not accepted, one that went to the Ombudsman, three showing points
