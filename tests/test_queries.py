@@ -119,8 +119,9 @@ BUDGET_FOR = {
     "QA report (12 months)": 80,
     "QA report paper": 80,
     "QA report workbook": 80,
-    # A team manager's My work asks every module, dip samples too (one grouped statement).
-    "My work (team manager)": 23,
+    # A team manager's My work asks every module: dip samples (one grouped statement) and
+    # moderation (to grade, to chair, the panel's feedback for their team: one statement).
+    "My work (team manager)": 22 + 2,
 }
 # The week the benchmark reports on has a week before it at scale 2, whose figures are read
 # (one statement) for the comparison; the everyday demo's past week is its first.

@@ -56,6 +56,9 @@ class Period:
     end: date
     hidden: frozenset = frozenset()
     moderated: bool = False
+    #: The reader's user id: audits they are moderating blind are left out, read in the same
+    #: statement (``moderation.panel.blinded_audit_ids``) rather than as ``hidden``.
+    blind_to: int | None = None
 
     @property
     def label(self) -> str:
@@ -69,7 +72,11 @@ class Period:
     def condition(self):
         within = CaseAudit.month.between(self.start, self.end)
         if self.hidden:
-            return and_(within, CaseAudit.id.not_in(sorted(self.hidden)))
+            within = and_(within, CaseAudit.id.not_in(sorted(self.hidden)))
+        if self.blind_to is not None:
+            from qaweb.moderation.panel import blinded_audit_ids
+
+            within = and_(within, CaseAudit.id.not_in(blinded_audit_ids(self.blind_to)))
         return within
 
     @property

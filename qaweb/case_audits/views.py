@@ -604,7 +604,7 @@ def _report_filters():
     form.start.data, form.end.data = start.strftime("%Y-%m"), end.strftime("%Y-%m")
     area_id = as_id(form.area.data)
     period = reports.Period(
-        start, end, hidden=blinded_ids(current_user), moderated=filters.get("grades") == "moderated"
+        start, end, moderated=filters.get("grades") == "moderated", blind_to=current_user.id
     )
     return form, period, area_id
 
@@ -624,6 +624,8 @@ def report():
         period=period,
         rows=rows,
         total=reports.totals(rows),
+        # Audits the reader moderates blind are left out of every figure (said on the page).
+        moderating=bool(blinded_ids(current_user)),
         grades=list(zip(now, before, strict=True)),
         per_team=reports.grades_per_team(period, area_id),
         levels=[g["label"] for g in now],

@@ -365,11 +365,15 @@ def with_confirmed(stmt):
     )
 
 
-def blinded_audit_ids(user: User | None):
-    """SELECT of the ids of the audits ``user`` is moderating and has not yet submitted: the
-    auditor's grades are kept from them everywhere (lists, records, reports, exports) until
-    they submit their own (double entry)."""
-    user_id = user.id if user is not None and getattr(user, "is_authenticated", False) else -1
+def blinded_audit_ids(user):
+    """SELECT of the ids of the audits ``user`` (a User, or a user id) is moderating and has
+    not yet submitted: the auditor's grades are kept from them everywhere (lists, records,
+    reports, exports) until they submit their own (double entry)."""
+    if isinstance(user, int):
+        user_id = user
+    else:
+        signed_in = user is not None and getattr(user, "is_authenticated", False)
+        user_id = user.id if signed_in else -1
     return select(ModerationLine.audit_id).where(
         ModerationLine.moderator_id == user_id,
         ModerationLine.status == SELECTED,
