@@ -142,6 +142,18 @@ def table_region(caller) -> Markup:
     )
 
 
+def record_url(endpoint: str, key: str) -> str:
+    """The URL of a record's page with its id left off the end, for the rows of a list:
+    ``{% set audit_url = record_url("thematic.audit", "audit_id") %}`` before the loop, then
+    ``{{ audit_url }}{{ a.id }}`` in each row: one ``url_for`` a page rather than one a row
+    (about 30 microseconds each). ValueError if the id is not the last part of the URL.
+    """
+    url = url_for(endpoint, **{key: 0})
+    if not url.endswith("/0"):
+        raise ValueError(f"record_url: {endpoint}'s {key} is not the end of its URL")
+    return url[:-1]
+
+
 def format_count(value):
     """A whole number as GOV.UK writes it: commas in numbers over 999 (12,345)."""
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
@@ -227,6 +239,7 @@ def register(app):
     app.add_template_global(form_errors)
     app.add_template_filter(multiline, "multiline")
     app.add_template_global(table_region)
+    app.add_template_global(record_url)
     app.add_template_filter(format_count, "number")
     app.add_template_filter(working_days, "working_days")
     app.add_template_filter(labels.label, "label")
