@@ -154,6 +154,65 @@ def record_url(endpoint: str, key: str) -> str:
     return url[:-1]
 
 
+_ARROW_PREV = (
+    '<svg class="govuk-pagination__icon govuk-pagination__icon--prev" '
+    'xmlns="http://www.w3.org/2000/svg" height="13" width="15" aria-hidden="true" '
+    'focusable="false" viewBox="0 0 15 13"><path d="m6.5938-0.0078125-6.7266 6.7266 6.7441 '
+    '6.4062 1.377-1.449-4.1856-3.9768h12.896v-2h-12.984l4.2931-4.293-1.414-1.414z"></path></svg>'
+)
+_ARROW_NEXT = (
+    '<svg class="govuk-pagination__icon govuk-pagination__icon--next" '
+    'xmlns="http://www.w3.org/2000/svg" height="13" width="15" aria-hidden="true" '
+    'focusable="false" viewBox="0 0 15 13"><path d="m8.107-0.0078125-1.4136 1.414 4.2926 '
+    '4.293h-12.986v2h12.896l-4.1855 3.9766 1.377 1.4492 6.7441-6.4062-6.7246-6.7266z"></path></svg>'
+)
+
+
+def pager_html(params: dict | None) -> Markup:
+    """The GOV.UK pagination component (the markup ``govukPagination`` writes) for the params
+    ``core.lists.pagination_params`` gives: ``items`` (``number``, ``href``, ``current``, or
+    ``ellipsis``) and optional ``previous`` / ``next`` (``href``). Empty for None.
+
+    Written in Python: the macro, with its nested macros and imports, cost about 1 ms a
+    list page; this costs a few microseconds a link.
+    """
+    if not params:
+        return Markup("")
+    out = ['<nav class="govuk-pagination" aria-label="Pagination">']
+    previous, following = params.get("previous"), params.get("next")
+    if previous and previous.get("href"):
+        out.append(
+            f'<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" '
+            f'href="{escape(previous["href"])}" rel="prev">{_ARROW_PREV}'
+            '<span class="govuk-pagination__link-title">Previous'
+            '<span class="govuk-visually-hidden"> page</span></span></a></div>'
+        )
+    out.append('<ul class="govuk-pagination__list">')
+    for item in params.get("items", ()):
+        if item.get("ellipsis"):
+            out.append(
+                '<li class="govuk-pagination__item govuk-pagination__item--ellipsis">&ctdot;</li>'
+            )
+            continue
+        current = ' aria-current="page"' if item.get("current") else ""
+        modifier = " govuk-pagination__item--current" if current else ""
+        out.append(
+            f'<li class="govuk-pagination__item{modifier}">'
+            f'<a class="govuk-link govuk-pagination__link" href="{escape(item["href"])}" '
+            f'aria-label="Page {item["number"]}"{current}>{item["number"]}</a></li>'
+        )
+    out.append("</ul>")
+    if following and following.get("href"):
+        out.append(
+            f'<div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" '
+            f'href="{escape(following["href"])}" rel="next">'
+            '<span class="govuk-pagination__link-title">Next'
+            f'<span class="govuk-visually-hidden"> page</span></span>{_ARROW_NEXT}</a></div>'
+        )
+    out.append("</nav>")
+    return Markup("".join(out))
+
+
 def format_count(value):
     """A whole number as GOV.UK writes it: commas in numbers over 999 (12,345)."""
     return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
@@ -205,12 +264,20 @@ class TemplateMacros:
     def __init__(self, env, template: str):
         self._env = env
         self._template = template
+        self._module = None
 
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        # get_template caches the template, and the template caches its module.
-        return getattr(self._env.get_template(self._template).module, name)
+        module = self._module
+        if module is None:
+            # get_template caches the template, and the template caches its module; unless
+            # templates reload when changed (debug), the module is kept here too, sparing
+            # the loader's look-up on every macro call (a page makes hundreds).
+            module = self._env.get_template(self._template).module
+            if not self._env.auto_reload:
+                self._module = module
+        return getattr(module, name)
 
 
 class TemplateMacro:
@@ -240,6 +307,7 @@ def register(app):
     app.add_template_filter(multiline, "multiline")
     app.add_template_global(table_region)
     app.add_template_global(record_url)
+    app.add_template_global(pager_html)
     app.add_template_filter(format_count, "number")
     app.add_template_filter(working_days, "working_days")
     app.add_template_filter(labels.label, "label")
