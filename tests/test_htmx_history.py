@@ -36,10 +36,15 @@ RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
 
 
 def _templates_with_htmx_filters() -> set[str]:
+    """Templates whose filter form is written out, or comes from the kit (lists.filter_form)."""
     return {
         str(path.relative_to(TEMPLATES))
         for path in TEMPLATES.rglob("*.html")
-        if re.search(r'class="qaweb-filters"[^>]*\s+hx-get=', path.read_text(), re.S)
+        if path.name != "_lists.html"
+        and (
+            re.search(r'class="qaweb-filters"[^>]*\s+hx-get=', path.read_text(), re.S)
+            or "lists.filter_form(" in path.read_text()
+        )
     }
 
 

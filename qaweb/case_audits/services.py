@@ -746,3 +746,30 @@ def follow_ups(audit: CaseAudit) -> list[CaseAudit]:
             select(CaseAudit).where(CaseAudit.follow_up_of_id == audit.id).order_by(CaseAudit.id)
         )
     )
+
+
+def parse_month(value: str) -> date | None:
+    """A month given as "YYYY-MM" (a filter's value) as its first day; None if it is not one."""
+    try:
+        year, month = (int(p) for p in value.split("-"))
+        return date(year, month, 1)
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
+def filtered(user, filters: dict):
+    """The case-file audits list's statement: ``select(CaseAudit)`` (swapped-out audits left
+    out) limited to what ``user`` may see (``list_condition``) and to ``filters``
+    (``AuditFilterForm.cleaned()``: month as "YYYY-MM", team, status), newest month first.
+    Raises nothing; a month that is not one is ignored."""
+    stmt = select(CaseAudit).where(CaseAudit.status != "swapped")
+    condition = list_condition(user)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if month := parse_month(filters.get("month")):
+        stmt = stmt.where(CaseAudit.month == month)
+    if filters.get("team"):
+        stmt = stmt.where(CaseAudit.team_id == int(filters["team"]))
+    if filters.get("status"):
+        stmt = stmt.where(CaseAudit.status == filters["status"])
+    return stmt.order_by(CaseAudit.month.desc(), CaseAudit.due_on, CaseAudit.id)

@@ -71,29 +71,7 @@ def _month_choices(blank=None):
     return choices(((m.strftime("%Y-%m"), services.month_label(m)) for m in months), blank=blank)
 
 
-def _parse_month(value: str) -> date | None:
-    try:
-        year, month = (int(p) for p in value.split("-"))
-        return date(year, month, 1)
-    except (AttributeError, TypeError, ValueError):
-        return None
-
-
 # -- the list --------------------------------------------------------------------------------
-
-
-def _filtered(filters):
-    stmt = select(CaseAudit).where(CaseAudit.status != "swapped")
-    condition = services.list_condition(current_user)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if month := _parse_month(filters.get("month")):
-        stmt = stmt.where(CaseAudit.month == month)
-    if filters.get("team"):
-        stmt = stmt.where(CaseAudit.team_id == int(filters["team"]))
-    if filters.get("status"):
-        stmt = stmt.where(CaseAudit.status == filters["status"])
-    return stmt.order_by(CaseAudit.month.desc(), CaseAudit.due_on, CaseAudit.id)
 
 
 @bp.get("/")
@@ -103,7 +81,7 @@ def index():
     form.month.choices = _month_choices(blank="Any month")
     form.team.choices = choices(team_options(), blank="Any team")
     filters = form.cleaned()
-    pagination = paginate(_filtered(filters))
+    pagination = paginate(services.filtered(current_user, filters))
     this_month = today_london().replace(day=1)
     return render(
         "case_audits/index.html",
@@ -136,7 +114,7 @@ def import_cases():
         try:
             data = spreadsheets.read_upload(upload, case_import.LIMITS)
             staged = case_import.stage(
-                _parse_month(form.month.data), upload.filename, data, current_user
+                services.parse_month(form.month.data), upload.filename, data, current_user
             )
         except case_import.ImportFileError as error:
             form.file.errors.append(str(error))
@@ -597,8 +575,8 @@ def _report_filters():
         forbid_unless(mine is not None)
         form.area.data = str(mine)
     filters = form.cleaned()
-    end = _parse_month(filters.get("end")) or months[0]
-    start = _parse_month(filters.get("start")) or services.add_months(end, -11)
+    end = services.parse_month(filters.get("end")) or months[0]
+    start = services.parse_month(filters.get("start")) or services.add_months(end, -11)
     if start > end:
         start, end = end, start
     form.start.data, form.end.data = start.strftime("%Y-%m"), end.strftime("%Y-%m")
@@ -686,7 +664,7 @@ def summary():
     filters = form.cleaned()
     team = next((t for t in teams if t.id == as_id(filters.get("team"))), teams[0])
     # Without a month chosen: the team's latest month with audits (the summary to read now).
-    month = _parse_month(filters.get("month")) or (
+    month = services.parse_month(filters.get("month")) or (
         db.session.scalar(
             select(db.func.max(CaseAudit.month)).where(
                 CaseAudit.team_id == team.id, CaseAudit.month <= months[0]

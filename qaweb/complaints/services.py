@@ -5,7 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy import false, func, or_, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import aliased, contains_eager
 
 from qaweb.complaints.models import (
     NOT_ACCEPTED,
@@ -483,3 +483,59 @@ def internal_target(stage: ComplaintStage) -> tuple[date, int] | None:
         return None
     days = int(raw)
     return add_working_days(stage.started_on, days, statutory=False), days
+
+
+def filtered(user, filters: dict):
+    """The complaints list's statement, shared by the list page and its export:
+    ``select(Complaint)`` limited to what ``user`` may see (``list_condition``) and to
+    ``filters`` (``ComplaintFilterForm.cleaned()``: status (open unless given), stage, area,
+    overdue: a stage past its due date, in working days, and q), newest received first.
+    Raises nothing."""
+    stmt = select(Complaint)
+    condition = list_condition(user)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    status = filters.get("status") or "open"
+    if status == "open":
+        stmt = stmt.where(Complaint.closed_on.is_(None))
+    elif status == "closed":
+        stmt = stmt.where(Complaint.closed_on.is_not(None))
+    if filters.get("stage"):
+        # At this stage and no later one (stages only move on), through the stage index.
+        number = int(filters["stage"])
+        later = aliased(ComplaintStage)
+        stmt = stmt.where(
+            Complaint.id.in_(
+                select(ComplaintStage.complaint_id).where(ComplaintStage.stage == number)
+            ),
+            ~select(later.id)
+            .where(later.complaint_id == Complaint.id, later.stage > number)
+            .exists(),
+        )
+    if filters.get("area"):
+        stmt = stmt.where(Complaint.service_area_id == int(filters["area"]))
+    if filters.get("overdue"):
+        overdue_later = aliased(ComplaintStage)
+        stmt = stmt.where(
+            Complaint.id.in_(
+                select(ComplaintStage.complaint_id).where(
+                    ComplaintStage.responded_on.is_(None),
+                    ComplaintStage.due_on < today_london(),
+                    # A complaint not accepted is closed with its Stage 1 unanswered.
+                    ComplaintStage.complaint_id.not_in(
+                        select(Complaint.id).where(Complaint.not_accepted_reason != "")
+                    ),
+                    # A stage left unanswered when the complainant went on is on record as
+                    # out of time; the complaint is overdue only if its current stage is.
+                    ~select(overdue_later.id)
+                    .where(
+                        overdue_later.complaint_id == ComplaintStage.complaint_id,
+                        overdue_later.stage > ComplaintStage.stage,
+                    )
+                    .exists(),
+                )
+            )
+        )
+    if filters.get("q"):
+        stmt = stmt.where(search_condition(user, filters["q"]))
+    return stmt.order_by(Complaint.received_on.desc(), Complaint.id.desc())

@@ -1,7 +1,6 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
@@ -35,7 +34,6 @@ from qaweb.complaints.models import (
     WITHOUT_POINTS,
     CategoryOption,
     Complaint,
-    ComplaintStage,
     Compliment,
     ComplimentThemeOption,
     SelfAssessment,
@@ -86,62 +84,11 @@ def _filters():
     return form, form.cleaned()
 
 
-def _filtered(filters):
-    stmt = select(Complaint)
-    condition = services.list_condition(current_user)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    status = filters.get("status") or "open"
-    if status == "open":
-        stmt = stmt.where(Complaint.closed_on.is_(None))
-    elif status == "closed":
-        stmt = stmt.where(Complaint.closed_on.is_not(None))
-    if filters.get("stage"):
-        # At this stage and no later one (stages only move on), through the stage index.
-        number = int(filters["stage"])
-        later = aliased(ComplaintStage)
-        stmt = stmt.where(
-            Complaint.id.in_(
-                select(ComplaintStage.complaint_id).where(ComplaintStage.stage == number)
-            ),
-            ~select(later.id)
-            .where(later.complaint_id == Complaint.id, later.stage > number)
-            .exists(),
-        )
-    if filters.get("area"):
-        stmt = stmt.where(Complaint.service_area_id == int(filters["area"]))
-    if filters.get("overdue"):
-        overdue_later = aliased(ComplaintStage)
-        stmt = stmt.where(
-            Complaint.id.in_(
-                select(ComplaintStage.complaint_id).where(
-                    ComplaintStage.responded_on.is_(None),
-                    ComplaintStage.due_on < today_london(),
-                    # A complaint not accepted is closed with its Stage 1 unanswered.
-                    ComplaintStage.complaint_id.not_in(
-                        select(Complaint.id).where(Complaint.not_accepted_reason != "")
-                    ),
-                    # A stage left unanswered when the complainant went on is on record as
-                    # out of time; the complaint is overdue only if its current stage is.
-                    ~select(overdue_later.id)
-                    .where(
-                        overdue_later.complaint_id == ComplaintStage.complaint_id,
-                        overdue_later.stage > ComplaintStage.stage,
-                    )
-                    .exists(),
-                )
-            )
-        )
-    if filters.get("q"):
-        stmt = stmt.where(services.search_condition(current_user, filters["q"]))
-    return stmt.order_by(Complaint.received_on.desc(), Complaint.id.desc())
-
-
 @bp.get("/")
 @requires(services.can_view)
 def index():
     form, filters = _filters()
-    pagination = paginate(_filtered(filters))
+    pagination = paginate(services.filtered(current_user, filters))
     args = form.active_args()
     return render(
         "complaints/index.html",
@@ -166,7 +113,7 @@ def export():
         f"complaints-{today_london().isoformat()}.xlsx",
         "Complaints",
         exports.columns(personal),
-        exports.rows(_filtered(filters), personal),
+        exports.rows(services.filtered(current_user, filters), personal),
         about=About("Complaints", filters=form.labels()),
     )
 

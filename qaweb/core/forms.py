@@ -5,8 +5,10 @@ import sys
 from datetime import date
 
 import wtforms
+from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import _FlaskFormCSRF
+from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.wtforms_widgets import (
     GovCharacterCount,
     GovCheckboxesInput,
@@ -212,6 +214,59 @@ class PasswordField(wtforms.PasswordField):
     """A password input in the GOV.UK style."""
 
     widget = GovPasswordInput()
+
+
+_WIDGET_CACHE: dict = {}
+_WIDGET_CACHE_SIZE = 512
+
+
+def _render_widget(widget, params) -> Markup:
+    """A GOV.UK widget's markup: its template (``{{ govukSelect(params) }}``…) rendered
+    with ``params`` alone; the same params give the same markup, kept for the next time.
+
+    govuk-frontend-wtf renders each field with Flask's ``render_template``, which runs every
+    context processor for it (the navigation, the council's name, the person's roles) and
+    sends the template signals: about 1 ms a field, several ms a list's filter form, for
+    values its templates never read (the GOV.UK macros need only ``params``). A list's filter
+    fields come back with the same params page after page (the same choices, the same
+    selection), so their markup is remembered, keyed by the params as JSON: at most
+    ``_WIDGET_CACHE_SIZE`` entries, the oldest dropped first, and only params of plain values
+    (anything else, such as a lazy string, is rendered each time).
+    """
+    try:
+        key = (widget.template, _params_key(params))
+    except TypeError:
+        key = None
+    if key is not None and (markup := _WIDGET_CACHE.get(key)) is not None:
+        return markup
+    markup = Markup(current_app.jinja_env.get_template(widget.template).render(params=params))
+    if key is not None and len(markup) < 20_000:
+        if len(_WIDGET_CACHE) >= _WIDGET_CACHE_SIZE:
+            try:
+                _WIDGET_CACHE.pop(next(iter(_WIDGET_CACHE)), None)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                pass
+        _WIDGET_CACHE[key] = markup
+    return markup
+
+
+def _params_key(value):
+    """``value`` (a widget's params) as a hashable key; Markup kept apart from plain text
+    (the macros escape one and not the other). TypeError for anything else."""
+    if isinstance(value, Markup):
+        return ("markup", str(value))
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):  # bool too: True and 1 must not be one key
+        return (type(value).__name__, repr(value))
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), _params_key(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("list", *(_params_key(v) for v in value))
+    raise TypeError(type(value).__name__)
+
+
+GovFormBase.render = _render_widget
 
 
 _OPTIONS = "__qaweb_options__"

@@ -373,21 +373,7 @@ def _board_filters(week):
     form.area.choices = choices(areas, blank="All service areas")
     form.team.choices = choices(team_options(), blank="All teams")
     form.observer.choices = choices(_observers(), blank="All observers")
-    filters = form.cleaned()
-    stmt = select(Observation).where(Observation.week_id == week.id)
-    if filters.get("area"):
-        stmt = stmt.where(
-            Observation.team_id.in_(
-                select(Team.id).where(Team.service_area_id == int(filters["area"]))
-            )
-        )
-    if filters.get("team"):
-        stmt = stmt.where(Observation.team_id == int(filters["team"]))
-    if filters.get("observer"):
-        stmt = stmt.where(Observation.observer_id == int(filters["observer"]))
-    if filters.get("status"):
-        stmt = stmt.where(Observation.status == filters["status"])
-    return form, stmt
+    return form, services.board_statement(week, form.cleaned())
 
 
 @bp.get("/<int:week_id>/schedule.xlsx")

@@ -685,3 +685,26 @@ def open_for_observer(user_id: int):
     """The SQL condition on Observation for the scheduled observations ``user_id`` is to observe (My
     work)."""
     return and_(Observation.observer_id == user_id, Observation.status == SCHEDULED)
+
+
+def board_statement(week, filters: dict):
+    """The schedule board's statement, shared by the board and the schedule export:
+    ``select(Observation)`` of ``week`` limited to ``filters`` (``BoardFilterForm.cleaned()``:
+    area, team, observer as ids, status), unordered (the board orders by time and pages it).
+    Raises nothing."""
+    from qaweb.organisation.models import Team
+
+    stmt = select(Observation).where(Observation.week_id == week.id)
+    if filters.get("area"):
+        stmt = stmt.where(
+            Observation.team_id.in_(
+                select(Team.id).where(Team.service_area_id == int(filters["area"]))
+            )
+        )
+    if filters.get("team"):
+        stmt = stmt.where(Observation.team_id == int(filters["team"]))
+    if filters.get("observer"):
+        stmt = stmt.where(Observation.observer_id == int(filters["observer"]))
+    if filters.get("status"):
+        stmt = stmt.where(Observation.status == filters["status"])
+    return stmt

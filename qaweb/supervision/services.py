@@ -7,6 +7,7 @@ from sqlalchemy import and_, func, or_, select
 
 from qaweb.core import labels, years
 from qaweb.core.db import utcnow
+from qaweb.core.lists import contains
 from qaweb.core.notify import absolute_url, notify
 from qaweb.core.permissions import (
     QA_OFFICER,
@@ -589,3 +590,31 @@ def answered_feedback(audit: SupervisionAudit) -> list[FeedbackRequest]:
 def open_audits_filter():
     """The SQL condition on SupervisionAudit for audits not completed or cancelled."""
     return SupervisionAudit.status.in_(OPEN_STATUSES)
+
+
+def filtered(user, filters: dict):
+    """The supervision audits list's statement, shared by the list page and its export:
+    ``select(SupervisionAudit)`` limited to what ``user`` may see (``list_condition``) and to
+    ``filters`` (``AuditFilterForm.cleaned()``: year, status, team, overdue, q: words of the
+    supervisor's or auditor's name), in order of due date. Raises nothing."""
+    stmt = select(SupervisionAudit)
+    condition = list_condition(user)
+    if condition is not None:
+        stmt = stmt.where(condition)
+    if filters.get("year"):
+        stmt = stmt.where(SupervisionAudit.year == int(filters["year"]))
+    if filters.get("status"):
+        stmt = stmt.where(SupervisionAudit.status == filters["status"])
+    if filters.get("team"):
+        stmt = stmt.where(SupervisionAudit.team_id == int(filters["team"]))
+    if filters.get("overdue"):
+        stmt = stmt.where(open_audits_filter(), SupervisionAudit.due_on < today_london())
+    if filters.get("q"):
+        term = contains(filters["q"])
+        names = select(User.id).where(
+            (User.first_name + " " + User.last_name).ilike(term, escape="\\")
+        )
+        stmt = stmt.where(
+            or_(SupervisionAudit.supervisor_id.in_(names), SupervisionAudit.auditor_id.in_(names))
+        )
+    return stmt.order_by(SupervisionAudit.due_on, SupervisionAudit.id)

@@ -1,6 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from qaweb.actions.views import raise_page
@@ -8,7 +8,7 @@ from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import contains, paginate, pagination_params
+from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import (
     QA_OFFICER,
     SERVICE_MANAGER,
@@ -63,30 +63,6 @@ def _chosen_year(value) -> int:
 # -- the list ------------------------------------------------------------------------------
 
 
-def _filtered(filters):
-    stmt = select(SupervisionAudit)
-    condition = services.list_condition(current_user)
-    if condition is not None:
-        stmt = stmt.where(condition)
-    if filters.get("year"):
-        stmt = stmt.where(SupervisionAudit.year == int(filters["year"]))
-    if filters.get("status"):
-        stmt = stmt.where(SupervisionAudit.status == filters["status"])
-    if filters.get("team"):
-        stmt = stmt.where(SupervisionAudit.team_id == int(filters["team"]))
-    if filters.get("overdue"):
-        stmt = stmt.where(services.open_audits_filter(), SupervisionAudit.due_on < today_london())
-    if filters.get("q"):
-        term = contains(filters["q"])
-        names = select(User.id).where(
-            (User.first_name + " " + User.last_name).ilike(term, escape="\\")
-        )
-        stmt = stmt.where(
-            or_(SupervisionAudit.supervisor_id.in_(names), SupervisionAudit.auditor_id.in_(names))
-        )
-    return stmt.order_by(SupervisionAudit.due_on, SupervisionAudit.id)
-
-
 def _list_filters():
     form = AuditFilterForm()
     form.year.choices = _year_choices(blank="Any year")
@@ -108,7 +84,11 @@ def index():
         )
         for relation in (SupervisionAudit.supervisor, SupervisionAudit.auditor)
     ]
-    pagination = paginate(_filtered(filters).options(*people, lazyload(SupervisionAudit.feedback)))
+    pagination = paginate(
+        services.filtered(current_user, filters).options(
+            *people, lazyload(SupervisionAudit.feedback)
+        )
+    )
     args = form.active_args()
     return render(
         "supervision/index.html",
@@ -131,7 +111,9 @@ def export():
         f"supervision-audits-{today.isoformat()}.xlsx",
         "Supervision audits",
         exports.COLUMNS,
-        exports.rows(_filtered(filters), today, services.year_labels(_years())),
+        exports.rows(
+            services.filtered(current_user, filters), today, services.year_labels(_years())
+        ),
         about=About("Supervision audits", filters=form.labels()),
     )
 

@@ -13,7 +13,7 @@ from qaweb.core.excel import About, Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
-from qaweb.core.lists import contains, paginate, pagination_params
+from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
@@ -64,24 +64,11 @@ def _filters():
     return form, form.cleaned()
 
 
-def _filtered(filters):
-    stmt = select(ThematicAudit)
-    if filters.get("year"):
-        stmt = stmt.where(ThematicAudit.plan_year == int(filters["year"]))
-    if filters.get("status"):
-        stmt = stmt.where(ThematicAudit.status == filters["status"])
-    if filters.get("theme"):
-        stmt = stmt.where(ThematicAudit.theme_id == int(filters["theme"]))
-    if filters.get("q"):
-        stmt = stmt.where(ThematicAudit.title.ilike(contains(filters["q"]), escape="\\"))
-    return stmt.order_by(ThematicAudit.plan_year.desc(), ThematicAudit.quarter, ThematicAudit.id)
-
-
 @bp.get("/")
 @requires(services.can_view)
 def index():
     form, filters = _filters()
-    pagination = paginate(_filtered(filters))
+    pagination = paginate(services.filtered(filters))
     args = form.active_args()
     return render(
         "thematic/index.html",
@@ -112,7 +99,7 @@ def export():
             len(a.terms.get("lines", [])),
             sum(1 for f in a.findings if not f.withdrawn),
         )
-        for a in db.session.scalars(_filtered(filters))
+        for a in db.session.scalars(services.filtered(filters))
     )
     return send_workbook(
         f"thematic-audits-{today_london().isoformat()}.xlsx",
