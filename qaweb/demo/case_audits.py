@@ -144,6 +144,11 @@ def build(council: scale_data.Council, demo_ids: dict[str, int]) -> dict[str, in
                 if not c["closed"] and c["id"] not in used.get(team.id, ())
             ]
             case = rng.choice(open_cases)
+            if back == 1 and team.id == people[demo_ids["practitioner"]]["team_id"]:
+                # Last month's audit in the demo practitioner's team is one of theirs, so
+                # their My work has a completed audit to read and respond to.
+                theirs = [c for c in open_cases if c["practitioner_id"] == demo_ids["practitioner"]]
+                case = theirs[0] if theirs else case
             used.setdefault(team.id, set()).add(case["id"])
             practitioner = people[case["practitioner_id"]]
             allowed = [
