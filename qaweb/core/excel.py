@@ -468,7 +468,7 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
         if used_px and used_px + block_px > room:
             breaks.append(r)
             used_px = 0.0
-        _write_table(book, sheet, formats, table, widths, r, header_lines, chart)
+        _write_titled_table(book, sheet, formats, table, widths, r, header_lines, chart)
         rows_used = math.ceil(block_px / row_px) - (header_lines - 1)
         r += rows_used
         used_px += rows_used * row_px + (header_lines - 1) * row_px
@@ -485,7 +485,9 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
     return sheet
 
 
-def _write_table(book, sheet, formats, table: Table, widths, r: int, header_lines: int, chart):
+def _write_titled_table(
+    book, sheet, formats, table: Table, widths, r: int, header_lines: int, chart
+):
     """``table`` at row ``r`` of ``sheet``: its title, its header row (``header_lines``
     lines tall), its rows, and ``chart`` (None for none) beside it. Raises ValueError for a
     row whose number of values is not the table's number of columns."""
