@@ -127,6 +127,19 @@ def read_table(filename: str, data: bytes) -> list[dict]:
     return rows
 
 
+def _case_number_problems(number: str, counts: dict[str, int]) -> list[str]:
+    """What is wrong with a row's case number: missing, spaces or hidden characters in it, or
+    more than once in the file (``counts``: lower-case case number -> rows)."""
+    problems = []
+    if not number:
+        problems.append("Case number is missing")
+    elif not spreadsheets.is_plain_identifier(number):
+        problems.append(f"Case number '{number}' has spaces or hidden characters in it")
+    elif counts[number.lower()] > 1:
+        problems.append(f"Case number {number} appears more than once in the file")
+    return problems
+
+
 def check(rows: list[dict]) -> list[dict]:
     """Each row with its problems and what importing it would do (new, update, unchanged)."""
     numbers = [r["case number"].lower() for r in rows]
@@ -149,14 +162,8 @@ def check(rows: list[dict]) -> list[dict]:
     }
     checked = []
     for r in rows:
-        problems = []
         number = r["case number"]
-        if not number:
-            problems.append("Case number is missing")
-        elif not spreadsheets.is_plain_identifier(number):
-            problems.append(f"Case number '{number}' has spaces or hidden characters in it")
-        elif counts[number.lower()] > 1:
-            problems.append(f"Case number {number} appears more than once in the file")
+        problems = _case_number_problems(number, counts)
         if not r["case type"]:
             problems.append("Case type is missing")
         for key, limit in LENGTHS.items():

@@ -62,14 +62,19 @@ class Period:
 
     @property
     def label(self) -> str:
+        """The period in words: "March 2026", or "January 2026 to March 2026"."""
         if self.start == self.end:
             return month_label(self.start)
         return f"{month_label(self.start)} to {month_label(self.end)}"
 
     def year_before(self) -> "Period":
+        """The same months twelve months earlier, with the same reader and grade basis (for
+        the comparison with the year before)."""
         return replace(self, start=add_months(self.start, -12), end=add_months(self.end, -12))
 
     def condition(self):
+        """SQL condition on CaseAudit: allocated to a month of the period, not one of
+        ``hidden``, and not an audit ``blind_to`` is moderating blind."""
         within = CaseAudit.month.between(self.start, self.end)
         if self.hidden:
             within = and_(within, CaseAudit.id.not_in(sorted(self.hidden)))
@@ -81,6 +86,7 @@ class Period:
 
     @property
     def grades_label(self) -> str:
+        """Which overall grades are counted, in words: "as audited" or "after moderation"."""
         return "after moderation" if self.moderated else "as audited"
 
     def grade_column(self):
@@ -146,6 +152,9 @@ def completion(period: Period, today: date, area_id: int | None = None) -> list[
 
 
 def totals(rows: list[dict]) -> dict:
+    """The council total of ``completion``'s rows: {"allocated", "completed", "overdue"
+    (counts), "percent" (completed of allocated, whole percent rounded half up; 0 of 0 is 0)}.
+    """
     allocated = sum(r["allocated"] for r in rows)
     completed = sum(r["completed"] for r in rows)
     return {

@@ -68,6 +68,8 @@ def allocation_day() -> int:
 
 
 def exclusion_months() -> int:
+    """Months a case stays out of the sample after it was last sampled or audited (setting
+    case_audit_exclusion_months, 0 to 60, default 12; ``recently_audited``)."""
     return _number("case_audit_exclusion_months", 12, 0, 60)
 
 
@@ -80,11 +82,16 @@ def follow_up_months() -> tuple[int, int]:
 
 
 def auditor_roles() -> list[str]:
+    """The roles whose holders are in the auditor pool: setting case_audit_auditor_roles,
+    role names separated by ";" (unknown names dropped); team and service managers when
+    none is left (Wokingham §2: audits by managers)."""
     roles = [r.strip() for r in get_setting("case_audit_auditor_roles").split(";")]
     return [r for r in roles if r in ROLES] or [TEAM_MANAGER, SERVICE_MANAGER]
 
 
 def exclude_own_team() -> bool:
+    """True when an auditor may not audit their own team's cases (setting
+    case_audit_exclude_own_team "yes"/"y"/"true"; ``refusal``)."""
     return get_setting("case_audit_exclude_own_team").strip().lower() in ("yes", "y", "true")
 
 
@@ -121,6 +128,7 @@ def allocation_date(month: date, today: date) -> date:
 
 
 def month_label(month: date) -> str:
+    """``month`` as its name and year, "March 2026" (the day is ignored)."""
     return f"{calendar.month_name[month.month]} {month.year}"
 
 
@@ -136,6 +144,8 @@ class Rule:
     count: int = 0
 
     def label(self) -> str:
+        """The rule as the sample shows it beside each case it chose ("Every child protection
+        case", "1 child in care")."""
         if self.kind == "every":
             return f"Every {self.case_type} case"
         return f"{self.count} {self.case_type}"
@@ -168,6 +178,8 @@ def parse_rules(text: str) -> list[Rule]:
 
 
 def rules_text(rules: list[dict]) -> str:
+    """Stored rules ({"kind": "every" or "count", "case_type", "count"}) as the text typed on
+    the sample form, one a line; ``parse_rules`` reads it back."""
     return "\n".join(
         f"every {r['case_type']}" if r["kind"] == "every" else f"{r['count']} {r['case_type']}"
         for r in rules
@@ -552,6 +564,7 @@ def blinded_among(user: User, audits) -> set[int]:
 
 
 def is_auditor(user: User, audit: CaseAudit) -> bool:
+    """True when ``user`` is the audit's allocated auditor."""
     return audit.auditor_id == user.id
 
 
@@ -734,6 +747,9 @@ def complete(audit: CaseAudit, today: date) -> list[CaseAudit]:
 
 
 def respond(audit: CaseAudit, by: User, text: str) -> None:
+    """Record the practitioner's response to their completed audit (``text``, stripped) and
+    when it was given. Raises CaseAuditError when ``by`` may not respond (``can_respond``:
+    only the practitioner, only once the audit is completed)."""
     if not can_respond(by, audit):
         raise CaseAuditError("Only the practitioner can respond to the completed audit")
     audit.practitioner_response = text.strip()
@@ -741,6 +757,9 @@ def respond(audit: CaseAudit, by: User, text: str) -> None:
 
 
 def follow_ups(audit: CaseAudit) -> list[CaseAudit]:
+    """The re-audit and dip sample made after ``audit`` was graded Inadequate
+    (``follow_up_months``; Halton (004): re-audit after one month, dip sample after three),
+    oldest first; empty when there are none."""
     return list(
         db.session.scalars(
             select(CaseAudit).where(CaseAudit.follow_up_of_id == audit.id).order_by(CaseAudit.id)

@@ -468,31 +468,7 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
         if used_px and used_px + block_px > room:
             breaks.append(r)
             used_px = 0.0
-        sheet.write_string(r, 0, printable(table.title), formats.heading)
-        top = r + 1
-        for index, column in enumerate(table.columns):
-            sheet.write_string(top, index, printable(column.title), formats.header)
-        if header_lines > 1:
-            sheet.set_row(top, LINE_HEIGHT * header_lines)
-        for offset, row in enumerate(table.rows, start=1):
-            if len(row) != len(table.columns):
-                raise ValueError(f"{table.title}: a row has {len(row)} values")
-            _write_row(sheet, formats, top + offset, row, widths)
-        if chart is not None:
-            largest = max(
-                (v for row in table.rows for v in row[1:] if isinstance(v, int | float)), default=0
-            )
-            _add_chart(
-                book,
-                sheet,
-                chart,
-                table.columns,
-                count,
-                first_row=top,
-                at=(r, len(table.columns)),
-                largest=largest,
-                label_chars=max(len(_shown(row[0])) for row in table.rows),
-            )
+        _write_titled_table(book, sheet, formats, table, widths, r, header_lines, chart)
         rows_used = math.ceil(block_px / row_px) - (header_lines - 1)
         r += rows_used
         used_px += rows_used * row_px + (header_lines - 1) * row_px
@@ -507,6 +483,39 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
     if breaks:
         sheet.set_h_pagebreaks(breaks)
     return sheet
+
+
+def _write_titled_table(
+    book, sheet, formats, table: Table, widths, r: int, header_lines: int, chart
+):
+    """``table`` at row ``r`` of ``sheet``: its title, its header row (``header_lines``
+    lines tall), its rows, and ``chart`` (None for none) beside it. Raises ValueError for a
+    row whose number of values is not the table's number of columns."""
+    sheet.write_string(r, 0, printable(table.title), formats.heading)
+    top = r + 1
+    for index, column in enumerate(table.columns):
+        sheet.write_string(top, index, printable(column.title), formats.header)
+    if header_lines > 1:
+        sheet.set_row(top, LINE_HEIGHT * header_lines)
+    for offset, row in enumerate(table.rows, start=1):
+        if len(row) != len(table.columns):
+            raise ValueError(f"{table.title}: a row has {len(row)} values")
+        _write_row(sheet, formats, top + offset, row, widths)
+    if chart is not None:
+        largest = max(
+            (v for row in table.rows for v in row[1:] if isinstance(v, int | float)), default=0
+        )
+        _add_chart(
+            book,
+            sheet,
+            chart,
+            table.columns,
+            len(table.rows),
+            first_row=top,
+            at=(r, len(table.columns)),
+            largest=largest,
+            label_chars=max(len(_shown(row[0])) for row in table.rows),
+        )
 
 
 def _fill(colour):

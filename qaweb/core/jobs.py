@@ -100,10 +100,12 @@ class BackgroundJob(Base):
 
     @property
     def status_label(self) -> str:
+        """The status in words, for the job's page (``STATUSES``)."""
         return STATUSES[self.status]
 
     @property
     def finished(self) -> bool:
+        """True once the job has stopped: done (its file ready) or failed."""
         return self.status in (DONE, FAILED)
 
     @property

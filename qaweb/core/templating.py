@@ -301,7 +301,7 @@ class TemplateMacro:
 def register_macros(env) -> None:
     """Every GOV.UK macro (``govukTag``…) and qaweb's own (``ui.status_tag``…) as globals:
     templates use them without importing them, in the page and in every block of it; the
-    list-page kit (``_lists.html``) is ``lists.filter_form``, ``lists.count``…"""
+    list-page kit (``_lists.html``) is ``lists.filter_form``, ``lists.count`` and the rest."""
     for name, template in govuk_macro_names().items():
         env.globals[name] = TemplateMacro(env, template, name)
     env.globals["ui"] = TemplateMacros(env, "_macros.html")

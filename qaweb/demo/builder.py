@@ -291,9 +291,7 @@ def build(scale: int = 1) -> dict[str, int]:
     db.session.commit()
     from qaweb.demo import dip_samples
 
-    dip_sample_counts = dip_samples.build(
-        today, qa_officer_id, demo_ids["team.manager"] + offset
-    )
+    dip_sample_counts = dip_samples.build(today, qa_officer_id, demo_ids["team.manager"] + offset)
     db.session.commit()
     counts = {
         "QA tools": len(tools),

@@ -50,17 +50,23 @@ class Compliance:
 
     @property
     def compliant(self) -> int | None:
+        """Yes as a whole percentage of ``counted`` (rounded half up); None when nothing
+        counted."""
         return percent(self.yes, self.counted)
 
     @property
     def partly_percent(self) -> int | None:
+        """Partly as a whole percentage of ``counted`` (not compliant, shown on its own)."""
         return percent(self.partly, self.counted)
 
     @property
     def no_percent(self) -> int | None:
+        """No as a whole percentage of ``counted``."""
         return percent(self.no, self.counted)
 
     def add(self, answer: str, count: int) -> None:
+        """Add ``count`` answers of code ``answer`` ("yes", "partly", "no", "na"); any other
+        code is ignored."""
         if answer == YES:
             self.yes += count
         elif answer == PARTLY:

@@ -207,6 +207,9 @@ def read_file(filename: str, data: bytes) -> list[dict]:
 
 @dataclass(frozen=True)
 class CaseLine:
+    """One checked case to sample: its case number (as typed, cleaned), the team that holds
+    it and the manager who samples it (``check_cases``)."""
+
     case_number: str
     team: Team
     sampler: User
@@ -224,6 +227,62 @@ def team_managers(team_ids) -> dict[int, User]:
     for person in people:
         found.setdefault(person.team_id, person)
     return found
+
+
+def _case_number_problems(r: dict, at: str, where: str, first_seen: dict[str, int]) -> list[str]:
+    """What is wrong with row ``r``'s case number (and extra columns), each message starting
+    with ``at``; records the number's first row in ``first_seen`` when it is fine."""
+    number = r["case number"]
+    mine = []
+    if r.get("extra"):
+        mine.append(f"{at}: give at most a case number, a team and an email, with commas")
+    if not number:
+        mine.append(f"{at}: enter a case number")
+    elif not spreadsheets.is_plain_identifier(number):
+        mine.append(f"{at}: case number '{number}' has spaces or hidden characters in it")
+    elif len(number) > CASE_NUMBER_LENGTH:
+        mine.append(f"{at}: a case number must be {CASE_NUMBER_LENGTH} characters or fewer")
+    elif number.lower() in first_seen:
+        mine.append(
+            f"{at}: case {number} is already on {where.lower()} {first_seen[number.lower()]}"
+        )
+    else:
+        first_seen[number.lower()] = r["row"]
+    return mine
+
+
+def _row_team(r: dict, at: str, teams: dict, by_id: dict, listed: dict):
+    """(row ``r``'s team or None, problems): the team named, else the case's team on the case
+    list (``listed``: lower-case case number -> team id)."""
+    number = r["case number"]
+    mine = []
+    team = None
+    if r["team"]:
+        team = teams.get(r["team"].lower())
+        if team is None:
+            mine.append(f"{at}: '{r['team']}' is not a team in qaweb")
+    elif number and number.lower() in listed:
+        team = by_id.get(listed[number.lower()])
+    if team is None and not r["team"] and number:
+        mine.append(
+            f"{at}: case {number} is not on the case list, so give its team after a "
+            f"comma, like '{number}, Brambles'"
+        )
+    return team, mine
+
+
+def _row_sampler(r: dict, at: str, samplers: dict):
+    """(row ``r``'s sampler or None, problems): the active member of staff whose email is
+    given, who must hold a sampler role (``SAMPLER_ROLES``); None when no email is given."""
+    mine = []
+    sampler = None
+    if r["sampler email"]:
+        sampler = samplers.get(r["sampler email"].lower())
+        if sampler is None:
+            mine.append(f"{at}: {r['sampler email']} is not a current member of staff")
+        elif not sampler.has_any_role(*SAMPLER_ROLES):
+            mine.append(f"{at}: {sampler.name} is not a team or service manager")
+    return sampler, mine
 
 
 def check_cases(rows: list[dict], where: str = "Line") -> list[CaseLine]:
@@ -258,43 +317,11 @@ def check_cases(rows: list[dict], where: str = "Line") -> list[CaseLine]:
     problems = []
     for r in rows:
         at = f"{where} {r['row']}"
-        number = r["case number"]
-        mine = []
-        if r.get("extra"):
-            mine.append(f"{at}: give at most a case number, a team and an email, with commas")
-        if not number:
-            mine.append(f"{at}: enter a case number")
-        elif not spreadsheets.is_plain_identifier(number):
-            mine.append(f"{at}: case number '{number}' has spaces or hidden characters in it")
-        elif len(number) > CASE_NUMBER_LENGTH:
-            mine.append(f"{at}: a case number must be {CASE_NUMBER_LENGTH} characters or fewer")
-        elif number.lower() in first_seen:
-            mine.append(
-                f"{at}: case {number} is already on {where.lower()} {first_seen[number.lower()]}"
-            )
-        else:
-            first_seen[number.lower()] = r["row"]
-        team = None
-        if r["team"]:
-            team = teams.get(r["team"].lower())
-            if team is None:
-                mine.append(f"{at}: '{r['team']}' is not a team in qaweb")
-        elif number and number.lower() in listed:
-            team = by_id.get(listed[number.lower()])
-        if team is None and not r["team"] and number:
-            mine.append(
-                f"{at}: case {number} is not on the case list, so give its team after a "
-                f"comma, like '{number}, Brambles'"
-            )
-        sampler = None
-        if r["sampler email"]:
-            sampler = samplers.get(r["sampler email"].lower())
-            if sampler is None:
-                mine.append(f"{at}: {r['sampler email']} is not a current member of staff")
-            elif not sampler.has_any_role(*SAMPLER_ROLES):
-                mine.append(f"{at}: {sampler.name} is not a team or service manager")
+        mine = _case_number_problems(r, at, where, first_seen)
+        team, team_problems = _row_team(r, at, teams, by_id, listed)
+        sampler, sampler_problems = _row_sampler(r, at, samplers)
         resolved.append((r, team, sampler))
-        problems.extend(mine)
+        problems.extend(mine + team_problems + sampler_problems)
     managers = team_managers({t.id for _, t, s in resolved if t is not None and s is None})
     lines = []
     for r, team, sampler in resolved:
@@ -346,7 +373,7 @@ def create(title: str, version, starts_on: date, ends_on: date, lines, by) -> Di
 
 
 def answers_of(case: DipSampleCase) -> dict[str, str]:
-    """question key -> answer code ("yes", "partly", "no", "na") stored for ``case``."""
+    """Question key -> answer code ("yes", "partly", "no", "na") stored for ``case``."""
     return dict(
         db.session.execute(
             select(DipSampleAnswer.question_key, DipSampleAnswer.answer).where(
@@ -434,7 +461,7 @@ def next_to_do(case: DipSampleCase) -> DipSampleCase | None:
 
 
 def progress_counts(sample_ids, user=None) -> dict[int, tuple[int, int]]:
-    """sample id -> (cases done, cases), of the cases ``user`` sees (all without a user)."""
+    """Sample id -> (cases done, cases), of the cases ``user`` sees (all without a user)."""
     stmt = select(
         DipSampleCase.dip_sample_id,
         func.count().filter(DipSampleCase.status == DONE),

@@ -66,8 +66,8 @@ def days_to_moderate() -> int:
 
 
 def moderation_unit() -> str:
-    """ "working_days" (default, Halton) or "calendar_days" (Wokingham's 2 weeks): setting
-    case_audit_moderation_unit."""
+    """The unit ``days_to_moderate`` counts in: "working_days" (default, Halton) or
+    "calendar_days" (Wokingham's 2 weeks), from the setting case_audit_moderation_unit."""
     unit = get_setting("case_audit_moderation_unit").strip()
     return unit if unit in ("working_days", "calendar_days") else "working_days"
 
@@ -109,6 +109,8 @@ class Rule:
     count: int = 0
 
     def label(self) -> str:
+        """The rule as the sample shows it beside each audit it chose ("Every Inadequate
+        audit", "Auditor's first 2 audits")."""
         if self.kind == "grade":
             return f"Every {self.grade} audit"
         if self.count == 1:
@@ -116,6 +118,8 @@ class Rule:
         return f"Auditor's first {self.count} audits"
 
     def as_data(self) -> dict:
+        """The rule as stored on the sample (``ModerationSample.rules``): {"kind": "grade",
+        "grade": label} or {"kind": "first", "count": n}; ``rules_from_data`` reads it back."""
         if self.kind == "grade":
             return {"kind": "grade", "grade": self.grade}
         return {"kind": "first", "count": self.count}
@@ -152,6 +156,7 @@ def parse_rules(text: str) -> list[Rule]:
 
 
 def rules_from_data(data: list[dict]) -> list[Rule]:
+    """The Rules stored on a sample (a list of ``Rule.as_data`` dicts), in their order."""
     return [
         Rule("grade", grade=r["grade"]) if r["kind"] == "grade" else Rule("first", count=r["count"])
         for r in data
@@ -159,6 +164,8 @@ def rules_from_data(data: list[dict]) -> list[Rule]:
 
 
 def rules_text(data: list[dict]) -> str:
+    """Stored rules (``Rule.as_data`` dicts) as the text typed on the draw form, one a line
+    ("every Inadequate", "first 2"); ``parse_rules`` reads it back."""
     return "\n".join(
         f"every {r['grade']}" if r["kind"] == "grade" else f"first {r['count']}" for r in data
     )
@@ -177,6 +184,8 @@ def completed_in(month: date):
 
 
 def completed_count(month: date) -> int:
+    """How many case-file audits were completed in ``month`` (the population the share is
+    drawn from)."""
     return db.session.scalar(select(func.count()).select_from(completed_in(month).subquery()))
 
 
@@ -310,6 +319,8 @@ class Share:
 
     @property
     def status(self) -> str:
+        """Where the share stands against the target: "none" (nothing completed), "below",
+        "within" or "above" the ``low``-``high`` range (bounds inclusive)."""
         if self.percent is None:
             return "none"
         if self.percent < self.low:
@@ -320,6 +331,9 @@ class Share:
 
 
 def share_drawn(sample: ModerationSample | None, completed: int) -> Share:
+    """The Share of ``completed`` audits that ``sample`` holds (lines still selected, swapped
+    ones not counted; 0 when no sample was drawn), against the council's ``target``
+    (Wokingham §2: 20-30%)."""
     from qaweb.core.percentages import percent
 
     drawn = 0 if sample is None else sum(1 for line in sample.lines if line.status == SELECTED)
@@ -468,6 +482,7 @@ def blinded(user: User, audit: CaseAudit) -> bool:
 
 
 def is_moderator(user: User, line: ModerationLine) -> bool:
+    """True when ``user`` is the moderator named on ``line``."""
     return line.moderator_id == user.id
 
 
@@ -501,12 +516,15 @@ class Compared:
 
     @property
     def difference(self) -> int | None:
+        """The moderator's position minus the auditor's, in steps of the scale (positive:
+        the moderator graded lower); None when either left it ungraded."""
         if self.auditor is None or self.moderator is None:
             return None
         return self.moderator.position - self.auditor.position
 
     @property
     def differs(self) -> bool:
+        """True when both graded it and the grades differ."""
         return bool(self.difference)
 
 

@@ -115,21 +115,174 @@ def _slug(period: Period) -> str:
     return f"{period.start:%Y-%m}-to-{period.end:%Y-%m}"
 
 
+def _thematic_parts(
+    user: User, period: Period, wanted_area: int | None, name: str, parts: list, left: list
+) -> None:
+    """Append to ``parts`` the board paper of each thematic audit in ``period`` (council-wide),
+    or to ``left`` why ``user`` gets none when there are some they may not download."""
+    from qaweb.actions.services import actions_for
+    from qaweb.thematic import exports as thematic_exports
+    from qaweb.thematic import services as thematic
+
+    # Thematic audits: council-wide, each one's board paper.
+    audits = thematic.audits_in(period)
+    if thematic.can_view(user):
+        for audit in audits:
+
+            def make_audit(audit=audit):
+                return thematic_exports.docx_bytes(
+                    audit,
+                    thematic.paper(audit),
+                    actions_for("thematic_audit", audit.id),
+                    downloaded_by=name,
+                )
+
+            parts.append(
+                Part(
+                    f"thematic-audits/{audit.reference}.docx",
+                    f"Thematic audit board paper: {audit.title} ({audit.reference}, "
+                    f"{audit.status_label.lower()})",
+                    f"The board paper of {audit.reference}",
+                    make_audit,
+                )
+            )
+    elif audits:
+        left.append(
+            Left(
+                "Thematic audits' board papers",
+                "Only the QA team and the QA Board, and service managers, can download them.",
+            )
+        )
+
+
+def _supervision_parts(
+    user: User, period: Period, wanted_area: int | None, name: str, parts: list, left: list
+) -> None:
+    """Append to ``parts`` the supervision audits' annual workbook of each audit year
+    ``period`` falls in (``user``'s coverage area), or to ``left`` why ``user`` gets none."""
+    from qaweb.supervision import reports as supervision
+    from qaweb.supervision import services as supervision_services
+
+    # Supervision: the annual workbook of each audit year the months fall in.
+    if supervision.can_see_coverage(user):
+        sup_area = supervision.coverage_area(user, wanted_area)
+        for year in _years(period, supervision_services.start_month()):
+            label = supervision_services.year_label(year)
+
+            def make_supervision(year=year, label=label):
+                about = About(
+                    "Supervision audits: annual report",
+                    period=label,
+                    filters=[("Service area", _scope(sup_area))],
+                    council=get_setting("council_name"),
+                    made_by=name,
+                    made_at=utcnow(),
+                )
+                return build_workbook(**supervision.annual_workbook(year, sup_area), about=about)
+
+            parts.append(
+                Part(
+                    f"supervision/supervision-audits-{year}-{year + 1}.xlsx",
+                    f"Supervision audits annual workbook, {label} ({_scope(sup_area)}): "
+                    "coverage per team, grades, themes and actions",
+                    f"The supervision annual workbook for {label}",
+                    make_supervision,
+                )
+            )
+    else:
+        left.append(
+            Left(
+                "Supervision audits annual workbook",
+                "Only the QA team and service managers can download it.",
+            )
+        )
+
+
+def _practice_week_parts(
+    user: User, period: Period, wanted_area: int | None, name: str, parts: list, left: list
+) -> None:
+    """Append to ``parts`` the report workbook of each practice week starting in ``period``,
+    or to ``left`` why ``user`` gets none when there are some they may not download."""
+    from qaweb.practice_week import exports as practice_exports
+    from qaweb.practice_week import reports as practice_reports
+    from qaweb.practice_week import services as practice
+
+    # Practice weeks starting in the period: each week's report workbook.
+    weeks = practice_reports.weeks_in(period)
+    if practice.can_organise(user):
+        for week in weeks:
+
+            def make_week(week=week):
+                args, kwargs = practice_exports.report_workbook(week)
+                about = kwargs.pop("about", None) or About(f"Practice week report: {week.theme}")
+                about.council = about.council or get_setting("council_name")
+                about.made_by = name
+                about.made_at = utcnow()
+                return build_workbook(*args, about=about, **kwargs)
+
+            parts.append(
+                Part(
+                    f"practice-weeks/practice-week-{week.starts_on.isoformat()}-report.xlsx",
+                    f"Practice week report: {week.theme}, {format_date(week.starts_on)} to "
+                    f"{format_date(week.ends_on)} (observations against target, grades, "
+                    "family and child feedback, learning themes)",
+                    f"The report of the practice week starting {format_date(week.starts_on)}",
+                    make_week,
+                )
+            )
+    elif weeks:
+        left.append(
+            Left(
+                "Practice weeks' reports",
+                "Only practice-week organisers and the QA team can download them.",
+            )
+        )
+
+
+def _complaints_parts(
+    user: User, period: Period, wanted_area: int | None, name: str, parts: list, left: list
+) -> None:
+    """Append to ``parts`` the complaints annual report of each financial year ``period``
+    falls in (``user``'s report area), or to ``left`` why ``user`` gets none."""
+    from qaweb.complaints import annual as complaints_annual
+    from qaweb.complaints import services as complaints
+
+    # Complaints: the annual report of each financial year the months fall in.
+    if complaints.can_view_reports(user):
+        complaints_area = complaints.report_area(user, wanted_area)
+        for year in _years(period, 4):
+
+            def make_complaints(year=year):
+                return complaints_annual.docx_bytes(
+                    complaints_annual.figures(year, complaints_area),
+                    council=get_setting("council_name"),
+                    downloaded_by=name,
+                )
+
+            parts.append(
+                Part(
+                    f"complaints/complaints-annual-report-{year}-{(year + 1) % 100:02d}.docx",
+                    f"Complaints and compliments annual report, April {year} to March "
+                    f"{year + 1} ({_scope(complaints_area)}): counts, learning (names taken "
+                    "out) and the self-assessment",
+                    f"The complaints annual report for {year}-{(year + 1) % 100:02d}",
+                    make_complaints,
+                )
+            )
+    else:
+        left.append(
+            Left(
+                "Complaints annual report",
+                "Only the complaints officer, the QA team and service managers can download it.",
+            )
+        )
+
+
 def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part], list[Left]]:
     """What the pack for ``user`` holds for ``period`` and service area ``wanted_area``
     (None: the whole council; forced to their own area for a service manager): the parts
     in order, and the parts left out with why. Reads only which records exist; nothing is
     built until a part's ``make()`` is called."""
-    from qaweb.actions.services import actions_for
-    from qaweb.complaints import annual as complaints_annual
-    from qaweb.complaints import services as complaints
-    from qaweb.practice_week import exports as practice_exports
-    from qaweb.practice_week import reports as practice_reports
-    from qaweb.practice_week import services as practice
-    from qaweb.supervision import reports as supervision
-    from qaweb.supervision import services as supervision_services
-    from qaweb.thematic import exports as thematic_exports
-    from qaweb.thematic import services as thematic
 
     name = user.name
     area_id = services.area_for(user, wanted_area)
@@ -183,130 +336,10 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
         )
     )
 
-    # Thematic audits: council-wide, each one's board paper.
-    audits = thematic.audits_in(period)
-    if thematic.can_view(user):
-        for audit in audits:
-
-            def make_audit(audit=audit):
-                return thematic_exports.docx_bytes(
-                    audit,
-                    thematic.paper(audit),
-                    actions_for("thematic_audit", audit.id),
-                    downloaded_by=name,
-                )
-
-            parts.append(
-                Part(
-                    f"thematic-audits/{audit.reference}.docx",
-                    f"Thematic audit board paper: {audit.title} ({audit.reference}, "
-                    f"{audit.status_label.lower()})",
-                    f"The board paper of {audit.reference}",
-                    make_audit,
-                )
-            )
-    elif audits:
-        left.append(
-            Left(
-                "Thematic audits' board papers",
-                "Only the QA team and the QA Board, and service managers, can download them.",
-            )
-        )
-
-    # Supervision: the annual workbook of each audit year the months fall in.
-    if supervision.can_see_coverage(user):
-        sup_area = supervision.coverage_area(user, wanted_area)
-        for year in _years(period, supervision_services.start_month()):
-            label = supervision_services.year_label(year)
-
-            def make_supervision(year=year, label=label):
-                about = About(
-                    "Supervision audits: annual report",
-                    period=label,
-                    filters=[("Service area", _scope(sup_area))],
-                    council=get_setting("council_name"),
-                    made_by=name,
-                    made_at=utcnow(),
-                )
-                return build_workbook(**supervision.annual_workbook(year, sup_area), about=about)
-
-            parts.append(
-                Part(
-                    f"supervision/supervision-audits-{year}-{year + 1}.xlsx",
-                    f"Supervision audits annual workbook, {label} ({_scope(sup_area)}): "
-                    "coverage per team, grades, themes and actions",
-                    f"The supervision annual workbook for {label}",
-                    make_supervision,
-                )
-            )
-    else:
-        left.append(
-            Left(
-                "Supervision audits annual workbook",
-                "Only the QA team and service managers can download it.",
-            )
-        )
-
-    # Practice weeks starting in the period: each week's report workbook.
-    weeks = practice_reports.weeks_in(period)
-    if practice.can_organise(user):
-        for week in weeks:
-
-            def make_week(week=week):
-                args, kwargs = practice_exports.report_workbook(week)
-                about = kwargs.pop("about", None) or About(f"Practice week report: {week.theme}")
-                about.council = about.council or get_setting("council_name")
-                about.made_by = name
-                about.made_at = utcnow()
-                return build_workbook(*args, about=about, **kwargs)
-
-            parts.append(
-                Part(
-                    f"practice-weeks/practice-week-{week.starts_on.isoformat()}-report.xlsx",
-                    f"Practice week report: {week.theme}, {format_date(week.starts_on)} to "
-                    f"{format_date(week.ends_on)} (observations against target, grades, "
-                    "family and child feedback, learning themes)",
-                    f"The report of the practice week starting {format_date(week.starts_on)}",
-                    make_week,
-                )
-            )
-    elif weeks:
-        left.append(
-            Left(
-                "Practice weeks' reports",
-                "Only practice-week organisers and the QA team can download them.",
-            )
-        )
-
-    # Complaints: the annual report of each financial year the months fall in.
-    if complaints.can_view_reports(user):
-        complaints_area = complaints.report_area(user, wanted_area)
-        for year in _years(period, 4):
-
-            def make_complaints(year=year):
-                return complaints_annual.docx_bytes(
-                    complaints_annual.figures(year, complaints_area),
-                    council=get_setting("council_name"),
-                    downloaded_by=name,
-                )
-
-            parts.append(
-                Part(
-                    f"complaints/complaints-annual-report-{year}-{(year + 1) % 100:02d}.docx",
-                    f"Complaints and compliments annual report, April {year} to March "
-                    f"{year + 1} ({_scope(complaints_area)}): counts, learning (names taken "
-                    "out) and the self-assessment",
-                    f"The complaints annual report for {year}-{(year + 1) % 100:02d}",
-                    make_complaints,
-                )
-            )
-    else:
-        left.append(
-            Left(
-                "Complaints annual report",
-                "Only the complaints officer, the QA team and service managers can download it.",
-            )
-        )
+    _thematic_parts(user, period, wanted_area, name, parts, left)
+    _supervision_parts(user, period, wanted_area, name, parts, left)
+    _practice_week_parts(user, period, wanted_area, name, parts, left)
+    _complaints_parts(user, period, wanted_area, name, parts, left)
     return parts, left
 
 

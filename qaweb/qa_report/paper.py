@@ -113,17 +113,24 @@ def docx_bytes(report: QAReport, sections: list[SectionReport], downloaded_by: s
             for table in s.current.tables:
                 word.heading(table.title, 2)
                 word.table(table.headers, table.rows)
-        analysis = (report.narrative or {}).get(s.key) or {}
-        if unwritten:
-            word.heading("Analysis", 2)
-            word.paragraph("No analysis was written.")
-        elif any(analysis.values()):
-            word.heading("Analysis", 2)
-            for key, label in PARTS.items():
-                if analysis.get(key):
-                    word.heading(label, 3)
-                    word.paragraphs(analysis[key])
+        _write_analysis(word, report, s.key, unwritten)
     return word.to_bytes()
+
+
+def _write_analysis(word: WordPaper, report: QAReport, key: str, unwritten: bool) -> None:
+    """The QA officer's analysis of section ``key`` under an "Analysis" heading, one
+    sub-heading per part written (``PARTS``); "No analysis was written." for an ``unwritten``
+    report; nothing when no part of the section's analysis was written."""
+    analysis = (report.narrative or {}).get(key) or {}
+    if unwritten:
+        word.heading("Analysis", 2)
+        word.paragraph("No analysis was written.")
+    elif any(analysis.values()):
+        word.heading("Analysis", 2)
+        for part, label in PARTS.items():
+            if analysis.get(part):
+                word.heading(label, 3)
+                word.paragraphs(analysis[part])
 
 
 def workbook(report: QAReport, sections: list[SectionReport]) -> dict:

@@ -61,6 +61,9 @@ def area_for(user, wanted: int | None) -> int | None:
 
 
 def can_view(user, report: QAReport | None = None) -> bool:
+    """Open ``report`` (or, without one, the reports page): the QA team and the Board any
+    report; a service manager only a report on their own service area (never the council's).
+    """
     if report is None or chooses_area(user):
         return can_view_reports(user)
     own = _own_area(user)
@@ -106,6 +109,8 @@ def period_from(start: str | None, length: str | None) -> tuple[Period | None, s
 
 
 def find(period: Period, area_id: int | None) -> QAReport | None:
+    """The report for exactly ``period`` and service area ``area_id`` (None: the whole
+    council), or None when it has not been started."""
     return db.session.scalar(
         select(QAReport).where(
             QAReport.start_on == period.start,
@@ -201,6 +206,8 @@ def decide(report: QAReport, by, approve: bool, comments: str) -> None:
 
 
 def pending_version(report: QAReport):
+    """The report's latest version submitted and waiting for the Board's decision, or None
+    (``core.signoff.pending``)."""
     return signoff.pending(report.versions)
 
 
