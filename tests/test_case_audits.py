@@ -972,7 +972,12 @@ def test_the_qa_boards_report_reads_the_programme_through_its_summary(council, g
     built = {r.key: r for r in sections.build(month, None)}
     rows = {row.label: row.value for row in built["case_audits"].current.rows}
     # Good or better: 3 of 5 = 60%.
-    assert rows["Audits completed"] == 5 and rows["Graded Good or better"] == 60
+    assert rows["Audits completed"] == 5 and rows["Graded Good or better (as audited)"] == 60
+    # Nothing moderated yet: the share is 0 of 5, and no dip sample says none, not a percentage.
+    assert rows["Moderation confirmed by the panel"] == 0
+    assert rows["Moderated share of the audits completed"] == 0
+    dips = {row.label: row.value for row in built["dip_samples"].current.rows}
+    assert dips["Dip samples"] == 0 and dips["Answers Yes (compliant)"] is None
 
 
 def test_an_audits_history_names_its_sample_by_month(client, council):
