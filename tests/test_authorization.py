@@ -490,8 +490,8 @@ def _qa_report():
     from qaweb.qa_report.models import QAReport, QAReportVersion
 
     report = QAReport(
-        start_on=date(2026, 7, 1),
-        end_on=date(2026, 9, 30),
+        start_on=date(2031, 7, 1),
+        end_on=date(2031, 9, 30),
         status="submitted",
         narrative={"actions": {"learned": "Fewer overdue"}},
     )

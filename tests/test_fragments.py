@@ -140,6 +140,10 @@ def test_every_list_fragment_renders_rows_in_every_state(app, client, demo):
         ("case_audits/report.html", "results"): "/case-audits/reports",
         ("case_audits/summary.html", "results"): "/case-audits/summary",
     }
+    from qaweb.dip_samples.models import DipSample
+
+    dip = db.session.scalars(select(DipSample).order_by(DipSample.id)).first()
+    lists[("dip_samples/sample.html", "cases")] = f"/dip-samples/{dip.id}"
     seen: dict[tuple, str] = {}
     for key, url in lists.items():
         bodies = [fragment(client, variant) for variant in filter_variants(client, url)]

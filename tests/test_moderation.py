@@ -119,6 +119,15 @@ def test_rule_text_is_checked(app, council):
         services.parse_rules("every Inadequate\nevery Awful")
     with pytest.raises(services.ModerationError, match="Rule 1"):
         services.parse_rules("first 0")
+    # Digits that are not 0-9 (a superscript two, an Arabic-Indic three) are a message too.
+    for typed in ("first \u00b2", "first \u0663"):
+        with pytest.raises(services.ModerationError, match="Rule 1"):
+            services.parse_rules(typed)
+    from qaweb.case_audits import services as case_audit_services
+
+    for typed in ("\u00b2 child in care", "\u0663 child in care"):
+        with pytest.raises(case_audit_services.CaseAuditError, match="Rule 1"):
+            case_audit_services.parse_rules(typed)
     assert services.parse_rules("EVERY inadequate\n\nfirst 3") == [
         services.Rule("grade", grade="Inadequate"),
         services.Rule("first", count=3),

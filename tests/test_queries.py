@@ -114,11 +114,12 @@ BUDGET_FOR = {
     "Practice week page (practitioner)": 13,
     # The QA report reads each module's summary (a few grouped counts each) for three
     # periods: the period, the one before and the same one last year; then the themes.
-    "QA report (quarter)": 80,
-    "QA report (service area)": 80,
-    "QA report (12 months)": 80,
-    "QA report paper": 80,
-    "QA report workbook": 80,
+    # Moderation (two statements) and dip samples (two) add four a period.
+    "QA report (quarter)": 80 + 12,
+    "QA report (service area)": 80 + 12,
+    "QA report (12 months)": 80 + 12,
+    "QA report paper": 80 + 12,
+    "QA report workbook": 80 + 12,
     # A team manager's My work asks every module: dip samples (one grouped statement) and
     # moderation (to grade, to chair, the panel's feedback for their team: one statement).
     "My work (team manager)": 22 + 2,

@@ -81,3 +81,11 @@ class Action(Tracked, Versioned, Timestamped, Base):
         if source.url and self.source_id:
             return source.url(self.source_id)
         return None
+
+    def source_url_for(self, user) -> str | None:
+        """The source record's URL when ``user`` may open it (no link to a 403), else None."""
+        source = self.source
+        if source.can_open is not None and self.source_id:
+            if not source.can_open(user, self.source_id):
+                return None
+        return self.source_url

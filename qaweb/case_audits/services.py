@@ -167,7 +167,7 @@ def parse_rules(text: str) -> list[Rule]:
             raise CaseAuditError(f"Rule {number} must name a case type after '{first}'")
         if first.lower() == "every":
             rules.append(Rule("every", rest))
-        elif first.isdigit() and 0 < int(first) <= 50:
+        elif first.isascii() and first.isdigit() and 0 < int(first) <= 50:
             rules.append(Rule("count", rest, int(first)))
         else:
             raise CaseAuditError(

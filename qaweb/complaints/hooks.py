@@ -116,12 +116,20 @@ def stages_due(user, limit):
     return items, total
 
 
+def _can_open_complaint(user, complaint_id: int) -> bool:
+    """Complainants' details are restricted: only the people ``services.can_view`` lets in
+    are linked to the complaint an action came from."""
+    complaint = db.session.get(Complaint, complaint_id)
+    return complaint is not None and services.can_view(user, complaint)
+
+
 def register() -> None:
     sources.register(
         sources.SourceType(
             "complaint",
             "Complaint",
             url=lambda complaint_id: url_for("complaints.complaint", complaint_id=complaint_id),
+            can_open=_can_open_complaint,
         )
     )
     mywork.register(

@@ -479,7 +479,7 @@ def internal_target(stage: ComplaintStage) -> tuple[date, int] | None:
 
     key = TARGET_SETTINGS.get(stage.stage)
     raw = get_setting(key) if key else ""
-    if not raw or not raw.isdigit() or int(raw) <= 0:
+    if not raw or not (raw.isascii() and raw.isdigit()) or int(raw) <= 0:
         return None
     days = int(raw)
     return add_working_days(stage.started_on, days, statutory=False), days

@@ -13,6 +13,9 @@ class SourceType:
     label: str
     #: (source_id) -> URL of the record, for kinds backed by a record in qaweb.
     url: Callable[[int], str] | None = None
+    #: (user, source_id) -> whether that person may open the record; None: anyone who may
+    #: open the action may open its source.
+    can_open: Callable[[object, int], bool] | None = None
 
     @property
     def manual(self) -> bool:

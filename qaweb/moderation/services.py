@@ -144,7 +144,7 @@ def parse_rules(text: str) -> list[Rule]:
         rest = rest.strip()
         if first.lower() == "every" and rest.lower() in grades:
             rules.append(Rule("grade", grade=grades[rest.lower()]))
-        elif first.lower() == "first" and rest.isdigit() and 0 < int(rest) <= 20:
+        elif first.lower() == "first" and rest.isascii() and rest.isdigit() and 0 < int(rest) <= 20:
             rules.append(Rule("first", count=int(rest)))
         else:
             scale = ", ".join(grades.values())

@@ -16,6 +16,7 @@ from qaweb.core.excel import send_workbook
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx
 from qaweb.core.jobs import BackgroundJob
+from qaweb.core.lists import as_id
 from qaweb.core.permissions import QA_BOARD, QA_OFFICER, SERVICE_MANAGER, get_or_403, roles_required
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea
@@ -38,8 +39,8 @@ def _areas():
 
 
 def _wanted_area():
-    raw = request.values.get("area", "")
-    return int(raw) if raw.isdigit() else None
+    """The service area asked for, or None (none asked, or not an id)."""
+    return as_id(request.values.get("area", ""))
 
 
 @bp.get("/")
@@ -239,7 +240,10 @@ def request_pack():
     """Queue the pack for the 12 months chosen and open its page, which shows progress."""
     start = request.form.get("start")
     area_id = _wanted_area() if services.chooses_area(current_user) else None
-    if area_id is not None and db.session.get(ServiceArea, area_id) is None:
+    asked = services.chooses_area(current_user) and request.form.get("area", "").strip()
+    if (asked and area_id is None) or (
+        area_id is not None and db.session.get(ServiceArea, area_id) is None
+    ):
         return _index(pack_problem="Choose a service area from the list", pack_start=start)
     try:
         job = pack.request_pack(current_user, start, area_id)
