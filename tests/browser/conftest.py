@@ -27,10 +27,23 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_workdir(tmp_path_factory):
+    """The folder holding the live server's SQLite database, mail and job files."""
+    return tmp_path_factory.mktemp("live")
+
+
+@pytest.fixture(scope="session")
+def live_database(live_server, live_workdir):
+    """Path of the live server's SQLite database, for a journey that must look up what the
+    page does not show (such as the sign-in of a person the demo chose at random)."""
+    return live_workdir / "qaweb.sqlite"
+
+
+@pytest.fixture(scope="session")
+def live_server(live_workdir):
     if not Path(CHROMIUM).exists():
         pytest.skip("Browser lane: install Debian's chromium (apt-get install chromium)")
-    workdir = tmp_path_factory.mktemp("live")
+    workdir = live_workdir
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir / 'qaweb.sqlite'}",
