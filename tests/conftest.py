@@ -1,6 +1,7 @@
 """Fixtures: the app on SQLite (and PostgreSQL when QAWEB_TEST_DATABASE_URL is set), a client,
 a sign-in helper, factories, and a database that rolls back after each test."""
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -102,6 +103,29 @@ def demo_database(scratch_database, tmp_path_factory):
         return scratch_database(engine_name, tmp_path_factory.mktemp("demo"), template=template)
 
     return make
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def demo_copy(request, demo_database):
+    """The app on a fresh copy of the demo council (seeded once per run), for one test, on
+    each engine: ``with demo_copy() as app:`` runs the block in the app's context (its
+    changes are the copy's alone); ``demo_copy(scale=2)`` for the scaled demo."""
+    opened = []
+
+    @contextlib.contextmanager
+    def open_copy(scale: int = 1):
+        app = make_app(demo_database(request.param, scale))
+        opened.append(app)
+        with app.app_context():
+            try:
+                yield app
+            finally:
+                db.session.remove()
+
+    yield open_copy
+    for app in opened:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -11,9 +11,44 @@ def count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_demo_council(runner):
-    result = runner.invoke(args=["seed", "demo"])
-    assert result.exit_code == 0, result.output
+def test_the_seed_command_loads_an_empty_database_and_prints_the_sign_ins(tmp_path):
+    """The command itself, once (SQLite): every other test reads a copy of the demo that the
+    run seeded once per engine (``demo_copy``)."""
+    from flask_migrate import upgrade
+    from support import make_app
+
+    from qaweb.practice_week.models import Observation
+
+    app = make_app(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    with app.app_context():
+        upgrade()
+        result = app.test_cli_runner().invoke(args=["seed", "demo"])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith("Demo council loaded: ")
+        # The meetings' actions (those raised by observations, audits, moderation and
+        # complaints are counted with their records).
+        meetings = db.session.scalar(
+            select(func.count())
+            .select_from(Action)
+            .where(
+                Action.source_type.not_in(["observation", "case_audit", "moderation", "complaint"])
+            )
+        )
+        assert f" {meetings:,} actions" in result.output
+        assert f"{count(Observation):,} observations" in result.output
+        for role_label in ROLES.values():
+            assert role_label in result.output
+        assert "qa.officer@demo-council.example" in result.output
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_demo_council(demo_copy):
+    with demo_copy() as app:
+        _the_demo_council(app.test_cli_runner())
+
+
+def _the_demo_council(runner):
     assert count(ServiceArea) == 6
     assert 18 <= count(Team) <= 22
     assert 180 <= count(User) <= 230
@@ -54,9 +89,6 @@ def test_demo_council(runner):
         )
     )
     assert to_do >= 3
-    for role_label in ROLES.values():
-        assert role_label in result.output
-    assert "qa.officer@demo-council.example" in result.output
 
     # Case-file audit samples come from casework teams only: none from the QA teams.
     from qaweb.case_audits.models import CaseAudit, CaseFile
@@ -99,15 +131,18 @@ def test_demo_council(runner):
     assert count(ServiceArea) == 6
 
 
-def test_demo_is_deterministic_and_scales(runner):
+def test_demo_is_deterministic_and_scales(demo_copy):
+    with demo_copy(scale=2):
+        _the_demo_scales()
+
+
+def _the_demo_scales():
     from qaweb.complaints.models import Complaint, ComplaintStage, Compliment
     from qaweb.demo import scale
     from qaweb.supervision.models import SupervisionAudit
     from qaweb.tools.models import Answer
 
-    result = runner.invoke(args=["seed", "demo", "--scale", "3"])
-    assert result.exit_code == 0, result.output
-    # Two steps above the everyday demo: each module grows by its per-step volume.
+    # One step above the everyday demo: each module grows by its per-step volume.
     # The meetings' actions grow with the scale; the demo's observations, case-file audits and
     # upheld complaints raise a few more.
     meetings = db.session.scalar(
@@ -115,21 +150,20 @@ def test_demo_is_deterministic_and_scales(runner):
         .select_from(Action)
         .where(Action.source_type.not_in(["observation", "case_audit", "moderation", "complaint"]))
     )
-    assert meetings == 600 + 2 * scale.ACTIONS_PER_STEP
+    assert meetings == 600 + scale.ACTIONS_PER_STEP
     # Forty logged, one not accepted, one that went to the Ombudsman, three showing points
     # (a Stage 2 with its people and a linked pair), and
     # three brought in from the old log (with their old references).
-    assert count(Complaint) == 40 + 2 + 3 + 3 + 2 * scale.COMPLAINTS_PER_STEP
+    assert count(Complaint) == 40 + 2 + 3 + 3 + scale.COMPLAINTS_PER_STEP
     imported = db.session.scalars(
         select(Complaint.legacy_reference).where(Complaint.legacy_reference.is_not(None))
     )
     assert sorted(imported) == ["LOG-0412", "LOG-0415", "LOG-0419"]
     assert count(ComplaintStage) > count(Complaint)
-    assert count(Compliment) == 30 + 2 * scale.COMPLIMENTS_PER_STEP
-    assert count(SupervisionAudit) > 2 * scale.AUDITS_PER_STEP
-    assert count(Answer) > 2 * scale.AUDITS_PER_STEP * 30
-    assert count(ServiceArea) == 8
-    assert f"{meetings:,} actions" in result.output
+    assert count(Compliment) == 30 + scale.COMPLIMENTS_PER_STEP
+    assert count(SupervisionAudit) > scale.AUDITS_PER_STEP
+    assert count(Answer) > scale.AUDITS_PER_STEP * 30
+    assert count(ServiceArea) == 7
     staff = count(User)
     first_names = list(db.session.scalars(select(User.email).order_by(User.id).limit(20)))
     assert staff > 200
@@ -149,9 +183,8 @@ def test_demo_is_deterministic_and_scales(runner):
     from qaweb.tools.models import Response
 
     # The everyday demo's two weeks hold about forty; every one asked for is grown.
-    grown = count(Observation) - 2 * scale.OBSERVATIONS_PER_STEP
+    grown = count(Observation) - scale.OBSERVATIONS_PER_STEP
     assert 30 <= grown <= 50
-    assert f"{count(Observation):,} observations" in result.output
     first_week = db.session.scalar(select(func.min(PracticeWeek.starts_on)))
     assert first_week.year == 2020 and count(PracticeWeek) >= 12
     statuses = dict(
@@ -193,13 +226,17 @@ def test_demo_is_deterministic_and_scales(runner):
     assert double_booked == 0
 
 
-def test_records_saved_after_the_demo_get_free_ids(runner):
+def test_records_saved_after_the_demo_get_free_ids(demo_copy):
     """Staff and history go in with explicit ids; the next record saved must not collide."""
+    with demo_copy(scale=2):
+        _new_records_get_free_ids()
+
+
+def _new_records_get_free_ids():
     from qaweb.complaints.models import Complaint
     from qaweb.core.timefmt import today_london
     from qaweb.tools.models import Answer
 
-    assert runner.invoke(args=["seed", "demo", "--scale", "2"]).exit_code == 0
     team = db.session.scalars(select(Team)).first()
     person = User(
         first_name="New", last_name="Starter", email="new.starter@demo-council.example", team=team

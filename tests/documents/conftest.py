@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 from catalogue import DEMO_PASSWORD, DOCUMENTS, DOMAIN, letterhead_template
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 from support import make_app
 
@@ -136,16 +135,14 @@ def soffice() -> str:
 
 
 @pytest.fixture(scope="session")
-def produced(soffice, tmp_path_factory) -> dict[str, Produced]:
-    """name -> Produced for every catalogue entry, papers and workbooks converted to PDF."""
+def produced(soffice, tmp_path_factory, demo_database) -> dict[str, Produced]:
+    """name -> Produced for every catalogue entry, papers and workbooks converted to PDF,
+    made from a copy of the demo council (seeded once per run)."""
     workdir = tmp_path_factory.mktemp("documents")
     files = workdir / "files"
     files.mkdir()
-    app = make_app(f"sqlite:///{workdir / 'demo.sqlite'}")
+    app = make_app(demo_database("sqlite"))
     with app.app_context():
-        upgrade()
-        result = app.test_cli_runner().invoke(args=["seed", "demo"])
-        assert result.exit_code == 0, result.output
         ids = demo_ids()
     client = app.test_client()
     out: dict[str, Produced] = {}
