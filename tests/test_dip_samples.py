@@ -758,3 +758,71 @@ def test_the_summary_for_the_qa_report_counts_samples_ending_in_the_period(answe
     assert (north.cases, north.done, north.compliance.compliant) == (3, 2, 60)
     october = reports.summary(Period(date(2026, 10, 1), date(2026, 10, 31)))
     assert (october.samples, october.cases, october.compliance.compliant) == (0, 0, None)
+
+
+# -- changing the title and period ------------------------------------------------------------
+
+
+def test_the_qa_officer_changes_the_title_and_period_and_a_stale_copy_is_refused(
+    app, client, answered, council, make_user
+):
+    sample, _ = answered
+    url = f"/dip-samples/{sample.id}/edit"
+    sign_in(client, council["quinn"])
+    assert f'href="{url}"' in text(client.get(f"/dip-samples/{sample.id}"))
+    page = text(client.get(url))
+    assert 'value="Chronologies"' in page and "Small dip sample" in page  # questions shown
+    loaded = _version_on(page)
+
+    def post(c, version, title, ends=("31", "12", "2026"), token=None):
+        return c.post(
+            url,
+            data={
+                "csrf_token": token or _token(text(c.get(url))),
+                "version": version,
+                "title": title,
+                "starts_on": ["1", "11", "2026"],
+                "ends_on": list(ends),
+            },
+        )
+
+    # A period ending before it starts is refused, nothing saved.
+    refused = post(client, loaded, "Chronologies", ends=("1", "10", "2026"))
+    assert refused.status_code == 200
+    assert "The period must end on or after the day it starts" in plain(text(refused))
+
+    # A colleague in the QA team saves first.
+    other = app.test_client()
+    sign_in(other, make_user("qa_officer", first_name="Ada", last_name="Okoro"))
+    assert post(other, loaded, "Chronologies and plans").status_code == 302
+
+    # My save from the copy I loaded is refused, my title kept, theirs shown.
+    stale = post(client, loaded, "Chronologies, winter")
+    page = text(stale)
+    assert stale.status_code == 200
+    assert "Your changes have not been saved yet" in page and "Ada Okoro" in page
+    assert 'value="Chronologies, winter"' in page and "Chronologies and plans" in page
+    db.session.expire_all()
+    assert db.session.get(DipSample, sample.id).title == "Chronologies and plans"
+
+    # Saving again (the page now carries the current version) saves.
+    again = post(client, _version_on(page), "Chronologies, winter", token=_token(page))
+    assert again.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(DipSample, sample.id)
+    assert (saved.title, saved.ends_on) == ("Chronologies, winter", date(2026, 12, 31))
+    assert saved.tool_version_id == sample.tool_version_id
+    page = plain(text(client.get(f"/dip-samples/{sample.id}")))
+    assert "Chronologies, winter" in page and "31 December 2026" in page
+
+
+def test_only_the_qa_team_changes_a_dip_sample(app, answered, council):
+    sample, _ = answered
+    for who in ("bea", "sol", "tom"):
+        c = app.test_client()
+        sign_in(c, council[who])
+        assert c.get(f"/dip-samples/{sample.id}/edit").status_code == 403
+        assert c.post(f"/dip-samples/{sample.id}/edit", data={"title": "X"}).status_code == 403
+        if who == "bea":
+            page = text(c.get(f"/dip-samples/{sample.id}"))
+            assert "Change the title or period" not in page

@@ -72,6 +72,20 @@ class SetupForm(OnceForm):
             raise ValidationError("Type the case numbers, or upload a case list")
 
 
+class EditForm(VersionedForm):
+    """A dip sample's title and period, changed after set-up (its questions stay: answers
+    given on them would no longer fit)."""
+
+    title = SetupForm.title
+    starts_on = SetupForm.starts_on
+    ends_on = SetupForm.ends_on
+    submit = SubmitField("Save the dip sample")
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("The period must end on or after the day it starts")
+
+
 class AnswerForm(VersionedForm):
     note = TextAreaField(
         "Note (optional)",

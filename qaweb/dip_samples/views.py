@@ -12,7 +12,7 @@ from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
 from qaweb.core.timefmt import format_datetime, today_london
 from qaweb.dip_samples import reports, services
-from qaweb.dip_samples.forms import NoCasesFilterForm, SetupForm, answer_form
+from qaweb.dip_samples.forms import EditForm, NoCasesFilterForm, SetupForm, answer_form
 from qaweb.dip_samples.models import ANSWERS, DONE, TO_DO, DipSample, DipSampleCase
 from qaweb.extensions import db
 from qaweb.tools.models import ToolVersion
@@ -163,8 +163,31 @@ def sample(sample_id):
         pager=pagination_params(pagination, ".sample", args, sample_id=item.id),
         progress=services.progress_counts([item.id], current_user).get(item.id, (0, 0)),
         can_results=services.can_read_sample_results(current_user, item),
+        can_edit=services.can_set_up(current_user),
         today=today_london(),
     )
+
+
+@bp.route("/<int:sample_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(sample_id):
+    item = get_or_403(DipSample, sample_id, lambda user, _sample: services.can_set_up(user))
+    form = EditForm(obj=item)
+    problem = None
+    if form.validate_on_submit():
+        problem = save_versioned(
+            db.session,
+            item,
+            form,
+            lambda: services.change_details(
+                item, form.title.data, form.starts_on.data, form.ends_on.data
+            ),
+            (services.DipSampleError,),
+        )
+        if problem is None:
+            flash(f"Dip sample {item.reference} saved.", "success")
+            return redirect(url_for(".sample", sample_id=item.id))
+    return render_template("dip_samples/edit.html", sample=item, form=form, problem=problem)
 
 
 def _area():
