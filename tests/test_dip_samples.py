@@ -14,7 +14,7 @@ from support import sign_in
 
 from qaweb.actions.models import Action
 from qaweb.case_audits.models import CaseFile
-from qaweb.dip_samples import reports, services
+from qaweb.dip_samples import reports, services, views
 from qaweb.dip_samples.models import DONE, DipSample, DipSampleAnswer, DipSampleCase
 from qaweb.extensions import db
 from qaweb.tools.schema import ToolFileError
@@ -502,10 +502,10 @@ def test_the_no_list_and_raising_an_action_from_it(client, answered, council):
 
 
 @pytest.fixture
-def many_no(council, small, monkeypatch, app):
+def many_no(council, small, monkeypatch):
     """Pages of 3: five done Brambles cases and two done Harbour cases answer "No" (B-1 to
     chronology and plan, the others to one question), Y-1 answers "Yes" to everything."""
-    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)
+    monkeypatch.setattr(views, "NO_CASES_PER_PAGE", 3)
     lines = [f"B-{n}, Brambles" for n in range(1, 6)] + ["H-1, Harbour", "H-2, Harbour"]
     sample = _make(council, small, "\n".join([*lines, "Y-1, Brambles"]))
     cases = _cases(sample)
@@ -576,11 +576,11 @@ def test_the_no_list_filters_by_question_and_team_in_place(client, council, many
 
 
 def test_the_results_page_asks_the_same_statements_for_a_few_or_many_no_cases(
-    client, council, small, monkeypatch, app
+    client, council, small, monkeypatch
 ):
     from test_queries import SIGNED_IN, statements_for
 
-    monkeypatch.setitem(app.config, "PAGE_SIZE", 3)
+    monkeypatch.setattr(views, "NO_CASES_PER_PAGE", 3)
     sign_in(client, council["quinn"])
 
     def answered_no(lines):

@@ -19,6 +19,9 @@ from qaweb.tools.models import ToolVersion
 
 bp = Blueprint("dip_samples", __name__, url_prefix="/dip-samples")
 STATUS_FILTERS = {"": "Any", TO_DO: "To do", DONE: "Done"}
+#: Cases answered "No" a results page lists at a time: each row names every question it
+#: answered "No" to, so rows are tall and a page of the usual 50 ran to 10,000 px.
+NO_CASES_PER_PAGE = 20
 
 
 @bp.get("/")
@@ -208,7 +211,8 @@ def results(sample_id):
     pagination = paginate(
         reports.no_cases_statement(
             item, area_id, filters.get("question"), as_id(filters.get("team"))
-        )
+        ),
+        per_page=NO_CASES_PER_PAGE,
     )
     labels = {q["key"]: q["label"] for q in questions}
     return render(
