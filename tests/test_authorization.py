@@ -258,6 +258,8 @@ EXPECTED = {
     "qa_report.request_pack": ("POST", {"qa_officer", "qa_board", "service_manager"}),
     "qa_report.pack_job": ("GET", set()),  # only the person who asked for the pack
     "qa_report.pack_download": ("GET", set()),  # only the person who asked for the pack
+    # Only the QA team changes a dip sample's title and period.
+    "dip_samples.edit": ("GET", {"qa_officer"}),
 }
 
 # POST: a route that takes a form is walked again with an empty one. Who may post is who may

@@ -14,7 +14,7 @@ from support import sign_in
 
 from qaweb.actions.models import Action
 from qaweb.case_audits.models import CaseFile
-from qaweb.dip_samples import reports, services
+from qaweb.dip_samples import reports, services, views
 from qaweb.dip_samples.models import DONE, DipSample, DipSampleAnswer, DipSampleCase
 from qaweb.extensions import db
 from qaweb.tools.schema import ToolFileError
@@ -501,6 +501,107 @@ def test_the_no_list_and_raising_an_action_from_it(client, answered, council):
     assert action.source_id == cases["A-2"].id and "case A-2" in action.source_label
 
 
+@pytest.fixture
+def many_no(council, small, monkeypatch):
+    """Pages of 3: five done Brambles cases and two done Harbour cases answer "No" (B-1 to
+    chronology and plan, the others to one question), Y-1 answers "Yes" to everything."""
+    monkeypatch.setattr(views, "NO_CASES_PER_PAGE", 3)
+    lines = [f"B-{n}, Brambles" for n in range(1, 6)] + ["H-1, Harbour", "H-2, Harbour"]
+    sample = _make(council, small, "\n".join([*lines, "Y-1, Brambles"]))
+    cases = _cases(sample)
+    every_yes = {"chronology": "yes", "plan": "yes", "supervision": "yes"}
+    for number, case in cases.items():
+        answers = dict(every_yes)
+        if number == "B-1":
+            answers.update(chronology="no", plan="no")
+        elif number.startswith("B-"):
+            answers["chronology"] = "no"
+        elif number.startswith("H-"):
+            answers["supervision"] = "no"
+        services.save_answers(case, answers, "", done=True)
+    db.session.commit()
+    return sample, cases
+
+
+def _no_list(page: str) -> list[str]:
+    region = page.split('id="no-cases-results"', 1)[1]
+    return re.findall(r">Case ([A-Z]-\d+)</a>", region)
+
+
+def test_the_no_list_comes_a_page_at_a_time_and_the_workbook_holds_every_case(
+    client, council, many_no
+):
+    sample, _ = many_no
+    sign_in(client, council["quinn"])
+    url = f"/dip-samples/{sample.id}/results"
+    first = text(client.get(url))
+    # By team, then case number: Brambles' five first, three to a page.
+    assert _no_list(first) == ["B-1", "B-2", "B-3"]
+    assert '7 cases answered "No"' in plain(first)
+    assert "Is there a chronology?" in first and "Is there a plan?" in first  # B-1's two
+    pager = first.split('class="govuk-pagination"', 1)[1]
+    assert f"{url}?page=2#no-cases" in pager and f"{url}?page=3#no-cases" in pager
+    assert _no_list(text(client.get(f"{url}?page=2"))) == ["B-4", "B-5", "H-1"]
+    assert _no_list(text(client.get(f"{url}?page=3"))) == ["H-2"]
+    # The compliance tables still count every case (seven of eight answered No somewhere).
+    assert "8 of 8 cases done" in plain(first)
+    # The workbook lists every case answered No, whatever the page.
+    book = load_workbook(io.BytesIO(client.get(f"{url}.xlsx").data))
+    no = [r[0] for r in book["Cases answered no"].iter_rows(min_row=2, values_only=True)]
+    assert no == ["B-1", "B-2", "B-3", "B-4", "B-5", "H-1", "H-2"]
+
+
+def test_the_no_list_filters_by_question_and_team_in_place(client, council, many_no):
+    sample, _ = many_no
+    sign_in(client, council["quinn"])
+    url = f"/dip-samples/{sample.id}/results"
+    harbour = council["harbour"].id
+    # htmx swaps the list alone; the page's tables are not sent again.
+    fragment = client.get(f"{url}?team={harbour}", headers={"HX-Request": "true"})
+    body = fragment.get_data(as_text=True)
+    assert "<html" not in body and "Compliance by question" not in body
+    assert re.findall(r">Case ([A-Z]-\d+)</a>", body) == ["H-1", "H-2"]
+    assert _no_list(text(client.get(f"{url}?question=plan"))) == ["B-1"]
+    page = text(client.get(f"{url}?question=plan&team={harbour}"))
+    assert _no_list(page) == [] and 'No done case answered "No" matches these filters' in page
+    # The filters stay on the pager's links.
+    page = text(client.get(f"{url}?question=chronology"))
+    assert f"{url}?question=chronology&amp;page=2#no-cases" in page or (
+        f"{url}?question=chronology&page=2#no-cases" in page
+    )
+    # An edited address (a question or team the sample has not) is ignored, never an error.
+    response = client.get(f"{url}?question=nonsense&team=99999&page=abc")
+    assert response.status_code == 200
+    assert _no_list(text(response)) == ["B-1", "B-2", "B-3"]
+
+
+def test_the_results_page_asks_the_same_statements_for_a_few_or_many_no_cases(
+    client, council, small, monkeypatch
+):
+    from test_queries import SIGNED_IN, statements_for
+
+    monkeypatch.setattr(views, "NO_CASES_PER_PAGE", 3)
+    sign_in(client, council["quinn"])
+
+    def answered_no(lines):
+        sample = _make(council, small, "\n".join(lines))
+        for case in _cases(sample).values():
+            services.save_answers(
+                case, {"chronology": "no", "plan": "partly", "supervision": "no"}, "", done=True
+            )
+        db.session.commit()
+        return f"/dip-samples/{sample.id}/results"
+
+    few = statements_for(client, answered_no([f"M-{n}, Brambles" for n in range(1, 3)]))
+    many_url = answered_no(
+        [f"M-{n}, Brambles" for n in range(1, 9)] + [f"N-{n}, Harbour" for n in range(1, 9)]
+    )
+    many = statements_for(client, f"{many_url}?page=2")
+    assert many == few, (few, many)
+    # The "Dip sample results" entries of the benchmark's budget (tests/test_queries.py).
+    assert many <= 20 + SIGNED_IN, many
+
+
 def test_who_sees_what(app, client, answered, council):
     sample, cases = answered
     a1 = f"/dip-samples/cases/{cases['A-1'].id}"
@@ -657,3 +758,71 @@ def test_the_summary_for_the_qa_report_counts_samples_ending_in_the_period(answe
     assert (north.cases, north.done, north.compliance.compliant) == (3, 2, 60)
     october = reports.summary(Period(date(2026, 10, 1), date(2026, 10, 31)))
     assert (october.samples, october.cases, october.compliance.compliant) == (0, 0, None)
+
+
+# -- changing the title and period ------------------------------------------------------------
+
+
+def test_the_qa_officer_changes_the_title_and_period_and_a_stale_copy_is_refused(
+    app, client, answered, council, make_user
+):
+    sample, _ = answered
+    url = f"/dip-samples/{sample.id}/edit"
+    sign_in(client, council["quinn"])
+    assert f'href="{url}"' in text(client.get(f"/dip-samples/{sample.id}"))
+    page = text(client.get(url))
+    assert 'value="Chronologies"' in page and "Small dip sample" in page  # questions shown
+    loaded = _version_on(page)
+
+    def post(c, version, title, ends=("31", "12", "2026"), token=None):
+        return c.post(
+            url,
+            data={
+                "csrf_token": token or _token(text(c.get(url))),
+                "version": version,
+                "title": title,
+                "starts_on": ["1", "11", "2026"],
+                "ends_on": list(ends),
+            },
+        )
+
+    # A period ending before it starts is refused, nothing saved.
+    refused = post(client, loaded, "Chronologies", ends=("1", "10", "2026"))
+    assert refused.status_code == 200
+    assert "The period must end on or after the day it starts" in plain(text(refused))
+
+    # A colleague in the QA team saves first.
+    other = app.test_client()
+    sign_in(other, make_user("qa_officer", first_name="Ada", last_name="Okoro"))
+    assert post(other, loaded, "Chronologies and plans").status_code == 302
+
+    # My save from the copy I loaded is refused, my title kept, theirs shown.
+    stale = post(client, loaded, "Chronologies, winter")
+    page = text(stale)
+    assert stale.status_code == 200
+    assert "Your changes have not been saved yet" in page and "Ada Okoro" in page
+    assert 'value="Chronologies, winter"' in page and "Chronologies and plans" in page
+    db.session.expire_all()
+    assert db.session.get(DipSample, sample.id).title == "Chronologies and plans"
+
+    # Saving again (the page now carries the current version) saves.
+    again = post(client, _version_on(page), "Chronologies, winter", token=_token(page))
+    assert again.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(DipSample, sample.id)
+    assert (saved.title, saved.ends_on) == ("Chronologies, winter", date(2026, 12, 31))
+    assert saved.tool_version_id == sample.tool_version_id
+    page = plain(text(client.get(f"/dip-samples/{sample.id}")))
+    assert "Chronologies, winter" in page and "31 December 2026" in page
+
+
+def test_only_the_qa_team_changes_a_dip_sample(app, answered, council):
+    sample, _ = answered
+    for who in ("bea", "sol", "tom"):
+        c = app.test_client()
+        sign_in(c, council[who])
+        assert c.get(f"/dip-samples/{sample.id}/edit").status_code == 403
+        assert c.post(f"/dip-samples/{sample.id}/edit", data={"title": "X"}).status_code == 403
+        if who == "bea":
+            page = text(c.get(f"/dip-samples/{sample.id}"))
+            assert "Change the title or period" not in page

@@ -153,6 +153,24 @@ def test_a_moderator_who_is_not_independent_is_refused(client, moderated, who, r
     assert db.session.get(ModerationLine, line.id).moderator_id is None
 
 
+def test_a_team_manager_of_the_cases_team_is_refused_though_not_the_line_manager(
+    client, moderated, make_user
+):
+    # Tom manages North (the case's team) beside Nora, but is not Pat's line manager.
+    tom = make_user(
+        "team_manager", team=moderated["nora"].team, first_name="Tom", last_name="Other"
+    )
+    line = moderated["line"]
+    assert moderated["pat"].line_manager_id != tom.id
+    sign_in(client, moderated["qa"])
+    page = plain(text(name_moderator(client, line, tom)))
+    assert "Tom Other is a team manager of North, the team of case N-7" in page
+    db.session.expire_all()
+    assert db.session.get(ModerationLine, line.id).moderator_id is None
+    # A service manager of another team is still free to moderate.
+    assert services.refusal(moderated["mo"], line) is None
+
+
 def test_blind_grading_then_side_by_side(client, moderated):
     line, audit, mo = moderated["line"], moderated["audit"], moderated["mo"]
     sign_in(client, moderated["qa"])

@@ -2,6 +2,7 @@
 who sees what before and after, the blind moderator's view of the case-file audits, the
 timescale and the email (Wokingham QA framework §2; Halton 004)."""
 
+import re
 from datetime import date
 
 import pytest
@@ -312,6 +313,53 @@ def test_the_chair_arranges_a_meeting_with_the_moderations_waiting(client, at_pa
     assert client.get(f"/moderation/panels/{meeting.id}/edit").status_code == 403
     switch(client, at_panel["ann"])
     assert client.get(f"/moderation/panels/{meeting.id}").status_code == 403
+
+
+def _offered(page: str, field: str) -> list[str]:
+    """The labels of a checkbox field's options, in page order."""
+    return [
+        " ".join(label.split())
+        for label in re.findall(
+            rf'<input class="govuk-checkboxes__input" id="{field}[^"]*" name="{field}"'
+            r"[^>]*>\s*<label[^>]*>([^<]+)</label>",
+            page,
+        )
+    ]
+
+
+def test_the_panel_form_offers_managers_the_qa_team_and_those_on_panels_by_surname(
+    client, at_panel, make_user
+):
+    make_user("practitioner", first_name="Pia", last_name="Plain")
+    rex = make_user("team_manager", first_name="Rex", last_name="Aaron")
+    meeting = at_panel["meeting"]
+    meeting.members = [at_panel["meg"], rex]
+    db.session.commit()
+    sign_in(client, at_panel["qa"])
+    new = text(client.get("/moderation/panels/new"))
+    members = _offered(new, "members")
+    assert members == sorted(members, key=lambda label: label.lower()), members
+    names = " | ".join(members)
+    # Managers and the QA team, the panel's chair and members; never a plain practitioner.
+    for name in ("Aaron, Rex", "North, Nora", "Other, Tom", "Moderator, Mo", "Audit, Quinn"):
+        assert name in names, name
+    assert "Chair, Cy" in names and "Member, Meg" in names  # they sit on a panel already
+    assert "Plain, Pia" not in names and "Ash, Pat" not in names
+    # The chair is chosen from the same people.
+    chair = new.split('id="chair"', 1)[1].split("</select>", 1)[0]
+    assert "Aaron, Rex" in chair and "Plain, Pia" not in chair
+    # Rex loses his role and leaves: the new meeting no longer offers him; the meeting he
+    # sits on still shows him, ticked, so saving it does not take him off unasked.
+    rex.roles = []
+    rex.active = False
+    db.session.commit()
+    again = text(client.get("/moderation/panels/new"))
+    assert "Aaron, Rex" not in " ".join(_offered(again, "members"))
+    edit = text(client.get(f"/moderation/panels/{meeting.id}/edit"))
+    assert "Aaron, Rex" in " ".join(_offered(edit, "members"))
+    ticked = re.findall(r'<input[^>]*name="members"[^>]*value="(\d+)"[^>]*checked', edit)
+    assert str(rex.id) in ticked, ticked
+    assert "Plain, Pia" not in " ".join(_offered(edit, "members"))
 
 
 def test_a_meeting_without_a_chair_or_date_says_so(client, at_panel):

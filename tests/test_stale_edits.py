@@ -794,6 +794,16 @@ CASES = [
         other_roles=("qa_officer",),
         forms=("dip_samples.AnswerForm",),
     ),
+    Case(
+        "dip-sample-details",
+        ("qa_officer",),
+        lambda ctx: _dip_sample_case(ctx).dip_sample,
+        "/dip-samples/{id}/edit",
+        "title",
+        "title",
+        saved=lambda sample: sample.title,
+        forms=("dip_samples.EditForm",),
+    ),
 ]
 
 

@@ -9,12 +9,14 @@ from qaweb.core.forms import (
     OnceForm,
     RadioField,
     Required,
+    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
     VersionedForm,
     choices,
 )
+from qaweb.core.lists import FilterForm
 from qaweb.dip_samples.models import ANSWERS
 
 
@@ -70,6 +72,20 @@ class SetupForm(OnceForm):
             raise ValidationError("Type the case numbers, or upload a case list")
 
 
+class EditForm(VersionedForm):
+    """A dip sample's title and period, changed after set-up (its questions stay: answers
+    given on them would no longer fit)."""
+
+    title = SetupForm.title
+    starts_on = SetupForm.starts_on
+    ends_on = SetupForm.ends_on
+    submit = SubmitField("Save the dip sample")
+
+    def validate_ends_on(self, field):
+        if field.data and self.starts_on.data and field.data < self.starts_on.data:
+            raise ValidationError("The period must end on or after the day it starts")
+
+
 class AnswerForm(VersionedForm):
     note = TextAreaField(
         "Note (optional)",
@@ -92,3 +108,18 @@ def answer_form(questions: list[dict], **kwargs) -> AnswerForm:
     }
     form_class = type("AnswerForm", (AnswerForm,), fields)
     return form_class(**kwargs)
+
+
+class NoCasesFilterForm(FilterForm):
+    """The filters of a results page's list of cases answered "No": one question, one team."""
+
+    question = SelectField('Answered "No" to', default="")
+    team = SelectField("Team", default="")
+
+    def set_choices(self, questions: list[dict], teams: list[tuple[int, str]]) -> None:
+        """Offer the sample's ``questions`` (key and label, in order) and ``teams``
+        ((id, name) pairs)."""
+        self.question.choices = choices(
+            ((q["key"], q["label"]) for q in questions), blank="Any question"
+        )
+        self.team.choices = choices(teams, blank="Any team")

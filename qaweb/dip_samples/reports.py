@@ -16,7 +16,8 @@ count), never from loading cases one by one.
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import joinedload, lazyload
 
 from qaweb.core.percentages import percent
 from qaweb.dip_samples.models import (
@@ -30,7 +31,7 @@ from qaweb.dip_samples.models import (
     DipSampleCase,
 )
 from qaweb.extensions import db
-from qaweb.organisation.models import Team
+from qaweb.organisation.models import Team, User
 
 
 @dataclass
@@ -108,18 +109,29 @@ def _area_teams(area_id: int | None):
     return select(Team.id).where(Team.service_area_id == area_id)
 
 
-def results(sample: DipSample, area_id: int | None = None, no_to: str | None = None) -> Results:
-    """The results of ``sample`` (a DipSample): counts per question (in the tool's order), per
-    team (by name) and overall, and the done cases answering "no" to any question, for the
-    whole council (``area_id`` None) or the teams of one service area (its id); ``no_to``
-    (a question key) keeps the "no" list to the cases answering "no" to that question. Four
-    queries whatever the number of cases: progress, the grouped answers, the "no" rows and
-    the names of their samplers."""
-    questions = sample.questions()
-    labels = {q["key"]: q["label"] for q in questions}
+def _scope(sample: DipSample, area_id: int | None) -> list:
     scope = [DipSampleCase.dip_sample_id == sample.id]
     if area_id is not None:
         scope.append(DipSampleCase.team_id.in_(_area_teams(area_id)))
+    return scope
+
+
+def results(
+    sample: DipSample,
+    area_id: int | None = None,
+    no_to: str | None = None,
+    no_list: bool = True,
+) -> Results:
+    """The results of ``sample`` (a DipSample): counts per question (in the tool's order), per
+    team (by name) and overall, and (``no_list``) every done case answering "no" to any
+    question, for the whole council (``area_id`` None) or the teams of one service area (its
+    id); ``no_to`` (a question key) keeps the "no" list to the cases answering "no" to that
+    question. Four queries whatever the number of cases: progress, the grouped answers, the
+    "no" rows and the names of their samplers; two without the "no" list (a page lists it a
+    page at a time: ``no_cases_statement``)."""
+    questions = sample.questions()
+    labels = {q["key"]: q["label"] for q in questions}
+    scope = _scope(sample, area_id)
     cases, done = db.session.execute(
         select(func.count(), func.count().filter(DipSampleCase.status == DONE)).where(*scope)
     ).one()
@@ -141,6 +153,23 @@ def results(sample: DipSample, area_id: int | None = None, no_to: str | None = N
         by_team.setdefault(team, Compliance(team)).add(answer, count)
         grid.setdefault((team, labels[key]), Compliance(labels[key])).add(answer, count)
         overall.add(answer, count)
+    found = Results(
+        sample=sample,
+        cases=cases,
+        done=done,
+        questions=list(by_question.values()),
+        teams=sorted(by_team.values(), key=lambda c: c.label.lower()),
+        overall=overall,
+        grid=grid,
+    )
+    if no_list:
+        found.no_cases = _all_no_cases(sample, scope, no_to)
+    return found
+
+
+def _all_no_cases(sample: DipSample, scope: list, no_to: str | None) -> list[NoCase]:
+    questions = sample.questions()
+    labels = {q["key"]: q["label"] for q in questions}
     no_filter = [DipSampleAnswer.question_key == no_to] if no_to else []
     no_rows = db.session.execute(
         select(
@@ -169,16 +198,83 @@ def results(sample: DipSample, area_id: int | None = None, no_to: str | None = N
         item.questions = [
             labels[k] for k in sorted(item.questions, key=lambda k: order.get(k, 0)) if k in labels
         ]
-    return Results(
-        sample=sample,
-        cases=cases,
-        done=done,
-        questions=list(by_question.values()),
-        teams=sorted(by_team.values(), key=lambda c: c.label.lower()),
-        overall=overall,
-        no_cases=list(no_cases.values()),
-        grid=grid,
+    return list(no_cases.values())
+
+
+def no_cases_statement(
+    sample: DipSample,
+    area_id: int | None = None,
+    question: str | None = None,
+    team_id: int | None = None,
+):
+    """The "no" list as one select of DipSampleCase, for a page to paginate in SQL
+    (``core.lists.paginate``): the done cases of ``sample`` answering "no" to at least one
+    question (to ``question``, a question key, when given), of the team ``team_id`` when
+    given, within the teams of service area ``area_id`` (None: the whole council); by team
+    name, then case number. Each case comes with its team and sampler (one statement a
+    page); ``no_cases_page`` adds the questions answered "no"."""
+    answered_no = [DipSampleAnswer.case_id == DipSampleCase.id, DipSampleAnswer.answer == NO]
+    if question:
+        answered_no.append(DipSampleAnswer.question_key == question)
+    stmt = (
+        select(DipSampleCase)
+        .join(Team, Team.id == DipSampleCase.team_id)
+        .where(
+            *_scope(sample, area_id),
+            DipSampleCase.status == DONE,
+            exists().where(*answered_no),
+        )
+        .order_by(Team.name, DipSampleCase.case_number, DipSampleCase.id)
+        .options(
+            lazyload(DipSampleCase.dip_sample),
+            joinedload(DipSampleCase.sampler).lazyload(User.role_rows),
+        )
     )
+    if team_id is not None:
+        stmt = stmt.where(DipSampleCase.team_id == team_id)
+    return stmt
+
+
+def no_cases_page(sample: DipSample, cases: list[DipSampleCase]) -> list[NoCase]:
+    """``cases`` (a page of ``no_cases_statement``) as NoCase rows, each with the labels of
+    every question it answered "no" to, in the tool's order. One query for the page."""
+    questions = sample.questions()
+    labels = {q["key"]: q["label"] for q in questions}
+    order = {q["key"]: n for n, q in enumerate(questions)}
+    keys: dict[int, list[str]] = {}
+    if cases:
+        for case_id, key in db.session.execute(
+            select(DipSampleAnswer.case_id, DipSampleAnswer.question_key).where(
+                DipSampleAnswer.case_id.in_([c.id for c in cases]), DipSampleAnswer.answer == NO
+            )
+        ):
+            keys.setdefault(case_id, []).append(key)
+    return [
+        NoCase(
+            case.id,
+            case.case_number,
+            case.team.name,
+            case.sampler.name,
+            [
+                labels[k]
+                for k in sorted(keys.get(case.id, []), key=lambda k: order.get(k, 0))
+                if k in labels
+            ],
+            case.note,
+        )
+        for case in cases
+    ]
+
+
+def sample_teams(sample: DipSample, area_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, name) of the teams with cases in ``sample`` (within service area ``area_id``;
+    None: the whole council), by name: the "no" list's team filter. One query."""
+    rows = db.session.execute(
+        select(Team.id, Team.name)
+        .where(Team.id.in_(select(DipSampleCase.team_id).where(*_scope(sample, area_id))))
+        .order_by(Team.name)
+    )
+    return [(team_id, name) for team_id, name in rows]
 
 
 def _names(user_ids) -> dict[int, str]:

@@ -369,6 +369,19 @@ def create(title: str, version, starts_on: date, ends_on: date, lines, by) -> Di
     return sample
 
 
+def change_details(sample: DipSample, title: str, starts_on: date, ends_on: date) -> None:
+    """Change ``sample``'s title and period after set-up; its question set and cases stay
+    (answers already given are on those questions). The cases fall due on the new last day.
+    Raises DipSampleError for an empty title or a period ending before it starts. The view
+    saves it as a versioned edit (a stale copy is refused)."""
+    title = title.strip()
+    if not title:
+        raise DipSampleError("Enter a title")
+    if ends_on < starts_on:
+        raise DipSampleError("The period must end on or after the day it starts")
+    sample.title, sample.starts_on, sample.ends_on = title, starts_on, ends_on
+
+
 # -- answering a case -------------------------------------------------------------------------
 
 

@@ -8,17 +8,20 @@ from qaweb.core.errors import FORM_EXPIRED
 from qaweb.core.forms import choices
 from qaweb.core.history import Refusal, posted_version, save_versioned
 from qaweb.core.htmx import is_htmx, render
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
 from qaweb.core.timefmt import format_datetime, today_london
 from qaweb.dip_samples import reports, services
-from qaweb.dip_samples.forms import SetupForm, answer_form
+from qaweb.dip_samples.forms import EditForm, NoCasesFilterForm, SetupForm, answer_form
 from qaweb.dip_samples.models import ANSWERS, DONE, TO_DO, DipSample, DipSampleCase
 from qaweb.extensions import db
 from qaweb.tools.models import ToolVersion
 
 bp = Blueprint("dip_samples", __name__, url_prefix="/dip-samples")
 STATUS_FILTERS = {"": "Any", TO_DO: "To do", DONE: "Done"}
+#: Cases answered "No" a results page lists at a time: each row names every question it
+#: answered "No" to, so rows are tall and a page of the usual 50 ran to 10,000 px.
+NO_CASES_PER_PAGE = 20
 
 
 @bp.get("/")
@@ -163,8 +166,31 @@ def sample(sample_id):
         pager=pagination_params(pagination, ".sample", args, sample_id=item.id),
         progress=services.progress_counts([item.id], current_user).get(item.id, (0, 0)),
         can_results=services.can_read_sample_results(current_user, item),
+        can_edit=services.can_set_up(current_user),
         today=today_london(),
     )
+
+
+@bp.route("/<int:sample_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(sample_id):
+    item = get_or_403(DipSample, sample_id, lambda user, _sample: services.can_set_up(user))
+    form = EditForm(obj=item)
+    problem = None
+    if form.validate_on_submit():
+        problem = save_versioned(
+            db.session,
+            item,
+            form,
+            lambda: services.change_details(
+                item, form.title.data, form.starts_on.data, form.ends_on.data
+            ),
+            (services.DipSampleError,),
+        )
+        if problem is None:
+            flash(f"Dip sample {item.reference} saved.", "success")
+            return redirect(url_for(".sample", sample_id=item.id))
+    return render_template("dip_samples/edit.html", sample=item, form=form, problem=problem)
 
 
 def _area():
@@ -176,16 +202,33 @@ def _area():
 def results(sample_id):
     item = get_or_403(DipSample, sample_id, services.can_read_sample_results)
     area_id = _area()
-    labels = {q["key"]: q["label"] for q in item.questions()}
-    no_to = request.args.get("question", "")
-    if no_to not in labels:
-        no_to = ""
-    return render_template(
+    questions = item.questions()
+    form = NoCasesFilterForm()
+    form.set_choices(questions, reports.sample_teams(item, area_id))
+    filters = form.cleaned()  # a question or team not offered is dropped, never a 500
+    args = form.active_args()
+    # The "no" list a page at a time, in SQL; the workbook keeps every case.
+    pagination = paginate(
+        reports.no_cases_statement(
+            item, area_id, filters.get("question"), as_id(filters.get("team"))
+        ),
+        per_page=NO_CASES_PER_PAGE,
+    )
+    labels = {q["key"]: q["label"] for q in questions}
+    return render(
         "dip_samples/results.html",
+        block="no_cases",
         sample=item,
-        results=reports.results(item, area_id, no_to or None),
-        keys={q["label"]: q["key"] for q in item.questions()},
-        no_to=labels.get(no_to),
+        results=reports.results(item, area_id, no_list=False),
+        keys={q["label"]: q["key"] for q in questions},
+        form=form,
+        filtered=bool(args),
+        no_to=labels.get(filters.get("question")),
+        pagination=pagination,
+        no_cases=reports.no_cases_page(item, pagination.items),
+        pager=pagination_params(
+            pagination, ".results", args, sample_id=item.id, _anchor="no-cases"
+        ),
         area=_area_name(area_id),
         can_raise=services.can_set_up(current_user) or area_id is not None,
     )

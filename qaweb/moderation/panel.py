@@ -16,7 +16,14 @@ from sqlalchemy.orm import aliased
 from qaweb.case_audits.models import COMPLETED, CaseAudit
 from qaweb.core.db import utcnow
 from qaweb.core.grading import GradeLevel
-from qaweb.core.permissions import QA_OFFICER, TEAM_MANAGER, has_any_role
+from qaweb.core.permissions import (
+    OBSERVER,
+    QA_BOARD,
+    QA_OFFICER,
+    SERVICE_MANAGER,
+    TEAM_MANAGER,
+    has_any_role,
+)
 from qaweb.extensions import db
 from qaweb.moderation.models import SELECTED, ModerationLine, PanelMeeting, panel_member
 from qaweb.moderation.services import ModerationError
@@ -84,6 +91,36 @@ def open_lines(meeting: PanelMeeting | None = None) -> list[ModerationLine]:
         .order_by(CaseAudit.completed_on, ModerationLine.id)
     )
     return list(db.session.scalars(stmt))
+
+
+#: The roles of people who could sit on a Moderation Panel: the managers (team and assistant
+#: team managers, service managers, heads of service who observe practice) and the QA team
+#: and QA Board. Wokingham §2: a panel chaired by the Principal Social Worker with practice
+#: consultants, who may hold none of these roles: whoever has chaired or sat on a panel
+#: meeting is offered too (``panel_people``).
+PANEL_ROLES = (TEAM_MANAGER, SERVICE_MANAGER, OBSERVER, QA_OFFICER, QA_BOARD)
+
+
+def panel_people(meeting: PanelMeeting | None = None) -> list:
+    """Who a panel meeting's Chair and Members fields offer, as
+    ``organisation.services.PersonOption`` by surname then first name (one query): active
+    people holding one of ``PANEL_ROLES`` or who have chaired or sat on a panel meeting, and,
+    for an existing ``meeting``, its chair and members whatever their roles and active flag
+    now (someone who lost the role, or left, stays on the meeting until taken off)."""
+    from qaweb.organisation.services import person_options
+
+    eligible = and_(
+        User.active,
+        or_(
+            User.id.in_(select(UserRole.user_id).where(UserRole.role.in_(PANEL_ROLES))),
+            User.id.in_(select(PanelMeeting.chair_id)),
+            User.id.in_(select(panel_member.c.user_id)),
+        ),
+    )
+    if meeting is None:
+        return person_options(eligible)
+    kept = [meeting.chair_id, *(m.id for m in meeting.members)]
+    return person_options(or_(eligible, User.id.in_(kept)))
 
 
 def save_meeting(

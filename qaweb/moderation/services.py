@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from qaweb.case_audits.models import COMPLETED, CaseAudit
 from qaweb.case_audits.services import add_months, month_label
 from qaweb.core.grading import levels
-from qaweb.core.permissions import QA_OFFICER, has_any_role
+from qaweb.core.permissions import QA_OFFICER, TEAM_MANAGER, has_any_role
 from qaweb.core.settings import get_setting
 from qaweb.extensions import db
 from qaweb.moderation.models import SELECTED, SWAPPED, ModerationLine, ModerationSample
@@ -383,8 +383,10 @@ def refusal(moderator: User, line: ModerationLine) -> str | None:
     """Why ``moderator`` may not moderate ``line``'s audit, or None.
 
     Refused: a line swapped out; an audit without a form; the practitioner; anyone who
-    audited the same case (this audit or another); the practitioner's line manager
-    (independence: Wokingham §2, the panel judges the auditor's grading, not its own).
+    audited the same case (this audit or another); the practitioner's line manager; a team
+    manager of the case's team (the team the audit was of, or the case's team now): they
+    manage the practice being judged (independence: Wokingham §2, the panel judges the
+    auditor's grading, not its own).
     """
     audit = line.audit
     if line.status != SELECTED:
@@ -406,6 +408,15 @@ def refusal(moderator: User, line: ModerationLine) -> str | None:
         return (
             f"{moderator.name} is the line manager of {audit.practitioner.name}, the "
             "practitioner in the case"
+        )
+    if has_any_role(moderator, TEAM_MANAGER) and moderator.team_id in {
+        audit.team_id,
+        audit.case.team_id,
+    }:
+        team = moderator.team.name if moderator.team else "the team"
+        return (
+            f"{moderator.name} is a team manager of {team}, the team of case "
+            f"{audit.case.case_number}"
         )
     return None
 

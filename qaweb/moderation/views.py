@@ -22,7 +22,7 @@ from qaweb.moderation.forms import (
 )
 from qaweb.moderation.models import SELECTED, ModerationLine, ModerationSample, PanelMeeting
 from qaweb.organisation.models import User
-from qaweb.organisation.services import person_choices, person_options
+from qaweb.organisation.services import person_choices
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 ERRORS = (services.ModerationError,)
@@ -331,8 +331,11 @@ def _meeting_form(meeting=None, formdata=None):
             "version": meeting.version,
         }
     form = MeetingForm(formdata=formdata, **data)
-    form.chair.choices = person_choices(User.active, blank="Select")
-    form.members.choices = choices((p.id, p.label) for p in person_options(User.active))
+    # The same people for both: managers, the QA team and Board, panel chairs, and those
+    # already on this meeting (panel.panel_people), by surname.
+    people = panel.panel_people(meeting)
+    form.chair.choices = choices(((p.id, p.label) for p in people), blank="Select")
+    form.members.choices = choices((p.id, p.label) for p in people)
     offered = [line for line in panel.open_lines(meeting) if line.confirmed_at is None]
     form.lines.choices = choices(
         (

@@ -373,6 +373,8 @@ def dip_sample_targets(ctx: Context) -> list[Target]:
             "Dip sample results (service area)", "report", f"{sample}/results", "service.manager"
         ),
         Target("Dip sample workbook", "export", f"{sample}/results.xlsx", "qa.officer"),
+        # The cases answered "No" come 20 a page (about 80 in the demo's sample).
+        Target("Dip sample results [deep page]", "deep", f"{sample}/results", "qa.officer"),
     ]
 
 
