@@ -144,6 +144,7 @@ def test_every_list_fragment_renders_rows_in_every_state(app, client, demo):
 
     dip = db.session.scalars(select(DipSample).order_by(DipSample.id)).first()
     lists[("dip_samples/sample.html", "cases")] = f"/dip-samples/{dip.id}"
+    lists[("moderation/agreement.html", "results")] = "/moderation/agreement"
     seen: dict[tuple, str] = {}
     for key, url in lists.items():
         bodies = [fragment(client, variant) for variant in filter_variants(client, url)]

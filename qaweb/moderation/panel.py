@@ -118,15 +118,14 @@ def save_meeting(
     return meeting
 
 
-def meetings(limit: int = 50) -> list[tuple[PanelMeeting, int, int]]:
-    """[(meeting, audits considered, audits confirmed)], newest first (two statements)."""
-    found = list(
-        db.session.scalars(
-            select(PanelMeeting)
-            .order_by(PanelMeeting.held_on.desc(), PanelMeeting.id.desc())
-            .limit(limit)
-        )
-    )
+def meetings_statement():
+    """The select of every panel meeting, newest first (for ``core.lists.paginate``)."""
+    return select(PanelMeeting).order_by(PanelMeeting.held_on.desc(), PanelMeeting.id.desc())
+
+
+def meeting_counts(found: list[PanelMeeting]) -> list[tuple[PanelMeeting, int, int]]:
+    """[(meeting, audits considered, audits confirmed)] for ``found`` (a page of meetings),
+    in its order (one statement)."""
     counts = {
         meeting_id: (total, confirmed)
         for meeting_id, total, confirmed in db.session.execute(

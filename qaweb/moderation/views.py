@@ -7,6 +7,8 @@ from sqlalchemy import select
 from qaweb.case_audits.services import add_months, month_label
 from qaweb.core.forms import choices
 from qaweb.core.history import create_or_save_versioned, save_versioned
+from qaweb.core.htmx import render
+from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import get_or_403, requires
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
@@ -261,8 +263,9 @@ def agreement():
     period = request.args.get("period", "month")
     if period not in PERIODS:
         period = "month"
-    return render_template(
+    return render(
         "moderation/agreement.html",
+        block="results",
         report=figures.report(period),
         before_after=figures.grades_before_after(),
         agreed=dict(figures.grades_agreed()),
@@ -310,10 +313,14 @@ def agreement_workbook():
 @bp.get("/panels")
 @requires(panel.can_arrange)
 def panels():
-    """Panel meetings, newest first, with the audits each considered and confirmed."""
+    """Panel meetings, newest first, a page at a time, with the audits each considered and
+    confirmed."""
+    pagination = paginate(panel.meetings_statement())
     return render_template(
         "moderation/panels.html",
-        meetings=panel.meetings(),
+        pagination=pagination,
+        pager=pagination_params(pagination, ".panels", {}),
+        meetings=panel.meeting_counts(pagination.items),
         waiting=len(panel.open_lines()),
         can_new=panel.can_arrange(current_user),
     )
