@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -12,6 +12,7 @@ from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import get_or_403, requires
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
+from qaweb.core.years import month_from_url
 from qaweb.extensions import db
 from qaweb.moderation import panel, services
 from qaweb.moderation.forms import (
@@ -28,12 +29,6 @@ from qaweb.organisation.services import person_choices, person_options
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 ERRORS = (services.ModerationError,)
-
-
-def _month(year: int, month: int) -> date:
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        abort(404)
-    return date(year, month, 1)
 
 
 @bp.get("/")
@@ -72,7 +67,7 @@ def _lines(sample):
 @bp.route("/months/<int:year>/<int:month>", methods=["GET", "POST"])
 @requires(services.can_draw)
 def sample(year, month):
-    first = _month(year, month)
+    first = month_from_url(year, month)
     existing = _sample_for(first)
     if request.method == "GET":
         form = DrawForm(
