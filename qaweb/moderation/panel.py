@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from qaweb.case_audits.models import COMPLETED, CaseAudit
 from qaweb.core.db import utcnow
@@ -119,8 +119,13 @@ def save_meeting(
 
 
 def meetings_statement():
-    """The select of every panel meeting, newest first (for ``core.lists.paginate``)."""
-    return select(PanelMeeting).order_by(PanelMeeting.held_on.desc(), PanelMeeting.id.desc())
+    """The select of every panel meeting, newest first, its chair loaded with it (for
+    ``core.lists.paginate``)."""
+    return (
+        select(PanelMeeting)
+        .options(joinedload(PanelMeeting.chair))
+        .order_by(PanelMeeting.held_on.desc(), PanelMeeting.id.desc())
+    )
 
 
 def meeting_counts(found: list[PanelMeeting]) -> list[tuple[PanelMeeting, int, int]]:
