@@ -139,12 +139,12 @@ def test_every_list_fragment_renders_rows_in_every_state(app, client, demo):
         ("case_audits/index.html", "results"): "/case-audits/",
         ("case_audits/report.html", "results"): "/case-audits/reports",
         ("case_audits/summary.html", "results"): "/case-audits/summary",
+        ("moderation/agreement.html", "results"): "/moderation/agreement",
     }
     from qaweb.dip_samples.models import DipSample
 
     dip = db.session.scalars(select(DipSample).order_by(DipSample.id)).first()
     lists[("dip_samples/sample.html", "cases")] = f"/dip-samples/{dip.id}"
-    lists[("moderation/agreement.html", "results")] = "/moderation/agreement"
     seen: dict[tuple, str] = {}
     for key, url in lists.items():
         bodies = [fragment(client, variant) for variant in filter_variants(client, url)]
