@@ -139,6 +139,7 @@ def test_every_list_fragment_renders_rows_in_every_state(app, client, demo):
         ("case_audits/index.html", "results"): "/case-audits/",
         ("case_audits/report.html", "results"): "/case-audits/reports",
         ("case_audits/summary.html", "results"): "/case-audits/summary",
+        ("moderation/agreement.html", "results"): "/moderation/agreement",
     }
     from qaweb.dip_samples.models import DipSample
 

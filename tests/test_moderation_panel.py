@@ -544,3 +544,19 @@ def test_the_chair_and_the_moderator_see_due_and_overdue_moderations(client, at_
     assert "Moderation to grade" in home and "Grade the case blind, then submit" in home
     switch(client, at_panel["meg"])  # not a chair
     assert "Moderation for the panel" not in plain(text(client.get("/")))
+
+
+def test_panel_meetings_come_a_page_at_a_time_newest_first(app, client, signed_in, monkeypatch):
+    """Meetings are never cut off: past a page, the pager leads to the older ones."""
+    qa = signed_in("qa_officer")
+    for day in range(1, 6):
+        db.session.add(PanelMeeting(held_on=date(2026, 3, day), chair_id=qa.id, notes=""))
+    db.session.commit()
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    first = plain(text(client.get("/moderation/panels")))
+    assert "5 March 2026" in first and "4 March 2026" in first
+    assert "3 March 2026" not in first
+    assert "Panel meetings, newest first, page 1 of 3" in first
+    last = text(client.get("/moderation/panels?page=3"))
+    assert "1 March 2026" in last and "2 March 2026" not in last
+    assert "govuk-pagination" in last

@@ -526,3 +526,19 @@ def test_who_may_see_write_and_decide(client, world):
         assert client.get("/qa-report/").status_code == 403
         assert client.get(f"/qa-report/{council.id}.docx").status_code == 403
         client.post("/sign-out")
+
+
+def test_the_reports_list_comes_a_page_at_a_time(app, client, signed_in, monkeypatch):
+    """Every report stays reachable: past a page, the pager leads to the older periods."""
+    qa = signed_in("qa_officer")
+    for start in ("2025-04", "2025-07", "2025-10"):
+        period, problem = services.period_from(start, services.QUARTER)
+        assert problem is None
+        services.start(period, None, qa)
+    db.session.commit()
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    first = client.get("/qa-report/").get_data(as_text=True)
+    assert "October to December 2025" in first and "July to September 2025" in first
+    assert "April to June 2025" not in first and "govuk-pagination" in first
+    second = client.get("/qa-report/?page=2").get_data(as_text=True)
+    assert "April to June 2025" in second and "October to December 2025" not in second

@@ -123,6 +123,9 @@ BUDGET_FOR = {
     # A team manager's My work asks every module: dip samples (one grouped statement) and
     # moderation (to grade, to chair, the panel's feedback for their team: one statement).
     "My work (team manager)": 22 + 2,
+    # Panel meetings are paginated in SQL (the pager's count), then one grouped count of
+    # each page's audits, and the moderations waiting for a panel.
+    "Moderation Panel meetings": 12 + 1,
 }
 # The week the benchmark reports on has a week before it at scale 2, whose figures are read
 # (one statement) for the comparison; the everyday demo's past week is its first.

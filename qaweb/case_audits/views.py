@@ -49,6 +49,7 @@ from qaweb.core.permissions import (
 )
 from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting
 from qaweb.core.timefmt import today_london
+from qaweb.core.years import month_from_url
 from qaweb.extensions import db
 from qaweb.moderation.panel import blinded_ids
 from qaweb.organisation.models import ServiceArea, Team
@@ -56,12 +57,6 @@ from qaweb.organisation.services import team_options
 
 bp = Blueprint("case_audits", __name__, url_prefix="/case-audits")
 ERRORS = (services.CaseAuditError,)
-
-
-def _month(year: int, month: int) -> date:
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        abort(404)
-    return date(year, month, 1)
 
 
 def _month_choices(blank=None):
@@ -161,7 +156,7 @@ def _sample_for(month: date) -> CaseSample | None:
 @bp.route("/months/<int:year>/<int:month>", methods=["GET", "POST"])
 @roles_required(QA_OFFICER)
 def sample(year, month):
-    first = _month(year, month)
+    first = month_from_url(year, month)
     existing = _sample_for(first)
     listed = db.session.scalar(
         select(db.func.count()).select_from(CaseFile).where(CaseFile.listed_month == first)
@@ -252,7 +247,7 @@ def swap(line_id):
 @bp.route("/months/<int:year>/<int:month>/allocate", methods=["GET", "POST"])
 @roles_required(QA_OFFICER)
 def allocate(year, month):
-    first = _month(year, month)
+    first = month_from_url(year, month)
     sample = _sample_for(first)
     if sample is None:
         flash(f"Draw the sample for {services.month_label(first)} first.", "error")

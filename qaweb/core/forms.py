@@ -55,6 +55,7 @@ __all__ = [
     "VersionedForm",
     "NotInFuture",
     "reason_form",
+    "decision_form",
 ]
 
 
@@ -530,6 +531,36 @@ def reason_form(
     ReasonForm.__name__ = ReasonForm.__qualname__ = name
     ReasonForm.__module__ = sys._getframe(1).f_globals.get("__name__", __name__)
     return ReasonForm
+
+
+def decision_form(approve: str, give_back: str, missing: str, comes_back: str) -> type[FlaskForm]:
+    """The QA Board's decision on a paper submitted for sign-off (``core.signoff``: the
+    terms of reference of a thematic audit, the quarterly QA report): ``decision`` is
+    "approve" or "return" (labelled ``approve`` and ``give_back``; ``missing`` is the message
+    when neither is chosen), and ``comments``, at most 5,000 characters, required when
+    returning (the message says what needs to change "before ``comes_back``": "the report
+    comes back"). The class is called DecisionForm and belongs to the calling module, as
+    ``reason_form``'s does."""
+
+    class DecisionForm(FlaskForm):
+        decision = RadioField(
+            "Your decision",
+            choices=choices([("approve", approve), ("return", give_back)]),
+            validators=[Required(missing)],
+        )
+        comments = TextAreaField(
+            "Comments",
+            description="Required when returning: say what needs to change",
+            validators=[MaxLength(5000, "Comments")],
+        )
+        submit = SubmitField("Record the decision")
+
+        def validate_comments(self, field):
+            if self.decision.data == "return" and not (field.data or "").strip():
+                raise ValidationError(f"Enter what needs to change before {comes_back}")
+
+    DecisionForm.__module__ = sys._getframe(1).f_globals.get("__name__", __name__)
+    return DecisionForm
 
 
 # -- create forms save once ------------------------------------------------------------------

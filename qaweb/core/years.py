@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from werkzeug.exceptions import NotFound
+
 
 def year_for(day: date, start_month: int = 4) -> int:
     """The year a date falls in, named by the calendar year it starts in."""
@@ -105,3 +107,15 @@ def months_from(first: date, months: int) -> Period:
 def quarter_period(year: int, quarter: int, start_month: int = 4) -> Period:
     """Quarter 1 to 4 of the year starting in April ``year`` (Q1 is April to June)."""
     return months_from(_add_months(date(year, start_month, 1), 3 * (quarter - 1)), 3)
+
+
+def month_from_url(year: int, month: int) -> date:
+    """The first day of the month a page's URL names (``/months/<year>/<month>``: a month's
+    case-file sample, its moderation sample).
+
+    Raises ``NotFound`` (a 404 page) for a year outside 2000 to 2100 or a month outside 1 to
+    12: an edited or mistyped address, never a 500.
+    """
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise NotFound()
+    return date(year, month, 1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from qaweb.case_audits.models import COMPLETED, CaseAudit
 from qaweb.core.db import utcnow
@@ -155,15 +155,19 @@ def save_meeting(
     return meeting
 
 
-def meetings(limit: int = 50) -> list[tuple[PanelMeeting, int, int]]:
-    """[(meeting, audits considered, audits confirmed)], newest first (two statements)."""
-    found = list(
-        db.session.scalars(
-            select(PanelMeeting)
-            .order_by(PanelMeeting.held_on.desc(), PanelMeeting.id.desc())
-            .limit(limit)
-        )
+def meetings_statement():
+    """The select of every panel meeting, newest first, its chair loaded with it (for
+    ``core.lists.paginate``)."""
+    return (
+        select(PanelMeeting)
+        .options(joinedload(PanelMeeting.chair))
+        .order_by(PanelMeeting.held_on.desc(), PanelMeeting.id.desc())
     )
+
+
+def meeting_counts(found: list[PanelMeeting]) -> list[tuple[PanelMeeting, int, int]]:
+    """[(meeting, audits considered, audits confirmed)] for ``found`` (a page of meetings),
+    in its order (one statement)."""
     counts = {
         meeting_id: (total, confirmed)
         for meeting_id, total, confirmed in db.session.execute(

@@ -1,15 +1,18 @@
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from qaweb.case_audits.services import add_months, month_label
 from qaweb.core.forms import choices
 from qaweb.core.history import create_or_save_versioned, save_versioned
+from qaweb.core.htmx import render
+from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import get_or_403, requires
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
+from qaweb.core.years import month_from_url
 from qaweb.extensions import db
 from qaweb.moderation import panel, services
 from qaweb.moderation.forms import (
@@ -26,12 +29,6 @@ from qaweb.organisation.services import person_choices
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 ERRORS = (services.ModerationError,)
-
-
-def _month(year: int, month: int) -> date:
-    if not (2000 <= year <= 2100 and 1 <= month <= 12):
-        abort(404)
-    return date(year, month, 1)
 
 
 @bp.get("/")
@@ -70,7 +67,7 @@ def _lines(sample):
 @bp.route("/months/<int:year>/<int:month>", methods=["GET", "POST"])
 @requires(services.can_draw)
 def sample(year, month):
-    first = _month(year, month)
+    first = month_from_url(year, month)
     existing = _sample_for(first)
     if request.method == "GET":
         form = DrawForm(
@@ -261,8 +258,9 @@ def agreement():
     period = request.args.get("period", "month")
     if period not in PERIODS:
         period = "month"
-    return render_template(
+    return render(
         "moderation/agreement.html",
+        block="results",
         report=figures.report(period),
         before_after=figures.grades_before_after(),
         agreed=dict(figures.grades_agreed()),
@@ -310,10 +308,14 @@ def agreement_workbook():
 @bp.get("/panels")
 @requires(panel.can_arrange)
 def panels():
-    """Panel meetings, newest first, with the audits each considered and confirmed."""
+    """Panel meetings, newest first, a page at a time, with the audits each considered and
+    confirmed."""
+    pagination = paginate(panel.meetings_statement())
     return render_template(
         "moderation/panels.html",
-        meetings=panel.meetings(),
+        pagination=pagination,
+        pager=pagination_params(pagination, ".panels", {}),
+        meetings=panel.meeting_counts(pagination.items),
         waiting=len(panel.open_lines()),
         can_new=panel.can_arrange(current_user),
     )

@@ -1,14 +1,9 @@
-from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
-
 from qaweb.core.forms import (
     MaxLength,
-    RadioField,
-    Required,
     SubmitField,
     TextAreaField,
     VersionedForm,
-    choices,
+    decision_form,
 )
 from qaweb.qa_report.models import PARTS
 
@@ -36,21 +31,9 @@ class AnalysisForm(VersionedForm):
     submit = SubmitField("Save the analysis")
 
 
-class DecisionForm(FlaskForm):
-    decision = RadioField(
-        "Your decision",
-        choices=choices(
-            [("approve", "Sign off the report"), ("return", "Return it with comments")]
-        ),
-        validators=[Required("Select whether you sign off or return the report")],
-    )
-    comments = TextAreaField(
-        "Comments",
-        description="Required when returning: say what needs to change",
-        validators=[MaxLength(5000, "Comments")],
-    )
-    submit = SubmitField("Record the decision")
-
-    def validate_comments(self, field):
-        if self.decision.data == "return" and not (field.data or "").strip():
-            raise ValidationError("Enter what needs to change before the report comes back")
+DecisionForm = decision_form(
+    "Sign off the report",
+    "Return it with comments",
+    "Select whether you sign off or return the report",
+    "the report comes back",
+)

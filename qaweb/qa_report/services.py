@@ -211,9 +211,10 @@ def pending_version(report: QAReport):
     return signoff.pending(report.versions)
 
 
-def reports_for(user, limit: int = 20) -> list[QAReport]:
-    """The reports ``user`` may open, newest period first (one query)."""
-    stmt = select(QAReport).order_by(QAReport.start_on.desc(), QAReport.id.desc()).limit(limit)
+def reports_statement(user):
+    """The select of the reports ``user`` may open, newest period first: every one for
+    those who choose the area, else their own service area's (for ``core.lists.paginate``)."""
+    stmt = select(QAReport).order_by(QAReport.start_on.desc(), QAReport.id.desc())
     if not chooses_area(user):
         stmt = stmt.where(QAReport.service_area_id == (_own_area(user) or -1))
-    return list(db.session.scalars(stmt))
+    return stmt

@@ -16,7 +16,7 @@ from qaweb.core.excel import send_workbook
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx
 from qaweb.core.jobs import BackgroundJob
-from qaweb.core.lists import as_id
+from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import QA_BOARD, QA_OFFICER, SERVICE_MANAGER, get_or_403, roles_required
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea
@@ -62,9 +62,11 @@ def index():
 
 
 def _index(pack_problem=None, pack_start=None, **context):
+    pagination = paginate(services.reports_statement(current_user))
     return render_template(
         "qa_report/index.html",
-        reports=services.reports_for(current_user),
+        reports=pagination.items,
+        pager=pagination_params(pagination, ".index", {}),
         areas=_areas() if services.chooses_area(current_user) else [],
         area_id=_wanted_area(),
         pack_start=pack_start or pack.default_start(),

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import FieldList
 from wtforms.validators import ValidationError
 
@@ -17,6 +16,7 @@ from qaweb.core.forms import (
     VersionedForm,
     WholeNumberField,
     choices,
+    decision_form,
 )
 from qaweb.core.lists import FilterForm
 from qaweb.organisation.forms import teams_outside
@@ -110,24 +110,12 @@ class PlanEntryForm(OnceForm):
     submit = SubmitField("Add to the forward plan")
 
 
-class DecisionForm(FlaskForm):
-    decision = RadioField(
-        "Your decision",
-        choices=choices(
-            [("approve", "Approve the terms of reference"), ("return", "Return them with comments")]
-        ),
-        validators=[Required("Select whether you approve or return the terms")],
-    )
-    comments = TextAreaField(
-        "Comments",
-        description="Required when returning: say what needs to change",
-        validators=[MaxLength(5000, "Comments")],
-    )
-    submit = SubmitField("Record the decision")
-
-    def validate_comments(self, field):
-        if self.decision.data == "return" and not (field.data or "").strip():
-            raise ValidationError("Enter what needs to change before the terms come back")
+DecisionForm = decision_form(
+    "Approve the terms of reference",
+    "Return them with comments",
+    "Select whether you approve or return the terms",
+    "the terms come back",
+)
 
 
 class FindingForm(OnceForm):
