@@ -289,6 +289,9 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
     scope = _scope(area_id)
     parts: list[Part] = []
     left: list[Left] = []
+    # Each module's figures for a period, read once for the quarters' papers and the
+    # year's workbook (a quarter is the next one's previous period).
+    known: dict = {}
 
     # The QA report of each quarter, and the 12 months' figures.
     for quarter in quarters(period):
@@ -296,7 +299,7 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
 
         def make_paper(quarter=quarter, report=report):
             shown = report or _Unwritten(quarter, scope)
-            return paper.docx_bytes(shown, sections.build(quarter, area_id), name)
+            return paper.docx_bytes(shown, sections.build(quarter, area_id, known), name)
 
         parts.append(
             Part(
@@ -315,7 +318,7 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
 
     def make_figures():
         shown = year_report or _Unwritten(period, scope)
-        contents = paper.workbook(shown, sections.build(period, area_id))
+        contents = paper.workbook(shown, sections.build(period, area_id, known))
         about = About(
             f"QA report figures: {period.label}",
             period=period.label,

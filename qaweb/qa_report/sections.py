@@ -353,9 +353,24 @@ class SectionReport:
         return out
 
 
-def build(period: Period, area_id: int | None) -> list[SectionReport]:
+def build(period: Period, area_id: int | None, known: dict | None = None) -> list[SectionReport]:
     """Every section for ``period`` and service area ``area_id`` (None: the council), each
-    beside the previous period and the same period a year before."""
+    beside the previous period and the same period a year before.
+
+    ``known``: a dict kept across several builds (the evidence pack's four quarters and
+    their year) so each module's figures for a period are read once: a quarter is the next
+    one's previous period, and the 12 months before a year are also the year before it.
+    Figures read with their details also answer for a period only compared with."""
+
+    def figures(key: str, make, when: Period, details: bool) -> Figures:
+        if known is None:
+            return make(when, area_id, details)
+        for wanted in (True,) if details else (False, True):
+            if (key, when, area_id, wanted) in known:
+                return known[(key, when, area_id, wanted)]
+        known[(key, when, area_id, details)] = make(when, area_id, details)
+        return known[(key, when, area_id, details)]
+
     out = []
     current_figures = []
     for section in SECTIONS:
@@ -366,14 +381,14 @@ def build(period: Period, area_id: int | None) -> list[SectionReport]:
         if make is None:
             out.append(SectionReport(section, None))
             continue
-        current = make(period, area_id, True)
+        current = figures(section.key, make, period, True)
         current_figures.append(current)
         out.append(
             SectionReport(
                 section,
                 current,
-                make(period.previous(), area_id, False),
-                make(period.year_before(), area_id, False),
+                figures(section.key, make, period.previous(), False),
+                figures(section.key, make, period.year_before(), False),
             )
         )
     return out
