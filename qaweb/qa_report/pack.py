@@ -293,11 +293,17 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
     # year's workbook (a quarter is the next one's previous period).
     known: dict = {}
 
+    def read_once() -> None:
+        if not known:
+            wanted = [period, *quarters(period)]
+            sections.prefetch([p for w in wanted for p in sections.periods_of(w)], area_id, known)
+
     # The QA report of each quarter, and the 12 months' figures.
     for quarter in quarters(period):
         report = services.find(quarter, area_id)
 
         def make_paper(quarter=quarter, report=report):
+            read_once()
             shown = report or _Unwritten(quarter, scope)
             return paper.docx_bytes(shown, sections.build(quarter, area_id, known), name)
 
@@ -317,6 +323,7 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
     year_report = services.find(period, area_id)
 
     def make_figures():
+        read_once()
         shown = year_report or _Unwritten(period, scope)
         contents = paper.workbook(shown, sections.build(period, area_id, known))
         about = About(

@@ -81,6 +81,22 @@ def provider(key: str):
     return _providers.get(key)
 
 
+# Providers that read many periods at once: {key: (the section's provider, many)}, where
+# ``many(periods, area_id)`` returns {period: Figures} as the provider would with details.
+_many: dict[str, tuple[Callable, Callable]] = {}
+
+
+def prefetch(periods, area_id: int | None, known: dict) -> None:
+    """Read into ``known`` (see ``build``) the figures of each section whose module can read
+    many periods at once, for every one of ``periods`` (while that module still provides
+    the section): the evidence pack's quarters and year, each beside its previous period
+    and its year before, read together."""
+    for key, (single, many) in _many.items():
+        if provider(key) is single:
+            for when, figures in many(periods, area_id).items():
+                known[(key, when, area_id, True)] = figures
+
+
 def _good_or_better(grades: tuple[Count, ...]) -> int | None:
     """The share graded in the top two levels of the scale (Outstanding, Good)."""
     return percent(sum(g.count for g in grades[:2]), sum(g.count for g in grades))
@@ -177,7 +193,18 @@ def complaints(period: Period, area_id: int | None, details: bool = True) -> Fig
 def actions(period: Period, area_id: int | None, details: bool = True) -> Figures:
     from qaweb.actions.services import summary
 
-    s = summary(period, area_id)
+    return _actions_figures(summary(period, area_id))
+
+
+def actions_many(periods, area_id: int | None) -> dict:
+    """``actions`` for each of ``periods`` from one read of the actions
+    (``actions.services.summaries``): {period: Figures}."""
+    from qaweb.actions.services import summaries
+
+    return {p: _actions_figures(s) for p, s in summaries(periods, area_id).items()}
+
+
+def _actions_figures(s) -> Figures:
     lists = ()
     if s.oldest:
         o = s.oldest
@@ -283,6 +310,7 @@ for _key, _function in (
     ("actions", actions),
 ):
     provide(_key, _function)
+_many["actions"] = (actions, actions_many)
 
 
 @dataclass(frozen=True)
@@ -351,6 +379,11 @@ class SectionReport:
             last = self.last_year.rows[i].value if self.last_year else None
             out.append((row.label, row.value, prev, last, row.suffix))
         return out
+
+
+def periods_of(period: Period) -> tuple[Period, Period, Period]:
+    """The periods a report on ``period`` reads: it, the previous period and the year before."""
+    return period, period.previous(), period.year_before()
 
 
 def build(period: Period, area_id: int | None, known: dict | None = None) -> list[SectionReport]:
