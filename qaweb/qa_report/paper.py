@@ -1,7 +1,6 @@
 """The QA report as a Word board paper (core/word.py, on the council's template) and as an
 Excel workbook of the figures with native charts (core/excel.py)."""
 
-import functools
 import io
 
 from qaweb.core.excel import BarChart, Column, Sheet
@@ -11,8 +10,6 @@ from qaweb.qa_report.models import PARTS, SUBMITTED, QAReport
 from qaweb.qa_report.sections import SectionReport
 
 CHART_COLOUR = "#1d70b8"
-#: How many drawn charts are kept to be reused (each PNG is some tens of kB).
-CHART_CACHE = 32
 
 
 def _value(value, suffix: str) -> str:
@@ -26,17 +23,10 @@ def heads(report: QAReport) -> tuple[str, str, str]:
 
 def chart_png(title: str, counts) -> bytes | None:
     """A horizontal bar chart of (label, count) as a PNG, or None when there is nothing to
-    draw. matplotlib's object interface (no pyplot), so it is safe in a web worker. The same
-    chart (title and counts) is drawn once and its PNG reused (the evidence pack's papers
-    repeat some), from a small cache of the latest charts."""
-    counts = tuple(Count(c.label, c.count) for c in counts)
+    draw. matplotlib's object interface (no pyplot), so it is safe in a web worker."""
+    counts = list(counts)
     if not any(c.count for c in counts):
         return None
-    return _chart_png(title, counts)
-
-
-@functools.lru_cache(maxsize=CHART_CACHE)
-def _chart_png(title: str, counts: tuple[Count, ...]) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
