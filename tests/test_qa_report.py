@@ -321,6 +321,30 @@ def test_twelve_months_compare_with_the_twelve_before(world):
     assert sup["Audits planned in the audit year"] == (4, 0, 0)
 
 
+def test_the_packs_figures_read_together_are_each_periods_own(world):
+    # The evidence pack reads each module's figures once for its four quarters and their
+    # year (the actions in one pass for every period): each paper must still show what its
+    # own period's report shows.
+    from qaweb.actions.services import summaries, summary
+    from qaweb.qa_report.pack import quarters
+
+    year = months_from(date(2026, 1, 1), 12)
+    wanted = [year, *quarters(year)]
+    for area in (None, world["cin"].id):
+        known = {}
+        sections.prefetch([p for w in wanted for p in sections.periods_of(w)], area, known)
+        for period in wanted:
+            alone = sections.build(period, area)
+            together = sections.build(period, area, known)
+            assert [(s.key, s.current, s.comparison, s.ranked) for s in together] == [
+                (s.key, s.current, s.comparison, s.ranked) for s in alone
+            ]
+    assert rows(by_key(sections.build(Q2, None, {}))["actions"])["Raised"] == (3, 1, 0)
+    both = summaries([Q2, Q2.previous()], world["cin"].id)
+    assert both == {p: summary(p, world["cin"].id) for p in (Q2, Q2.previous())}
+    assert both[Q2].raised == 2
+
+
 def test_a_module_with_nothing_says_so(client, world):
     sign_in(client, world["qa"])
     page = client.get("/qa-report/?start=2024-07&length=quarter").get_data(as_text=True)

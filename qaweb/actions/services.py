@@ -505,27 +505,43 @@ def summary(period, area_id: int | None = None, today: date | None = None) -> Ac
     area's teams (None: every action): two grouped queries and one for the oldest overdue
     action (open and past due today, whenever raised). DESIGN: every action is tracked to
     completion; overdue is computed, never stored."""
-    from qaweb.core import sources
+    return summaries([period], area_id, today)[period]
+
+
+def summaries(periods, area_id: int | None = None, today: date | None = None) -> dict:
+    """``summary`` for each of ``periods`` at once, as {period: ActionsSummary}: still two
+    grouped queries (each period's counts side by side, so the actions are read once however
+    many periods) and one for the oldest overdue action, which is the same for every period.
+    The evidence pack asks for its quarters, their previous quarters and years before, and
+    its 12 months together."""
     from qaweb.core.summaries import area_in
     from qaweb.extensions import db
 
+    periods = list(dict.fromkeys(periods))
     today = today or today_london()
-    first, last = period.instants()
     overdue = (Action.status == OPEN) & (Action.due_on < today)
-    counts = (
-        func.count().filter(Action.created_at.between(first, last)),
-        func.count().filter(
-            Action.status == COMPLETED, Action.completed_on.between(period.start, period.end)
-        ),
-        func.count().filter(overdue, Action.created_at.between(first, last)),
-        func.count().filter(Action.verified_at.between(first, last)),
-    )
+    counts = []
+    for period in periods:
+        first, last = period.instants()
+        counts.append(
+            (
+                func.count().filter(Action.created_at.between(first, last)),
+                func.count().filter(
+                    Action.status == COMPLETED,
+                    Action.completed_on.between(period.start, period.end),
+                ),
+                func.count().filter(overdue, Action.created_at.between(first, last)),
+                func.count().filter(Action.verified_at.between(first, last)),
+            )
+        )
     live = (Action.status != CANCELLED, area_in(Action.team_id, area_id))
     by_source = db.session.execute(
-        select(Action.source_type, *counts).where(*live).group_by(Action.source_type)
+        select(Action.source_type, *(c for four in counts for c in four))
+        .where(*live)
+        .group_by(Action.source_type)
     ).all()
     by_team = db.session.execute(
-        select(func.coalesce(Team.name, "No team"), *counts[:3])
+        select(func.coalesce(Team.name, "No team"), *(c for four in counts for c in four[:3]))
         .select_from(Action)
         .outerjoin(Team, Team.id == Action.team_id)
         .where(*live)
@@ -538,6 +554,33 @@ def summary(period, area_id: int | None = None, today: date | None = None) -> Ac
         .order_by(Action.due_on, Action.id)
         .limit(1)
     ).first()
+    oldest = (
+        OldestOverdue(
+            oldest[0].reference,
+            oldest[0].description,
+            oldest[0].source.label,
+            oldest[1] or "No team",
+            oldest[0].due_on,
+            (today - oldest[0].due_on).days,
+        )
+        if oldest
+        else None
+    )
+    return {
+        period: _summary_of(
+            [(row[0], *row[1 + 4 * i : 5 + 4 * i]) for row in by_source],
+            [(row[0], *row[1 + 3 * i : 4 + 3 * i]) for row in by_team],
+            oldest,
+        )
+        for i, period in enumerate(periods)
+    }
+
+
+def _summary_of(by_source: list, by_team: list, oldest: OldestOverdue | None) -> ActionsSummary:
+    """One period's ActionsSummary from its rows: (source type, raised, completed, overdue,
+    verified) per source and (team name, raised, completed, overdue) per team."""
+    from qaweb.core import sources
+
     source_rows = tuple(
         sorted(
             (SourceFigures(sources.get(s).label, r, c, o) for s, r, c, o, _v in by_source),
@@ -558,16 +601,7 @@ def summary(period, area_id: int | None = None, today: date | None = None) -> Ac
             )
             if f.raised or f.completed or f.overdue
         ),
-        oldest=OldestOverdue(
-            oldest[0].reference,
-            oldest[0].description,
-            oldest[0].source.label,
-            oldest[1] or "No team",
-            oldest[0].due_on,
-            (today - oldest[0].due_on).days,
-        )
-        if oldest
-        else None,
+        oldest=oldest,
     )
 
 

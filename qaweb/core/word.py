@@ -21,12 +21,14 @@ a NUL), so every piece of text goes through ``printable`` here, and nothing a pe
 can stop a paper being downloaded.
 """
 
+import copy
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
@@ -117,6 +119,13 @@ def _row_property(row, name: str) -> None:
     tr_pr = row._tr.get_or_add_trPr()
     if tr_pr.find(qn(name)) is None:
         tr_pr.append(OxmlElement(name))
+
+
+def _finish_row(row, widths: Sequence[int]) -> None:
+    """Each cell of a table row as wide as its column, with no space after its text."""
+    for cell, width in zip(row.cells, widths, strict=True):
+        cell.width = width
+        cell.paragraphs[0].paragraph_format.space_after = Pt(0)
 
 
 def column_widths(headers: Sequence[str], rows: Sequence[Sequence[str]], total: int) -> list[int]:
@@ -229,6 +238,7 @@ class WordPaper:
         self.title = _text(title)
         self.council = _text(council)
         self._pending: list[tuple[str, int]] = []
+        self._style_ids: dict[tuple[str, int], str | None] = {}
         if template:
             # The council's own template: its page, fonts and heading styles as they are,
             # and its header and footer where it has them.
@@ -387,16 +397,32 @@ class WordPaper:
             self._pending.pop()
         self._pending.append((_text(text), level))
 
+    def _style_id(self, name: str, kind: WD_STYLE_TYPE) -> str | None:
+        """The id of the style called ``name`` (None for the document's default style, which
+        is written by naming no style), looked up once per paper: python-docx looks it up,
+        and the default style, through every style of the document each time it is named."""
+        key = (name, kind)
+        if key not in self._style_ids:
+            self._style_ids[key] = self.document.styles.get_style_id(name, kind)
+        return self._style_ids[key]
+
+    def _add_paragraph(self, text: str = "", style: str | None = None):
+        """``document.add_paragraph(text, style)``, with the style's id looked up once."""
+        paragraph = self.document.add_paragraph(text)
+        if style is not None:
+            paragraph._p.style = self._style_id(style, WD_STYLE_TYPE.PARAGRAPH)
+        return paragraph
+
     def _flush(self) -> None:
         for text, level in self._pending:
-            self.document.add_heading(text, level=level)
+            self._add_paragraph(text, "Title" if level == 0 else f"Heading {level}")
         self._pending = []
 
     def paragraph(self, text, style: str | None = None):
         """Add a paragraph of cleaned ``text`` in ``style`` (the body style for None), writing any
         heading waiting for it first; returns the python-docx paragraph."""
         self._flush()
-        return self.document.add_paragraph(_text(text), style=style)
+        return self._add_paragraph(_text(text), style)
 
     def paragraphs(self, text) -> None:
         """Text with blank-line or line-break paragraphs, one Word paragraph each; nothing
@@ -433,14 +459,16 @@ class WordPaper:
         if not rows:
             return None
         self._flush()
-        widths = column_widths(headers, rows, self.text_width)
+        text_width = self.text_width
+        widths = column_widths(headers, rows, text_width)
         table = self.document.add_table(rows=1, cols=len(headers))
-        table.style = "Table Grid"
+        style_id = self._style_id("Table Grid", WD_STYLE_TYPE.TABLE)
+        table._tbl.tblStyle_val = style_id  # table.style = "Table Grid", looked up once
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         table.autofit = False  # a fixed layout: Word keeps the widths below
         table_width = table._tbl.tblPr.find(qn("w:tblW"))
         table_width.set(qn("w:type"), "dxa")
-        table_width.set(qn("w:w"), str(round(self.text_width / 635)))
+        table_width.set(qn("w:w"), str(round(text_width / 635)))
         for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths, strict=True):
             column.set(qn("w:w"), str(round(width / 635)))  # EMU to twentieths of a point
         header = table.rows[0]
@@ -450,17 +478,24 @@ class WordPaper:
             run = cell.paragraphs[0].add_run(title)
             run.bold = True
             run.font.size = TABLE_TEXT
+        _finish_row(header, widths)
+        # The first row is made cell by cell; the others are copies of it with their own
+        # text (the same XML, made without python-docx's per-cell look-ups).
+        first = None
         for values in rows:
-            row = table.add_row()
-            _row_property(row, "w:cantSplit")
-            for cell, value in zip(row.cells, values, strict=True):
-                cell.text = value
-                for run in cell.paragraphs[0].runs:
-                    run.font.size = TABLE_TEXT
-        for row in table.rows:
-            for cell, width in zip(row.cells, widths, strict=True):
-                cell.width = width
-                cell.paragraphs[0].paragraph_format.space_after = Pt(0)
+            if first is None:
+                first = table.add_row()
+                _row_property(first, "w:cantSplit")
+                for cell, value in zip(first.cells, values, strict=True):
+                    cell.text = value
+                    for run in cell.paragraphs[0].runs:
+                        run.font.size = TABLE_TEXT
+                _finish_row(first, widths)
+                continue
+            tr = copy.deepcopy(first._tr)
+            for tc, value in zip(tr.tc_lst, values, strict=True):
+                tc.p_lst[0].r_lst[0].text = value
+            table._tbl.append(tr)
         # A paragraph after the table, so a following heading is not glued to it.
         self.document.add_paragraph()
         return table

@@ -289,14 +289,23 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
     scope = _scope(area_id)
     parts: list[Part] = []
     left: list[Left] = []
+    # Each module's figures for a period, read once for the quarters' papers and the
+    # year's workbook (a quarter is the next one's previous period).
+    known: dict = {}
+
+    def read_once() -> None:
+        if not known:
+            wanted = [period, *quarters(period)]
+            sections.prefetch([p for w in wanted for p in sections.periods_of(w)], area_id, known)
 
     # The QA report of each quarter, and the 12 months' figures.
     for quarter in quarters(period):
         report = services.find(quarter, area_id)
 
         def make_paper(quarter=quarter, report=report):
+            read_once()
             shown = report or _Unwritten(quarter, scope)
-            return paper.docx_bytes(shown, sections.build(quarter, area_id), name)
+            return paper.docx_bytes(shown, sections.build(quarter, area_id, known), name)
 
         parts.append(
             Part(
@@ -314,8 +323,9 @@ def plan(user: User, period: Period, wanted_area: int | None) -> tuple[list[Part
     year_report = services.find(period, area_id)
 
     def make_figures():
+        read_once()
         shown = year_report or _Unwritten(period, scope)
-        contents = paper.workbook(shown, sections.build(period, area_id))
+        contents = paper.workbook(shown, sections.build(period, area_id, known))
         about = About(
             f"QA report figures: {period.label}",
             period=period.label,

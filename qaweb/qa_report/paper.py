@@ -42,8 +42,12 @@ def chart_png(title: str, counts) -> bytes | None:
     axes.spines[["top", "right"]].set_visible(False)
     axes.xaxis.get_major_locator().set_params(integer=True)
     figure.tight_layout()
+    # tight_layout leaves a placeholder layout engine, which makes savefig lay the figure
+    # out a second time before drawing it; the layout is done, so none is needed.
+    figure.set_layout_engine(None)
     out = io.BytesIO()
     figure.savefig(out, format="png")
+    figure.clear()
     return out.getvalue()
 
 

@@ -81,6 +81,22 @@ def provider(key: str):
     return _providers.get(key)
 
 
+# Providers that read many periods at once: {key: (the section's provider, many)}, where
+# ``many(periods, area_id)`` returns {period: Figures} as the provider would with details.
+_many: dict[str, tuple[Callable, Callable]] = {}
+
+
+def prefetch(periods, area_id: int | None, known: dict) -> None:
+    """Read into ``known`` (see ``build``) the figures of each section whose module can read
+    many periods at once, for every one of ``periods`` (while that module still provides
+    the section): the evidence pack's quarters and year, each beside its previous period
+    and its year before, read together."""
+    for key, (single, many) in _many.items():
+        if provider(key) is single:
+            for when, figures in many(periods, area_id).items():
+                known[(key, when, area_id, True)] = figures
+
+
 def _good_or_better(grades: tuple[Count, ...]) -> int | None:
     """The share graded in the top two levels of the scale (Outstanding, Good)."""
     return percent(sum(g.count for g in grades[:2]), sum(g.count for g in grades))
@@ -177,7 +193,18 @@ def complaints(period: Period, area_id: int | None, details: bool = True) -> Fig
 def actions(period: Period, area_id: int | None, details: bool = True) -> Figures:
     from qaweb.actions.services import summary
 
-    s = summary(period, area_id)
+    return _actions_figures(summary(period, area_id))
+
+
+def actions_many(periods, area_id: int | None) -> dict:
+    """``actions`` for each of ``periods`` from one read of the actions
+    (``actions.services.summaries``): {period: Figures}."""
+    from qaweb.actions.services import summaries
+
+    return {p: _actions_figures(s) for p, s in summaries(periods, area_id).items()}
+
+
+def _actions_figures(s) -> Figures:
     lists = ()
     if s.oldest:
         o = s.oldest
@@ -283,6 +310,7 @@ for _key, _function in (
     ("actions", actions),
 ):
     provide(_key, _function)
+_many["actions"] = (actions, actions_many)
 
 
 @dataclass(frozen=True)
@@ -353,9 +381,29 @@ class SectionReport:
         return out
 
 
-def build(period: Period, area_id: int | None) -> list[SectionReport]:
+def periods_of(period: Period) -> tuple[Period, Period, Period]:
+    """The periods a report on ``period`` reads: it, the previous period and the year before."""
+    return period, period.previous(), period.year_before()
+
+
+def build(period: Period, area_id: int | None, known: dict | None = None) -> list[SectionReport]:
     """Every section for ``period`` and service area ``area_id`` (None: the council), each
-    beside the previous period and the same period a year before."""
+    beside the previous period and the same period a year before.
+
+    ``known``: a dict kept across several builds (the evidence pack's four quarters and
+    their year) so each module's figures for a period are read once: a quarter is the next
+    one's previous period, and the 12 months before a year are also the year before it.
+    Figures read with their details also answer for a period only compared with."""
+
+    def figures(key: str, make, when: Period, details: bool) -> Figures:
+        if known is None:
+            return make(when, area_id, details)
+        for wanted in (True,) if details else (False, True):
+            if (key, when, area_id, wanted) in known:
+                return known[(key, when, area_id, wanted)]
+        known[(key, when, area_id, details)] = make(when, area_id, details)
+        return known[(key, when, area_id, details)]
+
     out = []
     current_figures = []
     for section in SECTIONS:
@@ -366,14 +414,14 @@ def build(period: Period, area_id: int | None) -> list[SectionReport]:
         if make is None:
             out.append(SectionReport(section, None))
             continue
-        current = make(period, area_id, True)
+        current = figures(section.key, make, period, True)
         current_figures.append(current)
         out.append(
             SectionReport(
                 section,
                 current,
-                make(period.previous(), area_id, False),
-                make(period.year_before(), area_id, False),
+                figures(section.key, make, period.previous(), False),
+                figures(section.key, make, period.year_before(), False),
             )
         )
     return out
