@@ -30,7 +30,22 @@ LISTS = {
     "case_audits/index.html": "/case-audits/?status=",
     "case_audits/report.html": "/case-audits/reports",
     "case_audits/summary.html": "/case-audits/summary",
+    "moderation/agreement.html": "/moderation/agreement",
+    "dip_samples/sample.html": "/dip-samples/{dip_sample}",
+    "dip_samples/results.html": "/dip-samples/{dip_sample}/results",
 }
+
+DIP_SAMPLE_TOOL = """
+tool: history_dip
+kind: dip_sample
+name: History dip sample
+version: 1
+sections:
+  - key: file
+    title: The file
+    questions:
+      - {key: chronology, label: "Is there a chronology?", kind: yes_partly_no}
+"""
 HX = {"HX-Request": "true"}
 RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
 
@@ -64,8 +79,26 @@ def everyone(signed_in):
     )
     db.session.add(week)
     db.session.commit()
-    signed_in(*ROLES)
-    return {template: url.format(week=week.id) for template, url in LISTS.items()}
+    person = signed_in(*ROLES)
+    dip_sample = _dip_sample(person)
+    return {
+        template: url.format(week=week.id, dip_sample=dip_sample.id)
+        for template, url in LISTS.items()
+    }
+
+
+def _dip_sample(person):
+    """A dip sample of one case, sampled by ``person`` (who holds every role)."""
+    from qaweb.dip_samples import services
+    from qaweb.tools.services import load_text
+
+    version, _ = load_text(DIP_SAMPLE_TOOL, publish=True)
+    line = services.CaseLine(case_number="400001", team=person.team, sampler=person)
+    sample = services.create(
+        "Chronologies", version, today_london(), today_london() + timedelta(days=30), [line], person
+    )
+    db.session.commit()
+    return sample
 
 
 def _vary(response) -> set[str]:

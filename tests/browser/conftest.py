@@ -12,12 +12,18 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_support import stop_server
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "build" / "screenshots"
 DEMO_PASSWORD = "qaweb-demo-2026"
 DOMAIN = "demo-council.example"
+
+# On a busy 2-core machine a page can take longer than Playwright's 5 seconds to answer; an
+# assertion waits up to 15 seconds for what a person would see (it still fails if it never
+# comes).
+expect.set_options(timeout=15_000)
 
 
 def _free_port() -> int:

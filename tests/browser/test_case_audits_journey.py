@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 import pytest
-from browser_support import FILL_TOOL, demo_email, sign_in_as
+from browser_support import demo_email, fill_tool, sign_in_as
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -76,7 +76,7 @@ def test_case_file_audit_programme_journey(page, check_page, tmp_path):
     audit_url = page.url
     _both_widths(page, check_page, "audit")
     page.get_by_role("link", name=re.compile("the case-file audit form")).click()
-    page.evaluate(FILL_TOOL)
+    fill_tool(page)
     page.get_by_role("button", name="Complete", exact=True).click()
     expect(page).to_have_url(audit_url)
     page.get_by_role("link", name=re.compile("^Record the sources")).click()

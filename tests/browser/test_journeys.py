@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browser_support import FILL_TOOL, sign_in_as
+from browser_support import fill_tool, sign_in_as
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -277,14 +277,14 @@ def test_team_manager_walks_an_audit_from_plan_to_reflective_session(page, check
     first_section.locator("input.govuk-input--width-5").first.fill("4")
     first_section.get_by_role("button", name=re.compile("^Save this section")).click()
     expect(first_section.get_by_role("status")).to_contain_text("Saved")
-    page.evaluate(FILL_TOOL)
+    fill_tool(page)
     page.get_by_role("button", name="Complete", exact=True).click()
     expect(page).to_have_url(audit_url)
 
     # Feedback taken in conversation, then the audit is finished and reflected on.
     page.get_by_role("button", name="Record feedback taken in conversation").click()
     check_page(page, "supervision-feedback-form")
-    page.evaluate(FILL_TOOL)
+    fill_tool(page)
     page.get_by_role("button", name="Complete", exact=True).click()
     expect(page).to_have_url(audit_url)
     page.get_by_role("button", name="Finish the audit").click()

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import date
 
 import pytest
-from browser_support import FILL_TOOL, sign_in_as
+from browser_support import fill_tool, sign_in_as
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -48,6 +48,9 @@ def test_moderation_panel_journey(page, check_page, live_database):
         helen = page.locator("#moderator option", has_text="Marsh, Helen").first.text_content()
         page.get_by_label("Moderator").select_option(label=helen)
         page.get_by_role("button", name="Name the moderator").click()
+        # Wait for the answer (named, or refused with the reason) before reading it.
+        answered = page.locator(".govuk-notification-banner--success, .govuk-error-summary")
+        expect(answered.first).to_be_visible()
         if page.locator(".govuk-notification-banner--success").count():
             named = page.url
             break
@@ -61,7 +64,7 @@ def test_moderation_panel_journey(page, check_page, live_database):
     page.get_by_role("link", name=re.compile(f"Moderation of {reference}")).first.click()
     expect(page.locator("main")).not_to_contain_text("Auditor's grade")
     page.get_by_role("button", name="Start grading").click()
-    page.evaluate(FILL_TOOL)
+    fill_tool(page)
     page.get_by_role("button", name="Complete", exact=True).click()
     expect(page).to_have_url(named)
     page.get_by_role("button", name="Submit the moderation").click()

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from browser_support import FILL_TOOL, sign_in_as
+from browser_support import fill_tool, sign_in_as
 from icalendar import Calendar
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -121,7 +121,7 @@ def test_organiser_schedules_observer_records_and_the_week_is_reported(page, che
     page.goto(first_url)
     page.get_by_role("button", name="Start the observation form").click()
     check_page(page, "observation-form")
-    page.evaluate(FILL_TOOL)
+    fill_tool(page)
     page.get_by_role("button", name="Complete", exact=True).click()
     expect(page).to_have_url(first_url)
     page.locator("input[name=family_feedback][value=given]").check()
@@ -129,7 +129,7 @@ def test_organiser_schedules_observer_records_and_the_week_is_reported(page, che
     page.get_by_role("button", name="Save feedback choices").click()
     page.get_by_role("link", name="Record the family's feedback").click()
     check_page(page, "observation-family-feedback")
-    page.evaluate(FILL_TOOL)
+    fill_tool(page)
     page.get_by_role("button", name="Complete", exact=True).click()
     expect(page).to_have_url(first_url)
     page.get_by_role("link", name="Record the reflections and themes").click()
