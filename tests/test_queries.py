@@ -167,7 +167,11 @@ def _demo_counts(demo_database, engine_name, scale):
                     continue
                 url = f"{url}{'&' if '?' in url else '?'}page={max(pages_seen)}"
             client.get(url).close()  # warm: settings and lookups cached per process
-            counts[target.name] = (target.kind, target.user, statements_for(client, url))
+            # The fewer of two measurements: a query per row shows in both, while on a busy
+            # machine PostgreSQL has once shown 3 statements more in one of them, not seen
+            # again in the same page's next request.
+            fewest = min(statements_for(client, url), statements_for(client, url))
+            counts[target.name] = (target.kind, target.user, fewest)
             db.session.remove()
         db.engine.dispose()
     return counts
