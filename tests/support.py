@@ -206,3 +206,18 @@ def form_values(form: dict) -> dict[str, list[str]]:
         for value in field["submitted"]:
             data.setdefault(field["name"], []).append(value)
     return data
+
+
+#: A one-question dip-sample tool (``tools.services.load_text(ONE_QUESTION_DIP_SAMPLE,
+#: publish=True)``) for tests that need a dip sample and not its questions.
+ONE_QUESTION_DIP_SAMPLE = """\
+tool: one_question_dip
+kind: dip_sample
+name: One-question dip sample
+version: 1
+sections:
+  - key: file
+    title: The file
+    questions:
+      - {key: chronology, label: "Is there a chronology?", kind: yes_partly_no}
+"""

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from lxml import html
+from support import ONE_QUESTION_DIP_SAMPLE
 
 from qaweb.core.permissions import ROLES
 from qaweb.core.timefmt import today_london
@@ -34,18 +35,6 @@ LISTS = {
     "dip_samples/sample.html": "/dip-samples/{dip_sample}",
     "dip_samples/results.html": "/dip-samples/{dip_sample}/results",
 }
-
-DIP_SAMPLE_TOOL = """
-tool: history_dip
-kind: dip_sample
-name: History dip sample
-version: 1
-sections:
-  - key: file
-    title: The file
-    questions:
-      - {key: chronology, label: "Is there a chronology?", kind: yes_partly_no}
-"""
 HX = {"HX-Request": "true"}
 RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
 
@@ -92,7 +81,7 @@ def _dip_sample(person):
     from qaweb.dip_samples import services
     from qaweb.tools.services import load_text
 
-    version, _ = load_text(DIP_SAMPLE_TOOL, publish=True)
+    version, _ = load_text(ONE_QUESTION_DIP_SAMPLE, publish=True)
     line = services.CaseLine(case_number="400001", team=person.team, sampler=person)
     sample = services.create(
         "Chronologies", version, today_london(), today_london() + timedelta(days=30), [line], person

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from support import form_values, page_forms, sign_in
+from support import ONE_QUESTION_DIP_SAMPLE, form_values, page_forms, sign_in
 
 from qaweb.complaints import points as complaint_points
 from qaweb.complaints import services as complaint_services
@@ -371,7 +371,7 @@ def _dip_sample_case(ctx):
     from qaweb.dip_samples.models import DipSample, DipSampleCase
     from qaweb.tools import services
 
-    version, _ = services.load_text(DIP_TOOL, publish=True)
+    version, _ = services.load_text(ONE_QUESTION_DIP_SAMPLE, publish=True)
     sample = DipSample(
         title="Invented: chronologies",
         tool_version_id=version.id,
@@ -389,19 +389,6 @@ def _dip_sample_case(ctx):
     db.session.add(case)
     db.session.commit()
     return case
-
-
-DIP_TOOL = """\
-tool: stale_edit_dip
-kind: dip_sample
-name: Stale edit dip sample
-version: 1
-sections:
-  - key: file
-    title: The file
-    questions:
-      - {key: chronology, label: "Is there a chronology?", kind: yes_partly_no}
-"""
 
 
 TOOL = """\
