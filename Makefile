@@ -39,9 +39,11 @@ run: demo
 		$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## The whole suite (SQLite; PostgreSQL too when QAWEB_TEST_DATABASE_URL is set; browser lane
-## when Debian's chromium is installed).
+## when Debian's chromium is installed), on one pytest-xdist worker per core
+## (TEST_WORKERS=0 runs it in one process).
+TEST_WORKERS ?= auto
 test: install-dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## The large-council benchmark (not part of `make test`): every page, report and export at
 ## scale 50 on SQLite (and PostgreSQL when QAWEB_TEST_DATABASE_URL is set), then a load run.

@@ -30,8 +30,40 @@ def pytest_runtest_logreport(report):
         _skipped.append(report.nodeid)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """Under pytest-xdist the controller fixes the run's id before the workers start, so it
+    can drop the run's shared demo seeds at the end (``_drop_shared_seeds``)."""
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``make test`` runs two xdist workers. Work is shared out a file and engine at a time
+    (a file's SQLite tests and its PostgreSQL tests are two units, so neither worker switches
+    the session's app back and forth), the browser lane and the documents lane each as one
+    unit (one live server, one LibreOffice run), in collection order: the long browser lane
+    starts first."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class LaneScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path, _, rest = nodeid.partition("::")
+            for lane in ("tests/browser/", "tests/documents/"):
+                if path.startswith(lane):
+                    return lane
+            return f"{path} postgresql" if "postgresql" in rest else path
+
+    config.option.loadscopereorder = False
+    return LaneScheduling(config, log)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI every lane must run: a skipped browser or PostgreSQL test fails the run."""
+    run_id = getattr(session.config.option, "testrunuid", None)
+    if run_id and not hasattr(session.config, "workerinput"):
+        _drop_shared_seeds(run_id)
     if os.environ.get("CI") == "true" and _skipped:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
@@ -78,26 +110,88 @@ def scratch_database():
         engine.dispose()
 
 
+#: Under pytest-xdist (``make test`` runs two workers) the workers of one run share one seeded
+#: demo per engine and scale: the first to need it seeds it under a file lock in the run's
+#: shared temporary folder, the others copy it. Its PostgreSQL databases carry the run's id
+#: in their names and are dropped by the controller when the run ends.
+XDIST_RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")[:12]
+SEED_PREFIX = f"qaweb_seed_{XDIST_RUN}_" if XDIST_RUN else ""
+
+
+def _seed_demo(url: str, scale: int) -> None:
+    from qaweb.demo import builder
+
+    app = make_app(url)
+    with app.app_context():
+        upgrade()
+        builder.build(scale=scale)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()  # SQLite folds its write-ahead log into the file
+
+
+def _shared_seed(engine_name: str, scale: int, tmp_path_factory) -> str:
+    """The URL of this run's seeded demo for ``engine_name`` and ``scale``, seeded by whichever
+    xdist worker asks first (the others wait on the lock, then read the URL it wrote)."""
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent / f"demo-seed-{XDIST_RUN}"
+    shared.mkdir(exist_ok=True)
+    note = shared / f"{engine_name}-{scale}.url"
+    with FileLock(str(note) + ".lock"):
+        if note.exists():
+            return note.read_text()
+        if engine_name == "sqlite":
+            url = f"sqlite:///{shared / f'demo-{scale}.sqlite'}"
+        else:
+            admin = pg_admin_url()
+            if admin is None:
+                pytest.skip(f"PostgreSQL lane: set {PG_ENV} to run it")
+            name = f"{SEED_PREFIX}{scale}"
+            engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+            with engine.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            engine.dispose()
+            url = sa.engine.make_url(admin).set(database=name)
+            url = url.render_as_string(hide_password=False)
+        _seed_demo(url, scale)
+        note.write_text(url)
+        return url
+
+
+def _drop_shared_seeds(run_id: str) -> None:
+    """Drop the shared PostgreSQL demo seeds of the xdist run ``run_id`` (the controller calls
+    it when the run ends, after every worker has stopped)."""
+    admin = pg_admin_url()
+    if admin is None:
+        return
+    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        names = conn.exec_driver_sql(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            (f"qaweb_seed_{run_id[:12]}_%",),
+        ).scalars()
+        for name in list(names):
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def demo_database(scratch_database, tmp_path_factory):
     """The demo council, seeded once per run for each engine and scale and then copied for
     each caller (a file copy on SQLite, ``CREATE DATABASE … TEMPLATE`` on PostgreSQL), so
     the statement budgets and the page walk do not each seed their own:
-    ``demo_database("sqlite", scale=2)`` -> the URL of a new copy of its own."""
-    from qaweb.demo import builder
-
+    ``demo_database("sqlite", scale=2)`` -> the URL of a new copy of its own. Under
+    pytest-xdist the seed is shared by the run's workers (``_shared_seed``)."""
     seeded: dict[tuple[str, int], str] = {}
 
     def make(engine_name: str, scale: int = 1) -> str:
         if (engine_name, scale) not in seeded:
-            url = scratch_database(engine_name, tmp_path_factory.mktemp("demo-seed"))
-            app = make_app(url)
-            with app.app_context():
-                upgrade()
-                builder.build(scale=scale)
-                db.session.commit()
-                db.session.remove()
-                db.engine.dispose()  # SQLite folds its write-ahead log into the file
+            if XDIST_RUN:
+                url = _shared_seed(engine_name, scale, tmp_path_factory)
+            else:
+                url = scratch_database(engine_name, tmp_path_factory.mktemp("demo-seed"))
+                _seed_demo(url, scale)
             seeded[engine_name, scale] = url
         template = seeded[engine_name, scale]
         return scratch_database(engine_name, tmp_path_factory.mktemp("demo"), template=template)
