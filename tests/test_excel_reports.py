@@ -75,7 +75,7 @@ def test_widths_wrapping_totals_and_dates_in_a_workbook(app):
     assert book.active.title == "Teams"
     # The widest value, "All teams" in the totals (9), and a character either side: 11.
     assert int(sheet.column_dimensions["A"].width) == 11
-    # Capped at 40; 149 characters wrap to four lines of at most 39: 8, 8, 8 and 6 words.
+    # Capped at 40; 149 characters wrap to four lines of eight "word"s (Arial's widths) at most.
     assert int(sheet.column_dimensions["B"].width) == 40
     assert sheet["B2"].alignment.wrap_text
     assert sheet.row_dimensions[2].height == 4 * 12.75
@@ -89,6 +89,36 @@ def test_widths_wrapping_totals_and_dates_in_a_workbook(app):
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert (sheet.page_setup.fitToWidth or 1) == 1 and sheet.page_setup.fitToHeight == 0
     assert sheet.oddFooter.center.text == "Page &P of &N"
+
+
+def test_rows_are_as_tall_as_their_letters_wrap_and_dates_sit_level(app):
+    """Field report (issue 15): "Stage 1: complaints answered point by point" printed with an
+    empty line above it, a row made for two lines when its narrow letters fit one; capitals
+    take more room than as many small letters. Dates sat at the top of a wrapped row, level
+    with the row above; on the About sheet "Made on" stood at the far right."""
+    made = datetime(2026, 12, 1, 10, 30)
+    handle = build_workbook(
+        "Stages",
+        [Column("Stage", 40), Column("Notes", 40), Column("Due", kind="date")],
+        [
+            ("Stage 1: complaints answered point by point", "", date(2026, 3, 4)),
+            ("LOCAL GOVERNMENT AND SOCIAL CARE OMBUDSMAN", "", date(2026, 3, 5)),
+            ("Stage 2", " ".join(["word"] * 30), date(2026, 3, 6)),
+        ],
+        about=About("Stages", made_at=made),
+    )
+    book = load_workbook(handle)
+    handle.close()
+    sheet = book["Stages"]
+    assert int(sheet.column_dimensions["A"].width) == 40
+    assert sheet.row_dimensions[2].height is None  # 43 characters, one line
+    assert sheet.row_dimensions[3].height == 2 * 12.75  # 42 capitals, two lines
+    assert sheet.row_dimensions[4].height == 4 * 12.75
+    # The date in the wrapped row sits at its foot, as the row's other values do.
+    assert sheet["C4"].is_date and sheet["C4"].alignment.vertical in (None, "bottom")
+    about = book["About"]
+    (made_on,) = [r for r in about.iter_rows(min_row=3) if r[0].value == "Made on"]
+    assert made_on[1].value == made and made_on[1].alignment.horizontal == "left"
 
 
 def test_chart_plots_every_compared_column_in_given_colours(app):

@@ -31,6 +31,7 @@ sheet, no sample rows) are built by ``qaweb.core.import_template``.
 import math
 import re
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -79,7 +80,47 @@ BOOK_OPTIONS = {
     "strings_to_urls": False,
 }
 LINE_HEIGHT = 12.75  # points per line of Arial 10
-TEXT_PER_UNIT = 1.1  # characters of ordinary text per unit of column width
+#: Arial's advance widths (thousandths of an em; Liberation Sans has the same), regular and
+#: bold, for the characters of English text, so a cell's wrapped lines are counted as a
+#: spreadsheet program lays them out: counting characters made a row a line too tall for
+#: narrow letters ("Stage 1: complaints answered point by point" in a 40-wide column).
+ARIAL_WIDTHS = dict(
+    zip(
+        " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`"
+        "abcdefghijklmnopqrstuvwxyz{|}~£€–—‘’“”·…",
+        (278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278)
+        + (556,) * 10
+        + (278, 278, 584, 584, 584, 556, 1015)
+        + (667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667, 556, 833)
+        + (722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611)
+        + (278, 278, 278, 469, 556, 333)
+        + (556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833)
+        + (556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500)
+        + (334, 260, 334, 584, 556, 556, 556, 1000, 222, 222, 333, 333, 278, 1000),
+        strict=True,
+    )
+)
+ARIAL_BOLD_WIDTHS = {
+    **ARIAL_WIDTHS,
+    **dict(
+        zip(
+            "!\"&':;?@ABJKLbdfghijklmnopqrstuvwxy{|}",
+            (333, 474, 722, 238, 333, 333, 611, 975, 722, 722, 556, 722, 611, 611, 611, 333)
+            + (611, 611, 278, 278, 556, 278, 889, 611, 611, 611, 611, 389, 556, 333, 611)
+            + (556, 778, 556, 556, 389, 280, 389),
+            strict=True,
+        )
+    ),
+}
+#: Any other character: as wide as most capitals (a letter with an accent, say), and a full
+#: em for East Asian wide characters: erring wide, as a row too short cuts its text off.
+OTHER_WIDTH, WIDE_WIDTH = 722, 1000
+#: Pixels per thousandth of an em of Arial 10 at 96 pixels an inch.
+PIXELS_PER_UNIT = 10 * 96 / 72 / 1000
+#: Of a column's pixels (7 a unit of width and 5 more), those its text may not take: the
+#: cell's margins either side (LibreOffice wraps "Average working days" over two lines in a
+#: column 12 wide, its second line 85.2 pixels of the column's 89).
+CELL_MARGIN_PX = 3
 PIXELS_PER_CHAR = 7  # Excel's column-width unit (Arial 10's widest digit) at 100 % zoom
 #: Pixels a column of width 1 takes when printed, with a margin for programs that measure a
 #: little wider: used when working out a print scale, so nothing falls off the page.
@@ -195,8 +236,10 @@ def sheet_name(title: str, used: set[str] | None = None) -> str:
 class _Formats:
     def __init__(self, book):
         self.header = book.add_format(HEADER_STYLE)
-        self.date = book.add_format({"num_format": DATE_FORMAT, "valign": "top"})
-        self.datetime = book.add_format({"num_format": DATETIME_FORMAT, "valign": "top"})
+        # Bottom-aligned, as a table row's other cells are: a date set at the top of a row
+        # whose text wraps read as the row above's.
+        self.date = book.add_format({"num_format": DATE_FORMAT})
+        self.datetime = book.add_format({"num_format": DATETIME_FORMAT})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
         self.row_wrap = book.add_format({"text_wrap": True})
         self.top = book.add_format({"valign": "top"})
@@ -204,6 +247,13 @@ class _Formats:
         self.title = book.add_format({"bold": True, "font_size": 16})
         self.heading = book.add_format({"bold": True, "font_size": 13})
         self.total = book.add_format({"bold": True, "top": 1, "valign": "top"})
+        # A label's value (About and Summary sheets) starts beside its label, whatever it is.
+        left = {"valign": "top", "align": "left"}
+        self.left = book.add_format(left)
+        self.left_dates = (
+            book.add_format({**left, "num_format": DATE_FORMAT}),
+            book.add_format({**left, "num_format": DATETIME_FORMAT}),
+        )
 
 
 def _shown(value) -> str:
@@ -219,21 +269,51 @@ def _shown(value) -> str:
     return printable(str(value))
 
 
-def _lines(text: str, width: int) -> int:
-    """Lines ``text`` takes wrapped at words in a column ``width`` characters wide."""
-    # A column's width counts Arial's widest digits; text averages narrower (about 1.1
-    # characters per unit), so wrapping is estimated on that and rows are not made too tall.
-    room = max(int((width - 1) * TEXT_PER_UNIT), 1)
-    if len(text) <= room and "\n" not in text:
-        return 1  # most cells: one line, found without looking at the words
+def _text_px(text: str, bold: bool = False) -> float:
+    """The width ``text`` takes in Arial 10 (bold if ``bold``), in pixels at 100 % zoom."""
+    table = ARIAL_BOLD_WIDTHS if bold else ARIAL_WIDTHS
+    try:
+        return sum(map(table.__getitem__, text)) * PIXELS_PER_UNIT  # the usual: all known
+    except KeyError:
+        pass
+    units = 0
+    for ch in text:
+        width = table.get(ch)
+        if width is None:
+            wide = unicodedata.east_asian_width(ch) in ("W", "F")
+            width = WIDE_WIDTH if wide else OTHER_WIDTH
+        units += width
+    return units * PIXELS_PER_UNIT
+
+
+_WORD_PX: dict[bool, dict[str, float]] = {False: {}, True: {}}
+
+
+def _lines(text: str, width: int, bold: bool = False) -> int:
+    """Lines ``text`` (Arial 10, bold if ``bold``) takes wrapped at words in a column
+    ``width`` characters wide, laid out as a spreadsheet program does: each line holds the
+    words whose letters' widths (``ARIAL_WIDTHS``) fit in the column, and a word wider than
+    the column breaks over lines."""
+    room = max(width * PIXELS_PER_CHAR + 5 - CELL_MARGIN_PX, PIXELS_PER_CHAR)
+    # Most cells: one line, found without measuring (no letter is wider than 15 pixels).
+    if "\n" not in text and len(text) * 15 <= room:
+        return 1
+    space = _text_px(" ", bold)
+    # Words recur (a streamed export's notes say the same things): each is measured once.
+    known = _WORD_PX[bold]
+    if len(known) > 20_000:
+        known.clear()
     count = 0
     for part in text.split("\n"):
-        lines, used = 1, 0
+        lines, used = 1, 0.0
         for word in part.split(" "):
-            if used and used + 1 + len(word) > room:
-                lines, used = lines + 1, 0
-            used += (1 if used else 0) + len(word)
-            while used > room:  # a word longer than the line breaks over lines
+            size = known.get(word)
+            if size is None:
+                size = known[word] = _text_px(word, bold)
+            if used and used + space + size > room:
+                lines, used = lines + 1, 0.0
+            used += (space if used else 0) + size
+            while used > room:  # a word wider than the line breaks over lines
                 lines, used = lines + 1, used - room
         count += lines
     return count
@@ -264,19 +344,22 @@ def _widths(columns: Sequence[Column], sample: Sequence[Sequence]) -> list[int]:
     return widths
 
 
-def _write_cell(sheet, formats, r, c, value, width=None, bold=False):
-    """One value, typed: text stays text (even "=1+1"), dates and numbers are real. Returns
-    the lines the cell takes at ``width`` (1 unless its text wraps)."""
+def _write_cell(sheet, formats, r, c, value, width=None, bold=False, left=False):
+    """One value, typed: text stays text (even "=1+1"), dates and numbers are real (aligned
+    left if ``left``: a label's value). Returns the lines the cell takes at ``width`` (1
+    unless its text wraps)."""
     if value.__class__ is str:
         value = printable(value)  # stored text, whatever it holds: Excel shows it as typed
-    lines = _lines(value, width) if value.__class__ is str and value and width else 1
-    plain = formats.total if bold else formats.top
-    _put(sheet, formats, r, c, value, formats.wrap if lines > 1 else plain, plain)
+    lines = _lines(value, width, bold) if value.__class__ is str and value and width else 1
+    plain = formats.total if bold else formats.left if left else formats.top
+    dates = formats.left_dates if left else None
+    _put(sheet, formats, r, c, value, formats.wrap if lines > 1 else plain, plain, dates)
     return lines
 
 
-def _put(sheet, formats, r, c, value, text_format, plain):
-    """Write a cleaned value: strings with ``text_format``, numbers with ``plain``."""
+def _put(sheet, formats, r, c, value, text_format, plain, dates=None):
+    """Write a cleaned value: strings with ``text_format``, numbers with ``plain``, dates
+    and times with ``dates`` (a (date, datetime) pair of formats; default right-aligned)."""
     if value is None or value == "":
         return
     kind = value.__class__
@@ -288,9 +371,10 @@ def _put(sheet, formats, r, c, value, text_format, plain):
         sheet.write_number(r, c, value, plain)
     elif isinstance(value, datetime):
         # Excel has no time zones: write the London wall-clock time people expect.
-        sheet.write_datetime(r, c, to_london(value).replace(tzinfo=None), formats.datetime)
+        stamp = to_london(value).replace(tzinfo=None)
+        sheet.write_datetime(r, c, stamp, dates[1] if dates else formats.datetime)
     elif isinstance(value, date):
-        sheet.write_datetime(r, c, value, formats.date)
+        sheet.write_datetime(r, c, value, dates[0] if dates else formats.date)
     elif isinstance(value, int | float | Decimal):
         sheet.write_number(r, c, float(value), plain)
     else:
@@ -306,7 +390,7 @@ def _write_row(sheet, formats, r, row, widths, bold=False):
             value = values[c] = printable(value)
             # Cheap test first: most text is shorter than its column (see _lines).
             if len(value) > widths[c] - 1 or "\n" in value:
-                lines = _lines(value, widths[c])
+                lines = _lines(value, widths[c], bold)
                 if lines > 1:
                     wrapped = wrapped or {}
                     wrapped[c] = lines
@@ -358,7 +442,7 @@ def _write_table(book, formats, name, columns, rows, about, chart=None, totals=(
     for index, column in enumerate(columns):
         title = printable(column.title)
         sheet.write_string(0, index, title, formats.header)
-        header_lines = max(header_lines, _lines(title, widths[index]))
+        header_lines = max(header_lines, _lines(title, widths[index], bold=True))
     if header_lines > 1:
         sheet.set_row(0, LINE_HEIGHT * header_lines)
     width = len(columns)
@@ -454,7 +538,7 @@ def _write_tables(book, formats, name, tables: Sequence[Table], about):
     breaks, used_px, r = [], 0.0, 0
     for table in tables:
         header_lines = max(
-            _lines(printable(c.title), widths[i]) for i, c in enumerate(table.columns)
+            _lines(printable(c.title), widths[i], bold=True) for i, c in enumerate(table.columns)
         )
         count = len(table.rows)
         block_px = row_px * (2 + header_lines + count)
@@ -641,7 +725,8 @@ def _write_about(book, formats, about: About, names: Sequence[str]):
     sheet.write_string(0, 0, printable(about.report or "Report"), formats.title)
     for r, (label, value) in enumerate(pairs, start=2):
         sheet.write_string(r, 0, printable(label), formats.bold)
-        lines = _write_cell(sheet, formats, r, 1, value if value not in (None, "") else "", 70)
+        value = value if value not in (None, "") else ""
+        lines = _write_cell(sheet, formats, r, 1, value, 70, left=True)
         if lines > 1:
             sheet.set_row(r, LINE_HEIGHT * lines)
     _print_setup(sheet, 94, about, title_rows=None)
@@ -682,7 +767,7 @@ def build_workbook(
             info.set_column(1, 1, 50)
             for r, (label, value) in enumerate(summary):
                 info.write_string(r, 0, printable(label), formats.bold)
-                lines = _write_cell(info, formats, r, 1, value, 50)
+                lines = _write_cell(info, formats, r, 1, value, 50, left=True)
                 if lines > 1:
                     info.set_row(r, LINE_HEIGHT * lines)
             _print_setup(info, 94, about, title_rows=None)

@@ -90,7 +90,7 @@ def build_import_template(
             cell_format = {"date": date_format, "time": time_format}.get(column.kind)
             data.set_column(index, index, width, cell_format)
             data.write_string(0, index, name, formats.header)
-            header_lines = max(header_lines, excel._lines(name, width))
+            header_lines = max(header_lines, excel._lines(name, width, bold=True))
             prompt = {
                 "input_title": name[:32],
                 "input_message": printable(column.meaning)[:255],

@@ -3,7 +3,7 @@ the person who would download it, and every paper and workbook converted to PDF 
 headless LibreOffice run (Debian's libreoffice-writer-nogui and libreoffice-calc-nogui).
 
 Skipped without LibreOffice on PATH; under CI=true a skip fails the run (tests/conftest.py),
-so in CI the lane always runs. The PDFs and a page-count summary are kept in
+so in CI the lane always runs. The PDFs and a page-count summary (pages.txt) are kept in
 build/documents/ to look at.
 """
 
@@ -195,4 +195,20 @@ def produced(soffice, tmp_path_factory, demo_database) -> dict[str, Produced]:
     (OUT / "conversion.txt").write_text(
         f"{len(printable)} files converted by one LibreOffice run in {seconds:.1f} s\n"
     )
+    (OUT / "pages.txt").write_text(page_counts(out))
     return out
+
+
+def page_counts(out: dict[str, Produced]) -> str:
+    """A line per converted file: its name, the pages it printed as and how many of them
+    are landscape, to compare a change's page counts with the catalogue's bounds."""
+    from pypdf import PdfReader
+
+    lines = []
+    for name, item in sorted(out.items()):
+        if item.pdf is None:
+            continue
+        pages = PdfReader(item.pdf).pages
+        wide = sum(1 for p in pages if float(p.mediabox.width) > float(p.mediabox.height))
+        lines.append(f"{name:40} {len(pages):3} pages ({wide} landscape)")
+    return "\n".join(lines) + "\n"
