@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from qaweb.case_audits.models import CaseFile, CaseImport
 from qaweb.core import spreadsheets
 from qaweb.core.db import utcnow
+from qaweb.core.imports import outcome_totals, too_long
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
 
@@ -166,9 +167,7 @@ def check(rows: list[dict]) -> list[dict]:
         problems = _case_number_problems(number, counts)
         if not r["case type"]:
             problems.append("Case type is missing")
-        for key, limit in LENGTHS.items():
-            if len(r[key]) > limit:
-                problems.append(f"{HEADERS[key]} must be {limit} characters or fewer")
+        problems += too_long(r, LENGTHS, HEADERS)
         team = teams.get(r["team"].lower())
         if not r["team"]:
             problems.append("Team is missing")
@@ -211,13 +210,9 @@ def stage(month: date, filename: str, data: bytes, uploaded_by: User) -> CaseImp
 
 
 def totals(rows: list[dict]) -> dict:
-    result = {"new": 0, "update": 0, "unchanged": 0, "problem_rows": 0}
-    for r in rows:
-        if r["problems"]:
-            result["problem_rows"] += 1
-        else:
-            result[r["outcome"]] += 1
-    return result
+    """Counts of the checked rows by outcome (``new``, ``update``, ``unchanged``) and
+    ``problem_rows`` (``core.imports.outcome_totals``)."""
+    return outcome_totals(rows, ("new", "update", "unchanged"))
 
 
 def apply(staged: CaseImport) -> dict:

@@ -1,12 +1,10 @@
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileRequired
 from wtforms.validators import NumberRange, Optional
 
 from qaweb.case_audits.models import STATUSES
 from qaweb.core.forms import (
     CheckboxesField,
     DateField,
-    FileField,
     HiddenField,
     MaxLength,
     RadioField,
@@ -17,6 +15,7 @@ from qaweb.core.forms import (
     WholeNumberField,
     choices,
 )
+from qaweb.core.imports import upload_field
 from qaweb.core.lists import FilterForm
 from qaweb.core.permissions import ROLES
 
@@ -33,16 +32,11 @@ class AuditFilterForm(FilterForm):
 
 class CaseImportForm(FlaskForm):
     month = SelectField("Month the list is for", validators=[Required("Choose the month")])
-    file = FileField(
+    file = upload_field(
         "Case list",
-        description=(
-            "An .xlsx or .csv file with the columns Case number, Case type, Team, Practitioner "
-            "email, and optionally Date opened, Flags and Closed (Yes or No)"
-        ),
-        validators=[
-            FileRequired("Select a case list file"),
-            FileAllowed(["xlsx", "csv"], "The case list must be an .xlsx or .csv file"),
-        ],
+        "case list",
+        "An .xlsx or .csv file with the columns Case number, Case type, Team, Practitioner "
+        "email, and optionally Date opened, Flags and Closed (Yes or No)",
     )
     submit = SubmitField("Check the file")
 

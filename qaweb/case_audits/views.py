@@ -26,7 +26,6 @@ from qaweb.case_audits.models import (
     CaseImport,
     CaseSample,
 )
-from qaweb.core import spreadsheets
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import (
@@ -36,6 +35,7 @@ from qaweb.core.history import (
     save_versioned,
 )
 from qaweb.core.htmx import render
+from qaweb.core.imports import preview_context, stage_upload
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import (
     ADMIN,
@@ -105,16 +105,13 @@ def import_cases():
     if request.method == "GET":
         form.month.data = today_london().replace(day=1).strftime("%Y-%m")
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            data = spreadsheets.read_upload(upload, case_import.LIMITS)
-            staged = case_import.stage(
-                services.parse_month(form.month.data), upload.filename, data, current_user
-            )
-        except case_import.ImportFileError as error:
-            form.file.errors.append(str(error))
-        else:
-            db.session.commit()
+        month = services.parse_month(form.month.data)
+        staged = stage_upload(
+            form,
+            case_import.LIMITS,
+            lambda filename, data: case_import.stage(month, filename, data, current_user),
+        )
+        if staged is not None:
             return redirect(url_for(".import_preview", import_id=staged.id))
     return render_template("case_audits/import.html", form=form, headers=case_import.HEADERS)
 
@@ -134,13 +131,10 @@ def import_preview(import_id):
                 "success",
             )
             return redirect(url_for(".sample", year=staged.month.year, month=staged.month.month))
-    rows = staged.rows
     return render_template(
         "case_audits/import_preview.html",
         staged=staged,
-        rows=rows,
-        problem_rows=[r for r in rows if r["problems"]],
-        totals=case_import.totals(rows),
+        **preview_context(staged.rows, case_import.totals),
         form=form,
         month_label=services.month_label(staged.month),
     )

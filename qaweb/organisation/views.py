@@ -14,12 +14,13 @@ from flask import (
 )
 from flask_login import current_user
 
-from qaweb.core import council_template, spreadsheets, submissions
+from qaweb.core import council_template, submissions
 from qaweb.core import settings as setting_labels
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.import_template import send_import_template
+from qaweb.core.imports import preview_context, stage_upload
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.core.settings import Setting, get_setting, set_setting
@@ -271,14 +272,12 @@ def user_form(user_id=None):
 def import_staff():
     form = ImportForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            data = spreadsheets.read_upload(upload, staff_import.LIMITS)
-            staged = staff_import.stage(upload.filename, data, current_user)
-        except staff_import.ImportFileError as error:
-            form.file.errors.append(str(error))
-        else:
-            db.session.commit()
+        staged = stage_upload(
+            form,
+            staff_import.LIMITS,
+            lambda filename, data: staff_import.stage(filename, data, current_user),
+        )
+        if staged is not None:
             return redirect(url_for(".import_preview", import_id=staged.id))
     return render_template("organisation/import.html", form=form)
 
@@ -309,14 +308,10 @@ def import_preview(import_id):
                 "success",
             )
             return redirect(url_for(".users"))
-    rows = staged.rows
-    problem_rows = [r for r in rows if r["problems"]]
     return render_template(
         "organisation/import_preview.html",
         staged=staged,
-        rows=rows,
-        problem_rows=problem_rows,
-        totals=staff_import.totals(rows),
+        **preview_context(staged.rows, staff_import.totals),
         form=form,
     )
 
