@@ -1,0 +1,32 @@
+"""Small pieces of the shared kit (``qaweb/core``) that several features use, tested once
+here rather than in each feature."""
+
+import pytest
+
+from qaweb.core.jobs import run_rounds
+
+
+def test_a_worker_round_that_fails_is_reported_and_the_worker_keeps_going(app, capsys, monkeypatch):
+    rounds = iter([RuntimeError("database gone"), 3, KeyboardInterrupt()])
+
+    def work():
+        result = next(rounds)
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+    monkeypatch.setattr("qaweb.core.jobs.time.sleep", lambda seconds: None)
+    run_rounds(work, 0, False, "This round failed", lambda n: f"Ran {n}." if n else None)
+    out, err = capsys.readouterr()
+    assert err == "This round failed: database gone\n"
+    assert out == "Ran 3.\nStopped.\n"
+
+
+@pytest.mark.parametrize("result, shown", [(0, ""), (2, "Ran 2.\n")])
+def test_once_runs_one_round_and_says_only_what_there_is_to_say(app, capsys, result, shown):
+    calls = []
+    run_rounds(
+        lambda: calls.append(1) or result, 0, True, "failed", lambda n: f"Ran {n}." if n else None
+    )
+    assert calls == [1]
+    assert capsys.readouterr().out == shown
