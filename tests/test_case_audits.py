@@ -259,7 +259,7 @@ def test_a_rule_that_is_neither_every_nor_a_number_is_refused(client, council):
     sign_in(client, council["qa"])
     url = f"/case-audits/months/{THIS_MONTH.year}/{THIS_MONTH.month}"
     page = text(client.post(url, data={"per_team": "2", "rules": "some child in care"}))
-    assert "Rule 1 must start with 'every' or a number from 1 to 50" in error_summary(page)
+    assert "Rule 1 must start with 'every' or a number from 1 to 50" in error_summary(text(page))
     assert count(CaseSample) == 0
 
 
@@ -267,7 +267,7 @@ def test_drawing_without_a_case_list_is_refused(client, council):
     sign_in(client, council["qa"])
     url = f"/case-audits/months/{THIS_MONTH.year}/{THIS_MONTH.month}"
     page = text(client.post(url, data={"per_team": "2", "rules": ""}))
-    assert "There are no cases to sample" in error_summary(page)
+    assert "There are no cases to sample" in error_summary(text(page))
     assert count(CaseSample) == 0
 
 
@@ -279,7 +279,7 @@ def test_swapping_a_case_out_needs_a_reason_and_draws_another_from_the_team(clie
     line = sample.audits[0]
     sign_in(client, council["qa"])
     page = text(client.post(f"/case-audits/lines/{line.id}/swap", data={"reason": " "}))
-    assert "Enter why the case is swapped out" in error_summary(page)
+    assert "Enter why the case is swapped out" in error_summary(text(page))
     response = client.post(
         f"/case-audits/lines/{line.id}/swap",
         data={"reason": "Case in proceedings this month", "version": line.version},
@@ -478,7 +478,7 @@ def test_settings_are_saved_and_bad_roles_refused(client, council, make_user):
         "case_audit_moderation_unit": "calendar_days",
     }
     page = text(client.post("/case-audits/settings", data=form))
-    assert "Select only the options shown" in error_summary(page)
+    assert "Select only the options shown" in error_summary(text(page))
     assert services.per_team() == 2
     form["case_audit_auditor_roles"] = ["team_manager", "qa_officer"]
     assert client.post("/case-audits/settings", data=form).status_code == 302
@@ -670,6 +670,27 @@ def run_audit(client, council, grade_label):
     client.post("/sign-out")
     db.session.expire_all()
     return db.session.get(CaseAudit, audit.id), flashed
+
+
+def test_a_conversation_dated_after_today_is_refused(client, council):
+    from datetime import timedelta
+
+    audit = allocated_audit(council)
+    load_tool()
+    sign_in(client, council["sam"])
+    url = f"/case-audits/audits/{audit.id}"
+    assert client.post(f"{url}/start", data={"version": audit.version}).status_code == 302
+    db.session.expire_all()
+    audit = db.session.get(CaseAudit, audit.id)
+    tomorrow = today_london() + timedelta(days=1)
+    when = [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)]
+    page = client.post(
+        f"{url}/record", data={**RECORD, "conversation_on": when, "version": audit.version}
+    )
+    assert page.status_code == 200
+    assert "The date of the conversation must be today or in the past" in error_summary(text(page))
+    db.session.expire_all()
+    assert db.session.get(CaseAudit, audit.id).conversation_on is None
 
 
 def test_an_audit_from_start_to_sharing_and_the_practitioners_response(client, council):

@@ -29,7 +29,6 @@ from qaweb.case_audits.models import (
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import (
-    create_or_save_versioned,
     guarded_save,
     history_for,
     save_versioned,
@@ -47,6 +46,7 @@ from qaweb.core.permissions import (
     has_any_role,
     roles_required,
 )
+from qaweb.core.samples import save_draw
 from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting
 from qaweb.core.timefmt import today_london
 from qaweb.core.years import month_from_url
@@ -165,19 +165,14 @@ def sample(year, month):
         form = DrawForm()
     problem = None
     if form.validate_on_submit():
-        try:
-            rules = services.parse_rules(form.rules.data or "")
-        except services.CaseAuditError as error:
-            form.rules.errors.append(str(error))
-        else:
 
-            def apply():
-                services.draw(first, form.per_team.data, rules, current_user, form.seed.data)
+        def draw(rules):
+            services.draw(first, form.per_team.data, rules, current_user, form.seed.data)
 
-            problem = create_or_save_versioned(db.session, existing, form, apply, ERRORS)
-            if problem is None:
-                flash(f"Sample drawn for {services.month_label(first)}.", "success")
-                return redirect(url_for(".sample", year=year, month=month))
+        drawn, problem = save_draw(form, existing, services.parse_rules, draw, ERRORS)
+        if drawn:
+            flash(f"Sample drawn for {services.month_label(first)}.", "success")
+            return redirect(url_for(".sample", year=year, month=month))
     existing = _sample_for(first)
     return render_template(
         "case_audits/sample.html",
