@@ -35,7 +35,7 @@ from qaweb.core.history import (
 )
 from qaweb.core.htmx import render
 from qaweb.core.imports import preview_context, stage_upload
-from qaweb.core.lists import as_id, paginate, pagination_params
+from qaweb.core.lists import as_id, render_list
 from qaweb.core.permissions import (
     ADMIN,
     QA_OFFICER,
@@ -76,14 +76,12 @@ def index():
     form.month.choices = _month_choices(blank="Any month")
     form.team.choices = choices(team_options(), blank="Any team")
     filters = form.cleaned()
-    pagination = paginate(services.filtered(current_user, filters))
     this_month = today_london().replace(day=1)
-    return render(
+    return render_list(
         "case_audits/index.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".index", form.active_args()),
+        form,
+        services.filtered(current_user, filters),
+        ".index",
         today=today_london(),
         can_manage=services.can_manage(current_user),
         can_report=has_any_role(current_user, QA_OFFICER, SERVICE_MANAGER),

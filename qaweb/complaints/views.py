@@ -44,7 +44,7 @@ from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import MaxLength, choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import as_id, paginate, pagination_params
+from qaweb.core.lists import as_id, paginate, pagination_params, render_list
 from qaweb.core.permissions import forbid_unless, get_or_403, requires, service_area_of
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
@@ -88,15 +88,12 @@ def _filters():
 @requires(services.can_view)
 def index():
     form, filters = _filters()
-    pagination = paginate(services.filtered(current_user, filters))
-    args = form.active_args()
-    return render(
+    return render_list(
         "complaints/index.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".index", args),
-        export_url=url_for(".export", **args),
+        form,
+        services.filtered(current_user, filters),
+        ".index",
+        ".export",
         services=services,
         today=today_london(),
         labels=LABELS,

@@ -18,10 +18,9 @@ from qaweb.core import council_template, submissions
 from qaweb.core import settings as setting_labels
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.history import history_for, save_versioned
-from qaweb.core.htmx import render
 from qaweb.core.import_template import send_import_template
 from qaweb.core.imports import preview_context, stage_upload
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.lists import render_list
 from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.core.settings import Setting, get_setting, set_setting
 from qaweb.core.word import NEEDED_STYLES, TemplateError
@@ -182,15 +181,12 @@ def _user_filters():
 @admin_only
 def users():
     form, filters = _user_filters()
-    pagination = paginate(services.people_filtered(filters))
-    args = form.active_args()
-    return render(
+    return render_list(
         "organisation/users.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".users", args),
-        export_url=url_for(".users_export", **args),
+        form,
+        services.people_filtered(filters),
+        ".users",
+        ".users_export",
     )
 
 

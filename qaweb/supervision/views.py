@@ -8,7 +8,7 @@ from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.lists import render_list
 from qaweb.core.permissions import (
     QA_OFFICER,
     SERVICE_MANAGER,
@@ -84,19 +84,14 @@ def index():
         )
         for relation in (SupervisionAudit.supervisor, SupervisionAudit.auditor)
     ]
-    pagination = paginate(
+    return render_list(
+        "supervision/index.html",
+        form,
         services.filtered(current_user, filters).options(
             *people, lazyload(SupervisionAudit.feedback)
-        )
-    )
-    args = form.active_args()
-    return render(
-        "supervision/index.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".index", args),
-        export_url=url_for(".export", **args),
+        ),
+        ".index",
+        ".export",
         today=today_london(),
         can_plan=services.can_plan(current_user),
     )

@@ -13,7 +13,7 @@ from qaweb.core.excel import About, Column, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import guarded_save, history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.lists import render_list
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
@@ -68,15 +68,12 @@ def _filters():
 @requires(services.can_view)
 def index():
     form, filters = _filters()
-    pagination = paginate(services.filtered(filters))
-    args = form.active_args()
-    return render(
+    return render_list(
         "thematic/index.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".index", args),
-        export_url=url_for(".export", **args),
+        form,
+        services.filtered(filters),
+        ".index",
+        ".export",
         years=years,
         services=services,
     )
