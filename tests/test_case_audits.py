@@ -259,7 +259,7 @@ def test_a_rule_that_is_neither_every_nor_a_number_is_refused(client, council):
     sign_in(client, council["qa"])
     url = f"/case-audits/months/{THIS_MONTH.year}/{THIS_MONTH.month}"
     page = text(client.post(url, data={"per_team": "2", "rules": "some child in care"}))
-    assert "Rule 1 must start with 'every' or a number from 1 to 50" in error_summary(text(page))
+    assert "Rule 1 must start with 'every' or a number from 1 to 50" in error_summary(page)
     assert count(CaseSample) == 0
 
 
@@ -267,7 +267,7 @@ def test_drawing_without_a_case_list_is_refused(client, council):
     sign_in(client, council["qa"])
     url = f"/case-audits/months/{THIS_MONTH.year}/{THIS_MONTH.month}"
     page = text(client.post(url, data={"per_team": "2", "rules": ""}))
-    assert "There are no cases to sample" in error_summary(text(page))
+    assert "There are no cases to sample" in error_summary(page)
     assert count(CaseSample) == 0
 
 
@@ -279,7 +279,7 @@ def test_swapping_a_case_out_needs_a_reason_and_draws_another_from_the_team(clie
     line = sample.audits[0]
     sign_in(client, council["qa"])
     page = text(client.post(f"/case-audits/lines/{line.id}/swap", data={"reason": " "}))
-    assert "Enter why the case is swapped out" in error_summary(text(page))
+    assert "Enter why the case is swapped out" in error_summary(page)
     response = client.post(
         f"/case-audits/lines/{line.id}/swap",
         data={"reason": "Case in proceedings this month", "version": line.version},
@@ -478,7 +478,7 @@ def test_settings_are_saved_and_bad_roles_refused(client, council, make_user):
         "case_audit_moderation_unit": "calendar_days",
     }
     page = text(client.post("/case-audits/settings", data=form))
-    assert "Select only the options shown" in error_summary(text(page))
+    assert "Select only the options shown" in error_summary(page)
     assert services.per_team() == 2
     form["case_audit_auditor_roles"] = ["team_manager", "qa_officer"]
     assert client.post("/case-audits/settings", data=form).status_code == 302

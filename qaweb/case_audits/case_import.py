@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from qaweb.case_audits.models import CaseFile, CaseImport
 from qaweb.core import spreadsheets
 from qaweb.core.db import utcnow
-from qaweb.core.imports import outcome_totals, too_long
+from qaweb.core.imports import keep, outcome_totals, too_long
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
 
@@ -203,10 +203,7 @@ def check(rows: list[dict]) -> list[dict]:
 def stage(month: date, filename: str, data: bytes, uploaded_by: User) -> CaseImport:
     """Read and check the file for ``month`` (its first day); raises ImportFileError."""
     rows = check(read_table(filename, data))
-    staged = CaseImport(month=month, filename=filename, uploaded_by_id=uploaded_by.id, rows=rows)
-    db.session.add(staged)
-    db.session.flush()
-    return staged
+    return keep(CaseImport, filename, rows, uploaded_by, month=month)
 
 
 def totals(rows: list[dict]) -> dict:

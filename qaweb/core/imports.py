@@ -56,6 +56,17 @@ def stage_upload(form, limits: spreadsheets.Limits, stage: Callable[[str, bytes]
     return staged
 
 
+def keep(model, filename: str, rows: list[dict], uploaded_by, **values):
+    """Keep checked ``rows`` for the preview: a new ``model`` (an import table with
+    ``filename``, ``uploaded_by_id`` and ``rows`` columns, and ``values`` for any others),
+    added to the session and flushed so it has its id. The filename is cut to 255
+    characters, the column's size: a browser may send a longer one."""
+    staged = model(filename=filename[:255], uploaded_by_id=uploaded_by.id, rows=rows, **values)
+    db.session.add(staged)
+    db.session.flush()
+    return staged
+
+
 def too_long(row: Mapping[str, str], lengths: Mapping[str, int], headers: Mapping[str, str]):
     """The problems of one row's cells that are longer than the model's column: for each
     ``key, limit`` in ``lengths`` (characters) whose text passes it, "{header} must be

@@ -15,7 +15,7 @@ from qaweb.core import spreadsheets
 from qaweb.core.db import Base, UTCDateTime, utcnow
 from qaweb.core.forms import EMAIL_PATTERN
 from qaweb.core.import_template import ImportColumn
-from qaweb.core.imports import outcome_totals, too_long
+from qaweb.core.imports import keep, outcome_totals, too_long
 from qaweb.core.permissions import PRACTITIONER, ROLES
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
@@ -245,10 +245,7 @@ def _wanted(r, team, roles, active, user):
 
 def stage(filename: str, data: bytes, uploaded_by: User) -> StaffImport:
     rows = check(read_table(filename, data))
-    staged = StaffImport(filename=filename, uploaded_by_id=uploaded_by.id, rows=rows)
-    db.session.add(staged)
-    db.session.flush()
-    return staged
+    return keep(StaffImport, filename, rows, uploaded_by)
 
 
 def totals(rows: list[dict]) -> dict:
