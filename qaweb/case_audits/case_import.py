@@ -103,18 +103,30 @@ def _date(value) -> tuple[date | None, bool]:
     return None, False
 
 
-def read_table(filename: str, data: bytes) -> list[dict]:
-    """Rows of the file as dicts keyed by the known headers (lower case), values as text;
-    "date opened" as an ISO date or the text as typed when it is not a date."""
+def read_case_list(
+    filename: str, data: bytes, headers: dict[str, str], required, limits: spreadsheets.Limits
+) -> list:
+    """The data rows of an uploaded case list (this import's, a dip sample's), as
+    ``spreadsheets.read_table`` gives them: ``(row number, {header key: cell value})``.
+    A file with a column that names a child or where they live (``personal_column``) is
+    refused, as is one without the ``required`` columns or past ``limits``: raises
+    ``spreadsheets.SpreadsheetError`` saying why."""
     _, table = spreadsheets.read_table(
         filename,
         data,
-        HEADERS,
-        REQUIRED,
+        headers,
+        required,
         what="case list",
-        limits=LIMITS,
+        limits=limits,
         refuse_header=personal_column,
     )
+    return table
+
+
+def read_table(filename: str, data: bytes) -> list[dict]:
+    """Rows of the file as dicts keyed by the known headers (lower case), values as text;
+    "date opened" as an ISO date or the text as typed when it is not a date."""
+    table = read_case_list(filename, data, HEADERS, REQUIRED, LIMITS)
     rows = []
     for number, values in table:
         row = {key: spreadsheets.cell_text(values.get(key)) for key in HEADERS}
