@@ -34,7 +34,7 @@ from qaweb.core.history import (
     save_versioned,
 )
 from qaweb.core.htmx import render
-from qaweb.core.imports import preview_context, stage_upload
+from qaweb.core.imports import confirm_import, preview_context, stage_upload
 from qaweb.core.lists import as_id, render_list
 from qaweb.core.permissions import (
     ADMIN,
@@ -119,16 +119,13 @@ def import_cases():
 def import_preview(import_id):
     staged = db.get_or_404(CaseImport, import_id)
     form = ConfirmImportForm()
-    if form.validate_on_submit() and staged.applied_at is None:
-        totals = case_import.apply(staged)
-        db.session.commit()
-        if staged.applied_at:
-            flash(
-                f"Cases imported for {services.month_label(staged.month)}: {totals['new']} "
-                f"added, {totals['update']} updated, {totals['unchanged']} unchanged.",
-                "success",
-            )
-            return redirect(url_for(".sample", year=staged.month.year, month=staged.month.month))
+    if (totals := confirm_import(form, staged, case_import.apply)) is not None:
+        flash(
+            f"Cases imported for {services.month_label(staged.month)}: {totals['new']} "
+            f"added, {totals['update']} updated, {totals['unchanged']} unchanged.",
+            "success",
+        )
+        return redirect(url_for(".sample", year=staged.month.year, month=staged.month.month))
     return render_template(
         "case_audits/import_preview.html",
         staged=staged,

@@ -10,9 +10,14 @@ Use::
 
     form = ImportForm()
     if form.validate_on_submit():
-        staged = stage_upload(form, staff_import.LIMITS, staff_import.stage_file)
+        staged = stage_upload(
+            form, staff_import.LIMITS, lambda name, data: staff_import.stage(name, data, user)
+        )
         if staged is not None:
             return redirect(url_for(".import_preview", import_id=staged.id))
+
+and on the preview page, ``confirm_import(form, staged, staff_import.apply)`` and
+``render_template(..., **preview_context(staged.rows, staff_import.totals))``.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -54,6 +59,19 @@ def stage_upload(form, limits: spreadsheets.Limits, stage: Callable[[str, bytes]
         return None
     db.session.commit()
     return staged
+
+
+def confirm_import(form, staged, apply: Callable[[object], dict]) -> dict | None:
+    """The preview's "Import" button: when ``form`` is validly submitted and ``staged`` is
+    not applied yet, ``apply(staged)`` (which saves every row, or none when a row has a
+    problem now) and commit. Returns the totals ``apply`` gave when the import was applied,
+    for the message; None when nothing was submitted, it was applied before, or a row
+    stopped it (the preview then shows the rows' problems)."""
+    if not form.validate_on_submit() or staged.applied_at is not None:
+        return None
+    totals = apply(staged)
+    db.session.commit()
+    return totals if staged.applied_at else None
 
 
 def keep(model, filename: str, rows: list[dict], uploaded_by, **values):

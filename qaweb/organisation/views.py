@@ -19,7 +19,7 @@ from qaweb.core import settings as setting_labels
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.import_template import send_import_template
-from qaweb.core.imports import preview_context, stage_upload
+from qaweb.core.imports import confirm_import, preview_context, stage_upload
 from qaweb.core.lists import render_list
 from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.core.settings import Setting, get_setting, set_setting
@@ -294,16 +294,13 @@ def import_template():
 def import_preview(import_id):
     staged = db.get_or_404(staff_import.StaffImport, import_id)
     form = ConfirmImportForm()
-    if form.validate_on_submit() and staged.applied_at is None:
-        totals = staff_import.apply(staged)
-        db.session.commit()
-        if staged.applied_at:
-            flash(
-                f"Staff imported: {totals['new']} added, {totals['update']} updated, "
-                f"{totals['unchanged']} unchanged.",
-                "success",
-            )
-            return redirect(url_for(".users"))
+    if (totals := confirm_import(form, staged, staff_import.apply)) is not None:
+        flash(
+            f"Staff imported: {totals['new']} added, {totals['update']} updated, "
+            f"{totals['unchanged']} unchanged.",
+            "success",
+        )
+        return redirect(url_for(".users"))
     return render_template(
         "organisation/import_preview.html",
         staged=staged,
