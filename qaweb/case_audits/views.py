@@ -48,6 +48,7 @@ from qaweb.core.permissions import (
 )
 from qaweb.core.samples import save_draw
 from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting
+from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
 from qaweb.core.years import month_from_url
 from qaweb.extensions import db
@@ -350,11 +351,7 @@ def audit(audit_id):
 
 def _step(audit_id, change, done):
     item = _audit(audit_id, services.can_work_on)
-    problem = guarded_save(
-        db.session, item, request.form.get("version"), lambda: change(item), ERRORS
-    )
-    flash(problem or done, "error" if problem else "success")
-    return redirect(url_for(".audit", audit_id=item.id))
+    return take_step(item, lambda: change(item), done, url_for(".audit", audit_id=item.id), ERRORS)
 
 
 @bp.post("/audits/<int:audit_id>/start")
