@@ -30,3 +30,11 @@ def test_once_runs_one_round_and_says_only_what_there_is_to_say(app, capsys, res
     )
     assert calls == [1]
     assert capsys.readouterr().out == shown
+
+
+@pytest.mark.parametrize("stored, read", [("7", 7), (" 7 ", 7), ("seven", 2), ("51", 2), ("0", 0)])
+def test_a_mistyped_number_setting_acts_as_its_default(app, stored, read):
+    from qaweb.core.settings import set_setting, whole_number
+
+    set_setting("case_audit_per_team", stored)
+    assert whole_number("case_audit_per_team", 2, 0, 50) == read
