@@ -38,3 +38,14 @@ def test_a_mistyped_number_setting_acts_as_its_default(app, stored, read):
 
     set_setting("case_audit_per_team", stored)
     assert whole_number("case_audit_per_team", 2, 0, 50) == read
+
+
+def test_rule_lines_skip_blank_lines_but_count_them():
+    from qaweb.core.samples import rule_lines
+
+    typed = "  every  child protection \n\n1 child in care\nevery"
+    assert list(rule_lines(typed)) == [
+        (1, "every", "child protection"),
+        (3, "1", "child in care"),
+        (4, "every", ""),
+    ]

@@ -27,6 +27,7 @@ from qaweb.case_audits.models import (
 from qaweb.core.db import utcnow
 from qaweb.core.notify import absolute_url, notify
 from qaweb.core.permissions import QA_OFFICER, ROLES, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
+from qaweb.core.samples import rule_lines
 from qaweb.core.settings import get_setting, whole_number
 from qaweb.core.timefmt import format_date
 from qaweb.core.workdays import add_working_days
@@ -149,12 +150,7 @@ def parse_rules(text: str) -> list[Rule]:
     Raises CaseAuditError naming the line that is neither.
     """
     rules = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        first, _, rest = line.partition(" ")
-        rest = rest.strip()
+    for number, first, rest in rule_lines(text):
         if not rest:
             raise CaseAuditError(f"Rule {number} must name a case type after '{first}'")
         if first.lower() == "every":

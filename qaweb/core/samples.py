@@ -39,6 +39,18 @@ def seed_field() -> WholeNumberField:
     )
 
 
+def rule_lines(text: str):
+    """The rules typed in a draw form's Rules box, one a line: yields ``(number, first word,
+    the rest)`` for each line that is not blank, ``number`` counting from 1 with blank lines
+    counted (the number a refusal names), the first word and the rest stripped of spaces.
+    What the words mean is the feature's rules language."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if line:
+            first, _, rest = line.partition(" ")
+            yield number, first, rest.strip()
+
+
 def save_draw(
     form,
     existing,

@@ -16,6 +16,7 @@ from qaweb.case_audits.models import COMPLETED, CaseAudit
 from qaweb.case_audits.services import add_months, month_label
 from qaweb.core.grading import levels
 from qaweb.core.permissions import QA_OFFICER, TEAM_MANAGER, has_any_role
+from qaweb.core.samples import rule_lines
 from qaweb.core.settings import get_setting, whole_number
 from qaweb.extensions import db
 from qaweb.moderation.models import SELECTED, SWAPPED, ModerationLine, ModerationSample
@@ -124,12 +125,7 @@ def parse_rules(text: str) -> list[Rule]:
     """
     grades = {g.label.lower(): g.label for g in levels(include_inactive=True)}
     rules = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        first, _, rest = line.partition(" ")
-        rest = rest.strip()
+    for number, first, rest in rule_lines(text):
         if first.lower() == "every" and rest.lower() in grades:
             rules.append(Rule("grade", grade=grades[rest.lower()]))
         elif first.lower() == "first" and rest.isascii() and rest.isdigit() and 0 < int(rest) <= 20:
