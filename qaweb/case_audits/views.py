@@ -46,7 +46,7 @@ from qaweb.core.permissions import (
     has_any_role,
     roles_required,
 )
-from qaweb.core.samples import save_draw
+from qaweb.core.samples import save_draw, save_swap
 from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
@@ -200,20 +200,12 @@ def swap(line_id):
     if line.status != SAMPLED or line.sample.is_allocated:
         problem = "Only a case in a sample not yet allocated can be swapped out"
     elif form.validate_on_submit():
-        made = []
-        problem = save_versioned(
-            db.session,
-            line,
-            form,
-            lambda: made.append(services.swap(line, form.reason.data)),
-            ERRORS,
-        )
+        problem, drawn = save_swap(form, line, lambda why: services.swap(line, why), ERRORS)
         if problem is None:
             month = line.sample.month
-            if made and made[0] is not None:
+            if drawn is not None:
                 flash(
-                    f"Case {line.case.case_number} swapped out for case "
-                    f"{made[0].case.case_number}.",
+                    f"Case {line.case.case_number} swapped out for case {drawn.case.case_number}.",
                     "success",
                 )
             else:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from wtforms.validators import NumberRange, Optional
 
 from qaweb.core.forms import MaxLength, TextAreaField, WholeNumberField
-from qaweb.core.history import create_or_save_versioned
+from qaweb.core.history import create_or_save_versioned, save_versioned
 from qaweb.extensions import db
 
 
@@ -72,3 +72,16 @@ def save_draw(
         return False, None
     problem = create_or_save_versioned(db.session, existing, form, lambda: draw(rules), errors)
     return problem is None, problem
+
+
+def save_swap(form, line, swap: Callable[[str], object], errors: tuple[type[Exception], ...]):
+    """Swap ``line`` out of its sample for the reason typed in a validated ``form``:
+    ``swap(reason)`` takes it out and returns the line drawn in its place, or None when
+    nothing is left to draw; saved with ``save_versioned`` (refused when the page showed a
+    stale ``line``; an ``errors`` exception rolled back and returned as its message).
+    Returns ``(problem, replacement)``: ``problem`` None when the swap was saved."""
+    made = []
+    problem = save_versioned(
+        db.session, line, form, lambda: made.append(swap(form.reason.data)), errors
+    )
+    return problem, (made[0] if made else None)

@@ -10,7 +10,7 @@ from qaweb.core.history import create_or_save_versioned, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import get_or_403, requires
-from qaweb.core.samples import save_draw
+from qaweb.core.samples import save_draw, save_swap
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
 from qaweb.core.years import month_from_url
@@ -114,19 +114,12 @@ def swap(line_id):
     if line.status != SELECTED:
         problem = "Only an audit still in the sample can be swapped out"
     elif form.validate_on_submit():
-        made = []
-        problem = save_versioned(
-            db.session,
-            line,
-            form,
-            lambda: made.append(services.swap(line, form.reason.data)),
-            ERRORS,
-        )
+        problem, drawn = save_swap(form, line, lambda why: services.swap(line, why), ERRORS)
         if problem is None:
             month = line.sample.month
-            if made and made[0] is not None:
+            if drawn is not None:
                 flash(
-                    f"{line.audit.reference} swapped out for {made[0].audit.reference}.",
+                    f"{line.audit.reference} swapped out for {drawn.audit.reference}.",
                     "success",
                 )
             else:
