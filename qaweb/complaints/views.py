@@ -1,4 +1,4 @@
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -48,6 +48,7 @@ from qaweb.core.lists import as_id, paginate, pagination_params, render_list
 from qaweb.core.permissions import forbid_unless, get_or_403, requires, service_area_of
 from qaweb.core.settings import get_setting
 from qaweb.core.timefmt import today_london
+from qaweb.core.word import docx_response
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.organisation.services import person_choices
@@ -561,14 +562,7 @@ def annual_report():
         council=get_setting("council_name"),
         downloaded_by=current_user.name,
     )
-    response = Response(
-        body,
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="complaints-annual-report-{year}-{(year + 1) % 100:02d}.docx"'
-    )
-    return response
+    return docx_response(body, f"complaints-annual-report-{year}-{(year + 1) % 100:02d}.docx")
 
 
 @bp.route("/report/self-assessment", methods=["GET", "POST"])

@@ -23,7 +23,7 @@ from qaweb.core.imports import confirm_import, preview_context, stage_upload
 from qaweb.core.lists import render_list
 from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.core.settings import Setting, get_setting, set_setting
-from qaweb.core.word import NEEDED_STYLES, TemplateError
+from qaweb.core.word import DOCX_TYPE, NEEDED_STYLES, TemplateError
 from qaweb.extensions import db
 from qaweb.organisation import exports, services, staff_import
 from qaweb.organisation.forms import (
@@ -403,7 +403,7 @@ def download_template():
     stem = template.filename.rsplit(".", 1)[0] or "template"
     return send_file(
         io.BytesIO(template.content),
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        mimetype=DOCX_TYPE,
         as_attachment=True,
         download_name=f"{stem}.docx",
     )
