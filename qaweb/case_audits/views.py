@@ -29,6 +29,7 @@ from qaweb.case_audits.models import (
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import (
+    create_or_save_versioned,
     guarded_save,
     history_for,
     save_versioned,
@@ -502,11 +503,7 @@ def settings():
                     value = ";".join(value)
                 set_setting(key, str(value).strip())
 
-        if anchor is None:
-            apply()
-            db.session.commit()
-        else:
-            problem = save_versioned(db.session, anchor, form, apply)
+        problem = create_or_save_versioned(db.session, anchor, form, apply)
         if problem is None:
             flash("Case-file audit settings saved.", "success")
             return redirect(url_for(".settings"))

@@ -17,7 +17,7 @@ from flask_login import current_user
 from qaweb.core import council_template, submissions
 from qaweb.core import settings as setting_labels
 from qaweb.core.excel import About, send_workbook
-from qaweb.core.history import history_for, save_versioned
+from qaweb.core.history import create_or_save_versioned, history_for, save_versioned
 from qaweb.core.import_template import send_import_template
 from qaweb.core.imports import confirm_import, preview_context, stage_upload
 from qaweb.core.lists import render_list
@@ -339,12 +339,8 @@ def settings():
                     continue  # not on the form that was posted: keep what is stored
                 set_setting(key, str(form[key].data).strip())
 
-        if setting is None:
-            apply()
-            db.session.commit()
-        else:
-            # The council-name row carries the version counter for the page.
-            problem = save_versioned(db.session, setting, form, apply)
+        # The council-name row carries the version counter for the page.
+        problem = create_or_save_versioned(db.session, setting, form, apply)
         if problem is None:
             flash("Settings saved.", "success")
             return redirect(url_for(".settings"))
