@@ -47,6 +47,7 @@ from qaweb.core.htmx import render
 from qaweb.core.lists import as_id, paginate, pagination_params, render_list
 from qaweb.core.permissions import forbid_unless, get_or_403, requires, service_area_of
 from qaweb.core.settings import get_setting
+from qaweb.core.steps import reason_step
 from qaweb.core.timefmt import today_london
 from qaweb.core.word import docx_response
 from qaweb.extensions import db
@@ -292,24 +293,18 @@ def stage(complaint_id, number):
 def extend(complaint_id, number):
     complaint, stage = _stage(complaint_id, number)
     form = ExtendForm(version=stage.version)
-    problem = None
-    if form.validate_on_submit():
-        problem = save_versioned(
-            db.session,
-            stage,
-            form,
-            lambda: services.extend(stage, form.reason.data),
-            ERRORS,
-        )
-        if problem is None:
-            flash(
-                f"{stage.label} extended: response now due {stage.due_on.day} "
-                f"{stage.due_on:%B %Y}.",
-                "success",
-            )
-            return redirect(url_for(".complaint", complaint_id=complaint.id))
-    return render_template(
-        "complaints/extend.html", complaint=complaint, stage=stage, form=form, problem=problem
+    return reason_step(
+        stage,
+        form,
+        lambda: services.extend(stage, form.reason.data),
+        lambda: (
+            f"{stage.label} extended: response now due {stage.due_on.day} {stage.due_on:%B %Y}."
+        ),
+        url_for(".complaint", complaint_id=complaint.id),
+        "complaints/extend.html",
+        ERRORS,
+        complaint=complaint,
+        stage=stage,
     )
 
 
