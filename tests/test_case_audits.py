@@ -672,6 +672,27 @@ def run_audit(client, council, grade_label):
     return db.session.get(CaseAudit, audit.id), flashed
 
 
+def test_a_conversation_dated_after_today_is_refused(client, council):
+    from datetime import timedelta
+
+    audit = allocated_audit(council)
+    load_tool()
+    sign_in(client, council["sam"])
+    url = f"/case-audits/audits/{audit.id}"
+    assert client.post(f"{url}/start", data={"version": audit.version}).status_code == 302
+    db.session.expire_all()
+    audit = db.session.get(CaseAudit, audit.id)
+    tomorrow = today_london() + timedelta(days=1)
+    when = [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)]
+    page = client.post(
+        f"{url}/record", data={**RECORD, "conversation_on": when, "version": audit.version}
+    )
+    assert page.status_code == 200
+    assert "The date of the conversation must be today or in the past" in error_summary(text(page))
+    db.session.expire_all()
+    assert db.session.get(CaseAudit, audit.id).conversation_on is None
+
+
 def test_an_audit_from_start_to_sharing_and_the_practitioners_response(client, council):
     audit, page = run_audit(client, council, "Good")
     assert "Audit completed and shared" in page

@@ -92,6 +92,19 @@ def test_extension_is_once_and_to_the_statutory_maximum(officer):
         services.extend(stage, "Again")
 
 
+def test_the_extension_page_says_the_new_due_date(client, officer):
+    complaint = log(date(2026, 11, 2))
+    stage = complaint.stages[0]
+    sign_in(client, officer)
+    response = client.post(
+        f"/complaints/{complaint.id}/stages/1/extend",
+        data={"reason": "Investigating officer on leave", "version": stage.version},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "Stage 1: local resolution extended: response now due 30 November 2026." in page
+
+
 def test_dates_and_escalation_rules(officer):
     complaint = log(date(2026, 11, 2))
     stage = complaint.stages[0]

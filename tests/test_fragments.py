@@ -30,6 +30,8 @@ def block_call_sites() -> set[tuple[str, str]]:
         for match in re.finditer(r'render\(\s*"([^"]+)",\s*block=([^,]+),', text):
             template, block = match.groups()
             found.update((template, b) for b in re.findall(r'"(\w+)"', block))
+        # qaweb.core.lists.render_list renders a list page's "results" block.
+        found.update((t, "results") for t in re.findall(r'render_list\(\s*"([^"]+)",', text))
     return found
 
 

@@ -487,6 +487,21 @@ def upload(client, filename: str, data: bytes):
     )
 
 
+def test_a_staff_list_with_a_very_long_file_name_is_kept_for_the_preview(client, admin, make_team):
+    # A browser may send a name longer than the 255 characters the import keeps of it.
+    make_team("Fostering North")
+    data = csv_bytes(
+        [
+            ["Email", "First name", "Last name", "Team"],
+            ["nia.okafor@council.example", "Nia", "Okafor", "Fostering North"],
+        ]
+    )
+    response = upload(client, "staff " * 60 + ".csv", data)
+    assert response.status_code == 302
+    preview = text(client.get(response.headers["Location"]))
+    assert "nia.okafor@council.example" in preview
+
+
 def test_staff_import_lists_every_problem_and_imports_nothing(client, admin, make_team):
     make_team("Fostering North")
     data = csv_bytes(

@@ -18,6 +18,7 @@ from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import hx_redirect, is_htmx, render
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
+from qaweb.core.steps import reason_step
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
@@ -304,14 +305,16 @@ def complete(action_id):
 def cancel(action_id):
     action = get_or_403(Action, action_id, services.can_manage)
     form = CancelForm(version=action.version)
-    problem = None
-    if form.validate_on_submit():
-        problem = _save(action, form, lambda: services.cancel(action, form.reason.data))
-        if problem is None:
-            flash(f"Action {action.reference} cancelled.", "success")
-            return redirect(url_for(".detail", action_id=action.id))
-        form.version.data = action.version
-    return render_template("actions/cancel.html", action=action, form=form, problem=problem)
+    return reason_step(
+        action,
+        form,
+        lambda: services.cancel(action, form.reason.data),
+        f"Action {action.reference} cancelled.",
+        url_for(".detail", action_id=action.id),
+        "actions/cancel.html",
+        (services.ActionError,),
+        action=action,
+    )
 
 
 def _confirmed_change(action_id, change, done):

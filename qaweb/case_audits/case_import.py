@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from qaweb.case_audits.models import CaseFile, CaseImport
 from qaweb.core import spreadsheets
 from qaweb.core.db import utcnow
+from qaweb.core.imports import keep, outcome_totals, too_long
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
 
@@ -102,18 +103,30 @@ def _date(value) -> tuple[date | None, bool]:
     return None, False
 
 
-def read_table(filename: str, data: bytes) -> list[dict]:
-    """Rows of the file as dicts keyed by the known headers (lower case), values as text;
-    "date opened" as an ISO date or the text as typed when it is not a date."""
+def read_case_list(
+    filename: str, data: bytes, headers: dict[str, str], required, limits: spreadsheets.Limits
+) -> list:
+    """The data rows of an uploaded case list (this import's, a dip sample's), as
+    ``spreadsheets.read_table`` gives them: ``(row number, {header key: cell value})``.
+    A file with a column that names a child or where they live (``personal_column``) is
+    refused, as is one without the ``required`` columns or past ``limits``: raises
+    ``spreadsheets.SpreadsheetError`` saying why."""
     _, table = spreadsheets.read_table(
         filename,
         data,
-        HEADERS,
-        REQUIRED,
+        headers,
+        required,
         what="case list",
-        limits=LIMITS,
+        limits=limits,
         refuse_header=personal_column,
     )
+    return table
+
+
+def read_table(filename: str, data: bytes) -> list[dict]:
+    """Rows of the file as dicts keyed by the known headers (lower case), values as text;
+    "date opened" as an ISO date or the text as typed when it is not a date."""
+    table = read_case_list(filename, data, HEADERS, REQUIRED, LIMITS)
     rows = []
     for number, values in table:
         row = {key: spreadsheets.cell_text(values.get(key)) for key in HEADERS}
@@ -166,9 +179,7 @@ def check(rows: list[dict]) -> list[dict]:
         problems = _case_number_problems(number, counts)
         if not r["case type"]:
             problems.append("Case type is missing")
-        for key, limit in LENGTHS.items():
-            if len(r[key]) > limit:
-                problems.append(f"{HEADERS[key]} must be {limit} characters or fewer")
+        problems += too_long(r, LENGTHS, HEADERS)
         team = teams.get(r["team"].lower())
         if not r["team"]:
             problems.append("Team is missing")
@@ -204,20 +215,13 @@ def check(rows: list[dict]) -> list[dict]:
 def stage(month: date, filename: str, data: bytes, uploaded_by: User) -> CaseImport:
     """Read and check the file for ``month`` (its first day); raises ImportFileError."""
     rows = check(read_table(filename, data))
-    staged = CaseImport(month=month, filename=filename, uploaded_by_id=uploaded_by.id, rows=rows)
-    db.session.add(staged)
-    db.session.flush()
-    return staged
+    return keep(CaseImport, filename, rows, uploaded_by, month=month)
 
 
 def totals(rows: list[dict]) -> dict:
-    result = {"new": 0, "update": 0, "unchanged": 0, "problem_rows": 0}
-    for r in rows:
-        if r["problems"]:
-            result["problem_rows"] += 1
-        else:
-            result[r["outcome"]] += 1
-    return result
+    """Counts of the checked rows by outcome (``new``, ``update``, ``unchanged``) and
+    ``problem_rows`` (``core.imports.outcome_totals``)."""
+    return outcome_totals(rows, ("new", "update", "unchanged"))
 
 
 def apply(staged: CaseImport) -> dict:

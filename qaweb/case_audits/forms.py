@@ -1,14 +1,13 @@
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileRequired
 from wtforms.validators import NumberRange, Optional
 
 from qaweb.case_audits.models import STATUSES
 from qaweb.core.forms import (
     CheckboxesField,
     DateField,
-    FileField,
     HiddenField,
     MaxLength,
+    NotInFuture,
     RadioField,
     Required,
     SelectField,
@@ -17,8 +16,10 @@ from qaweb.core.forms import (
     WholeNumberField,
     choices,
 )
+from qaweb.core.imports import upload_field
 from qaweb.core.lists import FilterForm
 from qaweb.core.permissions import ROLES
+from qaweb.core.samples import rules_field, seed_field
 
 
 class AuditFilterForm(FilterForm):
@@ -33,16 +34,11 @@ class AuditFilterForm(FilterForm):
 
 class CaseImportForm(FlaskForm):
     month = SelectField("Month the list is for", validators=[Required("Choose the month")])
-    file = FileField(
+    file = upload_field(
         "Case list",
-        description=(
-            "An .xlsx or .csv file with the columns Case number, Case type, Team, Practitioner "
-            "email, and optionally Date opened, Flags and Closed (Yes or No)"
-        ),
-        validators=[
-            FileRequired("Select a case list file"),
-            FileAllowed(["xlsx", "csv"], "The case list must be an .xlsx or .csv file"),
-        ],
+        "case list",
+        "An .xlsx or .csv file with the columns Case number, Case type, Team, Practitioner "
+        "email, and optionally Date opened, Flags and Closed (Yes or No)",
     )
     submit = SubmitField("Check the file")
 
@@ -61,19 +57,11 @@ class DrawForm(FlaskForm):
             NumberRange(1, 50, "Cases per team must be between 1 and 50"),
         ],
     )
-    rules = TextAreaField(
-        "Rules (optional)",
-        description=(
-            "One a line, applied in each team: 'every child protection' takes every case of "
-            "that type; '1 child in care' takes one at random"
-        ),
-        validators=[MaxLength(2000, "Rules")],
+    rules = rules_field(
+        "One a line, applied in each team: 'every child protection' takes every case of "
+        "that type; '1 child in care' takes one at random"
     )
-    seed = WholeNumberField(
-        "Random seed (optional)",
-        description="Leave empty for a new draw; enter a stored seed to draw the same sample",
-        validators=[Optional(), NumberRange(1, 2**31 - 1, "The seed must be a positive number")],
-    )
+    seed = seed_field()
     submit = SubmitField("Draw the sample")
 
 
@@ -202,7 +190,7 @@ class RecordForm(FlaskForm):
     conversation_on = DateField(
         "Date of the conversation with the lead practitioner",
         description="For example, 27 3 2027",
-        validators=[Optional()],
+        validators=[Optional(), NotInFuture("The date of the conversation")],
     )
     reflections = TextAreaField(
         "Reflections from the conversation",
@@ -224,14 +212,6 @@ class RecordForm(FlaskForm):
         validators=[MaxLength(3000, "The impact for the child")],
     )
     submit = SubmitField("Save")
-
-    def validate_conversation_on(self, field):
-        from wtforms.validators import ValidationError
-
-        from qaweb.core.timefmt import today_london
-
-        if field.data and field.data > today_london():
-            raise ValidationError("The date of the conversation must be today or in the past")
 
 
 class RespondForm(FlaskForm):

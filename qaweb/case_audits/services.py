@@ -27,7 +27,8 @@ from qaweb.case_audits.models import (
 from qaweb.core.db import utcnow
 from qaweb.core.notify import absolute_url, notify
 from qaweb.core.permissions import QA_OFFICER, ROLES, SERVICE_MANAGER, TEAM_MANAGER, has_any_role
-from qaweb.core.settings import get_setting
+from qaweb.core.samples import rule_lines
+from qaweb.core.settings import get_setting, whole_number
 from qaweb.core.timefmt import format_date
 from qaweb.core.workdays import add_working_days
 from qaweb.extensions import db
@@ -49,35 +50,27 @@ class AllocationRefused(CaseAuditError):
 # -- settings --------------------------------------------------------------------------------
 
 
-def _number(key: str, fallback: int, low: int, high: int) -> int:
-    try:
-        value = int(get_setting(key))
-    except ValueError:
-        return fallback
-    return value if low <= value <= high else fallback
-
-
 def per_team() -> int:
     """Cases sampled per team each month (setting, default 2)."""
-    return _number("case_audit_per_team", 2, 0, 50)
+    return whole_number("case_audit_per_team", 2, 0, 50)
 
 
 def allocation_day() -> int:
     """Day of the month audits are allocated: Wokingham the 1st, Halton the 7th."""
-    return _number("case_audit_allocation_day", 1, 1, 28)
+    return whole_number("case_audit_allocation_day", 1, 1, 28)
 
 
 def exclusion_months() -> int:
     """Months a case stays out of the sample after it was last sampled or audited (setting
     case_audit_exclusion_months, 0 to 60, default 12; ``recently_audited``)."""
-    return _number("case_audit_exclusion_months", 12, 0, 60)
+    return whole_number("case_audit_exclusion_months", 12, 0, 60)
 
 
 def follow_up_months() -> tuple[int, int]:
     """(months to the re-audit, months to the dip sample) after an Inadequate audit."""
     return (
-        _number("case_audit_reaudit_months", 1, 1, 24),
-        _number("case_audit_dip_sample_months", 3, 1, 36),
+        whole_number("case_audit_reaudit_months", 1, 1, 24),
+        whole_number("case_audit_dip_sample_months", 3, 1, 36),
     )
 
 
@@ -106,7 +99,7 @@ def add_months(day: date, months: int) -> date:
 def due_date(allocated_on: date) -> date:
     """When an audit allocated on ``allocated_on`` is due: the council's time to complete, in
     calendar months (Wokingham: 1), calendar days or working days (Halton: 10)."""
-    amount = _number("case_audit_time_to_complete", 1, 1, 365)
+    amount = whole_number("case_audit_time_to_complete", 1, 1, 365)
     unit = get_setting("case_audit_completion_unit").strip()
     if unit == "working_days":
         return add_working_days(allocated_on, amount)
@@ -118,7 +111,7 @@ def due_date(allocated_on: date) -> date:
 def action_due_date(raised_on: date) -> date:
     """The due date a new action from an audit starts with: the council's working days to
     complete actions (Halton: 5 working days) after ``raised_on``."""
-    return add_working_days(raised_on, _number("case_audit_days_for_actions", 20, 1, 365))
+    return add_working_days(raised_on, whole_number("case_audit_days_for_actions", 20, 1, 365))
 
 
 def allocation_date(month: date, today: date) -> date:
@@ -157,12 +150,7 @@ def parse_rules(text: str) -> list[Rule]:
     Raises CaseAuditError naming the line that is neither.
     """
     rules = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        first, _, rest = line.partition(" ")
-        rest = rest.strip()
+    for number, first, rest in rule_lines(text):
         if not rest:
             raise CaseAuditError(f"Rule {number} must name a case type after '{first}'")
         if first.lower() == "every":

@@ -26,7 +26,6 @@ from qaweb.case_audits.models import (
     CaseImport,
     CaseSample,
 )
-from qaweb.core import spreadsheets
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import (
@@ -36,7 +35,8 @@ from qaweb.core.history import (
     save_versioned,
 )
 from qaweb.core.htmx import render
-from qaweb.core.lists import as_id, paginate, pagination_params
+from qaweb.core.imports import confirm_import, preview_context, stage_upload
+from qaweb.core.lists import as_id, render_list
 from qaweb.core.permissions import (
     ADMIN,
     QA_OFFICER,
@@ -47,7 +47,9 @@ from qaweb.core.permissions import (
     has_any_role,
     roles_required,
 )
+from qaweb.core.samples import save_draw, save_swap
 from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting
+from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
 from qaweb.core.years import month_from_url
 from qaweb.extensions import db
@@ -76,14 +78,12 @@ def index():
     form.month.choices = _month_choices(blank="Any month")
     form.team.choices = choices(team_options(), blank="Any team")
     filters = form.cleaned()
-    pagination = paginate(services.filtered(current_user, filters))
     this_month = today_london().replace(day=1)
-    return render(
+    return render_list(
         "case_audits/index.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".index", form.active_args()),
+        form,
+        services.filtered(current_user, filters),
+        ".index",
         today=today_london(),
         can_manage=services.can_manage(current_user),
         can_report=has_any_role(current_user, QA_OFFICER, SERVICE_MANAGER),
@@ -105,16 +105,13 @@ def import_cases():
     if request.method == "GET":
         form.month.data = today_london().replace(day=1).strftime("%Y-%m")
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            data = spreadsheets.read_upload(upload, case_import.LIMITS)
-            staged = case_import.stage(
-                services.parse_month(form.month.data), upload.filename, data, current_user
-            )
-        except case_import.ImportFileError as error:
-            form.file.errors.append(str(error))
-        else:
-            db.session.commit()
+        month = services.parse_month(form.month.data)
+        staged = stage_upload(
+            form,
+            case_import.LIMITS,
+            lambda filename, data: case_import.stage(month, filename, data, current_user),
+        )
+        if staged is not None:
             return redirect(url_for(".import_preview", import_id=staged.id))
     return render_template("case_audits/import.html", form=form, headers=case_import.HEADERS)
 
@@ -124,23 +121,17 @@ def import_cases():
 def import_preview(import_id):
     staged = db.get_or_404(CaseImport, import_id)
     form = ConfirmImportForm()
-    if form.validate_on_submit() and staged.applied_at is None:
-        totals = case_import.apply(staged)
-        db.session.commit()
-        if staged.applied_at:
-            flash(
-                f"Cases imported for {services.month_label(staged.month)}: {totals['new']} "
-                f"added, {totals['update']} updated, {totals['unchanged']} unchanged.",
-                "success",
-            )
-            return redirect(url_for(".sample", year=staged.month.year, month=staged.month.month))
-    rows = staged.rows
+    if (totals := confirm_import(form, staged, case_import.apply)) is not None:
+        flash(
+            f"Cases imported for {services.month_label(staged.month)}: {totals['new']} "
+            f"added, {totals['update']} updated, {totals['unchanged']} unchanged.",
+            "success",
+        )
+        return redirect(url_for(".sample", year=staged.month.year, month=staged.month.month))
     return render_template(
         "case_audits/import_preview.html",
         staged=staged,
-        rows=rows,
-        problem_rows=[r for r in rows if r["problems"]],
-        totals=case_import.totals(rows),
+        **preview_context(staged.rows, case_import.totals),
         form=form,
         month_label=services.month_label(staged.month),
     )
@@ -171,19 +162,14 @@ def sample(year, month):
         form = DrawForm()
     problem = None
     if form.validate_on_submit():
-        try:
-            rules = services.parse_rules(form.rules.data or "")
-        except services.CaseAuditError as error:
-            form.rules.errors.append(str(error))
-        else:
 
-            def apply():
-                services.draw(first, form.per_team.data, rules, current_user, form.seed.data)
+        def draw(rules):
+            services.draw(first, form.per_team.data, rules, current_user, form.seed.data)
 
-            problem = create_or_save_versioned(db.session, existing, form, apply, ERRORS)
-            if problem is None:
-                flash(f"Sample drawn for {services.month_label(first)}.", "success")
-                return redirect(url_for(".sample", year=year, month=month))
+        drawn, problem = save_draw(form, existing, services.parse_rules, draw, ERRORS)
+        if drawn:
+            flash(f"Sample drawn for {services.month_label(first)}.", "success")
+            return redirect(url_for(".sample", year=year, month=month))
     existing = _sample_for(first)
     return render_template(
         "case_audits/sample.html",
@@ -215,20 +201,12 @@ def swap(line_id):
     if line.status != SAMPLED or line.sample.is_allocated:
         problem = "Only a case in a sample not yet allocated can be swapped out"
     elif form.validate_on_submit():
-        made = []
-        problem = save_versioned(
-            db.session,
-            line,
-            form,
-            lambda: made.append(services.swap(line, form.reason.data)),
-            ERRORS,
-        )
+        problem, drawn = save_swap(form, line, lambda why: services.swap(line, why), ERRORS)
         if problem is None:
             month = line.sample.month
-            if made and made[0] is not None:
+            if drawn is not None:
                 flash(
-                    f"Case {line.case.case_number} swapped out for case "
-                    f"{made[0].case.case_number}.",
+                    f"Case {line.case.case_number} swapped out for case {drawn.case.case_number}.",
                     "success",
                 )
             else:
@@ -366,11 +344,7 @@ def audit(audit_id):
 
 def _step(audit_id, change, done):
     item = _audit(audit_id, services.can_work_on)
-    problem = guarded_save(
-        db.session, item, request.form.get("version"), lambda: change(item), ERRORS
-    )
-    flash(problem or done, "error" if problem else "success")
-    return redirect(url_for(".audit", audit_id=item.id))
+    return take_step(item, lambda: change(item), done, url_for(".audit", audit_id=item.id), ERRORS)
 
 
 @bp.post("/audits/<int:audit_id>/start")
@@ -529,11 +503,7 @@ def settings():
                     value = ";".join(value)
                 set_setting(key, str(value).strip())
 
-        if anchor is None:
-            apply()
-            db.session.commit()
-        else:
-            problem = save_versioned(db.session, anchor, form, apply)
+        problem = create_or_save_versioned(db.session, anchor, form, apply)
         if problem is None:
             flash("Case-file audit settings saved.", "success")
             return redirect(url_for(".settings"))

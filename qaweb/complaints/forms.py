@@ -1,5 +1,4 @@
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileRequired
 from wtforms.validators import ValidationError
 
 from qaweb.complaints.models import (
@@ -17,7 +16,6 @@ from qaweb.core.forms import (
     BooleanField,
     CheckboxesField,
     DateField,
-    FileField,
     HiddenField,
     IdentifierField,
     IdSelectField,
@@ -34,6 +32,7 @@ from qaweb.core.forms import (
     choices,
     reason_form,
 )
+from qaweb.core.imports import upload_field
 from qaweb.core.lists import FilterForm
 from qaweb.organisation.forms import AreaAndTeam
 
@@ -467,13 +466,11 @@ class LogImportForm(FlaskForm):
         default="complaints",
         validators=[Required("Select whether the file holds complaints or compliments")],
     )
-    file = FileField(
+    file = upload_field(
         "The log",
-        description="An .xlsx or .csv file with a header row, as in the template",
-        validators=[
-            FileRequired("Select the log file"),
-            FileAllowed(["xlsx", "csv"], "The log must be an .xlsx or .csv file"),
-        ],
+        "log",
+        "An .xlsx or .csv file with a header row, as in the template",
+        missing="Select the log file",
     )
     submit = SubmitField("Check the file")
 

@@ -9,9 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from qaweb.complaints import log_columns, log_import, services
 from qaweb.complaints.blueprint import bp
 from qaweb.complaints.forms import ConfirmLogImportForm, LogImportForm
-from qaweb.core import spreadsheets
 from qaweb.core.db import is_unique_violation
 from qaweb.core.import_template import send_import_template
+from qaweb.core.imports import preview_context, stage_upload
 from qaweb.core.permissions import requires
 from qaweb.extensions import db
 
@@ -21,14 +21,12 @@ from qaweb.extensions import db
 def import_log():
     form = LogImportForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            data = spreadsheets.read_upload(upload, log_import.LIMITS)
-            staged = log_import.stage(form.kind.data, upload.filename, data, current_user)
-        except log_import.ImportFileError as error:
-            form.file.errors.append(str(error))
-        else:
-            db.session.commit()
+        staged = stage_upload(
+            form,
+            log_import.LIMITS,
+            lambda filename, data: log_import.stage(form.kind.data, filename, data, current_user),
+        )
+        if staged is not None:
             return redirect(url_for(".import_preview", import_id=staged.id))
     return render_template("complaints/import.html", form=form)
 
@@ -65,13 +63,10 @@ def import_preview(import_id):
                 return redirect(
                     url_for(".index" if staged.kind == "complaints" else ".compliments")
                 )
-    rows = staged.rows
     return render_template(
         "complaints/import_preview.html",
         staged=staged,
-        rows=rows,
-        problem_rows=[r for r in rows if r["problems"]],
-        totals=log_import.totals(rows),
+        **preview_context(staged.rows, log_import.totals),
         titles=log_import.TITLES[staged.kind],
         form=form,
         problem=problem,

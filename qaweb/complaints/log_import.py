@@ -37,6 +37,7 @@ from qaweb.complaints.models import (
 )
 from qaweb.core import spreadsheets
 from qaweb.core.db import Base, UTCDateTime, utcnow
+from qaweb.core.imports import keep, outcome_totals
 from qaweb.core.text import clean_identifier, clean_text
 from qaweb.core.timefmt import format_date, today_london
 from qaweb.extensions import db
@@ -529,22 +530,12 @@ def check(kind: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
 def stage(kind: str, filename: str, data: bytes, uploaded_by) -> ComplaintImport:
     """Read and check the file and keep it for the preview; ImportFileError if unreadable."""
     rows, _ = check(kind, read_table(kind, filename, data))
-    staged = ComplaintImport(
-        kind=kind, filename=filename[:255], uploaded_by_id=uploaded_by.id, rows=rows
-    )
-    db.session.add(staged)
-    db.session.flush()
-    return staged
+    return keep(ComplaintImport, filename, rows, uploaded_by, kind=kind)
 
 
 def totals(rows: list[dict]) -> dict:
-    result = {"new": 0, "already": 0, "problem_rows": 0}
-    for r in rows:
-        if r["problems"]:
-            result["problem_rows"] += 1
-        else:
-            result[r["outcome"]] += 1
-    return result
+    """Counts of the checked rows by outcome (``new``, ``already``) and ``problem_rows``."""
+    return outcome_totals(rows, ("new", "already"))
 
 
 # -- saving ----------------------------------------------------------------------------------

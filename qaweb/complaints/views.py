@@ -1,4 +1,4 @@
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -44,10 +44,12 @@ from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import MaxLength, choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import as_id, paginate, pagination_params
+from qaweb.core.lists import as_id, paginate, pagination_params, render_list
 from qaweb.core.permissions import forbid_unless, get_or_403, requires, service_area_of
 from qaweb.core.settings import get_setting
+from qaweb.core.steps import reason_step
 from qaweb.core.timefmt import today_london
+from qaweb.core.word import docx_response
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.organisation.services import person_choices
@@ -88,15 +90,12 @@ def _filters():
 @requires(services.can_view)
 def index():
     form, filters = _filters()
-    pagination = paginate(services.filtered(current_user, filters))
-    args = form.active_args()
-    return render(
+    return render_list(
         "complaints/index.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".index", args),
-        export_url=url_for(".export", **args),
+        form,
+        services.filtered(current_user, filters),
+        ".index",
+        ".export",
         services=services,
         today=today_london(),
         labels=LABELS,
@@ -294,24 +293,18 @@ def stage(complaint_id, number):
 def extend(complaint_id, number):
     complaint, stage = _stage(complaint_id, number)
     form = ExtendForm(version=stage.version)
-    problem = None
-    if form.validate_on_submit():
-        problem = save_versioned(
-            db.session,
-            stage,
-            form,
-            lambda: services.extend(stage, form.reason.data),
-            ERRORS,
-        )
-        if problem is None:
-            flash(
-                f"{stage.label} extended: response now due {stage.due_on.day} "
-                f"{stage.due_on:%B %Y}.",
-                "success",
-            )
-            return redirect(url_for(".complaint", complaint_id=complaint.id))
-    return render_template(
-        "complaints/extend.html", complaint=complaint, stage=stage, form=form, problem=problem
+    return reason_step(
+        stage,
+        form,
+        lambda: services.extend(stage, form.reason.data),
+        lambda: (
+            f"{stage.label} extended: response now due {stage.due_on.day} {stage.due_on:%B %Y}."
+        ),
+        url_for(".complaint", complaint_id=complaint.id),
+        "complaints/extend.html",
+        ERRORS,
+        complaint=complaint,
+        stage=stage,
     )
 
 
@@ -564,14 +557,7 @@ def annual_report():
         council=get_setting("council_name"),
         downloaded_by=current_user.name,
     )
-    response = Response(
-        body,
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="complaints-annual-report-{year}-{(year + 1) % 100:02d}.docx"'
-    )
-    return response
+    return docx_response(body, f"complaints-annual-report-{year}-{(year + 1) % 100:02d}.docx")
 
 
 @bp.route("/report/self-assessment", methods=["GET", "POST"])

@@ -317,18 +317,39 @@ def worker_command(once):
     """Run queued jobs as they arrive, deleting files a day old; Ctrl+C stops."""
     pause = current_app.config.get("JOB_WORKER_SECONDS", 2)
     click.echo(f"Running background jobs, looking every {pause} seconds; Ctrl+C stops.")
+    run_rounds(
+        work_once,
+        pause,
+        once,
+        "This round failed",
+        lambda ran: f"Ran {ran} job{'s' if ran != 1 else ''}." if ran else None,
+    )
+
+
+def run_rounds(
+    work: Callable[[], object],
+    pause: float,
+    once: bool,
+    failed: str,
+    said: Callable[[object], str | None],
+) -> None:
+    """A worker command's loop: call ``work()``, echo ``said(result)`` when that is not
+    None, sleep ``pause`` seconds and go again, until Ctrl+C ("Stopped.") or, with ``once``,
+    after one round. A round that raises is rolled back and reported on stderr as
+    "{failed}: {error}", and the loop keeps going (the database or the mail server may come
+    back). Used by ``flask jobs worker`` and ``flask notify worker``."""
     while True:
         try:
-            ran = work_once()
+            result = work()
         except KeyboardInterrupt:
             click.echo("Stopped.")
             return
         except Exception as error:  # keep going: the database may come back
             db.session.rollback()
-            click.echo(f"This round failed: {error}", err=True)
+            click.echo(f"{failed}: {error}", err=True)
         else:
-            if ran:
-                click.echo(f"Ran {ran} job{'s' if ran != 1 else ''}.")
+            if (line := said(result)) is not None:
+                click.echo(line)
         if once:
             return
         try:

@@ -217,3 +217,33 @@ def toggle_active(model, raw_id: str):
     entry = db.get_or_404(model, as_id(raw_id) or 0)
     entry.active = not entry.active
     return entry
+
+
+def render_list(
+    template: str,
+    form: FilterForm,
+    statement,
+    endpoint: str,
+    export: str | None = None,
+    **context,
+):
+    """A filtered list page: the rows ``statement`` selects (already filtered by ``form``'s
+    values) a page at a time, rendered with ``core.htmx.render`` (the whole page, or its
+    ``results`` block on an htmx request, which the template must have). The template gets
+    ``form``, ``pagination``, ``pager`` (links to the pages of ``endpoint`` with the form's
+    active filters) and, when ``export`` names the list's export endpoint, ``export_url``
+    for exactly the rows the filters show, with ``context`` besides. Returns the response."""
+    from qaweb.core.htmx import render
+
+    pagination = paginate(statement)
+    args = form.active_args()
+    if export is not None:
+        context["export_url"] = url_for(export, **args)
+    return render(
+        template,
+        block="results",
+        form=form,
+        pagination=pagination,
+        pager=pagination_params(pagination, endpoint, args),
+        **context,
+    )

@@ -180,3 +180,14 @@ def set_setting(key: str, value: str) -> Setting:
     db.session.flush()
     _cache().pop(key, None)  # read again: the save may yet be refused and rolled back
     return setting
+
+
+def whole_number(key: str, fallback: int, low: int, high: int) -> int:
+    """Setting ``key`` as a whole number from ``low`` to ``high`` (both included), or
+    ``fallback`` when the stored text is not a whole number or is outside that range: a
+    mistyped setting never stops a page, it acts as the default."""
+    try:
+        value = int(get_setting(key))
+    except ValueError:
+        return fallback
+    return value if low <= value <= high else fallback

@@ -93,3 +93,26 @@ def decide(version, by, approve: bool, comments: str, *, what: str, waiting: str
     version.decided_at = utcnow()
     version.decided_by_id = by.id
     version.comments = comments.strip()
+
+
+def save_decision(form, record, decide, expected=()) -> tuple[bool, str | None]:
+    """Record the Board's decision from a validated decision form (``core.forms
+    .decision_form``) on ``record``: ``decide(approve, comments)`` (``approve`` True for
+    "approve", comments "" when none) and commit, refused when the record moved on since
+    the page was loaded (the posted ``version``, ``core.history.guarded_save``); an
+    ``expected`` error is rolled back and its message returned. Returns ``(approve,
+    problem)``: ``problem`` None when the decision was saved."""
+    from flask import request
+
+    from qaweb.core.history import guarded_save
+    from qaweb.extensions import db
+
+    approve = form.decision.data == "approve"
+    problem = guarded_save(
+        db.session,
+        record,
+        request.form.get("version"),
+        lambda: decide(approve, form.comments.data or ""),
+        expected,
+    )
+    return approve, problem

@@ -554,3 +554,18 @@ class WordPaper:
         out = io.BytesIO()
         self.document.save(out)
         return out.getvalue()
+
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def docx_response(body: bytes, filename: str):
+    """A Flask response downloading the Word document ``body`` (bytes, as
+    ``WordPaper.docx_bytes`` gives them) as an attachment called ``filename`` (ends in
+    .docx; written into the header as given, so a name made from a reference and dates,
+    never from typed text)."""
+    from flask import Response
+
+    response = Response(body, mimetype=DOCX_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -182,17 +182,9 @@ def read_file(filename: str, data: bytes) -> list[dict]:
     """The rows of an uploaded case list (.xlsx or .csv with Case number, and optionally
     Team and Sampler email; other columns ignored). Raises ``spreadsheets.SpreadsheetError``
     for a file that cannot be read, or one with a column naming a child."""
-    from qaweb.case_audits.case_import import personal_column
+    from qaweb.case_audits.case_import import read_case_list
 
-    _, table = spreadsheets.read_table(
-        filename,
-        data,
-        HEADERS,
-        REQUIRED,
-        what="case list",
-        limits=LIMITS,
-        refuse_header=personal_column,
-    )
+    table = read_case_list(filename, data, HEADERS, REQUIRED, LIMITS)
     return [
         {
             "row": number,

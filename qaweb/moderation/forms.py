@@ -1,4 +1,4 @@
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import NumberRange
 
 from qaweb.core.forms import (
     CheckboxesField,
@@ -11,6 +11,7 @@ from qaweb.core.forms import (
     VersionedForm,
     WholeNumberField,
 )
+from qaweb.core.samples import rules_field, seed_field
 
 
 class DrawForm(VersionedForm):
@@ -22,19 +23,11 @@ class DrawForm(VersionedForm):
             NumberRange(1, 100, "The share must be between 1 and 100 per cent"),
         ],
     )
-    rules = TextAreaField(
-        "Rules (optional)",
-        description=(
-            "One a line: 'every Inadequate' takes every audit with that overall grade; "
-            "'first 2' takes each auditor's first 2 completed audits"
-        ),
-        validators=[MaxLength(2000, "Rules")],
+    rules = rules_field(
+        "One a line: 'every Inadequate' takes every audit with that overall grade; "
+        "'first 2' takes each auditor's first 2 completed audits"
     )
-    seed = WholeNumberField(
-        "Random seed (optional)",
-        description="Leave empty for a new draw; enter a stored seed to draw the same sample",
-        validators=[Optional(), NumberRange(1, 2**31 - 1, "The seed must be a positive number")],
-    )
+    seed = seed_field()
     submit = SubmitField("Draw the moderation sample")
 
 

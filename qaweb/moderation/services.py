@@ -16,7 +16,8 @@ from qaweb.case_audits.models import COMPLETED, CaseAudit
 from qaweb.case_audits.services import add_months, month_label
 from qaweb.core.grading import levels
 from qaweb.core.permissions import QA_OFFICER, TEAM_MANAGER, has_any_role
-from qaweb.core.settings import get_setting
+from qaweb.core.samples import rule_lines
+from qaweb.core.settings import get_setting, whole_number
 from qaweb.extensions import db
 from qaweb.moderation.models import SELECTED, SWAPPED, ModerationLine, ModerationSample
 from qaweb.organisation.models import User
@@ -34,23 +35,15 @@ def can_draw(user: User) -> bool:
 # -- settings --------------------------------------------------------------------------------
 
 
-def _percent_setting(key: str, fallback: int) -> int:
-    try:
-        value = int(get_setting(key))
-    except ValueError:
-        return fallback
-    return value if 0 <= value <= 100 else fallback
-
-
 def default_share() -> int:
     """Per cent of each month's completed audits drawn (setting, default 25)."""
-    return _percent_setting("moderation_share", 25)
+    return whole_number("moderation_share", 25, 0, 100)
 
 
 def target() -> tuple[int, int]:
     """The council's target range for the share moderated, in per cent (Wokingham: 20-30)."""
-    low = _percent_setting("moderation_target_min", 20)
-    high = _percent_setting("moderation_target_max", 30)
+    low = whole_number("moderation_target_min", 20, 0, 100)
+    high = whole_number("moderation_target_max", 30, 0, 100)
     return (low, high) if low <= high else (20, 30)
 
 
@@ -58,11 +51,7 @@ def days_to_moderate() -> int:
     """Days from an audit's completion to its moderation (setting
     case_audit_days_to_moderate, default 10: Halton (004) moderates within 10 working days;
     Wokingham §2 within 2 weeks), counted in ``moderation_unit``."""
-    try:
-        value = int(get_setting("case_audit_days_to_moderate"))
-    except ValueError:
-        return 10
-    return value if 1 <= value <= 365 else 10
+    return whole_number("case_audit_days_to_moderate", 10, 1, 365)
 
 
 def moderation_unit() -> str:
@@ -136,12 +125,7 @@ def parse_rules(text: str) -> list[Rule]:
     """
     grades = {g.label.lower(): g.label for g in levels(include_inactive=True)}
     rules = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        first, _, rest = line.partition(" ")
-        rest = rest.strip()
+    for number, first, rest in rule_lines(text):
         if first.lower() == "every" and rest.lower() in grades:
             rules.append(Rule("grade", grade=grades[rest.lower()]))
         elif first.lower() == "first" and rest.isascii() and rest.isdigit() and 0 < int(rest) <= 20:

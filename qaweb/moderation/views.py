@@ -10,6 +10,7 @@ from qaweb.core.history import create_or_save_versioned, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.lists import paginate, pagination_params
 from qaweb.core.permissions import get_or_403, requires
+from qaweb.core.samples import save_draw, save_swap
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
 from qaweb.core.years import month_from_url
@@ -79,19 +80,14 @@ def sample(year, month):
         form = DrawForm()
     problem = None
     if form.validate_on_submit():
-        try:
-            rules = services.parse_rules(form.rules.data or "")
-        except services.ModerationError as error:
-            form.rules.errors.append(str(error))
-        else:
 
-            def apply():
-                services.draw(first, form.share.data, rules, current_user, form.seed.data)
+        def draw(rules):
+            services.draw(first, form.share.data, rules, current_user, form.seed.data)
 
-            problem = create_or_save_versioned(db.session, existing, form, apply, ERRORS)
-            if problem is None:
-                flash(f"Moderation sample drawn for {month_label(first)}.", "success")
-                return redirect(url_for(".sample", year=year, month=month))
+        drawn, problem = save_draw(form, existing, services.parse_rules, draw, ERRORS)
+        if drawn:
+            flash(f"Moderation sample drawn for {month_label(first)}.", "success")
+            return redirect(url_for(".sample", year=year, month=month))
     existing = _sample_for(first)
     completed = services.completed_count(first)
     return render_template(
@@ -118,19 +114,12 @@ def swap(line_id):
     if line.status != SELECTED:
         problem = "Only an audit still in the sample can be swapped out"
     elif form.validate_on_submit():
-        made = []
-        problem = save_versioned(
-            db.session,
-            line,
-            form,
-            lambda: made.append(services.swap(line, form.reason.data)),
-            ERRORS,
-        )
+        problem, drawn = save_swap(form, line, lambda why: services.swap(line, why), ERRORS)
         if problem is None:
             month = line.sample.month
-            if made and made[0] is not None:
+            if drawn is not None:
                 flash(
-                    f"{line.audit.reference} swapped out for {made[0].audit.reference}.",
+                    f"{line.audit.reference} swapped out for {drawn.audit.reference}.",
                     "success",
                 )
             else:

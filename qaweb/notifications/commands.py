@@ -1,11 +1,10 @@
 """`flask notify send | worker | remind`."""
 
-import time
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from qaweb.core.jobs import run_rounds
 from qaweb.extensions import db
 
 notify_cli = AppGroup("notify", help="Send queued email and compute reminders.")
@@ -43,28 +42,17 @@ def worker_command(once):
 
     pause = current_app.config["NOTIFY_WORKER_SECONDS"]
     click.echo(f"Sending email to {_where()} every {pause} seconds; Ctrl+C stops.")
-    while True:
-        try:
-            counts = send_due()
-        except KeyboardInterrupt:
-            click.echo("Stopped.")
-            return
-        except Exception as error:  # keep going: the database or mail server may come back
-            db.session.rollback()
-            click.echo(f"Sending failed this round: {error}", err=True)
-        else:
-            if any(counts.values()):
-                click.echo(
-                    f"Sent {counts['sent']}, to try again {counts['retry']}, "
-                    f"failed {counts['failed']}."
-                )
-        if once:
-            return
-        try:
-            time.sleep(pause)
-        except KeyboardInterrupt:
-            click.echo("Stopped.")
-            return
+    run_rounds(
+        send_due,
+        pause,
+        once,
+        "Sending failed this round",
+        lambda counts: (
+            f"Sent {counts['sent']}, to try again {counts['retry']}, failed {counts['failed']}."
+            if any(counts.values())
+            else None
+        ),
+    )
 
 
 @notify_cli.command("remind")

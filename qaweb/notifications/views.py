@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import lazyload, load_only
 
 from qaweb.core.excel import About, Column, send_workbook
-from qaweb.core.htmx import render
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.lists import render_list
 from qaweb.core.notify import (
     FAILED,
     KINDS,
@@ -57,16 +56,7 @@ def _outbox_filtered():
 @admin_only
 def outbox():
     form, statement = _outbox_filtered()
-    pagination = paginate(statement)
-    args = form.active_args()
-    return render(
-        "notifications/outbox.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".outbox", args),
-        export_url=url_for(".outbox_export", **args),
-    )
+    return render_list("notifications/outbox.html", form, statement, ".outbox", ".outbox_export")
 
 
 OUTBOX_COLUMNS = [

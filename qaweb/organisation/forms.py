@@ -21,6 +21,7 @@ from qaweb.core.forms import (
     VersionedForm,
     choices,
 )
+from qaweb.core.imports import upload_field
 from qaweb.core.lists import FilterForm, as_id
 from qaweb.core.permissions import ROLE_HINTS, ROLES
 
@@ -171,16 +172,11 @@ class UserFilterForm(FilterForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(
+    file = upload_field(
         "Staff list",
-        description=(
-            "An .xlsx or .csv file with the columns Email, First name, Last name, Team, and "
-            "optionally Job title, Line manager email, Roles and Active"
-        ),
-        validators=[
-            FileRequired("Select a staff list file"),
-            FileAllowed(["xlsx", "csv"], "The staff list must be an .xlsx or .csv file"),
-        ],
+        "staff list",
+        "An .xlsx or .csv file with the columns Email, First name, Last name, Team, and "
+        "optionally Job title, Line manager email, Roles and Active",
     )
     submit = SubmitField("Check the file")
 

@@ -15,6 +15,7 @@ from qaweb.core import spreadsheets
 from qaweb.core.db import Base, UTCDateTime, utcnow
 from qaweb.core.forms import EMAIL_PATTERN
 from qaweb.core.import_template import ImportColumn
+from qaweb.core.imports import keep, outcome_totals, too_long
 from qaweb.core.permissions import PRACTITIONER, ROLES
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
@@ -205,9 +206,7 @@ def check(rows: list[dict]) -> list[dict]:
         for key in ("first name", "last name"):
             if not r[key]:
                 problems.append(f"{HEADERS[key]} is missing")
-        for key, limit in LENGTHS.items():
-            if len(r[key]) > limit:
-                problems.append(f"{HEADERS[key]} must be {limit} characters or fewer")
+        problems += too_long(r, LENGTHS, HEADERS)
         team = teams.get(r["team"].lower())
         if not r["team"]:
             problems.append("Team is missing")
@@ -246,20 +245,13 @@ def _wanted(r, team, roles, active, user):
 
 def stage(filename: str, data: bytes, uploaded_by: User) -> StaffImport:
     rows = check(read_table(filename, data))
-    staged = StaffImport(filename=filename, uploaded_by_id=uploaded_by.id, rows=rows)
-    db.session.add(staged)
-    db.session.flush()
-    return staged
+    return keep(StaffImport, filename, rows, uploaded_by)
 
 
 def totals(rows: list[dict]) -> dict:
-    result = {"new": 0, "update": 0, "unchanged": 0, "problem_rows": 0}
-    for r in rows:
-        if r["problems"]:
-            result["problem_rows"] += 1
-        else:
-            result[r["outcome"]] += 1
-    return result
+    """Counts of the checked rows by outcome (``new``, ``update``, ``unchanged``) and
+    ``problem_rows`` (``core.imports.outcome_totals``)."""
+    return outcome_totals(rows, ("new", "update", "unchanged"))
 
 
 def apply(staged: StaffImport) -> dict:

@@ -14,16 +14,16 @@ from flask import (
 )
 from flask_login import current_user
 
-from qaweb.core import council_template, spreadsheets, submissions
+from qaweb.core import council_template, submissions
 from qaweb.core import settings as setting_labels
 from qaweb.core.excel import About, send_workbook
-from qaweb.core.history import history_for, save_versioned
-from qaweb.core.htmx import render
+from qaweb.core.history import create_or_save_versioned, history_for, save_versioned
 from qaweb.core.import_template import send_import_template
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.imports import confirm_import, preview_context, stage_upload
+from qaweb.core.lists import render_list
 from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.core.settings import Setting, get_setting, set_setting
-from qaweb.core.word import NEEDED_STYLES, TemplateError
+from qaweb.core.word import DOCX_TYPE, NEEDED_STYLES, TemplateError
 from qaweb.extensions import db
 from qaweb.organisation import exports, services, staff_import
 from qaweb.organisation.forms import (
@@ -181,15 +181,12 @@ def _user_filters():
 @admin_only
 def users():
     form, filters = _user_filters()
-    pagination = paginate(services.people_filtered(filters))
-    args = form.active_args()
-    return render(
+    return render_list(
         "organisation/users.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".users", args),
-        export_url=url_for(".users_export", **args),
+        form,
+        services.people_filtered(filters),
+        ".users",
+        ".users_export",
     )
 
 
@@ -271,14 +268,12 @@ def user_form(user_id=None):
 def import_staff():
     form = ImportForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        try:
-            data = spreadsheets.read_upload(upload, staff_import.LIMITS)
-            staged = staff_import.stage(upload.filename, data, current_user)
-        except staff_import.ImportFileError as error:
-            form.file.errors.append(str(error))
-        else:
-            db.session.commit()
+        staged = stage_upload(
+            form,
+            staff_import.LIMITS,
+            lambda filename, data: staff_import.stage(filename, data, current_user),
+        )
+        if staged is not None:
             return redirect(url_for(".import_preview", import_id=staged.id))
     return render_template("organisation/import.html", form=form)
 
@@ -299,24 +294,17 @@ def import_template():
 def import_preview(import_id):
     staged = db.get_or_404(staff_import.StaffImport, import_id)
     form = ConfirmImportForm()
-    if form.validate_on_submit() and staged.applied_at is None:
-        totals = staff_import.apply(staged)
-        db.session.commit()
-        if staged.applied_at:
-            flash(
-                f"Staff imported: {totals['new']} added, {totals['update']} updated, "
-                f"{totals['unchanged']} unchanged.",
-                "success",
-            )
-            return redirect(url_for(".users"))
-    rows = staged.rows
-    problem_rows = [r for r in rows if r["problems"]]
+    if (totals := confirm_import(form, staged, staff_import.apply)) is not None:
+        flash(
+            f"Staff imported: {totals['new']} added, {totals['update']} updated, "
+            f"{totals['unchanged']} unchanged.",
+            "success",
+        )
+        return redirect(url_for(".users"))
     return render_template(
         "organisation/import_preview.html",
         staged=staged,
-        rows=rows,
-        problem_rows=problem_rows,
-        totals=staff_import.totals(rows),
+        **preview_context(staged.rows, staff_import.totals),
         form=form,
     )
 
@@ -351,12 +339,8 @@ def settings():
                     continue  # not on the form that was posted: keep what is stored
                 set_setting(key, str(form[key].data).strip())
 
-        if setting is None:
-            apply()
-            db.session.commit()
-        else:
-            # The council-name row carries the version counter for the page.
-            problem = save_versioned(db.session, setting, form, apply)
+        # The council-name row carries the version counter for the page.
+        problem = create_or_save_versioned(db.session, setting, form, apply)
         if problem is None:
             flash("Settings saved.", "success")
             return redirect(url_for(".settings"))
@@ -415,7 +399,7 @@ def download_template():
     stem = template.filename.rsplit(".", 1)[0] or "template"
     return send_file(
         io.BytesIO(template.content),
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        mimetype=DOCX_TYPE,
         as_attachment=True,
         download_name=f"{stem}.docx",
     )

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from qaweb.core import spreadsheets
 from qaweb.core.db import utcnow
 from qaweb.core.import_template import ImportColumn
+from qaweb.core.imports import keep
 from qaweb.extensions import db
 from qaweb.organisation.models import User
 from qaweb.practice_week import services
@@ -212,12 +213,7 @@ def check(week: PracticeWeek, table: list[tuple[int, dict]]) -> list[dict]:
 
 
 def save(week: PracticeWeek, filename: str, report: list[dict], by: User) -> ScheduleImport:
-    pending = ScheduleImport(
-        week_id=week.id, filename=filename[:255], uploaded_by_id=by.id, rows=report
-    )
-    db.session.add(pending)
-    db.session.flush()
-    return pending
+    return keep(ScheduleImport, filename, report, by, week_id=week.id)
 
 
 def apply(pending: ScheduleImport, by: User) -> int:

@@ -24,7 +24,7 @@ from qaweb.core.permissions import (
     get_or_403,
     requires,
 )
-from qaweb.core.steps import take_step
+from qaweb.core.steps import reason_step, take_step
 from qaweb.core.timefmt import format_date, format_time, to_london, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
@@ -438,14 +438,10 @@ def edit_observation(observation_id):
 
 
 def _reason_page(observation, form, template, apply, done):
-    problem = None
-    if form.validate_on_submit():
-        problem = save_versioned(db.session, observation, form, apply, ERRORS)
-        if problem is None:
-            flash(done, "success")
-            return redirect(url_for(".observation", observation_id=observation.id))
-        form.version.data = observation.version
-    return render_template(template, observation=observation, form=form, problem=problem)
+    back = url_for(".observation", observation_id=observation.id)
+    return reason_step(
+        observation, form, apply, done, back, template, ERRORS, observation=observation
+    )
 
 
 @bp.route("/observations/<int:observation_id>/cancel", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from qaweb.core import submissions
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import is_htmx
 from qaweb.core.permissions import get_or_403, requires
+from qaweb.core.steps import reason_step
 from qaweb.core.timefmt import to_london
 from qaweb.extensions import db
 from qaweb.organisation.models import User
@@ -199,24 +200,15 @@ def leave(session_id):
 def cancel_session(session_id):
     session = _session(session_id)
     form = CancelForm(version=session.version)
-    problem = None
-    if form.validate_on_submit():
-        problem = save_versioned(
-            db.session,
-            session,
-            form,
-            lambda: sessions.cancel_session(session, form.reason.data),
-            ERRORS,
-        )
-        if problem is None:
-            flash(
-                f"“{session.title}” cancelled: download the cancellation to send to those booked.",
-                "success",
-            )
-            return redirect(url_for(".session", session_id=session.id))
-        form.version.data = session.version
-    return render_template(
-        "practice_week/session_cancel.html", session=session, form=form, problem=problem
+    return reason_step(
+        session,
+        form,
+        lambda: sessions.cancel_session(session, form.reason.data),
+        f"“{session.title}” cancelled: download the cancellation to send to those booked.",
+        url_for(".session", session_id=session.id),
+        "practice_week/session_cancel.html",
+        ERRORS,
+        session=session,
     )
 
 

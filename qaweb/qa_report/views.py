@@ -18,6 +18,8 @@ from qaweb.core.htmx import is_htmx
 from qaweb.core.jobs import BackgroundJob
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import QA_BOARD, QA_OFFICER, SERVICE_MANAGER, get_or_403, roles_required
+from qaweb.core.signoff import save_decision
+from qaweb.core.word import docx_response
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea
 from qaweb.qa_report import pack, paper, sections, services
@@ -27,7 +29,6 @@ from qaweb.qa_report.models import PARTS, QAReport
 bp = Blueprint("qa_report", __name__, url_prefix="/qa-report")
 ERRORS = (services.ReportError,)
 READERS = (QA_OFFICER, QA_BOARD, SERVICE_MANAGER)
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _report(report_id, check=services.can_view):
@@ -188,12 +189,10 @@ def decision(report_id):
     form = DecisionForm()
     problem = None
     if form.validate_on_submit():
-        approve = form.decision.data == "approve"
-        problem = guarded_save(
-            db.session,
+        approve, problem = save_decision(
+            form,
             item,
-            request.form.get("version"),
-            lambda: services.decide(item, current_user, approve, form.comments.data or ""),
+            lambda approve, comments: services.decide(item, current_user, approve, comments),
             ERRORS,
         )
         if problem is None:
@@ -218,9 +217,7 @@ def docx(report_id):
     body = paper.docx_bytes(
         item, sections.build(item.period, item.service_area_id), current_user.name
     )
-    response = Response(body, mimetype=DOCX)
-    response.headers["Content-Disposition"] = f'attachment; filename="{item.reference}.docx"'
-    return response
+    return docx_response(body, f"{item.reference}.docx")
 
 
 @bp.get("/<int:report_id>.xlsx")

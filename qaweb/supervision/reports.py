@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 
+from qaweb.actions.exports import columns as action_columns
 from qaweb.actions.models import STATUSES as ACTION_STATUSES
 from qaweb.actions.models import Action
 from qaweb.core import grading
@@ -293,15 +294,9 @@ def annual_sheets(year: int, area_id: int | None = None) -> list[Sheet]:
     today = today_london()
     action_sheet = Sheet(
         "Actions",
-        [
-            Column("Reference", 13),
-            Column("Action", 60),
-            Column("Owner", 24),
-            Column("Due date", 12, "date"),
-            Column("Status", 12),
-            Column("Overdue", 10),
-            Column("Date completed", 15, "date"),
-        ],
+        action_columns(
+            "Reference", "Action", "Owner", "Due date", "Status", "Overdue", "Date completed"
+        ),
         [
             (
                 f"ACT-{a.id:06d}",

@@ -17,7 +17,7 @@ from qaweb.core.permissions import (
     managed_teams_conditions,
     manages_area,
 )
-from qaweb.core.settings import get_setting
+from qaweb.core.settings import get_setting, whole_number
 from qaweb.core.timefmt import format_date, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User, UserRole
@@ -58,11 +58,7 @@ class SupervisionError(Exception):
 def start_month() -> int:
     """The month (1 to 12) the supervision audit year starts in, from the council's settings; April
     (4) when the setting is not a month."""
-    try:
-        month = int(get_setting("supervision_year_start_month"))
-    except ValueError:
-        month = 4
-    return month if 1 <= month <= 12 else 4
+    return whole_number("supervision_year_start_month", 4, 1, 12)
 
 
 def year_for(day: date) -> int:

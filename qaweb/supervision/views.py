@@ -8,7 +8,7 @@ from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.lists import render_list
 from qaweb.core.permissions import (
     QA_OFFICER,
     SERVICE_MANAGER,
@@ -18,7 +18,7 @@ from qaweb.core.permissions import (
     requires,
     service_area_of,
 )
-from qaweb.core.steps import take_step
+from qaweb.core.steps import reason_step, take_step
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
@@ -84,19 +84,14 @@ def index():
         )
         for relation in (SupervisionAudit.supervisor, SupervisionAudit.auditor)
     ]
-    pagination = paginate(
+    return render_list(
+        "supervision/index.html",
+        form,
         services.filtered(current_user, filters).options(
             *people, lazyload(SupervisionAudit.feedback)
-        )
-    )
-    args = form.active_args()
-    return render(
-        "supervision/index.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".index", args),
-        export_url=url_for(".export", **args),
+        ),
+        ".index",
+        ".export",
         today=today_london(),
         can_plan=services.can_plan(current_user),
     )
@@ -435,20 +430,16 @@ def reflective(audit_id):
 def cancel(audit_id):
     audit = _audit(audit_id, services.can_cancel)
     form = CancelForm(version=audit.version)
-    problem = None
-    if form.validate_on_submit():
-        problem = save_versioned(
-            db.session,
-            audit,
-            form,
-            lambda: services.cancel(audit, form.reason.data),
-            ERRORS,
-        )
-        if problem is None:
-            flash(f"Audit {audit.reference} cancelled.", "success")
-            return redirect(url_for(".audit", audit_id=audit.id))
-        form.version.data = audit.version
-    return render_template("supervision/cancel.html", audit=audit, form=form, problem=problem)
+    return reason_step(
+        audit,
+        form,
+        lambda: services.cancel(audit, form.reason.data),
+        f"Audit {audit.reference} cancelled.",
+        url_for(".audit", audit_id=audit.id),
+        "supervision/cancel.html",
+        ERRORS,
+        audit=audit,
+    )
 
 
 # -- coverage and the annual report ---------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from qaweb.actions.exports import columns as action_columns
 from qaweb.core.excel import Column, Sheet
 from qaweb.core.timefmt import format_date
 from qaweb.core.word import WordPaper
@@ -79,14 +80,7 @@ def audit_sheets(audit, terms: dict, actions) -> tuple[list, list, list[Sheet]]:
     )
     action_sheet = Sheet(
         "Actions",
-        [
-            Column("Reference", 13),
-            Column("Action", 60),
-            Column("Owner", 24),
-            Column("Due date", 12, "date"),
-            Column("Status", 12),
-            Column("Date completed", 15, "date"),
-        ],
+        action_columns("Reference", "Action", "Owner", "Due date", "Status", "Date completed"),
         [
             (a.reference, a.description, a.owner.name, a.due_on, a.status_label, a.completed_on)
             for a in actions

@@ -1,6 +1,6 @@
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -11,12 +11,14 @@ from qaweb.core import submissions, years
 from qaweb.core.council_lists import KeptList, entries, entry_form, handle_post
 from qaweb.core.excel import About, Column, send_workbook
 from qaweb.core.forms import choices
-from qaweb.core.history import guarded_save, history_for, save_versioned
+from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import is_htmx, render
-from qaweb.core.lists import paginate, pagination_params
+from qaweb.core.lists import render_list
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
+from qaweb.core.signoff import save_decision
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
+from qaweb.core.word import docx_response
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.organisation.services import person_choices
@@ -68,15 +70,12 @@ def _filters():
 @requires(services.can_view)
 def index():
     form, filters = _filters()
-    pagination = paginate(services.filtered(filters))
-    args = form.active_args()
-    return render(
+    return render_list(
         "thematic/index.html",
-        block="results",
-        form=form,
-        pagination=pagination,
-        pager=pagination_params(pagination, ".index", args),
-        export_url=url_for(".export", **args),
+        form,
+        services.filtered(filters),
+        ".index",
+        ".export",
         years=years,
         services=services,
     )
@@ -400,12 +399,10 @@ def decision(audit_id):
     form = DecisionForm()
     problem = None
     if form.validate_on_submit():
-        approve = form.decision.data == "approve"
-        problem = guarded_save(
-            db.session,
+        approve, problem = save_decision(
+            form,
             audit,
-            request.form.get("version"),
-            lambda: services.decide(audit, current_user, approve, form.comments.data or ""),
+            lambda approve, comments: services.decide(audit, current_user, approve, comments),
             ERRORS,
         )
         if problem is None:
@@ -531,12 +528,7 @@ def docx(audit_id):
         _actions(audit),
         downloaded_by=current_user.name,
     )
-    response = Response(
-        body,
-        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )
-    response.headers["Content-Disposition"] = f'attachment; filename="{audit.reference}.docx"'
-    return response
+    return docx_response(body, f"{audit.reference}.docx")
 
 
 @bp.get("/<int:audit_id>.xlsx")
