@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased, joinedload, raiseload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from qaweb.case_audits.models import COMPLETED, CaseAudit
 from qaweb.core.db import utcnow
@@ -170,13 +170,13 @@ def save_meeting(
 def meetings_statement():
     """The select of every panel meeting, newest first, its chair loaded with it (for
     ``core.lists.paginate``). The list shows the date and the chair only: the members and
-    the lines (with their audits) are not loaded, and reading them raises."""
+    the lines (with their audits) are left to load when read, not loaded for every meeting."""
     return (
         select(PanelMeeting)
         .options(
             joinedload(PanelMeeting.chair),
-            raiseload(PanelMeeting.members),
-            raiseload(PanelMeeting.lines),
+            lazyload(PanelMeeting.members),
+            lazyload(PanelMeeting.lines),
         )
         .order_by(PanelMeeting.held_on.desc(), PanelMeeting.id.desc())
     )
