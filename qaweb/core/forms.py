@@ -287,14 +287,60 @@ class LongGovSelect(GovSelect):
     def __call__(self, field, **kwargs):
         if len(field.choices or ()) <= self.LONG:
             return super().__call__(field, **kwargs)
-        options = "".join(
-            f'<option value="{escape(value)}"{" selected" if selected else ""}>'
-            f"{escape(label)}</option>"
-            for value, label, selected, _ in field.iter_choices()
-        )
+        key = _options_key(field)
+        options = _OPTIONS_CACHE.get(key) if key is not None else None
+        if options is None:
+            options = "".join(
+                f'<option value="{escape(value)}"{" selected" if selected else ""}>'
+                f"{escape(label)}</option>"
+                for value, label, selected, _ in field.iter_choices()
+            )
+            if key is not None:
+                if len(_OPTIONS_CACHE) >= _OPTIONS_CACHE_SIZE:
+                    try:
+                        _OPTIONS_CACHE.pop(next(iter(_OPTIONS_CACHE)), None)
+                    except (RuntimeError, StopIteration):  # another thread changed it
+                        pass
+                _OPTIONS_CACHE[key] = options
         proxy = _FieldProxy(field, lambda: [(_OPTIONS, _OPTIONS, False, {})])
         html = super().__call__(proxy, **kwargs)
         return Markup(_OPTION_SLOT.sub(lambda _: options, html, count=1))
+
+
+_OPTIONS_CACHE: dict = {}
+_OPTIONS_CACHE_SIZE = 32
+
+
+def _options_key(field):
+    """What a long select's options depend on, as a key: the options (value and label), the
+    chosen value and how a value is read (``coerce``); None when an option has anything else
+    (attributes, a group) or a value or label that is not plain text or a number.
+
+    The options of a list's filters (every team, every member of staff) come back the same
+    page after page; writing them out costs about 2 microseconds an option (thousands on
+    some pages), the key a tenth of that, so their markup is remembered (at most
+    ``_OPTIONS_CACHE_SIZE`` sets, the oldest dropped first).
+    """
+    items = []
+    for choice in field.choices:
+        if isinstance(choice, SelectChoice):
+            if choice.render_kw or choice.optgroup is not None:
+                return None
+            value, label = choice.value, choice.label
+        elif type(choice) is tuple and len(choice) == 2:
+            value, label = choice
+        else:
+            return None
+        if type(label) is not str or type(value) not in _PLAIN:
+            return None
+        items.append((value, label))
+    data = field.data
+    if type(data) not in _PLAIN:
+        return None
+    return (field.coerce, type(data), data, tuple(items))
+
+
+_PLAIN = (str, int, type(None))
 
 
 class _FieldProxy:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import aliased, joinedload, lazyload
 
 from qaweb.case_audits.models import COMPLETED, CaseAudit
 from qaweb.core.db import utcnow
@@ -70,11 +70,10 @@ def can_view_meeting(user: User, meeting: PanelMeeting) -> bool:
     return can_edit_meeting(user, meeting) or any(m.id == user.id for m in meeting.members)
 
 
-def open_lines(meeting: PanelMeeting | None = None) -> list[ModerationLine]:
-    """Submitted moderations the panel has not yet confirmed, not in another meeting (those in
-    ``meeting`` included), oldest completion first: what a meeting can consider."""
-    stmt = (
-        select(ModerationLine)
+def _open_lines_statement(columns, meeting: PanelMeeting | None):
+    """The select of ``columns`` over the lines ``open_lines(meeting)`` returns."""
+    return (
+        select(*columns)
         .join(CaseAudit, CaseAudit.id == ModerationLine.audit_id)
         .where(
             ModerationLine.status == SELECTED,
@@ -88,9 +87,22 @@ def open_lines(meeting: PanelMeeting | None = None) -> list[ModerationLine]:
                 ModerationLine.meeting_id == (meeting.id if meeting else -1),
             ),
         )
-        .order_by(CaseAudit.completed_on, ModerationLine.id)
+    )
+
+
+def open_lines(meeting: PanelMeeting | None = None) -> list[ModerationLine]:
+    """Submitted moderations the panel has not yet confirmed, not in another meeting (those in
+    ``meeting`` included), oldest completion first: what a meeting can consider."""
+    stmt = _open_lines_statement([ModerationLine], meeting).order_by(
+        CaseAudit.completed_on, ModerationLine.id
     )
     return list(db.session.scalars(stmt))
+
+
+def open_lines_count() -> int:
+    """How many submitted moderations are waiting for a panel: ``len(open_lines())`` in one
+    count, without loading each line (and its audit, case and moderator)."""
+    return db.session.scalar(_open_lines_statement([func.count(ModerationLine.id)], None)) or 0
 
 
 #: The roles of people who could sit on a Moderation Panel: the managers (team and assistant
@@ -157,10 +169,15 @@ def save_meeting(
 
 def meetings_statement():
     """The select of every panel meeting, newest first, its chair loaded with it (for
-    ``core.lists.paginate``)."""
+    ``core.lists.paginate``). The list shows the date and the chair only: the members and
+    the lines (with their audits) are left to load when read, not loaded for every meeting."""
     return (
         select(PanelMeeting)
-        .options(joinedload(PanelMeeting.chair))
+        .options(
+            joinedload(PanelMeeting.chair),
+            lazyload(PanelMeeting.members),
+            lazyload(PanelMeeting.lines),
+        )
         .order_by(PanelMeeting.held_on.desc(), PanelMeeting.id.desc())
     )
 

@@ -305,7 +305,7 @@ def panels():
         pagination=pagination,
         pager=pagination_params(pagination, ".panels", {}),
         meetings=panel.meeting_counts(pagination.items),
-        waiting=len(panel.open_lines()),
+        waiting=panel.open_lines_count(),
         can_new=panel.can_arrange(current_user),
     )
 

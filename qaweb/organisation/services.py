@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
 
 from qaweb.core.lists import contains
 from qaweb.core.permissions import ROLES
@@ -20,6 +21,31 @@ def teams(active_only: bool = False) -> list[Team]:
     if active_only:
         stmt = stmt.where(Team.active)
     return list(db.session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    """A team as the Teams list shows it: id, name, its service area's name, the paired
+    team's name (None: not paired) and whether it is in use."""
+
+    id: int
+    name: str
+    area: str
+    paired: str | None
+    active: bool
+
+
+def team_rows() -> list[TeamRow]:
+    """Every team for the Teams list, by name: five columns a team in one statement, not
+    Team objects with their service area and paired team (a large council has hundreds)."""
+    paired = aliased(Team)
+    rows = db.session.execute(
+        select(Team.id, Team.name, ServiceArea.name, paired.name, Team.active)
+        .join(ServiceArea, ServiceArea.id == Team.service_area_id)
+        .outerjoin(paired, paired.id == Team.paired_team_id)
+        .order_by(Team.name)
+    )
+    return [TeamRow(*row) for row in rows]
 
 
 def team_options(*conditions) -> list[tuple[int, str]]:

@@ -126,7 +126,7 @@ def _save(record, form, apply, shown_at):
 @bp.get("/teams")
 @admin_only
 def teams():
-    return render_template("organisation/teams.html", teams=services.teams())
+    return render_template("organisation/teams.html", teams=services.team_rows())
 
 
 @bp.route("/teams/new", methods=["GET", "POST"])

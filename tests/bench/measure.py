@@ -76,31 +76,39 @@ def render_timer(app):
         template_rendered.disconnect(after, app)
 
 
-def get(client, url) -> tuple[float, bytes]:
-    started = time.perf_counter()
+def get(client, url, cpu: list | None = None) -> tuple[float, bytes]:
+    """One GET: its wall-clock seconds and body; the CPU seconds this process spent on it
+    are appended to ``cpu`` when given (unlike wall time, not inflated by other processes on
+    a busy machine; SQLite's own work is in it, as it runs in this process)."""
+    started, cpu_started = time.perf_counter(), time.process_time()
     response = client.get(url)
     body = response.get_data()  # drains a streamed response
     elapsed = time.perf_counter() - started
+    if cpu is not None:
+        cpu.append(time.process_time() - cpu_started)
     if response.status_code != 200:
         raise RuntimeError(f"{url}: HTTP {response.status_code}")
     response.close()
     return elapsed, body
 
 
-def replay(statements, repeat: int) -> list[float]:
-    """The same SELECTs with the same parameters on a raw DB-API cursor: the floor."""
+def replay(statements, repeat: int, cpu: list | None = None) -> list[float]:
+    """The same SELECTs with the same parameters on a raw DB-API cursor: the floor (wall
+    seconds per replay; CPU seconds of this process appended to ``cpu`` when given)."""
     reads = [s for s in statements if s[0].lstrip().upper().startswith(("SELECT", "WITH"))]
     timings = []
     raw = db.engine.raw_connection()
     try:
         for _ in range(repeat):
             cursor = raw.cursor()
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             for statement, parameters, _many in reads:
                 cursor.execute(statement, parameters)
                 if cursor.description:
                     cursor.fetchall()
             timings.append(time.perf_counter() - started)
+            if cpu is not None:
+                cpu.append(time.process_time() - cpu_started)
             cursor.close()
             raw.rollback()
     finally:
