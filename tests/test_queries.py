@@ -110,7 +110,6 @@ BUDGET_FOR = {
     "Grade agreement workbook": 20,
     # The week page also asks whether the person has anything for "add your week" (one
     # EXISTS), so the feed link is never offered for an empty calendar.
-    "Practice week page": 13,
     "Practice week page (practitioner)": 13,
     # The QA report reads each module's summary (a few grouped counts each) for three
     # periods: the period, the one before and the same one last year; then the themes.
@@ -122,10 +121,18 @@ BUDGET_FOR = {
     "QA report workbook": 80 + 12,
     # A team manager's My work asks every module: dip samples (one grouped statement) and
     # moderation (to grade, to chair, the panel's feedback for their team: one statement).
-    "My work (team manager)": 22 + 2,
+    "My work (team manager)": 22 + 2 + 1,
     # Panel meetings are paginated in SQL (the pager's count), then one grouped count of
     # each page's audits, and the moderations waiting for a panel.
     "Moderation Panel meetings": 12 + 1,
+    # Counted since each request began with an empty session (see _demo_counts): these
+    # pages read a record or two that an earlier request had left in the session before.
+    # The week page reads its two tools' versions again one by one after the figures read
+    # them together (3 statements where 1 would do; not yet chased).
+    "Practice week page": 13 + 5,
+    "Practice week report": 20 + 2,
+    "Moderation Panel meeting": 12 + 2,
+    "My work (QA officer)": 22 + 1,
 }
 # The week the benchmark reports on has a week before it at scale 2, whose figures are read
 # (one statement) for the comparison; the everyday demo's past week is its first.
@@ -167,11 +174,12 @@ def _demo_counts(demo_database, engine_name, scale):
                     continue
                 url = f"{url}{'&' if '?' in url else '?'}page={max(pages_seen)}"
             client.get(url).close()  # warm: settings and lookups cached per process
-            # The fewer of two measurements: a query per row shows in both, while on a busy
-            # machine PostgreSQL has once shown 3 statements more in one of them, not seen
-            # again in the same page's next request.
-            fewest = min(statements_for(client, url), statements_for(client, url))
-            counts[target.name] = (target.kind, target.user, fewest)
+            # Each request begins with an empty session, as in production: the requests here
+            # share this block's app context, so a record a request loaded stayed in the
+            # session's identity map (held weakly) until the garbage collector freed it, and
+            # whether a later ``session.get`` issued a statement depended on when it ran.
+            db.session.remove()
+            counts[target.name] = (target.kind, target.user, statements_for(client, url))
             db.session.remove()
         db.engine.dispose()
     return counts

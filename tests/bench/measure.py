@@ -79,7 +79,11 @@ def render_timer(app):
 def get(client, url, cpu: list | None = None) -> tuple[float, bytes]:
     """One GET: its wall-clock seconds and body; the CPU seconds this process spent on it
     are appended to ``cpu`` when given (unlike wall time, not inflated by other processes on
-    a busy machine; SQLite's own work is in it, as it runs in this process)."""
+    a busy machine; SQLite's own work is in it, as it runs in this process). The request
+    begins with an empty database session, as in production: the runner's requests share
+    its app context, and records an earlier request loaded would otherwise come back
+    without SQL."""
+    db.session.remove()
     started, cpu_started = time.perf_counter(), time.process_time()
     response = client.get(url)
     body = response.get_data()  # drains a streamed response
