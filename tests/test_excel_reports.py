@@ -121,6 +121,28 @@ def test_rows_are_as_tall_as_their_letters_wrap_and_dates_sit_level(app):
     assert made_on[1].value == made and made_on[1].alignment.horizontal == "left"
 
 
+def test_a_value_of_capitals_shorter_than_its_column_in_letters_still_wraps(app):
+    """A column is as many characters wide as its widest value; capitals are wider than the
+    column's unit (Arial's widest digit), so a value in capitals that many letters long does
+    not fit on one line: its row is made tall enough and the text wraps rather than being cut
+    off by the next column's value. Small letters as many fit on one line."""
+    handle = build_workbook(
+        "Teams",
+        [Column("Team", 40), Column("Service area", 30)],
+        [
+            ("WOKINGHAM BOROUGH COUNCIL", "Early Help"),
+            ("Wokingham borough council", "Early Help"),
+        ],
+    )
+    book = load_workbook(handle)
+    handle.close()
+    sheet = book["Teams"]
+    assert int(sheet.column_dimensions["A"].width) == 27  # 25 letters and 2
+    assert sheet.row_dimensions[2].height == 2 * 12.75
+    assert sheet["A2"].alignment.wrap_text
+    assert sheet.row_dimensions[3].height is None
+
+
 def test_chart_plots_every_compared_column_in_given_colours(app):
     handle = build_workbook(
         "Key figures",

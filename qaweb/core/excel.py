@@ -289,12 +289,18 @@ def _text_px(text: str, bold: bool = False) -> float:
 _WORD_PX: dict[bool, dict[str, float]] = {False: {}, True: {}}
 
 
+def _room_px(width: int) -> int:
+    """The pixels a cell's text may take in a column ``width`` characters wide (7 pixels a
+    unit and 5 more, less the cell's margins), at least one unit."""
+    return max(width * PIXELS_PER_CHAR + 5 - CELL_MARGIN_PX, PIXELS_PER_CHAR)
+
+
 def _lines(text: str, width: int, bold: bool = False) -> int:
     """Lines ``text`` (Arial 10, bold if ``bold``) takes wrapped at words in a column
     ``width`` characters wide, laid out as a spreadsheet program does: each line holds the
     words whose letters' widths (``ARIAL_WIDTHS``) fit in the column, and a word wider than
     the column breaks over lines."""
-    room = max(width * PIXELS_PER_CHAR + 5 - CELL_MARGIN_PX, PIXELS_PER_CHAR)
+    room = _room_px(width)
     # Most cells: one line, found without measuring (no letter is wider than 15 pixels).
     if "\n" not in text and len(text) * 15 <= room:
         return 1
@@ -388,8 +394,13 @@ def _write_row(sheet, formats, r, row, widths, bold=False):
     for c, value in enumerate(values):
         if value.__class__ is str:
             value = values[c] = printable(value)
-            # Cheap test first: most text is shorter than its column (see _lines).
-            if len(value) > widths[c] - 1 or "\n" in value:
+            # Cheap tests first: text this short fits whatever its letters (no letter is wider
+            # than 15 pixels, see _lines), and text narrower than the column fits. Counting
+            # characters against the column's width is not enough: capitals are wider than
+            # its unit, so a value in capitals as many letters long as the column is wide
+            # takes two lines.
+            room = _room_px(widths[c])
+            if "\n" in value or (len(value) * 15 > room and _text_px(value, bold) > room):
                 lines = _lines(value, widths[c], bold)
                 if lines > 1:
                     wrapped = wrapped or {}
