@@ -44,7 +44,9 @@ def pytest_xdist_make_scheduler(config, log):
     (a file's SQLite tests and its PostgreSQL tests are two units, so neither worker switches
     the session's app back and forth), the browser lane and the documents lane each as one
     unit (one live server, one LibreOffice run), in collection order: the long browser lane
-    starts first."""
+    starts first. Another ``--dist`` mode asked for on the command line is left alone."""
+    if config.getoption("dist") != "load":
+        return None
     from xdist.scheduler import LoadScopeScheduling
 
     class LaneScheduling(LoadScopeScheduling):
@@ -141,8 +143,11 @@ def _shared_seed(engine_name: str, scale: int, tmp_path_factory) -> str:
     with FileLock(str(note) + ".lock"):
         if note.exists():
             return note.read_text()
+        # A seed that failed part-way (its worker's test failed) left no note: start again.
         if engine_name == "sqlite":
-            url = f"sqlite:///{shared / f'demo-{scale}.sqlite'}"
+            path = shared / f"demo-{scale}.sqlite"
+            path.unlink(missing_ok=True)
+            url = f"sqlite:///{path}"
         else:
             admin = pg_admin_url()
             if admin is None:
@@ -150,6 +155,7 @@ def _shared_seed(engine_name: str, scale: int, tmp_path_factory) -> str:
             name = f"{SEED_PREFIX}{scale}"
             engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
             with engine.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
                 conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
             engine.dispose()
             url = sa.engine.make_url(admin).set(database=name)

@@ -305,7 +305,8 @@ def _lines(text: str, width: int, bold: bool = False) -> int:
     if "\n" not in text and len(text) * 15 <= room:
         return 1
     space = _text_px(" ", bold)
-    # Words recur (a streamed export's notes say the same things): each is measured once.
+    # Words recur (a streamed export's notes say the same things): each is measured once
+    # (at most 20,000 words of up to 40 letters kept, so a long-running worker stays small).
     known = _WORD_PX[bold]
     if len(known) > 20_000:
         known.clear()
@@ -315,7 +316,9 @@ def _lines(text: str, width: int, bold: bool = False) -> int:
         for word in part.split(" "):
             size = known.get(word)
             if size is None:
-                size = known[word] = _text_px(word, bold)
+                size = _text_px(word, bold)
+                if len(word) <= 40:  # a long unbroken string is rare: not kept
+                    known[word] = size
             if used and used + space + size > room:
                 lines, used = lines + 1, 0.0
             used += (space if used else 0) + size
