@@ -2,6 +2,7 @@
 and for exports the same rows written by bare xlsxwriter and by the csv module."""
 
 import csv
+import dataclasses
 import io
 import re
 import statistics
@@ -147,16 +148,20 @@ def captured_workbook():
     tables = []
     original = excel.build_workbook
 
-    def capture(title, columns, rows, summary=None, sheets=()):
+    def capture(title, columns, rows, summary=None, sheets=(), **kwargs):
         rows = list(rows)
         tables.append((columns, rows))
         copies = []
         for sheet in sheets:
             sheet_rows = list(sheet.rows)
-            tables.append((sheet.columns, sheet_rows))
-            copies.append(excel.Sheet(sheet.title, sheet.columns, sheet_rows, sheet.chart))
+            if sheet.columns:
+                tables.append((sheet.columns, sheet_rows))
+            tables.extend((table.columns, list(table.rows)) for table in sheet.tables)
+            copies.append(dataclasses.replace(sheet, rows=sheet_rows))
         summary = list(summary) if summary is not None else None
-        return original(title, columns, rows, summary=summary, sheets=copies)
+        # The About sheet, totals rows and anything else the export passes go through as
+        # they are: the export is measured as it is written.
+        return original(title, columns, rows, summary=summary, sheets=copies, **kwargs)
 
     excel.build_workbook = capture
     try:

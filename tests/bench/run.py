@@ -51,7 +51,8 @@ from qaweb import create_app  # noqa: E402
 from qaweb.demo import builder  # noqa: E402
 from qaweb.extensions import db  # noqa: E402
 
-BUILD = ROOT / "build"
+#: Where the scale databases and bench.json go (``QAWEB_BENCH_BUILD``, default build/).
+BUILD = Path(os.environ.get("QAWEB_BENCH_BUILD") or ROOT / "build")
 WORK = BUILD / "bench"
 PROTECTED = {"postgres", "test", "template0", "template1", "root"}
 
