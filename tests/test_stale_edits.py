@@ -949,3 +949,123 @@ def test_what_differs_from_the_stored_record_is_shown_as_people_read_it(app):
             "Methodology": "Audit, Survey",
             "Start": "1 December 2026",
         }
+
+
+#: Reason pages whose record a colleague can close first (cancel it, or record that it did not
+#: take place): (id, roles, record, my page, the field I type, the colleague's page, their
+#: field, what else the colleague must enter).
+CLOSED_FIRST = [
+    (
+        "supervision-cancel",
+        ("qa_officer",),
+        _audit,
+        "/supervision/audits/{id}/cancel",
+        "reason",
+        "/supervision/audits/{id}/cancel",
+        "reason",
+        {},
+    ),
+    (
+        "observation-cancel",
+        ("organiser",),
+        _observation,
+        "/practice-weeks/observations/{id}/cancel",
+        "reason",
+        "/practice-weeks/observations/{id}/cancel",
+        "reason",
+        {},
+    ),
+    (
+        "observation-not-held",
+        ("organiser",),
+        _observation,
+        "/practice-weeks/observations/{id}/not-held",
+        "detail",
+        "/practice-weeks/observations/{id}/cancel",
+        "reason",
+        {"reason": ["other"]},
+    ),
+    (
+        "action-cancel",
+        ("qa_officer",),
+        _action,
+        "/actions/{id}/cancel",
+        "reason",
+        "/actions/{id}/cancel",
+        "reason",
+        {},
+    ),
+    (
+        "learning-session-cancel",
+        ("organiser",),
+        _session,
+        "/practice-weeks/sessions/{id}/cancel",
+        "reason",
+        "/practice-weeks/sessions/{id}/cancel",
+        "reason",
+        {},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "case_id, roles, make, url, mine_field, other_url, other_field, extra",
+    CLOSED_FIRST,
+    ids=[c[0] for c in CLOSED_FIRST],
+)
+def test_a_record_a_colleague_closed_first_is_refused_with_their_change_not_a_403(
+    app,
+    client,
+    make_user,
+    make_area,
+    make_team,
+    make_action,
+    case_id,
+    roles,
+    make,
+    url,
+    mine_field,
+    other_url,
+    other_field,
+    extra,
+):
+    """Found walking the app: once a colleague had cancelled a supervision audit or an
+    observation, this person's cancel (or "did not take place") of the same record answered
+    403 "You do not have permission" and their typed reason was lost; an action or a
+    learning session showed the colleague's change and kept the reason."""
+    me = make_user(*roles, first_name="Mina", last_name="First")
+    colleague = make_user(*roles, first_name="Cole", last_name="League")
+    ctx = {
+        "make_user": make_user,
+        "make_area": make_area,
+        "make_team": make_team,
+        "make_action": make_action,
+        "me": me,
+    }
+    record = make(ctx)
+    url, other_url = url.format(id=record.id), other_url.format(id=record.id)
+
+    sign_in(client, me)
+    mine = versioned_form(client.get(url).get_data(as_text=True))
+
+    other = app.test_client()
+    sign_in(other, colleague)
+    theirs = versioned_form(other.get(other_url).get_data(as_text=True))
+    theirs[other_field] = [THEIRS]
+    response = other.post(other_url, data=theirs)
+    assert response.status_code in (302, 303), _problems(response)
+
+    mine[mine_field] = [MINE]
+    mine.update(extra)
+    response = client.post(url, data=mine)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, _problems(response)
+    assert "Cole League changed this record" in page
+    assert THEIRS.replace("'", "&#39;") in page
+    assert MINE.replace("'", "&#39;") in page
+
+    # Pressing it again says why it cannot be done, still keeping the words (never a 403).
+    response = client.post(url, data=versioned_form(page))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, _problems(response)
+    assert MINE.replace("'", "&#39;") in page
