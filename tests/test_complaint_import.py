@@ -536,3 +536,13 @@ def test_invisible_characters_and_a_team_no_longer_in_use_still_match(client, of
     assert "Willows" in _choices(template, teams)  # no longer in use, but an old log names it
     confirm(client)
     assert by_legacy("ZW-1").team_id == council["Willows"].id
+
+
+def test_a_log_with_no_rows_under_its_header_says_so_not_that_every_row_is_imported(
+    client, officer
+):
+    """Found walking the app: the template uploaded as downloaded (its header row alone) was
+    previewed as "Every row is already in qaweb: there is nothing to import"."""
+    page = words(upload(client, "log.csv", (HEADER + "\r\n").encode()))
+    assert "Every row is already in qaweb" not in page
+    assert "The file has no rows under its header row: there is nothing to import." in page

@@ -833,6 +833,12 @@ def test_a_stale_edit_keeps_my_words_shows_theirs_and_saves_the_second_time(
     page = response.get_data(as_text=True)
     assert response.status_code == 200, _problems(response)
     assert "Your changes have not been saved yet" in page
+    print(
+        "MSG",
+        re.sub(
+            r"\s+", " ", re.sub(r"<[^>]+>", " ", page[page.find("govuk-error-summary") :][:3000])
+        )[:900],
+    )
     assert "Cole League changed this record" in page
     assert "the current values" not in page  # the old, untrue promise
     if case.field:
@@ -949,3 +955,209 @@ def test_what_differs_from_the_stored_record_is_shown_as_people_read_it(app):
             "Methodology": "Audit, Survey",
             "Start": "1 December 2026",
         }
+
+
+#: Reason pages whose record a colleague can close first (cancel it, or record that it did not
+#: take place): (id, roles, record, my page, the field I type, the colleague's page, their
+#: field, what else the colleague must enter).
+CLOSED_FIRST = [
+    (
+        "supervision-cancel",
+        ("qa_officer",),
+        _audit,
+        "/supervision/audits/{id}/cancel",
+        "reason",
+        "/supervision/audits/{id}/cancel",
+        "reason",
+        {},
+    ),
+    (
+        "observation-cancel",
+        ("organiser",),
+        _observation,
+        "/practice-weeks/observations/{id}/cancel",
+        "reason",
+        "/practice-weeks/observations/{id}/cancel",
+        "reason",
+        {},
+    ),
+    (
+        "observation-not-held",
+        ("organiser",),
+        _observation,
+        "/practice-weeks/observations/{id}/not-held",
+        "detail",
+        "/practice-weeks/observations/{id}/cancel",
+        "reason",
+        {"reason": ["other"]},
+    ),
+    (
+        "action-cancel",
+        ("qa_officer",),
+        _action,
+        "/actions/{id}/cancel",
+        "reason",
+        "/actions/{id}/cancel",
+        "reason",
+        {},
+    ),
+    (
+        "learning-session-cancel",
+        ("organiser",),
+        _session,
+        "/practice-weeks/sessions/{id}/cancel",
+        "reason",
+        "/practice-weeks/sessions/{id}/cancel",
+        "reason",
+        {},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "case_id, roles, make, url, mine_field, other_url, other_field, extra",
+    CLOSED_FIRST,
+    ids=[c[0] for c in CLOSED_FIRST],
+)
+def test_a_record_a_colleague_closed_first_is_refused_with_their_change_not_a_403(
+    app,
+    client,
+    make_user,
+    make_area,
+    make_team,
+    make_action,
+    case_id,
+    roles,
+    make,
+    url,
+    mine_field,
+    other_url,
+    other_field,
+    extra,
+):
+    """Found walking the app: once a colleague had cancelled a supervision audit or an
+    observation, this person's cancel (or "did not take place") of the same record answered
+    403 "You do not have permission" and their typed reason was lost; an action or a
+    learning session showed the colleague's change and kept the reason."""
+    me = make_user(*roles, first_name="Mina", last_name="First")
+    colleague = make_user(*roles, first_name="Cole", last_name="League")
+    ctx = {
+        "make_user": make_user,
+        "make_area": make_area,
+        "make_team": make_team,
+        "make_action": make_action,
+        "me": me,
+    }
+    record = make(ctx)
+    url, other_url = url.format(id=record.id), other_url.format(id=record.id)
+
+    sign_in(client, me)
+    mine = versioned_form(client.get(url).get_data(as_text=True))
+
+    other = app.test_client()
+    sign_in(other, colleague)
+    theirs = versioned_form(other.get(other_url).get_data(as_text=True))
+    theirs[other_field] = [THEIRS]
+    response = other.post(other_url, data=theirs)
+    assert response.status_code in (302, 303), _problems(response)
+
+    mine[mine_field] = [MINE]
+    mine.update(extra)
+    response = client.post(url, data=mine)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, _problems(response)
+    print(
+        "MSG",
+        re.sub(
+            r"\s+", " ", re.sub(r"<[^>]+>", " ", page[page.find("govuk-error-summary") :][:3000])
+        )[:900],
+    )
+    assert "Cole League changed this record" in page
+    assert THEIRS.replace("'", "&#39;") in page
+    assert MINE.replace("'", "&#39;") in page
+
+    # Pressing it again says why it cannot be done, still keeping the words (never a 403).
+    response = client.post(url, data=versioned_form(page))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, _problems(response)
+    assert MINE.replace("'", "&#39;") in page
+
+
+#: Settings pages (one version for the page, carried by one row): (url, role, the setting a
+#: colleague changes and its label, their value, the setting I change, my value).
+SETTINGS_PAGES = [
+    (
+        "/admin/settings",
+        "admin",
+        "complaint_reminder_days",
+        "Complaint reminder (working days before a stage is due)",
+        "7",
+        "action_reminder_days",
+        "9",
+    ),
+    (
+        "/case-audits/settings",
+        "qa_officer",
+        "case_audit_days_for_actions",
+        "Working days to complete an audit&#39;s actions",
+        "25",
+        "case_audit_exclusion_months",
+        "6",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "url, role, theirs_key, theirs_label, theirs_value, mine_key, mine_value",
+    SETTINGS_PAGES,
+    ids=[p[0] for p in SETTINGS_PAGES],
+)
+def test_a_settings_page_saved_by_a_colleague_meanwhile_is_refused_showing_their_change(
+    app, client, make_user, url, role, theirs_key, theirs_label, theirs_value, mine_key, mine_value
+):
+    """Found walking the app: the version of a settings page moved on only when the row that
+    carries it changed (the council name; cases per team), so a colleague's save of any other
+    setting left it alone and my copy of the page, loaded before, saved over their change
+    with "saved" said to both."""
+    from qaweb.core.settings import get_setting
+
+    me = make_user(role, first_name="Mina", last_name="First")
+    colleague = make_user(role, first_name="Cole", last_name="League")
+    # The page has been saved once (the row carrying its version exists).
+    sign_in(client, me)
+    first = versioned_form(client.get(url).get_data(as_text=True))
+    assert client.post(url, data=first).status_code in (302, 303)
+
+    mine = versioned_form(client.get(url).get_data(as_text=True))
+
+    other = app.test_client()
+    sign_in(other, colleague)
+    theirs = versioned_form(other.get(url).get_data(as_text=True))
+    theirs[theirs_key] = [theirs_value]
+    response = other.post(url, data=theirs)
+    assert response.status_code in (302, 303), _problems(response)
+
+    mine[mine_key] = [mine_value]
+    response = client.post(url, data=mine)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, _problems(response)
+    assert "Your changes have not been saved yet" in page
+    shown = re.findall(r"saved-by-other.*?</dl>", page, re.S)
+    print(
+        "MSG",
+        re.sub(
+            r"\s+", " ", re.sub(r"<[^>]+>", " ", page[page.find("govuk-error-summary") :][:3000])
+        )[:900],
+    )
+    assert "Cole League changed this record" in page
+    assert shown and theirs_label in shown[0] and theirs_value in shown[0], shown
+
+    # Saving again from the refusal keeps both changes: mine, and theirs (now in the form).
+    again = versioned_form(page)
+    assert again[mine_key] == [mine_value]
+    again[theirs_key] = [theirs_value]  # I checked what they changed and keep it
+    response = client.post(url, data=again)
+    assert response.status_code in (302, 303), _problems(response)
+    with app.test_request_context():
+        assert get_setting(mine_key) == mine_value
+        assert get_setting(theirs_key) == theirs_value

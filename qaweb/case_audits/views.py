@@ -48,7 +48,7 @@ from qaweb.core.permissions import (
     roles_required,
 )
 from qaweb.core.samples import save_draw, save_swap
-from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting
+from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting, touch
 from qaweb.core.steps import take_step
 from qaweb.core.timefmt import today_london
 from qaweb.core.years import month_from_url
@@ -497,10 +497,11 @@ def settings():
     if form.validate_on_submit():
 
         def apply():
-            for key in SETTING_KEYS:
-                value = form[key].data
-                if key == "case_audit_auditor_roles":
-                    value = ";".join(value)
+            posted = {key: form[key].data for key in SETTING_KEYS}
+            posted["case_audit_auditor_roles"] = ";".join(posted["case_audit_auditor_roles"])
+            if anchor is not None:
+                touch(anchor, posted)
+            for key, value in posted.items():
                 set_setting(key, str(value).strip())
 
         problem = create_or_save_versioned(db.session, anchor, form, apply)

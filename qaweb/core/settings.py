@@ -182,6 +182,28 @@ def set_setting(key: str, value: str) -> Setting:
     return setting
 
 
+def touch(setting: Setting, keys) -> None:
+    """Before a settings page's values are stored: when any of the page's other settings is
+    about to change, move on the version of ``setting`` (the row whose version the page
+    carries) and log those changes on that row. ``keys``: setting key -> the value about to
+    be stored.
+
+    Without this a save that changed only other settings left that row's version as it was,
+    and a colleague's copy of the page loaded before it then saved over those changes with
+    "saved" said to both. Raises nothing itself; a colleague's save in between makes the
+    UPDATE fail as stale (SQLAlchemy's version check)."""
+    changes = {}
+    for key, new in keys.items():
+        if key == setting.key:
+            continue  # its own change is logged as the row's
+        old = get_setting(key)
+        if str(new).strip() != old:
+            changes[NAMES.get(key, key)] = [old, str(new).strip()]
+    if changes:  # (a change of the row's own value moves its version on anyway)
+        setting.version = setting.version + 1  # SKIP_FIELDS: not logged as a change itself
+        setting.__dict__["_history_extra"] = changes
+
+
 def whole_number(key: str, fallback: int, low: int, high: int) -> int:
     """Setting ``key`` as a whole number from ``low`` to ``high`` (both included), or
     ``fallback`` when the stored text is not a whole number or is outside that range: a

@@ -22,7 +22,7 @@ from qaweb.core.import_template import send_import_template
 from qaweb.core.imports import confirm_import, preview_context, stage_upload
 from qaweb.core.lists import render_list
 from qaweb.core.permissions import ADMIN, roles_required
-from qaweb.core.settings import Setting, get_setting, set_setting
+from qaweb.core.settings import Setting, get_setting, set_setting, touch
 from qaweb.core.word import DOCX_TYPE, NEEDED_STYLES, TemplateError
 from qaweb.extensions import db
 from qaweb.organisation import exports, services, staff_import
@@ -334,10 +334,11 @@ def settings():
     if form.validate_on_submit():
 
         def apply():
-            for key in SETTING_KEYS:
-                if form[key].data in (None, ""):
-                    continue  # not on the form that was posted: keep what is stored
-                set_setting(key, str(form[key].data).strip())
+            posted = {k: form[k].data for k in SETTING_KEYS if form[k].data not in (None, "")}
+            if setting is not None:
+                touch(setting, posted)
+            for key, value in posted.items():  # a setting not on the posted form is kept
+                set_setting(key, str(value).strip())
 
         # The council-name row carries the version counter for the page.
         problem = create_or_save_versioned(db.session, setting, form, apply)

@@ -447,7 +447,12 @@ def _reason_page(observation, form, template, apply, done):
 @bp.route("/observations/<int:observation_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_observation(observation_id):
-    observation = _observation(observation_id, services.can_reschedule)
+    # A post is checked against who may cancel, not the observation's state: a colleague's
+    # cancel meanwhile is then shown as their change, the reason typed here kept (not a 403).
+    observation = _observation(
+        observation_id,
+        services.can_reschedule if request.method == "GET" else services.may_reschedule,
+    )
     form = CancelForm(version=observation.version)
     return _reason_page(
         observation,
@@ -458,12 +463,20 @@ def cancel_observation(observation_id):
     )
 
 
+def _may_say_not_held(user, observation) -> bool:
+    return services.can_record(user, observation) or services.can_reschedule(user, observation)
+
+
+def _may_say_not_held_ever(user, observation) -> bool:
+    """Who may say it did not take place, whatever its state (see cancel_observation)."""
+    return observation.observer_id == user.id or services.may_reschedule(user, observation)
+
+
 @bp.route("/observations/<int:observation_id>/not-held", methods=["GET", "POST"])
 @login_required
 def not_held(observation_id):
     observation = _observation(
-        observation_id,
-        lambda u, o: services.can_record(u, o) or services.can_reschedule(u, o),
+        observation_id, _may_say_not_held if request.method == "GET" else _may_say_not_held_ever
     )
     form = NotHeldForm(version=observation.version)
     return _reason_page(

@@ -105,6 +105,13 @@ def can_reschedule(user, observation: Observation) -> bool:
     return can_organise(user) and observation.status in (REQUESTED, SCHEDULED)
 
 
+def may_reschedule(user, observation: Observation) -> bool:
+    """``can_reschedule`` without the observation's state (organisers): the cancel and "did not
+    take place" pages check a post with this, so a colleague's change meanwhile is shown and
+    the typed reason kept, the service refusing the change itself."""
+    return can_organise(user)
+
+
 def list_condition(user):
     """SQL: the observations ``can_view`` lets ``user`` open, which their lists show (None:
     all of them); a test checks the two agree for every role."""

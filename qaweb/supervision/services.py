@@ -393,14 +393,18 @@ def can_work_on(user: User, audit: SupervisionAudit) -> bool:
 def can_cancel(user: User, audit: SupervisionAudit) -> bool:
     """True while the audit is open, for its auditor, QA officers and the area's managers (never the
     supervisor audited)."""
-    return (
-        audit.is_open
-        and not is_supervisor(user, audit)
-        and (
-            audit.auditor_id == user.id
-            or has_any_role(user, QA_OFFICER)
-            or manages_area_of(user, audit)
-        )
+    return audit.is_open and may_cancel(user, audit)
+
+
+def may_cancel(user: User, audit: SupervisionAudit) -> bool:
+    """``can_cancel`` without the audit's state: whether ``user`` is one of the people who may
+    cancel it. The cancel page checks a post with this, so that when a colleague cancelled or
+    finished the audit meanwhile the person sees their change and keeps the typed reason
+    (``services.cancel`` then refuses), rather than a 403."""
+    return not is_supervisor(user, audit) and (
+        audit.auditor_id == user.id
+        or has_any_role(user, QA_OFFICER)
+        or manages_area_of(user, audit)
     )
 
 

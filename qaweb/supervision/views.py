@@ -428,7 +428,11 @@ def reflective(audit_id):
 @bp.route("/audits/<int:audit_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel(audit_id):
-    audit = _audit(audit_id, services.can_cancel)
+    # A post is checked against who may cancel, not the audit's state: a colleague's cancel
+    # meanwhile is then shown as their change, the reason typed here kept (not a 403).
+    audit = _audit(
+        audit_id, services.can_cancel if request.method == "GET" else services.may_cancel
+    )
     form = CancelForm(version=audit.version)
     return reason_step(
         audit,
