@@ -16,6 +16,7 @@ from qaweb.core.permissions import (
     has_any_role,
 )
 from qaweb.core.timefmt import format_date, format_datetime, format_span, format_time
+from qaweb.core.text import counted
 
 
 @dataclass(frozen=True)
@@ -378,6 +379,7 @@ def register(app):
     app.add_template_filter(format_datetime, "datetime")
     app.add_template_filter(format_time, "time")
     app.add_template_global(format_span, "timespan")
+    app.add_template_filter(counted, "counted")
 
     @app.context_processor
     def layout_context():

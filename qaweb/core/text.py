@@ -51,3 +51,16 @@ def printable(value):
     if not isinstance(value, str):
         return value
     return clean_text(value)
+
+
+def counted(n: int, singular: str, plural: str | None = None) -> str:
+    """A count and its noun as a sentence says it: "1 case", "2 cases", "12,345 rows".
+
+    ``n`` is a whole number, written as the ``number`` filter writes it (commas in numbers
+    over 999, as GOV.UK style does); ``singular`` is the noun for one; ``plural`` for any
+    other count (0 too: "0 cases"), the singular with an "s" unless given ("person",
+    "people"). Used by flash messages and, as the ``counted`` Jinja filter, by templates.
+    """
+    noun = singular if n == 1 else (plural if plural is not None else singular + "s")
+    shown = f"{n:,}" if isinstance(n, int) and not isinstance(n, bool) else n
+    return f"{shown} {noun}"
