@@ -15,8 +15,8 @@ from qaweb.core.permissions import (
     QA_OFFICER,
     has_any_role,
 )
-from qaweb.core.timefmt import format_date, format_datetime, format_span, format_time
 from qaweb.core.text import counted
+from qaweb.core.timefmt import format_date, format_datetime, format_span, format_time
 
 
 @dataclass(frozen=True)
