@@ -50,6 +50,7 @@ from qaweb.core.permissions import (
 from qaweb.core.samples import save_draw, save_swap
 from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting, touch
 from qaweb.core.steps import take_step
+from qaweb.core.text import counted
 from qaweb.core.timefmt import today_london
 from qaweb.core.years import month_from_url
 from qaweb.extensions import db
@@ -256,8 +257,8 @@ def allocate(year, month):
             problem = save_versioned(db.session, sample, form, apply, ERRORS)
             if problem is None:
                 flash(
-                    f"{len(lines)} audits allocated for {services.month_label(first)}: each "
-                    "auditor sees theirs in My work.",
+                    f"{counted(len(lines), 'audit')} allocated for "
+                    f"{services.month_label(first)}: each auditor sees theirs in My work.",
                     "success",
                 )
                 return redirect(url_for(".index", month=first.strftime("%Y-%m")))

@@ -13,6 +13,7 @@ from qaweb.core.db import is_unique_violation
 from qaweb.core.import_template import send_import_template
 from qaweb.core.imports import preview_context, stage_upload
 from qaweb.core.permissions import requires
+from qaweb.core.text import counted
 from qaweb.extensions import db
 
 
@@ -54,10 +55,10 @@ def import_preview(import_id):
             )
         else:
             if staged.applied_at:
-                what = "complaints" if staged.kind == "complaints" else "compliments"
+                what = "complaint" if staged.kind == "complaints" else "compliment"
                 flash(
-                    f"Log imported: {totals['new']} {what} added, {totals['already']} already "
-                    "imported left as they were.",
+                    f"Log imported: {counted(totals['new'], what)} added, "
+                    f"{totals['already']} already imported left as they were.",
                     "success",
                 )
                 return redirect(

@@ -24,6 +24,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
+from qaweb.core.text import counted
+
 #: How long the restore waits for the database to be free before refusing (seconds).
 EXCLUSIVE_WAIT_S = 2.0
 
@@ -198,7 +200,10 @@ def backup_command(path: Path):
     if url.get_backend_name() == "sqlite":
         counts = backup_sqlite(_sqlite_path(url), path)
         rows = sum(counts.values())
-        click.echo(f"Backed up {url.database} to {path}: {len(counts)} tables, {rows:,} rows.")
+        click.echo(
+            f"Backed up {url.database} to {path}: {counted(len(counts), 'table')}, "
+            f"{counted(rows, 'row')}."
+        )
         return
     command = pg_commands(url, path)["backup"]
     _run(command, _libpq(url)[1], "back up")
@@ -226,8 +231,8 @@ def restore_command(path: Path, yes: bool):
         db.engine.dispose()  # this command's own connections must not count as qaweb running
         counts = restore_sqlite(path, _sqlite_path(url))
         click.echo(
-            f"Restored {path} into {url.database}: {len(counts)} tables, "
-            f"{sum(counts.values()):,} rows."
+            f"Restored {path} into {url.database}: {counted(len(counts), 'table')}, "
+            f"{counted(sum(counts.values()), 'row')}."
         )
         return
     others = _other_sessions(url)

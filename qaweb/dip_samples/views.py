@@ -10,6 +10,7 @@ from qaweb.core.history import Refusal, posted_version, save_versioned
 from qaweb.core.htmx import is_htmx, render
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
+from qaweb.core.text import counted
 from qaweb.core.timefmt import format_datetime, today_london
 from qaweb.dip_samples import reports, services
 from qaweb.dip_samples.forms import EditForm, NoCasesFilterForm, SetupForm, answer_form
@@ -90,7 +91,10 @@ def new():
             url = url_for(".sample", sample_id=sample.id)
             submissions.saved(db.session, form, url)
             db.session.commit()
-            flash(f"Dip sample {sample.reference} set up with {len(lines)} cases.", "success")
+            flash(
+                f"Dip sample {sample.reference} set up with {counted(len(lines), 'case')}.",
+                "success",
+            )
             return redirect(url)
     return render_template(
         "dip_samples/new.html",

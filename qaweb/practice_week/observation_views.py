@@ -25,6 +25,7 @@ from qaweb.core.permissions import (
     requires,
 )
 from qaweb.core.steps import reason_step, take_step
+from qaweb.core.text import counted
 from qaweb.core.timefmt import format_date, format_time, to_london, today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User, UserRole
@@ -689,7 +690,7 @@ def import_preview(import_id):
             problem = str(error)
         else:
             db.session.commit()
-            flash(f"{made} observations imported into the schedule.", "success")
+            flash(f"{counted(made, 'observation')} imported into the schedule.", "success")
             return redirect(url_for(".board", week_id=week.id))
     rows = pending.rows
     return render_template(

@@ -15,6 +15,7 @@ from qaweb.core.permissions import (
     managed_teams_conditions,
     manages_team,
 )
+from qaweb.core.text import counted
 from qaweb.core.timefmt import LONDON, format_span, format_time, to_london  # noqa: F401
 from qaweb.extensions import db
 from qaweb.organisation.models import User
@@ -320,7 +321,8 @@ def _file_clashes(slot: Slot, people: list[User]) -> list[Clash]:
     if more:
         found.append(
             Clash(
-                f"… and {more:,} more bookings on other rows of this file at the same time",
+                f"… and {counted(more, 'more booking')} on other rows of this file at the "
+                "same time",
                 hard=True,
             )
         )

@@ -19,6 +19,7 @@ from qaweb.core.permissions import (
     service_area_of,
 )
 from qaweb.core.steps import reason_step, take_step
+from qaweb.core.text import counted
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
@@ -185,7 +186,7 @@ def plan():
             db.session.rollback()
         else:
             db.session.commit()
-            flash(f"{made} audits planned for {services.year_label(year)}.", "success")
+            flash(f"{counted(made, 'audit')} planned for {services.year_label(year)}.", "success")
             return redirect(url_for(".index", year=year))
     return render_template(
         "supervision/plan.html",
@@ -350,7 +351,7 @@ def feedback(audit_id):
             flash(str(error), "error")
         else:
             db.session.commit()
-            flash(f"Feedback asked of {len(made)} supervisees.", "success")
+            flash(f"Feedback asked of {counted(len(made), 'supervisee')}.", "success")
     else:
         first = next(iter(form.errors.values()))[0]
         flash(first, "error")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from qaweb.core import grading
 from qaweb.core.db import utcnow
+from qaweb.core.text import counted
 from qaweb.extensions import db
 from qaweb.tools.models import DRAFT, PUBLISHED, Tool, ToolVersion
 from qaweb.tools.schema import Problem, ToolFileError, parse
@@ -110,7 +111,9 @@ class FilesRefused(Exception):
 
     def __init__(self, problems: dict[str, list[Problem]]):
         self.problems = problems
-        super().__init__(f"{len(problems)} files have problems")
+        super().__init__(
+            f"{counted(len(problems), 'file')} {'has' if len(problems) == 1 else 'have'} problems"
+        )
 
 
 def publish_version(version: ToolVersion, by=None) -> None:
