@@ -1,5 +1,7 @@
 """List pages: filters read from the query string, applied in SQL, paginated."""
 
+import copy
+
 import sqlalchemy as sa
 from flask import current_app, request, url_for
 from flask_sqlalchemy.pagination import SelectPagination
@@ -134,21 +136,47 @@ def paginate(statement, per_page: int | None = None):
     )
 
 
-def pagination_params(pagination, endpoint: str, args: dict, **values) -> dict | None:
-    """Parameters for the govukPagination macro, keeping the current filters in each link."""
-    if pagination.pages <= 1:
+def past_end(page: int, pages: int, total: int, link) -> dict | None:
+    """What a list says when the page asked for is past its last page while the list has
+    rows (a stale bookmark, an edited address, rows gone since): {"page": the page asked
+    for, "pages": the number of pages, "href": ``link(pages)``, the last page with the
+    filters kept}. None when the page is one the list has, or the list is empty (then the
+    list's own "No … match these filters" is the truth). ``templates/_lists.html``'s
+    ``empty`` and ``past_end`` macros write it."""
+    if not total or page <= pages:
         return None
+    return {"page": page, "pages": pages, "href": link(pages)}
+
+
+def pagination_params(pagination, endpoint: str, args: dict, **values) -> dict | None:
+    """Parameters for the govukPagination macro, keeping the current filters in each link.
+
+    None when the list fits on one page. For a page past the last page of a list with rows,
+    the pager of the last page (none of its pages current, Previous to the last page) with
+    ``past_end`` (see ``past_end``), so the list can say so and link back."""
 
     def link(page):
         return url_for(endpoint, **values, **args, page=page)
 
+    beyond = past_end(pagination.page, pagination.pages, pagination.total or 0, link)
+    if pagination.pages <= 1 and beyond is None:
+        return None
+    shown = pagination
+    if beyond is not None:
+        # iter_pages around page 999 of 4 gives only "1 …": lay the pages out as the last's.
+        shown = copy.copy(pagination)
+        shown.page = pagination.pages
     items = []
-    for number in pagination.iter_pages(left_edge=1, left_current=1, right_current=2, right_edge=1):
+    for number in shown.iter_pages(left_edge=1, left_current=1, right_current=2, right_edge=1):
         if number is None:
             items.append({"ellipsis": True})
             continue
         items.append({"number": number, "href": link(number), "current": number == pagination.page})
     params: dict = {"items": items}
+    if beyond is not None:
+        params["previous"] = {"href": beyond["href"]}
+        params["past_end"] = beyond
+        return params
     if pagination.has_prev:
         params["previous"] = {"href": link(pagination.prev_num)}
     if pagination.has_next:

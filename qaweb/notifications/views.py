@@ -191,7 +191,7 @@ MAILBOX_PAGE = 50
 def mailbox():
     """The development mailbox: the .eml files, newest first, 50 a page, optionally only
     those whose subject or recipient contains ``q`` (headers only are read)."""
-    from qaweb.core.lists import page_number
+    from qaweb.core.lists import page_number, past_end
 
     term = request.args.get("q", "").strip().lower()
     found = [_headers(p) for p in _mail_files()]
@@ -201,8 +201,9 @@ def mailbox():
     pages = max(1, -(-len(found) // MAILBOX_PAGE))
     shown = found[(page - 1) * MAILBOX_PAGE : page * MAILBOX_PAGE]
     pager = None
-    if pages > 1:
-        args = {"q": term} if term else {}
+    args = {"q": term} if term else {}
+    beyond = past_end(page, pages, len(found), lambda n: url_for(".mailbox", page=n, **args))
+    if pages > 1 or beyond:
         pager = {
             "items": [
                 {
@@ -211,7 +212,8 @@ def mailbox():
                     "current": n == page,
                 }
                 for n in range(1, pages + 1)
-            ]
+            ],
+            "past_end": beyond,
         }
     return render_template(
         "notifications/mailbox.html",
