@@ -826,3 +826,27 @@ def test_only_the_qa_team_changes_a_dip_sample(app, answered, council):
         if who == "bea":
             page = text(c.get(f"/dip-samples/{sample.id}"))
             assert "Change the title or period" not in page
+
+
+def test_a_dip_sample_of_one_case_says_case_in_the_singular(client, council, small):
+    """The field report: "Dip sample DIP-0003 set up with 1 cases."."""
+    sign_in(client, council["quinn"])
+    response = client.post(
+        "/dip-samples/new",
+        data=_setup_form(tool_version=str(small.id), cases="B-1, Brambles"),
+        follow_redirects=True,
+    )
+    page = plain(text(response))
+    sample = db.session.scalar(select(DipSample))
+    assert f"Dip sample {sample.reference} set up with 1 case." in page
+    assert "1 cases" not in page
+    assert "(3 questions)" in page  # more than one keeps its plural
+    results = plain(text(client.get(f"/dip-samples/{sample.id}/results")))
+    assert "0 of 1 case done" in results and "1 cases" not in results
+    # Two cases keep the plural.
+    response = client.post(
+        "/dip-samples/new",
+        data=_setup_form(tool_version=str(small.id), cases="B-2, Brambles\nB-3, Brambles"),
+        follow_redirects=True,
+    )
+    assert "set up with 2 cases." in plain(text(response))

@@ -1196,3 +1196,36 @@ def test_a_stale_status_step_is_refused_naming_who_moved_it_and_the_next_press_w
     client.post(f"/practice-weeks/{week.id}/status", data={"to": "reopen", "version": week.version})
     db.session.refresh(week)
     assert week.status == "open"
+
+
+def test_a_one_row_schedule_says_row_and_observation_in_the_singular(client, pw):
+    """The field report: "All 1 rows can be booked." and "1 observations imported"."""
+    monday = pw["monday"]
+    row = [
+        pw["helen"].email,
+        pw["pat"].email,
+        "Core group meeting",
+        monday,
+        time(9, 30),
+        time(11),
+        "Family home",
+        "No",
+        "111111",
+        "Yes",
+        "",
+        "",
+    ]
+    sign_in(client, pw["olive"])
+    response = client.post(
+        f"/practice-weeks/{pw['week'].id}/import",
+        data={"upload": (io.BytesIO(_schedule_file([row])), "schedule.xlsx")},
+        content_type="multipart/form-data",
+    )
+    preview_url = response.headers["Location"]
+    preview = client.get(preview_url).get_data(as_text=True)
+    assert "The 1 row can be booked." in preview and "1 rows" not in preview
+    done = client.post(preview_url, follow_redirects=True).get_data(as_text=True)
+    assert "1 observation imported into the schedule." in done
+    assert "1 observations" not in done
+    week = client.get(f"/practice-weeks/{pw['week'].id}").get_data(as_text=True)
+    assert "1 observation scheduled" in week and "1 observations" not in week

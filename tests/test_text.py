@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 from support import sign_in
 
-from qaweb.core.text import clean_identifier, clean_text, printable
+from qaweb.core.text import clean_identifier, clean_text, counted, printable
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
 
@@ -283,3 +283,22 @@ def test_a_name_in_another_script_given_twice_is_refused_not_a_500(client, make_
             assert page.status_code == (302 if attempt == 0 else 200), url
         assert "There is already a" in page.get_data(as_text=True)
         assert db.session.scalar(select(func.count()).where(model.name == name)) == 1
+
+
+def test_counted_says_one_in_the_singular_and_formats_large_numbers():
+    assert counted(1, "case") == "1 case"
+    assert counted(2, "case") == "2 cases"
+    assert counted(0, "observation") == "0 observations"
+    assert counted(1, "person", "people") == "1 person"
+    assert counted(3, "person", "people") == "3 people"
+    assert counted(12345, "row") == "12,345 rows"  # as the number filter writes it
+    assert counted(1, "more row") == "1 more row"
+
+
+def test_counted_is_a_template_filter(app):
+    render = app.jinja_env.from_string(
+        '{{ 1|counted("case") }}; {{ 1234|counted("child", "children") }}; '
+        '{{ rows|length|counted("row") }}'
+    ).render
+    assert render(rows=[1]) == "1 case; 1,234 children; 1 row"
+    assert render(rows=[1, 2]).endswith("; 2 rows")
