@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from qaweb.core.percentages import percent
 from qaweb.core.summaries import Count
+from qaweb.core.text import counted
 from qaweb.core.timefmt import format_date
 from qaweb.core.years import Period
 
@@ -213,7 +214,7 @@ def _actions_figures(s) -> Figures:
                 "The oldest overdue action",
                 (
                     f"{o.reference}: {o.description} ({o.source}, {o.team}; due "
-                    f"{format_date(o.due_on)}, {o.days_overdue} days overdue)",
+                    f"{format_date(o.due_on)}, {counted(o.days_overdue, 'day')} overdue)",
                 ),
             ),
         )
