@@ -633,3 +633,11 @@ def test_date_errors_link_to_the_day_box(client, signed_in):
     page = page_of(client.post("/actions/new", data={"due_on": ["40", "1", "2027"]}))
     assert "Due date must be a real date" in page
     assert 'href="#due_on-day"' in page
+
+
+def test_an_action_one_day_overdue_says_day_in_the_singular(client, signed_in, make_action):
+    me = signed_in("practitioner")
+    one = make_action(me, due_in_days=-1)
+    three = make_action(me, due_in_days=-3)
+    assert "1 day overdue" in page_of(client.get(f"/actions/{one.id}"))
+    assert "3 days overdue" in page_of(client.get(f"/actions/{three.id}"))
