@@ -229,3 +229,39 @@ def test_every_govuk_macro_and_ui_macro_is_a_global(app):
     assert "govuk-tag" in rendered and rendered.count("Overdue") == 2
     for name, template in names.items():
         assert callable(getattr(env.get_template(template).module, name)), name
+
+
+def test_a_page_past_the_end_of_every_list_says_so_and_links_back(app, client, demo):
+    """The field report: page 999 of a list of 78 said "No actions match these filters." with
+    no pager. Every paginated list of the demo council (each has rows) says there is no such
+    page, links to its last page and keeps the pager, as a page and as an htmx fragment."""
+    from qaweb.dip_samples.models import DipSample
+    from qaweb.practice_week.models import PracticeWeek
+
+    week = db.session.scalars(select(PracticeWeek).order_by(PracticeWeek.starts_on)).first()
+    dip = db.session.scalars(select(DipSample).order_by(DipSample.id)).first()
+    app.config["PAGE_SIZE"] = 1
+    urls = [
+        "/actions/all",
+        "/supervision/",
+        "/admin/users",
+        "/complaints/",
+        "/complaints/compliments",
+        "/thematic/",
+        "/case-audits/",
+        "/dip-samples/",
+        f"/dip-samples/{dip.id}",
+        f"/practice-weeks/{week.id}/board",
+        "/admin/outbox",
+        "/moderation/panels",
+        "/qa-report/",
+    ]
+    for url in urls:
+        for headers in ({}, HX):
+            response = client.get(f"{url}?page=99999", headers=headers)
+            assert response.status_code == 200, url
+            body = response.get_data(as_text=True)
+            words = " ".join(re.sub(r"<[^>]+>", " ", body).split())
+            assert "There is no page 99,999: this list has" in words, (url, words[-600:])
+            assert "the last page" in words and "govuk-pagination" in body, url
+            assert "match these filters" not in words and "No cases to show" not in words, url
