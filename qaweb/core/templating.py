@@ -161,6 +161,25 @@ def record_url(endpoint: str, key: str) -> str:
     return url[:-1]
 
 
+#: An id no record has, put into a URL by ``record_url_for`` to find where ids go.
+_ID_MARK = 987654321987
+
+
+def record_url_for(endpoint: str, key: str):
+    """A function from a record's id to the URL of its page, for the rows of a list whose
+    id is not the last part of the URL (``/teams/<id>/edit``; ``record_url`` when it is):
+    ``{% set team_url = record_url_for("organisation.team_form", "team_id") %}`` before the
+    loop, then ``{{ team_url(team.id) }}`` in each row. One ``url_for`` a page; each row
+    joins three strings (about a microsecond, not the 10 to 30 of a ``url_for``).
+    ValueError if the id is not one part of the URL.
+    """
+    url = url_for(endpoint, **{key: _ID_MARK})
+    head, mark, tail = url.partition(str(_ID_MARK))
+    if not mark or str(_ID_MARK) in tail:
+        raise ValueError(f"record_url_for: {endpoint}'s {key} is not one part of its URL")
+    return lambda record_id: f"{head}{record_id}{tail}"
+
+
 _ARROW_PREV = (
     '<svg class="govuk-pagination__icon govuk-pagination__icon--prev" '
     'xmlns="http://www.w3.org/2000/svg" height="13" width="15" aria-hidden="true" '
@@ -370,6 +389,7 @@ def register(app):
     app.add_template_filter(multiline, "multiline")
     app.add_template_global(table_region)
     app.add_template_global(record_url)
+    app.add_template_global(record_url_for)
     app.add_template_global(pager_html)
     app.add_template_filter(format_count, "number")
     app.add_template_filter(working_days, "working_days")
