@@ -76,6 +76,7 @@ def index():
     form, filters = _list_filters()
     # The rows show names and the supervisor's team: load those columns, nothing else (the
     # feedback, roles and service areas only if something asks; tests hold the count fixed).
+    # The audit's own team is not shown (the supervisor's is): not joined either.
     people = [
         joinedload(relation).options(
             load_only(User.first_name, User.last_name, User.team_id),
@@ -88,7 +89,7 @@ def index():
         "supervision/index.html",
         form,
         services.filtered(current_user, filters).options(
-            *people, lazyload(SupervisionAudit.feedback)
+            *people, lazyload(SupervisionAudit.team), lazyload(SupervisionAudit.feedback)
         ),
         ".index",
         ".export",
