@@ -46,6 +46,8 @@ def navigation_for(user) -> list[dict]:
     empty when signed out."""
     if not user.is_authenticated:
         return []
+    # The person behind ``current_user`` once, not through the proxy for every item's checks.
+    user = getattr(user, "_get_current_object", lambda: user)()
     items = []
     path = request.path
     for item in current_app.extensions.get("qaweb.navigation", ()):
