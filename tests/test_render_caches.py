@@ -1,6 +1,8 @@
 """The markup the list pages remember (GOV.UK macros by params, long selects' options by
 their options and chosen value) is the markup they would write afresh."""
 
+import pytest
+from flask import url_for
 from markupsafe import Markup
 
 from qaweb.core import forms, templating
@@ -56,3 +58,14 @@ def test_govuk_macro_is_remembered_by_params(app):
     assert "&lt;b&gt;Open&lt;/b&gt;" in plain
     assert "<b>Open</b>" in marked
     assert "Closed" in other and "Open" not in other
+
+
+def test_record_url_for_gives_each_row_the_url_url_for_gives(app):
+    with app.test_request_context("/"):
+        team_url = templating.record_url_for("organisation.team_form", "team_id")
+        for team_id in (1, 7, 12345):
+            assert team_url(team_id) == url_for("organisation.team_form", team_id=team_id)
+        line_url = templating.record_url_for("moderation.line", "line_id")
+        assert line_url(3) == url_for("moderation.line", line_id=3)
+        with pytest.raises(ValueError):
+            templating.record_url_for("organisation.teams", "team_id")  # no id in its URL

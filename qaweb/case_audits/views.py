@@ -83,7 +83,7 @@ def index():
     return render_list(
         "case_audits/index.html",
         form,
-        services.filtered(current_user, filters),
+        services.filtered(current_user, filters).options(*services.LIST_COLUMNS),
         ".index",
         today=today_london(),
         can_manage=services.can_manage(current_user),

@@ -1,7 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import defaultload, lazyload, selectinload
 
 from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
@@ -72,11 +72,17 @@ LABELS = {
 
 
 def _areas():
-    return list(db.session.scalars(select(ServiceArea).order_by(ServiceArea.name)))
+    """Every service area's id and name, by name (rows, not ServiceArea objects)."""
+    return list(
+        db.session.execute(select(ServiceArea.id, ServiceArea.name).order_by(ServiceArea.name))
+    )
 
 
 def _teams():
-    return list(db.session.scalars(select(Team).order_by(Team.name)))
+    """Every team's id and name, by name: two columns, not Team objects with their service
+    area and paired team (a large council has hundreds of teams; the compliments page
+    offers them all)."""
+    return list(db.session.execute(select(Team.id, Team.name).order_by(Team.name)))
 
 
 # -- list ------------------------------------------------------------------------------------
@@ -94,10 +100,13 @@ def index():
     form, filters = _filters()
     # The list shows each complaint's stages (its current stage and clock), not its
     # categories, points or their outcomes: those load only if read, rather than three
-    # statements of rows for every page.
+    # statements of rows for every page. Of its team it shows the name: not the team's
+    # service area and paired team, nor the complaint's service area.
     statement = services.filtered(current_user, filters).options(
         lazyload(Complaint.categories),
         lazyload(Complaint.points),
+        lazyload(Complaint.service_area),
+        defaultload(Complaint.team).load_only(Team.name).lazyload("*"),
         selectinload(Complaint.stages).lazyload(ComplaintStage.point_outcomes),
     )
     return render_list(
@@ -473,7 +482,13 @@ def compliments():
     if not services.sees_personal_data(current_user) and not services.can_manage(current_user):
         area = service_area_of(current_user) or -1
         stmt = stmt.where(Compliment.service_area_id == area)
-    pagination = paginate(stmt)
+    # A row shows its team's name, not its service area, nor the team's own relationships.
+    pagination = paginate(
+        stmt.options(
+            defaultload(Compliment.team).load_only(Team.name).lazyload("*"),
+            lazyload(Compliment.service_area),
+        )
+    )
     return render_template(
         "complaints/compliments.html",
         form=form,

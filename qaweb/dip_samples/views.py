@@ -1,6 +1,7 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
+from sqlalchemy.orm import defaultload, lazyload
 
 from qaweb.core import spreadsheets, submissions
 from qaweb.core.db import utcnow
@@ -16,6 +17,7 @@ from qaweb.dip_samples import reports, services
 from qaweb.dip_samples.forms import EditForm, NoCasesFilterForm, SetupForm, answer_form
 from qaweb.dip_samples.models import ANSWERS, DONE, TO_DO, DipSample, DipSampleCase
 from qaweb.extensions import db
+from qaweb.organisation.models import Team, User
 from qaweb.tools.models import ToolVersion
 
 bp = Blueprint("dip_samples", __name__, url_prefix="/dip-samples")
@@ -158,7 +160,17 @@ def sample(sample_id):
     )
     if status:
         stmt = stmt.where(DipSampleCase.status == status)
-    pagination = paginate(stmt)
+    # A row shows its team's and sampler's names: not their service area, team and roles,
+    # nor the sample again (the page has it).
+    pagination = paginate(
+        stmt.options(
+            lazyload(DipSampleCase.dip_sample),
+            defaultload(DipSampleCase.team).load_only(Team.name).lazyload("*"),
+            defaultload(DipSampleCase.sampler)
+            .load_only(User.first_name, User.last_name)
+            .lazyload("*"),
+        )
+    )
     args = {"status": status} if status else {}
     return render(
         "dip_samples/sample.html",

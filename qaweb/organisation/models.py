@@ -105,7 +105,8 @@ class User(UserMixin, Tracked, Versioned, Timestamped, Base):
         ]
 
     def role_labels(self) -> list[str]:
-        return [ROLES[r] for r in ROLES if r in self.roles]
+        roles = self.roles  # built once, not once for each role there is (the staff list's rows)
+        return [ROLES[r] for r in ROLES if r in roles]
 
     def has_any_role(self, *names: str) -> bool:
         return bool(self.roles.intersection(names))

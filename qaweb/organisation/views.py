@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.orm import defaultload
 
 from qaweb.core import council_template, submissions
 from qaweb.core import settings as setting_labels
@@ -181,10 +182,13 @@ def _user_filters():
 @admin_only
 def users():
     form, filters = _user_filters()
+    # A row shows its team's name: not the team's service area and paired team.
     return render_list(
         "organisation/users.html",
         form,
-        services.people_filtered(filters),
+        services.people_filtered(filters).options(
+            defaultload(User.team).load_only(Team.name).lazyload("*")
+        ),
         ".users",
         ".users_export",
     )

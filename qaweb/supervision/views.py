@@ -77,19 +77,22 @@ def index():
     form, filters = _list_filters()
     # The rows show names and the supervisor's team: load those columns, nothing else (the
     # feedback, roles and service areas only if something asks; tests hold the count fixed).
-    people = [
-        joinedload(relation).options(
+    # The audit's own team and the auditor's are not shown (the supervisor's is): not joined.
+    people = (
+        joinedload(SupervisionAudit.supervisor).options(
             load_only(User.first_name, User.last_name, User.team_id),
             lazyload(User.role_rows),
             joinedload(User.team).options(load_only(Team.name), lazyload("*")),
-        )
-        for relation in (SupervisionAudit.supervisor, SupervisionAudit.auditor)
-    ]
+        ),
+        joinedload(SupervisionAudit.auditor).options(
+            load_only(User.first_name, User.last_name), lazyload("*")
+        ),
+    )
     return render_list(
         "supervision/index.html",
         form,
         services.filtered(current_user, filters).options(
-            *people, lazyload(SupervisionAudit.feedback)
+            *people, lazyload(SupervisionAudit.team), lazyload(SupervisionAudit.feedback)
         ),
         ".index",
         ".export",
