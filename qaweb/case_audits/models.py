@@ -139,7 +139,7 @@ class CaseAudit(Tracked, Versioned, Timestamped, Base):
     allocated_on: Mapped[date | None]
     due_on: Mapped[date | None]
     swap_reason: Mapped[str] = mapped_column(sa.Text, default="")
-    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qa_response.id"))
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qa_response.id"), index=True)
     # What the auditor records beside the tool (Wokingham §2 audit method, Appendix C).
     sources_read: Mapped[str] = mapped_column(sa.Text, default="")
     child_feedback: Mapped[str] = mapped_column(sa.String(16), default="")

@@ -61,7 +61,7 @@ class ModerationLine(Tracked, Versioned, Timestamped, Base):
     #: Who grades the case again, blind to the auditor's grades until they submit.
     moderator_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
     #: The moderator's form, on the same tool version as the audit's.
-    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qa_response.id"))
+    response_id: Mapped[int | None] = mapped_column(sa.ForeignKey("qa_response.id"), index=True)
     #: When the moderator submitted their grades (then both are shown side by side).
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The Moderation Panel's outcome (Wokingham QA framework §2).
