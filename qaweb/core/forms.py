@@ -217,8 +217,29 @@ class PasswordField(wtforms.PasswordField):
     widget = GovPasswordInput()
 
 
-_WIDGET_CACHE: dict = {}
-_WIDGET_CACHE_SIZE = 512
+class MarkupCache(dict):
+    """Markup remembered by a hashable key (``_params_key``): at most ``size`` entries, the
+    oldest dropped first, and none of ``longest`` characters or more, so a long-running
+    process stays small. Shared by the GOV.UK widgets here and the GOV.UK macros
+    (``core.templating``)."""
+
+    def __init__(self, size: int, longest: int = 20_000):
+        super().__init__()
+        self.size, self.longest = size, longest
+
+    def keep(self, key, markup: Markup) -> None:
+        """Remember ``markup`` under ``key`` (nothing when ``key`` is None or it is long)."""
+        if key is None or len(markup) >= self.longest:
+            return
+        if len(self) >= self.size:
+            try:
+                self.pop(next(iter(self)), None)
+            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                pass
+        self[key] = markup
+
+
+_WIDGET_CACHE = MarkupCache(512)
 
 
 def _render_widget(widget, params) -> Markup:
@@ -231,7 +252,7 @@ def _render_widget(widget, params) -> Markup:
     values its templates never read (the GOV.UK macros need only ``params``). A list's filter
     fields come back with the same params page after page (the same choices, the same
     selection), so their markup is remembered, keyed by the params as JSON: at most
-    ``_WIDGET_CACHE_SIZE`` entries, the oldest dropped first, and only params of plain values
+    512 entries, the oldest dropped first, and only params of plain values
     (anything else, such as a lazy string, is rendered each time).
     """
     try:
@@ -241,13 +262,7 @@ def _render_widget(widget, params) -> Markup:
     if key is not None and (markup := _WIDGET_CACHE.get(key)) is not None:
         return markup
     markup = Markup(current_app.jinja_env.get_template(widget.template).render(params=params))
-    if key is not None and len(markup) < 20_000:
-        if len(_WIDGET_CACHE) >= _WIDGET_CACHE_SIZE:
-            try:
-                _WIDGET_CACHE.pop(next(iter(_WIDGET_CACHE)), None)
-            except (RuntimeError, StopIteration):  # another thread changed it meanwhile
-                pass
-        _WIDGET_CACHE[key] = markup
+    _WIDGET_CACHE.keep(key, markup)
     return markup
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from qaweb.core import labels
+from qaweb.core.forms import MarkupCache, _params_key
 from qaweb.core.permissions import (
     QA_OFFICER,
     has_any_role,
@@ -329,9 +330,7 @@ class TemplateMacros:
         return getattr(module, name)
 
 
-_MACRO_CACHE: dict = {}
-_MACRO_CACHE_SIZE = 256
-_MACRO_CACHE_LONGEST = 20_000
+_MACRO_CACHE = MarkupCache(256)
 
 
 class TemplateMacro:
@@ -342,8 +341,8 @@ class TemplateMacro:
     remembers its widgets' markup: the header's service navigation, a Back link, an "Add"
     button or a status tag come back with the same params page after page, and a macro call
     with its nested macros and imports costs 0.1 to 1 ms against a few microseconds for
-    the key. At most ``_MACRO_CACHE_SIZE`` entries (the oldest dropped first), each shorter
-    than ``_MACRO_CACHE_LONGEST`` characters; params of anything but plain values (a lazy
+    the key. At most 256 entries (the oldest dropped first), each shorter than 20,000
+    characters (``core.forms.MarkupCache``); params of anything but plain values (a lazy
     string, an object) and ``{% call %}`` uses (a ``caller``) are rendered each time.
     """
 
@@ -356,8 +355,6 @@ class TemplateMacro:
         """The macro's output for these arguments (the template is loaded on first use)."""
         key = None
         if self._pure and not kwargs:
-            from qaweb.core.forms import _params_key
-
             try:
                 key = (self._name, _params_key(list(args)))
             except TypeError:
@@ -365,13 +362,8 @@ class TemplateMacro:
             if key is not None and (markup := _MACRO_CACHE.get(key)) is not None:
                 return markup
         markup = getattr(self._macros, self._name)(*args, **kwargs)
-        if key is not None and len(markup) < _MACRO_CACHE_LONGEST:
-            if len(_MACRO_CACHE) >= _MACRO_CACHE_SIZE:
-                try:
-                    _MACRO_CACHE.pop(next(iter(_MACRO_CACHE)), None)
-                except (RuntimeError, StopIteration):  # another thread changed it meanwhile
-                    pass
-            _MACRO_CACHE[key] = markup
+        if key is not None:
+            _MACRO_CACHE.keep(key, markup)
         return markup
 
 
