@@ -643,14 +643,19 @@ RECORD = {
 }
 
 
-def run_audit(client, council, grade_label):
+def started_audit(client, council):
+    """An allocated audit started by its auditor (signed in on ``client``): (audit, its URL)."""
     audit = allocated_audit(council)
     load_tool()
     sign_in(client, council["sam"])
     url = f"/case-audits/audits/{audit.id}"
     assert client.post(f"{url}/start", data={"version": audit.version}).status_code == 302
     db.session.expire_all()
-    audit = db.session.get(CaseAudit, audit.id)
+    return db.session.get(CaseAudit, audit.id), url
+
+
+def run_audit(client, council, grade_label):
+    audit, url = started_audit(client, council)
     assert audit.status == "in_progress" and audit.response_id
     # Completing before anything is recorded is refused with what is missing.
     client.post(f"{url}/complete", data={"version": audit.version})
@@ -675,13 +680,7 @@ def run_audit(client, council, grade_label):
 def test_a_conversation_dated_after_today_is_refused(client, council):
     from datetime import timedelta
 
-    audit = allocated_audit(council)
-    load_tool()
-    sign_in(client, council["sam"])
-    url = f"/case-audits/audits/{audit.id}"
-    assert client.post(f"{url}/start", data={"version": audit.version}).status_code == 302
-    db.session.expire_all()
-    audit = db.session.get(CaseAudit, audit.id)
+    audit, url = started_audit(client, council)
     tomorrow = today_london() + timedelta(days=1)
     when = [str(tomorrow.day), str(tomorrow.month), str(tomorrow.year)]
     page = client.post(
