@@ -22,6 +22,19 @@ def sign_in_as(page, prefix: str):
     page.wait_for_url("**/")
 
 
+def follow(target) -> None:
+    """Click ``target`` (a Playwright locator: a link, or a button that opens another page)
+    and return once the page it opens has loaded.
+
+    A plain ``click()`` returns as soon as the click is sent. Reads that do not wait
+    (``page.url``, ``count()``, ``all()``, ``evaluate``) then see the page before, or one
+    still arriving: on a busy machine the organiser's list of observers was read from the
+    week page, which has no such list. Use this for every click that opens a page and is
+    followed by such a read."""
+    with target.page.expect_navigation(wait_until="load"):
+        target.click()
+
+
 def stop_server(server: subprocess.Popen, grace: float = 30.0) -> None:
     """Stop the server under test without ever failing the run: on a loaded machine gunicorn
     can take longer than any fixed timeout to stop, so ask (SIGTERM), wait, then kill."""

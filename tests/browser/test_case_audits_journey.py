@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 import pytest
-from browser_support import demo_email, fill_tool, sign_in_as
+from browser_support import demo_email, fill_tool, follow, sign_in_as
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -72,7 +72,7 @@ def test_case_file_audit_programme_journey(page, check_page, tmp_path):
 
     # An auditor completes an audit in progress with family feedback and the conversation.
     sign_in_as(page, "team.manager")
-    page.get_by_role("link", name=re.compile(r"^Audit case \d+")).first.click()
+    follow(page.get_by_role("link", name=re.compile(r"^Audit case \d+")).first)
     audit_url = page.url
     _both_widths(page, check_page, "audit")
     page.get_by_role("link", name=re.compile("the case-file audit form")).click()

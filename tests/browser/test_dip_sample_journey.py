@@ -6,7 +6,7 @@ saved as it is chosen, and marks it done."""
 import re
 
 import pytest
-from browser_support import sign_in_as
+from browser_support import follow, sign_in_as
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -58,7 +58,7 @@ def test_a_manager_answers_a_dip_sample_case_with_the_keyboard(page, check_page)
     page.get_by_role("link", name=re.compile(r"cases? to answer$")).first.click()
     page.get_by_label("Show cases").select_option("to_do")
     expect(page).to_have_url(re.compile(r"status=to_do"))
-    page.locator("#cases table a").first.click()
+    follow(page.locator("#cases table a").first)
     expect(page.get_by_role("heading", name=re.compile(r"^Case "), level=1)).to_be_visible()
     case_number = page.get_by_role("heading", level=1).inner_text().removeprefix("Case ")
     _both_widths(page, check_page, "case")

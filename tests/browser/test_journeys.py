@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from browser_support import fill_tool, sign_in_as
+from browser_support import fill_tool, follow, sign_in_as
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -316,7 +316,7 @@ def test_terms_of_reference_drafted_returned_resubmitted_and_approved(page, chec
     sign_in_as(page, "qa.officer")
     page.goto("/thematic/plan")
     check_page(page, "thematic-plan")
-    page.get_by_role("link", name="Voice of the child").click()
+    follow(page.get_by_role("link", name="Voice of the child"))
     audit_url = page.url
     check_page(page, "thematic-planned")
     page.get_by_role("button", name="Write the terms of reference").click()

@@ -5,7 +5,7 @@ and Back through filtered lists."""
 import re
 
 import pytest
-from browser_support import DEMO_PASSWORD, demo_email, sign_in_as
+from browser_support import DEMO_PASSWORD, demo_email, follow, sign_in_as
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -150,7 +150,7 @@ def test_a_wide_table_scrolls_in_its_region_not_the_page(page):
 
 def test_focus_stays_on_save_this_section_after_the_swap(page):
     sign_in_as(page, "team.manager")
-    page.get_by_role("link", name=re.compile("^Supervision audit of ")).last.click()
+    follow(page.get_by_role("link", name=re.compile("^Supervision audit of ")).last)
     start = page.get_by_role("button", name="Start the audit")
     if start.count():
         start.click()

@@ -9,7 +9,7 @@ import sqlite3
 from datetime import date
 
 import pytest
-from browser_support import fill_tool, sign_in_as
+from browser_support import fill_tool, follow, sign_in_as
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -84,7 +84,7 @@ def test_moderation_panel_journey(page, check_page, live_database):
     expect(page.locator(".govuk-notification-banner")).to_contain_text("arranged")
     _both_widths(page, check_page, "panel")
     page.get_by_role("link", name=reference).click()
-    page.get_by_role("button", name="Record the panel's outcome").click()
+    follow(page.get_by_role("button", name="Record the panel's outcome"))
     overall = page.locator("fieldset", has_text="Overall grade")
     audited = re.search(r"Auditor: (.+?)\.", overall.text_content()).group(1)
     other = next(

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from browser_support import fill_tool, sign_in_as
+from browser_support import fill_tool, follow, sign_in_as
 from icalendar import Calendar
 from openpyxl import load_workbook
 from playwright.sync_api import expect
@@ -62,7 +62,7 @@ def test_organiser_schedules_observer_records_and_the_week_is_reported(page, che
     week_url = page.url
 
     # Five observations, each on its own day or time; the first by the demo observer.
-    page.get_by_role("button", name="Schedule an observation").click()
+    follow(page.get_by_role("button", name="Schedule an observation"))
     observers = [label for _, label in _options(page, "observer_id")]
     demo_observer = next(label for label in observers if label.startswith("Marsh, Helen"))
     others = [label for label in observers if label != demo_observer]
