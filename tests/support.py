@@ -221,3 +221,12 @@ sections:
     questions:
       - {key: chronology, label: "Is there a chronology?", kind: yes_partly_no}
 """
+
+
+def field_error(page: str, name: str) -> str:
+    """The words of the error message shown on the form field called ``name`` (GOV.UK's
+    ``<p id="{name}-error" class="govuk-error-message">``), or "" when it has none."""
+    match = re.search(
+        rf'<p id="{re.escape(name)}-error" class="govuk-error-message">.*?</p>', page, re.S
+    )
+    return plain(match.group(0)) if match else ""

@@ -1,11 +1,22 @@
 """Case-file audits: the case list import, the month's sample and its allocation."""
 
 import io
+import re
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
-from support import csv_bytes, error_summary, plain, sign_in, text, xlsx_bytes
+from support import (
+    csv_bytes,
+    error_summary,
+    error_summary_html,
+    field_error,
+    plain,
+    sign_in,
+    text,
+    xlsx_bytes,
+)
 
 from qaweb.case_audits import services
 from qaweb.case_audits.models import (
@@ -151,6 +162,124 @@ def test_case_list_with_bad_rows_is_refused_by_row_and_nothing_is_saved(client, 
     assert "Import the cases" not in page
     client.post(preview)
     assert count(CaseFile) == 0
+
+
+NO_ROWS = "The file has no rows under its header row. Add the rows and upload the file again"
+
+
+def _refused_with_nothing_staged(response, message):
+    from qaweb.case_audits.models import CaseImport
+
+    assert response.status_code == 200, "answered on the upload page, not a preview"
+    page = text(response)
+    assert message in error_summary(page)
+    assert message in field_error(page, "file")
+    assert 'href="#file"' in error_summary_html(page)
+    assert not re.search(r"<button[^>]*>\s*Import the cases\s*</button>", page)
+    assert count(CaseImport) == 0, "nothing from the file is kept"
+    assert count(CaseFile) == 0
+
+
+def test_a_case_list_of_its_header_row_alone_is_refused_on_the_upload_page(client, council):
+    """The case list of its header row alone was previewed as "0 rows" with the Import button."""
+    sign_in(client, council["qa"])
+    for data in (csv_bytes([HEADER]), csv_bytes([HEADER, [""] * 7, []])):
+        _refused_with_nothing_staged(upload(client, "cases.csv", data), NO_ROWS)
+    # The template uploaded as downloaded: its first sheet is the header row alone.
+    template = client.get("/case-audits/cases/import-template.xlsx").data
+    _refused_with_nothing_staged(upload(client, "cases.xlsx", template), NO_ROWS)
+
+
+def test_a_case_type_qaweb_does_not_know_is_refused_with_the_allowed_ones(client, council):
+    sign_in(client, council["qa"])
+    pat = council["pat"].email
+    rows = [
+        HEADER,
+        ["100001", "Child in need", "North", pat, "", "", ""],
+        ["100002", "Youth justice", "North", pat, "", "", ""],
+        ["100003", "CIN", "North", pat, "", "", ""],
+    ]
+    preview = upload(client, "cases.csv", csv_bytes(rows)).headers["Location"]
+    page = text(client.get(preview))
+    summary = error_summary(page)
+    allowed = "Early help, Child in need, Child protection, Child in care or Care leaver"
+    assert "2 rows have problems: nothing has been imported" in summary
+    assert f"Row 3: Case type 'Youth justice' is not a case type in qaweb: use {allowed}" in summary
+    assert f"Row 4: Case type 'CIN' is not a case type in qaweb: use {allowed}" in summary
+    assert "Row 2" not in summary
+    assert not re.search(r"<button[^>]*>\s*Import the cases\s*</button>", page)
+    client.post(preview)
+    assert count(CaseFile) == 0
+
+
+def test_a_case_type_in_other_letters_is_kept_as_qaweb_spells_it(client, council):
+    sign_in(client, council["qa"])
+    rows = [HEADER, ["100001", "  child  PROTECTION ", "North", council["pat"].email, "", "", ""]]
+    preview = upload(client, "cases.csv", csv_bytes(rows)).headers["Location"]
+    assert "1 row: 1 new, 0 to update, 0 unchanged." in plain(text(client.get(preview)))
+    client.post(preview)
+    assert db.session.scalar(select(CaseFile.case_type)) == "Child protection"
+
+
+def test_the_case_list_template_has_its_headings_drop_downs_and_instructions(client, council):
+    sign_in(client, council["qa"])
+    page = text(client.get("/case-audits/cases/import"))
+    assert re.search(
+        r'<a class="govuk-link" href="/case-audits/cases/import-template.xlsx" download>'
+        r"Download a template</a>",
+        page,
+    )
+    response = client.get("/case-audits/cases/import-template.xlsx")
+    assert response.status_code == 200
+    assert "case-list-template.xlsx" in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames[:2] == ["Cases", "Instructions"]
+    data = book["Cases"]
+    assert [c.value for c in data[1]] == HEADER
+    assert data.max_row == 1, "headers only: no sample rows among the data"
+    lists = {}
+    for rule in data.data_validations.dataValidation:
+        column = HEADER[min(cell.min_col for cell in rule.sqref.ranges) - 1]
+        if rule.type == "list":
+            assert rule.errorStyle in (None, "stop"), column  # None: Excel's stop
+            lists[column] = rule.formula1.strip('"').split(",")
+    assert set(lists) == {"Case type", "Team", "Closed"}
+    assert lists["Case type"] == [
+        "Early help",
+        "Child in need",
+        "Child protection",
+        "Child in care",
+        "Care leaver",
+    ]
+    assert {"North", "South"} <= set(lists["Team"]), "the teams in qaweb"
+    assert lists["Closed"] == ["Yes", "No"]
+    instructions = {row[0]: row for row in book["Instructions"].iter_rows(values_only=True)}
+    assert instructions["Case number"][1] == "Yes"
+    assert instructions["Flags"][1] == "No"
+    assert instructions["Case type"][3].splitlines() == lists["Case type"]
+    # Only the QA officers who import a case list may download it.
+    client.post("/sign-out")
+    sign_in(client, council["pat"])
+    assert client.get("/case-audits/cases/import-template.xlsx").status_code == 403
+
+
+def test_the_case_list_preview_shows_every_date_opened_the_govuk_way(client, council):
+    add_case("100002", council["north"], council["pat"], case_type="Child in need")
+    sign_in(client, council["qa"])
+    pat = council["pat"].email
+    rows = [
+        HEADER,
+        ["100001", "Child in need", "North", pat, date(2026, 3, 2), "", "No"],
+        ["100002", "Child in need", "North", pat, "14/05/2025", "", "No"],
+        ["100003", "Child in need", "North", pat, "2025-11-03", "", "No"],
+    ]
+    preview = upload(client, "cases.xlsx", xlsx_bytes(rows)).headers["Location"]
+    page = plain(text(client.get(preview)))
+    assert "1 row" not in page and "2 new, 1 to update" in page
+    assert "Child in need · opened 2 March 2026" in page
+    assert "Child in need · opened 14 May 2025" in page  # the row updating case 100002
+    assert "Child in need · opened 3 November 2025" in page
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}", page)
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,10 @@ import crafted
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
-from support import sign_in, words
+from support import error_summary, field_error, plain, sign_in, text, words
 
 from qaweb.complaints import reports
-from qaweb.complaints.log_columns import COMPLAINT_FIELDS
+from qaweb.complaints.log_columns import COMPLAINT_FIELDS, FIELDS
 from qaweb.complaints.log_import import ComplaintImport
 from qaweb.complaints.models import Complaint, ComplaintStage, Compliment
 from qaweb.extensions import db
@@ -538,11 +538,73 @@ def test_invisible_characters_and_a_team_no_longer_in_use_still_match(client, of
     assert by_legacy("ZW-1").team_id == council["Willows"].id
 
 
-def test_a_log_with_no_rows_under_its_header_says_so_not_that_every_row_is_imported(
-    client, officer
-):
+@pytest.mark.parametrize("kind", ["complaints", "compliments"])
+def test_a_log_with_no_rows_under_its_header_is_refused_on_the_upload_page(client, officer, kind):
     """Found walking the app: the template uploaded as downloaded (its header row alone) was
-    previewed as "Every row is already in qaweb: there is nothing to import"."""
-    page = words(upload(client, "log.csv", (HEADER + "\r\n").encode()))
-    assert "Every row is already in qaweb" not in page
-    assert "The file has no rows under its header row: there is nothing to import." in page
+    previewed as "Every row is already in qaweb: there is nothing to import"; then as "0 rows"
+    on a preview kept for nothing. The upload page now refuses it, on the file field."""
+    template = client.get(f"/complaints/import/template-{kind}.xlsx").data
+    titles = ";".join(f.title for f in FIELDS[kind])
+    header = (titles + "\r\n" + ";" * titles.count(";") + "\r\n").encode()
+    for filename, data in (("log.xlsx", template), ("log.csv", header)):
+        response = upload(client, filename, data, kind=kind)
+        page = text(response)
+        assert response.request.path == "/complaints/import", "no preview"
+        message = (
+            "The file has no rows under its header row. Add the rows and upload the file again"
+        )
+        assert message in error_summary(page)
+        assert message in field_error(page, "file")
+        assert "Every row is already in qaweb" not in page
+        assert not re.search(r"<button[^>]*>\s*Import the rows\s*</button>", page)
+    assert count(ComplaintImport) == 0
+
+
+def _received_column(response) -> dict[int, str]:
+    """The preview's Received column: row number -> the words in its cell."""
+    cells = {}
+    page = response.get_data(as_text=True)
+    for number, row in re.findall(
+        r'<tr class="govuk-table__row" id="row-(\d+)">(.*?)</tr>', page, re.S
+    ):
+        cells[int(number)] = plain(re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)[2])
+    return cells
+
+
+def test_every_received_date_in_the_preview_reads_one_way_new_or_already_imported(client, officer):
+    """Found re-importing the log: a row already imported showed its received date as the file
+    held it (2026-03-30 from a date cell, 07/04/2025 as typed), a new row as 30 March 2026."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Old reference", "Received date", "Received how", "Complainant type", "Summary"])
+    sheet.append(["X-1", datetime(2026, 3, 30), "Email", "Parent", "Late visit"])
+    sheet.append(["X-2", "07/04/2025", "Email", "Parent", "Late visit"])
+
+    def workbook() -> bytes:
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    upload(client, "log.xlsx", workbook())
+    confirm(client)
+    sheet.append(["X-3", datetime(2025, 11, 3), "Email", "Parent", "Late visit"])
+    sheet.append(["X-4", "2025-11-04", "Email", "Parent", "Late visit"])
+    sheet.append(["X-5", "05/11/2025", "Email", "Parent", "Late visit"])
+    response = upload(client, "log.xlsx", workbook())
+    page = words(response)
+    assert "5 rows: 3 new, 2 already imported" in page
+    assert _received_column(response) == {
+        2: "30 March 2026",
+        3: "7 April 2025",
+        4: "3 November 2025",
+        5: "4 November 2025",
+        6: "5 November 2025",
+    }
+    assert "Stage 1 from 3 November 2025, due" in page
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}", page)
+    # The same on a .csv, whose already imported rows hold the dates as typed.
+    upload(client, "log.csv", example())
+    confirm(client)
+    response = upload(client, "log.csv", example())
+    assert set(_received_column(response).values()) >= {"7 April 2025", "19 December 2025"}
+    assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}", words(response))

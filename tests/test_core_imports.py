@@ -2,18 +2,26 @@
 counts, which cells are refused as too long, and an unreadable file answered on the form."""
 
 import io
+from datetime import date
 
+import pytest
+from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 
 from qaweb.core.imports import (
+    NO_ROWS,
+    keep,
     outcome_totals,
     preview_context,
     stage_upload,
     too_long,
     upload_field,
 )
-from qaweb.core.spreadsheets import Limits
+from qaweb.core.spreadsheets import Limits, SpreadsheetError
+from qaweb.core.timefmt import format_date
+from qaweb.extensions import db
 from qaweb.organisation.forms import ImportForm
+from qaweb.organisation.staff_import import StaffImport
 
 ROWS = [
     {"problems": [], "outcome": "new"},
@@ -63,3 +71,25 @@ def test_upload_field_messages(app):
     assert upload_field("List", "staff list", "").kwargs["validators"][0].message == (
         "Select a staff list file"
     )
+
+
+def test_keep_refuses_rows_of_nothing_and_keeps_nothing(app, make_user):
+    """A file of its header row alone has nothing to preview: refused where it would be kept,
+    so no import offers an "Import" button for nothing."""
+    user = make_user()
+    with pytest.raises(SpreadsheetError) as refused:
+        keep(StaffImport, "staff.csv", [], user)
+    assert str(refused.value) == NO_ROWS
+    assert db.session.scalar(select(func.count()).select_from(StaffImport)) == 0
+    kept = keep(StaffImport, "staff.csv", [{"row": 2, "problems": [], "outcome": "new"}], user)
+    assert kept.id is not None
+
+
+def test_the_date_filter_reads_a_staged_iso_date_and_leaves_other_text_as_typed():
+    """Staged rows keep dates as ISO text (JSON has no dates): every preview shows them as
+    GOV.UK dates, whatever the file held."""
+    assert format_date("2026-11-03") == "3 November 2026"
+    assert format_date(date(2026, 11, 3)) == "3 November 2026"
+    assert format_date("31/02/2026") == "31/02/2026"  # not a date: shown as typed
+    assert format_date("") == ""
+    assert format_date(None) == ""

@@ -11,6 +11,7 @@ from support import (
     csv_bytes,
     error_summary,
     error_summary_html,
+    field_error,
     hidden_value,
     plain,
     sign_in,
@@ -755,6 +756,32 @@ def test_import_refuses_files_it_cannot_read(client, admin, filename, data, mess
     page = text(response)
     assert page_title(page) == "Error: Import staff - qaweb"
     assert message in error_summary_html(page)
+    assert count(StaffImport) == staged_before
+
+
+@pytest.mark.parametrize(
+    ("filename", "data"),
+    [
+        ("staff.csv", b"Email,First name,Last name,Team\r\n"),
+        ("staff.csv", b"Email,First name,Last name,Team\r\n,,,\r\n\r\n"),
+        ("staff.xlsx", xlsx_bytes([["Email", "First name", "Last name", "Team", "Roles"]])),
+    ],
+)
+def test_a_staff_list_of_its_header_row_alone_is_refused_on_the_upload_page(
+    client, admin, filename, data
+):
+    """The template uploaded as downloaded was previewed as "0 rows" with the Import button."""
+    staged_before = count(StaffImport)
+    response = upload(client, filename, data)
+    assert response.status_code == 200
+    page = text(response)
+    assert page_title(page) == "Error: Import staff - qaweb"
+    message = "The file has no rows under its header row. Add the rows and upload the file again"
+    assert message in error_summary(page)
+    assert message in field_error(page, "file")
+    assert 'href="#file"' in error_summary_html(page)
+    assert not re.search(r"<button[^>]*>\s*Import staff\s*</button>", page)
+    assert "0 rows" not in plain(page)
     assert count(StaffImport) == staged_before
 
 

@@ -1,4 +1,5 @@
 import io
+import re
 import zipfile
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -7,7 +8,7 @@ import pytest
 from icalendar import Calendar
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
-from support import sign_in
+from support import error_summary, field_error, sign_in, text
 
 from qaweb.actions.models import Action
 from qaweb.core import grading
@@ -596,6 +597,30 @@ def test_an_unreadable_file_is_refused_with_a_message(client, pw):
         content_type="multipart/form-data",
     )
     assert "The file could not be read" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(ScheduleImport)) == 0
+
+
+def test_a_schedule_of_its_header_row_alone_is_refused_on_the_upload_page(client, pw):
+    """The template uploaded as downloaded was previewed as "All 0 rows can be booked" with a
+    button to import 0 observations."""
+    sign_in(client, pw["olive"])
+    url = f"/practice-weeks/{pw['week'].id}/import"
+    template = client.get("/practice-weeks/import-template.xlsx").data
+    for data in (_schedule_file([]), _schedule_file([[""] * 12]), template):
+        response = client.post(
+            url,
+            data={"upload": (io.BytesIO(data), "schedule.xlsx")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 200, "answered on the upload page, not a preview"
+        page = text(response)
+        message = (
+            "The file has no rows under its header row. Add the rows and upload the file again"
+        )
+        assert message in error_summary(page)
+        assert message in field_error(page, "upload")
+        assert "0 rows" not in page
+        assert not re.search(r"<button[^>]*>\s*Import 0 observations\s*</button>", page)
     assert db.session.scalar(select(func.count()).select_from(ScheduleImport)) == 0
 
 

@@ -11,9 +11,10 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from qaweb.case_audits.models import CaseFile, CaseImport
+from qaweb.case_audits.models import CASE_TYPES, CaseFile, CaseImport
 from qaweb.core import spreadsheets
 from qaweb.core.db import utcnow
+from qaweb.core.import_template import ImportColumn
 from qaweb.core.imports import keep, outcome_totals, too_long
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
@@ -36,6 +37,67 @@ LENGTHS = {"case number": 40, "case type": 60, "flags": 200}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
 
 ImportFileError = spreadsheets.SpreadsheetError
+
+#: The case types by their lower-case name, so "child in need" finds "Child in need".
+_CASE_TYPES = {name.lower(): name for name in CASE_TYPES}
+ALLOWED_CASE_TYPES = ", ".join(CASE_TYPES[:-1]) + " or " + CASE_TYPES[-1]
+
+
+def template_columns() -> list[ImportColumn]:
+    """The case-list template's columns (``HEADERS``, in order): what each means, with the
+    case types (``models.CASE_TYPES``), the teams in qaweb and Yes or No as drop-downs (the
+    values ``check`` accepts)."""
+    teams = list(db.session.scalars(select(Team.name).order_by(Team.name)))
+    meanings = {
+        "case number": (
+            "The case's number in the case-management system (never a name).",
+            (),
+            "text",
+            "123456",
+        ),
+        "case type": (f"The kind of case: {ALLOWED_CASE_TYPES}.", CASE_TYPES, "text", ""),
+        "team": ("The team holding the case, as named in qaweb.", teams, "text", ""),
+        "practitioner email": (
+            "The allocated practitioner's work email, as in qaweb.",
+            (),
+            "text",
+            "a.person@council.gov.uk",
+        ),
+        "date opened": ("The day the case was opened.", (), "date", "31/01/2026"),
+        "flags": (
+            "Anything the sample should know, up to 200 characters (never a name).",
+            (),
+            "text",
+            "disabled child",
+        ),
+        "closed": (
+            "Yes for a case closed since the list was made; No (or empty) otherwise.",
+            ("Yes", "No"),
+            "text",
+            "",
+        ),
+    }
+    return [
+        ImportColumn(
+            HEADERS[key],
+            meaning,
+            required=key in REQUIRED,
+            choices=choices,
+            kind=kind,
+            example=example,
+        )
+        for key, (meaning, choices, kind, example) in meanings.items()
+    ]
+
+
+TEMPLATE_INSTRUCTIONS = (
+    "One case per row: the month's list of open cases from the case-management system. Every "
+    "row is checked and shown to you before anything is saved; nothing is saved if any row "
+    "has a problem.",
+    "Never add a child's name, date of birth or address: qaweb refuses a file with a column "
+    "that looks like one.",
+    "Teams and practitioners must already be in qaweb.",
+)
 
 # Headers that name a child or where they live (the words as a case-management export spells
 # them). A header is compared in lower case with punctuation as spaces.
@@ -154,7 +216,9 @@ def _case_number_problems(number: str, counts: dict[str, int]) -> list[str]:
 
 
 def check(rows: list[dict]) -> list[dict]:
-    """Each row with its problems and what importing it would do (new, update, unchanged)."""
+    """Each row with its problems and what importing it would do (new, update, unchanged).
+    A case type must be one of ``models.CASE_TYPES`` (any case, spaces squeezed) and is kept
+    as qaweb spells it; the problem otherwise lists the allowed ones."""
     numbers = [r["case number"].lower() for r in rows]
     counts: dict[str, int] = {}
     for n in numbers:
@@ -177,8 +241,16 @@ def check(rows: list[dict]) -> list[dict]:
     for r in rows:
         number = r["case number"]
         problems = _case_number_problems(number, counts)
+        case_type = _CASE_TYPES.get(" ".join(r["case type"].split()).lower())
         if not r["case type"]:
             problems.append("Case type is missing")
+        elif case_type is None:
+            problems.append(
+                f"Case type '{r['case type']}' is not a case type in qaweb: use "
+                f"{ALLOWED_CASE_TYPES}"
+            )
+        else:
+            r = {**r, "case type": case_type}  # as qaweb spells it, for the sample's rules
         problems += too_long(r, LENGTHS, HEADERS)
         team = teams.get(r["team"].lower())
         if not r["team"]:

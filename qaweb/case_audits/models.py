@@ -34,6 +34,10 @@ OPEN_STATUSES = (ALLOCATED, IN_PROGRESS)
 #: Lines that count as audited (or about to be) for the 12-month exclusion.
 COUNTED_STATUSES = (SAMPLED, ALLOCATED, IN_PROGRESS, COMPLETED)
 
+#: The case types a case list may give (its Case type column; the sample's rules name them),
+#: the stages of children's social care as the case-management systems' exports group them.
+CASE_TYPES = ("Early help", "Child in need", "Child protection", "Child in care", "Care leaver")
+
 SAMPLE = "sample"
 REAUDIT = "reaudit"
 DIP_SAMPLE = "dip_sample"

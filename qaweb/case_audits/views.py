@@ -35,6 +35,7 @@ from qaweb.core.history import (
     save_versioned,
 )
 from qaweb.core.htmx import render
+from qaweb.core.import_template import send_import_template
 from qaweb.core.imports import confirm_import, preview_context, stage_upload
 from qaweb.core.lists import as_id, render_list
 from qaweb.core.permissions import (
@@ -114,7 +115,23 @@ def import_cases():
         )
         if staged is not None:
             return redirect(url_for(".import_preview", import_id=staged.id))
-    return render_template("case_audits/import.html", form=form, headers=case_import.HEADERS)
+    return render_template(
+        "case_audits/import.html",
+        form=form,
+        headers=case_import.HEADERS,
+        case_types=case_import.ALLOWED_CASE_TYPES,
+    )
+
+
+@bp.get("/cases/import-template.xlsx")
+@roles_required(QA_OFFICER)
+def import_template():
+    return send_import_template(
+        "case-list-template.xlsx",
+        "Cases",
+        case_import.template_columns(),
+        case_import.TEMPLATE_INSTRUCTIONS,
+    )
 
 
 @bp.route("/cases/import/<int:import_id>", methods=["GET", "POST"])

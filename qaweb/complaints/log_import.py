@@ -481,10 +481,21 @@ def _check_compliment(row: _Row) -> dict:
     return plan
 
 
+def _received(text: str) -> str:
+    """A row's received date as an ISO date, for the preview's ``date`` filter (every row's
+    date shown the same way); the text as typed when it is not a date."""
+    try:
+        day = parse_date(text)
+    except ValueError:
+        return text
+    return day.isoformat() if day else text
+
+
 def check(kind: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    """(rows with "problems", "outcome" (new or already) and "clocks" for the preview, and the
-    parsed plan of each row, in order). A row already imported (its old reference is in
-    qaweb) is not checked: it will be left as it is."""
+    """(rows with "problems", "outcome" (new or already), "clocks" and "received" (an ISO
+    date, or the text as typed when it is not one) for the preview, and the parsed plan of
+    each row, in order). A row already imported (its old reference is in qaweb) is not
+    checked: it will be left as it is."""
     found = lookups(kind, rows)
     counts: dict[str, int] = {}
     for r in rows:
@@ -499,7 +510,7 @@ def check(kind: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
                     "problems": [],
                     "outcome": "already",
                     "made": found.existing[ref],
-                    "received": values["received date"],
+                    "received": _received(values["received date"]),
                 }
             )
             plans.append(None)
@@ -520,7 +531,7 @@ def check(kind: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
                 "problems": row.problems,
                 "outcome": "new",
                 "clocks": plan["clocks"],
-                "received": format_date(received) if received else values["received date"],
+                "received": received.isoformat() if received else values["received date"],
             }
         )
         plans.append(plan)

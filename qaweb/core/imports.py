@@ -5,6 +5,8 @@ uploaded file (``qaweb.core.spreadsheets``), checks each row and stages the rows
 problems and outcome (``{"problems": [str, ...], "outcome": "new" | "update" | ...}``) for a
 preview; the person confirms and every row is saved, or nothing. The feature keeps its own
 rules (what a row means, which outcomes there are); this module holds the steps around them.
+A file with nothing under its header row is refused at the upload (``keep``), never staged
+for a preview that could only offer to import nothing.
 
 Use::
 
@@ -43,19 +45,27 @@ def upload_field(label: str, what: str, description: str, missing: str = "") -> 
     )
 
 
-def stage_upload(form, limits: spreadsheets.Limits, stage: Callable[[str, bytes], object]):
-    """Read the file uploaded in ``form.file`` within ``limits`` and stage it with
-    ``stage(filename, data)``, which returns the staged import (a model row it has added and
-    flushed) or raises ``spreadsheets.SpreadsheetError`` when the file as a whole cannot be
-    read. On success the transaction is committed and the staged import returned; on a
-    refusal the message is added to ``form.file.errors`` and None is returned, so the view
-    shows the form again."""
-    upload = form.file.data
+#: The refusal of a file whose header row has no rows under it (``keep``).
+NO_ROWS = "The file has no rows under its header row. Add the rows and upload the file again"
+
+
+def stage_upload(
+    form, limits: spreadsheets.Limits, stage: Callable[[str, bytes], object], field=None
+):
+    """Read the file uploaded in ``field`` (by default ``form.file``) within ``limits`` and
+    stage it with ``stage(filename, data)``, which returns the staged import (a model row it
+    has added and flushed, ``keep``) or raises ``spreadsheets.SpreadsheetError`` when the file
+    as a whole cannot be read or has no rows (``NO_ROWS``). On success the transaction is
+    committed and the staged import returned; on a refusal the message is added to the
+    field's errors (shown on the field and in the error summary), nothing is committed, and
+    None is returned, so the view shows the form again."""
+    field = form.file if field is None else field
+    upload = field.data
     try:
         data = spreadsheets.read_upload(upload, limits)
         staged = stage(upload.filename, data)
     except spreadsheets.SpreadsheetError as error:
-        form.file.errors.append(str(error))
+        field.errors = [*field.errors, str(error)]
         return None
     db.session.commit()
     return staged
@@ -78,7 +88,13 @@ def keep(model, filename: str, rows: list[dict], uploaded_by, **values):
     """Keep checked ``rows`` for the preview: a new ``model`` (an import table with
     ``filename``, ``uploaded_by_id`` and ``rows`` columns, and ``values`` for any others),
     added to the session and flushed so it has its id. The filename is cut to 255
-    characters, the column's size: a browser may send a longer one."""
+    characters, the column's size: a browser may send a longer one.
+
+    Raises ``spreadsheets.SpreadsheetError`` (``NO_ROWS``), keeping nothing, when ``rows`` is
+    empty: a file of its header row alone (a template uploaded as downloaded) has nothing to
+    preview or import."""
+    if not rows:
+        raise spreadsheets.SpreadsheetError(NO_ROWS)
     staged = model(filename=filename[:255], uploaded_by_id=uploaded_by.id, rows=rows, **values)
     db.session.add(staged)
     db.session.flush()

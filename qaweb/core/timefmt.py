@@ -11,10 +11,20 @@ def to_london(value: datetime) -> datetime:
     return value.astimezone(LONDON)
 
 
-def format_date(value: date | datetime | None) -> str:
-    """23 November 2026."""
+def format_date(value: date | datetime | str | None) -> str:
+    """23 November 2026 (the ``date`` filter of every template).
+
+    Text is read as an ISO date ("2026-11-23"), as the rows of a staged import keep dates
+    (JSON has no date type), so a preview shows every date this one way; text that is not an
+    ISO date (a cell that is not a date, shown as typed) is returned as it is.
+    """
     if value is None:
         return ""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            return value
     if isinstance(value, datetime):
         value = to_london(value).date()
     return f"{value.day} {value:%B %Y}"

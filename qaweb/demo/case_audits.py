@@ -9,12 +9,12 @@ audits here, in proportion. Rows go in with explicit ids through ``bulk_insert``
 import random
 from datetime import timedelta
 
+from qaweb.case_audits.models import CASE_TYPES
 from qaweb.demo import scale as scale_data
 from qaweb.demo.data import NOT_CASEWORK_AREAS
 from qaweb.extensions import db
 
 CASES_PER_TEAM = 16
-CASE_TYPES = ["Early help", "Child in need", "Child protection", "Child in care", "Care leaver"]
 CHILD_SAID = [
     "She listens to me and comes when she says she will.",
     "I don't always know why meetings happen.",

@@ -213,7 +213,15 @@ def check(week: PracticeWeek, table: list[tuple[int, dict]]) -> list[dict]:
 
 
 def save(week: PracticeWeek, filename: str, report: list[dict], by: User) -> ScheduleImport:
+    """Keep the checked ``report`` for the preview (``core.imports.keep``: added and flushed);
+    raises ImportFileError when it has no rows."""
     return keep(ScheduleImport, filename, report, by, week_id=week.id)
+
+
+def stage(week: PracticeWeek, filename: str, data: bytes, by: User) -> ScheduleImport:
+    """Read, check and keep the uploaded schedule for ``week`` (``core.imports.stage_upload``'s
+    ``stage``); raises ImportFileError when the file cannot be read or has no rows."""
+    return save(week, filename, check(week, read(filename, data)), by)
 
 
 def apply(pending: ScheduleImport, by: User) -> int:

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
-from qaweb.core import spreadsheets, submissions
+from qaweb.core import submissions
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import history_for, save_versioned
 from qaweb.core.htmx import render
 from qaweb.core.import_template import send_import_template
+from qaweb.core.imports import stage_upload
 from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import (
     OBSERVER,
@@ -655,16 +656,14 @@ def import_schedule(week_id):
         if not upload or not upload.filename:
             problem = "Choose the schedule file to upload"
         else:
-            try:
-                # The whole file or a refusal: never the first few megabytes of it.
-                data = spreadsheets.read_upload(upload, importer.LIMITS)
-                table = importer.read(upload.filename, data)
-            except importer.ImportFileError as error:
-                problem = str(error)
-            else:
-                report = importer.check(week, table)
-                pending = importer.save(week, upload.filename, report, current_user)
-                db.session.commit()
+            # The whole file or a refusal (on the file field): never the first few megabytes.
+            pending = stage_upload(
+                form,
+                importer.LIMITS,
+                lambda filename, data: importer.stage(week, filename, data, current_user),
+                field=form.upload,
+            )
+            if pending is not None:
                 return redirect(url_for(".import_preview", import_id=pending.id))
     return render_template(
         "practice_week/import.html",

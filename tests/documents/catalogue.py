@@ -66,6 +66,7 @@ ENDPOINTS = {
     "thematic.export",
     "dip_samples.workbook",
     "dip_samples.template",
+    "case_audits.import_template",
 }
 
 DOCUMENTS = [
@@ -304,6 +305,13 @@ DOCUMENTS = [
         "dip-sample-cases-template",
         "qa.officer",
         lambda ids: "/dip-samples/template.xlsx",
+        "xlsx",
+        (1, 3),
+    ),
+    Document(
+        "case-list-import-template",
+        "qa.officer",
+        lambda ids: "/case-audits/cases/import-template.xlsx",
         "xlsx",
         (1, 3),
     ),
