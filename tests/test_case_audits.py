@@ -197,7 +197,7 @@ def test_a_case_type_qaweb_does_not_know_is_refused_with_the_allowed_ones(client
         HEADER,
         ["100001", "Child in need", "North", pat, "", "", ""],
         ["100002", "Youth justice", "North", pat, "", "", ""],
-        ["100003", "CIN", "North", pat, "", "", ""],
+        ["100003", "Private fostering", "North", pat, "", "", ""],
     ]
     preview = upload(client, "cases.csv", csv_bytes(rows)).headers["Location"]
     page = text(client.get(preview))
@@ -205,11 +205,64 @@ def test_a_case_type_qaweb_does_not_know_is_refused_with_the_allowed_ones(client
     allowed = "Early help, Child in need, Child protection, Child in care or Care leaver"
     assert "2 rows have problems: nothing has been imported" in summary
     assert f"Row 3: Case type 'Youth justice' is not a case type in qaweb: use {allowed}" in summary
-    assert f"Row 4: Case type 'CIN' is not a case type in qaweb: use {allowed}" in summary
+    assert f"Row 4: Case type 'Private fostering' is not a case type in qaweb: use {allowed}" in (
+        summary
+    )
     assert "Row 2" not in summary
     assert not re.search(r"<button[^>]*>\s*Import the cases\s*</button>", page)
     client.post(preview)
     assert count(CaseFile) == 0
+
+
+def test_the_short_names_councils_use_for_case_types_are_read_as_the_case_types(client, council):
+    """The seed frameworks and case-management exports write CIN, CP, CLA and "Looked After"."""
+    sign_in(client, council["qa"])
+    pat = council["pat"].email
+    typed = ["CIN", "cp", "CLA", "Looked After", "LAC", "Care Leavers", "EH"]
+    rows = [HEADER] + [[f"10000{n}", t, "North", pat, "", "", ""] for n, t in enumerate(typed)]
+    preview = upload(client, "cases.csv", csv_bytes(rows)).headers["Location"]
+    assert "7 rows: 7 new, 0 to update, 0 unchanged." in plain(text(client.get(preview)))
+    client.post(preview)
+    saved = db.session.scalars(select(CaseFile.case_type).order_by(CaseFile.case_number))
+    assert list(saved) == [
+        "Child in need",
+        "Child protection",
+        "Child in care",
+        "Child in care",
+        "Child in care",
+        "Care leaver",
+        "Early help",
+    ]
+
+
+def test_a_sample_rule_may_name_a_case_type_by_its_short_name(council):
+    north, pat = council["north"], council["pat"]
+    for n in range(1, 3):
+        add_case(f"CP{n}", north, pat, case_type="Child protection")
+    add_case("CLA1", north, pat, case_type="Child in care")
+    rules = services.parse_rules("every CP\n1   looked after")
+    assert [rule.label() for rule in rules] == ["Every child protection case", "1 child in care"]
+    sample = services.draw(THIS_MONTH, 3, rules, council["qa"], seed=5)
+    reasons = sorted(line.chosen_by for line in sample.audits)
+    assert reasons == [
+        "1 child in care",
+        "Every child protection case",
+        "Every child protection case",
+    ]
+
+
+def test_a_sample_rule_for_a_case_type_qaweb_does_not_know_is_refused(client, council):
+    add_case("N1", council["north"], council["pat"])
+    sign_in(client, council["qa"])
+    url = f"/case-audits/months/{THIS_MONTH.year}/{THIS_MONTH.month}"
+    page = text(
+        client.post(url, data={"per_team": "2", "rules": "every child in need\n2 youth justice"})
+    )
+    assert (
+        "Rule 2: 'youth justice' is not a case type in qaweb: use early help, child in need, "
+        "child protection, child in care or care leaver"
+    ) in error_summary(page)
+    assert count(CaseSample) == 0
 
 
 def test_a_case_type_in_other_letters_is_kept_as_qaweb_spells_it(client, council):
@@ -241,7 +294,9 @@ def test_the_case_list_template_has_its_headings_drop_downs_and_instructions(cli
     for rule in data.data_validations.dataValidation:
         column = HEADER[min(cell.min_col for cell in rule.sqref.ranges) - 1]
         if rule.type == "list":
-            assert rule.errorStyle in (None, "stop"), column  # None: Excel's stop
+            # Case type only warns: "CP" typed in Excel is read as Child protection.
+            expected = ("warning",) if column == "Case type" else (None, "stop")  # None: stop
+            assert rule.errorStyle in expected, column
             lists[column] = rule.formula1.strip('"').split(",")
     assert set(lists) == {"Case type", "Team", "Closed"}
     assert lists["Case type"] == [

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from qaweb.case_audits.models import CASE_TYPES, CaseFile, CaseImport
+from qaweb.case_audits.models import CASE_TYPES, CaseFile, CaseImport, case_type_named
 from qaweb.core import spreadsheets
 from qaweb.core.db import utcnow
 from qaweb.core.import_template import ImportColumn
@@ -38,8 +38,6 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
 
 ImportFileError = spreadsheets.SpreadsheetError
 
-#: The case types by their lower-case name, so "child in need" finds "Child in need".
-_CASE_TYPES = {name.lower(): name for name in CASE_TYPES}
 ALLOWED_CASE_TYPES = ", ".join(CASE_TYPES[:-1]) + " or " + CASE_TYPES[-1]
 
 
@@ -55,7 +53,13 @@ def template_columns() -> list[ImportColumn]:
             "text",
             "123456",
         ),
-        "case type": (f"The kind of case: {ALLOWED_CASE_TYPES}.", CASE_TYPES, "text", ""),
+        "case type": (
+            f"The kind of case: {ALLOWED_CASE_TYPES}. The usual short names (CIN, CP, CLA, "
+            "LAC, Looked after) are read as these.",
+            CASE_TYPES,
+            "text",
+            "",
+        ),
         "team": ("The team holding the case, as named in qaweb.", teams, "text", ""),
         "practitioner email": (
             "The allocated practitioner's work email, as in qaweb.",
@@ -85,6 +89,8 @@ def template_columns() -> list[ImportColumn]:
             choices=choices,
             kind=kind,
             example=example,
+            # The importer reads other names for a case type ("CP"): Excel only warns.
+            strict=key != "case type",
         )
         for key, (meaning, choices, kind, example) in meanings.items()
     ]
@@ -217,8 +223,9 @@ def _case_number_problems(number: str, counts: dict[str, int]) -> list[str]:
 
 def check(rows: list[dict]) -> list[dict]:
     """Each row with its problems and what importing it would do (new, update, unchanged).
-    A case type must be one of ``models.CASE_TYPES`` (any case, spaces squeezed) and is kept
-    as qaweb spells it; the problem otherwise lists the allowed ones."""
+    A case type must name one of ``models.CASE_TYPES`` (any case, spaces squeezed, or another
+    name for it such as "CIN" or "Looked after": ``models.case_type_named``) and is kept as
+    qaweb spells it; the problem otherwise lists the allowed ones."""
     numbers = [r["case number"].lower() for r in rows]
     counts: dict[str, int] = {}
     for n in numbers:
@@ -241,7 +248,7 @@ def check(rows: list[dict]) -> list[dict]:
     for r in rows:
         number = r["case number"]
         problems = _case_number_problems(number, counts)
-        case_type = _CASE_TYPES.get(" ".join(r["case type"].split()).lower())
+        case_type = case_type_named(r["case type"])
         if not r["case type"]:
             problems.append("Case type is missing")
         elif case_type is None:

@@ -38,6 +38,37 @@ COUNTED_STATUSES = (SAMPLED, ALLOCATED, IN_PROGRESS, COMPLETED)
 #: the stages of children's social care as the case-management systems' exports group them.
 CASE_TYPES = ("Early help", "Child in need", "Child protection", "Child in care", "Care leaver")
 
+#: The other names case-management exports and councils' frameworks give each case type
+#: (the seed frameworks write CIN, CP, CLA, "Looked After" and "Care Leavers"), lower case.
+CASE_TYPE_OTHER_NAMES = {
+    "Early help": ("eh", "early help assessment"),
+    "Child in need": ("cin", "children in need"),
+    "Child protection": ("cp", "cpp", "child protection plan", "child protection plans"),
+    "Child in care": (
+        "cla",
+        "lac",
+        "cic",
+        "children in care",
+        "looked after",
+        "looked after child",
+        "looked after children",
+        "child looked after",
+        "children looked after",
+    ),
+    "Care leaver": ("care leavers", "leaving care", "care experienced"),
+}
+_CASE_TYPE_BY_NAME = {name.lower(): name for name in CASE_TYPES} | {
+    other: name for name, others in CASE_TYPE_OTHER_NAMES.items() for other in others
+}
+
+
+def case_type_named(text: str) -> str | None:
+    """The case type (one of ``CASE_TYPES``, as qaweb spells it) that ``text`` names, in any
+    letters and spacing, by its name or another name for it (``CASE_TYPE_OTHER_NAMES``: "CP",
+    "CLA", "Looked after"); None if it names none."""
+    return _CASE_TYPE_BY_NAME.get(" ".join(text.split()).lower())
+
+
 SAMPLE = "sample"
 REAUDIT = "reaudit"
 DIP_SAMPLE = "dip_sample"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import defaultload, lazyload, load_only
 
 from qaweb.case_audits.models import (
     ALLOCATED,
+    CASE_TYPES,
     COMPLETED,
     COUNTED_STATUSES,
     SAMPLE,
@@ -24,6 +25,7 @@ from qaweb.case_audits.models import (
     CaseAudit,
     CaseFile,
     CaseSample,
+    case_type_named,
 )
 from qaweb.core.db import utcnow
 from qaweb.core.notify import absolute_url, notify
@@ -146,23 +148,35 @@ class Rule:
 
 
 def parse_rules(text: str) -> list[Rule]:
-    """Rules typed one a line: "every child protection" or "1 child in care".
+    """Rules typed one a line: "every child protection" or "1 child in care". A case type
+    may be given by another name for it ("every CP", "2 CLA": ``models.case_type_named``)
+    and is kept as the case type's name in lower case, as the sample shows it.
 
-    Raises CaseAuditError naming the line that is neither.
+    Raises CaseAuditError naming the line that is neither, or whose case type is not one
+    qaweb knows (a case list holds only those, so such a rule could choose nothing).
     """
     rules = []
-    for number, first, rest in rule_lines(text):
-        if not rest:
+    for number, first, typed in rule_lines(text):
+        if not typed:
             raise CaseAuditError(f"Rule {number} must name a case type after '{first}'")
-        if first.lower() == "every":
-            rules.append(Rule("every", rest))
-        elif first.isascii() and first.isdigit() and 0 < int(first) <= 50:
-            rules.append(Rule("count", rest, int(first)))
-        else:
+        every = first.lower() == "every"
+        if not every and not (first.isascii() and first.isdigit() and 0 < int(first) <= 50):
             raise CaseAuditError(
                 f"Rule {number} must start with 'every' or a number from 1 to 50, "
                 f"for example 'every child protection' or '1 child in care'"
             )
+        named = case_type_named(typed)
+        if named is None:
+            raise CaseAuditError(
+                f"Rule {number}: '{typed}' is not a case type in qaweb: use "
+                + ", ".join(t.lower() for t in CASE_TYPES[:-1])
+                + f" or {CASE_TYPES[-1].lower()}"
+            )
+        # As typed when it is the name (the sample shows "Every child protection case"), the
+        # name when it is another name for it ("CP").
+        squeezed = " ".join(typed.split())
+        rest = squeezed if squeezed.lower() == named.lower() else named.lower()
+        rules.append(Rule("every", rest) if every else Rule("count", rest, int(first)))
     return rules
 
 
