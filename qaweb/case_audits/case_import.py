@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from qaweb.case_audits.models import CASE_TYPES, CaseFile, CaseImport, case_type_named
 from qaweb.core import spreadsheets
 from qaweb.core.db import utcnow
-from qaweb.core.import_template import ImportColumn
+from qaweb.core.import_template import ImportColumn, import_columns
 from qaweb.core.imports import keep, outcome_totals, too_long
 from qaweb.extensions import db
 from qaweb.organisation.models import Team, User
@@ -81,19 +81,8 @@ def template_columns() -> list[ImportColumn]:
             "",
         ),
     }
-    return [
-        ImportColumn(
-            HEADERS[key],
-            meaning,
-            required=key in REQUIRED,
-            choices=choices,
-            kind=kind,
-            example=example,
-            # The importer reads other names for a case type ("CP"): Excel only warns.
-            strict=key != "case type",
-        )
-        for key, (meaning, choices, kind, example) in meanings.items()
-    ]
+    # The importer reads other names for a case type ("CP"): Excel only warns.
+    return import_columns(HEADERS, meanings, REQUIRED, warn_only=("case type",))
 
 
 TEMPLATE_INSTRUCTIONS = (

@@ -61,6 +61,30 @@ class ImportColumn:
     strict: bool = True
 
 
+def import_columns(
+    headers: dict[str, str],
+    meanings: dict[str, tuple[str, Sequence[str], str, str]],
+    required: Sequence[str] = (),
+    warn_only: Sequence[str] = (),
+) -> list[ImportColumn]:
+    """An importer's template columns, in ``meanings``' order: ``meanings`` {key: (meaning,
+    choices, kind, example)} (see ``ImportColumn``), ``headers`` {key: the header the importer
+    matches}, the keys in ``required`` required, those in ``warn_only`` with a drop-down that
+    only warns (the importer reads other names for those choices too)."""
+    return [
+        ImportColumn(
+            headers[key],
+            meaning,
+            required=key in required,
+            choices=choices,
+            kind=kind,
+            example=example,
+            strict=key not in warn_only,
+        )
+        for key, (meaning, choices, kind, example) in meanings.items()
+    ]
+
+
 def build_import_template(
     title: str, columns: Sequence[ImportColumn], instructions: Sequence[str] = ()
 ):

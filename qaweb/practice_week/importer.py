@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from qaweb.core import spreadsheets
 from qaweb.core.db import utcnow
-from qaweb.core.import_template import ImportColumn
+from qaweb.core.import_template import ImportColumn, import_columns
 from qaweb.core.imports import keep
 from qaweb.extensions import db
 from qaweb.organisation.models import User
@@ -309,17 +309,7 @@ def template_columns() -> list[ImportColumn]:
             "",
         ),
     }
-    return [
-        ImportColumn(
-            HEADERS[key],
-            meaning,
-            required=key in REQUIRED,
-            choices=choices,
-            kind=kind,
-            example=example,
-        )
-        for key, (meaning, choices, kind, example) in meanings.items()
-    ]
+    return import_columns(HEADERS, meanings, REQUIRED)
 
 
 TEMPLATE_INSTRUCTIONS = (
