@@ -97,9 +97,11 @@ def check_version(db_session, record, submitted_version) -> None:
         raise StaleEditError(record, last_change(db_session, record))
 
 
-def history_for(db_session, record) -> list[ChangeLog]:
+def history_for(db_session, record, known=()) -> list[ChangeLog]:
     """The record's change log, newest first, each entry with ``display``: the changes with
-    ids of people, teams and so on shown as their names."""
+    ids of people, teams and so on shown as their names. ``known``: records the page has
+    already read (a week's own tool versions, say); they are named from these rather than
+    read again."""
     entries = list(
         db_session.scalars(
             select(ChangeLog)
@@ -110,7 +112,7 @@ def history_for(db_session, record) -> list[ChangeLog]:
             .order_by(ChangeLog.id.desc())
         )
     )
-    _add_display(db_session, record, entries)
+    _add_display(db_session, record, entries, known)
     return entries
 
 
@@ -125,17 +127,17 @@ def _referenced(table) -> dict:
     return referenced
 
 
-def _add_display(db_session, record, entries) -> None:
+def _add_display(db_session, record, entries, known=()) -> None:
     table = record.__table__
     referenced = _referenced(table)
+    names = {(type(obj), obj.id): str(obj) for obj in known if obj is not None}
     wanted: dict = {}
     for entry in entries:
         for field, values in entry.changes.items():
             if field in referenced:
                 wanted.setdefault(referenced[field], set()).update(
-                    v for v in values if isinstance(v, int)
+                    v for v in values if isinstance(v, int) and (referenced[field], v) not in names
                 )
-    names = {}
     for model, ids in wanted.items():  # one query per kind of record, not per value
         if ids:
             for obj in db_session.scalars(select(model).where(model.id.in_(ids))):
