@@ -253,7 +253,7 @@ def save_page(form, anchor_key: str, posted: dict[str, str]):
         for key, value in values.items():  # a setting the page did not post is kept
             set_setting(key, value)
 
-    blank = posted_version(form) in (None, "")
+    blank = posted_version(form) == ""  # the page was loaded before its first save
     try:
         if anchor is None:
             apply()
