@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
-from support import sign_in
+from support import hidden_value, sign_in
 
 from qaweb.complaints import points, reports, services
 from qaweb.complaints.models import CategoryOption, Complaint, ComplaintLink
@@ -556,10 +556,19 @@ def test_the_councils_own_target_is_shown_beside_the_statutory_deadline(client, 
         data={"what": "targets", "targets-stage1": "ten", "targets-stage2": ""},
     ).get_data(as_text=True)
     assert "Enter the Stage 1 target as a whole number of working days" in page
-    client.post(
+    # Saved from the page as shown (the version it carries: a colleague's save in between
+    # would be refused).
+    shown = client.get("/complaints/settings").get_data(as_text=True)
+    saved = client.post(
         "/complaints/settings",
-        data={"what": "targets", "targets-stage1": "7", "targets-stage2": "20"},
+        data={
+            "what": "targets",
+            "targets-stage1": "7",
+            "targets-stage2": "20",
+            "targets-version": hidden_value(shown, "targets-version"),
+        },
     )
+    assert saved.status_code == 302
     # 7 working days from 2 Nov skipping the closure day: 3, 5, 6, 9, 10, 11, 12 -> 12 Nov.
     assert "12 November 2026 (7 working days" in page_of(client, complaint)
     # My work keeps the statutory date as the due date and gives the target beside it.

@@ -228,3 +228,31 @@ def test_only_the_qa_team_draws(client, council, month_of_audits, who):
     sign_in(client, council[who])
     assert client.get("/moderation/").status_code == 403
     assert client.get("/moderation/months/2026/9").status_code == 403
+
+
+def test_a_month_a_colleague_drew_first_is_refused_naming_them_and_their_draw(
+    app, client, council, month_of_audits, make_user
+):
+    """Found walking the app: when a colleague drew a month's moderation sample while my
+    page still showed the month undrawn, my draw was refused with "Someone else changed this
+    record", naming nobody and showing nothing of their draw."""
+    colleague = make_user("qa_officer", first_name="Cole", last_name="League")
+    sign_in(client, council["qa"])
+    assert 'name="version" type="hidden" value=""' in text(client.get("/moderation/months/2026/9"))
+    other = app.test_client()
+    sign_in(other, colleague)
+    drawn = other.post(
+        "/moderation/months/2026/9",
+        data={"share": "30", "rules": "every Inadequate", "seed": "3", "version": ""},
+    )
+    assert drawn.status_code == 302
+    page = text(
+        client.post(
+            "/moderation/months/2026/9",
+            data={"share": "20", "rules": "", "seed": "4", "version": ""},
+        )
+    )
+    assert "Cole League changed this record" in page
+    shown = page.split('id="saved-by-other"')[1].split("</dl>")[0]
+    assert "Share" in shown and ">30<" in shown
+    assert db.session.scalar(select(ModerationSample.share)) == 30  # theirs kept

@@ -127,10 +127,10 @@ BUDGET_FOR = {
     "Moderation Panel meetings": 12 + 1,
     # Counted since each request began with an empty session (see _demo_counts): these
     # pages read a record or two that an earlier request had left in the session before.
-    # The week page reads its two tools' versions again one by one after the figures read
-    # them together (3 statements where 1 would do; not yet chased).
-    "Practice week page": 13 + 5,
-    "Practice week report": 20 + 2,
+    # The week page reads its two tools' versions once (one statement; the history names
+    # them from it). The report reads the grading scale once for the two weeks it compares.
+    "Practice week page": 13 + 3,
+    "Practice week report": 20 + 1,
     "Moderation Panel meeting": 12 + 2,
     "My work (QA officer)": 22 + 1,
 }

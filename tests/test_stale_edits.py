@@ -885,6 +885,8 @@ NOTHING_TYPED = {
     "case_audits.AllocateForm": "a choice of auditor per line",
     "case_audits.DrawForm": "a number and rules that must parse",
     "case_audits.SettingsForm": "numbers, choices and roles",
+    # Two numbers on the complaints lists page (its stale saves: FIRST_SAVES below).
+    "complaints.TargetsForm": "two numbers",
     # Once a colleague has swapped the case out it cannot be swapped again (refused, said so).
     "case_audits.SwapForm": "a case is swapped out once",
     # Only the practitioner responds: no colleague can save the same form first.
@@ -1136,6 +1138,151 @@ def test_a_settings_page_saved_by_a_colleague_meanwhile_is_refused_showing_their
     again[theirs_key] = [theirs_value]  # I checked what they changed and keep it
     response = client.post(url, data=again)
     assert response.status_code in (302, 303), _problems(response)
+    with app.test_request_context():
+        assert get_setting(mine_key) == mine_value
+        assert get_setting(theirs_key) == theirs_value
+
+
+#: Settings pages saved for the first time (no row carries the page's version yet): (url,
+#: role, the prefix of the page's settings form, the setting the page's version is carried by,
+#: the setting a colleague changes, its field and label, their value, the setting I change,
+#: its field, my value).
+FIRST_SAVES = [
+    (
+        "/admin/settings",
+        "admin",
+        "",
+        "council_name",
+        "complaint_reminder_days",
+        "Complaint reminder (working days before a stage is due)",
+        "7",
+        "action_reminder_days",
+        "9",
+    ),
+    (
+        "/case-audits/settings",
+        "qa_officer",
+        "",
+        "case_audit_per_team",
+        "case_audit_days_for_actions",
+        "Working days to complete an audit&#39;s actions",
+        "25",
+        "case_audit_exclusion_months",
+        "6",
+    ),
+    (
+        "/complaints/settings",
+        "complaints_officer",
+        "targets-",
+        "complaint_stage1_target_days",
+        "complaint_stage2_target_days",
+        "Council&#39;s target for a Stage 2 response (working days)",
+        "20",
+        "complaint_stage1_target_days",
+        "8",
+    ),
+]
+
+#: The form field of each setting on the pages above, where it is not the setting's key.
+FIELD = {"complaint_stage1_target_days": "stage1", "complaint_stage2_target_days": "stage2"}
+
+
+def _settings_form(page: str, prefix: str) -> dict[str, list[str]]:
+    """The post form of a settings page that carries the version (``prefix`` + "version")."""
+    for form in page_forms(page):
+        data = form_values(form)
+        if form["method"] == "post" and f"{prefix}version" in data:
+            return data
+    raise AssertionError(f"no post form with a {prefix}version field on the page")
+
+
+@pytest.mark.parametrize("when", ["first", "first-same-moment", "later"])
+@pytest.mark.parametrize(
+    "url, role, prefix, anchor, theirs_key, theirs_label, theirs_value, mine_key, mine_value",
+    FIRST_SAVES,
+    ids=[p[0] for p in FIRST_SAVES],
+)
+def test_a_settings_page_first_saved_by_a_colleague_meanwhile_names_them_and_their_change(
+    app,
+    client,
+    make_user,
+    monkeypatch,
+    url,
+    role,
+    prefix,
+    anchor,
+    theirs_key,
+    theirs_label,
+    theirs_value,
+    mine_key,
+    mine_value,
+    when,
+):
+    """Found walking the app: when a settings page had never been saved, a colleague's first
+    save made my copy stale, but the refusal named nobody ("Someone else changed this
+    record") and showed nothing of what they saved; the council's own complaint targets were
+    not versioned at all, so a colleague's save was overwritten ("later"). Two first saves at
+    the same moment (both found no row) are refused the same way, never an error page."""
+    from qaweb.core import settings as core_settings
+    from qaweb.core.settings import Setting, get_setting
+
+    mine_field = prefix + FIELD.get(mine_key, mine_key)
+    theirs_field = prefix + FIELD.get(theirs_key, theirs_key)
+    me = make_user(role, first_name="Mina", last_name="First")
+    colleague = make_user(role, first_name="Cole", last_name="League")
+    assert db.session.scalar(select(Setting).where(Setting.key == anchor)) is None
+
+    sign_in(client, me)
+    if when == "later":  # the page has been saved once (the row carrying its version exists)
+        first = _settings_form(client.get(url).get_data(as_text=True), prefix)
+        assert client.post(url, data=first).status_code in (302, 303)
+
+    # I open the page; never saved yet, its form carries no version.
+    mine = _settings_form(client.get(url).get_data(as_text=True), prefix)
+    assert (mine[f"{prefix}version"] in ([], [""])) == (when != "later")
+
+    # A colleague saves the page first: the first save there has been.
+    other = app.test_client()
+    sign_in(other, colleague)
+    theirs = _settings_form(other.get(url).get_data(as_text=True), prefix)
+    theirs[theirs_field] = [theirs_value]
+    response = other.post(url, data=theirs)
+    assert response.status_code in (302, 303), _problems(response)
+
+    if when == "first-same-moment":
+        # My save found no row either: the colleague's committed just after it looked.
+        real = core_settings._anchor
+        looks = []
+
+        def not_yet(key):
+            looks.append(key)
+            return None if len(looks) == 1 else real(key)
+
+        monkeypatch.setattr(core_settings, "_anchor", not_yet)
+
+    # I save from my copy: refused, naming them and showing what they saved; mine kept.
+    mine[mine_field] = [mine_value]
+    response = client.post(url, data=mine)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, _problems(response)
+    assert "Your changes have not been saved yet" in page
+    assert "Cole League changed this record" in page
+    shown = re.findall(r"saved-by-other.*?</dl>", page, re.S)
+    assert shown and "Saved by Cole League" in shown[0], shown
+    assert theirs_label in shown[0] and f">{theirs_value}<" in shown[0], shown
+    assert f">{mine_value}<" not in shown[0]  # my change is not shown as theirs
+    again = _settings_form(page, prefix)
+    assert again[mine_field] == [mine_value]
+    assert again[f"{prefix}version"] not in ([], [""])  # the next save is not stale
+    with app.test_request_context():
+        assert get_setting(mine_key) != mine_value  # nothing of mine half-saved
+
+    # I keep their change and save again: saved, both changes stored.
+    monkeypatch.undo()
+    again[theirs_field] = [theirs_value]
+    response = client.post(url, data=again)
+    assert response.status_code in (302, 303), _problems(response)
+    db.session.expire_all()
     with app.test_request_context():
         assert get_setting(mine_key) == mine_value
         assert get_setting(theirs_key) == theirs_value

@@ -29,7 +29,6 @@ from qaweb.case_audits.models import (
 from qaweb.core.excel import About, send_workbook
 from qaweb.core.forms import choices
 from qaweb.core.history import (
-    create_or_save_versioned,
     guarded_save,
     history_for,
     save_versioned,
@@ -49,7 +48,7 @@ from qaweb.core.permissions import (
     roles_required,
 )
 from qaweb.core.samples import save_draw, save_swap
-from qaweb.core.settings import DEFAULTS, Setting, get_setting, set_setting, touch
+from qaweb.core.settings import DEFAULTS, Setting, get_setting, save_page
 from qaweb.core.steps import take_step
 from qaweb.core.text import counted
 from qaweb.core.timefmt import today_london
@@ -513,16 +512,10 @@ def settings():
     )
     problem = None
     if form.validate_on_submit():
-
-        def apply():
-            posted = {key: form[key].data for key in SETTING_KEYS}
-            posted["case_audit_auditor_roles"] = ";".join(posted["case_audit_auditor_roles"])
-            if anchor is not None:
-                touch(anchor, posted)
-            for key, value in posted.items():
-                set_setting(key, str(value).strip())
-
-        problem = create_or_save_versioned(db.session, anchor, form, apply)
+        posted = {key: form[key].data for key in SETTING_KEYS}
+        posted["case_audit_auditor_roles"] = ";".join(posted["case_audit_auditor_roles"])
+        # The cases-per-team row carries the version counter for the page.
+        problem = save_page(form, "case_audit_per_team", posted)
         if problem is None:
             flash("Case-file audit settings saved.", "success")
             return redirect(url_for(".settings"))

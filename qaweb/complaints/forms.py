@@ -440,9 +440,10 @@ def _target(stage: int, statutory: int):
     return check
 
 
-class TargetsForm(FlaskForm):
+class TargetsForm(VersionedForm):
     """The council's own response targets (core.settings), shown beside the statutory
-    deadline: blank for none."""
+    deadline: blank for none. Versioned by the Stage 1 target's row (``core.settings.
+    save_page``), so a colleague's save in between is refused, not overwritten."""
 
     stage1 = StringField(
         "Stage 1 target (working days)",

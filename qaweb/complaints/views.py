@@ -694,30 +694,37 @@ def settings():
 
     from qaweb.complaints.forms import ClosureDayForm, TargetsForm
     from qaweb.core.permissions import ADMIN, COMPLAINTS_OFFICER, has_any_role
-    from qaweb.core.settings import get_setting, set_setting
+    from qaweb.core.settings import Setting, get_setting, save_page
     from qaweb.core.workdays import BANK_HOLIDAY, CLOSURE, ClosureDay, calendar_ends
 
     forbid_unless(has_any_role(current_user, COMPLAINTS_OFFICER, ADMIN))
     forms = {kept.key: entry_form(kept) for kept in LISTS}
     closure_form = ClosureDayForm(prefix="closure")
-    targets_form = TargetsForm(
-        prefix="targets",
-        **{
-            f"stage{n}": get_setting(key)
-            for n, key in services.TARGET_SETTINGS.items()
-            if request.method == "GET"
-        },
-    )
+    anchor_key = services.TARGET_SETTINGS[1]  # its row carries the targets' version
+    if request.method == "POST" and request.form.get("what") == "targets":
+        targets_form = TargetsForm(prefix="targets")
+    else:  # the stored targets and their version, also beside another form's errors
+        anchor = db.session.scalar(select(Setting).where(Setting.key == anchor_key))
+        targets_form = TargetsForm(
+            formdata=None,
+            prefix="targets",
+            version=getattr(anchor, "version", ""),
+            **{f"stage{n}": get_setting(key) for n, key in services.TARGET_SETTINGS.items()},
+        )
+    targets_problem = None
     if request.method == "POST":
         if done := handle_post(LISTS, forms, url_for(".settings")):
             return done
         what = request.form.get("what")
         if what == "targets" and targets_form.validate_on_submit():
-            for n, key in services.TARGET_SETTINGS.items():
-                set_setting(key, (targets_form[f"stage{n}"].data or "").strip())
-            db.session.commit()
-            flash("The council's own targets are saved.", "success")
-            return redirect(url_for(".settings"))
+            posted = {
+                key: targets_form[f"stage{n}"].data or ""
+                for n, key in services.TARGET_SETTINGS.items()
+            }
+            targets_problem = save_page(targets_form, anchor_key, posted)
+            if targets_problem is None:
+                flash("The council's own targets are saved.", "success")
+                return redirect(url_for(".settings"))
         if what == "move":
             # A day on the wrong list (say a bank holiday recorded as a closure day before the
             # two lists were kept apart) moves to the other; open deadlines move with it.
@@ -755,6 +762,7 @@ def settings():
         entries=entries(LISTS),
         closure_form=closure_form,
         targets_form=targets_form,
+        targets_problem=targets_problem,
         closures=[d for d in days if d.kind != BANK_HOLIDAY],
         bank_holidays=[d for d in days if d.kind == BANK_HOLIDAY],
         calendar_ends=ends,

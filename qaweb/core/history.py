@@ -97,9 +97,11 @@ def check_version(db_session, record, submitted_version) -> None:
         raise StaleEditError(record, last_change(db_session, record))
 
 
-def history_for(db_session, record) -> list[ChangeLog]:
+def history_for(db_session, record, known=()) -> list[ChangeLog]:
     """The record's change log, newest first, each entry with ``display``: the changes with
-    ids of people, teams and so on shown as their names."""
+    ids of people, teams and so on shown as their names. ``known``: records the page has
+    already read (a week's own tool versions, say); they are named from these rather than
+    read again."""
     entries = list(
         db_session.scalars(
             select(ChangeLog)
@@ -110,7 +112,7 @@ def history_for(db_session, record) -> list[ChangeLog]:
             .order_by(ChangeLog.id.desc())
         )
     )
-    _add_display(db_session, record, entries)
+    _add_display(db_session, record, entries, known)
     return entries
 
 
@@ -125,17 +127,17 @@ def _referenced(table) -> dict:
     return referenced
 
 
-def _add_display(db_session, record, entries) -> None:
+def _add_display(db_session, record, entries, known=()) -> None:
     table = record.__table__
     referenced = _referenced(table)
+    names = {(type(obj), obj.id): str(obj) for obj in known if obj is not None}
     wanted: dict = {}
     for entry in entries:
         for field, values in entry.changes.items():
             if field in referenced:
                 wanted.setdefault(referenced[field], set()).update(
-                    v for v in values if isinstance(v, int)
+                    v for v in values if isinstance(v, int) and (referenced[field], v) not in names
                 )
-    names = {}
     for model, ids in wanted.items():  # one query per kind of record, not per value
         if ids:
             for obj in db_session.scalars(select(model).where(model.id.in_(ids))):
@@ -147,7 +149,11 @@ def _add_display(db_session, record, entries) -> None:
         for field, (old, new) in entry.changes.items():
             if entry.action == "created" and new in (None, "", []):
                 continue
-            heading = field.removesuffix("_id").replace("_", " ").capitalize()
+            # A column's name made readable; a label a model logged itself (``_history_extra``:
+            # a setting's name, a question) is kept as written ("Stage 2", not "stage 2").
+            heading = (
+                field if " " in field else field.removesuffix("_id").replace("_", " ").capitalize()
+            )
             model = referenced.get(field)
             if model is not None:
                 old = names.get((model, old), old)
@@ -337,11 +343,14 @@ def stale_refusal(db_session, record, submitted_version) -> StaleRefusal:
 def changes_since(db_session, record, submitted_version) -> list[ChangeLog]:
     """The change-log entries (newest first, with ``display``) made after the version a form
     was loaded with: one entry per saved change, so ``record.version - submitted``
-    entries; the last one when the submitted version is missing or unreadable."""
+    entries; the last one when the submitted version is missing or unreadable. A blank
+    version ("") is a form loaded before the record existed (a settings page never saved,
+    a month not yet drawn): then every entry counts, the one that made the record too."""
+    made_since = submitted_version == ""
     try:
         count = record.version - int(submitted_version)
     except (TypeError, ValueError):
-        count = 1
+        count = record.version if made_since else 1
     count = min(max(count, 1), 50)
     entries = list(
         db_session.scalars(
@@ -349,7 +358,7 @@ def changes_since(db_session, record, submitted_version) -> list[ChangeLog]:
             .where(
                 ChangeLog.record_type == record.__tablename__,
                 ChangeLog.record_id == record.id,
-                ChangeLog.action != "created",
+                *(() if made_since else (ChangeLog.action != "created",)),
             )
             .order_by(ChangeLog.id.desc())
             .limit(count)

@@ -200,8 +200,97 @@ def touch(setting: Setting, keys) -> None:
         if str(new).strip() != old:
             changes[NAMES.get(key, key)] = [old, str(new).strip()]
     if changes:  # (a change of the row's own value moves its version on anyway)
-        setting.version = setting.version + 1  # SKIP_FIELDS: not logged as a change itself
+        if setting.id is not None:  # a row made by this save starts at version 1
+            setting.version = setting.version + 1  # SKIP_FIELDS: not logged as a change itself
         setting.__dict__["_history_extra"] = changes
+
+
+def _anchor(key: str) -> Setting | None:
+    """The row of setting ``key`` (the one that carries a settings page's version), or None
+    before the page's first save."""
+    return db.session.scalar(select(Setting).where(Setting.key == key))
+
+
+def save_page(form, anchor_key: str, posted: dict[str, str]):
+    """Store a settings page's values and commit: the one way a settings page saves.
+
+    ``form`` carries the version the page was loaded with (a ``VersionedForm``; blank when
+    the page had never been saved); ``anchor_key`` is the setting whose row carries the
+    page's version; ``posted`` is setting key -> value to store (stripped here). Returns None
+    when saved, else the ``core.history.StaleRefusal`` (nothing saved): a colleague saved
+    the page since it was loaded. The refusal names them and when, and shows what they
+    saved by each setting's name (``NAMES``); the form keeps what this person typed and now
+    carries the current version, so saving again works (DESIGN.md, "Every record").
+
+    The page's first save makes the anchor row, whose "created" entry lists the page's
+    other changes (as ``touch`` does for later saves), so a colleague's copy loaded before
+    it is refused as stale like any other, naming them and what they saved. Two first saves
+    at the same moment (both found no row) are told apart by the unique key: the second is
+    refused the same way, never an error page.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from qaweb.core.db import is_unique_violation
+    from qaweb.core.history import (
+        StaleRefusal,
+        posted_version,
+        save_versioned,
+        stale_message,
+        stale_refusal,
+    )
+
+    values = {key: str(value).strip() for key, value in posted.items()}
+    anchor = _anchor(anchor_key)
+
+    def apply():
+        row = anchor
+        if row is None:
+            row = Setting(key=anchor_key, value=values.get(anchor_key, get_setting(anchor_key)))
+            touch(row, values)
+            db.session.add(row)
+        else:
+            touch(row, values)
+        for key, value in values.items():  # a setting the page did not post is kept
+            set_setting(key, value)
+
+    blank = posted_version(form) == ""  # the page was loaded before its first save
+    try:
+        if anchor is None:
+            apply()
+            db.session.commit()
+            return None
+        refusal = save_versioned(db.session, anchor, form, apply)
+    except IntegrityError as error:
+        # A colleague's first save of the page committed after this request found no row.
+        db.session.rollback()
+        if not is_unique_violation(error):
+            raise
+        _cache().clear()
+        anchor = _anchor(anchor_key)
+        if anchor is None:
+            return StaleRefusal(stale_message(None))
+        refusal = stale_refusal(db.session, anchor, posted_version(form))
+        form.version.data = str(anchor.version)
+    if refusal is not None and refusal.stale:
+        refusal.saved = _by_name(refusal.saved, anchor, blank)
+    return refusal
+
+
+def _by_name(saved: dict[str, str], anchor: Setting, blank: bool) -> dict[str, str]:
+    """What a colleague saved (field label -> value, from the anchor row's change log) by
+    each setting's name: the anchor's own value ("Value") under its name, its key left out.
+    A page loaded before its first save showed the default, so an anchor value still at its
+    default is no change of theirs."""
+    named = {}
+    for label, value in saved.items():
+        if label == "Key":
+            continue
+        if label == "Value":
+            if blank and anchor.value == DEFAULTS.get(anchor.key, ""):
+                continue
+            label = NAMES.get(anchor.key, anchor.key)
+        named[label] = value
+    return named
 
 
 def whole_number(key: str, fallback: int, low: int, high: int) -> int:

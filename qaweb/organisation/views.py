@@ -18,12 +18,12 @@ from sqlalchemy.orm import defaultload
 from qaweb.core import council_template, submissions
 from qaweb.core import settings as setting_labels
 from qaweb.core.excel import About, send_workbook
-from qaweb.core.history import create_or_save_versioned, history_for, save_versioned
+from qaweb.core.history import history_for, save_versioned
 from qaweb.core.import_template import send_import_template
 from qaweb.core.imports import confirm_import, preview_context, stage_upload
 from qaweb.core.lists import render_list
 from qaweb.core.permissions import ADMIN, roles_required
-from qaweb.core.settings import Setting, get_setting, set_setting, touch
+from qaweb.core.settings import Setting, get_setting, save_page
 from qaweb.core.word import DOCX_TYPE, NEEDED_STYLES, TemplateError
 from qaweb.extensions import db
 from qaweb.organisation import exports, services, staff_import
@@ -336,16 +336,10 @@ def settings():
     form = current()
     problem = None
     if form.validate_on_submit():
-
-        def apply():
-            posted = {k: form[k].data for k in SETTING_KEYS if form[k].data not in (None, "")}
-            if setting is not None:
-                touch(setting, posted)
-            for key, value in posted.items():  # a setting not on the posted form is kept
-                set_setting(key, str(value).strip())
-
+        # A setting not on the posted form is kept.
+        posted = {k: form[k].data for k in SETTING_KEYS if form[k].data not in (None, "")}
         # The council-name row carries the version counter for the page.
-        problem = create_or_save_versioned(db.session, setting, form, apply)
+        problem = save_page(form, "council_name", posted)
         if problem is None:
             flash("Settings saved.", "success")
             return redirect(url_for(".settings"))

@@ -209,8 +209,7 @@ def report_workbook(week: PracticeWeek):
     from qaweb.practice_week import services
 
     previous = services.previous_week(week)
-    this = reports.figures(week)
-    before = reports.figures(previous) if previous else None
+    this, before = reports.compared(week, previous)
     headings = [f"{week.theme} ({week.starts_on:%b %Y})"]
     if before:
         headings.append(f"{previous.theme} ({previous.starts_on:%b %Y})")

@@ -9,6 +9,7 @@ from qaweb.actions.models import CANCELLED as ACTION_CANCELLED
 from qaweb.actions.models import COMPLETED as ACTION_COMPLETED
 from qaweb.actions.models import OPEN as ACTION_OPEN
 from qaweb.actions.models import Action
+from qaweb.core import grading
 from qaweb.core.permissions import ROLES
 from qaweb.core.summaries import Count, area_in, overall_grades
 from qaweb.core.timefmt import today_london
@@ -218,10 +219,11 @@ def _completed_responses(week_id: int, column, feedback=None):
     return stmt if feedback is None else stmt.where(feedback == GIVEN)
 
 
-def figures(week: PracticeWeek) -> WeekFigures:
+def figures(week: PracticeWeek, scale=None) -> WeekFigures:
     """The key figures of a week, for the report and for comparing one week with another
-    (five grouped statements). Good or better is the two best overall grades of the tool's
-    scale (the practice-week observation tool's overall grade)."""
+    (five grouped statements, one of them the grading scale unless ``scale`` is given). Good
+    or better is the two best overall grades of the tool's scale (the practice-week
+    observation tool's overall grade)."""
     by_status = dict(
         db.session.execute(
             select(Observation.status, func.count())
@@ -241,7 +243,9 @@ def figures(week: PracticeWeek) -> WeekFigures:
                 .group_by(column)
             ).all()
         )
-    grades = tool_reports.grade_distribution(_completed_responses(week.id, Observation.response_id))
+    grades = tool_reports.grade_distribution(
+        _completed_responses(week.id, Observation.response_id), scale
+    )
     overall = grades.get(("overall", "overall_grade"), [])
     graded = sum(s.count for s in overall)
     good_or_better = sum(s.count for s in overall[:2]) if overall else 0
@@ -271,6 +275,15 @@ def figures(week: PracticeWeek) -> WeekFigures:
         grades=overall,
         actions=ActionCounts(raised=actions[0], done=actions[1], overdue=actions[2]),
     )
+
+
+def compared(
+    week: PracticeWeek, previous: PracticeWeek | None
+) -> tuple[WeekFigures, WeekFigures | None]:
+    """The figures of ``week`` and of the week before it (``previous``; None when there is
+    none), for the report and its workbook: the grading scale is read once for both."""
+    scale = grading.levels(include_inactive=True)
+    return figures(week, scale), (figures(previous, scale) if previous else None)
 
 
 def _percent(part: int, whole: int) -> float | None:

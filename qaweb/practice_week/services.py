@@ -172,6 +172,17 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 # -- tools --------------------------------------------------------------------------------------
 
 
+def chosen_tools(week: PracticeWeek) -> list[ToolVersion]:
+    """The tool versions ``week`` was set up with (its observation tool and its family-feedback
+    tool, each with its tool), read in one statement; [] when it has neither. While the list
+    is held, ``week.observation_tool`` and ``week.family_tool`` are found in the session
+    without reading them again."""
+    ids = [i for i in (week.observation_tool_id, week.family_tool_id) if i is not None]
+    if not ids:
+        return []
+    return list(db.session.scalars(select(ToolVersion).where(ToolVersion.id.in_(ids))))
+
+
 def observation_tool(week: PracticeWeek) -> ToolVersion:
     """The observation tool ``week`` uses: the version it was opened with, else the published
     practice-observation tool. Raises PracticeWeekError when there is none."""

@@ -135,6 +135,9 @@ def week(week_id):
         )
     )
     ids = [s.id for s in week_sessions]
+    # The week's two tool versions, read once: the summary shows them and the history names
+    # them (held here until the page is rendered, so neither reads them again).
+    tools = services.chosen_tools(week)
     return render_template(
         "practice_week/week.html",
         week=week,
@@ -148,7 +151,11 @@ def week(week_id):
         target_text=services.target_text(week),
         figures=reports.figures(week) if services.can_organise(current_user) else None,
         material_form=MaterialForm(),
-        history=history_for(db.session, week) if services.can_organise(current_user) else [],
+        history=(
+            history_for(db.session, week, known=tools)
+            if services.can_organise(current_user)
+            else []
+        ),
         has_calendar=calendar.has_feed(week, current_user),
     )
 
@@ -330,12 +337,13 @@ def coverage(week_id):
 def report(week_id):
     week = load_week(week_id)
     previous = services.previous_week(week)
+    this, before = reports.compared(week, previous)
     return render_template(
         "practice_week/report.html",
         week=week,
         previous=previous,
-        this=reports.figures(week),
-        before=reports.figures(previous) if previous else None,
+        this=this,
+        before=before,
         reasons=reports.not_held_reasons(week),
         themes=reports.themes_ranked(week),
         family=reports.feedback_summary(week, "family"),

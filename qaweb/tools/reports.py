@@ -20,10 +20,12 @@ class Share:
     colour: str = "grey"
 
 
-def grade_distribution(response_ids) -> dict[tuple[str, str], list[Share]]:
+def grade_distribution(response_ids, scale=None) -> dict[tuple[str, str], list[Share]]:
     """For each graded question of the given responses (a list of ids or a SELECT of ids):
     how many answers gave each level of the scale, and the percentage, best level first.
-    Keys are (section_key, question_key); section grades use question key "section_grade"."""
+    Keys are (section_key, question_key); section grades use question key "section_grade".
+    ``scale``: the whole scale (``grading.levels(include_inactive=True)``) when the caller
+    has read it already, else it is read here."""
     rows = db.session.execute(
         select(Answer.section_key, Answer.question_key, Answer.grade_level_id, func.count())
         .where(Answer.response_id.in_(response_ids), Answer.grade_level_id.is_not(None))
@@ -32,7 +34,8 @@ def grade_distribution(response_ids) -> dict[tuple[str, str], list[Share]]:
     counts: dict[tuple[str, str], dict[int, int]] = {}
     for section_key, question_key, level_id, count in rows:
         counts.setdefault((section_key, question_key), {})[level_id] = count
-    scale = grading.levels(include_inactive=True)
+    if scale is None:
+        scale = grading.levels(include_inactive=True)
     result = {}
     for key, by_level in counts.items():
         total = sum(by_level.values())
