@@ -1286,3 +1286,65 @@ def test_a_settings_page_first_saved_by_a_colleague_meanwhile_names_them_and_the
     with app.test_request_context():
         assert get_setting(mine_key) == mine_value
         assert get_setting(theirs_key) == theirs_value
+
+
+@pytest.mark.parametrize(
+    "url, role, key, saved, shown, mine_key, mine_value",
+    [
+        (
+            "/admin/settings",
+            "admin",
+            "supervision_year_start_month",
+            "9",
+            "September",
+            "action_reminder_days",
+            "9",
+        ),
+        (
+            "/case-audits/settings",
+            "qa_officer",
+            "case_audit_auditor_roles",
+            "qa_officer",
+            "QA officer",
+            "case_audit_exclusion_months",
+            "6",
+        ),
+        (
+            "/case-audits/settings",
+            "qa_officer",
+            "case_audit_exclude_own_team",
+            "no",
+            "No",
+            "case_audit_exclusion_months",
+            "6",
+        ),
+        (
+            "/case-audits/settings",
+            "qa_officer",
+            "case_audit_moderation_unit",
+            "calendar_days",
+            "calendar days",
+            "case_audit_exclusion_months",
+            "6",
+        ),
+    ],
+    ids=["month", "roles", "yes-no", "unit"],
+)
+def test_a_colleagues_setting_is_shown_as_people_read_it_not_as_stored(
+    app, client, make_user, url, role, key, saved, shown, mine_key, mine_value
+):
+    """Found on review: the refusal showed a colleague's change as stored ("9" for the
+    month the supervision year starts, "qa_officer" for the auditor pool's roles)."""
+    me = make_user(role, first_name="Mina", last_name="First")
+    colleague = make_user(role, first_name="Cole", last_name="League")
+    sign_in(client, me)
+    first = versioned_form(client.get(url).get_data(as_text=True))
+    assert client.post(url, data=first).status_code in (302, 303)
+    mine = versioned_form(client.get(url).get_data(as_text=True))
+    colleague_saves(app, colleague, url, key, saved)
+    mine[mine_key] = [mine_value]
+    page = client.post(url, data=mine).get_data(as_text=True)
+    theirs = re.findall(r"saved-by-other.*?</dl>", page, re.S)
+    assert theirs and "Saved by Cole League" in theirs[0], theirs
+    assert f">{shown}<" in theirs[0], theirs
+    assert f">{saved}<" not in theirs[0]

@@ -139,6 +139,28 @@ LABELS: dict[str, tuple[str, str]] = {
 NAMES: dict[str, str] = {key: label for key, (label, _) in LABELS.items()}
 
 
+def shown_value(key: str, value: str) -> str:
+    """Setting ``key``'s stored text as a person reads it (in a colleague's change shown on a
+    stale refusal, and in the history): a month's number by its name ("4" is "April"), roles
+    by their names ("team_manager;service_manager" is "Team manager, Service manager"), "yes"
+    and "no" as "Yes" and "No", a unit's code in words ("working_days" is "working days").
+    Any other text, and text that is none of these, is returned as stored."""
+    import calendar
+
+    from qaweb.core.permissions import ROLES
+
+    text = value.strip()
+    if key.endswith("_month") and text.isdigit() and 1 <= int(text) <= 12:
+        return calendar.month_name[int(text)]
+    if key.endswith("_roles") and text:
+        return ", ".join(ROLES.get(role.strip(), role.strip()) for role in text.split(";"))
+    if text in ("yes", "no"):
+        return text.capitalize()
+    if key.endswith("_unit"):
+        return text.replace("_", " ")
+    return value
+
+
 class Setting(Tracked, Versioned, Base):
     """One council setting (``key`` one of ``NAMES``), stored as text and tracked in the history."""
 
@@ -198,7 +220,7 @@ def touch(setting: Setting, keys) -> None:
             continue  # its own change is logged as the row's
         old = get_setting(key)
         if str(new).strip() != old:
-            changes[NAMES.get(key, key)] = [old, str(new).strip()]
+            changes[NAMES.get(key, key)] = [shown_value(key, old), shown_value(key, str(new))]
     if changes:  # (a change of the row's own value moves its version on anyway)
         if setting.id is not None:  # a row made by this save starts at version 1
             setting.version = setting.version + 1  # SKIP_FIELDS: not logged as a change itself
@@ -289,6 +311,7 @@ def _by_name(saved: dict[str, str], anchor: Setting, blank: bool) -> dict[str, s
             if blank and anchor.value == DEFAULTS.get(anchor.key, ""):
                 continue
             label = NAMES.get(anchor.key, anchor.key)
+            value = shown_value(anchor.key, value) if isinstance(value, str) else value
         named[label] = value
     return named
 
