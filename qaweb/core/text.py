@@ -33,6 +33,8 @@ def clean_text(value: str) -> str:
     A vertical tab or form feed (Word's line and page breaks) becomes a line break, as the
     writer meant; anything else invisible is removed.
     """
+    if value.isprintable():  # the usual: no line break or control character, nothing to do
+        return value
     value = _LINE_BREAKS.sub("\n", value)
     value = value.replace("\x0b", "\n").replace("\x0c", "\n")
     return _CONTROL.sub("", value)
