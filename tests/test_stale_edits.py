@@ -805,6 +805,12 @@ CASES = [
 ]
 
 
+#: Forms whose fields are parts of one JSON document the change log hides or leaves out (its
+#: values before the colleague's save are not known): the refusal shows their change and the
+#: form keeps every answer of mine, saying that saving again replaces theirs.
+JSON_PARTS = {"qa-report-analysis"}
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_a_stale_edit_keeps_my_words_shows_theirs_and_saves_the_second_time(
     app, client, make_user, make_area, make_team, make_action, case
@@ -850,6 +856,13 @@ def test_a_stale_edit_keeps_my_words_shows_theirs_and_saves_the_second_time(
     assert again["version"] != [loaded]  # the current version: the next save is not stale
     if case.field:
         assert again[case.field] == [MINE]
+    if case.field != case.other_field and case.other_url is None and case.id not in JSON_PARTS:
+        # The field a colleague changed that I had left as I found it now holds their value:
+        # saving again keeps their change rather than quietly undoing it.
+        assert again[case.other_field] == [THEIRS], case.id
+        assert "now in the form below" in page
+    elif case.id in JSON_PARTS:
+        assert "replaces what they saved with your answers" in page
 
     # I press Save again: saved.
     response = client.post(url, data=again)
@@ -862,6 +875,8 @@ def test_a_stale_edit_keeps_my_words_shows_theirs_and_saves_the_second_time(
             assert value == MINE
         else:
             assert value
+    if case.field != case.other_field and case.other_url is None and case.id not in JSON_PARTS:
+        assert getattr(current, case.other_field) == THEIRS, "their change was undone"
 
 
 #: Versioned forms with nothing typed to keep, and why.
@@ -1132,10 +1147,12 @@ def test_a_settings_page_saved_by_a_colleague_meanwhile_is_refused_showing_their
     assert "Cole League changed this record" in page
     assert shown and theirs_label in shown[0] and theirs_value in shown[0], shown
 
-    # Saving again from the refusal keeps both changes: mine, and theirs (now in the form).
+    # Saving again from the refusal keeps both changes: mine, and theirs, which the form now
+    # holds because I had left that setting as I found it.
     again = versioned_form(page)
     assert again[mine_key] == [mine_value]
-    again[theirs_key] = [theirs_value]  # I checked what they changed and keep it
+    assert again[theirs_key] == [theirs_value]
+    assert "now in the form below" in page
     response = client.post(url, data=again)
     assert response.status_code in (302, 303), _problems(response)
     with app.test_request_context():
@@ -1277,9 +1294,11 @@ def test_a_settings_page_first_saved_by_a_colleague_meanwhile_names_them_and_the
     with app.test_request_context():
         assert get_setting(mine_key) != mine_value  # nothing of mine half-saved
 
-    # I keep their change and save again: saved, both changes stored.
+    # Their change is in the form (I had left that setting as I found it): saving again as it
+    # is stores both changes.
+    assert again[theirs_field] == [theirs_value]
+    assert "now in the form below" in page
     monkeypatch.undo()
-    again[theirs_field] = [theirs_value]
     response = client.post(url, data=again)
     assert response.status_code in (302, 303), _problems(response)
     db.session.expire_all()

@@ -721,7 +721,8 @@ def settings():
                 key: targets_form[f"stage{n}"].data or ""
                 for n, key in services.TARGET_SETTINGS.items()
             }
-            targets_problem = save_page(targets_form, anchor_key, posted)
+            fields = {key: f"stage{n}" for n, key in services.TARGET_SETTINGS.items()}
+            targets_problem = save_page(targets_form, anchor_key, posted, fields)
             if targets_problem is None:
                 flash("The council's own targets are saved.", "success")
                 return redirect(url_for(".settings"))

@@ -163,6 +163,8 @@ def _add_display(db_session, record, entries, known=()) -> None:
                 name = f"{table.name}.{field}"
                 old = label(old, name, default=None) if isinstance(old, str | int) else old
                 new = label(new, name, default=None) if isinstance(new, str | int) else new
+            if shown := getattr(record, "history_value", None):  # the model's own reading
+                old, new = shown(field, old), shown(field, new)
             display[heading] = [_shown(old, field), _shown(new, field)]
         entry.display = display
 
@@ -316,18 +318,23 @@ class Refusal(str):
 class StaleRefusal(Refusal):
     """A save refused because the record moved on. ``saved_by``, ``saved_at`` and ``saved``
     (field label -> value as people read it) say what the other person saved since the
-    version this person's form was loaded with."""
+    version this person's form was loaded with. ``entries`` are those change-log entries
+    (newest first); ``taken`` the labels of the fields whose value the form now holds from
+    the other person (``take_theirs``: fields this person had left as they found them)."""
 
     stale = True
     saved_by: str | None = None
     saved_at: datetime | None = None
     saved: dict[str, str] = {}
+    entries: list = []
+    taken: list[str] = []
 
 
 def stale_refusal(db_session, record, submitted_version) -> StaleRefusal:
     """A StaleRefusal for ``record``, with what was saved since ``submitted_version``."""
     entries = changes_since(db_session, record, submitted_version)
     refusal = StaleRefusal(stale_message(entries[0] if entries else None))
+    refusal.entries = entries
     if entries:
         refusal.saved_by = ", ".join(dict.fromkeys(e.changed_by_name for e in entries))
         refusal.saved_at = entries[0].changed_at
@@ -419,6 +426,7 @@ def save_versioned(db_session, record, form, apply, expected=(), current=None, d
     )
     if refusal is not None and refusal.stale:
         form.version.data = str(record.version)
+        refusal.taken = take_theirs(form, record, refusal.entries)
         if current is not None:
             refusal.saved = {**refusal.saved, **form_differences(form, current())}
     return refusal
@@ -438,6 +446,57 @@ def create_or_save_versioned(db_session, record, form, apply, expected=()):
         db_session.rollback()
         return str(error)
     return None
+
+
+def logged_changes(entries) -> dict[str, tuple]:
+    """{field: (value before the first of ``entries``, value after the last)} over change-log
+    ``entries`` (newest first, as ``changes_since`` gives them): what a colleague's saves
+    changed, from what this person's copy showed to what is stored now."""
+    spans: dict[str, tuple] = {}
+    for entry in reversed(entries):  # oldest first
+        for field, (old, new) in (entry.changes or {}).items():
+            spans[field] = (spans[field][0] if field in spans else old, new)
+    return spans
+
+
+def left_as_found(mine, before, after) -> bool:
+    """Whether a field this person posted as ``mine`` was left as their copy showed it
+    (``before``, a logged value) while a colleague changed it to ``after``: then the
+    colleague's value belongs in the form. A field both changed is not (it keeps this
+    person's answer, shown beside theirs), nor one both set alike."""
+    mine = _comparable(_plain(mine))
+    return mine == _comparable(before) and mine != _comparable(after)
+
+
+def set_field(field, value) -> bool:
+    """Put ``value`` (as stored: a date, an id, text) in ``field`` as if the page had been
+    loaded with it, replacing what was posted; False (the field left as it was) when the
+    field cannot take it."""
+    raw_data = getattr(field, "raw_data", None)
+    try:
+        field.process(None, value)
+    except (TypeError, ValueError):
+        field.raw_data = raw_data
+        return False
+    field.raw_data = None  # the widgets show the data, not what was posted
+    return True
+
+
+def take_theirs(form, record, entries) -> list[str]:
+    """After a stale refusal, a three-way merge into ``form``: each field named as a column a
+    colleague changed in ``entries`` (their change-log entries since this person's copy),
+    which this person left as they found it (``left_as_found``), now holds the colleague's
+    value, read from the stored ``record``; a field both changed keeps this person's answer.
+    So saving again keeps the colleague's change rather than quietly undoing it. Returns
+    the labels of the fields taken, for the refusal to say so."""
+    taken = []
+    for name, (before, after) in logged_changes(entries).items():
+        field = form._fields.get(name)
+        if field is None or name in ("version", "csrf_token") or HIDDEN in (before, after):
+            continue
+        if left_as_found(field.data, before, after) and set_field(field, getattr(record, name)):
+            taken.append(str(field.label.text))
+    return taken
 
 
 def form_differences(typed, stored) -> dict[str, str]:

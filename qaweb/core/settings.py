@@ -137,6 +137,7 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 #: The name of each setting as people read it (history, pages): never its key.
 NAMES: dict[str, str] = {key: label for key, (label, _) in LABELS.items()}
+_KEYS_BY_NAME = {label: key for key, label in NAMES.items()}
 
 
 def shown_value(key: str, value: str) -> str:
@@ -170,6 +171,12 @@ class Setting(Tracked, Versioned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     value: Mapped[str] = mapped_column(sa.Text, default="")
+
+    def history_value(self, field: str, value):
+        """A logged value of this row (``field`` "value") or of a setting logged on it by
+        name (``touch``) as people read it (``shown_value``); others as logged."""
+        key = self.key if field == "value" else _KEYS_BY_NAME.get(field)
+        return shown_value(key, value) if key and isinstance(value, str) else value
 
 
 def _cache() -> dict[str, str]:
@@ -220,7 +227,7 @@ def touch(setting: Setting, keys) -> None:
             continue  # its own change is logged as the row's
         old = get_setting(key)
         if str(new).strip() != old:
-            changes[NAMES.get(key, key)] = [shown_value(key, old), shown_value(key, str(new))]
+            changes[NAMES.get(key, key)] = [old, str(new).strip()]
     if changes:  # (a change of the row's own value moves its version on anyway)
         if setting.id is not None:  # a row made by this save starts at version 1
             setting.version = setting.version + 1  # SKIP_FIELDS: not logged as a change itself
@@ -233,7 +240,7 @@ def _anchor(key: str) -> Setting | None:
     return db.session.scalar(select(Setting).where(Setting.key == key))
 
 
-def save_page(form, anchor_key: str, posted: dict[str, str]):
+def save_page(form, anchor_key: str, posted: dict[str, str], fields: dict[str, str] | None = None):
     """Store a settings page's values and commit: the one way a settings page saves.
 
     ``form`` carries the version the page was loaded with (a ``VersionedForm``; blank when
@@ -249,6 +256,11 @@ def save_page(form, anchor_key: str, posted: dict[str, str]):
     it is refused as stale like any other, naming them and what they saved. Two first saves
     at the same moment (both found no row) are told apart by the unique key: the second is
     refused the same way, never an error page.
+
+    On a refusal, each setting the colleague changed and this person left as their copy
+    showed it now holds the colleague's value in the form (``history.take_theirs``'s rule),
+    so saving again keeps their change; ``fields`` names the form field of a setting whose
+    field is not called by its key.
     """
     from sqlalchemy.exc import IntegrityError
 
@@ -295,7 +307,39 @@ def save_page(form, anchor_key: str, posted: dict[str, str]):
         form.version.data = str(anchor.version)
     if refusal is not None and refusal.stale:
         refusal.saved = _by_name(refusal.saved, anchor, blank)
+        refusal.taken = _take_theirs(form, anchor, refusal.entries, posted, fields or {}, blank)
     return refusal
+
+
+def _take_theirs(form, anchor, entries, posted, fields, blank) -> list[str]:
+    """Settings a colleague changed (``entries``, logged on the ``anchor`` row: its own value
+    as "value", the page's others by name) that this person posted as their copy showed
+    them: put the stored value in their field. Returns the fields' labels."""
+    from wtforms import SelectMultipleField
+
+    from qaweb.core.history import left_as_found, logged_changes, set_field
+
+    keys = _KEYS_BY_NAME | {"value": anchor.key}
+    _cache().clear()
+    taken = []
+    for logged, (before, after) in logged_changes(entries).items():
+        key = keys.get(logged)
+        field = form._fields.get(fields.get(key, key)) if key in posted else None
+        if field is None:
+            continue
+        if before is None and blank:  # made by the colleague's first save: the copy showed
+            before = DEFAULTS.get(key, "")  # the default
+        if not left_as_found(posted[key], before, after):
+            continue
+        stored = get_setting(key)
+        value = (
+            [v for v in stored.split(";") if v]
+            if isinstance(field, SelectMultipleField)
+            else stored
+        )
+        if set_field(field, value):
+            taken.append(str(field.label.text))
+    return taken
 
 
 def _by_name(saved: dict[str, str], anchor: Setting, blank: bool) -> dict[str, str]:
@@ -303,16 +347,18 @@ def _by_name(saved: dict[str, str], anchor: Setting, blank: bool) -> dict[str, s
     each setting's name: the anchor's own value ("Value") under its name, its key left out.
     A page loaded before its first save showed the default, so an anchor value still at its
     default is no change of theirs."""
+    keys = _KEYS_BY_NAME
     named = {}
     for label, value in saved.items():
         if label == "Key":
             continue
+        key = keys.get(label)
         if label == "Value":
             if blank and anchor.value == DEFAULTS.get(anchor.key, ""):
                 continue
-            label = NAMES.get(anchor.key, anchor.key)
-            value = shown_value(anchor.key, value) if isinstance(value, str) else value
-        named[label] = value
+            key = anchor.key
+            label = NAMES.get(key, key)
+        named[label] = shown_value(key, value) if key and isinstance(value, str) else value
     return named
 
 
