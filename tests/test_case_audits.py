@@ -1229,3 +1229,33 @@ def test_an_inadequate_audit_completed_today_is_not_shown_as_overdue(client, cou
         assert "Inadequate case-file audit" in plain(row), person
         assert "Overdue" not in plain(row), person
         client.post("/sign-out")
+
+
+def test_a_month_a_colleague_drew_first_shows_their_rules_as_typed(app, client, council, make_user):
+    """Found walking the app: the refusal showed a colleague's rules as the stored data
+    ("Rules {'kind': 'every', 'case_type': 'child protection', 'count': 0}")."""
+    for n in range(1, 4):
+        add_case(f"CP{n}", council["north"], council["pat"], case_type="Child protection")
+    colleague = make_user("qa_officer", first_name="Cole", last_name="League")
+    url = f"/case-audits/months/{THIS_MONTH.year}/{THIS_MONTH.month}"
+    sign_in(client, council["qa"])
+    other = app.test_client()
+    sign_in(other, colleague)
+    drawn = other.post(url, data={"per_team": "2", "rules": "every CP\n1 CLA", "version": ""})
+    assert drawn.status_code == 302
+    page = text(client.post(url, data={"per_team": "3", "rules": "", "version": ""}))
+    assert "Cole League changed this record" in page
+    shown = page.split('id="saved-by-other"')[1].split("</dl>")[0]
+    assert ">every child protection; 1 child in care<" in shown, shown
+    assert "kind" not in shown
+
+
+def test_rules_logged_as_text_read_as_typed_and_never_run():
+    """The change log holds each rule as its Python text; the history reads it back as a
+    literal only, never running what the text says."""
+    sample = CaseSample()
+    older = ["{'kind': 'every', 'case_type': 'child protection', 'count': 0}"]
+    assert sample.history_value("rules", older) == "every child protection"
+    planted = ["{__import__('os').system('echo planted')}"]
+    assert sample.history_value("rules", planted) == planted  # not a literal: as logged
+    assert sample.history_value("per_team", 3) == 3

@@ -255,4 +255,7 @@ def test_a_month_a_colleague_drew_first_is_refused_naming_them_and_their_draw(
     assert "Cole League changed this record" in page
     shown = page.split('id="saved-by-other"')[1].split("</dl>")[0]
     assert "Share" in shown and ">30<" in shown
+    # Their rules as they typed them, never the stored data ("{'kind': 'grade', ...}").
+    assert ">every Inadequate<" in shown, shown
+    assert "kind" not in shown
     assert db.session.scalar(select(ModerationSample.share)) == 30  # theirs kept

@@ -212,6 +212,21 @@ def _plain(value):
     return str(value)
 
 
+def literal_data(value):
+    """A value as logged, with a document the log holds as its Python text (``_plain`` writes
+    a dict in a JSON column's list so: "{'kind': 'every', ...}") read back as data
+    (``ast.literal_eval``: literals only, never code); anything else, or text that is no
+    such literal, as it is."""
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        import ast
+
+        try:
+            return ast.literal_eval(value)
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return value
+    return value
+
+
 def _actor():
     if has_request_context() and g.get("history_as_system"):
         return None, "System"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from qaweb.case_audits.models import CaseAudit
 from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned
 from qaweb.core.grading import GradeLevel
-from qaweb.core.history import Tracked
+from qaweb.core.history import Tracked, literal_data
 from qaweb.organisation.models import User
 from qaweb.tools.models import Response
 
@@ -35,6 +35,21 @@ class ModerationSample(Tracked, Versioned, Timestamped, Base):
     #: [{"kind": "grade", "grade": str} | {"kind": "first", "count": int}, ...]
     rules: Mapped[list] = mapped_column(sa.JSON, default=list)
     drawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+
+    def history_value(self, field: str, value):
+        """The logged ``rules`` as typed on the draw form, a line a rule and "; " between
+        ("every child protection; 1 child in care"), never the stored data; others as
+        logged."""
+        if field == "rules" and isinstance(value, list):
+            from qaweb.moderation.services import rules_text
+
+            # The log holds each rule as its Python text (``history.literal_data``).
+            rules = [literal_data(rule) for rule in value]
+            try:
+                return "; ".join(rules_text(rules).splitlines())
+            except (KeyError, TypeError):
+                return value
+        return value
 
     lines: Mapped[list["ModerationLine"]] = relationship(
         back_populates="sample", order_by="ModerationLine.id", lazy="selectin"
