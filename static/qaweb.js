@@ -177,6 +177,38 @@ let releaseForm = () => {};
   });
 }
 
+// -- Back to a filtered list: the filters say what the list shows --------------------------
+// htmx keeps a copy of each page it moved away from, and Back puts that copy in place. The
+// copy is the page's markup, which holds the fields as the server first wrote them, not
+// what was typed or chosen since; so after Back the list was filtered ("q=Begum") while
+// the Search box was empty. Once a copy is back, each filter form is set from the
+// address, as the server would have written it (the list kit's forms: ``qaweb-filters``).
+{
+  const setFromAddress = (form, params) => {
+    for (const field of form.elements) {
+      const name = field.name;
+      if (!name || field.type === "hidden" || field.type === "submit") continue;
+      const values = params.getAll(name);
+      if (field.type === "checkbox" || field.type === "radio") {
+        field.checked = values.includes(field.value);
+      } else if (field.tagName === "SELECT") {
+        const wanted = values.length ? values : [""];
+        const options = Array.from(field.options);
+        if (!options.some((o) => wanted.includes(o.value))) continue; // nothing to match
+        options.forEach((o) => {
+          o.selected = wanted.includes(o.value);
+        });
+      } else if (field.tagName === "INPUT" || field.tagName === "TEXTAREA") {
+        field.value = values.length ? values[0] : "";
+      }
+    }
+  };
+  document.addEventListener("htmx:historyRestore", () => {
+    const params = new URLSearchParams(window.location.search);
+    document.querySelectorAll("form.qaweb-filters").forEach((form) => setFromAddress(form, params));
+  });
+}
+
 // -- Focus after htmx swaps ------------------------------------------------------------
 // A swap that replaces the focused element ("Save this section" re-renders its section, a
 // row is replaced by its completed self) leaves the focus on <body>: a keyboard or screen

@@ -231,3 +231,39 @@ def test_back_after_many_filter_changes_shows_the_whole_page(page):
     expect(page.locator("form.qaweb-filters")).to_have_count(1)
     expect(page.get_by_role("heading", level=1, name="Staff")).to_be_visible()
     page.screenshot(path=f"{SHOTS}/h5-back-restored.png")
+
+
+def test_back_to_a_filtered_list_shows_its_filters_as_well_as_its_rows(page):
+    """Found walking the app: Back (htmx's copy of the page) showed the list filtered by
+    "Begum" with the Search box empty and the Team back at "Any team"."""
+    sign_in_as(page, "admin")
+    page.goto("/admin/users")
+    search, team = page.get_by_label("Search"), page.get_by_label("Team")
+    second_team = team.locator("option").nth(2).inner_text()
+    for query in ("a", "e"):
+        search.fill(query)
+        with page.expect_response(re.compile(f"q={query}")):
+            page.get_by_role("button", name="Apply filters").click()
+        expect(page).to_have_url(re.compile(f"q={query}"))
+    with page.expect_response(re.compile(r"team=\d+")):
+        team.select_option(label=second_team)
+    search.fill("o")
+    with page.expect_response(re.compile("q=o")):
+        page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile("q=o"))
+
+    chosen = re.search(r"team=(\d+)", page.url).group(1)
+
+    # Back from htmx's copy of each page: the team was chosen in place (the address of the
+    # "e" search took it), so it is still chosen there, and gone from the "a" search's.
+    page.go_back()
+    expect(page).to_have_url(re.compile(rf"q=e&team={chosen}(&|$)"))
+    expect(search).to_have_value("e")
+    expect(team).to_have_value(chosen)
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"q=a(&team=)?(&|$)"))
+    expect(search).to_have_value("a")
+    expect(team).to_have_value("")
+    page.go_forward()
+    expect(search).to_have_value("e")
+    expect(team).to_have_value(chosen)
