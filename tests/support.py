@@ -55,6 +55,10 @@ def make_app(url: str):
 
 
 def sign_in(client, user, password=PASSWORD):
+    """Sign ``client`` in as ``user``, signing out whoever it was signed in as first (the
+    sign-in page sends a signed-in person home without signing anyone in, so a test that
+    switched people without this went on as the first)."""
+    client.post("/sign-out")
     response = client.post("/sign-in", data={"email": user.email, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     return response

@@ -197,6 +197,7 @@ EXPECTED = {
     "case_audits.index": ("GET", EVERYONE),  # each sees the audits that concern them
     "case_audits.import_cases": ("GET", {"qa_officer"}),
     "case_audits.import_preview": ("GET", {"qa_officer"}),
+    "case_audits.import_template": ("GET", {"qa_officer"}),
     "case_audits.sample": ("GET", {"qa_officer"}),
     "case_audits.swap": ("GET", {"qa_officer"}),
     "case_audits.allocate": ("GET", {"qa_officer"}),

@@ -282,7 +282,8 @@ def test_stale_moderator_choice_is_refused(client, moderated):
             )
         )
     )
-    assert "while you were editing it" in page
+    # The same person's save from another copy of the page: "you", not their own name.
+    assert "You changed this record in another tab or window" in page
     db.session.expire_all()
     assert db.session.scalar(select(ModerationLine.moderator_id)) == moderated["mo"].id
 

@@ -54,8 +54,8 @@ def template_columns() -> list[ImportColumn]:
             "123456",
         ),
         "case type": (
-            f"The kind of case: {ALLOWED_CASE_TYPES}. The usual short names (CIN, CP, CLA, "
-            "LAC, Looked after) are read as these.",
+            f"The kind of case: {ALLOWED_CASE_TYPES}. The usual other names are read as "
+            "these: CIN, CP, CPP, CLA, LAC, CiC, Looked after, EH, Care leavers.",
             CASE_TYPES,
             "text",
             "",
@@ -243,7 +243,7 @@ def check(rows: list[dict]) -> list[dict]:
         elif case_type is None:
             problems.append(
                 f"Case type '{r['case type']}' is not a case type in qaweb: use "
-                f"{ALLOWED_CASE_TYPES}"
+                f"{ALLOWED_CASE_TYPES} (or CIN, CP, CLA or another usual short name)"
             )
         else:
             r = {**r, "case type": case_type}  # as qaweb spells it, for the sample's rules

@@ -170,7 +170,7 @@ def parse_rules(text: str) -> list[Rule]:
             raise CaseAuditError(
                 f"Rule {number}: '{typed}' is not a case type in qaweb: use "
                 + ", ".join(t.lower() for t in CASE_TYPES[:-1])
-                + f" or {CASE_TYPES[-1].lower()}"
+                + f" or {CASE_TYPES[-1].lower()} (or CIN, CP, CLA or another usual short name)"
             )
         # As typed when it is the name (the sample shows "Every child protection case"), the
         # name when it is another name for it ("CP").

@@ -68,6 +68,13 @@ def stale_message(last_change: ChangeLog | None) -> str:
     still = "Your changes have not been saved yet. Check what they changed, then save again."
     if last_change is None:
         return f"Someone else changed this record while you were editing it. {still}"
+    if last_change.changed_by_id is not None and last_change.changed_by_id == _actor()[0]:
+        # The same person in another tab or window: "you", not their own name.
+        return (
+            f"You changed this record in another tab or window at "
+            f"{format_datetime(last_change.changed_at)}. Your changes here have not been "
+            "saved yet. Check what changed, then save again."
+        )
     return (
         f"{last_change.changed_by_name} changed this record at "
         f"{format_datetime(last_change.changed_at)} while you were editing it. {still}"

@@ -181,6 +181,19 @@ def build_import_template(
     return handle
 
 
+def _drop_down_rule(columns) -> str:
+    """The Instructions sheet's sentence on drop-downs: they accept only their list's values,
+    except a column whose list only warns (``strict`` False), named as a guide."""
+    guides = [column.title for column in columns if column.choices and not column.strict]
+    if not guides:
+        return "Columns with a drop-down accept only the values in its list."
+    named = guides[0] if len(guides) == 1 else ", ".join(guides[:-1]) + " and " + guides[-1]
+    return (
+        f"Columns with a drop-down accept only the values in its list, except {named}: "
+        "its list is a guide, and the other names listed for it are read too."
+    )
+
+
 def _instructions(sheet, formats, title, columns, instructions):
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 1, 10)
@@ -192,7 +205,7 @@ def _instructions(sheet, formats, title, columns, instructions):
         f"Enter one row per record on the {printable(title)} sheet, under its header row. "
         "Leave the header row as it is; the order of the columns does not matter.",
         *instructions,
-        "Columns with a drop-down accept only the values in its list.",
+        _drop_down_rule(columns),
     ]
     r = 2
     for paragraph in paragraphs:
