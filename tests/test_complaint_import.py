@@ -608,3 +608,40 @@ def test_every_received_date_in_the_preview_reads_one_way_new_or_already_importe
     response = upload(client, "log.csv", example())
     assert set(_received_column(response).values()) >= {"7 April 2025", "19 December 2025"}
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}", words(response))
+
+
+def _what_will_happen(response) -> dict[str, str]:
+    """The preview's "What will happen" column: old reference -> the words in its cell."""
+    cells = {}
+    page = response.get_data(as_text=True)
+    for row in re.findall(r'<tr class="govuk-table__row" id="row-\d+">(.*?)</tr>', page, re.S):
+        cells_in_row = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        cells[plain(cells_in_row[1])] = plain(cells_in_row[4])
+    return cells
+
+
+def test_the_preview_shows_the_closed_date_of_a_row_imported_as_closed(client, officer):
+    """Found walking the import: a row to be imported as closed showed no closed date, so
+    there was no way to check the date had been read."""
+    column = _what_will_happen(upload(client, "complaints-log-2025-26.csv", example()))
+    assert column["OLD-2025-002"].endswith(
+        "Stage 1 from 19 December 2025, due 7 January 2026: answered 9 January 2026, late "
+        "Closed 9 January 2026"
+    )
+    assert "Closed 17 April 2025" in column["OLD-2025-001"]
+    assert "Closed" not in column["OLD-2025-005"]  # still open
+    # A date cell reads the same.
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Old reference", "Received date", "Received how", "Complainant type", "Summary"])
+    sheet["F1"] = "Stage 1 response date"
+    sheet["G1"] = "Stage 1 outcome"
+    sheet["H1"] = "Closed date"
+    sheet.append(["X-1", datetime(2026, 9, 1), "Email", "Parent", "Late visit"])
+    sheet["F2"] = datetime(2026, 9, 14)
+    sheet["G2"] = "Not upheld"
+    sheet["H2"] = datetime(2026, 9, 20)
+    out = io.BytesIO()
+    book.save(out)
+    column = _what_will_happen(upload(client, "log.xlsx", out.getvalue()))
+    assert column["X-1"].endswith("Closed 20 September 2026")
