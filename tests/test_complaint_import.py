@@ -645,3 +645,46 @@ def test_the_preview_shows_the_closed_date_of_a_row_imported_as_closed(client, o
     book.save(out)
     column = _what_will_happen(upload(client, "log.xlsx", out.getvalue()))
     assert column["X-1"].endswith("Closed 20 September 2026")
+
+
+def test_the_complaints_export_is_read_from_its_complaints_sheet_not_its_about_sheet(
+    client, officer
+):
+    """Found walking the import: the complaints Excel export uploaded as the old log was
+    refused "The first row must name the columns. Missing: Old reference..." because its
+    first sheet is "About"; the columns are on a later sheet, which is now the one read."""
+    upload(client, "complaints-log-2025-26.csv", example())
+    confirm(client)
+    exported = client.get("/complaints/export.xlsx?status=all").data
+    book = load_workbook(io.BytesIO(exported))
+    assert book.sheetnames[0] == "About" and "Complaints" in book.sheetnames
+    page = text(upload(client, "complaints.xlsx", exported))
+    assert "Missing: Old reference" not in page
+    # The Complaints sheet is read: its "Reference" (qaweb's) and "Old reference" columns
+    # both name the old reference, which is said.
+    assert (
+        "Two columns mean Old reference: 'Reference' and 'Old reference'. "
+        "Delete or rename one of them"
+    ) in error_summary(page)
+    # qaweb's own reference deleted, About still first: every row is recognised.
+    book["Complaints"].delete_cols(1)
+    out = io.BytesIO()
+    book.save(out)
+    page = words(upload(client, "complaints.xlsx", out.getvalue()))
+    assert "Check the complaints log" in page
+    assert "7 rows: 0 new, 7 already imported (left as they are)." in page
+    # No sheet with the columns: the refusal names the sheet read.
+    book = Workbook()
+    book.active.title = "About"
+    book.active.append(["Complaints exported 1 December 2026"])
+    book.create_sheet("Notes").append(["Nothing here"])
+    out = io.BytesIO()
+    book.save(out)
+    page = text(upload(client, "complaints.xlsx", out.getvalue()))
+    assert (
+        "The first row must name the columns. Missing: Old reference, Received date, "
+        "Received how, Complainant type, Summary. qaweb read the first sheet, called 'About', "
+        "and no other sheet names the columns in its first row. Put the rows on the first "
+        "sheet, under a row naming the columns"
+    ) in error_summary(page)
+    assert count(ComplaintImport) == 2  # the import and the preview: no refused file kept
