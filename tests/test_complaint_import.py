@@ -608,3 +608,83 @@ def test_every_received_date_in_the_preview_reads_one_way_new_or_already_importe
     response = upload(client, "log.csv", example())
     assert set(_received_column(response).values()) >= {"7 April 2025", "19 December 2025"}
     assert not re.search(r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}", words(response))
+
+
+def _what_will_happen(response) -> dict[str, str]:
+    """The preview's "What will happen" column: old reference -> the words in its cell."""
+    cells = {}
+    page = response.get_data(as_text=True)
+    for row in re.findall(r'<tr class="govuk-table__row" id="row-\d+">(.*?)</tr>', page, re.S):
+        cells_in_row = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        cells[plain(cells_in_row[1])] = plain(cells_in_row[4])
+    return cells
+
+
+def test_the_preview_shows_the_closed_date_of_a_row_imported_as_closed(client, officer):
+    """Found walking the import: a row to be imported as closed showed no closed date, so
+    there was no way to check the date had been read."""
+    column = _what_will_happen(upload(client, "complaints-log-2025-26.csv", example()))
+    assert column["OLD-2025-002"].endswith(
+        "Stage 1 from 19 December 2025, due 7 January 2026: answered 9 January 2026, late "
+        "Closed 9 January 2026"
+    )
+    assert "Closed 17 April 2025" in column["OLD-2025-001"]
+    assert "Closed" not in column["OLD-2025-005"]  # still open
+    # A date cell reads the same.
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Old reference", "Received date", "Received how", "Complainant type", "Summary"])
+    sheet["F1"] = "Stage 1 response date"
+    sheet["G1"] = "Stage 1 outcome"
+    sheet["H1"] = "Closed date"
+    sheet.append(["X-1", datetime(2026, 9, 1), "Email", "Parent", "Late visit"])
+    sheet["F2"] = datetime(2026, 9, 14)
+    sheet["G2"] = "Not upheld"
+    sheet["H2"] = datetime(2026, 9, 20)
+    out = io.BytesIO()
+    book.save(out)
+    column = _what_will_happen(upload(client, "log.xlsx", out.getvalue()))
+    assert column["X-1"].endswith("Closed 20 September 2026")
+
+
+def test_the_complaints_export_is_read_from_its_complaints_sheet_not_its_about_sheet(
+    client, officer
+):
+    """Found walking the import: the complaints Excel export uploaded as the old log was
+    refused "The first row must name the columns. Missing: Old reference..." because its
+    first sheet is "About"; the columns are on a later sheet, which is now the one read."""
+    upload(client, "complaints-log-2025-26.csv", example())
+    confirm(client)
+    exported = client.get("/complaints/export.xlsx?status=all").data
+    book = load_workbook(io.BytesIO(exported))
+    assert book.sheetnames[0] == "About" and "Complaints" in book.sheetnames
+    page = text(upload(client, "complaints.xlsx", exported))
+    assert "Missing: Old reference" not in page
+    # The Complaints sheet is read: its "Reference" (qaweb's) and "Old reference" columns
+    # both name the old reference, which is said.
+    assert (
+        "Two columns mean Old reference: 'Reference' and 'Old reference'. "
+        "Delete or rename one of them"
+    ) in error_summary(page)
+    # qaweb's own reference deleted, About still first: every row is recognised.
+    book["Complaints"].delete_cols(1)
+    out = io.BytesIO()
+    book.save(out)
+    page = words(upload(client, "complaints.xlsx", out.getvalue()))
+    assert "Check the complaints log" in page
+    assert "7 rows: 0 new, 7 already imported (left as they are)." in page
+    # No sheet with the columns: the refusal names the sheet read.
+    book = Workbook()
+    book.active.title = "About"
+    book.active.append(["Complaints exported 1 December 2026"])
+    book.create_sheet("Notes").append(["Nothing here"])
+    out = io.BytesIO()
+    book.save(out)
+    page = text(upload(client, "complaints.xlsx", out.getvalue()))
+    assert (
+        "The first row must name the columns. Missing: Old reference, Received date, "
+        "Received how, Complainant type, Summary. qaweb read the first sheet, called 'About', "
+        "and no other sheet names the columns in its first row. Put the rows on the first "
+        "sheet, under a row naming the columns"
+    ) in error_summary(page)
+    assert count(ComplaintImport) == 2  # the import and the preview: no refused file kept

@@ -310,20 +310,18 @@ def template(kind: str) -> list:
     the data sheet has headers only (no sample rows among the data), drop-downs for the fixed
     choices and the council's teams, areas and lists; the Instructions sheet says what each
     column holds, its allowed values and the other headings accepted."""
-    from qaweb.core.import_template import ImportColumn
+    from qaweb.core.import_template import ImportColumn, sentences
 
     values = choice_values(kind)
     columns = []
     for f in FIELDS[kind]:
-        meaning = f.meaning
-        if f.allowed and not values.get(f.choices):
-            meaning += f" Allowed: {f.allowed}."
+        allowed = f"Allowed: {f.allowed}" if f.allowed and not values.get(f.choices) else ""
+        also = ""
         if f.aliases:
-            meaning += (
-                " Also accepted as the heading: "
-                + "; ".join(a[:1].upper() + a[1:] for a in f.aliases)
-                + "."
+            also = "Also accepted as the heading: " + "; ".join(
+                a[:1].upper() + a[1:] for a in f.aliases
             )
+        meaning = sentences(f.meaning, allowed, also)
         columns.append(
             ImportColumn(
                 f.title,

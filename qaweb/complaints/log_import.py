@@ -492,8 +492,9 @@ def _received(text: str) -> str:
 
 
 def check(kind: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
-    """(rows with "problems", "outcome" (new or already), "clocks" and "received" (an ISO
-    date, or the text as typed when it is not one) for the preview, and the parsed plan of
+    """(rows with "problems", "outcome" (new or already), "clocks", "received" (an ISO
+    date, or the text as typed when it is not one) and "closed" (a new complaint's closed
+    date as an ISO date, or "") for the preview, and the parsed plan of
     each row, in order). A row already imported (its old reference is in qaweb) is not
     checked: it will be left as it is."""
     found = lookups(kind, rows)
@@ -532,6 +533,7 @@ def check(kind: str, rows: list[dict]) -> tuple[list[dict], list[dict]]:
                 "outcome": "new",
                 "clocks": plan["clocks"],
                 "received": received.isoformat() if received else values["received date"],
+                "closed": closed.isoformat() if (closed := plan.get("closed_on")) else "",
             }
         )
         plans.append(plan)

@@ -22,6 +22,7 @@ Use::
     )
 """
 
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,7 +39,43 @@ VALIDATED_ROWS = 5000
 #: Excel keeps a drop-down's choices written inline to 255 characters; longer lists are
 #: read from the hidden "Choices" sheet.
 INLINE_CHOICES_MAX = 255
+#: Excel refuses a cell's input message (a data validation's prompt) over 255 characters.
+INPUT_MESSAGE_MAX = 255
 TIME_FORMAT = "hh:mm"
+#: What ends a sentence: a part added after one of these needs no full stop before it.
+_SENTENCE_ENDS = (".", "!", "?", "…")
+
+
+def sentences(*parts: str) -> str:
+    """``parts`` as one paragraph, each ending with a full stop before the next begins:
+    ``sentences("Stage 1 starts that day", "Allowed: A date")`` is "Stage 1 starts that day.
+    Allowed: A date." (empty parts are left out; a part already ending in . ! ? or an
+    ellipsis keeps its own ending)."""
+    kept = []
+    for part in parts:
+        part = part.strip()
+        if part:
+            kept.append(part if part.endswith(_SENTENCE_ENDS) else part + ".")
+    return " ".join(kept)
+
+
+def input_message(text: str, limit: int = INPUT_MESSAGE_MAX) -> str:
+    """``text`` as a cell's pop-up input message of at most ``limit`` characters. Longer
+    text keeps its whole sentences when they fill a third of ``limit`` or more; otherwise it is
+    cut after the last whole word and ends with "…". Never cut mid-word (the full text
+    is on the template's Instructions sheet)."""
+    text = printable(text)
+    if len(text) <= limit:
+        return text
+    # The sentence ends within the limit (one more character read: a sentence may end
+    # exactly at it), and the spaces before which a word ends.
+    ends = [m.end() for m in re.finditer(r"[.!?…](?=\s)", text[: limit + 1])]
+    if ends and ends[-1] >= limit // 3:
+        return text[: ends[-1]]
+    spaces = [m.start() for m in re.finditer(r"\s", text[:limit])]
+    if not spaces:  # one enormous word: nothing to cut at
+        return text[: limit - 1] + "…"
+    return text[: spaces[-1]].rstrip(" ,;:.-–(\n\t") + "…"
 
 
 @dataclass(frozen=True)
@@ -117,7 +154,7 @@ def build_import_template(
             header_lines = max(header_lines, excel._lines(name, width, bold=True))
             prompt = {
                 "input_title": name[:32],
-                "input_message": printable(column.meaning)[:255],
+                "input_message": input_message(column.meaning),
             }
             if column.choices:
                 inline = ",".join(column.choices)

@@ -1,5 +1,9 @@
 """Reading a table people upload (.xlsx or .csv): the first row names the columns.
 
+An .xlsx is read from its first sheet; when that sheet lacks the required headings (an
+export from qaweb opens with an "About" sheet), from the first later sheet whose first row
+has them.
+
 Uploaded files are checked against limits while they are read, before anything large is
 built in memory: an .xlsx is a zip of XML parts, and a file of a few kilobytes can declare a
 whole sheet (1,048,576 rows by 16,384 columns), unpack to gigabytes or hold one enormous
@@ -14,6 +18,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from contextlib import closing
 from dataclasses import dataclass
 
 from openpyxl import load_workbook
@@ -23,6 +28,11 @@ from qaweb.core import xlsx_checks
 
 class SpreadsheetError(Exception):
     """The file as a whole cannot be read; the message says why."""
+
+
+class _NoHeadings(SpreadsheetError):
+    """The sheet read lacks the required headings (or is empty): a later sheet may hold
+    them (an export from qaweb opens with its "About" sheet)."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +179,22 @@ def _xlsx_rows(data: bytes, limits: Limits):
         workbook.close()
 
 
+def _later_sheets(data: bytes, limits: Limits):
+    """The rows of each sheet of an .xlsx after the first, in order; each sheet is
+    scanned against ``limits`` before its rows are read (the file as a whole was checked
+    when its first sheet was read)."""
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for sheet in workbook.worksheets[1:]:
+                with archive.open(sheet._worksheet_path) as source:
+                    xlsx_checks.scan_sheet(source, limits)
+                sheet.reset_dimensions()
+                yield sheet.iter_rows(values_only=True)
+    finally:
+        workbook.close()
+
+
 def _sniff_delimiter(text: str, headers: dict[str, str], name=str.lower) -> str:
     """The delimiter of a .csv: the one that splits the first line into the most known headers.
 
@@ -283,50 +309,12 @@ def _check_header(titles: list, header: list[str], headers, required, refuse_hea
                 raise SpreadsheetError(message)
     missing = [headers[h] for h in required if h not in header]
     if missing:
-        raise SpreadsheetError(
-            "The first row must name the columns. Missing: " + ", ".join(missing)
-        )
+        raise _NoHeadings("The first row must name the columns. Missing: " + ", ".join(missing))
 
 
-def read_table(
-    filename: str,
-    data: bytes,
-    headers: dict[str, str],
-    required,
-    max_rows: int | None = None,
-    what: str = "file",
-    limits: Limits | None = None,
-    aliases: dict[str, str] | None = None,
-    refuse_header=None,
-) -> tuple[set[str], list[tuple[int, dict]]]:
-    """The known columns present, and each non-empty row as (row number, {header: value}).
-
-    Headers are matched in lower case. Values are as the file holds them: text from a .csv;
-    text, numbers, dates and times from an .xlsx. ``limits`` (or ``max_rows`` with the
-    default limits) bound rows, columns, cell length and sizes; passing one raises
-    SpreadsheetError naming it, as soon as it is passed.
-
-    With ``aliases`` ({heading key: header}, may be empty), headings are compared as
-    ``header_key`` makes them, so "Date Received*" finds the header "received date" when
-    aliases maps "date received" to it; the keys of ``headers`` must then be header keys
-    themselves. Two columns that mean the same header are refused (which one holds the data
-    would be a guess).
-
-    ``refuse_header`` (a header as the
-    file spells it -> a message, or None) refuses the whole file for a column it must not
-    hold (a child's name in a case list, say), before any row is read.
-    """
-
-    def heading_key(heading) -> str:
-        if aliases is None:
-            return cell_text(heading).lower()
-        key = header_key(cell_text(heading))
-        return aliases.get(key, key)
-
-    if limits is None:
-        limits = Limits(max_rows=max_rows or 1000)
-    source = _source_rows(filename, data, headers, limits, heading_key, what)
-
+def _read_rows(source, limits: Limits, headers, required, heading_key, aliases, refuse_header):
+    """(header keys, [(row number, {header: value})]) of one sheet's rows (see read_table);
+    _NoHeadings when the sheet is empty or its first row lacks a required heading."""
     header: list[str] | None = None
     rows: list[tuple[int, dict]] = []
     number = text_size = 0
@@ -367,5 +355,103 @@ def read_table(
         if close:
             close()
     if header is None:
-        raise SpreadsheetError("The file is empty")
+        raise _NoHeadings("The file is empty")
+    return header, rows
+
+
+def read_table(
+    filename: str,
+    data: bytes,
+    headers: dict[str, str],
+    required,
+    max_rows: int | None = None,
+    what: str = "file",
+    limits: Limits | None = None,
+    aliases: dict[str, str] | None = None,
+    refuse_header=None,
+) -> tuple[set[str], list[tuple[int, dict]]]:
+    """The known columns present, and each non-empty row as (row number, {header: value}).
+
+    Headers are matched in lower case. Values are as the file holds them: text from a .csv;
+    text, numbers, dates and times from an .xlsx. ``limits`` (or ``max_rows`` with the
+    default limits) bound rows, columns, cell length and sizes; passing one raises
+    SpreadsheetError naming it, as soon as it is passed.
+
+    With ``aliases`` ({heading key: header}, may be empty), headings are compared as
+    ``header_key`` makes them, so "Date Received*" finds the header "received date" when
+    aliases maps "date received" to it; the keys of ``headers`` must then be header keys
+    themselves. Two columns that mean the same header are refused (which one holds the data
+    would be a guess).
+
+    ``refuse_header`` (a header as the
+    file spells it -> a message, or None) refuses the whole file for a column it must not
+    hold (a child's name in a case list, say), before any row is read.
+
+    An .xlsx whose first sheet is empty or lacks a required heading is read from the first
+    later sheet whose first row has them all (a qaweb export's "About" sheet comes first);
+    when none has, the refusal names the first sheet, the one read.
+    """
+
+    def heading_key(heading) -> str:
+        if aliases is None:
+            return cell_text(heading).lower()
+        key = header_key(cell_text(heading))
+        return aliases.get(key, key)
+
+    if limits is None:
+        limits = Limits(max_rows=max_rows or 1000)
+
+    def read(source) -> tuple[list[str], list[tuple[int, dict]]]:
+        return _read_rows(source, limits, headers, required, heading_key, aliases, refuse_header)
+
+    try:
+        header, rows = read(_source_rows(filename, data, headers, limits, heading_key, what))
+    except _NoHeadings as refusal:
+        if not filename.lower().endswith(".xlsx"):
+            raise SpreadsheetError(str(refusal)) from None
+        found = _read_later_sheet(data, limits, read)
+        if found is None:
+            raise SpreadsheetError(_on_first_sheet(str(refusal), data)) from None
+        header, rows = found
     return set(header) & set(headers), rows
+
+
+def _read_later_sheet(data: bytes, limits: Limits, read):
+    """``read`` (rows -> (header, rows), raising _NoHeadings) of the first sheet after the
+    first that has the headings, or None when none has them."""
+    try:
+        with closing(_later_sheets(data, limits)) as sheets:
+            for source in sheets:
+                try:
+                    return read(source)
+                except _NoHeadings:
+                    continue
+    except xlsx_checks.Refused as refusal:
+        raise SpreadsheetError(str(refusal)) from None
+    except SpreadsheetError:
+        raise
+    except Exception:
+        raise SpreadsheetError(
+            "The file could not be read: check it is a real .xlsx file"
+        ) from None
+    return None
+
+
+def _on_first_sheet(message: str, data: bytes) -> str:
+    """The refusal for an .xlsx none of whose sheets has the headings: with several sheets,
+    it names the first sheet, the one read."""
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        return message
+    try:
+        titles = [sheet.title for sheet in workbook.worksheets]
+    finally:
+        workbook.close()
+    if len(titles) < 2:
+        return message
+    return (
+        f"{message}. qaweb read the first sheet, called '{titles[0]}', and no other sheet "
+        "names the columns in its first row. Put the rows on the first sheet, under a row "
+        "naming the columns"
+    )
