@@ -1,7 +1,7 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import defaultload, lazyload, selectinload
+from sqlalchemy.orm import defaultload, lazyload, load_only, selectinload
 
 from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
@@ -88,6 +88,44 @@ def _teams():
 # -- list ------------------------------------------------------------------------------------
 
 
+#: What a row of the complaints list reads, and no more: the complaint's reference,
+#: complainant, team's name, dates and what its clock needs (procedure, not accepted), and of
+#: its stages (its current stage and clock) the stage and its dates. Not its categories,
+#: points or their outcomes (those load only if read, rather than three statements of rows
+#: a page), nor its service area, the team's own relationships, or a stage's handler (with
+#: the handler's team, service area and roles: a fourth statement) and its text: the ORM
+#: builds objects of a few columns for the page's 50 rows, not of every column.
+LIST_COLUMNS = (
+    load_only(
+        Complaint.reference,
+        Complaint.received_on,
+        Complaint.complainant_type,
+        Complaint.complainant_name,
+        Complaint.team_id,
+        Complaint.procedure,
+        Complaint.closed_on,
+        Complaint.not_accepted_reason,
+    ),
+    lazyload(Complaint.categories),
+    lazyload(Complaint.points),
+    lazyload(Complaint.service_area),
+    defaultload(Complaint.team).load_only(Team.name).lazyload("*"),
+    selectinload(Complaint.stages).options(
+        load_only(
+            ComplaintStage.complaint_id,
+            ComplaintStage.stage,
+            ComplaintStage.started_on,
+            ComplaintStage.extended,
+            ComplaintStage.panel_on,
+            ComplaintStage.report_on,
+            ComplaintStage.responded_on,
+        ),
+        lazyload(ComplaintStage.point_outcomes),
+        lazyload(ComplaintStage.handler),
+    ),
+)
+
+
 def _filters():
     form = ComplaintFilterForm()
     form.area.choices = choices(((a.id, a.name) for a in _areas()), blank="Any area")
@@ -98,17 +136,7 @@ def _filters():
 @requires(services.can_view)
 def index():
     form, filters = _filters()
-    # The list shows each complaint's stages (its current stage and clock), not its
-    # categories, points or their outcomes: those load only if read, rather than three
-    # statements of rows for every page. Of its team it shows the name: not the team's
-    # service area and paired team, nor the complaint's service area.
-    statement = services.filtered(current_user, filters).options(
-        lazyload(Complaint.categories),
-        lazyload(Complaint.points),
-        lazyload(Complaint.service_area),
-        defaultload(Complaint.team).load_only(Team.name).lazyload("*"),
-        selectinload(Complaint.stages).lazyload(ComplaintStage.point_outcomes),
-    )
+    statement = services.filtered(current_user, filters).options(*LIST_COLUMNS)
     return render_list(
         "complaints/index.html",
         form,
