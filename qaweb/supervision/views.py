@@ -71,29 +71,33 @@ def _list_filters():
     return form, form.cleaned()
 
 
+#: The rows show names and the supervisor's team: load those columns, nothing else (the
+#: feedback, roles and service areas only if something asks; tests hold the count fixed).
+#: The audit's own team and the auditor's are not shown (the supervisor's is): not joined.
+#: Built once, at import: loader options made afresh each request cost SQLAlchemy their
+#: cache key again (a few tenths of a millisecond a list).
+LIST_LOAD = (
+    joinedload(SupervisionAudit.supervisor).options(
+        load_only(User.first_name, User.last_name, User.team_id),
+        lazyload(User.role_rows),
+        joinedload(User.team).options(load_only(Team.name), lazyload("*")),
+    ),
+    joinedload(SupervisionAudit.auditor).options(
+        load_only(User.first_name, User.last_name), lazyload("*")
+    ),
+    lazyload(SupervisionAudit.team),
+    lazyload(SupervisionAudit.feedback),
+)
+
+
 @bp.get("/")
 @login_required
 def index():
     form, filters = _list_filters()
-    # The rows show names and the supervisor's team: load those columns, nothing else (the
-    # feedback, roles and service areas only if something asks; tests hold the count fixed).
-    # The audit's own team and the auditor's are not shown (the supervisor's is): not joined.
-    people = (
-        joinedload(SupervisionAudit.supervisor).options(
-            load_only(User.first_name, User.last_name, User.team_id),
-            lazyload(User.role_rows),
-            joinedload(User.team).options(load_only(Team.name), lazyload("*")),
-        ),
-        joinedload(SupervisionAudit.auditor).options(
-            load_only(User.first_name, User.last_name), lazyload("*")
-        ),
-    )
     return render_list(
         "supervision/index.html",
         form,
-        services.filtered(current_user, filters).options(
-            *people, lazyload(SupervisionAudit.team), lazyload(SupervisionAudit.feedback)
-        ),
+        services.filtered(current_user, filters).options(*LIST_LOAD),
         ".index",
         ".export",
         today=today_london(),
