@@ -1,11 +1,11 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import defaultload, lazyload, load_only, selectinload
+from sqlalchemy.orm import defaultload, lazyload
 
 from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
-from qaweb.complaints import annual, exports, links, points, reports, services
+from qaweb.complaints import annual, exports, links, listing, points, reports, services
 from qaweb.complaints.blueprint import ERRORS, _manage_only, _stage, bp
 from qaweb.complaints.forms import (
     CloseForm,
@@ -35,7 +35,6 @@ from qaweb.complaints.models import (
     WITHOUT_POINTS,
     CategoryOption,
     Complaint,
-    ComplaintStage,
     Compliment,
     ComplimentThemeOption,
     SelfAssessment,
@@ -88,44 +87,6 @@ def _teams():
 # -- list ------------------------------------------------------------------------------------
 
 
-#: What a row of the complaints list reads, and no more: the complaint's reference,
-#: complainant, team's name, dates and what its clock needs (procedure, not accepted), and of
-#: its stages (its current stage and clock) the stage and its dates. Not its categories,
-#: points or their outcomes (those load only if read, rather than three statements of rows
-#: a page), nor its service area, the team's own relationships, or a stage's handler (with
-#: the handler's team, service area and roles: a fourth statement) and its text: the ORM
-#: builds objects of a few columns for the page's 50 rows, not of every column.
-LIST_COLUMNS = (
-    load_only(
-        Complaint.reference,
-        Complaint.received_on,
-        Complaint.complainant_type,
-        Complaint.complainant_name,
-        Complaint.team_id,
-        Complaint.procedure,
-        Complaint.closed_on,
-        Complaint.not_accepted_reason,
-    ),
-    lazyload(Complaint.categories),
-    lazyload(Complaint.points),
-    lazyload(Complaint.service_area),
-    defaultload(Complaint.team).load_only(Team.name).lazyload("*"),
-    selectinload(Complaint.stages).options(
-        load_only(
-            ComplaintStage.complaint_id,
-            ComplaintStage.stage,
-            ComplaintStage.started_on,
-            ComplaintStage.extended,
-            ComplaintStage.panel_on,
-            ComplaintStage.report_on,
-            ComplaintStage.responded_on,
-        ),
-        lazyload(ComplaintStage.point_outcomes),
-        lazyload(ComplaintStage.handler),
-    ),
-)
-
-
 def _filters():
     form = ComplaintFilterForm()
     form.area.choices = choices(((a.id, a.name) for a in _areas()), blank="Any area")
@@ -136,13 +97,13 @@ def _filters():
 @requires(services.can_view)
 def index():
     form, filters = _filters()
-    statement = services.filtered(current_user, filters).options(*LIST_COLUMNS)
     return render_list(
         "complaints/index.html",
         form,
-        statement,
+        services.filtered(current_user, filters),
         ".index",
         ".export",
+        rows=listing.LIST_ROWS,
         services=services,
         today=today_london(),
         labels=LABELS,

@@ -279,6 +279,7 @@ def render_list(
     statement,
     endpoint: str,
     export: str | None = None,
+    rows: Rows | None = None,
     **context,
 ):
     """A filtered list page: the rows ``statement`` selects (already filtered by ``form``'s
@@ -286,10 +287,11 @@ def render_list(
     ``results`` block on an htmx request, which the template must have). The template gets
     ``form``, ``pagination``, ``pager`` (links to the pages of ``endpoint`` with the form's
     active filters) and, when ``export`` names the list's export endpoint, ``export_url``
-    for exactly the rows the filters show, with ``context`` besides. Returns the response."""
+    for exactly the rows the filters show, with ``context`` besides. ``rows``: the list's rows
+    as plain objects (see ``Rows``). Returns the response."""
     from qaweb.core.htmx import render
 
-    pagination = paginate(statement)
+    pagination = paginate(statement, rows=rows)
     args = form.active_args()
     if export is not None:
         context["export_url"] = url_for(export, **args)
