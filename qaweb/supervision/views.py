@@ -1,7 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from qaweb.actions.views import raise_page
 from qaweb.core.excel import About, send_workbook
@@ -22,9 +21,9 @@ from qaweb.core.steps import reason_step, take_step
 from qaweb.core.text import counted
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
-from qaweb.organisation.models import ServiceArea, Team, User
+from qaweb.organisation.models import ServiceArea, User
 from qaweb.organisation.services import person_choices, team_options
-from qaweb.supervision import exports, reports, services
+from qaweb.supervision import exports, listing, reports, services
 from qaweb.supervision.forms import (
     AuditFilterForm,
     CancelForm,
@@ -71,25 +70,6 @@ def _list_filters():
     return form, form.cleaned()
 
 
-#: The rows show names and the supervisor's team: load those columns, nothing else (the
-#: feedback, roles and service areas only if something asks; tests hold the count fixed).
-#: The audit's own team and the auditor's are not shown (the supervisor's is): not joined.
-#: Built once, at import: loader options made afresh each request cost SQLAlchemy their
-#: cache key again (a few tenths of a millisecond a list).
-LIST_LOAD = (
-    joinedload(SupervisionAudit.supervisor).options(
-        load_only(User.first_name, User.last_name, User.team_id),
-        lazyload(User.role_rows),
-        joinedload(User.team).options(load_only(Team.name), lazyload("*")),
-    ),
-    joinedload(SupervisionAudit.auditor).options(
-        load_only(User.first_name, User.last_name), lazyload("*")
-    ),
-    lazyload(SupervisionAudit.team),
-    lazyload(SupervisionAudit.feedback),
-)
-
-
 @bp.get("/")
 @login_required
 def index():
@@ -97,9 +77,10 @@ def index():
     return render_list(
         "supervision/index.html",
         form,
-        services.filtered(current_user, filters).options(*LIST_LOAD),
+        services.filtered(current_user, filters),
         ".index",
         ".export",
+        rows=listing.LIST_ROWS,
         today=today_london(),
         can_plan=services.can_plan(current_user),
     )
