@@ -7,7 +7,13 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from qaweb.complaints.models import Complaint, ComplaintStage
+from qaweb.complaints.models import (
+    Complaint,
+    ComplaintStage,
+    Compliment,
+    ComplimentThemeOption,
+    compliment_theme,
+)
 from qaweb.core.lists import Rows
 from qaweb.extensions import db
 from qaweb.organisation.models import Team
@@ -110,3 +116,64 @@ def listed(rows) -> list[ListedComplaint]:
 
 #: The complaints list's rows (``core.lists.paginate``'s ``rows``).
 LIST_ROWS = Rows(list_columns, listed)
+
+
+# -- compliments ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, eq=False)
+class ListedCompliment:
+    """One row of the compliments list (templates/complaints/compliments.html): when it came,
+    from whom, the team's name, what was valued and its themes' names (by name)."""
+
+    id: int
+    received_on: date
+    source: str
+    external: bool
+    valued: str
+    team: ListedTeam | None
+    themes: list[str] = field(default_factory=list)
+
+
+_COMPLIMENT_TEAM = aliased(Team, name="compliment_team")
+_COMPLIMENT_COLUMNS = (
+    Compliment.id,
+    Compliment.received_on,
+    Compliment.source,
+    Compliment.external,
+    Compliment.valued,
+    Compliment.team_id,
+    _COMPLIMENT_TEAM.name,
+)
+_THEMES = (
+    select(compliment_theme.c.compliment_id, ComplimentThemeOption.name)
+    .join(ComplimentThemeOption, ComplimentThemeOption.id == compliment_theme.c.theme_id)
+    .order_by(ComplimentThemeOption.name)
+)
+
+
+def compliment_columns(stmt):
+    """The compliments list's statement (the same compliments, in the same order) as the
+    columns a ``ListedCompliment`` is made of."""
+    return stmt.with_only_columns(*_COMPLIMENT_COLUMNS).outerjoin(
+        _COMPLIMENT_TEAM, _COMPLIMENT_TEAM.id == Compliment.team_id
+    )
+
+
+def listed_compliments(rows) -> list[ListedCompliment]:
+    """The ``ListedCompliment`` of each row of ``compliment_columns``'s statement, in order,
+    with its themes' names (one more statement, for the page's compliments, by name)."""
+    compliments = [
+        ListedCompliment(*row[:5], team=None if row[5] is None else ListedTeam(row[6]))
+        for row in rows
+    ]
+    if compliments:
+        by_id = {c.id: c for c in compliments}
+        found = db.session.execute(_THEMES.where(compliment_theme.c.compliment_id.in_(list(by_id))))
+        for compliment_id, name in found:
+            by_id[compliment_id].themes.append(name)
+    return compliments
+
+
+#: The compliments list's rows (``core.lists.paginate``'s ``rows``).
+COMPLIMENT_ROWS = Rows(compliment_columns, listed_compliments)

@@ -1,7 +1,6 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import defaultload, lazyload
 
 from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
@@ -471,13 +470,7 @@ def compliments():
     if not services.sees_personal_data(current_user) and not services.can_manage(current_user):
         area = service_area_of(current_user) or -1
         stmt = stmt.where(Compliment.service_area_id == area)
-    # A row shows its team's name, not its service area, nor the team's own relationships.
-    pagination = paginate(
-        stmt.options(
-            defaultload(Compliment.team).load_only(Team.name).lazyload("*"),
-            lazyload(Compliment.service_area),
-        )
-    )
+    pagination = paginate(stmt, rows=listing.COMPLIMENT_ROWS)
     return render_template(
         "complaints/compliments.html",
         form=form,
