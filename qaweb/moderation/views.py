@@ -301,7 +301,7 @@ def agreement_workbook():
 def panels():
     """Panel meetings, newest first, a page at a time, with the audits each considered and
     confirmed."""
-    pagination = paginate(panel.meetings_statement())
+    pagination = paginate(panel.meetings_statement(), rows=panel.MEETING_ROWS)
     return render_template(
         "moderation/panels.html",
         pagination=pagination,
