@@ -125,7 +125,7 @@ def listing(scope):
     pagination = pager = None
     if filters.ok:
         stmt = services.filtered(current_user, scope, filters.values)
-        pagination = paginate(stmt.options(*services.LIST_COLUMNS))
+        pagination = paginate(stmt, rows=services.LIST_ROWS)
         pager = pagination_params(pagination, ".listing", args, scope=scope)
     # The filters are swapped in too while the Owner box shows an error (its form then
     # targets the whole list), so the error and its summary appear and clear in place.

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, delete, func, or_, select
-from sqlalchemy.orm import defaultload, lazyload, load_only
 
 from qaweb.case_audits.models import (
     ALLOCATED,
@@ -777,30 +776,6 @@ def parse_month(value: str) -> date | None:
         return date(year, month, 1)
     except (AttributeError, TypeError, ValueError):
         return None
-
-
-# The list's rows (templates/case_audits/index.html) read only these columns: the audit's
-# month, kind, status and due date, its case's number and type, and the practitioner's and
-# auditor's names. An audit otherwise brings its whole record (the feedback, reflections and
-# judgement texts), its team, its grade, and each person's team and roles: about 440 records
-# and 1,800 timestamps a page of 50, for a table that shows none of them.
-LIST_COLUMNS = (
-    load_only(
-        CaseAudit.id,
-        CaseAudit.case_id,
-        CaseAudit.month,
-        CaseAudit.kind,
-        CaseAudit.status,
-        CaseAudit.practitioner_id,
-        CaseAudit.auditor_id,
-        CaseAudit.due_on,
-    ),
-    defaultload(CaseAudit.case).load_only(CaseFile.case_number, CaseFile.case_type).lazyload("*"),
-    defaultload(CaseAudit.practitioner).load_only(User.first_name, User.last_name).lazyload("*"),
-    defaultload(CaseAudit.auditor).load_only(User.first_name, User.last_name).lazyload("*"),
-    lazyload(CaseAudit.team),
-    lazyload(CaseAudit.grade),
-)
 
 
 def filtered(user, filters: dict):

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from qaweb.case_audits import case_import, reports, services
+from qaweb.case_audits import case_import, listing, reports, services
 from qaweb.case_audits.forms import (
     AllocateForm,
     AuditFilterForm,
@@ -83,8 +83,9 @@ def index():
     return render_list(
         "case_audits/index.html",
         form,
-        services.filtered(current_user, filters).options(*services.LIST_COLUMNS),
+        services.filtered(current_user, filters),
         ".index",
+        rows=listing.LIST_ROWS,
         today=today_london(),
         can_manage=services.can_manage(current_user),
         can_report=has_any_role(current_user, QA_OFFICER, SERVICE_MANAGER),

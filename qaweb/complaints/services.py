@@ -485,6 +485,13 @@ def internal_target(stage: ComplaintStage) -> tuple[date, int] | None:
     return add_working_days(stage.started_on, days, statutory=False), days
 
 
+#: A later stage of the same complaint, for the list's stage and overdue filters. Made once:
+#: an alias made afresh for each request costs the statement's cache key about 0.3 ms of
+#: Python; with one made at import the key is the same every time.
+_LATER_STAGE = aliased(ComplaintStage, name="later_stage")
+_OVERDUE_LATER_STAGE = aliased(ComplaintStage, name="overdue_later_stage")
+
+
 def filtered(user, filters: dict):
     """The complaints list's statement, shared by the list page and its export:
     ``select(Complaint)`` limited to what ``user`` may see (``list_condition``) and to
@@ -503,7 +510,7 @@ def filtered(user, filters: dict):
     if filters.get("stage"):
         # At this stage and no later one (stages only move on), through the stage index.
         number = int(filters["stage"])
-        later = aliased(ComplaintStage)
+        later = _LATER_STAGE
         stmt = stmt.where(
             Complaint.id.in_(
                 select(ComplaintStage.complaint_id).where(ComplaintStage.stage == number)
@@ -515,7 +522,7 @@ def filtered(user, filters: dict):
     if filters.get("area"):
         stmt = stmt.where(Complaint.service_area_id == int(filters["area"]))
     if filters.get("overdue"):
-        overdue_later = aliased(ComplaintStage)
+        overdue_later = _OVERDUE_LATER_STAGE
         stmt = stmt.where(
             Complaint.id.in_(
                 select(ComplaintStage.complaint_id).where(

@@ -1,11 +1,10 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import defaultload, lazyload, selectinload
 
 from qaweb.actions.services import actions_for
 from qaweb.actions.views import raise_page
-from qaweb.complaints import annual, exports, links, points, reports, services
+from qaweb.complaints import annual, exports, links, listing, points, reports, services
 from qaweb.complaints.blueprint import ERRORS, _manage_only, _stage, bp
 from qaweb.complaints.forms import (
     CloseForm,
@@ -35,7 +34,6 @@ from qaweb.complaints.models import (
     WITHOUT_POINTS,
     CategoryOption,
     Complaint,
-    ComplaintStage,
     Compliment,
     ComplimentThemeOption,
     SelfAssessment,
@@ -98,23 +96,13 @@ def _filters():
 @requires(services.can_view)
 def index():
     form, filters = _filters()
-    # The list shows each complaint's stages (its current stage and clock), not its
-    # categories, points or their outcomes: those load only if read, rather than three
-    # statements of rows for every page. Of its team it shows the name: not the team's
-    # service area and paired team, nor the complaint's service area.
-    statement = services.filtered(current_user, filters).options(
-        lazyload(Complaint.categories),
-        lazyload(Complaint.points),
-        lazyload(Complaint.service_area),
-        defaultload(Complaint.team).load_only(Team.name).lazyload("*"),
-        selectinload(Complaint.stages).lazyload(ComplaintStage.point_outcomes),
-    )
     return render_list(
         "complaints/index.html",
         form,
-        statement,
+        services.filtered(current_user, filters),
         ".index",
         ".export",
+        rows=listing.LIST_ROWS,
         services=services,
         today=today_london(),
         labels=LABELS,
@@ -482,13 +470,7 @@ def compliments():
     if not services.sees_personal_data(current_user) and not services.can_manage(current_user):
         area = service_area_of(current_user) or -1
         stmt = stmt.where(Compliment.service_area_id == area)
-    # A row shows its team's name, not its service area, nor the team's own relationships.
-    pagination = paginate(
-        stmt.options(
-            defaultload(Compliment.team).load_only(Team.name).lazyload("*"),
-            lazyload(Compliment.service_area),
-        )
-    )
+    pagination = paginate(stmt, rows=listing.COMPLIMENT_ROWS)
     return render_template(
         "complaints/compliments.html",
         form=form,

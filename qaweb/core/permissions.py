@@ -67,9 +67,16 @@ def roles_required(*roles: str):
     return decorator
 
 
-def get_or_403(model, record_id, can=None):
-    """Load a record or 404; 403 unless ``can(current_user, record)`` allows it."""
-    record = db.get_or_404(model, record_id)
+def get_or_403(model, record_id, can=None, options=()):
+    """Load a record or 404; 403 unless ``can(current_user, record)`` allows it. ``options``:
+    loader options for the record (what a page shows of its relations), as ``Session.get``
+    takes them."""
+    if options:
+        record = db.session.get(model, record_id, options=options)
+        if record is None:
+            abort(404)
+    else:
+        record = db.get_or_404(model, record_id)
     if can is not None and not can(current_user, record):
         abort(403)
     return record

@@ -197,6 +197,15 @@ def get_setting(key: str) -> str:
     return cache[key]
 
 
+def remember(key: str, stored: str | None) -> None:
+    """Take ``stored`` (the value of setting ``key`` as another statement of this request
+    read it, None when no row holds it) as the request's read of that setting, so
+    ``get_setting`` asks the database no more: the sign-in lookup reads the council's name,
+    which every page's header shows, in the statement it makes anyway. A save of the
+    setting later in the request (``set_setting``) drops it, as it drops any read."""
+    _cache()[key] = DEFAULTS.get(key, "") if stored is None else stored
+
+
 def set_setting(key: str, value: str) -> Setting:
     """Store ``value`` for setting ``key`` (adding the row the first time) and flush; returns the
     Setting. The request's cached value is dropped."""

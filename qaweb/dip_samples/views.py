@@ -1,7 +1,6 @@
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
-from sqlalchemy.orm import defaultload, lazyload
 
 from qaweb.core import spreadsheets, submissions
 from qaweb.core.db import utcnow
@@ -13,11 +12,10 @@ from qaweb.core.lists import as_id, paginate, pagination_params
 from qaweb.core.permissions import forbid_unless, get_or_403, requires
 from qaweb.core.text import counted
 from qaweb.core.timefmt import format_datetime, today_london
-from qaweb.dip_samples import reports, services
+from qaweb.dip_samples import listing, reports, services
 from qaweb.dip_samples.forms import EditForm, NoCasesFilterForm, SetupForm, answer_form
 from qaweb.dip_samples.models import ANSWERS, DONE, TO_DO, DipSample, DipSampleCase
 from qaweb.extensions import db
-from qaweb.organisation.models import Team, User
 from qaweb.tools.models import ToolVersion
 
 bp = Blueprint("dip_samples", __name__, url_prefix="/dip-samples")
@@ -160,17 +158,7 @@ def sample(sample_id):
     )
     if status:
         stmt = stmt.where(DipSampleCase.status == status)
-    # A row shows its team's and sampler's names: not their service area, team and roles,
-    # nor the sample again (the page has it).
-    pagination = paginate(
-        stmt.options(
-            lazyload(DipSampleCase.dip_sample),
-            defaultload(DipSampleCase.team).load_only(Team.name).lazyload("*"),
-            defaultload(DipSampleCase.sampler)
-            .load_only(User.first_name, User.last_name)
-            .lazyload("*"),
-        )
-    )
+    pagination = paginate(stmt, rows=listing.LIST_ROWS)
     args = {"status": status} if status else {}
     return render(
         "dip_samples/sample.html",

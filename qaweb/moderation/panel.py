@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, joinedload, lazyload
 from qaweb.case_audits.models import COMPLETED, CaseAudit
 from qaweb.core.db import utcnow
 from qaweb.core.grading import GradeLevel
+from qaweb.core.lists import Rows
 from qaweb.core.permissions import (
     OBSERVER,
     QA_BOARD,
@@ -182,9 +183,53 @@ def meetings_statement():
     )
 
 
-def meeting_counts(found: list[PanelMeeting]) -> list[tuple[PanelMeeting, int, int]]:
-    """[(meeting, audits considered, audits confirmed)] for ``found`` (a page of meetings),
-    in its order (one statement)."""
+@dataclass(frozen=True, slots=True)
+class ListedChair:
+    """A meeting's chair as the list of meetings shows them: their name."""
+
+    first_name: str
+    last_name: str
+
+    name = User.name
+
+
+@dataclass(frozen=True, slots=True)
+class ListedMeeting:
+    """One row of the list of panel meetings: its id, date and chair."""
+
+    id: int
+    held_on: date
+    chair: ListedChair | None
+
+
+#: The chair, aliased once (an alias made afresh each request costs SQLAlchemy its cache key
+#: again).
+_CHAIR = aliased(User, name="chair")
+
+
+def _meeting_columns(stmt):
+    """``meetings_statement`` (the same meetings, in the same order) as the columns a
+    ``ListedMeeting`` is made of: joined as the meeting's chair relationship joins."""
+    return stmt.with_only_columns(
+        PanelMeeting.id, PanelMeeting.held_on, _CHAIR.id, _CHAIR.first_name, _CHAIR.last_name
+    ).outerjoin(_CHAIR, _CHAIR.id == PanelMeeting.chair_id)
+
+
+def _listed_meetings(rows) -> list[ListedMeeting]:
+    return [
+        ListedMeeting(id_, held_on, None if chair_id is None else ListedChair(first, last))
+        for id_, held_on, chair_id, first, last in rows
+    ]
+
+
+#: The list of panel meetings as plain rows (``core.lists.paginate``'s ``rows``): not the
+#: ORM's meetings with their chair's team, service area and roles.
+MEETING_ROWS = Rows(_meeting_columns, _listed_meetings)
+
+
+def meeting_counts(found: list) -> list[tuple]:
+    """[(meeting, audits considered, audits confirmed)] for ``found`` (a page of meetings:
+    PanelMeeting or ListedMeeting, anything with an ``id``), in its order (one statement)."""
     counts = {
         meeting_id: (total, confirmed)
         for meeting_id, total, confirmed in db.session.execute(

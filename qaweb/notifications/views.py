@@ -8,7 +8,7 @@ from email.parser import BytesParser
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import defaultload, lazyload, load_only
+from sqlalchemy.orm import lazyload, load_only
 
 from qaweb.core.excel import About, Column, send_workbook
 from qaweb.core.lists import render_list
@@ -23,8 +23,8 @@ from qaweb.core.notify import (
 from qaweb.core.outbox import mail_directory, send_again
 from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.extensions import db
+from qaweb.notifications import listing
 from qaweb.notifications.forms import OutboxFilterForm, preferences_form
-from qaweb.organisation.models import User
 
 bp = Blueprint("notifications", __name__)
 
@@ -57,23 +57,14 @@ def _outbox_filtered():
 @admin_only
 def outbox():
     form, statement = _outbox_filtered()
-    # A row shows the subject, kind, recipient's name or address, time and status: not the
-    # message's bodies and attachments, nor the recipient's team and roles.
-    statement = statement.options(
-        load_only(
-            OutboxMessage.kind,
-            OutboxMessage.recipient_id,
-            OutboxMessage.to_address,
-            OutboxMessage.subject,
-            OutboxMessage.status,
-            OutboxMessage.last_error,
-            OutboxMessage.created_at,
-        ),
-        defaultload(OutboxMessage.recipient)
-        .load_only(User.first_name, User.last_name)
-        .lazyload("*"),
+    return render_list(
+        "notifications/outbox.html",
+        form,
+        statement,
+        ".outbox",
+        ".outbox_export",
+        rows=listing.LIST_ROWS,
     )
-    return render_list("notifications/outbox.html", form, statement, ".outbox", ".outbox_export")
 
 
 OUTBOX_COLUMNS = [

@@ -1,6 +1,7 @@
 """Saving service areas, teams and people; the staff list filters."""
 
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
@@ -38,14 +39,20 @@ class TeamRow:
 def team_rows() -> list[TeamRow]:
     """Every team for the Teams list, by name: five columns a team in one statement, not
     Team objects with their service area and paired team (a large council has hundreds)."""
-    paired = aliased(Team)
-    rows = db.session.execute(
+    return [TeamRow(*row) for row in db.session.execute(_team_rows())]
+
+
+@cache
+def _team_rows():
+    """``team_rows``'s statement, built once (with its paired-team alias): a statement and
+    alias built afresh each request cost about 0.3 ms of Python for SQLAlchemy's cache key."""
+    paired = aliased(Team, name="paired_team")
+    return (
         select(Team.id, Team.name, ServiceArea.name, paired.name, Team.active)
         .join(ServiceArea, ServiceArea.id == Team.service_area_id)
         .outerjoin(paired, paired.id == Team.paired_team_id)
         .order_by(Team.name)
     )
-    return [TeamRow(*row) for row in rows]
 
 
 def team_options(*conditions) -> list[tuple[int, str]]:
@@ -90,14 +97,11 @@ def person_options(*conditions) -> list[PersonOption]:
         .where(*conditions)
         .order_by(func.lower(User.last_name), func.lower(User.first_name), User.id)
     )
+    # Each row unpacked as a tuple: reading a Row's fields by name costs about 0.4 us each,
+    # a quarter of a millisecond a hundred people (a council has thousands).
     return [
-        PersonOption(
-            r.id,
-            f"{r.first_name} {r.last_name}".strip(),
-            r.job_title,
-            person_label(r.first_name, r.last_name, r.name),
-        )
-        for r in rows
+        PersonOption(id_, f"{first} {last}".strip(), job_title, person_label(first, last, team))
+        for id_, first, last, job_title, team in rows
     ]
 
 

@@ -13,7 +13,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy.orm import defaultload
 
 from qaweb.core import council_template, submissions
 from qaweb.core import settings as setting_labels
@@ -26,7 +25,7 @@ from qaweb.core.permissions import ADMIN, roles_required
 from qaweb.core.settings import Setting, get_setting, save_page
 from qaweb.core.word import DOCX_TYPE, NEEDED_STYLES, TemplateError
 from qaweb.extensions import db
-from qaweb.organisation import exports, services, staff_import
+from qaweb.organisation import exports, listing, services, staff_import
 from qaweb.organisation.forms import (
     ConfirmImportForm,
     ImportForm,
@@ -182,15 +181,13 @@ def _user_filters():
 @admin_only
 def users():
     form, filters = _user_filters()
-    # A row shows its team's name: not the team's service area and paired team.
     return render_list(
         "organisation/users.html",
         form,
-        services.people_filtered(filters).options(
-            defaultload(User.team).load_only(Team.name).lazyload("*")
-        ),
+        services.people_filtered(filters),
         ".users",
         ".users_export",
+        rows=listing.LIST_ROWS,
     )
 
 

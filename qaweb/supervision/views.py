@@ -1,7 +1,6 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, lazyload, load_only
 
 from qaweb.actions.views import raise_page
 from qaweb.core.excel import About, send_workbook
@@ -22,9 +21,9 @@ from qaweb.core.steps import reason_step, take_step
 from qaweb.core.text import counted
 from qaweb.core.timefmt import today_london
 from qaweb.extensions import db
-from qaweb.organisation.models import ServiceArea, Team, User
+from qaweb.organisation.models import ServiceArea, User
 from qaweb.organisation.services import person_choices, team_options
-from qaweb.supervision import exports, reports, services
+from qaweb.supervision import exports, listing, reports, services
 from qaweb.supervision.forms import (
     AuditFilterForm,
     CancelForm,
@@ -75,27 +74,13 @@ def _list_filters():
 @login_required
 def index():
     form, filters = _list_filters()
-    # The rows show names and the supervisor's team: load those columns, nothing else (the
-    # feedback, roles and service areas only if something asks; tests hold the count fixed).
-    # The audit's own team and the auditor's are not shown (the supervisor's is): not joined.
-    people = (
-        joinedload(SupervisionAudit.supervisor).options(
-            load_only(User.first_name, User.last_name, User.team_id),
-            lazyload(User.role_rows),
-            joinedload(User.team).options(load_only(Team.name), lazyload("*")),
-        ),
-        joinedload(SupervisionAudit.auditor).options(
-            load_only(User.first_name, User.last_name), lazyload("*")
-        ),
-    )
     return render_list(
         "supervision/index.html",
         form,
-        services.filtered(current_user, filters).options(
-            *people, lazyload(SupervisionAudit.team), lazyload(SupervisionAudit.feedback)
-        ),
+        services.filtered(current_user, filters),
         ".index",
         ".export",
+        rows=listing.LIST_ROWS,
         today=today_london(),
         can_plan=services.can_plan(current_user),
     )

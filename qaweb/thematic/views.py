@@ -22,7 +22,7 @@ from qaweb.core.word import docx_response
 from qaweb.extensions import db
 from qaweb.organisation.models import ServiceArea, Team, User
 from qaweb.organisation.services import person_choices
-from qaweb.thematic import exports, services
+from qaweb.thematic import exports, listing, services
 from qaweb.thematic.forms import (
     MAX_LINES,
     DecisionForm,
@@ -76,6 +76,7 @@ def index():
         services.filtered(filters),
         ".index",
         ".export",
+        rows=listing.LIST_ROWS,
         years=years,
         services=services,
     )
