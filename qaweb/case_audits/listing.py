@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased
 
 from qaweb.case_audits.models import CaseAudit, CaseFile
 from qaweb.core.lists import Rows
+from qaweb.organisation.listing import ListedPerson
 from qaweb.organisation.models import User
 
 
@@ -17,16 +18,6 @@ class ListedCase:
 
     case_number: str
     case_type: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListedPerson:
-    """The practitioner or the auditor as the row shows them: their name."""
-
-    first_name: str
-    last_name: str
-
-    name = User.name
 
 
 @dataclass(frozen=True, slots=True)

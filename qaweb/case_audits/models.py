@@ -12,7 +12,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned, utcnow
 from qaweb.core.grading import GradeLevel
-from qaweb.core.history import Tracked, literal_data
+from qaweb.core.history import Tracked
+from qaweb.core.samples import logged_rules
 from qaweb.organisation.models import Team, User
 from qaweb.tools.models import Response
 
@@ -130,21 +131,6 @@ class CaseSample(Tracked, Versioned, Timestamped, Base):
     rules: Mapped[list] = mapped_column(sa.JSON, default=list)
     drawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
-    def history_value(self, field: str, value):
-        """The logged ``rules`` as typed on the draw form, a line a rule and "; " between
-        ("every child protection; 1 child in care"), never the stored data; others as
-        logged."""
-        if field == "rules" and isinstance(value, list):
-            from qaweb.case_audits.services import rules_text
-
-            # The log holds each rule as its Python text (``history.literal_data``).
-            rules = [literal_data(rule) for rule in value]
-            try:
-                return "; ".join(rules_text(rules).splitlines())
-            except (KeyError, TypeError):
-                return value
-        return value
-
     allocated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     audits: Mapped[list["CaseAudit"]] = relationship(
@@ -157,6 +143,13 @@ class CaseSample(Tracked, Versioned, Timestamped, Base):
 
     def __str__(self):
         return f"Sample for {calendar.month_name[self.month.month]} {self.month.year}"
+
+    def history_value(self, field: str, value):
+        """A logged value as people read it: ``core.samples.logged_rules`` with this
+        feature's ``rules_text``."""
+        from qaweb.case_audits.services import rules_text
+
+        return logged_rules(field, value, rules_text)
 
 
 class CaseAudit(Tracked, Versioned, Timestamped, Base):

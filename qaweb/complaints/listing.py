@@ -16,14 +16,8 @@ from qaweb.complaints.models import (
 )
 from qaweb.core.lists import Rows
 from qaweb.extensions import db
+from qaweb.organisation.listing import ListedName
 from qaweb.organisation.models import Team
-
-
-@dataclass(frozen=True, slots=True)
-class ListedTeam:
-    """A complaint's team as its row shows it: its name."""
-
-    name: str
 
 
 @dataclass(slots=True, eq=False)
@@ -58,7 +52,7 @@ class ListedComplaint:
     procedure: str
     closed_on: date | None
     not_accepted_reason: str
-    team: ListedTeam | None
+    team: ListedName | None
     stages: list[ListedStage] = field(default_factory=list)
 
     current_stage = Complaint.current_stage
@@ -102,7 +96,7 @@ def listed(rows) -> list[ListedComplaint]:
     """The ``ListedComplaint`` of each row of ``list_columns``'s statement, in order, with
     its stages (one more statement, for the page's complaints, in stage order)."""
     complaints = [
-        ListedComplaint(*row[:-1], team=None if row[5] is None else ListedTeam(row[-1]))
+        ListedComplaint(*row[:-1], team=None if row[5] is None else ListedName(row[-1]))
         for row in rows
     ]
     if complaints:
@@ -131,7 +125,7 @@ class ListedCompliment:
     source: str
     external: bool
     valued: str
-    team: ListedTeam | None
+    team: ListedName | None
     themes: list[str] = field(default_factory=list)
 
 
@@ -164,7 +158,7 @@ def listed_compliments(rows) -> list[ListedCompliment]:
     """The ``ListedCompliment`` of each row of ``compliment_columns``'s statement, in order,
     with its themes' names (one more statement, for the page's compliments, by name)."""
     compliments = [
-        ListedCompliment(*row[:5], team=None if row[5] is None else ListedTeam(row[6]))
+        ListedCompliment(*row[:5], team=None if row[5] is None else ListedName(row[6]))
         for row in rows
     ]
     if compliments:

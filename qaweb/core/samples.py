@@ -17,7 +17,7 @@ from collections.abc import Callable
 from wtforms.validators import NumberRange, Optional
 
 from qaweb.core.forms import MaxLength, TextAreaField, WholeNumberField
-from qaweb.core.history import create_or_save_versioned, save_versioned
+from qaweb.core.history import create_or_save_versioned, literal_data, save_versioned
 from qaweb.extensions import db
 
 
@@ -85,3 +85,17 @@ def save_swap(form, line, swap: Callable[[str], object], errors: tuple[type[Exce
         db.session, line, form, lambda: made.append(swap(form.reason.data)), errors
     )
     return problem, (made[0] if made else None)
+
+
+def logged_rules(field: str, value, rules_text: Callable[[list[dict]], str]):
+    """A sample's logged value as people read it (a sample model's ``history_value``): its
+    ``rules`` as typed on the draw form (``rules_text``, the feature's), a line a rule and
+    "; " between ("every child protection; 1 child in care"), never the stored data; the
+    change log holds each rule as its Python text, read back by ``history.literal_data``.
+    Any other field's value, or rules it cannot read, as logged."""
+    if field != "rules" or not isinstance(value, list):
+        return value
+    try:
+        return "; ".join(rules_text([literal_data(rule) for rule in value]).splitlines())
+    except (KeyError, TypeError):
+        return value

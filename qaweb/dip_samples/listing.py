@@ -7,24 +7,8 @@ from sqlalchemy.orm import aliased
 
 from qaweb.core.lists import Rows
 from qaweb.dip_samples.models import DipSampleCase
+from qaweb.organisation.listing import ListedName, ListedPerson
 from qaweb.organisation.models import Team, User
-
-
-@dataclass(frozen=True, slots=True)
-class ListedTeam:
-    """A case's team as its row shows it: its name."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListedSampler:
-    """Who sampled the case, as its row shows them: their name."""
-
-    first_name: str
-    last_name: str
-
-    name = User.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +19,8 @@ class ListedCase:
     id: int
     case_number: str
     status: str
-    team: ListedTeam | None
-    sampler: ListedSampler | None
+    team: ListedName | None
+    sampler: ListedPerson | None
 
     status_label = DipSampleCase.status_label
     is_done = DipSampleCase.is_done
@@ -75,8 +59,8 @@ def listed(rows) -> list[ListedCase]:
             id_,
             case_number,
             status,
-            None if team_id is None else ListedTeam(team),
-            None if sampler_id is None else ListedSampler(first, last),
+            None if team_id is None else ListedName(team),
+            None if sampler_id is None else ListedPerson(first, last),
         )
         for id_, case_number, status, team_id, team, sampler_id, first, last in rows
     ]

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from qaweb.case_audits.models import CaseAudit
 from qaweb.core.db import Base, Timestamped, UTCDateTime, Versioned
 from qaweb.core.grading import GradeLevel
-from qaweb.core.history import Tracked, literal_data
+from qaweb.core.history import Tracked
+from qaweb.core.samples import logged_rules
 from qaweb.organisation.models import User
 from qaweb.tools.models import Response
 
@@ -36,27 +37,19 @@ class ModerationSample(Tracked, Versioned, Timestamped, Base):
     rules: Mapped[list] = mapped_column(sa.JSON, default=list)
     drawn_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
-    def history_value(self, field: str, value):
-        """The logged ``rules`` as typed on the draw form, a line a rule and "; " between
-        ("every child protection; 1 child in care"), never the stored data; others as
-        logged."""
-        if field == "rules" and isinstance(value, list):
-            from qaweb.moderation.services import rules_text
-
-            # The log holds each rule as its Python text (``history.literal_data``).
-            rules = [literal_data(rule) for rule in value]
-            try:
-                return "; ".join(rules_text(rules).splitlines())
-            except (KeyError, TypeError):
-                return value
-        return value
-
     lines: Mapped[list["ModerationLine"]] = relationship(
         back_populates="sample", order_by="ModerationLine.id", lazy="selectin"
     )
 
     def __str__(self):
         return f"Moderation sample for {self.month:%B %Y}"
+
+    def history_value(self, field: str, value):
+        """A logged value as people read it: ``core.samples.logged_rules`` with this
+        feature's ``rules_text``."""
+        from qaweb.moderation.services import rules_text
+
+        return logged_rules(field, value, rules_text)
 
 
 class ModerationLine(Tracked, Versioned, Timestamped, Base):

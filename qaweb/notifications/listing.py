@@ -8,17 +8,8 @@ from sqlalchemy.orm import aliased
 
 from qaweb.core.lists import Rows
 from qaweb.core.notify import OutboxMessage
+from qaweb.organisation.listing import ListedPerson
 from qaweb.organisation.models import User
-
-
-@dataclass(frozen=True, slots=True)
-class ListedRecipient:
-    """A message's recipient as its row shows them: their name."""
-
-    first_name: str
-    last_name: str
-
-    name = User.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +25,7 @@ class ListedMessage:
     status: str
     last_error: str
     created_at: datetime
-    recipient: ListedRecipient | None
+    recipient: ListedPerson | None
 
     status_label = OutboxMessage.status_label
     kind_label = OutboxMessage.kind_label
@@ -68,7 +59,7 @@ def list_columns(stmt):
 def listed(rows) -> list[ListedMessage]:
     """The ``ListedMessage`` of each row of ``list_columns``'s statement, in order."""
     return [
-        ListedMessage(*row[:7], None if row[7] is None else ListedRecipient(row[8], row[9]))
+        ListedMessage(*row[:7], None if row[7] is None else ListedPerson(row[8], row[9]))
         for row in rows
     ]
 

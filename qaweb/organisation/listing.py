@@ -12,10 +12,28 @@ from qaweb.organisation.models import Team, User, UserRole
 
 
 @dataclass(frozen=True, slots=True)
-class ListedTeam:
-    """A person's team as their row shows it: its name."""
+class ListedName:
+    """A record a list's row shows by its name alone (a team, a theme), for every list whose
+    rows are plain objects."""
 
     name: str
+
+
+#: A person's team as their row shows it.
+ListedTeam = ListedName
+
+
+@dataclass(frozen=True, slots=True)
+class ListedPerson:
+    """A person as a list's row shows them (a practitioner, an auditor, a recipient): their
+    name (``User.name``) and, where the row shows it, their team. For every list whose rows
+    are plain objects."""
+
+    first_name: str
+    last_name: str
+    team: ListedName | None = None
+
+    name = User.name
 
 
 @dataclass(slots=True, eq=False)

@@ -7,27 +7,9 @@ from datetime import date
 from sqlalchemy.orm import aliased
 
 from qaweb.core.lists import Rows
+from qaweb.organisation.listing import ListedName, ListedPerson
 from qaweb.organisation.models import Team, User
 from qaweb.supervision.models import SupervisionAudit
-
-
-@dataclass(frozen=True, slots=True)
-class ListedTeam:
-    """The supervisor's team as the row shows it: its name."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListedPerson:
-    """The supervisor or the auditor as the row shows them: their name (and the
-    supervisor's team)."""
-
-    first_name: str
-    last_name: str
-    team: ListedTeam | None = None
-
-    name = User.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +66,7 @@ def listed(rows) -> list[ListedAudit]:
     for row in rows:
         (id_, due_on, status, supervisor_id, first, last, team_id, team_name,
          auditor_id, auditor_first, auditor_last) = row  # fmt: skip
-        team = None if team_id is None else ListedTeam(team_name)
+        team = None if team_id is None else ListedName(team_name)
         made.append(
             ListedAudit(
                 id_,

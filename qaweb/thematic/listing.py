@@ -7,25 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy.orm import aliased
 
 from qaweb.core.lists import Rows
+from qaweb.organisation.listing import ListedName, ListedPerson
 from qaweb.organisation.models import User
 from qaweb.thematic.models import ThematicAudit, Theme
-
-
-@dataclass(frozen=True, slots=True)
-class ListedTheme:
-    """An audit's theme as its row shows it: its name."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class ListedLead:
-    """An audit's lead as its row shows them: their name."""
-
-    first_name: str
-    last_name: str
-
-    name = User.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +22,8 @@ class ListedAudit:
     plan_year: int
     quarter: int
     status: str
-    theme: ListedTheme | None
-    lead: ListedLead | None
+    theme: ListedName | None
+    lead: ListedPerson | None
 
     reference = ThematicAudit.reference
     status_label = ThematicAudit.status_label
@@ -82,8 +66,8 @@ def listed(rows) -> list[ListedAudit]:
             plan_year,
             quarter,
             status,
-            None if theme_id is None else ListedTheme(theme),
-            None if lead_id is None else ListedLead(first, last),
+            None if theme_id is None else ListedName(theme),
+            None if lead_id is None else ListedPerson(first, last),
         )
         for id_, title, plan_year, quarter, status, theme_id, theme, lead_id, first, last in rows
     ]
